@@ -1,0 +1,1 @@
+"""Local launcher for Kafka (KRaft), PostgreSQL and Redis."""

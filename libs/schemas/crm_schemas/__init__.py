@@ -1,0 +1,1 @@
+"""Frazer CRM shared schemas: pure data, no I/O."""
