@@ -1,0 +1,157 @@
+"""The event catalog: each event name, its properties, who emits it, whether it is activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crm_schemas import properties as p
+from crm_schemas import system_properties as s
+
+
+class EventName(StrEnum):
+    # From outside: webhooks and the Kundekort buttons.
+    DM_STARTED = "DM_STARTED"
+    MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
+    MESSAGE_SENT = "MESSAGE_SENT"
+    INVITE_SENT = "INVITE_SENT"
+    LEAD_QUALIFIED = "LEAD_QUALIFIED"
+    MEETING_BOOKED = "MEETING_BOOKED"
+    MEETING_HELD = "MEETING_HELD"
+    NO_SHOW = "NO_SHOW"
+    MEETING_CANCELED = "MEETING_CANCELED"
+    VIDEO_SENT = "VIDEO_SENT"
+    FOLLOW_UP_DONE = "FOLLOW_UP_DONE"
+    PURCHASED = "PURCHASED"
+    JOINED_TEAM = "JOINED_TEAM"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    # Emitted by the services (source `system`).
+    CUSTOMER_CREATED = "CUSTOMER_CREATED"
+    CUSTOMER_UPDATED = "CUSTOMER_UPDATED"
+    CUSTOMER_DELETED = "CUSTOMER_DELETED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    INTERACTION_LOGGED = "INTERACTION_LOGGED"
+    INTERACTION_UPDATED = "INTERACTION_UPDATED"
+    INTERACTION_DELETED = "INTERACTION_DELETED"
+    REMINDER_CREATED = "REMINDER_CREATED"
+    REMINDER_RESCHEDULED = "REMINDER_RESCHEDULED"
+    REMINDER_DUE = "REMINDER_DUE"
+    REMINDER_COMPLETED = "REMINDER_COMPLETED"
+    REMINDER_CANCELED = "REMINDER_CANCELED"
+    NBA_CHANGED = "NBA_CHANGED"
+    COACHING_PROMPT = "COACHING_PROMPT"
+
+
+class Emitter(StrEnum):
+    OUTSIDE = "outside"
+    CUSTOMERS = "customers"
+    RULES = "rules"
+    NBA = "nba"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: EventName
+    properties: type[p.Properties]
+    emitted_by: Emitter
+    meaning: str
+    activity: bool = False
+    account_level: bool = False
+
+
+def _spec(
+    name: EventName,
+    model: type[p.Properties],
+    emitter: Emitter,
+    meaning: str,
+    *,
+    activity: bool = False,
+    account_level: bool = False,
+) -> EventSpec:
+    return EventSpec(name, model, emitter, meaning, activity, account_level)
+
+
+E = EventName
+OUT, CUS, RUL, NBA = Emitter.OUTSIDE, Emitter.CUSTOMERS, Emitter.RULES, Emitter.NBA
+
+CATALOG: dict[EventName, EventSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec(E.DM_STARTED, p.DmStarted, OUT, "a DM conversation began (inbound)", activity=True),
+        _spec(
+            E.MESSAGE_RECEIVED, p.MessageReceived, OUT, "the prospect wrote again", activity=True
+        ),
+        _spec(E.MESSAGE_SENT, p.MessageSent, OUT, "the marketer wrote (outbound)", activity=True),
+        _spec(E.INVITE_SENT, p.InviteSent, OUT, "the marketer asked the question", activity=True),
+        _spec(
+            E.LEAD_QUALIFIED,
+            p.LeadQualified,
+            OUT,
+            "yes with a Why, or a qualifying lead form",
+            activity=True,
+        ),
+        _spec(E.MEETING_BOOKED, p.MeetingBooked, OUT, "intro/presentation booked", activity=True),
+        _spec(E.MEETING_HELD, p.BookingRef, OUT, "the meeting happened", activity=True),
+        _spec(E.NO_SHOW, p.BookingRef, OUT, "they did not come", activity=True),
+        _spec(E.MEETING_CANCELED, p.BookingRef, OUT, "the booking was canceled"),
+        _spec(E.VIDEO_SENT, p.VideoSent, OUT, "a presentation video was sent", activity=True),
+        _spec(
+            E.FOLLOW_UP_DONE,
+            p.FollowUpDone,
+            OUT,
+            "a follow-up conversation happened",
+            activity=True,
+        ),
+        _spec(E.PURCHASED, p.Purchased, OUT, "bought a product", activity=True),
+        _spec(E.JOINED_TEAM, p.NoProperties, OUT, "joined as a partner", activity=True),
+        _spec(E.UNSUBSCRIBED, p.NoProperties, OUT, "asked not to be contacted"),
+        _spec(E.CUSTOMER_CREATED, s.CustomerCreated, CUS, "a customer was created"),
+        _spec(E.CUSTOMER_UPDATED, s.CustomerUpdated, CUS, "a customer's fields changed"),
+        _spec(E.CUSTOMER_DELETED, s.CustomerDeleted, CUS, "a customer was deleted (tombstone)"),
+        _spec(E.STATUS_CHANGED, s.StatusChanged, CUS, "the pipeline state changed"),
+        # Activity at the interaction's occurred_at, not the event's timestamp.
+        _spec(
+            E.INTERACTION_LOGGED,
+            s.InteractionEvent,
+            CUS,
+            "an interaction was logged",
+            activity=True,
+        ),
+        _spec(E.INTERACTION_UPDATED, s.InteractionEvent, CUS, "an interaction was changed"),
+        _spec(E.INTERACTION_DELETED, s.InteractionEvent, CUS, "an interaction was deleted"),
+        _spec(E.REMINDER_CREATED, s.ReminderEvent, RUL, "a reminder was created"),
+        _spec(E.REMINDER_RESCHEDULED, s.ReminderEvent, RUL, "a reminder moved"),
+        _spec(E.REMINDER_DUE, s.ReminderEvent, RUL, "a reminder's time has come"),
+        _spec(E.REMINDER_COMPLETED, s.ReminderEvent, RUL, "a reminder was completed"),
+        _spec(E.REMINDER_CANCELED, s.ReminderEvent, RUL, "a reminder was canceled"),
+        _spec(E.NBA_CHANGED, s.NbaChanged, NBA, "a customer's next best action changed"),
+        _spec(
+            E.COACHING_PROMPT,
+            s.CoachingPrompt,
+            NBA,
+            "a coaching prompt for the account",
+            account_level=True,
+        ),
+    )
+}
+
+EXTERNAL_EVENTS: frozenset[EventName] = frozenset(
+    name for name, spec in CATALOG.items() if spec.emitted_by is Emitter.OUTSIDE
+)
+SYSTEM_EVENTS: frozenset[EventName] = frozenset(CATALOG) - EXTERNAL_EVENTS
+
+# What "last activity" and inactivity mean. An event that opts the customer back in is
+# activity too, which depends on state: see crm_schemas.fold.activity_time.
+ACTIVITY_EVENTS: frozenset[EventName] = frozenset(
+    name for name, spec in CATALOG.items() if spec.activity
+)
+
+KNOWN_EVENT_NAMES: frozenset[str] = frozenset(name.value for name in EventName)
+
+
+def spec_of(name: str) -> EventSpec | None:
+    """The catalog entry of an event name, or None for a name newer than this code."""
+    try:
+        return CATALOG[EventName(name)]
+    except ValueError:
+        return None

@@ -1,0 +1,81 @@
+"""Who an event is about and under which terms: source, contact, consent and utm."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Source(StrEnum):
+    """Where an event came from. `system` is reserved for the services' own events."""
+
+    IG = "ig"
+    MESSENGER = "messenger"
+    WHATSAPP = "whatsapp"
+    WEB = "web"
+    ADS = "ads"
+    MANUAL = "manual"
+    SYSTEM = "system"
+
+
+CLIENT_SOURCES: frozenset[Source] = frozenset(Source) - {Source.SYSTEM}
+MESSAGING_PLATFORMS: frozenset[Source] = frozenset({Source.IG, Source.MESSENGER, Source.WHATSAPP})
+
+
+class Handles(BaseModel):
+    """Handles on messaging platforms (lowercased, without @, once ingest normalized them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ig: str | None = Field(default=None, max_length=255)
+    whatsapp: str | None = Field(default=None, max_length=255)
+    messenger: str | None = Field(default=None, max_length=255)
+
+    def present(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v}
+
+
+class Contact(BaseModel):
+    """Identities and name of the prospect as the sender knows them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    handles: Handles | None = None
+    name: str | None = Field(default=None, max_length=255)
+    external_id: str | None = Field(default=None, max_length=255)
+    # Meta-style SHA-256 hex of the lowercased email / the digits of the E.164 phone.
+    email_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    phone_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    def has_identity(self) -> bool:
+        handles = self.handles.present() if self.handles else {}
+        return bool(
+            self.email
+            or self.phone
+            or handles
+            or self.external_id
+            or self.email_sha256
+            or self.phone_sha256
+        )
+
+
+class Consent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: bool | None = None
+    sms: bool | None = None
+    messaging: bool | None = None
+    terms_version: str | None = Field(default=None, max_length=64)
+
+
+class Utm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(default=None, max_length=255)
+    medium: str | None = Field(default=None, max_length=255)
+    campaign: str | None = Field(default=None, max_length=255)
+    content: str | None = Field(default=None, max_length=255)
+    term: str | None = Field(default=None, max_length=255)

@@ -1,0 +1,136 @@
+"""The incoming envelope (what clients send to ingest) and the topic envelope (on Kafka).
+
+Both are a superset of the legacy events.json: event_name, event_id, user_id, account_id,
+timestamp, source, properties, consent and utm keep their names and meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Self
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS, EventName
+from crm_schemas.contact import Consent, Contact, Source, Utm
+from crm_schemas.properties import Properties
+
+SCHEMA_VERSION: Final = 1
+MAX_EVENT_ID_LENGTH: Final = 255
+
+
+def _validated_properties(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    """Check properties against the event's model; keep them as plain JSON data."""
+    name = info.data.get("event_name")
+    if name is None:  # event_name itself was invalid; that error is reported already
+        return value
+    model = CATALOG[EventName(name)].properties
+    return model.model_validate(value).model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class _EnvelopeFields(BaseModel):
+    event_name: EventName
+    event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
+    timestamp: AwareDatetime
+    account_id: str | None = Field(default=None, min_length=1, max_length=128)
+    customer_id: UUID | None = None
+    user_id: str | None = Field(
+        default=None, max_length=255, description="the prospect's id on the source platform"
+    )
+    contact: Contact | None = None
+    source: Source | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    consent: Consent | None = None
+    utm: Utm | None = None
+
+    @field_validator("properties")
+    @classmethod
+    def _properties_match_event(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        return _validated_properties(value, info)
+
+    def typed_properties(self) -> Properties:
+        return CATALOG[self.event_name].properties.model_validate(self.properties)
+
+    @property
+    def opts_out(self) -> bool:
+        return self.event_name is EventName.UNSUBSCRIBED or (
+            self.consent is not None and self.consent.messaging is False
+        )
+
+    @property
+    def opts_in(self) -> bool:
+        return self.consent is not None and self.consent.messaging is True
+
+
+class IncomingEvent(_EnvelopeFields):
+    """An event as a client sends it to ingest (`POST /api/events`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("event_name")
+    @classmethod
+    def _only_outside_events(cls, value: EventName) -> EventName:
+        if value not in EXTERNAL_EVENTS:
+            raise ValueError(f"{value} is emitted by the services and cannot be sent by clients")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _system_is_reserved(cls, value: Source | None) -> Source | None:
+        if value is Source.SYSTEM:
+            raise ValueError("source 'system' is reserved for the services' own events")
+        return value
+
+    @model_validator(mode="after")
+    def _who_is_it_about(self) -> Self:
+        has_identity = bool(self.user_id) or (
+            self.contact is not None and self.contact.has_identity()
+        )
+        if self.customer_id is None and not has_identity:
+            raise ValueError(
+                "a customer_id or at least one identity (contact email, phone, handles, "
+                "external_id, or user_id) is required"
+            )
+        return self
+
+
+class EventEnvelope(_EnvelopeFields):
+    """An event on `crm.events.v1`. Consumers ignore fields they do not know."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    account_id: str = Field(min_length=1, max_length=128)
+    # Null only for account-level events (COACHING_PROMPT), which are keyed by account id.
+    customer_id: UUID | None = None
+    source: Source
+    actor_id: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    received_at: AwareDatetime
+    producer: str = Field(min_length=1)
+    cause_event_id: str | None = None
+
+    @model_validator(mode="after")
+    def _customer_unless_account_level(self) -> Self:
+        if self.customer_id is None and not CATALOG[self.event_name].account_level:
+            raise ValueError(f"{self.event_name} needs a customer_id")
+        return self
+
+    @property
+    def kafka_key(self) -> bytes:
+        """Customer id for every customer's event (one ordered log each), else the account."""
+        return str(self.customer_id or self.account_id).encode()
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> EventEnvelope:
+        return cls.model_validate_json(raw)

@@ -1,0 +1,49 @@
+"""Kafka topic names, partitioning and the headers every message carries, in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+EVENTS_TOPIC: Final = "crm.events.v1"
+DLQ_TOPIC: Final = "crm.events.v1.dlq"
+
+# Fixed up front: adding partitions later would re-key customers onto other partitions
+# and break the per-customer order every consumer relies on.
+PARTITIONS: Final = 12
+
+# The topic is the system of record that rebuilds replay, so it keeps everything.
+TOPIC_CONFIG: Final[dict[str, str]] = {"retention.ms": "-1", "cleanup.policy": "delete"}
+
+HEADER_EVENT_NAME: Final = "event_name"
+HEADER_ACCOUNT_ID: Final = "account_id"
+HEADER_EVENT_ID: Final = "event_id"
+REQUIRED_HEADERS: Final = (HEADER_EVENT_NAME, HEADER_ACCOUNT_ID, HEADER_EVENT_ID)
+
+# Extra headers on a dead letter, beside the original key, value and headers.
+DLQ_HEADER_ERROR: Final = "dlq_error"
+DLQ_HEADER_ERROR_KIND: Final = "dlq_error_kind"
+DLQ_HEADER_SOURCE_TOPIC: Final = "dlq_source_topic"
+DLQ_HEADER_SOURCE_PARTITION: Final = "dlq_source_partition"
+DLQ_HEADER_SOURCE_OFFSET: Final = "dlq_source_offset"
+DLQ_HEADER_ATTEMPTS: Final = "dlq_attempts"
+DLQ_HEADER_CONSUMER_GROUP: Final = "dlq_consumer_group"
+
+
+def message_headers(event_name: str, account_id: str, event_id: str) -> list[tuple[str, bytes]]:
+    """The Kafka headers that let a consumer skip a message without decoding its body."""
+    return [
+        (HEADER_EVENT_NAME, event_name.encode()),
+        (HEADER_ACCOUNT_ID, account_id.encode()),
+        (HEADER_EVENT_ID, event_id.encode()),
+    ]
+
+
+def headers_dict(headers: object) -> dict[str, str]:
+    """Decode Kafka headers (a sequence of (name, bytes) pairs) into a dict of strings."""
+    decoded: dict[str, str] = {}
+    for name, value in headers or ():  # type: ignore[attr-defined]
+        if isinstance(value, bytes):
+            decoded[str(name)] = value.decode("utf-8", errors="replace")
+        elif value is not None:
+            decoded[str(name)] = str(value)
+    return decoded
