@@ -1,0 +1,226 @@
+"""The accounts file (DOMAIN.md, Accounts): every tenant and its settings, checked at start."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+class AccountsFileError(ValueError):
+    """The accounts file cannot be used; the message names the entry and the field."""
+
+
+class DmoTargets(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    invites: int = Field(default=20, ge=0)
+    follow_ups: int = Field(default=30, ge=0)
+
+
+class QuietHours(BaseModel):
+    """Local ``[start, end)``; an end before the start means the window crosses midnight."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: time
+    end: time
+
+    def contains(self, local: time) -> bool:
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    account_id: str
+    time_zone: str = "Europe/Oslo"
+    dmo_targets: DmoTargets = DmoTargets()
+    quiet_hours: QuietHours | None = None
+    overdue_grace: timedelta = timedelta(hours=1)
+    webhook_secrets: tuple[str, ...] = ()
+    allow_unsigned_webhooks: bool = False
+    default_region: str = "NO"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def webhook_keys(self) -> tuple[bytes, ...]:
+        """The HMAC keys behind ``webhook_secrets`` (Standard Webhooks: base64 after ``whsec_``)."""
+        return tuple(_decode_webhook_secret(secret) for secret in self.webhook_secrets)
+
+    @field_validator("account_id")
+    @classmethod
+    def _account_id_is_a_plain_name(cls, value: str) -> str:
+        if not _ACCOUNT_ID.match(value):
+            raise ValueError(
+                "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone_is_iana(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours_from_pair(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            if len(value) != 2 or not all(_is_hh_mm(item) for item in value):
+                raise ValueError('must be a pair of "HH:MM" times, [start, end)')
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_not_empty(cls, value: QuietHours | None) -> QuietHours | None:
+        if value is not None and value.start == value.end:
+            raise ValueError("start and end are equal, which names no time at all")
+        return value
+
+    @field_validator("overdue_grace")
+    @classmethod
+    def _grace_not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _webhook_secrets_decode(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, secret in enumerate(value):
+            try:
+                _decode_webhook_secret(secret)
+            except ValueError as error:
+                raise ValueError(f"secret {index}: {error}") from None
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_is_alpha_2(cls, value: str) -> str:
+        # Shape only: the standard library carries no list of ISO 3166 codes.
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
+        return value.upper()
+
+
+class Accounts:
+    """The registry of accounts read from the file, by id."""
+
+    def __init__(self, accounts: Iterable[Account]) -> None:
+        self._by_id: dict[str, Account] = {}
+        for account in accounts:
+            if account.account_id in self._by_id:
+                raise AccountsFileError(f"account {account.account_id!r} appears twice")
+            self._by_id[account.account_id] = account
+
+    def get(self, account_id: str) -> Account | None:
+        return self._by_id.get(account_id)
+
+    def __iter__(self) -> Iterator[Account]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, account_id: object) -> bool:
+        return account_id in self._by_id
+
+
+def load_accounts(path: Path) -> Accounts:
+    """Read and check the accounts file; any bad entry stops the start with a clear error."""
+    try:
+        # YAML 1.2 reads JSON too, so one parser serves both formats.
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise AccountsFileError(f"accounts file {path}: cannot be read: {error}") from error
+    except yaml.YAMLError as error:
+        raise AccountsFileError(f"accounts file {path}: not valid YAML or JSON: {error}") from error
+    return parse_accounts(document, source=str(path))
+
+
+def parse_accounts(document: Any, *, source: str = "accounts file") -> Accounts:
+    entries = document.get("accounts") if isinstance(document, dict) else document
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise AccountsFileError(f"{source}: expected a list of accounts or {{accounts: [...]}}")
+    accounts = []
+    for index, entry in enumerate(entries):
+        try:
+            accounts.append(Account.model_validate(entry))
+        except ValidationError as error:
+            raise AccountsFileError(f"{source}: {_describe(index, entry, error)}") from None
+    try:
+        return Accounts(accounts)
+    except AccountsFileError as error:
+        raise AccountsFileError(f"{source}: {error}") from None
+
+
+def write_accounts_file(path: Path, accounts: Iterable[Account | Mapping[str, Any]]) -> Path:
+    """Write an accounts file (JSON for ``.json``, else YAML); for test fixtures and dev setup."""
+    checked = [a if isinstance(a, Account) else Account.model_validate(a) for a in accounts]
+    entries = [_as_file_entry(account) for account in checked]
+    document = {"accounts": entries}
+    if path.suffix == ".json":
+        path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    else:
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _as_file_entry(account: Account) -> dict[str, Any]:
+    entry = account.model_dump(mode="json", exclude={"quiet_hours", "overdue_grace"})
+    entry["overdue_grace"] = account.overdue_grace.total_seconds()
+    entry["webhook_secrets"] = list(account.webhook_secrets)
+    if account.quiet_hours is not None:
+        start, end = account.quiet_hours.start, account.quiet_hours.end
+        entry["quiet_hours"] = [start.strftime("%H:%M"), end.strftime("%H:%M")]
+    return entry
+
+
+def _describe(index: int, entry: Any, error: ValidationError) -> str:
+    account_id = entry.get("account_id") if isinstance(entry, dict) else None
+    where = f"account {account_id!r} (entry {index})" if account_id else f"entry {index}"
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'entry'}: {item['msg']}"
+        for item in error.errors()
+    )
+    return f"{where}: {problems}"
+
+
+def _is_hh_mm(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value) is not None
+
+
+def _decode_webhook_secret(secret: str) -> bytes:
+    if not secret.startswith(_WEBHOOK_SECRET_PREFIX):
+        raise ValueError(f"must start with {_WEBHOOK_SECRET_PREFIX!r}")
+    try:
+        key = base64.b64decode(secret.removeprefix(_WEBHOOK_SECRET_PREFIX), validate=True)
+    except binascii.Error:
+        raise ValueError("is not valid base64 after 'whsec_'") from None
+    if not key:
+        raise ValueError("has an empty key")
+    return key
