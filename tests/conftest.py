@@ -1,0 +1,86 @@
+"""Fixtures that hand tests real servers: Kafka, PostgreSQL and Redis.
+
+Servers come from the environment, else Docker, else the local launcher
+(crm_devstack.servers_for_tests); nothing starts until a test asks for one of these fixtures,
+so pure unit tests run without servers. All fixtures are synchronous so that sync and async
+tests alike can use them (`new_topic(partitions=3)` needs no await).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+
+import pytest
+
+from crm_devstack.databases import create_database, drop_database
+from crm_devstack.servers_for_tests import ServersForTests, run_coroutine
+from crm_devstack.topics import TopicSpec, create_topics, delete_topics
+
+# A test that takes any of these needs real servers, so it is an integration test.
+SERVER_FIXTURES = frozenset(
+    {"kafka_bootstrap", "postgres_url", "redis_url", "new_database", "new_topic"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a server fixture as integration (`-m "not integration"`)."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def test_servers() -> Iterator[ServersForTests]:
+    servers = ServersForTests()
+    yield servers
+    servers.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(test_servers: ServersForTests) -> str:
+    """ "host:port" of a broker that has the project's topics (crm.events.v1 and its DLQ)."""
+    return test_servers.kafka_bootstrap()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(test_servers: ServersForTests) -> str:
+    """DSN of the server's `postgres` database, as a superuser."""
+    return test_servers.postgres_url()
+
+
+@pytest.fixture(scope="session")
+def redis_url(test_servers: ServersForTests) -> str:
+    return test_servers.redis_url()
+
+
+@pytest.fixture
+def new_database(postgres_url: str) -> Iterator[str]:
+    """DSN of a fresh, empty database of its own; dropped after the test."""
+    name = unique_name("test")
+    url = run_coroutine(lambda: create_database(postgres_url, name))
+    yield url
+    run_coroutine(lambda: drop_database(postgres_url, name))
+
+
+@pytest.fixture
+def new_topic(kafka_bootstrap: str) -> Iterator[Callable[..., str]]:
+    """Factory: new_topic(partitions=3) creates a uniquely named topic and returns its name.
+
+    The topics are deleted after the test.
+    """
+    created: list[str] = []
+
+    def make(partitions: int = 3, config: Mapping[str, str] | None = None) -> str:
+        name = unique_name("test").replace("_", "-")
+        spec = TopicSpec(name, partitions, dict(config or {}))
+        run_coroutine(lambda: create_topics(kafka_bootstrap, [spec]))
+        created.append(name)
+        return name
+
+    yield make
+    run_coroutine(lambda: delete_topics(kafka_bootstrap, created))

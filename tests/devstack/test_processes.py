@@ -1,0 +1,63 @@
+"""Pid files, port checks and stopping, with a harmless `sleep` standing in for a server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from pathlib import Path
+
+import psutil
+import pytest
+
+from crm_devstack.processes import (
+    Command,
+    DevstackError,
+    ServerProcess,
+    port_is_free,
+    stop_processes,
+)
+from crm_devstack.redis_server import RedisServer
+from crm_devstack.servers_for_tests import run_coroutine
+from crm_devstack.settings import Ports, StackConfig
+
+
+def test_started_process_is_found_again_and_stopped(tmp_path: Path) -> None:
+    server = ServerProcess("sleeper", tmp_path / "run", tmp_path / "sleeper.log")
+    started = server.start(Command(argv=["sleep", "60"]))
+    found = ServerProcess("sleeper", tmp_path / "run", tmp_path / "sleeper.log").running()
+    assert found is not None
+    assert found.pid == started.pid
+
+    assert stop_processes({"sleeper": (started, signal.SIGTERM)}, timeout=10) == []
+    assert not started.is_running() or started.status() == psutil.STATUS_ZOMBIE
+    assert server.running() is None
+    assert not server.pid_file.exists()
+
+
+def test_pid_file_of_another_process_is_not_trusted(tmp_path: Path) -> None:
+    server = ServerProcess("ghost", tmp_path, tmp_path / "ghost.log")
+    # Our own pid with a wrong start time: what a reused pid looks like after a reboot.
+    server.pid_file.write_text(f"{os.getpid()} 12345.0\n")
+    assert server.running() is None
+    assert not server.pid_file.exists()
+
+
+def test_port_check_sees_a_listener() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert not port_is_free("127.0.0.1", port)
+    assert port_is_free("127.0.0.1", port)
+
+
+def test_taken_port_is_named_in_the_error(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        server = RedisServer(StackConfig(state_dir=tmp_path, ports=Ports(redis=port)))
+        with pytest.raises(DevstackError, match=f"port {port} on 127.0.0.1 is already taken"):
+            run_coroutine(server.ensure_running)
+    assert server.running() is None
