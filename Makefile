@@ -1,0 +1,53 @@
+# Developer and CI entry points. Servers are real local processes started by crm-devstack
+# (libs/devstack); their data, logs and pid files live in .local/ (or $CRM_STATE_DIR).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# The uv release the lock file was written with; installed through pip when uv is missing.
+UV_VERSION := 0.13.8
+# Before `make install` has run, uv may exist only as a module of the Python that pip used.
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.PHONY: help install up down status lint fmt test
+
+help:
+	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
+	@echo "make up       start Kafka, PostgreSQL and Redis locally and print their addresses"
+	@echo "make down     stop them (their data is kept)"
+	@echo "make status   show what runs where"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make fmt      format and autofix"
+	@echo "make test     run the tests (they start the servers they need themselves)"
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+	$(UV) run --frozen crm-devstack install
+
+up: install
+	$(UV) run --frozen crm-devstack up
+
+down:
+	$(UV) run --frozen crm-devstack down
+
+status:
+	$(UV) run --frozen crm-devstack status
+
+lint:
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+fmt:
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+# pytest's exit code 5 means it collected no test at all: a broken run, not a green one.
+test: install
+	@status=0; $(UV) run --frozen pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "error: pytest ran no tests" >&2; exit 1; fi; \
+	exit $$status
