@@ -1,0 +1,167 @@
+"""Bearer authentication: HS256 JWTs for people, a shared token for service-to-service calls."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
+
+from crm_servicekit.accounts import Account
+from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.problems import Unauthorized, authenticates_first
+from crm_servicekit.service_context import service_context
+
+ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ("exp", "sub", "account_id")
+# An unknown account gets the same answer as a forged token, so account ids cannot be probed.
+_INVALID_TOKEN = "Invalid or expired token."
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted; the reason is for logs, never for the client."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    sub: str
+    account_id: str
+    exp: datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account every query is scoped to, and the person (``sub``)."""
+
+    account: Account
+    user_id: str
+
+
+def mint_token(
+    secret: str | SecretStr,
+    account_id: str,
+    sub: str,
+    ttl: timedelta,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> str:
+    if ttl <= timedelta(0):
+        raise ValueError("ttl must be positive")
+    now = clock.now()
+    claims = {
+        "sub": sub,
+        "account_id": account_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+    }
+    return jwt.encode(claims, _secret_text(secret), algorithm=ALGORITHM)
+
+
+def verify_token(
+    secret: str | SecretStr, token: str, *, clock: Clock = SYSTEM_CLOCK
+) -> TokenClaims:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            _secret_text(secret),
+            algorithms=[ALGORITHM],  # pinned: refuses "none" and any algorithm swap
+            # Time claims are checked below against the injected clock, not PyJWT's time.time().
+            options={
+                "require": list(_REQUIRED_CLAIMS),
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.InvalidTokenError as error:
+        raise InvalidToken(f"{type(error).__name__}: {error}") from error
+    sub, account_id, exp = claims["sub"], claims["account_id"], claims["exp"]
+    if not isinstance(sub, str) or not sub:
+        raise InvalidToken("sub must be a non-empty string")
+    if not isinstance(account_id, str) or not account_id:
+        raise InvalidToken("account_id must be a non-empty string")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        raise InvalidToken("exp must be a number")
+    try:
+        expires = datetime.fromtimestamp(exp, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidToken("exp is out of range") from None
+    if expires <= clock.now():
+        raise InvalidToken("expired")
+    return TokenClaims(sub=sub, account_id=account_id, exp=expires)
+
+
+async def authenticate(request: Request) -> Principal:
+    """The caller of a request, or Unauthorized; the core of the ``CurrentPrincipal`` dependency."""
+    context = service_context(request)
+    token = _bearer_token(request)
+    try:
+        claims = verify_token(context.settings.jwt_secret, token, clock=context.clock)
+    except InvalidToken as error:
+        log.info("token refused", reason=str(error))
+        raise Unauthorized(_INVALID_TOKEN, challenge='Bearer error="invalid_token"') from None
+    account = context.accounts.get(claims.account_id)
+    if account is None:
+        log.info("token refused", reason="account not in the accounts file")
+        raise Unauthorized(_INVALID_TOKEN, challenge='Bearer error="invalid_token"')
+    structlog.contextvars.bind_contextvars(account_id=account.account_id)
+    return Principal(account=account, user_id=claims.sub)
+
+
+async def authenticate_service(request: Request) -> None:
+    """Accept only the configured service token (internal endpoints)."""
+    expected = service_context(request).settings.service_token
+    token = _bearer_token(request)
+    if expected is None or not hmac.compare_digest(
+        token.encode(), expected.get_secret_value().encode()
+    ):
+        raise Unauthorized("Invalid service token.", challenge='Bearer error="invalid_token"')
+
+
+log = structlog.get_logger(__name__)
+# Declared for the OpenAPI document; the header itself is read by _bearer_token.
+_user_bearer = HTTPBearer(auto_error=False, scheme_name="UserToken", description="`crm token`")
+_service_bearer = HTTPBearer(auto_error=False, scheme_name="ServiceToken")
+
+
+@authenticates_first(authenticate)
+async def require_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_user_bearer)],
+) -> Principal:
+    return await authenticate(request)
+
+
+async def require_account(principal: Annotated[Principal, Depends(require_principal)]) -> Account:
+    return principal.account
+
+
+@authenticates_first(authenticate_service)
+async def require_service_token(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_service_bearer)],
+) -> None:
+    await authenticate_service(request)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+CurrentAccount = Annotated[Account, Depends(require_account)]
+# For a router of internal endpoints: APIRouter(dependencies=[ServiceTokenRequired]).
+ServiceTokenRequired = Depends(require_service_token)
+
+
+def _bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Missing bearer token.")
+    return token.strip()
+
+
+def _secret_text(secret: str | SecretStr) -> str:
+    return secret.get_secret_value() if isinstance(secret, SecretStr) else secret

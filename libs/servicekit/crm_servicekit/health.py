@@ -1,0 +1,79 @@
+"""``/health/live`` answers while the process runs; ``/health/ready`` checks dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import asyncpg
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+
+from crm_servicekit.problems import problem_response
+from crm_servicekit.service_context import service_context
+
+# Raises (or times out) when the dependency cannot serve; its return value is ignored.
+ReadinessCheck = Callable[[], Awaitable[Any]]
+
+log = structlog.get_logger(__name__)
+health_router = APIRouter(prefix="/health", tags=["ops"])
+
+
+def add_readiness_check(app: FastAPI, name: str, check: ReadinessCheck) -> None:
+    """Declare a dependency to check; call from the lifespan once its client exists."""
+    app.state.readiness_checks[name] = check
+
+
+def postgres_check(pool: asyncpg.Pool) -> ReadinessCheck:
+    async def select_one() -> None:
+        async with pool.acquire() as connection:
+            await connection.fetchval("SELECT 1")
+
+    return select_one
+
+
+def redis_check(client: Redis) -> ReadinessCheck:
+    async def ping() -> None:
+        await client.ping()
+
+    return ping
+
+
+@health_router.get("/live")
+async def live() -> dict[str, str]:
+    return {"status": "live"}
+
+
+@health_router.get("/ready")
+async def ready(request: Request) -> Response:
+    checks: Mapping[str, ReadinessCheck] = request.app.state.readiness_checks
+    timeout = service_context(request).settings.readiness_timeout_s
+    names = list(checks)
+    outcomes = await asyncio.gather(*(_run(name, checks[name], timeout) for name in names))
+    results = dict(zip(names, outcomes, strict=True))
+    failed = sorted(name for name, result in results.items() if result["status"] != "ok")
+    if not failed:
+        return JSONResponse({"status": "ready", "checks": results})
+    return problem_response(
+        503,
+        f"Not ready: {', '.join(failed)} failed.",
+        headers={"Retry-After": "5"},
+        extra={"checks": results},
+    )
+
+
+async def _run(name: str, check: ReadinessCheck, limit_s: float) -> dict[str, str]:
+    try:
+        async with asyncio.timeout(limit_s):
+            await check()
+    except TimeoutError:
+        log.warning("readiness check timed out", check=name, timeout_s=limit_s)
+        return {"status": "failed", "error": f"no answer within {limit_s:g}s"}
+    except Exception as error:
+        # A failing dependency is the answer here, not a fault of ours.
+        log.warning("readiness check failed", check=name, error=repr(error))
+        return {"status": "failed", "error": type(error).__name__}
+    return {"status": "ok"}

@@ -1,0 +1,60 @@
+"""``create_app``: problems, logging, metrics and health wired around a service's routes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from starlette.types import Lifespan
+
+from crm_servicekit.accounts import Accounts
+from crm_servicekit.body_limit import BodySizeLimitMiddleware
+from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.health import ReadinessCheck, health_router
+from crm_servicekit.logging import configure_logging
+from crm_servicekit.metrics import HttpMetricsMiddleware, metrics_router
+from crm_servicekit.problems import install_problem_handlers
+from crm_servicekit.request_context import RequestContextMiddleware
+from crm_servicekit.service_context import ServiceContext, attach_service_context
+from crm_servicekit.settings import ServiceSettings
+
+
+def create_app(
+    settings: ServiceSettings,
+    accounts: Accounts,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+    lifespan: Lifespan[FastAPI] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A service's FastAPI app; checks created in the lifespan join via ``add_readiness_check``."""
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    attach_service_context(app, ServiceContext(settings=settings, accounts=accounts, clock=clock))
+    app.state.readiness_checks = dict(readiness_checks or {})
+    # Middleware added later wraps what was added before: problems innermost, request id
+    # outermost so that every line logged, even about a failure, carries it.
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the app under uvicorn with our JSON logging (uvicorn's own config would replace it)."""
+    configure_logging(settings.log_level, service=settings.service_name)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,  # RequestContextMiddleware logs each request, with its id
+    )

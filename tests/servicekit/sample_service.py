@@ -1,0 +1,137 @@
+"""A small service built with crm_servicekit, to exercise the plumbing through HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, FastAPI
+from pydantic import BaseModel, Field
+
+from crm_servicekit.accounts import Account, Accounts
+from crm_servicekit.auth import CurrentAccount, CurrentPrincipal, ServiceTokenRequired, mint_token
+from crm_servicekit.clock import Clock, FixedClock
+from crm_servicekit.health import ReadinessCheck
+from crm_servicekit.http import create_app
+from crm_servicekit.pagination import Page, Pagination, build_page
+from crm_servicekit.problems import (
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+)
+from crm_servicekit.settings import ServiceSettings
+
+JWT_SECRET = "test-jwt-secret-3b1f0e5c9a7d4e2f8a6b"
+SERVICE_TOKEN = "test-service-token-8d2c4a6e0f1b3d5c7e9a"
+MAX_REQUEST_BYTES = 2048
+T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+NUMBERS = list(range(120))
+
+
+class SampleSettings(ServiceSettings):
+    service_name = "sample"
+
+
+class NewThing(BaseModel):
+    name: str = Field(min_length=1)
+    count: int = Field(ge=0)
+
+
+def sample_settings(**overrides: object) -> SampleSettings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": "postgresql://crm@127.0.0.1:5432/sample",
+        "jwt_secret": JWT_SECRET,
+        "service_token": SERVICE_TOKEN,
+        "max_request_bytes": MAX_REQUEST_BYTES,
+        "readiness_timeout_s": 0.2,
+    }
+    values.update(overrides)
+    return SampleSettings.model_validate(values)
+
+
+def sample_accounts() -> Accounts:
+    return Accounts([Account(account_id="demo"), Account(account_id="acme", time_zone="UTC")])
+
+
+def token_for(account_id: str = "demo", *, sub: str = "user-1", clock: Clock | None = None) -> str:
+    return mint_token(
+        JWT_SECRET, account_id, sub, timedelta(hours=1), clock=clock or FixedClock(T0)
+    )
+
+
+def bearer(account_id: str = "demo", **kwargs: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(account_id, **kwargs)}"}  # type: ignore[arg-type]
+
+
+router = APIRouter(prefix="/api")
+internal = APIRouter(prefix="/internal", dependencies=[ServiceTokenRequired])
+
+
+@router.get("/whoami")
+async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
+    return {"account_id": principal.account.account_id, "user_id": principal.user_id}
+
+
+@router.post("/things", status_code=201)
+async def create_thing(thing: NewThing, account: CurrentAccount) -> dict[str, object]:
+    return {"account_id": account.account_id, "name": thing.name, "count": thing.count}
+
+
+@router.post("/raw")
+async def echo_size(account: CurrentAccount, payload: Annotated[bytes, Body()]) -> dict[str, int]:
+    return {"bytes": len(payload)}
+
+
+@router.get("/things/{thing_id}")
+async def read_thing(thing_id: int, account: CurrentAccount) -> dict[str, int]:
+    raise NotFound(f"No thing {thing_id} in this account.")
+
+
+@router.post("/claims")
+async def claim(account: CurrentAccount) -> None:
+    raise Conflict("The email belongs to another customer.", customer_id="c-123")
+
+
+@router.get("/busy")
+async def busy(account: CurrentAccount) -> None:
+    raise TooManyRequests("Slow down.", retry_after_s=3)
+
+
+@router.get("/down")
+async def down(account: CurrentAccount) -> None:
+    raise ServiceUnavailable("Kafka cannot take events now.", retry_after_s=7)
+
+
+@router.get("/boom")
+async def boom(account: CurrentAccount) -> None:
+    raise RuntimeError("database password is hunter2")
+
+
+@router.get("/numbers")
+async def numbers(page: Pagination, account: CurrentAccount) -> Page[int]:
+    start = 0 if page.after is None else page.after["n"] + 1
+    return build_page(NUMBERS[start : start + page.limit + 1], page.limit, lambda n: {"n": n})
+
+
+@internal.get("/ping")
+async def ping() -> dict[str, str]:
+    return {"status": "pong"}
+
+
+def sample_app(
+    *,
+    settings: SampleSettings | None = None,
+    clock: Clock | None = None,
+    readiness_checks: dict[str, ReadinessCheck] | None = None,
+    routers: tuple[APIRouter, ...] = (),
+) -> FastAPI:
+    return create_app(
+        settings or sample_settings(),
+        sample_accounts(),
+        title="sample",
+        routers=(router, internal, *routers),
+        readiness_checks=readiness_checks,
+        clock=clock or FixedClock(T0 + timedelta(minutes=1)),
+    )
