@@ -35,27 +35,27 @@ def unique_name(prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def test_servers() -> Iterator[ServersForTests]:
+def server_source() -> Iterator[ServersForTests]:
     servers = ServersForTests()
     yield servers
     servers.close()
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(test_servers: ServersForTests) -> str:
+def kafka_bootstrap(server_source: ServersForTests) -> str:
     """ "host:port" of a broker that has the project's topics (crm.events.v1 and its DLQ)."""
-    return test_servers.kafka_bootstrap()
+    return server_source.kafka_bootstrap()
 
 
 @pytest.fixture(scope="session")
-def postgres_url(test_servers: ServersForTests) -> str:
+def postgres_url(server_source: ServersForTests) -> str:
     """DSN of the server's `postgres` database, as a superuser."""
-    return test_servers.postgres_url()
+    return server_source.postgres_url()
 
 
 @pytest.fixture(scope="session")
-def redis_url(test_servers: ServersForTests) -> str:
-    return test_servers.redis_url()
+def redis_url(server_source: ServersForTests) -> str:
+    return server_source.redis_url()
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from crm_devstack.databases import ensure_databases
-from crm_devstack.settings import SERVICE_DATABASES
-from crm_devstack.stack import ensure_up
+from crm_devstack.settings import SERVICE_DATABASES, Endpoints
+from crm_devstack.stack import ensure_up_async
 from crm_devstack.topics import PROJECT_TOPICS, create_topics
 
 ENV_KAFKA = "KAFKA_BOOTSTRAP_SERVERS"
@@ -83,22 +83,25 @@ class ServersForTests:
 
     def kafka_bootstrap(self) -> str:
         address = self._get(
-            ENV_KAFKA, self._docker_kafka, lambda: ensure_up(names=["kafka"]).kafka_bootstrap
+            ENV_KAFKA, self._docker_kafka, lambda: self._launch("kafka").kafka_bootstrap
         )
         run_coroutine(lambda: create_topics(address, PROJECT_TOPICS))
         return address
 
     def postgres_url(self) -> str:
         url = self._get(
-            ENV_DATABASE, self._docker_postgres, lambda: ensure_up(names=["postgres"]).postgres_url
+            ENV_DATABASE, self._docker_postgres, lambda: self._launch("postgres").postgres_url
         )
         run_coroutine(lambda: ensure_databases(url, SERVICE_DATABASES))
         return url
 
     def redis_url(self) -> str:
-        return self._get(
-            ENV_REDIS, self._docker_redis, lambda: ensure_up(names=["redis"]).redis_url
-        )
+        return self._get(ENV_REDIS, self._docker_redis, lambda: self._launch("redis").redis_url)
+
+    @staticmethod
+    def _launch(server: str) -> Endpoints:
+        # Only the server asked for: a test that needs Redis alone does not wait for a JVM.
+        return run_coroutine(lambda: ensure_up_async(names=[server]))
 
     def _docker_kafka(self) -> str:
         from testcontainers.community.kafka import KafkaContainer
