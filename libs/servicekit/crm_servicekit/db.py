@@ -1,0 +1,88 @@
+"""PostgreSQL access: the asyncpg pool every service uses, and versioned SQL migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from itertools import chain
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from pydantic import PostgresDsn
+from yoyo import get_backend, read_migrations
+from yoyo.migrations import MigrationList
+
+# Shared tables (idempotency keys, the consumer's state, the outbox) that every service applies
+# before its own migrations.
+SERVICEKIT_MIGRATIONS = Path(__file__).parent / "migrations"
+# Replicas starting together queue on yoyo's lock rather than failing after its 10 s default.
+_MIGRATION_LOCK_TIMEOUT_S = 120
+
+
+def plain_postgres_dsn(dsn: str | PostgresDsn) -> str:
+    """The DSN with the bare ``postgresql`` scheme that asyncpg and yoyo (psycopg2) expect.
+
+    Settings accept SQLAlchemy-style schemes such as ``postgresql+asyncpg``; the driver part
+    names a library choice, not a different server.
+    """
+    parts = urlsplit(str(dsn))
+    if parts.scheme.split("+")[0] not in ("postgres", "postgresql"):
+        raise ValueError(f"not a PostgreSQL DSN: scheme {parts.scheme!r}")
+    return urlunsplit(parts._replace(scheme="postgresql"))
+
+
+async def create_pool(
+    dsn: str | PostgresDsn, *, min_size: int = 1, max_size: int = 10
+) -> asyncpg.Pool:
+    """A pool whose sessions speak UTC and read json/jsonb as Python values."""
+    pool = await asyncpg.create_pool(
+        plain_postgres_dsn(dsn),
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        # timestamptz values come back in UTC whatever the server's default zone is.
+        server_settings={"timezone": "UTC"},
+    )
+    if pool is None:  # only when created with an explicit loop argument; never here
+        raise RuntimeError("asyncpg returned no pool")
+    return pool
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+def apply_migrations(dsn: str | PostgresDsn, *migrations_dirs: Path) -> list[str]:
+    """Apply servicekit's migrations, then each directory's, in file-name order.
+
+    Returns the ids applied now; a second run applies nothing. Blocking (yoyo uses psycopg2):
+    from async code, ``await apply_migrations_in_thread(...)``.
+    """
+    own = [directory for directory in migrations_dirs if directory != SERVICEKIT_MIGRATIONS]
+    directories = [SERVICEKIT_MIGRATIONS, *own]
+    for directory in directories:
+        if not directory.is_dir():
+            raise FileNotFoundError(f"migrations directory not found: {directory}")
+    # yoyo lists a directory in file-system order; sorting makes the order the file names'.
+    migrations = MigrationList(
+        chain.from_iterable(
+            sorted(read_migrations(str(directory)), key=lambda m: m.id) for directory in directories
+        )
+    )
+    backend = get_backend(plain_postgres_dsn(dsn))
+    try:
+        with backend.lock(timeout=_MIGRATION_LOCK_TIMEOUT_S):
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+        return [migration.id for migration in pending]
+    finally:
+        backend.connection.close()
+
+
+async def apply_migrations_in_thread(dsn: str | PostgresDsn, *migrations_dirs: Path) -> list[str]:
+    """For a service's lifespan: migrations run in a thread, the event loop keeps serving."""
+    return await asyncio.to_thread(apply_migrations, dsn, *migrations_dirs)
