@@ -1,0 +1,83 @@
+"""The ``crm`` command: mint a token for local use, apply migrations."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from crm_servicekit.accounts import AccountsFileError, load_accounts
+from crm_servicekit.auth import mint_token
+from crm_servicekit.db import apply_migrations
+from crm_servicekit.settings import DEVELOPMENT_JWT_SECRET, with_database_name
+
+app = typer.Typer(name="crm", help="Frazer CRM operations.", no_args_is_help=True)
+# Sub-apps (e.g. the DLQ tool) join with app.add_typer(...).
+
+_SHORT_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``8h``, ``7d``, an ISO 8601 duration (``PT8H``) or plain seconds."""
+    if match := _SHORT_DURATION.match(text.strip()):
+        return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+    try:
+        return TypeAdapter(timedelta).validate_python(text)
+    except ValidationError:
+        raise typer.BadParameter(f"not a duration: {text!r} (try 8h, 30m, PT8H)") from None
+
+
+@app.command()
+def token(
+    account: Annotated[str, typer.Option(help="The account_id the token acts for.")],
+    secret: Annotated[
+        str,
+        typer.Option(
+            envvar="CRM_JWT_SECRET",
+            help="The services' JWT secret; by default the one services use in development.",
+            show_default=False,
+        ),
+    ] = DEVELOPMENT_JWT_SECRET,
+    sub: Annotated[str, typer.Option(help="The user id (sub claim).")] = "cli",
+    ttl: Annotated[str, typer.Option(help="Lifetime: 8h, 30m, 7d, PT8H or seconds.")] = "8h",
+    accounts_file: Annotated[
+        Path | None,
+        typer.Option(envvar="CRM_ACCOUNTS_FILE", help="Check that the account exists in it."),
+    ] = None,
+) -> None:
+    """Print a bearer token for ACCOUNT."""
+    if accounts_file is not None:
+        try:
+            accounts = load_accounts(accounts_file)
+        except AccountsFileError as error:
+            raise typer.BadParameter(str(error), param_hint="--accounts-file") from None
+        if account not in accounts:
+            known = ", ".join(sorted(a.account_id for a in accounts)) or "none"
+            raise typer.BadParameter(
+                f"{account!r} is not in {accounts_file} (accounts: {known})", param_hint="--account"
+            )
+    typer.echo(mint_token(secret, account, sub, parse_duration(ttl)))
+
+
+@app.command()
+def migrate(
+    dsn: Annotated[str, typer.Option(envvar="DATABASE_URL", help="The PostgreSQL server's DSN.")],
+    database: Annotated[
+        str | None,
+        typer.Option(help="Use this database on the DSN's server (e.g. rules), as services do."),
+    ] = None,
+    directories: Annotated[
+        list[Path] | None,
+        typer.Option("--dir", help="A service's migrations folder; repeat for several."),
+    ] = None,
+) -> None:
+    """Apply servicekit's migrations, then each --dir's; applying twice changes nothing."""
+    target = with_database_name(dsn, database) if database else dsn
+    applied = apply_migrations(target, *(directories or []))
+    listing = f": {', '.join(applied)}" if applied else ""
+    typer.echo(f"applied {len(applied)} migration(s){listing}")
