@@ -37,13 +37,13 @@ def test_minimal_entry_takes_the_documented_defaults(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_written_file_loads_back_the_same_accounts(tmp_path: Path, suffix: str) -> None:
-    written = [
+    written: list[Account | dict[str, Any]] = [
         Account(
             account_id="demo",
             time_zone="America/New_York",
-            dmo_targets={"invites": 5, "follow_ups": 7},  # type: ignore[arg-type]
-            quiet_hours=["22:00", "07:30"],  # type: ignore[arg-type]
-            overdue_grace="PT90M",  # type: ignore[arg-type]
+            dmo_targets={"invites": 5, "follow_ups": 7},
+            quiet_hours=["22:00", "07:30"],
+            overdue_grace="PT90M",
             webhook_secrets=(SECRET,),
             allow_unsigned_webhooks=True,
             default_region="us",
@@ -151,7 +151,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_quiet_hours_are_start_inclusive_end_exclusive(
     window: tuple[str, str], inside: list[str], outside: list[str]
 ) -> None:
-    quiet = Account(account_id="demo", quiet_hours=list(window)).quiet_hours  # type: ignore[arg-type]
+    quiet = Account(account_id="demo", quiet_hours=list(window)).quiet_hours
     assert quiet is not None
     assert all(quiet.contains(time.fromisoformat(t)) for t in inside)
     assert not any(quiet.contains(time.fromisoformat(t)) for t in outside)

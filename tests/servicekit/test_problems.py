@@ -137,7 +137,7 @@ def test_unprocessable_lists_field_errors() -> None:
     problem = Unprocessable(
         "Bad period.", errors=[FieldError(("query", "from"), "must be before to")]
     )
-    body = json.loads(problem.to_response().body)
+    body = json.loads(bytes(problem.to_response().body))
     assert body == {
         "type": "urn:frazer-crm:problem:validation",
         "title": "Unprocessable Content",
