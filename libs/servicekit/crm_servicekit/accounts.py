@@ -193,7 +193,6 @@ def write_accounts_file(path: Path, accounts: Iterable[Account | Mapping[str, An
 def _as_file_entry(account: Account) -> dict[str, Any]:
     entry = account.model_dump(mode="json", exclude={"quiet_hours", "overdue_grace"})
     entry["overdue_grace"] = account.overdue_grace.total_seconds()
-    entry["webhook_secrets"] = list(account.webhook_secrets)
     if account.quiet_hours is not None:
         start, end = account.quiet_hours.start, account.quiet_hours.end
         entry["quiet_hours"] = [start.strftime("%H:%M"), end.strftime("%H:%M")]
