@@ -13,9 +13,11 @@ from crm_servicekit.db import (
     SERVICEKIT_MIGRATIONS,
     apply_migrations,
     apply_migrations_in_thread,
-    create_pool,
+    create_service_pool,
     plain_postgres_dsn,
 )
+
+from .sample_service import sample_settings
 
 SERVICEKIT_IDS = sorted(path.stem for path in SERVICEKIT_MIGRATIONS.glob("*.sql"))
 
@@ -101,7 +103,12 @@ def test_other_databases_are_refused() -> None:
 @pytest.mark.integration
 async def test_pool_speaks_utc_and_json(new_database: str, tmp_path: Path) -> None:
     apply_migrations(new_database, service_migrations(tmp_path))
-    pool = await create_pool(new_database.replace("postgresql://", "postgresql+asyncpg://", 1))
+    settings = sample_settings(
+        database_url=new_database.replace("postgresql://", "postgresql+asyncpg://", 1),
+        db_pool_min_size=2,
+        db_pool_max_size=3,
+    )
+    pool = await create_service_pool(settings)
     try:
         async with pool.acquire() as connection:
             assert await connection.fetchval("SHOW timezone") == "UTC"
@@ -114,6 +121,7 @@ async def test_pool_speaks_utc_and_json(new_database: str, tmp_path: Path) -> No
             assert await connection.fetchval("SELECT '[1, 2]'::json") == [1, 2]
             raw = await connection.fetchval("SELECT data::text FROM widgets WHERE id = 1")
             assert json.loads(raw) == document
+        assert (pool.get_min_size(), pool.get_max_size()) == (2, 3)
     finally:
         await pool.close()
 

@@ -13,6 +13,8 @@ from pydantic import PostgresDsn
 from yoyo import get_backend, read_migrations
 from yoyo.migrations import MigrationList
 
+from crm_servicekit.settings import ServiceSettings
+
 # Shared tables (idempotency keys, the consumer's state, the outbox) that every service applies
 # before its own migrations.
 SERVICEKIT_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -47,6 +49,15 @@ async def create_pool(
     if pool is None:  # only when created with an explicit loop argument; never here
         raise RuntimeError("asyncpg returned no pool")
     return pool
+
+
+async def create_service_pool(settings: ServiceSettings) -> asyncpg.Pool:
+    """The pool of the service's own database, sized by its settings."""
+    return await create_pool(
+        settings.database_url,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+    )
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
