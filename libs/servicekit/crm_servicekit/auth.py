@@ -23,6 +23,8 @@ _REQUIRED_CLAIMS = ("exp", "sub", "account_id")
 # An unknown account gets the same answer as a forged token, so account ids cannot be probed.
 _INVALID_TOKEN = "Invalid or expired token."
 
+log = structlog.get_logger(__name__)
+
 
 class InvalidToken(Exception):
     """The token cannot be trusted; the reason is for logs, never for the client."""
@@ -124,7 +126,6 @@ async def authenticate_service(request: Request) -> None:
         raise Unauthorized("Invalid service token.", challenge='Bearer error="invalid_token"')
 
 
-log = structlog.get_logger(__name__)
 # Declared for the OpenAPI document; the header itself is read by _bearer_token.
 _user_bearer = HTTPBearer(auto_error=False, scheme_name="UserToken", description="`crm token`")
 _service_bearer = HTTPBearer(auto_error=False, scheme_name="ServiceToken")
