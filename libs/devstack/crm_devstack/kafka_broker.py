@@ -81,15 +81,18 @@ class KafkaBroker(LocalServer):
     def address(self) -> str:
         return self.config.endpoints.kafka_bootstrap
 
+    def jars_present(self) -> bool:
+        return (self.jars_dir / _JARS_COMPLETE).exists()
+
     def missing_pieces(self) -> list[str]:
         missing = [tool for tool in ("java",) if shutil.which(tool) is None]
-        if not (self.jars_dir / _JARS_COMPLETE).exists():
+        if not self.jars_present():
             missing.append(f"Kafka {kafka_version()} jars")
         return missing
 
     def install_jars(self) -> bool:
         """Copy the broker's classpath into jars_dir with Maven. Returns True if it ran Maven."""
-        if (self.jars_dir / _JARS_COMPLETE).exists():
+        if self.jars_present():
             return False
         if shutil.which("mvn") is None:
             raise DevstackError("Maven (mvn) is missing: apt-get install -y maven")

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from crm_devstack.kafka_broker import KafkaBroker
+from crm_devstack.kafka_broker import KafkaBroker, kafka_version
 from crm_devstack.local_server import LocalServer, ServerState
 from crm_devstack.postgres_server import PostgresServer
 from crm_devstack.processes import stop_processes
@@ -63,9 +63,9 @@ def install(
     install_packages(missing_packages(chosen), say)
     if "kafka" in chosen:
         broker = KafkaBroker(config)
-        if not (broker.jars_dir / ".complete").exists():
-            say(f"fetching Kafka jars with Maven into {broker.jars_dir}")
-        broker.install_jars()
+        if not broker.jars_present():
+            say(f"fetching Kafka {kafka_version()} jars with Maven into {broker.jars_dir}")
+            broker.install_jars()
 
 
 async def bring_up(
