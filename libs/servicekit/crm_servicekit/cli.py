@@ -13,10 +13,11 @@ from pydantic import TypeAdapter, ValidationError
 from crm_servicekit.accounts import AccountsFileError, load_accounts
 from crm_servicekit.auth import mint_token
 from crm_servicekit.db import apply_migrations
+from crm_servicekit.dlq_cli import dlq_app
 from crm_servicekit.settings import DEVELOPMENT_JWT_SECRET, with_database_name
 
 app = typer.Typer(name="crm", help="Frazer CRM operations.", no_args_is_help=True)
-# Sub-apps (e.g. the DLQ tool) join with app.add_typer(...).
+app.add_typer(dlq_app, name="dlq")
 
 _SHORT_DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -81,3 +82,7 @@ def migrate(
     applied = apply_migrations(target, *(directories or []))
     listing = f": {', '.join(applied)}" if applied else ""
     typer.echo(f"applied {len(applied)} migration(s){listing}")
+
+
+if __name__ == "__main__":
+    app()

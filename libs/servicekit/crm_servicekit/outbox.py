@@ -1,0 +1,154 @@
+"""Transactional outbox: events leave a service only after the change that caused them commits.
+
+`enqueue` writes events into the service's `outbox` table inside the caller's transaction.
+`OutboxRelay` publishes unsent rows in id order with the idempotent producer and marks them
+sent after Kafka's ack. Several replicas may run a relay; a PostgreSQL advisory lock keeps
+exactly one active and the others stand by. Delivery is at least once (a crash between the
+ack and the mark republishes); consumers de-duplicate by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.topics import EVENTS_TOPIC, message_headers
+from crm_servicekit.connection import Conn
+from crm_servicekit.failures import is_transient
+from crm_servicekit.kafka import OutgoingRecord, publish_in_order, record_of
+from crm_servicekit.metrics import EVENTS_PUBLISHED
+
+log = structlog.get_logger(__name__)
+
+NOTIFY_CHANNEL = "crm_outbox"
+
+
+async def enqueue(conn: Conn, events: Sequence[EventEnvelope], topic: str = EVENTS_TOPIC) -> int:
+    """Write events to the outbox in the caller's transaction; returns how many were new.
+
+    A deterministic event id already in the outbox (the same cause handled again) is
+    not written twice.
+    """
+    if not events:
+        return 0
+    records = [record_of(event, topic) for event in events]
+    rows = await conn.fetch(
+        """
+        INSERT INTO outbox (account_id, event_id, event_name, topic, key, value)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[],
+                             $6::bytea[])
+        ON CONFLICT (account_id, event_id) DO NOTHING
+        RETURNING id
+        """,
+        [e.account_id for e in events],
+        [e.event_id for e in events],
+        [e.event_name.value for e in events],
+        [r.topic for r in records],
+        [r.key for r in records],
+        [r.value for r in records],
+    )
+    if rows:
+        # Delivered at commit only, so the relay wakes when there is something to send.
+        await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    return len(rows)
+
+
+@dataclass
+class OutboxRelay:
+    dsn: str
+    producer: AIOKafkaProducer
+    service: str
+    batch_size: int = 500
+    idle_wait_s: float = 1.0
+    standby_wait_s: float = 1.0
+
+    @property
+    def lock_key(self) -> int:
+        # One advisory lock per service; crc32 keeps it stable across processes and versions.
+        return zlib.crc32(f"outbox-relay:{self.service}".encode())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until stop is set; survives database and broker outages."""
+        while not stop.is_set():
+            try:
+                await self._lead_while_possible(stop)
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("outbox relay failed", service=self.service)
+                else:
+                    log.warning("outbox relay waiting out an outage", error=repr(exc))
+                await _wait(stop, self.standby_wait_s)
+
+    async def _lead_while_possible(self, stop: asyncio.Event) -> None:
+        conn: asyncpg.Connection[Any] = await asyncpg.connect(self.dsn)
+        wake = asyncio.Event()
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
+                if await _wait(stop, self.standby_wait_s):
+                    return
+            log.info("outbox relay active", service=self.service)
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+            while not stop.is_set():
+                wake.clear()
+                # The same connection holds the lock and marks rows: if it dies, the lock
+                # goes with it and this relay stops before another one takes over.
+                sent = await self.relay_once(conn)
+                if sent < self.batch_size:
+                    await _wait_any(stop, wake, self.idle_wait_s)
+        finally:
+            await conn.close()
+
+    async def relay_once(self, conn: Conn) -> int:
+        """Publish one batch of unsent rows in id order; returns how many were sent."""
+        rows = await conn.fetch(
+            """
+            SELECT id, event_name, topic, key, value, account_id, event_id
+            FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1
+            """,
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        records = [
+            OutgoingRecord(
+                topic=row["topic"],
+                key=row["key"],
+                value=row["value"],
+                headers=message_headers(row["event_name"], row["account_id"], row["event_id"]),
+            )
+            for row in rows
+        ]
+        await publish_in_order(self.producer, records)
+        await conn.execute(
+            "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
+            [r["id"] for r in rows],
+        )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(self.service, row["event_name"]).inc()
+        return len(rows)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to `seconds`, returning early (True) when stop is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,148 @@
+"""BatchApplier against a real PostgreSQL, without Kafka: triage, tombstones, retries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+import asyncpg
+import pytest
+
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.topics import message_headers
+from crm_servicekit.batch_apply import BatchApplier, RetryPolicy
+from crm_servicekit.connection import Conn
+from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
+from crm_servicekit.delivery import Delivery
+from crm_servicekit.dlq import DeadLetter
+
+from .kafka_support import T0, message_sent
+
+pytestmark = pytest.mark.integration
+
+
+def delivery(event: EventEnvelope, offset: int, name: str | None = None) -> Delivery:
+    return Delivery(
+        topic="crm.events.v1",
+        partition=0,
+        offset=offset,
+        key=event.kafka_key,
+        value=event.to_json(),
+        headers=message_headers(name or event.event_name.value, event.account_id, event.event_id),
+    )
+
+
+def deleted(customer: uuid.UUID, n: int) -> EventEnvelope:
+    return EventEnvelope(
+        event_name="CUSTOMER_DELETED",
+        event_id=f"del-{n}",
+        timestamp=T0,
+        account_id="acme",
+        customer_id=customer,
+        source="system",
+        received_at=T0,
+        producer="tests",
+    )
+
+
+class Recorder:
+    def __init__(self, failures: list[BaseException] | None = None) -> None:
+        self.applied: list[str] = []
+        self.failures = failures or []
+        self.letters: list[DeadLetter] = []
+        self.sleeps: list[float] = []
+
+    async def handle(self, conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        await conn.execute("SELECT 1")
+        self.applied.extend(e.event_id for e in events)
+
+    async def dead_letter(self, letters: list[DeadLetter]) -> None:
+        self.letters.extend(letters)
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+@pytest.fixture
+async def pool(new_database: str) -> AsyncIterator[asyncpg.Pool]:
+    apply_migrations(new_database, SERVICEKIT_MIGRATIONS)
+    pool = await create_pool(new_database)
+    yield pool
+    await pool.close()
+
+
+def applier(
+    pool: asyncpg.Pool, rec: Recorder, wanted: frozenset[str] | None = None
+) -> BatchApplier:
+    return BatchApplier(
+        pool=pool,
+        handler=rec.handle,
+        service="test",
+        group_id="test-group",
+        dead_letter=rec.dead_letter,
+        wanted=wanted,
+        retry=RetryPolicy(max_attempts=3),
+        sleep=rec.sleep,
+    )
+
+
+async def test_same_event_ten_times_in_and_across_batches_is_applied_once(
+    pool: asyncpg.Pool,
+) -> None:
+    rec = Recorder()
+    event = message_sent(uuid.uuid4(), 1)
+    outcome = await applier(pool, rec).apply([delivery(event, i) for i in range(5)])
+    again = await applier(pool, rec).apply([delivery(event, i) for i in range(5, 10)])
+    assert rec.applied == [event.event_id]
+    assert (outcome.applied, outcome.duplicates, again.applied, again.duplicates) == (1, 4, 0, 5)
+
+
+async def test_unknown_and_unneeded_event_names_are_skipped_by_header(pool: asyncpg.Pool) -> None:
+    rec = Recorder()
+    event = message_sent(uuid.uuid4(), 1)
+    future = Delivery("t", 0, 1, None, b"not even json", message_headers("FROM_V9", "acme", "x"))
+    outcome = await applier(pool, rec, wanted=frozenset({"VIDEO_SENT"})).apply(
+        [future, delivery(event, 2)]
+    )
+    assert (outcome.skipped, rec.applied, rec.letters) == (2, [], [])
+
+
+async def test_events_after_a_deletion_are_ignored(pool: asyncpg.Pool) -> None:
+    rec = Recorder()
+    gone, kept = uuid.uuid4(), uuid.uuid4()
+    batch = [message_sent(gone, 1), deleted(gone, 1), message_sent(gone, 2), message_sent(kept, 3)]
+    await applier(pool, rec).apply([delivery(e, i) for i, e in enumerate(batch)])
+    later = await applier(pool, rec).apply([delivery(message_sent(gone, 4), 9)])
+    assert rec.applied == [batch[0].event_id, batch[1].event_id, batch[3].event_id]
+    assert later.skipped == 1
+
+
+async def test_transient_errors_hold_the_batch_and_never_dead_letter(pool: asyncpg.Pool) -> None:
+    outage = [ConnectionRefusedError("db down")] * 8  # more than max_attempts
+    rec = Recorder(failures=list(outage))
+    event = message_sent(uuid.uuid4(), 1)
+    await applier(pool, rec).apply([delivery(event, 0)])
+    assert rec.applied == [event.event_id]
+    assert rec.letters == []
+    assert len(rec.sleeps) == 8
+    assert rec.sleeps == sorted(rec.sleeps)  # backing off, capped
+
+
+async def test_a_transient_failure_rolls_back_the_idempotency_claim(pool: asyncpg.Pool) -> None:
+    rec = Recorder(failures=[TimeoutError()])
+    event = message_sent(uuid.uuid4(), 1)
+    await applier(pool, rec).apply([delivery(event, 0)])
+    assert rec.applied == [event.event_id]  # the retry was not taken for a duplicate
+
+
+async def test_undecodable_payload_goes_to_the_dlq_at_once(pool: asyncpg.Pool) -> None:
+    rec = Recorder()
+    good = message_sent(uuid.uuid4(), 1)
+    bad = Delivery("t", 0, 5, b"k", b"{", message_headers("MESSAGE_SENT", "acme", "broken"))
+    outcome = await applier(pool, rec).apply([bad, delivery(good, 6)])
+    assert rec.applied == [good.event_id]
+    assert [(letter.kind, letter.attempts) for letter in outcome.dead_lettered] == [
+        ("invalid_payload", 1)
+    ]
