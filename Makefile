@@ -18,7 +18,7 @@ help:
 	@echo "make up       start Kafka, PostgreSQL and Redis locally and print their addresses"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
-	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they start the servers they need themselves)"
 
@@ -41,6 +41,7 @@ lint:
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen python -m crm_devstack.concordance --check
 
 fmt:
 	$(UV) run --frozen ruff format .

@@ -37,3 +37,27 @@ def test_api_action_id_follows_the_idempotency_key() -> None:
     assert keyed != api_action_id("other", "key-1", "next_stage")
     assert api_action_id("acme", None, "next_stage") != api_action_id("acme", None, "next_stage")
     assert isinstance(api_action_id("acme", None, "x"), uuid.UUID)
+
+
+def test_system_event_is_deterministic_and_carries_its_cause() -> None:
+    from datetime import UTC, datetime
+
+    from crm_schemas.catalog import EventName
+    from crm_schemas.system_events import system_event
+    from crm_schemas.system_properties import CustomerDeleted
+
+    when = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    args = {
+        "name": EventName.CUSTOMER_DELETED,
+        "account_id": "acme",
+        "customer_id": uuid.UUID(int=7),
+        "properties": CustomerDeleted(reason="asked"),
+        "cause_event_id": "req-1",
+        "timestamp": when,
+        "producer": "customers",
+    }
+    first = system_event(**args, received_at=when)  # type: ignore[arg-type]
+    later = system_event(**args, received_at=datetime(2027, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
+    assert first.event_id == later.event_id
+    assert (first.source.value, first.cause_event_id, first.timestamp) == ("system", "req-1", when)
+    assert first.properties == {"reason": "asked"}

@@ -1,0 +1,184 @@
+"""One service process: its HTTP API, its consumer, its outbox relay and its timers, wired once.
+
+A service describes itself with a ServiceSpec (routers, migrations, the batch handler and
+the event names it needs, background loops); `build_service_app` returns the FastAPI app
+whose lifespan starts and stops everything in order. Shutdown stops consuming first (an
+unfinished batch rolls back and its offsets stay uncommitted), then the loops, the relay,
+the producer and the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+
+from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC
+from crm_servicekit.accounts import Accounts, load_accounts
+from crm_servicekit.batch_apply import BatchApplier, BatchHandler
+from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.consumer import register_consumer
+from crm_servicekit.db import apply_migrations_in_thread, create_service_pool, plain_postgres_dsn
+from crm_servicekit.dlq import DeadLetter, send_dead_letters
+from crm_servicekit.health import add_readiness_check, postgres_check, redis_check
+from crm_servicekit.http import create_app
+from crm_servicekit.kafka import idempotent_producer
+from crm_servicekit.outbox import OutboxRelay
+from crm_servicekit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Resources:
+    """What a running service holds; routes reach it through `resources(request)`."""
+
+    settings: ServiceSettings
+    accounts: Accounts
+    clock: Clock
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    redis: Redis | None
+    stop: asyncio.Event
+
+
+HandlerFactory = Callable[[Resources], BatchHandler]
+BackgroundLoop = Callable[[Resources], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    settings: ServiceSettings
+    title: str
+    routers: Sequence[APIRouter] = ()
+    migrations_dir: Path | None = None
+    # The consumer: a handler built from the resources, and the event names it needs
+    # (None: all). No handler, no consumer.
+    handler: HandlerFactory | None = None
+    wanted: frozenset[str] | None = None
+    topic: str = EVENTS_TOPIC
+    dlq_topic: str = DLQ_TOPIC
+    max_records: int = 500
+    relay_outbox: bool = False
+    uses_redis: bool = False
+    # Long-running loops (schedulers, timers) that return once resources.stop is set.
+    background: Sequence[BackgroundLoop] = field(default_factory=tuple)
+
+
+def resources(request: Request) -> Resources:
+    found = getattr(request.app.state, "resources", None)
+    if not isinstance(found, Resources):
+        raise RuntimeError("the service is not started: no resources on the app")
+    return found
+
+
+def build_service_app(
+    spec: ServiceSpec, *, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
+) -> FastAPI:
+    settings = spec.settings
+    accounts = accounts if accounts is not None else load_accounts(settings.accounts_file)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if spec.migrations_dir is not None:
+            await apply_migrations_in_thread(settings.database_url, spec.migrations_dir)
+        async with contextlib.AsyncExitStack() as stack:
+            pool = await create_service_pool(settings)
+            stack.push_async_callback(pool.close)
+            redis = None
+            if spec.uses_redis:
+                redis = Redis.from_url(str(settings.redis_url))
+                stack.push_async_callback(redis.aclose)
+                add_readiness_check(app, "redis", redis_check(redis))
+            producer = idempotent_producer(
+                settings.kafka_bootstrap_servers, client_id=settings.service_name
+            )
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            res = Resources(settings, accounts, clock, pool, producer, redis, asyncio.Event())
+            app.state.resources = res
+            add_readiness_check(app, "postgres", postgres_check(pool))
+            add_readiness_check(app, "kafka", kafka_check(producer))
+            tasks = _start_loops(spec, res)
+            stack.push_async_callback(_stop_loops, res, tasks)
+            if spec.handler is not None:
+                broker = _consumer_broker(spec, res)
+                await broker.start()
+                # Registered last, so it runs first at shutdown: stop taking new batches.
+                stack.push_async_callback(broker.stop)
+            log.info("service started", service=settings.service_name)
+            yield
+            log.info("service stopping", service=settings.service_name)
+
+    return create_app(
+        settings, accounts, title=spec.title, routers=spec.routers, lifespan=lifespan, clock=clock
+    )
+
+
+def kafka_check(producer: AIOKafkaProducer) -> Callable[[], Awaitable[None]]:
+    async def metadata() -> None:
+        # A metadata round trip to the broker (aiokafka's public calls answer from cache).
+        await producer.client.fetch_all_metadata()
+
+    return metadata
+
+
+def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
+    assert spec.handler is not None
+
+    async def dead_letter(letters: list[DeadLetter]) -> None:
+        await send_dead_letters(
+            res.producer, letters, service=res.settings.service_name, topic=spec.dlq_topic
+        )
+
+    applier = BatchApplier(
+        pool=res.pool,
+        handler=spec.handler(res),
+        service=res.settings.service_name,
+        group_id=res.settings.service_name,
+        dead_letter=dead_letter,
+        wanted=spec.wanted,
+    )
+    broker = KafkaBroker(res.settings.kafka_bootstrap_servers, logger=None)
+    register_consumer(broker, applier, topic=spec.topic, max_records=spec.max_records)
+    return broker
+
+
+def _start_loops(spec: ServiceSpec, res: Resources) -> list[asyncio.Task[None]]:
+    loops: list[BackgroundLoop] = list(spec.background)
+    if spec.relay_outbox:
+        relay = OutboxRelay(
+            dsn=plain_postgres_dsn(res.settings.database_url),
+            producer=res.producer,
+            service=res.settings.service_name,
+        )
+        loops.append(lambda r: relay.run(r.stop))
+    return [asyncio.create_task(_supervised(loop, res)) for loop in loops]
+
+
+async def _supervised(loop: BackgroundLoop, res: Resources) -> None:
+    """Keep a loop running until shutdown; a crash is logged and the loop restarted."""
+    while not res.stop.is_set():
+        try:
+            await loop(res)
+        except Exception:
+            log.exception("background loop failed; restarting", loop=repr(loop))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(res.stop.wait(), timeout=1.0)
+
+
+async def _stop_loops(res: Resources, tasks: list[asyncio.Task[None]]) -> None:
+    res.stop.set()
+    if tasks:
+        await asyncio.wait(tasks, timeout=30)
+    for task in tasks:
+        task.cancel()
