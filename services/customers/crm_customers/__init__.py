@@ -1,0 +1,1 @@
+"""Customers: the Kundekort API, the pipeline and its vocabularies, interactions."""

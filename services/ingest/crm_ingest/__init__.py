@@ -1,0 +1,1 @@
+"""Ingest: verifies, validates, normalizes, de-duplicates webhooks; publishes to Kafka."""

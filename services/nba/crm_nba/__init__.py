@@ -1,0 +1,1 @@
+"""NBA: next best action with reasons, the who-next list, coaching prompts."""

@@ -1,0 +1,1 @@
+"""Rules: the automation engine for reminders."""

@@ -1,0 +1,1 @@
+"""Stats: dashboard KPIs, DMO progress, funnel, speed to lead, event log, live ticker."""
