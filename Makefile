@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status lint fmt test
+.PHONY: help install up down status lint fmt test bench bench-consumer
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they start the servers they need themselves)"
+	@echo "make bench    run the benchmarks and print their figures (not tests)"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -52,3 +53,9 @@ test: install
 	@status=0; $(UV) run --frozen pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status
+
+# Benchmarks print figures; they are not tests and assert nothing about time.
+bench: bench-consumer
+
+bench-consumer: install
+	$(UV) run --frozen python bench/consumer_throughput.py --events 50000
