@@ -1,0 +1,24 @@
+"""The customers service's settings: env prefix CUSTOMERS_, port 8002, ingest's address."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from crm_schemas.topics import EVENTS_TOPIC
+from crm_servicekit.settings import ServiceSettings
+
+
+class CustomersSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CUSTOMERS_", extra="ignore", frozen=True)
+
+    service_name: ClassVar[str] = "customers"
+
+    http_port: int = Field(default=8002, ge=1, le=65535)
+    # Ingest's internal claim endpoint, the single writer of identities (DOMAIN.md).
+    ingest_url: str = "http://127.0.0.1:8001"
+    claim_timeout_s: float = Field(default=5.0, gt=0)
+    # One topic in and out; tests point both at a fresh topic.
+    events_topic: str = EVENTS_TOPIC

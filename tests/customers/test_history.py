@@ -1,0 +1,201 @@
+"""Facts → pipeline state and last activity: every event's effect, late and duplicate events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_customers.history import Entry, History, replay
+from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
+from crm_schemas.fold import Fact, PersonMove, fold
+from crm_schemas.pipeline import BookingState, PipelineState, Status
+
+from .events import T, fact_event
+
+E = EventName
+S = Status
+CUSTOMER = uuid.uuid4()
+
+
+def entry(name: EventName, minutes: int = 0, **kwargs: object) -> Entry:
+    event = fact_event(name, timedelta(minutes=minutes), customer=CUSTOMER, **kwargs)  # type: ignore[arg-type]
+    found = Entry.of(event)
+    assert found is not None
+    return found
+
+
+def state_after(*names: EventName) -> PipelineState:
+    return replay(entry(name, minutes) for minutes, name in enumerate(names)).state
+
+
+class TestEachFact:
+    @pytest.mark.parametrize(
+        ("name", "status"),
+        [
+            (E.DM_STARTED, S.RELATIONSHIP),
+            (E.MESSAGE_RECEIVED, S.RELATIONSHIP),
+            (E.MESSAGE_SENT, S.LEAD),
+            (E.INVITE_SENT, S.INVITED),
+            (E.LEAD_QUALIFIED, S.QUALIFIED),
+            (E.MEETING_BOOKED, S.QUALIFIED),
+            (E.MEETING_HELD, S.PRESENTATION_SENT),
+            (E.NO_SHOW, S.LEAD),
+            (E.MEETING_CANCELED, S.LEAD),
+            (E.VIDEO_SENT, S.PRESENTATION_SENT),
+            (E.FOLLOW_UP_DONE, S.LEAD),
+            (E.PURCHASED, S.SIGNED_UP),
+            (E.JOINED_TEAM, S.SIGNED_UP),
+            (E.UNSUBSCRIBED, S.LEAD),
+        ],
+    )
+    def test_from_a_new_customer(self, name: EventName, status: Status) -> None:
+        assert state_after(name).status is status
+
+    def test_never_backward(self) -> None:
+        assert state_after(E.VIDEO_SENT, E.DM_STARTED, E.INVITE_SENT).status is S.PRESENTATION_SENT
+
+    def test_follow_up_done_moves_only_after_the_presentation(self) -> None:
+        assert state_after(E.INVITE_SENT, E.FOLLOW_UP_DONE).status is S.INVITED
+        assert state_after(E.VIDEO_SENT, E.FOLLOW_UP_DONE).status is S.FOLLOW_UP
+
+    def test_booking(self) -> None:
+        booked = state_after(E.DM_STARTED, E.MEETING_BOOKED)
+        assert (booked.status, booked.booking.state) == (S.QUALIFIED, BookingState.BOOKED)
+        assert booked.booking.time == T + timedelta(days=1)
+        assert state_after(E.MEETING_BOOKED, E.NO_SHOW).booking.state is BookingState.NO_SHOW
+        assert state_after(E.MEETING_BOOKED, E.MEETING_CANCELED).booking.state is (
+            BookingState.CANCELED
+        )
+        held = state_after(E.MEETING_BOOKED, E.MEETING_HELD)
+        assert (held.status, held.booking.state) == (S.PRESENTATION_SENT, BookingState.HELD)
+
+    def test_s_no_show(self) -> None:
+        state = state_after(E.DM_STARTED, E.INVITE_SENT, E.MEETING_BOOKED, E.NO_SHOW)
+        assert (state.status, state.booking.state) == (S.QUALIFIED, BookingState.NO_SHOW)
+
+    def test_joined_team(self) -> None:
+        assert state_after(E.JOINED_TEAM).joined_team
+        assert not state_after(E.PURCHASED).joined_team
+
+
+class TestNotNow:
+    def not_now(self) -> Entry:
+        """A person's PUT to not_now (their moves are facts too)."""
+        fact = Fact(
+            event_id="move",
+            event_name=E.STATUS_CHANGED,
+            timestamp=T + timedelta(minutes=1),
+            person_move=PersonMove(status=S.NOT_NOW),
+        )
+        return Entry(
+            event_id="move", event_name="STATUS_CHANGED", timestamp=fact.timestamp, fact=fact
+        )
+
+    @pytest.mark.parametrize(
+        ("name", "status"),
+        [
+            (E.DM_STARTED, S.RELATIONSHIP),
+            (E.MESSAGE_RECEIVED, S.RELATIONSHIP),
+            (E.LEAD_QUALIFIED, S.QUALIFIED),
+            (E.MEETING_BOOKED, S.QUALIFIED),
+            (E.PURCHASED, S.SIGNED_UP),
+            (E.JOINED_TEAM, S.SIGNED_UP),
+            (E.INVITE_SENT, S.NOT_NOW),
+            (E.VIDEO_SENT, S.NOT_NOW),
+            (E.MEETING_HELD, S.NOT_NOW),
+            (E.FOLLOW_UP_DONE, S.NOT_NOW),
+            (E.MESSAGE_SENT, S.NOT_NOW),
+        ],
+    )
+    def test_reopening(self, name: EventName, status: Status) -> None:
+        history = replay([entry(E.INVITE_SENT, 0), self.not_now(), entry(name, 10)])
+        assert history.state.status is status
+
+
+class TestConsentAndActivity:
+    def test_opt_out_and_back_in(self) -> None:
+        out = replay([entry(E.DM_STARTED, 0, messaging=False)])
+        assert out.state.opted_out
+        assert replay([entry(E.UNSUBSCRIBED, 0)]).state.opted_out
+        back = replay(
+            [entry(E.DM_STARTED, 0, messaging=False), entry(E.MESSAGE_SENT, 5, messaging=True)]
+        )
+        assert not back.state.opted_out
+
+    def test_last_activity_is_the_latest_activity(self) -> None:
+        history = replay(
+            [entry(E.DM_STARTED, 0), entry(E.INVITE_SENT, 30), entry(E.UNSUBSCRIBED, 60)]
+        )
+        assert history.last_activity_at == T + timedelta(minutes=30)
+
+    def test_canceled_meeting_is_not_activity(self) -> None:
+        assert replay([entry(E.MEETING_CANCELED, 5)]).last_activity_at is None
+
+    def test_opting_back_in_is_activity(self) -> None:
+        history = replay([entry(E.UNSUBSCRIBED, 0), entry(E.MEETING_CANCELED, 5, messaging=True)])
+        assert history.last_activity_at == T + timedelta(minutes=5)
+
+    def test_consent_true_without_opt_out_is_not_activity(self) -> None:
+        assert replay([entry(E.MEETING_CANCELED, 5, messaging=True)]).last_activity_at is None
+
+    def test_interaction_counts_at_occurred_at(self) -> None:
+        logged = Entry.of_interaction("i1", T + timedelta(hours=2), T + timedelta(hours=1))
+        history = replay([entry(E.DM_STARTED, 0), logged])
+        assert history.last_activity_at == T + timedelta(hours=1)
+        assert history.state.status is S.RELATIONSHIP
+
+
+class TestArrivalOrder:
+    def test_late_fact_is_detected(self) -> None:
+        history = History().then(entry(E.INVITE_SENT, 10))
+        assert history.is_late(entry(E.DM_STARTED, 5))
+        assert not history.is_late(entry(E.DM_STARTED, 15))
+
+    def test_late_booking_is_refolded(self) -> None:
+        # The no-show arrived before the booking it is about.
+        booked, no_show = entry(E.MEETING_BOOKED, 10), entry(E.NO_SHOW, 20)
+        state = replay([no_show, booked]).state
+        assert state.booking.state is BookingState.NO_SHOW
+
+    def test_a_duplicate_changes_nothing(self) -> None:
+        booked, no_show = entry(E.MEETING_BOOKED, 10), entry(E.NO_SHOW, 20)
+        once = replay([booked, no_show])
+        assert replay([booked, no_show, booked, no_show, booked]) == once
+
+
+FACT_NAMES = sorted(EXTERNAL_EVENTS)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Entry]:
+    count = draw(st.integers(min_value=1, max_value=12))
+    entries = []
+    for n in range(count):
+        name = draw(st.sampled_from(FACT_NAMES))
+        minutes = draw(st.integers(min_value=0, max_value=60))  # ties are ordered by event id
+        messaging = draw(st.sampled_from([None, None, True, False]))
+        entries.append(entry(name, minutes, messaging=messaging, event_id=f"e{n:02d}"))
+    return entries
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.randoms(use_true_random=False))
+def test_any_arrival_order_ends_where_timestamp_order_does(
+    entries: list[Entry], random: object
+) -> None:
+    in_order = replay(entries)
+    shuffled = list(entries)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    # What the service does as they arrive one by one: on top, or re-fold when late.
+    history, seen = History(), []
+    for arrived in shuffled + shuffled[:2]:  # and a few arrive twice
+        if any(e.event_id == arrived.event_id for e in seen):
+            continue
+        history = replay([*seen, arrived]) if history.is_late(arrived) else history.then(arrived)
+        seen.append(arrived)
+    assert history == in_order
+    assert history.state == fold(e.fact for e in entries if e.fact is not None)
