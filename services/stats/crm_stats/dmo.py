@@ -1,0 +1,110 @@
+"""The Daily Method of Operation: invites and follow-ups per local day, against targets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm_stats.periods import local_date, week_start
+
+DAYS_IN_WEEK = 7
+
+
+@dataclass(frozen=True)
+class DmoTargets:
+    invites: int
+    follow_ups: int
+
+
+@dataclass(frozen=True)
+class DayTally:
+    invites: int = 0
+    follow_ups: int = 0
+
+    def __add__(self, other: DayTally) -> DayTally:
+        return DayTally(self.invites + other.invites, self.follow_ups + other.follow_ups)
+
+
+def met(tally: DayTally, targets: DmoTargets) -> bool:
+    return tally.invites >= targets.invites and tally.follow_ups >= targets.follow_ups
+
+
+def pct(done: int, target: int) -> float | None:
+    # A target of 0 is an empty denominator: null, as every other ratio.
+    return done / target if target else None
+
+
+def progress(tally: DayTally, targets: DmoTargets) -> dict[str, Any]:
+    return {
+        "invites": tally.invites,
+        "invites_target": targets.invites,
+        "invites_pct": pct(tally.invites, targets.invites),
+        "follow_ups": tally.follow_ups,
+        "follow_ups_target": targets.follow_ups,
+        "follow_ups_pct": pct(tally.follow_ups, targets.follow_ups),
+        "met": met(tally, targets),
+    }
+
+
+def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> int:
+    """Consecutive met days ending today, or yesterday while today is not met yet."""
+    day = today if met(days.get(today, DayTally()), targets) else today - timedelta(days=1)
+    count = 0
+    while met(days.get(day, DayTally()), targets):
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+@dataclass(frozen=True)
+class DmoFigures:
+    today: DayTally
+    week: DayTally
+    targets: DmoTargets
+    streak_days: int
+
+    def as_json(self) -> dict[str, Any]:
+        week_targets = DmoTargets(
+            self.targets.invites * DAYS_IN_WEEK, self.targets.follow_ups * DAYS_IN_WEEK
+        )
+        return {
+            "today": progress(self.today, self.targets),
+            "week": progress(self.week, week_targets),
+            "streak_days": self.streak_days,
+        }
+
+
+def dmo_figures(
+    days: Mapping[date, DayTally], targets: DmoTargets, as_of: datetime, tz: str
+) -> DmoFigures:
+    """`days` holds the local days up to as_of's day, that day cut at as_of."""
+    today = local_date(as_of, ZoneInfo(tz))
+    monday = week_start(today)
+    week = DayTally()
+    for offset in range((today - monday).days + 1):
+        week = week + days.get(monday + timedelta(days=offset), DayTally())
+    return DmoFigures(days.get(today, DayTally()), week, targets, streak(days, targets, today))
+
+
+def dmo_days(
+    days: Mapping[date, DayTally], targets: DmoTargets, today: date, count: int
+) -> dict[str, Any]:
+    """GET /api/stats/dmo: one item per local day, newest first, and the streak."""
+    items = []
+    for back in range(count):
+        day = today - timedelta(days=back)
+        tally = days.get(day, DayTally())
+        items.append(
+            {
+                "date": day.isoformat(),
+                "invites": tally.invites,
+                "invites_target": targets.invites,
+                "follow_ups": tally.follow_ups,
+                "follow_ups_target": targets.follow_ups,
+                "met": met(tally, targets),
+            }
+        )
+    return {"items": items, "streak_days": streak(days, targets, today)}

@@ -1,0 +1,222 @@
+"""What one event tells the dashboard: its tally, the customer's milestones, a reminder.
+
+Milestones are earliest instants (merged with min), activity is the latest (merged with
+max), and booking/no-show instants are sets: all three give the same result whatever order
+the events arrive in. Only the pipeline state and next_action_date are taken in arrival
+order, because their owner (the customers service) announces them in order per customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from crm_schemas.catalog import ACTIVITY_EVENTS, EXTERNAL_EVENTS, EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.fold import STAGE_OF_FACT
+from crm_schemas.pipeline import PIPELINE_ORDER, PipelineState, Status
+from crm_schemas.system_properties import (
+    CompletedBy,
+    CustomerCreated,
+    CustomerUpdated,
+    ReminderEvent,
+    ReminderType,
+    StatusChanged,
+)
+
+E = EventName
+
+
+class Tally(StrEnum):
+    """Figures that count events in the period."""
+
+    INVITES = "invites_sent"
+    VIDEOS = "videos_sent"
+    BOOKED = "meetings_booked"
+    HELD = "meetings_held"
+    NO_SHOWS = "no_shows"
+    FOLLOW_UPS = "follow_ups_done"
+
+
+_TALLY_OF: dict[EventName, Tally] = {
+    E.INVITE_SENT: Tally.INVITES,
+    E.VIDEO_SENT: Tally.VIDEOS,
+    E.MEETING_BOOKED: Tally.BOOKED,
+    E.MEETING_HELD: Tally.HELD,
+    E.NO_SHOW: Tally.NO_SHOWS,
+    E.FOLLOW_UP_DONE: Tally.FOLLOW_UPS,
+}
+
+
+def tally_of(event: EventEnvelope) -> Tally | None:
+    if event.event_name is E.REMINDER_COMPLETED:
+        # A follow-up reminder a person ticked off is a follow-up done; one completed by a
+        # FOLLOW_UP_DONE is that event, already counted.
+        done = ReminderEvent.model_validate(event.properties)
+        is_follow_up = done.type is not ReminderType.CUSTOM
+        return (
+            Tally.FOLLOW_UPS if is_follow_up and done.completed_by is CompletedBy.PERSON else None
+        )
+    return _TALLY_OF.get(event.event_name)
+
+
+class Milestone(StrEnum):
+    """Earliest instants per customer (the column names of the store)."""
+
+    CREATED = "created_at"
+    COHORT = "cohort_at"  # first DM_STARTED or LEAD_QUALIFIED
+    QUALIFIED = "qualified_at"  # reached qualified or a later stage
+    PRESENTED = "presented_at"  # reached presentation_sent or later
+    SIGNED_UP = "signed_up_at"  # reached signed_up
+    FIRST_SIGNING = "first_signing_at"  # first PURCHASED or JOINED_TEAM
+    BOOKED = "booked_at"  # first MEETING_BOOKED
+    HELD = "held_at"  # first MEETING_HELD
+    NO_SHOW = "no_show_at"  # first NO_SHOW
+
+
+_THRESHOLDS = (
+    (Milestone.QUALIFIED, Status.QUALIFIED),
+    (Milestone.PRESENTED, Status.PRESENTATION_SENT),
+    (Milestone.SIGNED_UP, Status.SIGNED_UP),
+)
+_FIRST_OF: dict[EventName, Milestone] = {
+    E.MEETING_BOOKED: Milestone.BOOKED,
+    E.MEETING_HELD: Milestone.HELD,
+    E.NO_SHOW: Milestone.NO_SHOW,
+    E.PURCHASED: Milestone.FIRST_SIGNING,
+    E.JOINED_TEAM: Milestone.FIRST_SIGNING,
+}
+
+
+@dataclass(frozen=True)
+class CustomerChange:
+    """One event's effect on one customer's row."""
+
+    customer_id: UUID
+    earliest: dict[Milestone, datetime] = field(default_factory=dict)
+    booked: datetime | None = None
+    no_show: datetime | None = None
+    activity: datetime | None = None
+    state: PipelineState | None = None
+    name: str | None = None
+    # next_action_date is only touched when the event names it (it may set it to None).
+    sets_next_action: bool = False
+    next_action_date: datetime | None = None
+    deleted: bool = False
+
+
+def _stage_reached(event: EventEnvelope) -> tuple[Status, datetime] | None:
+    """The stage an event shows the customer at, and since when (for the funnel)."""
+    name = event.event_name
+    if name is E.STATUS_CHANGED:
+        return StatusChanged.model_validate(event.properties).to.status, event.timestamp
+    if name is E.CUSTOMER_CREATED:
+        created = CustomerCreated.model_validate(event.properties)
+        return created.state.status, created.created_at
+    stage = STAGE_OF_FACT.get(name)
+    return (stage, event.timestamp) if stage is not None else None
+
+
+def customer_change(event: EventEnvelope) -> CustomerChange | None:
+    if event.customer_id is None:
+        return None
+    name, at = event.event_name, event.timestamp
+    earliest: dict[Milestone, datetime] = {}
+    change: dict[str, object] = {}
+    if name in EXTERNAL_EVENTS:
+        earliest[Milestone.CREATED] = at
+    if name in (E.DM_STARTED, E.LEAD_QUALIFIED):
+        earliest[Milestone.COHORT] = at
+    if (first := _FIRST_OF.get(name)) is not None:
+        earliest[first] = at
+    if (reached := _stage_reached(event)) is not None:
+        stage, since = reached
+        if stage is not Status.NOT_NOW:
+            for milestone, threshold in _THRESHOLDS:
+                if PIPELINE_ORDER.index(stage) >= PIPELINE_ORDER.index(threshold):
+                    earliest[milestone] = since
+    if name is E.CUSTOMER_CREATED:
+        created = CustomerCreated.model_validate(event.properties)
+        earliest[Milestone.CREATED] = min(created.created_at, earliest.get(Milestone.CREATED, at))
+        change |= {
+            "state": created.state,
+            "name": created.customer.name,
+            "sets_next_action": True,
+            "next_action_date": created.customer.next_action_date,
+        }
+    elif name is E.STATUS_CHANGED:
+        change["state"] = StatusChanged.model_validate(event.properties).to
+    elif name is E.CUSTOMER_UPDATED:
+        changes = CustomerUpdated.model_validate(event.properties).changes
+        if "next_action_date" in changes:
+            raw = changes["next_action_date"]
+            change["sets_next_action"] = True
+            change["next_action_date"] = datetime.fromisoformat(raw) if raw else None
+        if isinstance(changes.get("name"), str):
+            change["name"] = changes["name"]
+    elif name is E.CUSTOMER_DELETED:
+        change["deleted"] = True
+    return CustomerChange(
+        customer_id=event.customer_id,
+        earliest=earliest,
+        booked=at if name is E.MEETING_BOOKED else None,
+        no_show=at if name is E.NO_SHOW else None,
+        activity=activity_at(event),
+        **change,  # type: ignore[arg-type]
+    )
+
+
+def activity_at(event: EventEnvelope) -> datetime | None:
+    """DOMAIN.md's activity: the activity events, an interaction at its occurred_at, and an
+    event that opts the customer in (counted whether or not they were opted out: the
+    dashboard only asks whether anything happened in the last 7 days)."""
+    if event.event_name is E.INTERACTION_LOGGED:
+        occurred = event.properties.get("interaction", {}).get("occurred_at")
+        return datetime.fromisoformat(occurred) if occurred else event.timestamp
+    if event.event_name in ACTIVITY_EVENTS or (event.opts_in and not event.opts_out):
+        return event.timestamp
+    return None
+
+
+class ReminderStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+
+
+@dataclass(frozen=True)
+class ReminderChange:
+    reminder_id: UUID
+    customer_id: UUID
+    type: ReminderType
+    scheduled_for: datetime
+    status: ReminderStatus
+    at: datetime  # when it was created or closed (the event's timestamp)
+    completed_by: CompletedBy | None
+
+
+_REMINDER_STATUS = {
+    E.REMINDER_CREATED: ReminderStatus.OPEN,
+    E.REMINDER_RESCHEDULED: ReminderStatus.OPEN,
+    E.REMINDER_DUE: ReminderStatus.OPEN,
+    E.REMINDER_COMPLETED: ReminderStatus.COMPLETED,
+    E.REMINDER_CANCELED: ReminderStatus.CANCELED,
+}
+
+
+def reminder_change(event: EventEnvelope) -> ReminderChange | None:
+    status = _REMINDER_STATUS.get(event.event_name)
+    if status is None or event.customer_id is None:
+        return None
+    reminder = ReminderEvent.model_validate(event.properties)
+    return ReminderChange(
+        reminder_id=reminder.reminder_id,
+        customer_id=event.customer_id,
+        type=reminder.type,
+        scheduled_for=reminder.scheduled_for,
+        status=status,
+        at=event.timestamp,
+        completed_by=reminder.completed_by,
+    )

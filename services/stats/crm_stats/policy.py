@@ -1,0 +1,214 @@
+"""The dashboard's figures from what the store selected for one request (pure, no I/O).
+
+The store (or the in-memory ledger) selects the rows a request needs; everything computed
+from them lives here, so the database path and the reference path share the arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from crm_schemas.pipeline import PIPELINE_ORDER, Booking, BookingState, PipelineState, Status
+from crm_schemas.vocabulary import VOCABULARY_TERMS, Vocabulary, reverse
+from crm_stats.dmo import DayTally, DmoFigures, DmoTargets, dmo_figures
+from crm_stats.milestones import Tally
+from crm_stats.periods import Period
+
+SLA = timedelta(minutes=5)
+REBOOK_WINDOW = timedelta(days=14)
+HEALTHY_WITHIN = timedelta(days=7)
+ALL_STATUSES: tuple[Status, ...] = (*PIPELINE_ORDER, Status.NOT_NOW)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """Empty denominators give null, not 0."""
+    return part / whole if whole else None
+
+
+def nearest_rank(sorted_values: Sequence[float], p: float) -> float | None:
+    """The value at rank ⌈p·n⌉ (1-based) of the sorted values."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(p * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass(frozen=True)
+class FunnelCustomer:
+    """A cohort customer's milestones (instants after as_of already dropped by the caller
+    or by `reached`)."""
+
+    customer_id: UUID
+    qualified_at: datetime | None
+    presented_at: datetime | None
+    signed_up_at: datetime | None
+    booked_at: datetime | None
+    held_at: datetime | None
+    no_show_at: datetime | None
+    bookings: tuple[datetime, ...] = ()
+    no_shows: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class FirstReply:
+    """A customer's DM_STARTED in the period and their first MESSAGE_SENT after it."""
+
+    dm_at: datetime
+    reply_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StateCount:
+    status: Status
+    booking: BookingState
+    joined_team: bool
+    opted_out: bool
+    customers: int
+
+
+@dataclass(frozen=True)
+class StatsInputs:
+    period: Period
+    as_of: datetime
+    tallies: dict[Tally, int]
+    new_leads: int
+    dms_started: int
+    signed_up: int
+    reminders_due: int
+    reminders_overdue: int
+    next_actions_overdue: int
+    states: Sequence[StateCount]
+    cohort: Sequence[FunnelCustomer]
+    replies: Sequence[FirstReply]
+    healthy: int
+    open_customers: int
+    targets: DmoTargets
+    days: dict[date, DayTally]
+
+
+def reached(moment: datetime | None, as_of: datetime) -> bool:
+    return moment is not None and moment <= as_of
+
+
+def _recovered(customer: FunnelCustomer, as_of: datetime) -> bool:
+    """A new MEETING_BOOKED within 14 days after one of the customer's no-shows."""
+    return any(
+        no_show < booked <= no_show + REBOOK_WINDOW
+        for no_show in customer.no_shows
+        if no_show <= as_of
+        for booked in customer.bookings
+        if booked <= as_of
+    )
+
+
+def funnel(cohort: Sequence[FunnelCustomer], as_of: datetime) -> dict[str, Any]:
+    def count(predicate: Callable[[FunnelCustomer], bool]) -> int:
+        return sum(1 for c in cohort if predicate(c))
+
+    def at(*moments: datetime | None) -> bool:
+        return any(reached(m, as_of) for m in moments)
+
+    size = len(cohort)
+    qualified = count(lambda c: at(c.qualified_at))
+    booked = count(lambda c: at(c.booked_at, c.presented_at))
+    held = count(lambda c: at(c.held_at, c.presented_at))
+    signed_up = count(lambda c: at(c.signed_up_at))
+    with_booking = count(lambda c: at(c.booked_at))
+    showed = count(lambda c: at(c.booked_at) and at(c.held_at))
+    no_showed = count(lambda c: at(c.booked_at) and at(c.no_show_at))
+    any_no_show = count(lambda c: at(c.no_show_at))
+    recovered = count(lambda c: at(c.no_show_at) and _recovered(c, as_of))
+    return {
+        "cohort": size,
+        "qualified": qualified,
+        "booked": booked,
+        "held": held,
+        "signed_up": signed_up,
+        "rates": {
+            "qualified": ratio(qualified, size),
+            "booked": ratio(booked, qualified),
+            "held": ratio(held, booked),
+            "signed_up": ratio(signed_up, held),
+        },
+        "show_rate": ratio(showed, with_booking),
+        "no_show_rate": ratio(no_showed, with_booking),
+        "rebook_recovery": ratio(recovered, any_no_show),
+    }
+
+
+def speed_to_lead(replies: Sequence[FirstReply], as_of: datetime) -> dict[str, Any]:
+    times = sorted(
+        (r.reply_at - r.dm_at).total_seconds()
+        for r in replies
+        if r.reply_at is not None and r.reply_at <= as_of
+    )
+    within_sla = sum(1 for t in times if t <= SLA.total_seconds())
+    return {
+        "median_s": nearest_rank(times, 0.5),
+        "p90_s": nearest_rank(times, 0.9),
+        "answered": len(times),
+        "unanswered": len(replies) - len(times),
+        "sla_5min_ratio": ratio(within_sla, len(replies)),
+    }
+
+
+def by_status(states: Sequence[StateCount]) -> dict[str, int]:
+    counts = {status.value: 0 for status in ALL_STATUSES}
+    for row in states:
+        counts[row.status.value] += row.customers
+    return counts
+
+
+def by_pipeline_status(states: Sequence[StateCount], vocabulary: Vocabulary) -> dict[str, int]:
+    """Customers per term of the vocabulary; every term the vocabulary shows is listed."""
+    counts = {term: 0 for term in VOCABULARY_TERMS[vocabulary]}
+    for row in states:
+        state = PipelineState(
+            status=row.status, booking=Booking(state=row.booking), joined_team=row.joined_team
+        )
+        term = reverse(state, vocabulary)
+        counts[term] = counts.get(term, 0) + row.customers
+    return counts
+
+
+def stats_figures(inputs: StatsInputs, vocabulary: Vocabulary | None) -> dict[str, Any]:
+    """The body of GET /api/customers/stats (API.md's shape)."""
+    period = inputs.period
+    tallies = inputs.tallies
+    counts = {
+        "new_leads": inputs.new_leads,
+        "dms_started": inputs.dms_started,
+        **{tally.value: tallies.get(tally, 0) for tally in Tally if tally is not Tally.FOLLOW_UPS},
+        "signed_up": inputs.signed_up,
+        "follow_ups_done": tallies.get(Tally.FOLLOW_UPS, 0),
+        "reminders_due": inputs.reminders_due,
+        "reminders_overdue": inputs.reminders_overdue,
+        "next_actions_overdue": inputs.next_actions_overdue,
+    }
+    dmo: DmoFigures = dmo_figures(inputs.days, inputs.targets, inputs.as_of, period.tz)
+    body: dict[str, Any] = {
+        "period": {
+            "name": period.name.value,
+            "from": period.start,
+            "to": period.end,
+            "tz": period.tz,
+        },
+        "as_of": inputs.as_of,
+        "counts": counts,
+        "by_status": by_status(inputs.states),
+        "opted_out": sum(row.customers for row in inputs.states if row.opted_out),
+    }
+    if vocabulary is not None:
+        body["by_pipeline_status"] = by_pipeline_status(inputs.states, vocabulary)
+    body |= {
+        "dmo": dmo.as_json(),
+        "funnel": funnel(inputs.cohort, inputs.as_of),
+        "speed_to_lead": speed_to_lead(inputs.replies, inputs.as_of),
+        "pipeline_health": ratio(inputs.healthy, inputs.open_customers),
+    }
+    return body
