@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
-	@echo "make up       start Kafka, PostgreSQL and Redis locally and print their addresses"
+	@echo "make up       start the whole system locally (servers, five services, gateway on :8000)"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
@@ -30,13 +30,15 @@ install:
 	$(UV) run --frozen crm-devstack install
 
 up: install
-	$(UV) run --frozen crm-devstack up
+	$(UV) run --frozen crm-devstack system up
 
 down:
+	$(UV) run --frozen crm-devstack system down
 	$(UV) run --frozen crm-devstack down
 
 status:
 	$(UV) run --frozen crm-devstack status
+	$(UV) run --frozen crm-devstack system status
 
 lint:
 	$(UV) run --frozen ruff check .

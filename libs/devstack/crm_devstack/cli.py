@@ -14,9 +14,11 @@ from crm_devstack.concordance import app as concordance_app
 from crm_devstack.processes import DevstackError
 from crm_devstack.settings import ENV_STATE_DIR, StackConfig
 from crm_devstack.stack import SERVER_NAMES, bring_down, bring_up, install, states
+from crm_devstack.system_cli import system_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 app.add_typer(concordance_app, name="concordance")
+app.add_typer(system_app, name="system")
 console = Console(highlight=False)
 
 StateDir = Annotated[

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from crm_devstack.gateway_binary import nginx_binary
 from crm_devstack.postgres_server import postgres_bin_dir
 from crm_devstack.processes import DevstackError
 from crm_devstack.redis_server import redis_binary
@@ -24,11 +25,12 @@ _PACKAGES_BY_SERVER: dict[str, dict[str, Callable[[], bool]]] = {
     },
     "postgres": {"postgresql": lambda: postgres_bin_dir() is not None},
     "redis": {"redis-server": lambda: redis_binary() is not None},
+    "gateway": {"nginx": lambda: nginx_binary() is not None},
 }
 
 # Packages whose own system service we never want running: ours run on other ports, under
 # the state dir, and a stray system redis on 6379 would only confuse.
-_SYSTEM_SERVICES = {"postgresql": "postgresql", "redis-server": "redis-server"}
+_SYSTEM_SERVICES = {"postgresql": "postgresql", "redis-server": "redis-server", "nginx": "nginx"}
 
 
 def missing_packages(servers: Sequence[str]) -> list[str]:

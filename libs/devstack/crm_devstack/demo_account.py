@@ -1,0 +1,58 @@
+"""The demo account and the local secrets `make up` runs the services with.
+
+Generated once per state dir and kept, so tokens and signing secrets printed by one
+`make up` keep working after the next.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEMO_ACCOUNT = "demo"
+
+
+@dataclass(frozen=True)
+class LocalSecrets:
+    jwt_secret: str
+    service_token: str
+    webhook_secret: str  # Standard Webhooks: whsec_ + base64 key
+
+    @classmethod
+    def load_or_create(cls, state_dir: Path) -> LocalSecrets:
+        path = state_dir / "secrets.json"
+        if path.exists():
+            return cls(**json.loads(path.read_text()))
+        created = cls(
+            jwt_secret=secrets.token_urlsafe(48),
+            service_token=secrets.token_urlsafe(48),
+            webhook_secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        )
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(created.__dict__, indent=2) + "\n")
+        path.chmod(0o600)
+        return created
+
+
+def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
+    """The accounts file of the local system: the demo account, in Oslo, default targets."""
+    path = state_dir / "accounts.json"
+    document = {
+        "accounts": [
+            {
+                "account_id": DEMO_ACCOUNT,
+                "time_zone": "Europe/Oslo",
+                "dmo_targets": {"invites": 20, "follow_ups": 30},
+                "quiet_hours": ["22:00", "07:00"],
+                "overdue_grace": "PT1H",
+                "webhook_secrets": [local.webhook_secret],
+                "allow_unsigned_webhooks": False,
+                "default_region": "NO",
+            }
+        ]
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path

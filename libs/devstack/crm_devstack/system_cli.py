@@ -1,0 +1,55 @@
+"""crm-devstack system up|down|status: the five services and the gateway on top of the servers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import typer
+from rich.console import Console
+
+from crm_devstack.processes import DevstackError
+from crm_devstack.settings import StackConfig
+from crm_devstack.system_stack import bring_down_system, bring_up_system, system_states
+
+system_app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+console = Console(highlight=False)
+
+
+def _say(message: str) -> None:
+    console.print(f"[dim]{message}[/dim]")
+
+
+@system_app.command("up")
+def up() -> None:
+    """Start Kafka, PostgreSQL, Redis, the five services and the gateway; wait until ready."""
+    config = StackConfig.from_env()
+    began = time.monotonic()
+    try:
+        info = asyncio.run(bring_up_system(config, _say))
+    except (DevstackError, ValueError) as error:
+        console.print(f"[bold red]error:[/bold red] {error}")
+        raise typer.Exit(code=1) from error
+    console.print(f"system ready in {time.monotonic() - began:.1f}s; logs in {config.logs_dir}")
+    # Plain echo for the values people copy: rich would wrap the long token.
+    typer.echo(f"API:            {info.api}")
+    typer.echo(f"account:        {info.account}")
+    typer.echo(f"token:          {info.token}")
+    typer.echo(f"webhook secret: {info.webhook_secret}")
+    typer.echo(f'try:            curl -H "Authorization: Bearer $TOKEN" {info.api}/nba')
+    typer.echo("stop with:      make down")
+
+
+@system_app.command("down")
+def down() -> None:
+    """Stop the gateway and the services (`crm-devstack down` stops the servers)."""
+    for name, outcome in asyncio.run(bring_down_system(StackConfig.from_env())).items():
+        console.print(f"{name:10} {outcome}")
+
+
+@system_app.command("status")
+def status() -> None:
+    for state in asyncio.run(system_states(StackConfig.from_env())):
+        running = "running" if state.pid else "stopped"
+        ready = "ready" if state.answering else "not answering"
+        console.print(f"{state.name:10} {running:8} {ready:14} {state.address}  {state.log_file}")

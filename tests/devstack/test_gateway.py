@@ -1,0 +1,201 @@
+"""The gateway: API.md's methods and paths reach the service that serves them, through real nginx.
+
+The services behind it are stand-ins that answer with their own name, so this test is about
+routing alone; every service's own tests cover what it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from crm_devstack.gateway_binary import nginx_binary
+from crm_devstack.gateway_config import render
+from crm_devstack.gateway_routes import SERVICE_PORTS, service_for
+from crm_devstack.system_packages import install_packages, missing_packages
+
+C = "7d6f2a8c-0d1e-4a55-9b1f-3f1c2e4d5a6b"
+API_PATHS = [
+    ("POST", "/api/hooks/dm", "ingest"),
+    ("POST", "/api/hooks/capi/lead", "ingest"),
+    ("POST", "/api/events", "ingest"),
+    ("POST", "/api/events/batch", "ingest"),
+    ("GET", "/api/customers", "customers"),
+    ("POST", "/api/customers", "customers"),
+    ("GET", f"/api/customers/{C}", "customers"),
+    ("PUT", f"/api/customers/{C}", "customers"),
+    ("DELETE", f"/api/customers/{C}", "customers"),
+    ("POST", f"/api/customers/{C}/next-stage", "customers"),
+    ("GET", f"/api/interactions/customer/{C}", "customers"),
+    ("POST", "/api/interactions", "customers"),
+    ("PUT", f"/api/interactions/{C}", "customers"),
+    ("DELETE", f"/api/interactions/{C}", "customers"),
+    ("GET", "/api/interactions/upcoming", "customers"),
+    ("GET", "/api/reminders/due", "rules"),
+    ("GET", "/api/reminders/upcoming", "rules"),
+    ("GET", "/api/reminders", "rules"),
+    ("GET", f"/api/reminders/{C}", "rules"),
+    ("POST", "/api/reminders", "rules"),
+    ("POST", f"/api/reminders/{C}/complete", "rules"),
+    ("POST", f"/api/reminders/{C}/snooze", "rules"),
+    ("DELETE", f"/api/reminders/{C}", "rules"),
+    ("GET", "/api/nba", "nba"),
+    ("GET", f"/api/nba/customer/{C}", "nba"),
+    ("POST", "/api/nba/analyze", "nba"),
+    ("GET", "/api/coaching", "nba"),
+    ("GET", "/api/customers/stats", "stats"),
+    ("GET", "/api/stats/dmo", "stats"),
+    ("GET", "/api/events", "stats"),
+    ("GET", f"/api/events/customer/{C}", "stats"),
+    ("GET", "/api/events/type/NO_SHOW", "stats"),
+    ("GET", "/api/ticker", "stats"),
+    ("GET", "/api/ticker/stream", "stats"),
+]
+NOT_ROUTED = [("POST", "/internal/identities/claim"), ("GET", "/api/nothing-here")]
+
+
+@pytest.mark.parametrize(("method", "path", "service"), API_PATHS)
+def test_routing_table_sends_each_api_path_to_its_service(
+    method: str, path: str, service: str
+) -> None:
+    assert service_for(method, path) == service
+
+
+def test_internal_and_unknown_paths_have_no_route() -> None:
+    for method, path in NOT_ROUTED:
+        assert service_for(method, path) is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stand_in(name: str, release_stream: asyncio.Event):  # type: ignore[no-untyped-def]
+    """An ASGI app answering with its service name; its ticker stream waits between events."""
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/api/ticker/stream":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")],
+                }
+            )
+            await send(
+                {"type": "http.response.body", "body": b"id: 1\ndata: first\n\n", "more_body": True}
+            )
+            await release_stream.wait()  # only once the client has the first event
+            await send({"type": "http.response.body", "body": b"id: 2\ndata: second\n\n"})
+            return
+        body = json.dumps(
+            {
+                "service": name,
+                "path": scope["path"],
+                "query": scope["query_string"].decode(),
+                "method": scope["method"],
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body.encode()})
+
+    return app
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[tuple[str, asyncio.Event]]:
+    if nginx_binary() is None:
+        await asyncio.to_thread(install_packages, missing_packages(["gateway"]), print)
+    binary = nginx_binary()
+    assert binary is not None, "nginx could not be installed"
+    release = asyncio.Event()
+    servers, upstreams = [], {}
+    for name in SERVICE_PORTS:
+        port = free_port()
+        config = uvicorn.Config(
+            stand_in(name, release), host="127.0.0.1", port=port, log_config=None, lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        servers.append((server, asyncio.create_task(server.serve())))
+        upstreams[name] = f"127.0.0.1:{port}"
+    port = free_port()
+    (tmp_path / "logs").mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        render(
+            listen=f"127.0.0.1:{port}", upstreams=upstreams, home=tmp_path, logs=tmp_path / "logs"
+        )
+    )
+    for part in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / "tmp" / part).mkdir(parents=True)
+    nginx = await asyncio.create_subprocess_exec(binary, "-c", str(conf), "-p", str(tmp_path))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{base}/gateway/health")).status_code == 200 and all(
+                        s.started for s, _ in servers
+                    ):
+                        break
+                await asyncio.sleep(0.05)
+        yield base, release
+    finally:
+        nginx.terminate()
+        await asyncio.wait_for(nginx.wait(), timeout=30)
+        for server, task in servers:
+            server.should_exit = True
+            await task
+
+
+async def test_every_api_path_reaches_its_service_through_nginx(
+    gateway: tuple[str, asyncio.Event],
+) -> None:
+    base, _ = gateway
+    async with httpx.AsyncClient(base_url=base) as client:
+        for method, path, service in API_PATHS:
+            if path.endswith("/stream"):
+                continue
+            answer = await client.request(method, path, params={"as_of": "2026-11-02T09:00:00Z"})
+            assert answer.status_code == 200, (method, path, answer.text)
+            seen = answer.json()
+            assert (seen["service"], seen["path"], seen["method"]) == (service, path, method)
+            assert seen["query"] == "as_of=2026-11-02T09%3A00%3A00Z"
+        for method, path in NOT_ROUTED:
+            answer = await client.request(method, path)
+            assert answer.status_code == 404
+            assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_server_sent_events_pass_unbuffered(gateway: tuple[str, asyncio.Event]) -> None:
+    base, release = gateway
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+        client.stream("GET", "/api/ticker/stream") as stream,
+    ):
+        lines = stream.aiter_lines()
+        # The first event arrives while the service still holds the stream open: had nginx
+        # buffered the response, this would wait for the end that never comes.
+        assert await anext(lines) == "id: 1"
+        assert await anext(lines) == "data: first"
+        release.set()
+        rest = [line async for line in lines]
+    assert "data: second" in rest
