@@ -1,0 +1,77 @@
+"""What the rules keep of each event about a customer: enough to replay their automation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from crm_schemas.catalog import ACTIVITY_EVENTS, EventName
+from crm_schemas.contact import MESSAGING_PLATFORMS, Source
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.fold import Fact
+from crm_schemas.pipeline import Status
+from crm_schemas.system_properties import InteractionEvent, StatusChanged
+
+E = EventName
+INBOUND_MESSAGES = frozenset({E.DM_STARTED, E.MESSAGE_RECEIVED})
+
+
+class CustomerEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event_name: EventName
+    timestamp: AwareDatetime
+    # The pipeline fold's view: external events and a person's moves, else None.
+    fact: Fact | None = None
+    # Activity whatever the state (an opt-in's activity depends on state: see policy).
+    activity_at: AwareDatetime | None = None
+    inbound_platform: Source | None = None
+    # STATUS_CHANGED entering presentation_sent, not caused by a video (the 48h rule).
+    enters_presentation: bool = False
+
+    @property
+    def order_key(self) -> tuple[datetime, int, str]:
+        """Timestamp order; at one instant the facts come before the status changes they cause,
+        so a change is judged with its cause already folded in."""
+        return (self.timestamp, 0 if self.fact is not None else 1, self.event_id)
+
+    @classmethod
+    def from_envelope(cls, event: EventEnvelope) -> CustomerEvent:
+        return cls(
+            event_id=event.event_id,
+            event_name=event.event_name,
+            timestamp=event.timestamp,
+            fact=Fact.from_event(event),
+            activity_at=_activity_at(event),
+            inbound_platform=_inbound_platform(event),
+            enters_presentation=_enters_presentation(event),
+        )
+
+
+def _activity_at(event: EventEnvelope) -> datetime | None:
+    if event.event_name is E.INTERACTION_LOGGED:
+        return InteractionEvent.model_validate(event.properties).interaction.occurred_at
+    return event.timestamp if event.event_name in ACTIVITY_EVENTS else None
+
+
+def _inbound_platform(event: EventEnvelope) -> Source | None:
+    if event.event_name not in INBOUND_MESSAGES:
+        return None
+    if event.source in MESSAGING_PLATFORMS:
+        return event.source
+    # A relay (web, ads) may still name the platform the message came through.
+    channel = event.properties.get("channel")
+    return Source(channel) if channel in {p.value for p in MESSAGING_PLATFORMS} else event.source
+
+
+def _enters_presentation(event: EventEnvelope) -> bool:
+    if event.event_name is not E.STATUS_CHANGED:
+        return False
+    change = StatusChanged.model_validate(event.properties)
+    return (
+        change.to.status is Status.PRESENTATION_SENT
+        and change.from_.status is not Status.PRESENTATION_SENT
+        and change.cause_event_name != E.VIDEO_SENT.value
+    )

@@ -1,0 +1,265 @@
+"""The automation rules of DOMAIN.md, as a pure function of one customer's history.
+
+`intended_reminders` replays the customer's events in timestamp order (the pipeline fold
+from crm_schemas judging each trigger at its instant) together with what people did to
+their reminders, and returns every reminder as the rules leave it. Replaying the whole
+history is what makes arrival order irrelevant: a late event lands where its timestamp
+puts it. decisions.py turns the difference with what is stored into REMINDER_* changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final
+
+from crm_rules.customer_event import CustomerEvent
+from crm_rules.quiet_hours import outside_quiet_hours
+from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
+from crm_schemas.catalog import EventName
+from crm_schemas.fold import apply
+from crm_schemas.pipeline import PipelineState
+from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
+from crm_servicekit.accounts import Account
+
+E, T, R = EventName, ReminderType, ReminderRule
+
+
+@dataclass(frozen=True)
+class RuleReminder:
+    """A reminder a rule makes: its type, its rule, and how long after the trigger."""
+
+    type: ReminderType
+    rule: ReminderRule
+    after: timedelta
+    message: str
+
+
+VIDEO_24H: Final = RuleReminder(
+    T.FOLLOW_UP_24H, R.VIDEO_SENT, timedelta(hours=24), "Ask what they thought of the video"
+)
+VIDEO_48H: Final = RuleReminder(
+    T.FOLLOW_UP_48H, R.VIDEO_SENT, timedelta(hours=48), "Follow up on the video"
+)
+NO_SHOW_2H: Final = RuleReminder(
+    T.FOLLOW_UP_2H, R.NO_SHOW, timedelta(hours=2), "They missed the meeting: reach out"
+)
+NO_SHOW_1D: Final = RuleReminder(
+    T.FOLLOW_UP_1D, R.NO_SHOW, timedelta(days=1), "Offer a new time for the missed meeting"
+)
+PRESENTATION_48H: Final = RuleReminder(
+    T.FOLLOW_UP_48H, R.PRESENTATION_SENT, timedelta(hours=48), "Follow up on the presentation"
+)
+INACTIVITY_7D: Final = RuleReminder(
+    T.FOLLOW_UP_7D, R.INACTIVITY, timedelta(days=7), "No activity for 7 days: reconnect"
+)
+
+# DOMAIN.md's table: the reminders a trigger creates ...
+CREATED_BY: Final[Mapping[EventName, tuple[RuleReminder, ...]]] = {
+    E.VIDEO_SENT: (VIDEO_24H, VIDEO_48H),
+    E.NO_SHOW: (NO_SHOW_2H, NO_SHOW_1D),
+}
+# ... and the open reminders of an earlier trigger it cancels first.
+SUPERSEDES: Final[Mapping[EventName, ReminderRule]] = {
+    E.VIDEO_SENT: R.VIDEO_SENT,  # a new video replaces the follow-ups of the last one
+    E.MEETING_BOOKED: R.NO_SHOW,  # rebooked: no more chasing the no-show
+}
+
+
+@dataclass(frozen=True)
+class Intended:
+    """A reminder as the rules, applied in timestamp order, leave it."""
+
+    id: uuid.UUID
+    type: ReminderType
+    rule: ReminderRule
+    trigger_event_id: str
+    scheduled_for: datetime  # the rule's time, after quiet hours
+    message: str | None
+    automated: bool
+    created_at: datetime
+    status: ReminderStatus = ReminderStatus.OPEN
+    closed_at: datetime | None = None
+    completed_by: CompletedBy | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is ReminderStatus.OPEN
+
+
+@dataclass(frozen=True)
+class PersonAction:
+    """Something a person did to a stored reminder, at the request's time."""
+
+    at: datetime
+    reminder: Reminder
+
+
+def person_actions(stored: Iterable[Reminder]) -> list[PersonAction]:
+    """Manual reminders enter the history when made; a person's completion or cancel when done."""
+    actions = []
+    for reminder in stored:
+        if not reminder.automated:
+            actions.append(PersonAction(reminder.created_at, reminder))
+        closed_by_person = reminder.completed_by is CompletedBy.PERSON or (
+            reminder.cancel_reason == "person"
+        )
+        if closed_by_person and reminder.closed_at is not None:
+            actions.append(PersonAction(reminder.closed_at, reminder))
+    return actions
+
+
+class _Replay:
+    def __init__(self, account: Account, customer_id: uuid.UUID, stored: Iterable[Reminder]):
+        self.account = account
+        self.customer_id = customer_id
+        self.state = PipelineState()
+        self.last_activity: datetime | None = None
+        self.reminders: dict[uuid.UUID, Intended] = {}
+        # A person's snooze moves the time FOLLOW_UP_DONE compares, while the rule's time holds.
+        self.snoozed = {r.id: r for r in stored if r.scheduled_for != r.rule_scheduled_for}
+
+    def open(self) -> list[Intended]:
+        return [r for r in self.reminders.values() if r.is_open]
+
+    def effective_time(self, reminder: Intended) -> datetime:
+        snoozed = self.snoozed.get(reminder.id)
+        if snoozed is not None and snoozed.rule_scheduled_for == reminder.scheduled_for:
+            return snoozed.scheduled_for
+        return reminder.scheduled_for
+
+    def close(
+        self,
+        reminder: Intended,
+        at: datetime,
+        *,
+        completed_by: CompletedBy | None = None,
+        cancel_reason: str | None = None,
+    ) -> None:
+        self.reminders[reminder.id] = replace(
+            reminder,
+            status=ReminderStatus.COMPLETED if completed_by else ReminderStatus.CANCELED,
+            closed_at=at,
+            completed_by=completed_by,
+            cancel_reason=None if completed_by else cancel_reason,
+        )
+
+    def create(self, spec: RuleReminder, trigger: CustomerEvent, base: datetime) -> None:
+        rid = reminder_identity(
+            self.account.account_id, self.customer_id, spec.rule, spec.type, trigger.event_id
+        )
+        if rid in self.reminders:
+            return
+        self.reminders[rid] = Intended(
+            id=rid,
+            type=spec.type,
+            rule=spec.rule,
+            trigger_event_id=trigger.event_id,
+            scheduled_for=self.place(base + spec.after),
+            message=spec.message,
+            automated=True,
+            created_at=trigger.timestamp,
+        )
+
+    def place(self, moment: datetime) -> datetime:
+        return outside_quiet_hours(moment, self.account.zone, self.account.quiet_hours)
+
+    def on_event(self, event: CustomerEvent) -> None:
+        before = self.state
+        if event.fact is not None:
+            self.state = apply(before, event.fact)
+        after, at = self.state, event.timestamp
+        # Cancellations and completions first.
+        if after.opted_out and not before.opted_out:
+            for reminder in self.open():
+                self.close(reminder, at, cancel_reason="opted_out")
+        elif not after.status.is_open:
+            for reminder in self.open():
+                if reminder.automated:
+                    self.close(reminder, at, cancel_reason=after.status.value)
+        superseded = SUPERSEDES.get(event.event_name)
+        for reminder in self.open():
+            if reminder.rule is superseded:
+                self.close(reminder, at, cancel_reason=f"superseded by {event.event_name}")
+            elif (
+                event.event_name is E.FOLLOW_UP_DONE
+                and reminder.automated
+                and self.effective_time(reminder) <= at
+            ):
+                self.close(reminder, at, completed_by=CompletedBy.FOLLOW_UP_DONE)
+        activity = event.activity_at
+        opts_back_in = before.opted_out and not after.opted_out
+        if activity is None and opts_back_in:
+            activity = at  # DOMAIN.md: opting back in counts as activity
+        if activity is not None and (self.last_activity is None or activity > self.last_activity):
+            self.last_activity = activity
+        # Then creation and rescheduling, only for a customer open and reachable after it.
+        if not after.status.is_open or after.opted_out:
+            return
+        for spec in CREATED_BY.get(event.event_name, ()):
+            self.create(spec, event, at)
+        if event.enters_presentation and not any(r.type is T.FOLLOW_UP_48H for r in self.open()):
+            self.create(PRESENTATION_48H, event, at)
+        if activity is not None and self.last_activity is not None:
+            self.keep_inactivity(event, self.last_activity)
+
+    def keep_inactivity(self, event: CustomerEvent, last_activity: datetime) -> None:
+        """One open follow_up_7d at last activity + 7 days; it keeps its id when it moves."""
+        wanted = self.place(last_activity + INACTIVITY_7D.after)
+        current = next((r for r in self.open() if r.rule is R.INACTIVITY), None)
+        if current is None:
+            self.create(INACTIVITY_7D, event, last_activity)
+        elif wanted != current.scheduled_for:
+            self.reminders[current.id] = replace(
+                current, scheduled_for=wanted, trigger_event_id=event.event_id
+            )
+
+    def on_person(self, action: PersonAction) -> None:
+        stored = action.reminder
+        if (
+            not stored.automated
+            and stored.created_at == action.at
+            and stored.id not in self.reminders
+        ):
+            self.reminders[stored.id] = Intended(
+                id=stored.id,
+                type=stored.type,
+                rule=stored.rule,
+                trigger_event_id=stored.trigger_event_id,
+                scheduled_for=stored.rule_scheduled_for,
+                message=stored.message,
+                automated=False,
+                created_at=stored.created_at,
+            )
+        current = self.reminders.get(stored.id)
+        if current is not None and current.is_open and stored.closed_at == action.at:
+            self.close(
+                current,
+                action.at,
+                completed_by=stored.completed_by,
+                cancel_reason=stored.cancel_reason,
+            )
+
+
+def intended_reminders(
+    account: Account,
+    customer_id: uuid.UUID,
+    events: Iterable[CustomerEvent],
+    stored: Iterable[Reminder] = (),
+) -> dict[uuid.UUID, Intended]:
+    """Every reminder of the customer as the rules leave it after their whole history."""
+    stored = list(stored)
+    replay = _Replay(account, customer_id, stored)
+    timeline: list[tuple[tuple[datetime, int, str], CustomerEvent | PersonAction]] = [
+        (event.order_key, event) for event in events
+    ]
+    timeline += [((a.at, 2, str(a.reminder.id)), a) for a in person_actions(stored)]
+    for _, item in sorted(timeline, key=lambda entry: entry[0]):
+        if isinstance(item, CustomerEvent):
+            replay.on_event(item)
+        else:
+            replay.on_person(item)
+    return replay.reminders

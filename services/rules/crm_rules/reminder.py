@@ -1,0 +1,81 @@
+"""A reminder as this service stores it, and the identity every replay gives it again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from crm_schemas.system_properties import CompletedBy, ReminderEvent, ReminderRule, ReminderType
+
+# Fixed forever: changing it would give every reminder a new id on the next rebuild.
+REMINDER_NAMESPACE: Final = uuid.UUID("0c6f3d52-8a47-5b1e-b2d9-4e7a1c93f605")
+
+
+class ReminderStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+
+
+def reminder_identity(
+    account_id: str,
+    customer_id: uuid.UUID,
+    rule: ReminderRule,
+    type_: ReminderType,
+    trigger_event_id: str,
+) -> uuid.UUID:
+    """(account, customer, rule, type, trigger event id) as a UUIDv5: redelivery finds it again."""
+    parts = (account_id, str(customer_id), rule.value, type_.value, trigger_event_id)
+    return uuid.uuid5(REMINDER_NAMESPACE, "|".join(f"{len(p)}:{p}" for p in parts))
+
+
+class Reminder(BaseModel):
+    """One stored reminder. `rule_scheduled_for` is the time its rule gave it: a person's
+    snooze moves `scheduled_for` only, so the rules never undo a snooze unless they move
+    the reminder themselves."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    account_id: str
+    customer_id: uuid.UUID
+    type: ReminderType
+    rule: ReminderRule
+    trigger_event_id: str
+    automated: bool
+    message: str | None = None
+    status: ReminderStatus = ReminderStatus.OPEN
+    scheduled_for: AwareDatetime
+    rule_scheduled_for: AwareDatetime
+    created_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    completed_by: CompletedBy | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is ReminderStatus.OPEN
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.closed_at if self.status is ReminderStatus.COMPLETED else None
+
+    def as_event(
+        self, *, previous_scheduled_for: datetime | None = None, reason: str | None = None
+    ) -> ReminderEvent:
+        return ReminderEvent(
+            reminder_id=self.id,
+            type=self.type,
+            rule=self.rule,
+            scheduled_for=self.scheduled_for,
+            trigger_event_id=self.trigger_event_id,
+            automated=self.automated,
+            message=self.message,
+            completed_by=self.completed_by,
+            previous_scheduled_for=previous_scheduled_for,
+            reason=reason,
+        )

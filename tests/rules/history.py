@@ -1,0 +1,126 @@
+"""Building customer histories for the rules' tests: envelopes as ingest and customers send them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm_rules.customer_event import CustomerEvent
+from crm_rules.decisions import Decision, decide
+from crm_rules.policy import Intended, intended_reminders
+from crm_rules.reminder import Reminder
+from crm_schemas.contact import Consent
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.pipeline import PipelineState, Status
+from crm_servicekit.accounts import Account
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Oslo
+H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
+ACCOUNT = Account(account_id="acme")
+
+PROPERTIES: dict[str, dict[str, Any]] = {
+    "MESSAGE_RECEIVED": {"channel": "ig"},
+    "MESSAGE_SENT": {"channel": "ig"},
+    "PURCHASED": {"amount": "10", "currency": "EUR", "product_ids": ["p1"]},
+}
+
+
+def event(
+    name: str,
+    at: datetime,
+    customer: uuid.UUID,
+    *,
+    event_id: str | None = None,
+    account: str = "acme",
+    source: str = "ig",
+    properties: dict[str, Any] | None = None,
+    messaging: bool | None = None,
+) -> EventEnvelope:
+    props = properties if properties is not None else dict(PROPERTIES.get(name, {}))
+    if name == "MEETING_BOOKED" and properties is None:
+        props = {"booking_time": (at + D).isoformat()}
+    return EventEnvelope(
+        event_name=name,
+        event_id=event_id or f"{name.lower()}-{uuid.uuid4().hex[:10]}",
+        timestamp=at,
+        account_id=account,
+        customer_id=customer,
+        source=source,
+        properties=props,
+        consent=Consent(messaging=messaging) if messaging is not None else None,
+        received_at=at,
+        producer="tests",
+    )
+
+
+def status_changed(
+    at: datetime,
+    customer: uuid.UUID,
+    before: Status,
+    after: Status,
+    *,
+    cause_name: str,
+    person: bool,
+    account: str = "acme",
+) -> EventEnvelope:
+    return EventEnvelope(
+        event_name="STATUS_CHANGED",
+        event_id=f"status-{uuid.uuid4().hex[:10]}",
+        timestamp=at,
+        account_id=account,
+        customer_id=customer,
+        source="system",
+        properties={
+            "from": PipelineState(status=before).model_dump(mode="json"),
+            "to": PipelineState(status=after).model_dump(mode="json"),
+            "cause_event_id": f"cause-{uuid.uuid4().hex[:6]}",
+            "cause_event_name": cause_name,
+            "actor": "person" if person else "event",
+        },
+        received_at=at,
+        producer="customers",
+    )
+
+
+def replay(
+    envelopes: Iterable[EventEnvelope],
+    *,
+    account: Account = ACCOUNT,
+    stored: Iterable[Reminder] = (),
+) -> dict[uuid.UUID, Intended]:
+    envelopes = list(envelopes)
+    customer = envelopes[0].customer_id
+    assert customer is not None
+    events = [CustomerEvent.from_envelope(e) for e in envelopes]
+    return intended_reminders(account, customer, events, stored)
+
+
+def open_times(intended: dict[uuid.UUID, Intended]) -> dict[str, list[datetime]]:
+    """type -> sorted scheduled_for of the open reminders."""
+    found: dict[str, list[datetime]] = {}
+    for reminder in intended.values():
+        if reminder.is_open:
+            found.setdefault(reminder.type.value, []).append(reminder.scheduled_for)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def arrive_one_by_one(
+    envelopes: Iterable[EventEnvelope], *, account: Account = ACCOUNT
+) -> tuple[dict[uuid.UUID, Reminder], list[list[Decision]]]:
+    """What the service does: after each arrival, replay and apply the decisions."""
+    stored: dict[uuid.UUID, Reminder] = {}
+    seen: list[CustomerEvent] = []
+    steps = []
+    for envelope in envelopes:
+        assert envelope.customer_id is not None
+        seen.append(CustomerEvent.from_envelope(envelope))
+        intended = intended_reminders(account, envelope.customer_id, seen, stored.values())
+        decisions = decide(
+            account.account_id, envelope.customer_id, intended, stored, envelope.timestamp
+        )
+        for decision in decisions:
+            stored[decision.reminder.id] = decision.reminder
+        steps.append(decisions)
+    return stored, steps
