@@ -31,6 +31,7 @@ from crm_servicekit.db import apply_migrations_in_thread, create_service_pool, p
 from crm_servicekit.dlq import DeadLetter, send_dead_letters
 from crm_servicekit.health import add_readiness_check, postgres_check, redis_check
 from crm_servicekit.http import create_app
+from crm_servicekit.idempotency import purge_expired_idempotency_keys
 from crm_servicekit.kafka import idempotent_producer
 from crm_servicekit.outbox import OutboxRelay
 from crm_servicekit.settings import ServiceSettings
@@ -153,8 +154,21 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
     return broker
 
 
+IDEMPOTENCY_PURGE_EVERY_S = 3600.0
+
+
+async def purge_idempotency_keys(res: Resources) -> None:
+    """Forget Idempotency-Key answers older than their 24 hours, once an hour."""
+    while not res.stop.is_set():
+        purged = await purge_expired_idempotency_keys(res.pool, now=res.clock.now())
+        if purged:
+            log.info("idempotency keys purged", count=purged)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(res.stop.wait(), timeout=IDEMPOTENCY_PURGE_EVERY_S)
+
+
 def _start_loops(spec: ServiceSpec, res: Resources) -> list[asyncio.Task[None]]:
-    loops: list[BackgroundLoop] = list(spec.background)
+    loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys]
     if spec.relay_outbox:
         relay = OutboxRelay(
             dsn=plain_postgres_dsn(res.settings.database_url),
