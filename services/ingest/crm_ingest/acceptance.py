@@ -1,0 +1,235 @@
+"""Accepting events: record, resolve, publish, answer (ARCHITECTURE.md, ingest).
+
+Two transactions per call. The first records each new (account, event_id) as `pending` with
+its resolved customer and the exact message, and commits: a crash after it loses nothing,
+since a retry finds the pending record and publishes that same message. The second locks the
+records (so concurrent repeats wait and then answer `duplicate`), sends every pending message
+in one round, and marks those Kafka acknowledged as `published`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from crm_ingest import repository as repo
+from crm_ingest.identities import identities_of
+from crm_ingest.resolution import DeletedCustomer, UnknownCustomer, resolve_customer
+from crm_ingest.webhooks import as_message_received
+from crm_schemas.envelope import EventEnvelope, IncomingEvent
+from crm_schemas.topics import message_headers
+from crm_servicekit.connection import Conn
+from crm_servicekit.metrics import EVENTS_PUBLISHED
+from crm_servicekit.problems import FieldError
+
+log = structlog.get_logger(__name__)
+PRODUCER = "ingest"
+
+
+class Status(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A normalized event ready to be accepted; `is_dm` defers DM_STARTED vs MESSAGE_RECEIVED."""
+
+    event: IncomingEvent
+    content_hash: str
+    is_dm: bool = False
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id
+
+
+@dataclass
+class Outcome:
+    event_id: str
+    status: Status
+    customer_id: UUID | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    # Why it was rejected, for the single-event answers: "conflict" (409) or "invalid" (422).
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Acceptor:
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    topic: str
+    send_timeout_s: float
+
+    async def accept(
+        self,
+        account_id: str,
+        candidates: Sequence[Candidate],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> dict[str, Outcome]:
+        """Outcomes by event id; the candidates' event ids must be distinct."""
+        outcomes: dict[str, Outcome] = {}
+        async with self.pool.acquire() as conn, conn.transaction():
+            to_publish = await self._record(conn, account_id, candidates, actor_id, now, outcomes)
+        if to_publish:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await self._publish(conn, account_id, to_publish, now, outcomes)
+        return outcomes
+
+    async def _record(
+        self,
+        conn: Conn,
+        account_id: str,
+        candidates: Sequence[Candidate],
+        actor_id: str | None,
+        now: datetime,
+        outcomes: dict[str, Outcome],
+    ) -> list[str]:
+        by_id = {c.event_id: c for c in candidates}
+        new = await repo.insert_records(
+            conn, account_id, {c.event_id: c.content_hash for c in candidates}, now
+        )
+        earlier = await repo.read_records(conn, account_id, [i for i in by_id if i not in new])
+        to_publish: list[str] = []
+        for event_id, record in earlier.items():
+            if record.content_hash != by_id[event_id].content_hash:
+                outcomes[event_id] = _conflict(event_id)
+            elif record.state == repo.PUBLISHED:
+                outcomes[event_id] = Outcome(event_id, Status.DUPLICATE, record.customer_id)
+            else:  # pending: an earlier try was not acknowledged; publish its message again
+                to_publish.append(event_id)
+        messages: dict[str, tuple[UUID, bytes]] = {}
+        for candidate in candidates:
+            if candidate.event_id not in new:
+                continue
+            try:
+                async with conn.transaction():
+                    messages[candidate.event_id] = await self._message(
+                        conn, account_id, candidate, actor_id, now
+                    )
+            except DeletedCustomer:
+                outcomes[candidate.event_id] = _invalid(candidate.event_id, "deleted customer")
+            except UnknownCustomer:
+                outcomes[candidate.event_id] = _invalid(candidate.event_id, "unknown customer")
+        refused = [i for i in new if i not in messages]
+        if refused:  # forget them, so a corrected retry is judged afresh
+            await repo.forget_records(conn, account_id, refused)
+        await repo.store_messages(conn, account_id, messages)
+        return to_publish + [c.event_id for c in candidates if c.event_id in messages]
+
+    async def _message(
+        self,
+        conn: Conn,
+        account_id: str,
+        candidate: Candidate,
+        actor_id: str | None,
+        now: datetime,
+    ) -> tuple[UUID, bytes]:
+        event = candidate.event
+        customer_id = await resolve_customer(
+            conn, account_id, event.customer_id, identities_of(event), now
+        )
+        if candidate.is_dm:
+            platform = event.source.value if event.source is not None else "unknown"
+            first = await repo.open_dm_thread(
+                conn, account_id, customer_id, platform, event.event_id
+            )
+            if not first:
+                event = as_message_received(event)
+        envelope = EventEnvelope.model_validate(
+            {
+                **event.model_dump(exclude_none=True, by_alias=True),
+                "account_id": account_id,
+                "customer_id": customer_id,
+                "actor_id": actor_id,
+                "received_at": now,
+                "producer": PRODUCER,
+            }
+        )
+        return customer_id, envelope.to_json()
+
+    async def _publish(
+        self,
+        conn: Conn,
+        account_id: str,
+        event_ids: list[str],
+        now: datetime,
+        outcomes: dict[str, Outcome],
+    ) -> None:
+        records = await repo.read_records(conn, account_id, event_ids, lock=True)
+        pending = []
+        for event_id in event_ids:
+            record = records.get(event_id)
+            if record is None or record.message is None or record.customer_id is None:
+                outcomes[event_id] = Outcome(event_id, Status.FAILED)  # purged meanwhile
+            elif record.state == repo.PUBLISHED:  # a concurrent repeat published it first
+                outcomes[event_id] = Outcome(event_id, Status.DUPLICATE, record.customer_id)
+            else:
+                pending.append(record)
+        acked = await self._send(account_id, pending)
+        await repo.mark_published(
+            conn, account_id, [r.event_id for r in pending if r.event_id in acked], now
+        )
+        for record in pending:
+            status = Status.ACCEPTED if record.event_id in acked else Status.FAILED
+            outcomes[record.event_id] = Outcome(record.event_id, status, record.customer_id)
+
+    async def _send(self, account_id: str, records: list[repo.EventRecord]) -> set[str]:
+        """One round of sends, then every acknowledgement; the ids Kafka acknowledged."""
+        futures: list[tuple[str, str, asyncio.Future[object]]] = []
+        acked: set[str] = set()
+        try:
+            async with asyncio.timeout(self.send_timeout_s):
+                for record in records:
+                    assert record.message is not None
+                    assert record.customer_id is not None
+                    name = json.loads(record.message)["event_name"]
+                    future = await self.producer.send(
+                        self.topic,
+                        value=record.message,
+                        key=str(record.customer_id).encode(),
+                        headers=message_headers(name, account_id, record.event_id),
+                    )
+                    futures.append((record.event_id, name, future))
+                results = await asyncio.gather(*(f for _, _, f in futures), return_exceptions=True)
+        except (KafkaError, TimeoutError) as error:
+            log.warning("kafka did not take the events", error=repr(error), sent=len(futures))
+            results = [_settled(future, error) for *_, future in futures]
+        for (event_id, name, _), result in zip(futures, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("kafka refused an event", event_id=event_id, error=repr(result))
+                continue
+            acked.add(event_id)
+            EVENTS_PUBLISHED.labels(PRODUCER, name).inc()
+        return acked
+
+
+def _conflict(event_id: str) -> Outcome:
+    error = FieldError(["body", "event_id"], "was already used for an event with another body")
+    return Outcome(event_id, Status.REJECTED, errors=[error], reason="conflict")
+
+
+def _invalid(event_id: str, message: str) -> Outcome:
+    error = FieldError(["body", "customer_id"], message)
+    return Outcome(event_id, Status.REJECTED, errors=[error], reason=message)
+
+
+def _settled(future: asyncio.Future[object], error: BaseException) -> object:
+    """A future's result if it has one; else the error that stopped the wait."""
+    if future.done() and not future.cancelled() and future.exception() is None:
+        return future.result()
+    return error

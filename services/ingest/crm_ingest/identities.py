@@ -1,0 +1,94 @@
+"""Which identities an event or a claim names, in DOMAIN.md's priority order (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_ingest.policy import email_sha256, phone_sha256
+from crm_schemas.contact import Contact, Handles
+from crm_schemas.envelope import IncomingEvent
+
+
+class IdentityKind(IntEnum):
+    """Lower value, higher priority: resolution takes the first one already linked."""
+
+    EMAIL = 1
+    PHONE = 2
+    PLATFORM_ID = 3
+    HANDLE = 4
+    EXTERNAL_ID = 5
+    EMAIL_SHA256 = 6
+    PHONE_SHA256 = 7
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Identity:
+    kind: IdentityKind
+    value: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind.label, "value": self.value}
+
+
+def identities_of(event: IncomingEvent) -> list[Identity]:
+    """The event's identities (already normalized), highest priority first, without repeats."""
+    found: set[Identity] = set()
+    if event.user_id:
+        platform = event.source.value if event.source is not None else "unknown"
+        found.add(Identity(IdentityKind.PLATFORM_ID, f"{platform}:{event.user_id}"))
+    if event.contact is not None:
+        found.update(contact_identities(event.contact))
+    return sorted(found)
+
+
+def contact_identities(contact: Contact) -> set[Identity]:
+    found: set[Identity] = set()
+    if contact.email:
+        found.add(Identity(IdentityKind.EMAIL, contact.email))
+        # A plain email also stands for its hash, so a hashed CAPI lead finds this customer.
+        found.add(Identity(IdentityKind.EMAIL_SHA256, email_sha256(contact.email)))
+    if contact.phone:
+        found.add(Identity(IdentityKind.PHONE, contact.phone))
+        found.add(Identity(IdentityKind.PHONE_SHA256, phone_sha256(contact.phone)))
+    if contact.handles is not None:
+        for platform, handle in contact.handles.present().items():
+            found.add(Identity(IdentityKind.HANDLE, f"{platform}:{handle}"))
+    if contact.external_id:
+        found.add(Identity(IdentityKind.EXTERNAL_ID, contact.external_id))
+    if contact.email_sha256:
+        found.add(Identity(IdentityKind.EMAIL_SHA256, contact.email_sha256))
+    if contact.phone_sha256:
+        found.add(Identity(IdentityKind.PHONE_SHA256, contact.phone_sha256))
+    return found
+
+
+class ClaimedIdentities(BaseModel):
+    """The identities the customers service claims (already normalized, as ingest does)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    handles: Handles | None = None
+    external_id: str | None = Field(default=None, max_length=255)
+
+    def as_contact(self) -> Contact:
+        return Contact(
+            **self.model_dump(exclude_none=True, exclude={"handles"}), handles=self.handles
+        )
+
+
+def claim_identities(claimed: ClaimedIdentities) -> list[Identity]:
+    return sorted(contact_identities(claimed.as_contact()))
+
+
+def identity_strings(identities: list[Identity]) -> list[dict[str, Any]]:
+    return [identity.as_json() for identity in identities]

@@ -1,0 +1,64 @@
+"""Ingest's process: settings, the service spec, and uvicorn. The one place that wires things."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+
+from crm_ingest import api, claims
+from crm_ingest import repository as repo
+from crm_ingest.consumer import WANTED, deletion_handler
+from crm_ingest.settings import IngestSettings
+from crm_servicekit.accounts import Accounts
+from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.http import serve
+from crm_servicekit.runtime import Resources, ServiceSpec, build_service_app
+
+log = structlog.get_logger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+_PURGE_EVERY_S = 3600.0
+
+
+def build_app(
+    settings: IngestSettings, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
+) -> FastAPI:
+    spec = ServiceSpec(
+        settings=settings,
+        title="Frazer CRM ingest",
+        routers=[api.router, claims.router],
+        migrations_dir=MIGRATIONS,
+        handler=deletion_handler,
+        wanted=WANTED,
+        topic=settings.events_topic,
+        uses_redis=True,
+        background=[purge_old_records],
+    )
+    return build_service_app(spec, clock=clock, accounts=accounts)
+
+
+async def purge_old_records(res: Resources) -> None:
+    """Drop de-duplication records past the retention (kept at least 30 days, API.md)."""
+    settings = res.settings
+    assert isinstance(settings, IngestSettings)
+    while not res.stop.is_set():
+        cutoff = res.clock.now() - timedelta(days=settings.dedupe_retention_days)
+        async with res.pool.acquire() as conn:
+            purged = await repo.purge_records(conn, cutoff)
+        if purged:
+            log.info("de-duplication records purged", count=purged)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(res.stop.wait(), timeout=_PURGE_EVERY_S)
+
+
+def app_factory() -> FastAPI:
+    return build_app(IngestSettings())
+
+
+def run() -> None:
+    settings = IngestSettings()
+    serve(build_app(settings), settings)

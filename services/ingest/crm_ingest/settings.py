@@ -1,0 +1,38 @@
+"""Ingest's settings (env prefix INGEST_): topic, limits, rate limit, de-duplication retention."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from crm_schemas.topics import EVENTS_TOPIC
+from crm_servicekit.settings import ServiceSettings
+
+
+class IngestSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore", frozen=True)
+
+    service_name: ClassVar[str] = "ingest"
+
+    http_port: int = Field(default=8001, ge=1, le=65535)
+    # Each request holds a connection while Kafka acknowledges, so the pool bounds concurrency.
+    db_pool_max_size: int = Field(default=40, ge=1)
+    events_topic: str = EVENTS_TOPIC
+    # One event's JSON (a single request, or one item of a batch).
+    max_event_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_batch_items: int = Field(default=500, ge=1)
+    # Token bucket per (account, endpoint); a batch counts as one request.
+    rate_limit_per_s: float = Field(default=200.0, gt=0)
+    rate_limit_burst: int = Field(default=400, ge=1)
+    # Namespace of ingest's Redis keys, for deployments (or tests) sharing one Redis.
+    redis_key_prefix: str = Field(default="ingest", min_length=1)
+    # De-duplication records are kept at least this long (API.md: 30 days or more).
+    dedupe_retention_days: int = Field(default=30, ge=30)
+    # Bounds the wait for Kafka's acknowledgement. The runtime's producer expires an unsent
+    # batch after its request timeout (15 s), so this is set above it: a 503 then means the
+    # message can no longer reach the topic behind the client's back.
+    kafka_send_timeout_s: float = Field(default=20.0, gt=0)
+    future_tolerance_s: int = Field(default=300, ge=0)
+    webhook_tolerance_s: int = Field(default=300, ge=1)

@@ -1,0 +1,234 @@
+"""The providers' webhook bodies (DM tools, Meta-style lead ads) as incoming events (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from crm_ingest.policy import (
+    InvalidEvent,
+    field_errors,
+    is_sha256_hex,
+    normalize_email,
+    normalize_handle,
+    normalize_phone,
+    normalize_source,
+)
+from crm_schemas.catalog import EventName
+from crm_schemas.contact import MESSAGING_PLATFORMS, Consent, Source, Utm
+from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, IncomingEvent
+from crm_servicekit.problems import FieldError
+
+_BODY = ("body",)
+
+
+class DmSender(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = Field(default=None, min_length=1, max_length=255)
+    handle: str | None = Field(default=None, min_length=1, max_length=255)
+    name: str | None = Field(default=None, max_length=255)
+
+    @model_validator(mode="after")
+    def _id_or_handle(self) -> Self:
+        if self.id is None and self.handle is None:
+            raise ValueError("a sender needs an id or a handle")
+        return self
+
+
+class DmHook(BaseModel):
+    """A DM provider's webhook (API.md, ingest)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
+    account_id: str = Field(min_length=1, max_length=128)
+    platform: Source
+    sender: DmSender
+    text: str | None = Field(default=None, max_length=20_000)
+    timestamp: AwareDatetime
+    consent: Consent | None = None
+    utm: Utm | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_platform(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("platform"), str):
+            data = {**data, "platform": normalize_source(data["platform"])}
+        return data
+
+    @model_validator(mode="after")
+    def _messaging_platform(self) -> Self:
+        if self.platform not in MESSAGING_PLATFORMS:
+            raise ValueError("platform must be one of ig, messenger, whatsapp")
+        return self
+
+
+def parse_dm(raw: Any) -> DmHook:
+    try:
+        return DmHook.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidEvent(field_errors(error, _BODY)) from None
+
+
+def dm_as_incoming(hook: DmHook) -> dict[str, Any]:
+    """The DM as a DM_STARTED envelope; `as_message_received` turns a later one around."""
+    handle = _handle_of(hook.sender)
+    handles = {hook.platform.value: handle} if handle else None
+    contact: dict[str, Any] = {"handles": handles, "name": hook.sender.name}
+    properties = {
+        "text": hook.text,
+        "sender_id": hook.sender.id,
+        "sender_handle": handle,
+        "sender_name": hook.sender.name,
+    }
+    return _without_none(
+        {
+            "event_name": EventName.DM_STARTED.value,
+            "event_id": hook.event_id,
+            "account_id": hook.account_id,
+            "timestamp": hook.timestamp,
+            "user_id": hook.sender.id,
+            "source": hook.platform.value,
+            "contact": _without_none(contact),
+            "properties": _without_none(properties),
+            "consent": hook.consent,
+            "utm": hook.utm,
+        }
+    )
+
+
+def _handle_of(sender: DmSender) -> str | None:
+    if sender.handle is None:
+        return None
+    try:
+        return normalize_handle(sender.handle)
+    except ValueError as error:
+        raise InvalidEvent([FieldError(["body", "sender", "handle"], str(error))]) from None
+
+
+def as_message_received(event: IncomingEvent) -> IncomingEvent:
+    """A DM after the first from that customer on that platform (DOMAIN.md, DM webhooks)."""
+    channel = event.source.value if event.source is not None else "unknown"
+    properties = _without_none({"channel": channel, "text": event.properties.get("text")})
+    return event.model_copy(
+        update={"event_name": EventName.MESSAGE_RECEIVED, "properties": properties}
+    )
+
+
+class CapiUserData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    em: str | list[str] | None = None
+    ph: str | list[str] | None = None
+    fn: str | None = Field(default=None, max_length=255)
+    ln: str | None = Field(default=None, max_length=255)
+    fbp: str | None = Field(default=None, max_length=255)
+    fbc: str | None = Field(default=None, max_length=255)
+    external_id: str | list[str] | None = None
+
+
+class CapiLead(BaseModel):
+    """A lead in the Meta Conversions API style (API.md, ingest)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
+    account_id: str = Field(min_length=1, max_length=128)
+    event_time: int | None = Field(default=None, ge=0, le=32_503_680_000)  # before year 3000
+    timestamp: AwareDatetime | None = None
+    user_data: CapiUserData = Field(default_factory=CapiUserData)
+    custom_data: dict[str, Any] | None = None
+    lead: dict[str, Any] | None = None
+    consent: Consent | None = None
+    utm: Utm | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> Self:
+        if self.event_time is None and self.timestamp is None:
+            raise ValueError("event_time (Unix seconds) or timestamp is required")
+        return self
+
+    @property
+    def occurred_at(self) -> datetime:
+        if self.timestamp is not None:
+            return self.timestamp
+        assert self.event_time is not None  # the validator guarantees one of them
+        return datetime.fromtimestamp(self.event_time, tz=UTC)
+
+
+def parse_capi(raw: Any) -> CapiLead:
+    try:
+        return CapiLead.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidEvent(field_errors(error, _BODY)) from None
+
+
+def capi_as_incoming(lead: CapiLead, default_region: str) -> dict[str, Any]:
+    """LEAD_QUALIFIED with source ads; em/ph plain or SHA-256 hex, form answers kept."""
+    errors: list[FieldError] = []
+    form = lead.lead or {}
+    contact: dict[str, Any] = {}
+    em, ph = _first(lead.user_data.em), _first(lead.user_data.ph)
+    for key, value, where in (
+        ("email", em, ["body", "user_data", "em"]),
+        ("email", form.get("email"), ["body", "lead", "email"]),
+        ("phone", ph, ["body", "user_data", "ph"]),
+        ("phone", form.get("phone"), ["body", "lead", "phone"]),
+    ):
+        if value is None or contact.get(key) is not None:
+            continue
+        if not isinstance(value, str):
+            errors.append(FieldError(where, "must be a string"))
+        elif is_sha256_hex(value):
+            contact[f"{key}_sha256"] = value.strip().lower()
+        else:
+            try:
+                plain = (
+                    normalize_email(value)
+                    if key == "email"
+                    else normalize_phone(value, default_region)
+                )
+            except ValueError as error:
+                errors.append(FieldError(where, str(error)))
+                continue
+            contact[key] = plain
+    if errors:
+        raise InvalidEvent(errors)
+    full_name = form.get("full_name")
+    joined = " ".join(part for part in (lead.user_data.fn, lead.user_data.ln) if part)
+    contact["name"] = full_name if isinstance(full_name, str) and full_name else joined or None
+    contact["external_id"] = _first(lead.user_data.external_id)
+    why = form.get("prospect_why")
+    properties = {
+        "prospect_why": why if isinstance(why, str) else None,
+        "answers": form or None,
+        "custom_data": lead.custom_data,
+        "fbp": lead.user_data.fbp,
+        "fbc": lead.user_data.fbc,
+    }
+    return _without_none(
+        {
+            "event_name": EventName.LEAD_QUALIFIED.value,
+            "event_id": lead.event_id,
+            "account_id": lead.account_id,
+            "timestamp": lead.occurred_at,
+            "source": Source.ADS.value,
+            "contact": _without_none(contact),
+            "properties": _without_none(properties),
+            "consent": lead.consent,
+            "utm": lead.utm,
+        }
+    )
+
+
+def _first(value: str | list[str] | None) -> str | None:
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

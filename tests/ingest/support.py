@@ -1,0 +1,122 @@
+"""Helpers for ingest's integration tests: a running service, signing, reading the topic."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from crm_ingest.settings import IngestSettings
+from crm_ingest.signatures import sign
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.topics import headers_dict
+from crm_servicekit.auth import mint_token
+from crm_servicekit.clock import FixedClock
+from crm_servicekit.kafka import topic_partitions
+
+T = TypeVar("T")
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ACME_KEY, ACME_OLD_KEY, BETA_KEY = b"acme-current-key-32-bytes-long!!", b"acme-old" * 4, b"b" * 32
+SERVICE_TOKEN = "ingest-tests-service-token-0123456789"
+
+
+def whsec(key: bytes) -> str:
+    return "whsec_" + base64.b64encode(key).decode()
+
+
+@dataclass(frozen=True)
+class Published:
+    key: bytes | None
+    envelope: EventEnvelope
+    headers: dict[str, str]
+
+
+@dataclass
+class Ingest:
+    """A started ingest app and what a test needs around it."""
+
+    client: httpx.AsyncClient
+    settings: IngestSettings
+    clock: FixedClock
+    bootstrap: str
+
+    def token(self, account: str = "acme", sub: str = "user-1", ttl_s: int = 3600) -> str:
+        return mint_token(
+            self.settings.jwt_secret, account, sub, timedelta(seconds=ttl_s), clock=self.clock
+        )
+
+    def auth(self, account: str = "acme", sub: str = "user-1") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(account, sub)}"}
+
+    def signed(
+        self, body: Any, key: bytes = ACME_KEY, at: datetime | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        stamp = int((at or self.clock.now()).timestamp())
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": "msg_" + str(abs(hash(raw))),
+            "webhook-timestamp": str(stamp),
+            "webhook-signature": sign(key, "msg_" + str(abs(hash(raw))), stamp, raw),
+        }
+        return raw, headers
+
+    async def post_signed(
+        self, path: str, body: Any, key: bytes = ACME_KEY, at: datetime | None = None
+    ) -> httpx.Response:
+        raw, headers = self.signed(body, key, at)
+        return await self.client.post(path, content=raw, headers=headers)
+
+    async def published(self) -> list[Published]:
+        return [
+            Published(key, EventEnvelope.from_json(value), headers)
+            for key, value, headers in await read_all(self.bootstrap, self.settings.events_topic)
+        ]
+
+    async def published_with(self, event_id: str, count: int = 1) -> list[Published]:
+        """Poll until `count` messages of that event id are on the topic (then a little more
+        reading would show any extra one, which callers assert against)."""
+        found = await eventually(
+            self.published, lambda all_: sum(p.envelope.event_id == event_id for p in all_) >= count
+        )
+        return [p for p in found if p.envelope.event_id == event_id]
+
+
+async def read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes, dict[str, str]]]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, topic)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found = []
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                batch = await consumer.getmany(tp, timeout_ms=1000)
+                for record in batch.get(tp, []):
+                    found.append((record.key, record.value, headers_dict(record.headers)))
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], *, within_s: float = 60.0
+) -> T:
+    """Poll until done(probe()) holds; fail with the last value after a generous timeout."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        value = await probe()
+        if done(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not reached in {within_s}s; last value: {value!r}")
+        await asyncio.sleep(0.2)
