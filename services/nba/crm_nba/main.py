@@ -1,0 +1,48 @@
+"""Wires the NBA service: API, consumer, outbox relay and timer in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from crm_nba.api import router
+from crm_nba.consumer import WANTED, nba_handler
+from crm_nba.service import Outlet
+from crm_nba.settings import NbaSettings
+from crm_nba.timer import timer_loop
+from crm_servicekit.accounts import Accounts, load_accounts
+from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.http import serve
+from crm_servicekit.runtime import ServiceSpec, build_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_app(
+    settings: NbaSettings, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
+) -> FastAPI:
+    accounts = accounts if accounts is not None else load_accounts(settings.accounts_file)
+    outlet = Outlet(accounts=accounts, topic=settings.events_topic)
+    spec = ServiceSpec(
+        settings=settings,
+        title="Frazer CRM - next best action",
+        routers=[router],
+        migrations_dir=MIGRATIONS,
+        handler=nba_handler(outlet),
+        wanted=WANTED,
+        topic=settings.events_topic,
+        relay_outbox=True,
+        background=[timer_loop(outlet, settings.timer_interval_s)],
+    )
+    app = build_service_app(spec, clock=clock, accounts=accounts)
+    app.state.nba_outlet = outlet
+    return app
+
+
+app_factory = build_app
+
+
+def run() -> None:
+    settings = NbaSettings()
+    serve(build_app(settings), settings)

@@ -1,0 +1,97 @@
+"""Reads at an instant: the "who next" list, one customer's recommendation, coaching.
+
+A stored recommendation holds in [valid_from, next_change_at); customers outside that
+interval at `as_of` are evaluated afresh from their stored projection and merged in, so a
+read at any instant gives what the policy gives then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from crm_nba import repository as repo
+from crm_nba.coaching import prompts_holding
+from crm_nba.policy import recommend
+from crm_nba.repository import FAR_FUTURE
+from crm_schemas.system_properties import CoachingPrompt, Recommendation
+from crm_servicekit.accounts import Account
+from crm_servicekit.connection import Conn
+from crm_servicekit.pagination import Page, PageRequest, encode_cursor
+from crm_servicekit.problems import FieldError, Unprocessable
+
+WhoNextKey = tuple[int, datetime, datetime, UUID]
+
+
+def who_next_key(recommendation: Recommendation, last_activity_at: datetime | None) -> WhoNextKey:
+    """Priority desc, due_at asc (nulls last), last activity asc (nulls last), customer id."""
+    return (
+        -recommendation.priority,
+        recommendation.due_at or FAR_FUTURE,
+        last_activity_at or FAR_FUTURE,
+        recommendation.customer_id,
+    )
+
+
+def cursor_key(after: Any) -> WhoNextKey:
+    """The sort key a cursor carries; one we did not make is 422 naming `cursor`."""
+    try:
+        neg_priority, due, activity, customer = after
+        return (
+            int(neg_priority),
+            datetime.fromisoformat(due),
+            datetime.fromisoformat(activity),
+            UUID(customer),
+        )
+    except (TypeError, ValueError):
+        raise Unprocessable(
+            "The cursor does not belong to this list; pass next_cursor unchanged.",
+            errors=[FieldError(("query", "cursor"), "not a cursor of /api/nba")],
+        ) from None
+
+
+async def who_next(
+    conn: Conn, account: Account, as_of: datetime, page: PageRequest
+) -> Page[Recommendation]:
+    after = cursor_key(page.after) if page.after is not None else None
+    stored = await repo.who_next_page(conn, account.account_id, as_of, after, page.limit + 1)
+    fresh = [
+        (rec, p.last_activity_at)
+        for p in await repo.stale_at(conn, account.account_id, as_of)
+        if (rec := recommend(p, as_of, account)).priority > 0
+    ]
+    ranked = sorted(
+        (
+            (who_next_key(rec, activity), rec)
+            for rec, activity in [*stored, *fresh]
+            if after is None or who_next_key(rec, activity) > after
+        ),
+        key=lambda pair: pair[0],
+    )[: page.limit + 1]
+    items = [rec for _, rec in ranked[: page.limit]]
+    more = len(ranked) > page.limit
+    return Page[Recommendation](
+        items=items,
+        next_cursor=encode_cursor(list(ranked[page.limit - 1][0])) if more else None,
+    )
+
+
+async def customer_recommendation(
+    conn: Conn, account: Account, customer_id: UUID, as_of: datetime
+) -> Recommendation | None:
+    stored = await repo.stored_customer(conn, account.account_id, customer_id)
+    if stored is None:
+        return None
+    return recommend(stored.projection, as_of, account)
+
+
+async def rebooks_waiting(conn: Conn, account: Account, as_of: datetime) -> int:
+    no_shows = await repo.no_show_projections(conn, account.account_id)
+    return sum(recommend(p, as_of, account).action == "rebook" for p in no_shows)
+
+
+async def coaching_at(conn: Conn, account: Account, as_of: datetime) -> list[CoachingPrompt]:
+    days = await repo.dmo_days(conn, account.account_id, account.time_zone, as_of)
+    waiting = await rebooks_waiting(conn, account, as_of)
+    return prompts_holding(as_of, account, days, waiting)

@@ -1,0 +1,129 @@
+"""Use cases: take events in, recompute customers, announce changed recommendations.
+
+Functions here run inside the caller's transaction and never commit; the consumer batch,
+the timer tick or the request owns it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from crm_nba import repository as repo
+from crm_nba.policy import NONE_ACTION
+from crm_nba.projection import JOURNALED_EVENTS, project
+from crm_nba.repository import CustomerKey
+from crm_nba.transitions import assess, same_answer
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_events import system_event
+from crm_schemas.system_properties import (
+    CompletedBy,
+    NbaChanged,
+    Recommendation,
+    ReminderEvent,
+    ReminderType,
+)
+from crm_servicekit.accounts import Account, Accounts
+from crm_servicekit.connection import Conn
+from crm_servicekit.outbox import enqueue
+
+PRODUCER = "nba"
+E = EventName
+FOLLOW_UP_TYPES = frozenset(t for t in ReminderType if t.value.startswith("follow_up_"))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What an NBA_CHANGED is the consequence of: its deterministic id and its timestamp."""
+
+    event_id: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """Where the service's own events go, and the accounts' settings."""
+
+    accounts: Accounts
+    topic: str
+
+    def account(self, account_id: str) -> Account:
+        # An event may name an account the file no longer lists; its defaults still apply.
+        return self.accounts.get(account_id) or Account(account_id=account_id)
+
+
+def dmo_kind(event: EventEnvelope) -> str | None:
+    """'invite' or 'follow_up' when the event counts towards the DMO (DOMAIN.md, KPIs)."""
+    if event.event_name is E.INVITE_SENT:
+        return "invite"
+    if event.event_name is E.FOLLOW_UP_DONE:
+        return "follow_up"
+    if event.event_name is E.REMINDER_COMPLETED:
+        reminder = ReminderEvent.model_validate(event.properties)
+        if reminder.type in FOLLOW_UP_TYPES and reminder.completed_by is CompletedBy.PERSON:
+            return "follow_up"
+    return None
+
+
+async def take_events(
+    conn: Conn, events: Sequence[EventEnvelope], outlet: Outlet, now: datetime
+) -> list[Recommendation]:
+    """One consumer batch: journal, count the DMO, recompute each customer touched once."""
+    journaled = [e for e in events if e.event_name in JOURNALED_EVENTS and e.customer_id]
+    await repo.append_journal(conn, journaled)
+    dmo = [(e.account_id, e.event_id, kind, e.timestamp) for e in events if (kind := dmo_kind(e))]
+    await repo.record_dmo(conn, dmo)
+    causes: dict[CustomerKey, Cause] = {}
+    for event in journaled:
+        assert event.customer_id is not None
+        # The last event of the batch names the change, so a redelivery names it again.
+        causes[(event.account_id, event.customer_id)] = Cause(event.event_id, event.timestamp)
+    return await recompute(conn, causes, outlet, now)
+
+
+async def recompute(
+    conn: Conn, causes: dict[CustomerKey, Cause], outlet: Outlet, now: datetime
+) -> list[Recommendation]:
+    """Re-project the customers from their journals, store, and announce what changed."""
+    if not causes:
+        return []
+    keys = list(causes)
+    journals = await repo.journals(conn, keys)
+    before = await repo.stored_recommendations(conn, keys)
+    rows = []
+    announced: list[EventEnvelope] = []
+    for key in keys:
+        account_id, customer_id = key
+        events = journals.get(key, [])
+        if not events:
+            continue  # nothing this service keeps is known about them
+        projection = project(customer_id, events)
+        assessment = assess(projection, now, outlet.account(account_id))
+        rows.append((account_id, projection, assessment))
+        if is_news(before.get(key), assessment.recommendation):
+            announced.append(nba_changed(key, assessment.recommendation, causes[key]))
+    await repo.save_customers(conn, rows)
+    await enqueue(conn, announced, outlet.topic)
+    return [a.recommendation for _, _, a in rows]
+
+
+def is_news(before: Recommendation | None, after: Recommendation) -> bool:
+    """A first recommendation of `none` is not news: nothing was recommended before either."""
+    if before is None:
+        return after.action != NONE_ACTION
+    return not same_answer(before, after)
+
+
+def nba_changed(key: CustomerKey, recommendation: Recommendation, cause: Cause) -> EventEnvelope:
+    return system_event(
+        name=E.NBA_CHANGED,
+        account_id=key[0],
+        customer_id=key[1],
+        properties=NbaChanged(recommendation=recommendation),
+        cause_event_id=cause.event_id,
+        timestamp=cause.timestamp,
+        producer=PRODUCER,
+        received_at=recommendation.computed_at,
+    )
