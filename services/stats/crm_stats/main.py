@@ -1,0 +1,49 @@
+"""The stats service: consumer of every event, the dashboard API, the event log and ticker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from crm_servicekit.accounts import Accounts
+from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.http import serve
+from crm_servicekit.runtime import ServiceSpec, build_service_app
+from crm_stats import events_api, stats_api, ticker_api
+from crm_stats.consumer import handler_factory
+from crm_stats.settings import StatsSettings
+from crm_stats.ticker_stream import run_ticker_relay
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def service_spec(settings: StatsSettings) -> ServiceSpec:
+    return ServiceSpec(
+        settings=settings,
+        title="stats",
+        routers=[stats_api.router, events_api.router, ticker_api.router],
+        migrations_dir=MIGRATIONS,
+        handler=handler_factory,
+        wanted=None,  # every event: the log keeps them all
+        topic=settings.events_topic,
+        max_records=500,
+        relay_outbox=False,  # stats emits nothing
+        uses_redis=True,
+        background=[run_ticker_relay],
+    )
+
+
+def build_app(
+    settings: StatsSettings, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
+) -> FastAPI:
+    return build_service_app(service_spec(settings), clock=clock, accounts=accounts)
+
+
+def app_factory() -> FastAPI:
+    return build_app(StatsSettings())
+
+
+def run() -> None:
+    settings = StatsSettings()
+    serve(build_app(settings), settings)

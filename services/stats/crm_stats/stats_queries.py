@@ -1,0 +1,164 @@
+"""Reads for the dashboard: what one request needs of the store, as policy.StatsInputs.
+
+Each query mirrors a filter of crm_stats.ledger (the in-memory reference), so the database
+and the pure tests agree; the arithmetic itself is policy's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from crm_schemas.pipeline import OPEN_STATUSES, BookingState, Status
+from crm_servicekit.accounts import Account
+from crm_servicekit.connection import Conn
+from crm_stats.dmo import DayTally, DmoTargets
+from crm_stats.milestones import Tally
+from crm_stats.periods import Period, local_date, local_midnight
+from crm_stats.policy import HEALTHY_WITHIN, FirstReply, FunnelCustomer, StateCount, StatsInputs
+
+OPEN_CODES = sorted(status.value for status in OPEN_STATUSES)
+# How far back a streak is counted.
+STREAK_HORIZON_DAYS = 3660
+
+_TALLIES = """
+SELECT tally, count(*) AS n FROM event_log
+WHERE account_id = $1 AND tally IS NOT NULL AND ts >= $2 AND ts < $3 AND ts <= $4
+GROUP BY tally
+"""
+
+# One pass over the account's live customers: the state breakdown and every count of them.
+_CUSTOMERS = """
+SELECT status, booking_state, joined_team, opted_out, count(*) AS customers,
+    count(*) FILTER (WHERE created_at >= $2 AND created_at < $3 AND created_at <= $4)
+        AS new_leads,
+    count(*) FILTER (WHERE first_signing_at >= $2 AND first_signing_at < $3
+        AND first_signing_at <= $4) AS signed_up,
+    count(*) FILTER (WHERE status = ANY($5::text[]) AND next_action_date < $4)
+        AS next_actions_overdue,
+    count(*) FILTER (WHERE status = ANY($5::text[]) AND NOT opted_out) AS open_customers,
+    count(*) FILTER (WHERE status = ANY($5::text[]) AND NOT opted_out
+        AND last_activity_at >= $6) AS healthy
+FROM customer_milestones
+WHERE account_id = $1 AND NOT deleted
+GROUP BY status, booking_state, joined_team, opted_out
+"""
+
+_COHORT = """
+SELECT customer_id, qualified_at, presented_at, signed_up_at, booked_at, held_at, no_show_at,
+    bookings, no_shows
+FROM customer_milestones
+WHERE account_id = $1 AND NOT deleted AND cohort_at >= $2 AND cohort_at < $3 AND cohort_at <= $4
+"""
+
+_REPLIES = """
+WITH dms AS (
+    SELECT customer_id, min(ts) AS dm_at FROM event_log
+    WHERE account_id = $1 AND event_name = 'DM_STARTED' AND ts >= $2 AND ts < $3 AND ts <= $4
+    GROUP BY customer_id
+)
+SELECT d.dm_at,
+    (SELECT min(s.ts) FROM event_log s
+     WHERE s.account_id = $1 AND s.customer_id = d.customer_id
+       AND s.event_name = 'MESSAGE_SENT' AND s.ts >= d.dm_at) AS reply_at
+FROM dms d
+JOIN customer_milestones m ON m.account_id = $1 AND m.customer_id = d.customer_id
+WHERE NOT m.deleted
+"""
+
+_REMINDERS = """
+SELECT count(*) AS due, count(*) FILTER (WHERE r.scheduled_for < $3) AS overdue
+FROM reminders r
+JOIN customer_milestones m ON m.account_id = r.account_id AND m.customer_id = r.customer_id
+WHERE r.account_id = $1 AND r.scheduled_for <= $2 AND r.opened_at <= $2
+  AND (r.closed_at IS NULL OR r.closed_at > $2) AND NOT m.deleted
+"""
+
+
+def targets_of(account: Account) -> DmoTargets:
+    return DmoTargets(account.dmo_targets.invites, account.dmo_targets.follow_ups)
+
+
+async def day_tallies(
+    conn: Conn, account_id: str, zone: ZoneInfo, as_of: datetime, horizon_days: int
+) -> dict[date, DayTally]:
+    """Finished local days from the counters; as_of's own day from the log, cut at as_of."""
+    today = local_date(as_of, zone)
+    rows = await conn.fetch(
+        "SELECT day, invites, follow_ups FROM dmo_days "
+        "WHERE account_id = $1 AND day < $2 AND day >= $3",
+        account_id,
+        today,
+        today - timedelta(days=horizon_days),
+    )
+    days = {row["day"]: DayTally(row["invites"], row["follow_ups"]) for row in rows}
+    cut = await conn.fetch(
+        "SELECT tally, count(*) AS n FROM event_log WHERE account_id = $1 "
+        "AND tally = ANY($2::text[]) AND ts >= $3 AND ts <= $4 GROUP BY tally",
+        account_id,
+        [Tally.INVITES.value, Tally.FOLLOW_UPS.value],
+        local_midnight(today, zone),
+        as_of,
+    )
+    counted = {row["tally"]: row["n"] for row in cut}
+    days[today] = DayTally(counted.get(Tally.INVITES, 0), counted.get(Tally.FOLLOW_UPS, 0))
+    return days
+
+
+async def stats_inputs(
+    conn: Conn, account: Account, period: Period, as_of: datetime
+) -> StatsInputs:
+    window = (account.account_id, period.start, period.end, as_of)
+    tallies = {Tally(r["tally"]): r["n"] for r in await conn.fetch(_TALLIES, *window)}
+    groups = await conn.fetch(_CUSTOMERS, *window, OPEN_CODES, as_of - HEALTHY_WITHIN)
+    cohort = await conn.fetch(_COHORT, *window)
+    replies = await conn.fetch(_REPLIES, *window)
+    reminders = await conn.fetchrow(
+        _REMINDERS, account.account_id, as_of, as_of - account.overdue_grace
+    )
+    assert reminders is not None  # an aggregate always answers one row
+
+    def total(column: str) -> int:
+        return sum(int(g[column]) for g in groups)
+
+    return StatsInputs(
+        period=period,
+        as_of=as_of,
+        tallies=tallies,
+        new_leads=total("new_leads"),
+        dms_started=len(replies),
+        signed_up=total("signed_up"),
+        reminders_due=reminders["due"],
+        reminders_overdue=reminders["overdue"],
+        next_actions_overdue=total("next_actions_overdue"),
+        states=[
+            StateCount(
+                Status(g["status"]),
+                BookingState(g["booking_state"]),
+                g["joined_team"],
+                g["opted_out"],
+                g["customers"],
+            )
+            for g in groups
+            if g["status"] is not None  # not yet announced by the customers service
+        ],
+        cohort=[
+            FunnelCustomer(
+                customer_id=r["customer_id"],
+                qualified_at=r["qualified_at"],
+                presented_at=r["presented_at"],
+                signed_up_at=r["signed_up_at"],
+                booked_at=r["booked_at"],
+                held_at=r["held_at"],
+                no_show_at=r["no_show_at"],
+                bookings=tuple(r["bookings"]),
+                no_shows=tuple(r["no_shows"]),
+            )
+            for r in cohort
+        ],
+        replies=[FirstReply(r["dm_at"], r["reply_at"]) for r in replies],
+        healthy=total("healthy"),
+        open_customers=total("open_customers"),
+        targets=targets_of(account),
+        days=await day_tallies(conn, account.account_id, account.zone, as_of, STREAK_HORIZON_DAYS),
+    )

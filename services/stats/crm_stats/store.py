@@ -1,0 +1,204 @@
+"""Writes of one consumed batch: the event log, milestones, DMO days, reminders, ticker queue.
+
+Every statement is batched (executemany / one row per customer), so a batch of hundreds of
+events costs a handful of round trips. The consumer runtime hands us only events it has not
+applied before (processed_events), so additive counters stay exact on redelivery.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.connection import Conn
+from crm_stats.dmo import DayTally
+from crm_stats.milestones import (
+    CustomerChange,
+    Milestone,
+    ReminderChange,
+    ReminderStatus,
+    Tally,
+    customer_change,
+    reminder_change,
+    tally_of,
+)
+from crm_stats.periods import local_date
+
+MILESTONES = tuple(Milestone)
+
+
+@dataclass
+class CustomerDelta:
+    """A batch's changes to one customer, merged in arrival order."""
+
+    earliest: dict[Milestone, datetime] = field(default_factory=dict)
+    bookings: list[datetime] = field(default_factory=list)
+    no_shows: list[datetime] = field(default_factory=list)
+    activity: datetime | None = None
+    state: Any = None
+    name: str | None = None
+    sets_next_action: bool = False
+    next_action_date: datetime | None = None
+    deleted: bool = False
+
+    def add(self, change: CustomerChange) -> None:
+        for milestone, at in change.earliest.items():
+            self.earliest[milestone] = min(self.earliest.get(milestone, at), at)
+        if change.booked:
+            self.bookings.append(change.booked)
+        if change.no_show:
+            self.no_shows.append(change.no_show)
+        if change.activity and (self.activity is None or change.activity > self.activity):
+            self.activity = change.activity
+        if change.state is not None:
+            self.state = change.state
+        if change.name is not None:
+            self.name = change.name
+        if change.sets_next_action:
+            self.sets_next_action, self.next_action_date = True, change.next_action_date
+        self.deleted = self.deleted or change.deleted
+
+
+_UPSERT_CUSTOMER = f"""
+INSERT INTO customer_milestones AS m (
+    account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows, last_activity_at,
+    status, booking_state, joined_team, opted_out, next_action_date, name, deleted)
+VALUES ($1, $2, {", ".join(f"${i + 3}" for i in range(len(MILESTONES)))},
+    $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+ON CONFLICT (account_id, customer_id) DO UPDATE SET
+    {", ".join(f"{m} = LEAST(m.{m}, EXCLUDED.{m})" for m in MILESTONES)},
+    bookings = m.bookings || EXCLUDED.bookings,
+    no_shows = m.no_shows || EXCLUDED.no_shows,
+    last_activity_at = GREATEST(m.last_activity_at, EXCLUDED.last_activity_at),
+    status = COALESCE(EXCLUDED.status, m.status),
+    booking_state = COALESCE(EXCLUDED.booking_state, m.booking_state),
+    joined_team = COALESCE(EXCLUDED.joined_team, m.joined_team),
+    opted_out = COALESCE(EXCLUDED.opted_out, m.opted_out),
+    next_action_date = CASE WHEN $22 THEN EXCLUDED.next_action_date ELSE m.next_action_date END,
+    name = COALESCE(EXCLUDED.name, m.name),
+    deleted = m.deleted OR EXCLUDED.deleted
+"""
+assert len(MILESTONES) == 9  # the placeholders above count on it
+
+_UPSERT_REMINDER = """
+INSERT INTO reminders AS r (account_id, reminder_id, customer_id, type, scheduled_for, status,
+    completed_by, opened_at, closed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (account_id, reminder_id) DO UPDATE SET
+    scheduled_for = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.scheduled_for
+                         ELSE r.scheduled_for END,
+    status = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.status ELSE r.status END,
+    completed_by = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.completed_by
+                        ELSE r.completed_by END,
+    opened_at = CASE WHEN r.closed_at IS NULL AND EXCLUDED.closed_at IS NULL
+                     THEN LEAST(r.opened_at, EXCLUDED.opened_at) ELSE r.opened_at END,
+    closed_at = COALESCE(r.closed_at, EXCLUDED.closed_at)
+"""
+
+
+def _reminder_row(account_id: str, change: ReminderChange) -> tuple[Any, ...]:
+    closed = change.at if change.status is not ReminderStatus.OPEN else None
+    return (
+        account_id,
+        change.reminder_id,
+        change.customer_id,
+        change.type.value,
+        change.scheduled_for,
+        change.status.value,
+        change.completed_by.value if change.completed_by else None,
+        change.at,
+        closed,
+    )
+
+
+async def record_batch(
+    conn: Conn, events: Sequence[EventEnvelope], zone_of: dict[str, ZoneInfo]
+) -> None:
+    log_rows: list[tuple[Any, ...]] = []
+    deltas: dict[tuple[str, UUID], CustomerDelta] = {}
+    days: dict[tuple[str, date], DayTally] = {}
+    reminder_rows: list[tuple[Any, ...]] = []
+    for event in events:
+        tally = tally_of(event)
+        log_rows.append(
+            (
+                event.account_id,
+                event.event_id,
+                event.event_name.value,
+                event.timestamp,
+                event.customer_id,
+                tally.value if tally else None,
+                event.to_json().decode(),
+            )
+        )
+        if tally in (Tally.INVITES, Tally.FOLLOW_UPS):
+            key = (event.account_id, local_date(event.timestamp, zone_of[event.account_id]))
+            step = DayTally(1, 0) if tally is Tally.INVITES else DayTally(0, 1)
+            days[key] = days.get(key, DayTally()) + step
+        if (change := customer_change(event)) is not None:
+            deltas.setdefault((event.account_id, change.customer_id), CustomerDelta()).add(change)
+        if (reminder := reminder_change(event)) is not None:
+            reminder_rows.append(_reminder_row(event.account_id, reminder))
+    await conn.executemany(
+        "INSERT INTO event_log (account_id, event_id, event_name, ts, customer_id, tally, "
+        "envelope) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb) ON CONFLICT DO NOTHING",
+        log_rows,
+    )
+    if deltas:
+        await conn.executemany(_UPSERT_CUSTOMER, [_customer_row(k, d) for k, d in deltas.items()])
+    if days:
+        await conn.executemany(
+            "INSERT INTO dmo_days AS d (account_id, day, invites, follow_ups) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, day) DO UPDATE SET "
+            "invites = d.invites + EXCLUDED.invites, "
+            "follow_ups = d.follow_ups + EXCLUDED.follow_ups",
+            [(a, day, t.invites, t.follow_ups) for (a, day), t in days.items()],
+        )
+    if reminder_rows:
+        await conn.executemany(_UPSERT_REMINDER, reminder_rows)
+
+
+def _customer_row(key: tuple[str, UUID], delta: CustomerDelta) -> tuple[Any, ...]:
+    state = delta.state
+    return (
+        *key,
+        *(delta.earliest.get(m) for m in MILESTONES),
+        delta.bookings,
+        delta.no_shows,
+        delta.activity,
+        state.status.value if state else None,
+        state.booking.state.value if state else None,
+        state.joined_team if state else None,
+        state.opted_out if state else None,
+        delta.next_action_date,
+        delta.name,
+        delta.deleted,
+        delta.sets_next_action,
+    )
+
+
+async def customer_names(conn: Conn, account_id: str, ids: Sequence[UUID]) -> dict[UUID, str]:
+    rows = await conn.fetch(
+        "SELECT customer_id, name FROM customer_milestones "
+        "WHERE account_id = $1 AND customer_id = ANY($2::uuid[]) AND name IS NOT NULL",
+        account_id,
+        list(ids),
+    )
+    return {row["customer_id"]: row["name"] for row in rows}
+
+
+async def queue_ticker_items(conn: Conn, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """(account_id, item_id, item) rows for the relay; NOTIFY wakes it at commit."""
+    if not items:
+        return
+    await conn.executemany(
+        "INSERT INTO ticker_pending (account_id, item_id, item) VALUES ($1, $2, $3::text::jsonb)",
+        [(a, i, json.dumps(item)) for a, i, item in items],
+    )
+    await conn.execute("NOTIFY stats_ticker")

@@ -1,0 +1,146 @@
+"""The live ticker in Redis: one capped Stream per account, fed after commit by a relay.
+
+Items are queued in PostgreSQL with the batch (ticker_pending) and appended here by the
+relay once committed. The append is guarded by a per-item key set in the same Lua call, so
+a relay that dies between XADD and deleting the queue row appends nothing twice. Stream ids
+are the SSE ids: a client reconnecting with Last-Event-ID reads on from there (XREAD), which
+pub/sub could not do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import structlog
+from redis.asyncio import Redis
+
+from crm_servicekit.db import plain_postgres_dsn
+from crm_servicekit.runtime import Resources
+from crm_stats.settings import StatsSettings
+
+log = structlog.get_logger(__name__)
+
+_APPEND_ONCE = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
+    return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'item', ARGV[1])
+end
+return false
+"""
+DRAIN_BATCH = 200
+IDLE_WAIT_S = 1.0
+
+
+def stream_key(account_id: str) -> str:
+    return f"stats:ticker:{account_id}"
+
+
+def guard_key(account_id: str, item_id: str) -> str:
+    return f"stats:ticker:appended:{account_id}:{item_id}"
+
+
+def _decode(entry_id: bytes | str, fields: dict[Any, Any]) -> dict[str, Any]:
+    raw = fields.get(b"item") or fields.get("item")
+    if raw is None:
+        raise ValueError(f"ticker entry {entry_id!r} has no item field")
+    item: dict[str, Any] = json.loads(raw)
+    item_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return {"id": item_id, **item}
+
+
+async def recent_items(redis: Redis, account_id: str, limit: int) -> list[dict[str, Any]]:
+    # redis-py's stubs type stream replies loosely; they are [(id, {field: value})].
+    entries: Any = await redis.xrevrange(stream_key(account_id), count=limit)
+    return [_decode(entry_id, fields) for entry_id, fields in entries]
+
+
+async def items_after(
+    redis: Redis, account_id: str, last_id: str | None, block_ms: int
+) -> tuple[str, list[dict[str, Any]]]:
+    """Items after last_id (None: only those added from now on), waiting up to block_ms."""
+    key = stream_key(account_id)
+    if last_id is None:
+        newest: Any = await redis.xrevrange(key, count=1)
+        last_id = newest[0][0].decode() if newest else "0-0"
+    answer: Any = await redis.xread({key: last_id}, block=block_ms, count=100)
+    items = [_decode(entry_id, fields) for _, entries in answer for entry_id, fields in entries]
+    return (items[-1]["id"] if items else last_id), items
+
+
+async def live_items(
+    redis: Redis, account_id: str, last_id: str | None, disconnected: Any
+) -> AsyncIterator[dict[str, Any]]:
+    while not await disconnected():
+        last_id, items = await items_after(redis, account_id, last_id, block_ms=5000)
+        for item in items:
+            yield item
+
+
+class TickerRelay:
+    """Moves committed ticker items from PostgreSQL to Redis; woken by NOTIFY."""
+
+    def __init__(self, res: Resources) -> None:
+        assert res.redis is not None, "the ticker needs Redis"
+        assert isinstance(res.settings, StatsSettings)
+        self.res = res
+        self.redis: Redis = res.redis
+        self.settings: StatsSettings = res.settings
+        self.append_once = self.redis.register_script(_APPEND_ONCE)
+        self.woken = asyncio.Event()
+
+    async def run(self) -> None:
+        listener = await asyncpg.connect(plain_postgres_dsn(self.settings.database_url))
+        try:
+            await listener.add_listener("stats_ticker", lambda *_: self.woken.set())
+            while not self.res.stop.is_set():
+                self.woken.clear()
+                while await self.drain() == DRAIN_BATCH:
+                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._woken_or_stopped(), timeout=IDLE_WAIT_S)
+        finally:
+            await listener.close()
+
+    async def _woken_or_stopped(self) -> None:
+        stop = asyncio.create_task(self.res.stop.wait())
+        woken = asyncio.create_task(self.woken.wait())
+        try:
+            await asyncio.wait({stop, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            woken.cancel()
+
+    async def drain(self) -> int:
+        """Append one chunk of queued items; SKIP LOCKED lets several replicas share it."""
+        async with self.res.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT seq, account_id, item_id, item::text AS item FROM ticker_pending "
+                "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                DRAIN_BATCH,
+            )
+            for row in rows:
+                await self.append_once(
+                    keys=[
+                        stream_key(row["account_id"]),
+                        guard_key(row["account_id"], row["item_id"]),
+                    ],
+                    args=[
+                        row["item"],
+                        self.settings.ticker_max_items,
+                        self.settings.ticker_guard_ttl_s,
+                    ],
+                )
+            if rows:
+                await conn.execute(
+                    "DELETE FROM ticker_pending WHERE seq = ANY($1::bigint[])",
+                    [row["seq"] for row in rows],
+                )
+        return len(rows)
+
+
+async def run_ticker_relay(res: Resources) -> None:
+    await TickerRelay(res).run()

@@ -1,0 +1,110 @@
+"""Running the stats service for a test: real uvicorn on a free port, real servers behind."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from crm_servicekit.accounts import Account, Accounts, write_accounts_file
+from crm_servicekit.auth import mint_token
+from crm_servicekit.clock import Clock
+from crm_stats.main import build_app
+from crm_stats.settings import StatsSettings
+
+JWT_SECRET = "stats-tests-jwt-secret-5e1d9c3b7a2f4e6d8c0b"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def bearer(account_id: str, clock: Clock) -> dict[str, str]:
+    token = mint_token(JWT_SECRET, account_id, "user-1", timedelta(days=3650), clock=clock)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class RunningStats:
+    client: httpx.AsyncClient
+    base_url: str
+    clock: Clock
+
+    def auth(self, account_id: str) -> dict[str, str]:
+        return bearer(account_id, self.clock)
+
+    async def get(self, path: str, account_id: str, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=self.auth(account_id))
+
+
+@contextlib.asynccontextmanager
+async def running_stats(
+    *,
+    tmp_path: Path,
+    database_url: str,
+    kafka_bootstrap: str,
+    redis_url: str,
+    topic: str,
+    accounts: list[Account],
+    clock: Clock,
+) -> AsyncIterator[RunningStats]:
+    settings = StatsSettings(
+        environment="test",
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        redis_url=redis_url,
+        jwt_secret=JWT_SECRET,
+        events_topic=topic,
+        accounts_file=write_accounts_file(tmp_path / f"accounts-{topic}.yaml", accounts),
+    )
+    app = build_app(settings, clock=clock, accounts=Accounts(accounts))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            for _ in range(600):
+                if server.started:
+                    break
+                await asyncio.sleep(0.1)
+            assert server.started, "stats did not start"
+            yield RunningStats(client, base_url, clock)
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def sse_items(
+    base_url: str, headers: dict[str, str], wanted: int, *, ready: asyncio.Event | None = None
+) -> list[dict[str, Any]]:
+    """Read the ticker stream until `wanted` items arrived; each item with its SSE id."""
+    items: list[dict[str, Any]] = []
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=None) as client,
+        client.stream("GET", "/api/ticker/stream", headers=headers) as response,
+    ):
+        assert response.status_code == 200, await response.aread()
+        if ready is not None:
+            ready.set()
+        sse_id = None
+        async for line in response.aiter_lines():
+            if line.startswith("id:"):
+                sse_id = line[3:].strip()
+            elif line.startswith("data:"):
+                items.append({"sse_id": sse_id, **json.loads(line[5:].strip())})
+                if len(items) >= wanted:
+                    return items
+    return items
