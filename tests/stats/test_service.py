@@ -55,8 +55,14 @@ async def logged(stats: RunningStats, account: str) -> int:
 
 async def all_consumed(stats: RunningStats) -> None:
     for account in (OSLO, NY):
-        want = len(distinct_ids(account))
-        await eventually(lambda a=account: logged(stats, a), lambda n, w=want: n >= w)
+        await wait_logged(stats, account, len(distinct_ids(account)))
+
+
+async def wait_logged(stats: RunningStats, account: str, want: int) -> None:
+    async def probe() -> int:
+        return await logged(stats, account)
+
+    await eventually(probe, lambda n: n >= want)
 
 
 async def assert_week_figures(stats: RunningStats) -> None:
@@ -107,7 +113,7 @@ async def test_the_week_through_kafka_then_replayed_into_an_empty_database(
 ) -> None:
     topic = new_topic(partitions=3)
     await produce(kafka_bootstrap, [*oslo_week(), *ny_sunday()], topic)
-    common = {
+    common: dict[str, Any] = {
         "tmp_path": tmp_path,
         "kafka_bootstrap": kafka_bootstrap,
         "redis_url": redis_url,
