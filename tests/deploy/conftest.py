@@ -1,0 +1,19 @@
+"""Fixtures: the deployment files of deploy/, loaded once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .manifests import k8s_documents, load_compose
+
+
+@pytest.fixture(scope="session")
+def k8s_objects() -> list[dict[str, Any]]:
+    return [document for _, document in k8s_documents()]
+
+
+@pytest.fixture(scope="session")
+def compose() -> dict[str, Any]:
+    return load_compose()
