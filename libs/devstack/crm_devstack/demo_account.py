@@ -37,22 +37,37 @@ class LocalSecrets:
         return created
 
 
-def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
-    """The accounts file of the local system: the demo account, in Oslo, default targets."""
-    path = state_dir / "accounts.json"
-    document = {
-        "accounts": [
-            {
-                "account_id": DEMO_ACCOUNT,
-                "time_zone": "Europe/Oslo",
-                "dmo_targets": {"invites": 20, "follow_ups": 30},
-                "quiet_hours": ["22:00", "07:00"],
-                "overdue_grace": "PT1H",
-                "webhook_secrets": [local.webhook_secret],
-                "allow_unsigned_webhooks": False,
-                "default_region": "NO",
-            }
-        ]
+# The backtest's extra accounts: other time zones (one west of UTC, one east, Tokyo without
+# DST), sharing the demo's webhook secret so one signing key reaches them all. No quiet hours,
+# so their reminders fall exactly where DOMAIN.md's rules table puts them.
+BACKTEST_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("demo-ny", "America/New_York"),
+    ("demo-tokyo", "Asia/Tokyo"),
+)
+
+
+def _account(
+    account_id: str, time_zone: str, quiet_hours: list[str] | None, local: LocalSecrets
+) -> dict[str, object]:
+    document: dict[str, object] = {
+        "account_id": account_id,
+        "time_zone": time_zone,
+        "dmo_targets": {"invites": 20, "follow_ups": 30},
+        "overdue_grace": "PT1H",
+        "webhook_secrets": [local.webhook_secret],
+        "allow_unsigned_webhooks": False,
+        "default_region": "NO",
     }
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    if quiet_hours is not None:
+        document["quiet_hours"] = quiet_hours
+    return document
+
+
+def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
+    """The accounts file of the local system: the demo account in Oslo with quiet hours, and
+    the backtest's accounts in New York and Tokyo; default targets everywhere."""
+    path = state_dir / "accounts.json"
+    accounts = [_account(DEMO_ACCOUNT, "Europe/Oslo", ["22:00", "07:00"], local)]
+    accounts += [_account(name, zone, None, local) for name, zone in BACKTEST_ACCOUNTS]
+    path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n")
     return path
