@@ -1,0 +1,91 @@
+"""The accounts a backtest writes into: read from the system's accounts file (plain JSON),
+with DOMAIN.md's defaults for whatever a file leaves out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ZONE = "Europe/Oslo"
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    account_id: str
+    time_zone: str = DEFAULT_ZONE
+    quiet_hours: tuple[str, str] | None = None
+    invites_target: int = 20
+    follow_ups_target: int = 30
+    overdue_grace: timedelta = timedelta(hours=1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "time_zone": self.time_zone,
+            "quiet_hours": list(self.quiet_hours) if self.quiet_hours else None,
+            "invites_target": self.invites_target,
+            "follow_ups_target": self.follow_ups_target,
+            "overdue_grace_s": int(self.overdue_grace.total_seconds()),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AccountProfile:
+        quiet = data.get("quiet_hours")
+        return cls(
+            account_id=data["account_id"],
+            time_zone=data["time_zone"],
+            quiet_hours=(quiet[0], quiet[1]) if quiet else None,
+            invites_target=data["invites_target"],
+            follow_ups_target=data["follow_ups_target"],
+            overdue_grace=timedelta(seconds=data["overdue_grace_s"]),
+        )
+
+
+# What `make up` writes (crm_devstack/demo_account.py): Oslo with quiet hours, New York and
+# Tokyo without; used when no accounts file is at hand (e.g. `generate` on a laptop).
+DEFAULT_ACCOUNTS: tuple[AccountProfile, ...] = (
+    AccountProfile("demo", "Europe/Oslo", ("22:00", "07:00")),
+    AccountProfile("demo-ny", "America/New_York"),
+    AccountProfile("demo-tokyo", "Asia/Tokyo"),
+)
+
+
+def _grace(value: object) -> timedelta:
+    """`overdue_grace` as seconds or a simple ISO 8601 duration (PT1H, PT30M, PT90S)."""
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    text = str(value).upper().removeprefix("PT")
+    seconds = 0.0
+    number = ""
+    for char in text:
+        if char.isdigit() or char == ".":
+            number += char
+            continue
+        seconds += float(number) * {"H": 3600, "M": 60, "S": 1}[char]
+        number = ""
+    return timedelta(seconds=seconds)
+
+
+def load_profiles(path: Path, wanted: list[str] | None = None) -> list[AccountProfile]:
+    """The profiles of the accounts file at `path` (JSON as the devstack writes it)."""
+    document = json.loads(path.read_text())
+    profiles = []
+    for entry in document["accounts"]:
+        if wanted and entry["account_id"] not in wanted:
+            continue
+        quiet = entry.get("quiet_hours")
+        targets = entry.get("dmo_targets") or {}
+        profiles.append(
+            AccountProfile(
+                account_id=entry["account_id"],
+                time_zone=entry.get("time_zone") or DEFAULT_ZONE,
+                quiet_hours=(quiet[0], quiet[1]) if quiet else None,
+                invites_target=int(targets.get("invites", 20)),
+                follow_ups_target=int(targets.get("follow_ups", 30)),
+                overdue_grace=_grace(entry.get("overdue_grace", 3600)),
+            )
+        )
+    return profiles
