@@ -3,8 +3,9 @@
 Pure, like policy.py. Cancellations and completions come before creations and reschedules.
 A reminder closed in the replay that was never stored is not created at all (DOMAIN.md's
 out-of-order rule: a later fact already took it away), and a stored reminder that is
-completed or canceled never changes again; an open automated one the replay no longer
-knows is canceled.
+completed or canceled never changes again. The follow_up_7d is matched by role rather
+than by id: the customer's one open inactivity reminder stays that one reminder (its id
+kept) whichever activity arrived first.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from crm_rules.policy import Intended
-from crm_rules.reminder import Reminder, ReminderStatus
+from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
 from crm_schemas.catalog import EventName
+from crm_schemas.system_properties import ReminderRule, ReminderType
+
+LATE_EVENT = "late_event"
 
 
 class Change(StrEnum):
@@ -54,44 +58,89 @@ def decide(
     at: datetime,
 ) -> list[Decision]:
     """The changes that bring the stored reminders to what the rules intend, at `at`."""
-    closing: list[Decision] = []
-    making: list[Decision] = []
-    for rid, kept in stored.items():
-        if kept.is_open and kept.automated and rid not in intended:
-            # A late, earlier event now owns this reminder under its own identity (the
-            # follow_up_7d made by the first activity): the stand-in goes.
-            closing.append(Decision(Change.CANCEL, canceled(kept, at, "superseded")))
-    for rid, want in intended.items():
-        have = stored.get(rid)
-        if have is None:
-            if want.is_open:
-                making.append(Decision(Change.CREATE, _new(account_id, customer_id, want)))
-            continue
-        if not have.is_open:
-            continue
-        if want.status is ReminderStatus.COMPLETED:
-            closed = have.model_copy(
-                update={
-                    "status": ReminderStatus.COMPLETED,
-                    "closed_at": want.closed_at,
-                    "completed_by": want.completed_by,
-                }
-            )
-            closing.append(Decision(Change.COMPLETE, closed))
-        elif want.status is ReminderStatus.CANCELED:
-            closing.append(
-                Decision(Change.CANCEL, canceled(have, want.closed_at, want.cancel_reason))
-            )
-        elif want.scheduled_for != have.rule_scheduled_for:
-            moved = have.model_copy(
-                update={
-                    "scheduled_for": want.scheduled_for,
-                    "rule_scheduled_for": want.scheduled_for,
-                    "trigger_event_id": want.trigger_event_id,
-                }
-            )
-            making.append(Decision(Change.RESCHEDULE, moved, have.scheduled_for))
-    return closing + making
+    decisions = [
+        decision
+        for want in intended.values()
+        if want.rule is not ReminderRule.INACTIVITY
+        for decision in _towards(account_id, customer_id, want, stored.get(want.id))
+    ]
+    decisions += [
+        # Its trigger, judged again with a late event in place, makes nothing after all.
+        Decision(Change.CANCEL, canceled(have, at, LATE_EVENT))
+        for have in stored.values()
+        if have.is_open and have.automated and have.rule is not _IDLE and have.id not in intended
+    ]
+    decisions += _inactivity(account_id, customer_id, intended, stored, at)
+    closing = [d for d in decisions if d.change in (Change.CANCEL, Change.COMPLETE)]
+    return closing + [d for d in decisions if d not in closing]
+
+
+def _towards(
+    account_id: str, customer_id: uuid.UUID, want: Intended, have: Reminder | None
+) -> list[Decision]:
+    if have is None:
+        return (
+            [Decision(Change.CREATE, _new(account_id, customer_id, want))] if want.is_open else []
+        )
+    if have.cancel_reason == LATE_EVENT and want.is_open:
+        # Taken away by one late event, given back by another: the history wants it again.
+        return [Decision(Change.CREATE, _moved(have, want))]
+    if not have.is_open:
+        return []
+    if not want.is_open:
+        return [_closing(have, want, want.closed_at or have.created_at)]
+    if want.scheduled_for != have.rule_scheduled_for:
+        return [Decision(Change.RESCHEDULE, _moved(have, want), have.scheduled_for)]
+    return []
+
+
+def _inactivity(
+    account_id: str,
+    customer_id: uuid.UUID,
+    intended: Mapping[uuid.UUID, Intended],
+    stored: Mapping[uuid.UUID, Reminder],
+    at: datetime,
+) -> list[Decision]:
+    want = next((r for r in intended.values() if r.rule is _IDLE and r.is_open), None)
+    have = next((r for r in stored.values() if r.rule is _IDLE and r.is_open), None)
+    if have is not None and want is None:
+        replayed = intended.get(have.id)
+        if replayed is not None and not replayed.is_open:
+            return [_closing(have, replayed, replayed.closed_at or at)]
+        return [Decision(Change.CANCEL, canceled(have, at, LATE_EVENT))]
+    if want is not None and have is None:
+        # Its id may belong to a stored reminder closed already (a late event reordered
+        # the history): then the latest activity names the new one.
+        for rid in (want.id, _inactivity_id(account_id, customer_id, want.trigger_event_id)):
+            if rid not in stored:
+                fresh = _new(account_id, customer_id, want).model_copy(update={"id": rid})
+                return [Decision(Change.CREATE, fresh)]
+            if stored[rid].cancel_reason == LATE_EVENT:
+                return [Decision(Change.CREATE, _moved(stored[rid], want))]
+        return []
+    if want is not None and have is not None and want.scheduled_for != have.rule_scheduled_for:
+        return [Decision(Change.RESCHEDULE, _moved(have, want), have.scheduled_for)]
+    return []
+
+
+_IDLE = ReminderRule.INACTIVITY
+
+
+def _inactivity_id(account_id: str, customer_id: uuid.UUID, trigger: str) -> uuid.UUID:
+    return reminder_identity(account_id, customer_id, _IDLE, ReminderType.FOLLOW_UP_7D, trigger)
+
+
+def _closing(have: Reminder, want: Intended, at: datetime) -> Decision:
+    if want.status is ReminderStatus.COMPLETED:
+        done = have.model_copy(
+            update={
+                "status": ReminderStatus.COMPLETED,
+                "closed_at": at,
+                "completed_by": want.completed_by,
+            }
+        )
+        return Decision(Change.COMPLETE, done)
+    return Decision(Change.CANCEL, canceled(have, at, want.cancel_reason))
 
 
 def cancel_all(stored: Iterable[Reminder], at: datetime, reason: str) -> list[Decision]:
@@ -106,6 +155,19 @@ def cancel_all(stored: Iterable[Reminder], at: datetime, reason: str) -> list[De
 def canceled(reminder: Reminder, at: datetime | None, reason: str | None) -> Reminder:
     return reminder.model_copy(
         update={"status": ReminderStatus.CANCELED, "closed_at": at, "cancel_reason": reason}
+    )
+
+
+def _moved(have: Reminder, want: Intended) -> Reminder:
+    return have.model_copy(
+        update={
+            "status": ReminderStatus.OPEN,
+            "closed_at": None,
+            "cancel_reason": None,
+            "scheduled_for": want.scheduled_for,
+            "rule_scheduled_for": want.scheduled_for,
+            "trigger_event_id": want.trigger_event_id,
+        }
     )
 
 

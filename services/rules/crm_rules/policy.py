@@ -235,6 +235,9 @@ class _Replay:
                 created_at=stored.created_at,
             )
         current = self.reminders.get(stored.id)
+        if current is None and stored.rule is R.INACTIVITY:
+            # The one follow_up_7d, whatever id the replay gave it (see decisions.py).
+            current = next((r for r in self.open() if r.rule is R.INACTIVITY), None)
         if current is not None and current.is_open and stored.closed_at == action.at:
             self.close(
                 current,
