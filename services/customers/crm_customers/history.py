@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.fold import Fact, activity_time, apply
+from crm_schemas.fold import Fact, PersonMove, activity_time, apply
 from crm_schemas.pipeline import PipelineState
 
 
@@ -98,3 +98,41 @@ def replay(entries: Iterable[Entry]) -> History:
     for entry in sorted(unique.values(), key=lambda e: e.order_key):
         history = history.then(entry)
     return history
+
+
+def creation_entry(event_id: str, timestamp: datetime, state: PipelineState) -> Entry:
+    """Where a person's creation put the customer, as the first entry of their history.
+
+    It is recorded as a person's move (the parts that differ from a new lead) so that a
+    re-fold starts from it; an import is not a fact, so no event is derived from it.
+    """
+    fact = Fact(
+        event_id=event_id,
+        event_name=EventName.CUSTOMER_CREATED,
+        timestamp=timestamp,
+        person_move=PersonMove.between(PipelineState(), state),
+    )
+    return Entry(
+        event_id=event_id,
+        event_name=EventName.CUSTOMER_CREATED.value,
+        timestamp=timestamp,
+        fact=fact,
+    )
+
+
+def person_move_entry(
+    event_id: str, timestamp: datetime, before: PipelineState, after: PipelineState
+) -> Entry:
+    """A person's move, stored under the id of the STATUS_CHANGED that announces it."""
+    fact = Fact(
+        event_id=event_id,
+        event_name=EventName.STATUS_CHANGED,
+        timestamp=timestamp,
+        person_move=PersonMove.between(before, after),
+    )
+    return Entry(
+        event_id=event_id,
+        event_name=EventName.STATUS_CHANGED.value,
+        timestamp=timestamp,
+        fact=fact,
+    )

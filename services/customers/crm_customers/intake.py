@@ -1,0 +1,173 @@
+"""The consumer: facts from the topic become customers' pipeline state, announced as events.
+
+Besides the facts from outside it reads NBA_CHANGED (the next-action mirror) and, for a
+rebuild from the topic, this service's own events (a live service has counted those as
+processed when it emitted them; see announce.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crm_customers import repository
+from crm_customers.announce import Cause, announce
+from crm_customers.evolution import with_entry
+from crm_customers.history import Entry
+from crm_customers.policy import shown_next_action
+from crm_customers.records import Customer
+from crm_customers.restore import restore_created, restore_interaction, restore_updated
+from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
+from crm_schemas.contact import Handles, Source
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import Actor, CustomerCreated, NbaChanged
+from crm_servicekit.batch_apply import BatchHandler
+from crm_servicekit.clock import Clock
+from crm_servicekit.connection import Conn
+
+E = EventName
+# What the consumer reads: facts, the NBA for the mirror, and its own events for rebuilds.
+WANTED: frozenset[str] = frozenset(
+    {name.value for name in EXTERNAL_EVENTS}
+    | {
+        E.NBA_CHANGED.value,
+        E.CUSTOMER_CREATED.value,
+        E.CUSTOMER_UPDATED.value,
+        E.CUSTOMER_DELETED.value,
+        E.STATUS_CHANGED.value,
+        E.INTERACTION_LOGGED.value,
+        E.INTERACTION_UPDATED.value,
+        E.INTERACTION_DELETED.value,
+    }
+)
+
+
+def batch_handler(clock: Clock, topic: str) -> BatchHandler:
+    async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        for event in events:
+            await apply_event(conn, event, clock, topic)
+
+    return handle
+
+
+async def apply_event(conn: Conn, event: EventEnvelope, clock: Clock, topic: str) -> None:
+    if event.customer_id is None:
+        return
+    name = event.event_name
+    if name is E.NBA_CHANGED:
+        await mirror_nba(conn, event, clock, topic)
+    elif name is E.CUSTOMER_DELETED:
+        await repository.delete(conn, event.account_id, event.customer_id)
+    elif name is E.CUSTOMER_CREATED:
+        await restore_created(conn, event)
+    elif name is E.CUSTOMER_UPDATED:
+        await restore_updated(conn, event)
+    elif name in (E.INTERACTION_LOGGED, E.INTERACTION_UPDATED, E.INTERACTION_DELETED):
+        await restore_interaction(conn, event)
+    else:
+        await apply_fact(conn, event, clock, topic)
+
+
+async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, topic: str) -> None:
+    """One fact: stored, folded, and STATUS_CHANGED when the pipeline state really changed."""
+    entry = Entry.of(event)
+    if entry is None or event.customer_id is None:
+        return
+    cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
+    emitted = []
+    customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+    if customer is None:
+        customer = customer_from_event(event)
+        if await repository.insert(conn, customer):
+            created = await with_entry(conn, customer, entry)
+            assert created is not None  # a new customer has no stored entries
+            await repository.save(conn, created)
+            snapshot = CustomerCreated(
+                customer=created.snapshot(), state=created.state, created_at=created.created_at
+            )
+            emitted.append(cause.event(E.CUSTOMER_CREATED, event.account_id, created.id, snapshot))
+            if created.state != customer.state:
+                emitted.append(
+                    cause.status_changed(
+                        event.account_id,
+                        created.id,
+                        customer.state,
+                        created.state,
+                        actor=Actor.EVENT,
+                    )
+                )
+            await announce(conn, emitted, topic)
+            return
+        # Created by the API a moment ago: apply the fact to that customer.
+        customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+        assert customer is not None
+    updated = await with_entry(conn, customer, entry)
+    if updated is None:
+        return
+    await repository.save(conn, updated)
+    if updated.state != customer.state:
+        # A person's move (STATUS_CHANGED actor person) met during a rebuild keeps its actor.
+        actor = Actor.PERSON if event.event_name is E.STATUS_CHANGED else Actor.EVENT
+        if actor is Actor.EVENT:
+            emitted.append(
+                cause.status_changed(
+                    event.account_id, customer.id, customer.state, updated.state, actor=actor
+                )
+            )
+    await announce(conn, emitted, topic)
+
+
+def customer_from_event(event: EventEnvelope) -> Customer:
+    """An unknown customer named by a fact: who they are, as the envelope tells."""
+    assert event.customer_id is not None
+    contact = event.contact
+    handles = contact.handles if contact and contact.handles else Handles()
+    return Customer(
+        account_id=event.account_id,
+        id=event.customer_id,
+        name=contact.name if contact else None,
+        email=contact.email if contact else None,
+        phone=contact.phone if contact else None,
+        handles=handles,
+        source=event.source.value if event.source is not Source.SYSTEM else None,
+        consent=event.consent,
+        utm=event.utm,
+        created_at=event.timestamp,
+        updated_at=event.timestamp,
+    )
+
+
+async def mirror_nba(conn: Conn, event: EventEnvelope, clock: Clock, topic: str) -> None:
+    """next_action and next_action_date follow the NBA unless a person's choice stands."""
+    assert event.customer_id is not None
+    customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+    if customer is None:
+        return
+    recommendation = NbaChanged.model_validate(event.properties).recommendation
+    has_action = recommendation.action != "none"
+    title = recommendation.title if has_action else None
+    due = recommendation.due_at if has_action else None
+    shown = shown_next_action(customer.person_action, title, due, as_of=event.timestamp)
+    updated = customer.model_copy(
+        update={
+            "nba_title": title,
+            "nba_due_at": due,
+            "next_action": shown.title,
+            "next_action_date": shown.due,
+        }
+    )
+    changed = (shown.title, shown.due) != (customer.next_action, customer.next_action_date)
+    if changed:
+        updated = updated.touched(event.timestamp)
+    await repository.save(conn, updated)
+    if changed:
+        cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
+        changes = {
+            "next_action": shown.title,
+            "next_action_date": shown.due.isoformat() if shown.due else None,
+            "next_action_by": "person" if shown.by_person else "nba",
+        }
+        await announce(
+            conn,
+            [cause.event(E.CUSTOMER_UPDATED, event.account_id, customer.id, {"changes": changes})],
+            topic,
+        )

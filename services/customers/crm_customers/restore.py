@@ -1,0 +1,90 @@
+"""Rebuilding from the topic: this service's own events, applied to an empty database.
+
+A live service never gets here for the events it emitted (announce.py counts them as
+processed); a rebuild meets them in topic order and restores what they carry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_customers import interaction_repository, repository
+from crm_customers.evolution import with_entry
+from crm_customers.history import Entry, creation_entry
+from crm_customers.policy import shown_next_action
+from crm_customers.records import OWN_FIELDS, Customer
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import CustomerCreated, CustomerUpdated, InteractionEvent
+from crm_servicekit.connection import Conn
+
+
+async def restore_created(conn: Conn, event: EventEnvelope) -> None:
+    assert event.customer_id is not None
+    created = CustomerCreated.model_validate(event.properties)
+    snapshot = created.customer
+    customer = Customer.model_validate(
+        {
+            **snapshot.model_dump(include=set(OWN_FIELDS), exclude_none=True),
+            "account_id": event.account_id,
+            "id": event.customer_id,
+            # A next action given at creation is a person's.
+            "person_next_action": snapshot.next_action,
+            "person_next_action_date": snapshot.next_action_date,
+            "next_action": snapshot.next_action,
+            "next_action_date": snapshot.next_action_date,
+            "created_at": created.created_at,
+            "updated_at": created.created_at,
+        }
+    )
+    if not await repository.insert(conn, customer):
+        return  # created from a fact already (the fact came first on the topic)
+    entry = creation_entry(event.event_id, created.created_at, created.state)
+    restored = await with_entry(conn, customer, entry)
+    if restored is not None:
+        await repository.save(conn, restored)
+
+
+async def restore_updated(conn: Conn, event: EventEnvelope) -> None:
+    assert event.customer_id is not None
+    changes = CustomerUpdated.model_validate(event.properties).changes
+    customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+    if customer is None:
+        return
+    update: dict[str, Any] = {k: v for k, v in changes.items() if k in OWN_FIELDS}
+    if changes.get("next_action_by") == "person":
+        person = customer.model_copy(
+            update={
+                "person_next_action": changes.get("next_action"),
+                "person_next_action_date": changes.get("next_action_date"),
+            }
+        )
+        person = Customer.model_validate(person.model_dump())
+        shown = shown_next_action(
+            person.person_action, customer.nba_title, customer.nba_due_at, as_of=event.timestamp
+        )
+        update |= {
+            "person_next_action": person.person_next_action,
+            "person_next_action_date": person.person_next_action_date,
+            "next_action": shown.title,
+            "next_action_date": shown.due,
+        }
+    restored = Customer.model_validate({**customer.model_dump(), **update})
+    await repository.save(conn, restored.touched(event.timestamp))
+
+
+async def restore_interaction(conn: Conn, event: EventEnvelope) -> None:
+    interaction = InteractionEvent.model_validate(event.properties).interaction
+    if event.event_name is EventName.INTERACTION_DELETED:
+        await interaction_repository.delete(conn, event.account_id, interaction.id)
+        return
+    await interaction_repository.upsert(conn, event.account_id, interaction, event.timestamp)
+    if event.event_name is not EventName.INTERACTION_LOGGED:
+        return
+    customer = await repository.get(conn, event.account_id, interaction.customer_id, lock=True)
+    if customer is None:
+        return
+    entry = Entry.of_interaction(event.event_id, event.timestamp, interaction.occurred_at)
+    logged = await with_entry(conn, customer, entry)
+    if logged is not None:
+        await repository.save(conn, logged)

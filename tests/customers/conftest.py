@@ -1,0 +1,113 @@
+"""A customers service under test: real PostgreSQL and Kafka, a fresh topic, a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from crm_customers.main import build_app
+from crm_customers.settings import CustomersSettings
+from crm_servicekit.accounts import Account, load_accounts, write_accounts_file
+from crm_servicekit.auth import mint_token
+from crm_servicekit.clock import FixedClock
+from crm_servicekit.problems import Conflict
+
+from .events import T
+
+ACCOUNTS = [Account(account_id="acme"), Account(account_id="other", default_region="SE")]
+
+
+class FakeClaims:
+    """Ingest's claim endpoint in memory: the first customer to claim an identity keeps it."""
+
+    def __init__(self) -> None:
+        self.holders: dict[tuple[str, str, str], UUID] = {}
+        self.calls: list[tuple[str, UUID, dict[str, Any]]] = []
+
+    async def claim(self, account_id: str, customer_id: UUID, identities: dict[str, Any]) -> None:
+        self.calls.append((account_id, customer_id, identities))
+        flat = [(k, v) for k, v in identities.items() if k != "handles"]
+        flat += [(f"handle:{k}", v) for k, v in (identities.get("handles") or {}).items()]
+        for kind, value in flat:
+            holder = self.holders.get((account_id, kind, value))
+            if holder is not None and holder != customer_id:
+                raise Conflict(
+                    f"The {kind} is held by another customer.", holder_customer_id=str(holder)
+                )
+        for kind, value in flat:
+            self.holders[(account_id, kind, value)] = customer_id
+
+
+@dataclass
+class Service:
+    client: httpx.AsyncClient
+    clock: FixedClock
+    settings: CustomersSettings
+    claims: FakeClaims
+    bootstrap: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def topic(self) -> str:
+        return self.settings.events_topic
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        account: str = "acme",
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> httpx.Response:
+        """A person's request, a second after the previous one (distinct request times)."""
+        self.clock.advance(timedelta(seconds=1))
+        headers = self.auth(account)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return await self.client.request(method, path, json=json, params=params, headers=headers)
+
+    def auth(self, account: str = "acme", sub: str = "marketer-1") -> dict[str, str]:
+        token = mint_token(
+            self.settings.jwt_secret, account, sub, timedelta(days=30), clock=self.clock
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+
+def customers_settings(
+    database: str, bootstrap: str, topic: str, accounts_file: Path
+) -> CustomersSettings:
+    return CustomersSettings(
+        database_url=database,
+        kafka_bootstrap_servers=bootstrap,
+        accounts_file=accounts_file,
+        environment="test",
+        events_topic=topic,
+    )
+
+
+@pytest.fixture
+async def service(
+    kafka_bootstrap: str, new_database: str, new_topic: Callable[..., str], tmp_path: Path
+) -> AsyncIterator[Service]:
+    accounts_file = write_accounts_file(tmp_path / "accounts.yaml", ACCOUNTS)
+    settings = customers_settings(
+        new_database, kafka_bootstrap, new_topic(partitions=3), accounts_file
+    )
+    clock = FixedClock(T)
+    claims = FakeClaims()
+    app = build_app(settings, clock, load_accounts(accounts_file), claims=claims)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://customers") as client,
+    ):
+        yield Service(client, clock, settings, claims, kafka_bootstrap)

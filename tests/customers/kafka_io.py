@@ -1,0 +1,80 @@
+"""Reading and writing the test topic, and polling for an outcome (never a fixed sleep)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of, topic_partitions
+
+T = TypeVar("T")
+
+
+async def produce(bootstrap: str, topic: str, events: Sequence[EventEnvelope]) -> None:
+    producer = idempotent_producer(bootstrap, client_id="customers-tests")
+    await producer.start()
+    try:
+        await publish_in_order(producer, [record_of(event, topic) for event in events])
+    finally:
+        await producer.stop()
+
+
+async def read_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
+    """Every event on the topic, from the start to its current end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, topic)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[EventEnvelope] = []
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                batch = await consumer.getmany(tp, timeout_ms=1000)
+                found.extend(EventEnvelope.from_json(r.value) for r in batch.get(tp, []))
+        return found
+    finally:
+        await consumer.stop()
+
+
+def named(events: Sequence[EventEnvelope], name: EventName) -> list[EventEnvelope]:
+    return [event for event in events if event.event_name is name]
+
+
+async def reset_group_to_start(bootstrap: str, topic: str, group: str) -> None:
+    """What a rebuild does to the consumer group: every partition back to offset 0."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions: list[TopicPartition] = await topic_partitions(consumer, topic)
+        consumer.assign(partitions)
+        await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in partitions})
+    finally:
+        await consumer.stop()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    done: Callable[[T], bool],
+    *,
+    within_s: float = 90.0,
+    interval: float = 0.2,
+) -> T:
+    """Poll until done(probe()) holds; fail with the last value after a generous timeout."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        value = await probe()
+        if done(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not reached in {within_s}s; last value: {value!r}")
+        await asyncio.sleep(interval)
