@@ -1,0 +1,86 @@
+"""Coaching conditions (pure) and their once-a-day prompts from the running service."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from crm_nba.coaching import DmoDay, prompts_holding, streak
+from crm_nba.coaching import DmoTargets as Targets
+from crm_schemas.system_properties import CoachingKind
+from crm_servicekit.accounts import Account, DmoTargets
+
+OSLO = Account(account_id="acme", dmo_targets=DmoTargets(invites=20, follow_ups=30))
+# Thu 5 Nov 2026; Oslo is UTC+1.
+TODAY = date(2026, 11, 5)
+
+
+def local(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 5, hour - 1, minute, tzinfo=UTC)
+
+
+def kinds(as_of: datetime, days: dict[date, DmoDay], rebooks: int = 0) -> dict[str, str]:
+    return {p.kind.value: p.text for p in prompts_holding(as_of, OSLO, days, rebooks)}
+
+
+def met_days(count: int, before: date = TODAY) -> dict[date, DmoDay]:
+    return {before - timedelta(days=n): DmoDay(20, 30) for n in range(1, count + 1)}
+
+
+def test_left_prompts_start_at_noon_local() -> None:
+    days = {TODAY: DmoDay(invites=3, follow_ups=29)}
+    assert kinds(local(11, 59), days) == {}
+    assert kinds(local(12, 0), days) == {
+        "invites_left": "17 invites left today",
+        "follow_ups_left": "1 follow-up left today",
+    }
+
+
+def test_a_met_target_has_no_left_prompt() -> None:
+    assert set(kinds(local(13), {TODAY: DmoDay(20, 2)})) == {"follow_ups_left"}
+
+
+def test_targets_met_any_time_of_day() -> None:
+    found = kinds(local(9), {TODAY: DmoDay(21, 30)})
+    assert found == {"targets_met": "Targets met today: 21 invites and 30 follow-ups"}
+
+
+def test_streak_at_risk_from_18_with_two_days_or_more() -> None:
+    days = met_days(2) | {TODAY: DmoDay(19, 30)}
+    assert "streak_at_risk" not in kinds(local(17, 59), days)
+    assert kinds(local(18), days)["streak_at_risk"] == (
+        "Your 2-day streak is at risk: 1 invite to go today"
+    )
+    one_day = met_days(1) | {TODAY: DmoDay(0, 0)}
+    assert "streak_at_risk" not in kinds(local(19), one_day)
+    done = met_days(3) | {TODAY: DmoDay(20, 30)}
+    assert "streak_at_risk" not in kinds(local(19), done)
+
+
+def test_rebooks_waiting() -> None:
+    assert kinds(local(8), {}, rebooks=2) == {
+        "rebooks_waiting": "2 no-shows waiting to be rebooked"
+    }
+    assert kinds(local(8), {}, rebooks=1)["rebooks_waiting"] == "1 no-show waiting to be rebooked"
+
+
+def test_the_local_day_decides_which_counts_are_today() -> None:
+    # 23:30 UTC on the 4th is already the 5th in Oslo.
+    late = datetime(2026, 11, 4, 23, 30, tzinfo=UTC)
+    prompts = prompts_holding(late, OSLO, {TODAY: DmoDay(20, 30)}, 0)
+    assert [(p.kind, p.local_date) for p in prompts] == [(CoachingKind.TARGETS_MET, "2026-11-05")]
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ({}, 0),
+        (met_days(3), 3),
+        (met_days(3) | {TODAY: DmoDay(20, 30)}, 4),
+        (met_days(3) | {TODAY - timedelta(days=2): DmoDay(20, 29)}, 1),
+        ({TODAY - timedelta(days=2): DmoDay(20, 30)}, 0),
+    ],
+)
+def test_streak(days: dict[date, DmoDay], expected: int) -> None:
+    assert streak(days, TODAY, Targets(20, 30)) == expected
