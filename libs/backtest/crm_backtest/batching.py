@@ -17,39 +17,43 @@ class _OpenBatch:
 
 
 def group_batches(deliveries: list[Delivery], size: int) -> list[Delivery]:
-    """Gather "batch" deliveries into batches of up to `size`, sent where the first item was.
+    """Gather "batch" deliveries into batches of up to `size`, one account each (a token names
+    one account), sent where the first item was.
 
     Pulling an item forward is safe only when its contact had no other send in between, and a
     later single send of a contact already in the batch must wait for the batch; either case
     closes the batch, so each contact's send order is kept.
     """
     slots: list[list[Delivery]] = []
-    current: _OpenBatch | None = None
+    open_batches: dict[str, _OpenBatch] = {}
     numbers = 0
 
-    def close() -> None:
-        nonlocal current
-        if current is not None:
-            slots[current.slot] = current.items
-            current = None
+    def close(account_id: str) -> None:
+        batch = open_batches.pop(account_id, None)
+        if batch is not None:
+            slots[batch.slot] = batch.items
 
     for delivery in deliveries:
+        current = open_batches.get(delivery.account_id)
         if delivery.route != "batch":
             if current is not None and delivery.contact in current.contacts:
-                close()
-            if current is not None:
+                close(delivery.account_id)
+            elif current is not None:
                 current.touched.add(delivery.contact)
             slots.append([delivery])
             continue
         if current is not None and (
             delivery.contact in current.touched or len(current.items) >= size
         ):
-            close()
+            close(delivery.account_id)
+            current = None
         if current is None:
             current = _OpenBatch(numbers, len(slots))
+            open_batches[delivery.account_id] = current
             numbers += 1
             slots.append([])
         current.items.append(replace(delivery, batch=current.number))
         current.contacts.add(delivery.contact)
-    close()
+    for account_id in list(open_batches):
+        close(account_id)
     return [delivery for slot in slots for delivery in slot]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crm_backtest.accounts import AccountProfile
-from crm_backtest.clock import DAY, HOUR, out_of_quiet_hours
+from crm_backtest.clock import DAY, HOUR, iso, out_of_quiet_hours
 from crm_backtest.history import Fact
 from crm_backtest.pipeline import OPEN_STAGES, Step, fold, is_activity
 
@@ -24,7 +24,7 @@ class Reminder:
 
     def key(self) -> tuple[str, str, str]:
         """What the checker compares: the reminder's identity is the system's business."""
-        return (self.type, self.scheduled_for.isoformat(), self.status)
+        return (self.type, iso(self.scheduled_for), self.status)
 
 
 class ReminderBook:

@@ -1,0 +1,155 @@
+"""The system as a real client sees it: one /api behind the gateway, Bearer JWTs per account,
+Standard Webhooks signatures, and polite retries on 503 and 429."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from standardwebhooks.webhooks import Webhook
+
+RETRIED = frozenset({429, 502, 503, 504})
+MAX_ATTEMPTS = 12
+
+
+@dataclass(frozen=True)
+class Credentials:
+    jwt_secret: str
+    webhook_secret: str
+
+    @classmethod
+    def from_state_dir(cls, state_dir: Path) -> Credentials:
+        """`.local/secrets.json`, written by `make up`."""
+        secrets = json.loads((state_dir / "secrets.json").read_text())
+        return cls(secrets["jwt_secret"], secrets["webhook_secret"])
+
+
+def mint_token(secret: str, account_id: str, ttl: timedelta = timedelta(hours=6)) -> str:
+    claims = {
+        "sub": "backtest",
+        "account_id": account_id,
+        "exp": int((datetime.now(UTC) + ttl).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def signature_headers(webhook_secret: str, message_id: str, raw: str) -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(webhook_secret).sign(message_id, now, raw),
+        "content-type": "application/json",
+    }
+
+
+def _retry_after(response: httpx.Response, attempt: int) -> float:
+    """The server's Retry-After when given, else capped exponential backoff."""
+    backoff: float = min(0.05 * 2**attempt, 2.0)
+    header = str(response.headers.get("retry-after") or "")
+    try:
+        return min(float(header), 5.0) if header else backoff
+    except ValueError:
+        return backoff
+
+
+class Gateway:
+    """An HTTP client of the gateway's /api for several accounts at once."""
+
+    def __init__(
+        self,
+        api: str,
+        credentials: Credentials,
+        concurrency: int = 64,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests put a fake system here
+    ) -> None:
+        self.api = api.rstrip("/")
+        self.credentials = credentials
+        self.http = httpx.AsyncClient(
+            base_url=self.api,
+            transport=transport,
+            timeout=httpx.Timeout(30.0),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        )
+        self._tokens: dict[str, str] = {}
+        self.retries = 0
+
+    async def __aenter__(self) -> Gateway:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.http.aclose()
+
+    def token(self, account_id: str) -> str:
+        if account_id not in self._tokens:
+            self._tokens[account_id] = mint_token(self.credentials.jwt_secret, account_id)
+        return self._tokens[account_id]
+
+    def auth(self, account_id: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token(account_id)}"}
+
+    async def request(
+        self, method: str, path: str, account_id: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One call with the account's token, retried on 503/429 and dropped connections."""
+        headers = {**self.auth(account_id), **kwargs.pop("headers", {})}
+
+        def send() -> Awaitable[httpx.Response]:
+            return self.http.request(method, path, headers=headers, **kwargs)
+
+        return await self._retrying(send)
+
+    async def webhook(self, path: str, message_id: str, body: dict[str, Any]) -> httpx.Response:
+        """A signed webhook; signed afresh on each try (the timestamp must be recent)."""
+        raw = json.dumps(body, separators=(",", ":"))
+
+        def send() -> Awaitable[httpx.Response]:
+            headers = signature_headers(self.credentials.webhook_secret, message_id, raw)
+            return self.http.post(path, content=raw.encode(), headers=headers)
+
+        return await self._retrying(send)
+
+    async def _retrying(self, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                response = await send()
+            except (httpx.TransportError, httpx.TimeoutException):
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+                self.retries += 1
+                await asyncio.sleep(min(0.1 * 2**attempt, 3.0))
+                continue
+            if response.status_code not in RETRIED or attempt == MAX_ATTEMPTS - 1:
+                return response
+            self.retries += 1
+            await asyncio.sleep(_retry_after(response, attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def get_json(self, path: str, account_id: str, **params: Any) -> Any:
+        response = await self.request("GET", path, account_id, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    async def list_all(self, path: str, account_id: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a cursor-paginated list."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            query = {**params, "limit": 500, **({"cursor": cursor} if cursor else {})}
+            page = await self.get_json(path, account_id, **query)
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+
+def monotonic() -> float:
+    return time.perf_counter()

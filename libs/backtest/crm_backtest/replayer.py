@@ -1,0 +1,148 @@
+"""Sends a history through the gateway at a chosen rate: webhooks signed, events with the
+account's token (single and batch), each contact's sends strictly in the history's order."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from crm_backtest.client import Gateway, monotonic
+from crm_backtest.history import Delivery
+
+PATHS = {"dm": "/hooks/dm", "capi": "/hooks/capi/lead", "event": "/events"}
+IN_FLIGHT = 64
+
+
+@dataclass
+class Outcome:
+    """What ingest answered for one delivery."""
+
+    delivery: Delivery
+    http_status: int
+    status: str  # accepted | duplicate | rejected | failed | conflict | error
+    customer_id: str | None = None
+    accepted_at: float | None = None  # perf_counter seconds when the answer came
+    detail: Any = None
+
+
+@dataclass
+class Replay:
+    outcomes: list[Outcome] = field(default_factory=list)
+    started: float = 0.0
+    finished: float = 0.0
+    retries: int = 0
+
+    @property
+    def seconds(self) -> float:
+        return max(self.finished - self.started, 1e-9)
+
+    def customer_ids(self) -> dict[str, str]:
+        """Contact → the customer id ingest gave its first accepted event."""
+        found: dict[str, str] = {}
+        for outcome in self.outcomes:
+            if outcome.customer_id and outcome.status == "accepted":
+                found.setdefault(outcome.delivery.contact, outcome.customer_id)
+        return found
+
+
+def sends(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    """Consecutive deliveries of one batch form one POST; everything else goes alone."""
+    grouped: list[list[Delivery]] = []
+    for batch, items in itertools.groupby(deliveries, key=lambda d: d.batch):
+        members = list(items)
+        grouped.extend([members] if batch is not None else [[d] for d in members])
+    return grouped
+
+
+def _single(delivery: Delivery, response: httpx.Response) -> Outcome:
+    status_by_code = {202: "accepted", 409: "conflict"}
+    body: Any = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    status = status_by_code.get(response.status_code, "rejected")
+    if response.status_code == 200 and isinstance(body, dict):
+        status = str(body.get("status", "accepted"))
+    elif response.status_code >= 500:
+        status = "error"
+    customer = body.get("customer_id") if isinstance(body, dict) else None
+    detail = None if status in ("accepted", "duplicate") else body
+    return Outcome(delivery, response.status_code, status, customer, monotonic(), detail)
+
+
+async def _send_batch(gateway: Gateway, items: list[Delivery]) -> list[Outcome]:
+    """One batch; items ingest could not hand to Kafka (`failed`) are sent again."""
+    outcomes: dict[int, Outcome] = {}
+    pending = list(range(len(items)))
+    for _ in range(10):
+        body = {"events": [items[i].body for i in pending]}
+        response = await gateway.request("POST", "/events/batch", items[0].account_id, json=body)
+        if response.status_code != 200:
+            return [_single(item, response) for item in items]
+        results = response.json()["results"]
+        for i, result in zip(pending, results, strict=True):
+            outcomes[i] = Outcome(
+                items[i], 200, result["status"], result.get("customer_id"), monotonic(),
+                result.get("errors"),
+            )  # fmt: skip
+        pending = [i for i in pending if outcomes[i].status == "failed"]
+        if not pending:
+            break
+        await asyncio.sleep(0.2)
+    return [outcomes[i] for i in range(len(items))]
+
+
+async def _send(gateway: Gateway, items: list[Delivery]) -> list[Outcome]:
+    first = items[0]
+    if first.batch is not None:
+        return await _send_batch(gateway, items)
+    if first.route in ("dm", "capi"):
+        response = await gateway.webhook(PATHS[first.route], first.event_id, first.body)
+    else:
+        response = await gateway.request("POST", "/events", first.account_id, json=first.body)
+    return [_single(first, response)]
+
+
+async def replay(
+    gateway: Gateway,
+    deliveries: list[Delivery],
+    rate: float,
+    advance: Callable[[int], None] = lambda _: None,
+    on_outcome: Callable[[Outcome], None] = lambda _: None,
+) -> Replay:
+    """Release sends at `rate` events per second; a contact's send waits for its previous one."""
+    result = Replay()
+    limit = asyncio.Semaphore(IN_FLIGHT)
+    last_of_contact: dict[str, asyncio.Task[None]] = {}
+
+    async def run(items: list[Delivery], before: list[asyncio.Task[None]]) -> None:
+        await asyncio.gather(*before)
+        async with limit:
+            outcomes = await _send(gateway, items)
+        for outcome in outcomes:
+            result.outcomes.append(outcome)
+            on_outcome(outcome)
+        advance(len(items))
+
+    result.started = monotonic()
+    released = 0
+    for items in sends(deliveries):
+        due = result.started + released / rate
+        if (wait := due - monotonic()) > 0:
+            await asyncio.sleep(wait)
+        contacts = {item.contact for item in items}
+        before = [last_of_contact[c] for c in contacts if c in last_of_contact]
+        task = asyncio.create_task(run(items, before))
+        for contact in contacts:
+            last_of_contact[contact] = task
+        released += len(items)
+    await asyncio.gather(*last_of_contact.values())
+    result.finished = monotonic()
+    result.retries = gateway.retries
+    return result
