@@ -22,6 +22,7 @@ import yaml
 from crm_devstack import deploy_files
 from crm_devstack.gateway_routes import GATEWAY_PORT, SERVICE_PORTS
 from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
+from crm_servicekit.accounts import parse_accounts
 
 from .manifests import COMPOSE, DEPLOY, ROOT
 
@@ -287,3 +288,15 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_readmes_accounts_example_is_a_valid_accounts_file() -> None:
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)
+    (example,) = [block for block in blocks if block.startswith("accounts:")]
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    document = yaml.safe_load(re.sub(r"whsec_<[^>]*>", secret, example))
+    accounts = parse_accounts(document, source="deploy/README.md")
+    (account,) = accounts
+    assert account.default_region == "NO"
+    assert account.quiet_hours is not None
