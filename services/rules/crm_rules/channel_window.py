@@ -20,6 +20,9 @@ FREE_REPLY: Final = timedelta(hours=24)
 HUMAN_AGENT: Final = timedelta(days=7)
 
 
+INBOUND_PLATFORMS: Final = frozenset({Source.IG, Source.MESSENGER, Source.WHATSAPP})
+
+
 class ChannelWindow(StrEnum):
     OPEN_24H = "open_24h"  # any reply, on any platform
     HUMAN_AGENT_7D = "human_agent_7d"  # Instagram/Messenger: a person may still reply
@@ -42,7 +45,7 @@ def channel_window(at: datetime, inbound: Sequence[InboundMessage]) -> ChannelWi
         return ChannelWindow.NOT_APPLICABLE
     last = max(before, key=lambda message: message.at)
     elapsed = at - last.at
-    if last.platform not in (Source.IG, Source.MESSENGER, Source.WHATSAPP):
+    if last.platform not in INBOUND_PLATFORMS:
         return ChannelWindow.NOT_APPLICABLE
     if elapsed < FREE_REPLY:
         return ChannelWindow.OPEN_24H

@@ -1,0 +1,194 @@
+"""Every SQL statement of the rules service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from crm_rules.channel_window import InboundMessage
+from crm_rules.customer_event import INBOUND_MESSAGES, CustomerEvent
+from crm_rules.reminder import Reminder
+from crm_schemas.contact import Source
+from crm_servicekit.connection import Conn
+
+_COLUMNS = (
+    "id, account_id, customer_id, type, rule, trigger_event_id, automated, message, status,"
+    " scheduled_for, rule_scheduled_for, created_at, closed_at, completed_by, cancel_reason"
+)
+
+
+def _reminder(row: Any) -> Reminder:
+    return Reminder.model_validate(dict(row))
+
+
+async def lock_customer(conn: Conn, account_id: str, customer_id: uuid.UUID) -> None:
+    """Serialize the consumer and the API on one customer's reminders until commit."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{account_id}|{customer_id}"
+    )
+
+
+async def add_events(
+    conn: Conn, account_id: str, customer_id: uuid.UUID, events: Sequence[CustomerEvent]
+) -> None:
+    await conn.executemany(
+        """
+        INSERT INTO customer_events
+            (account_id, customer_id, event_id, "timestamp", event_name, body)
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+        """,
+        [
+            (
+                account_id,
+                customer_id,
+                e.event_id,
+                e.timestamp,
+                e.event_name.value,
+                e.model_dump(mode="json"),
+            )
+            for e in events
+        ],
+    )
+
+
+async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list[CustomerEvent]:
+    rows = await conn.fetch(
+        "SELECT body FROM customer_events WHERE account_id = $1 AND customer_id = $2",
+        account_id,
+        customer_id,
+    )
+    return [CustomerEvent.model_validate(row["body"]) for row in rows]
+
+
+async def reminders_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list[Reminder]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM reminders WHERE account_id = $1 AND customer_id = $2",
+        account_id,
+        customer_id,
+    )
+    return [_reminder(row) for row in rows]
+
+
+async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
+    """Insert or overwrite each reminder with its latest values (one statement per batch)."""
+    if not reminders:
+        return
+    await conn.executemany(
+        f"""
+        INSERT INTO reminders ({_COLUMNS})
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        ON CONFLICT (account_id, id) DO UPDATE SET
+            status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
+            rule_scheduled_for = EXCLUDED.rule_scheduled_for,
+            trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
+            completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
+        """,
+        [
+            (
+                r.id,
+                r.account_id,
+                r.customer_id,
+                r.type.value,
+                r.rule.value,
+                r.trigger_event_id,
+                r.automated,
+                r.message,
+                r.status.value,
+                r.scheduled_for,
+                r.rule_scheduled_for,
+                r.created_at,
+                r.closed_at,
+                r.completed_by.value if r.completed_by else None,
+                r.cancel_reason,
+            )
+            for r in reminders
+        ],
+    )
+
+
+async def get_reminder(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> Reminder | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM reminders WHERE account_id = $1 AND id = $2",
+        account_id,
+        reminder_id,
+    )
+    return _reminder(row) if row else None
+
+
+async def is_deleted(conn: Conn, account_id: str, customer_id: uuid.UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM deleted_customers WHERE account_id = $1 AND customer_id = $2",
+            account_id,
+            customer_id,
+        )
+    )
+
+
+async def inbound_messages(
+    conn: Conn, account_id: str, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[InboundMessage]]:
+    """Each customer's inbound messages from a messaging platform, for channel_window."""
+    rows = await conn.fetch(
+        """
+        SELECT customer_id, "timestamp", body->>'inbound_platform' AS platform
+        FROM customer_events
+        WHERE account_id = $1 AND customer_id = ANY($2::uuid[]) AND event_name = ANY($3::text[])
+        """,
+        account_id,
+        list(set(customer_ids)),
+        [name.value for name in INBOUND_MESSAGES],
+    )
+    found: dict[uuid.UUID, list[InboundMessage]] = {}
+    for row in rows:
+        platform = Source(row["platform"]) if row["platform"] else Source.WEB
+        found.setdefault(row["customer_id"], []).append(
+            InboundMessage(at=row["timestamp"], platform=platform)
+        )
+    return found
+
+
+async def list_reminders(
+    conn: Conn,
+    account_id: str,
+    *,
+    where: Sequence[str] = (),
+    args: Sequence[object] = (),
+    order: str = "scheduled_for ASC, id ASC",
+    limit: int,
+) -> list[Reminder]:
+    """Reminders of one account matching extra conditions on $2, $3, ... in a fixed order."""
+    conditions = " AND ".join(["account_id = $1", *where])
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM reminders WHERE {conditions} ORDER BY {order} LIMIT {int(limit)}",
+        account_id,
+        *args,
+    )
+    return [_reminder(row) for row in rows]
+
+
+async def claim_due(conn: Conn, now: datetime, limit: int) -> list[Reminder]:
+    """Open reminders whose time has passed and whose REMINDER_DUE is not out yet, locked;
+    another replica skips them (FOR UPDATE SKIP LOCKED) instead of notifying twice."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM reminders
+        WHERE status = 'open' AND scheduled_for <= $1
+          AND due_notified_for IS DISTINCT FROM scheduled_for
+        ORDER BY scheduled_for, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        """,
+        now,
+        limit,
+    )
+    return [_reminder(row) for row in rows]
+
+
+async def mark_notified(conn: Conn, reminders: Sequence[Reminder]) -> None:
+    await conn.executemany(
+        "UPDATE reminders SET due_notified_for = $3 WHERE account_id = $1 AND id = $2",
+        [(r.account_id, r.id, r.scheduled_for) for r in reminders],
+    )
