@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from uuid import UUID
 import httpx
 import pytest
 
+from crm_customers.claims import IdentityClaims
 from crm_customers.main import build_app
 from crm_customers.settings import CustomersSettings
 from crm_servicekit.accounts import Account, load_accounts, write_accounts_file
@@ -94,20 +96,36 @@ def customers_settings(
     )
 
 
-@pytest.fixture
-async def service(
-    kafka_bootstrap: str, new_database: str, new_topic: Callable[..., str], tmp_path: Path
+@asynccontextmanager
+async def running(
+    settings: CustomersSettings,
+    *,
+    claims: IdentityClaims | None = None,
+    clock: FixedClock | None = None,
 ) -> AsyncIterator[Service]:
-    accounts_file = write_accounts_file(tmp_path / "accounts.yaml", ACCOUNTS)
-    settings = customers_settings(
-        new_database, kafka_bootstrap, new_topic(partitions=3), accounts_file
-    )
-    clock = FixedClock(T)
-    claims = FakeClaims()
-    app = build_app(settings, clock, load_accounts(accounts_file), claims=claims)
+    """The whole service (API, consumer, outbox relay) started as its main would."""
+    clock = clock or FixedClock(T)
+    fake = FakeClaims()
+    app = build_app(settings, clock, load_accounts(settings.accounts_file), claims=claims or fake)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://customers") as client,
     ):
-        yield Service(client, clock, settings, claims, kafka_bootstrap)
+        yield Service(client, clock, settings, fake, settings.kafka_bootstrap_servers)
+
+
+@pytest.fixture
+def accounts_file(tmp_path: Path) -> Path:
+    return write_accounts_file(tmp_path / "accounts.yaml", ACCOUNTS)
+
+
+@pytest.fixture
+async def service(
+    kafka_bootstrap: str, new_database: str, new_topic: Callable[..., str], accounts_file: Path
+) -> AsyncIterator[Service]:
+    settings = customers_settings(
+        new_database, kafka_bootstrap, new_topic(partitions=3), accounts_file
+    )
+    async with running(settings) as started:
+        yield started
