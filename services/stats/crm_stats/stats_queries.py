@@ -27,21 +27,25 @@ WHERE account_id = $1 AND tally IS NOT NULL AND ts >= $2 AND ts < $3 AND ts <= $
 GROUP BY tally
 """
 
-# One pass over the account's live customers: the state breakdown and every count of them.
-_CUSTOMERS = """
-SELECT status, booking_state, joined_team, opted_out, count(*) AS customers,
-    count(*) FILTER (WHERE created_at >= $2 AND created_at < $3 AND created_at <= $4)
-        AS new_leads,
-    count(*) FILTER (WHERE first_signing_at >= $2 AND first_signing_at < $3
-        AND first_signing_at <= $4) AS signed_up,
-    count(*) FILTER (WHERE status = ANY($5::text[]) AND next_action_date < $4)
-        AS next_actions_overdue,
-    count(*) FILTER (WHERE status = ANY($5::text[]) AND NOT opted_out) AS open_customers,
-    count(*) FILTER (WHERE status = ANY($5::text[]) AND NOT opted_out
-        AND last_activity_at >= $6) AS healthy
-FROM customer_milestones
-WHERE account_id = $1 AND NOT deleted
-GROUP BY status, booking_state, joined_team, opted_out
+_OPEN_LITERAL = ", ".join(f"'{code}'" for code in OPEN_CODES)
+# Literal open stages, so the planner matches the partial indexes of migration 0002.
+_CUSTOMER_COUNTS = f"""
+SELECT
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND created_at >= $2 AND created_at < $3 AND created_at <= $4) AS new_leads,
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND first_signing_at >= $2 AND first_signing_at < $3 AND first_signing_at <= $4)
+        AS signed_up,
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND status IN ({_OPEN_LITERAL}) AND next_action_date < $4) AS next_actions_overdue,
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND NOT opted_out AND status IN ({_OPEN_LITERAL}) AND last_activity_at >= $5)
+        AS healthy
+"""
+
+_STATES = """
+SELECT status, booking_state, joined_team, opted_out, customers FROM state_counts
+WHERE account_id = $1 AND customers > 0
 """
 
 _COHORT = """
@@ -66,12 +70,17 @@ JOIN customer_milestones m ON m.account_id = $1 AND m.customer_id = d.customer_i
 WHERE NOT m.deleted
 """
 
+# Open at as_of: open now, or closed after as_of (time travel); a deleted customer's
+# reminders are removed with them.
 _REMINDERS = """
-SELECT count(*) AS due, count(*) FILTER (WHERE r.scheduled_for < $3) AS overdue
-FROM reminders r
-JOIN customer_milestones m ON m.account_id = r.account_id AND m.customer_id = r.customer_id
-WHERE r.account_id = $1 AND r.scheduled_for <= $2 AND r.opened_at <= $2
-  AND (r.closed_at IS NULL OR r.closed_at > $2) AND NOT m.deleted
+SELECT count(*) AS due, count(*) FILTER (WHERE scheduled_for < $3) AS overdue FROM (
+    SELECT scheduled_for FROM reminders
+    WHERE account_id = $1 AND closed_at IS NULL AND scheduled_for <= $2 AND opened_at <= $2
+    UNION ALL
+    SELECT scheduled_for FROM reminders
+    WHERE account_id = $1 AND closed_at IS NOT NULL AND closed_at > $2
+      AND scheduled_for <= $2 AND opened_at <= $2
+) AS open_at_as_of
 """
 
 
@@ -110,38 +119,37 @@ async def stats_inputs(
 ) -> StatsInputs:
     window = (account.account_id, period.start, period.end, as_of)
     tallies = {Tally(r["tally"]): r["n"] for r in await conn.fetch(_TALLIES, *window)}
-    groups = await conn.fetch(_CUSTOMERS, *window, OPEN_CODES, as_of - HEALTHY_WITHIN)
+    counted = await conn.fetchrow(_CUSTOMER_COUNTS, *window, as_of - HEALTHY_WITHIN)
+    states = [
+        StateCount(
+            Status(g["status"]),
+            BookingState(g["booking_state"]),
+            g["joined_team"],
+            g["opted_out"],
+            g["customers"],
+        )
+        for g in await conn.fetch(_STATES, account.account_id)
+    ]
     cohort = await conn.fetch(_COHORT, *window)
     replies = await conn.fetch(_REPLIES, *window)
     reminders = await conn.fetchrow(
         _REMINDERS, account.account_id, as_of, as_of - account.overdue_grace
     )
-    assert reminders is not None  # an aggregate always answers one row
-
-    def total(column: str) -> int:
-        return sum(int(g[column]) for g in groups)
+    # Aggregates always answer one row.
+    assert reminders is not None
+    assert counted is not None
 
     return StatsInputs(
         period=period,
         as_of=as_of,
         tallies=tallies,
-        new_leads=total("new_leads"),
+        new_leads=counted["new_leads"],
         dms_started=len(replies),
-        signed_up=total("signed_up"),
+        signed_up=counted["signed_up"],
         reminders_due=reminders["due"],
         reminders_overdue=reminders["overdue"],
-        next_actions_overdue=total("next_actions_overdue"),
-        states=[
-            StateCount(
-                Status(g["status"]),
-                BookingState(g["booking_state"]),
-                g["joined_team"],
-                g["opted_out"],
-                g["customers"],
-            )
-            for g in groups
-            if g["status"] is not None  # not yet announced by the customers service
-        ],
+        next_actions_overdue=counted["next_actions_overdue"],
+        states=states,
         cohort=[
             FunnelCustomer(
                 customer_id=r["customer_id"],
@@ -157,8 +165,10 @@ async def stats_inputs(
             for r in cohort
         ],
         replies=[FirstReply(r["dm_at"], r["reply_at"]) for r in replies],
-        healthy=total("healthy"),
-        open_customers=total("open_customers"),
+        healthy=counted["healthy"],
+        open_customers=sum(
+            row.customers for row in states if row.status in OPEN_STATUSES and not row.opted_out
+        ),
         targets=targets_of(account),
         days=await day_tallies(conn, account.account_id, account.zone, as_of, STREAK_HORIZON_DAYS),
     )

@@ -29,6 +29,7 @@ from crm_stats.milestones import (
     tally_of,
 )
 from crm_stats.periods import local_date
+from crm_stats.state_counts import add_moves, current_keys, moves
 
 MILESTONES = tuple(Milestone)
 
@@ -150,8 +151,11 @@ async def record_batch(
         "envelope) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb) ON CONFLICT DO NOTHING",
         log_rows,
     )
+    # Reminders first: a deletion later in the batch removes them with the customer.
+    if reminder_rows:
+        await conn.executemany(_UPSERT_REMINDER, reminder_rows)
     if deltas:
-        await conn.executemany(_UPSERT_CUSTOMER, [_customer_row(k, d) for k, d in deltas.items()])
+        await _apply_customer_deltas(conn, deltas)
     if days:
         await conn.executemany(
             "INSERT INTO dmo_days AS d (account_id, day, invites, follow_ups) "
@@ -160,8 +164,27 @@ async def record_batch(
             "follow_ups = d.follow_ups + EXCLUDED.follow_ups",
             [(a, day, t.invites, t.follow_ups) for (a, day), t in days.items()],
         )
-    if reminder_rows:
-        await conn.executemany(_UPSERT_REMINDER, reminder_rows)
+
+
+async def _apply_customer_deltas(conn: Conn, deltas: dict[tuple[str, UUID], CustomerDelta]) -> None:
+    """Upsert the customers' rows and move their counted pipeline states with them."""
+    accounts = sorted({account for account, _ in deltas})
+    before = {a: await current_keys(conn, a, [c for b, c in deltas if b == a]) for a in accounts}
+    await conn.executemany(_UPSERT_CUSTOMER, [_customer_row(k, d) for k, d in deltas.items()])
+    for account in accounts:
+        ids = [c for a, c in deltas if a == account]
+        await add_moves(
+            conn, account, moves(before[account], await current_keys(conn, account, ids))
+        )
+        gone = [c for c in ids if deltas[(account, c)].deleted]
+        if gone:
+            # A deleted customer's reminders leave every figure (their later events are
+            # dropped by the runtime, so nothing brings them back).
+            await conn.execute(
+                "DELETE FROM reminders WHERE account_id = $1 AND customer_id = ANY($2::uuid[])",
+                account,
+                gone,
+            )
 
 
 def _customer_row(key: tuple[str, UUID], delta: CustomerDelta) -> tuple[Any, ...]:

@@ -1,0 +1,274 @@
+"""Benchmark of the stats service: `uv run python -m crm_stats.bench [--events N ...]`.
+
+Prints (1) consumer throughput through Kafka into the log and counters, (2) event → ticker
+latency (Kafka ack to the item readable in the account's Redis Stream, which is what the SSE
+endpoint serves), (3) the handler's throughput without Kafka, used to load a large account,
+and (4) GET /api/customers/stats p50/p99 over that account. Servers come from
+KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL / REDIS_URL, else the local launcher (crm_devstack,
+part of the workspace's development environment, imported only here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.accounts import Account, Accounts
+from crm_servicekit.auth import mint_token
+from crm_servicekit.clock import FixedClock
+from crm_servicekit.db import apply_migrations_in_thread, create_pool
+from crm_servicekit.idempotency_store import claim_new
+from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of
+from crm_servicekit.logging import configure_logging
+from crm_stats.bench_history import History
+from crm_stats.consumer import stats_handler
+from crm_stats.main import MIGRATIONS, build_app
+from crm_stats.settings import StatsSettings
+from crm_stats.ticker_stream import stream_key
+
+AS_OF = datetime(2026, 11, 2, 12, tzinfo=UTC)
+SECRET = "bench-jwt-secret-4f0c2a9e7b1d3c5e8a6f"
+BATCH = 500
+
+
+def report(line: str, *, file: Any = sys.stdout) -> None:
+    """The benchmark's output is its figures, on stdout (progress on stderr)."""
+    file.write(line + "\n")
+    file.flush()
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p * len(ordered)) - 1))]
+
+
+async def servers() -> tuple[str, str, str]:
+    env = os.environ
+    if all(k in env for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "REDIS_URL")):
+        return env["KAFKA_BOOTSTRAP_SERVERS"], env["DATABASE_URL"], env["REDIS_URL"]
+    from crm_devstack.stack import ensure_up_async
+
+    found = await ensure_up_async(names=["kafka", "postgres", "redis"])
+    return found.kafka_bootstrap, found.postgres_url, found.redis_url
+
+
+@contextlib.asynccontextmanager
+async def scratch(kafka: str, postgres: str) -> AsyncIterator[tuple[str, str]]:
+    """A fresh database and a fresh 12-partition topic, removed afterwards."""
+    from crm_devstack.databases import create_database, drop_database
+    from crm_devstack.topics import TopicSpec, create_topics, delete_topics
+
+    name = f"bench_stats_{uuid.uuid4().hex[:8]}"
+    topic = name.replace("_", "-")
+    await create_topics(kafka, [TopicSpec(topic, 12, {})])
+    dsn = await create_database(postgres, name)
+    try:
+        yield dsn, topic
+    finally:
+        await drop_database(postgres, name)
+        await delete_topics(kafka, [topic])
+
+
+def app_for(account: str, dsn: str, kafka: str, redis: str, topic: str) -> Any:
+    settings = StatsSettings(
+        environment="test",
+        database_url=dsn,
+        kafka_bootstrap_servers=kafka,
+        redis_url=redis,
+        jwt_secret=SECRET,
+        events_topic=topic,
+        db_pool_max_size=4,
+    )
+    accounts = Accounts([Account(account_id=account, time_zone="Europe/Oslo")])
+    return build_app(settings, clock=FixedClock(AS_OF), accounts=accounts)
+
+
+async def produce(kafka: str, events: Sequence[EventEnvelope], topic: str) -> None:
+    producer = idempotent_producer(kafka, client_id="stats-bench")
+    await producer.start()
+    try:
+        for start in range(0, len(events), 5000):
+            records = [record_of(e, topic) for e in events[start : start + 5000]]
+            await publish_in_order(producer, records)
+    finally:
+        await producer.stop()
+
+
+async def consumed(pool: asyncpg.Pool, expected: int) -> None:
+    """Poll the log until every produced event is in it (a quarter-second resolution)."""
+    for _ in range(4 * 3600):
+        if await pool.fetchval("SELECT count(*) FROM event_log") >= expected:
+            return
+        await asyncio.sleep(0.25)
+    raise TimeoutError("the consumer did not catch up within an hour")
+
+
+async def consumer_and_ticker(args: argparse.Namespace, kafka: str, pg: str, redis: str) -> None:
+    account = f"bench{uuid.uuid4().hex[:8]}"
+    events = list(History(account, AS_OF, 120, seed=1).events(args.kafka_events))
+    async with scratch(kafka, pg) as (dsn, topic):
+        await produce(kafka, events, topic)
+        app = app_for(account, dsn, kafka, redis, topic)
+        pool = await create_pool(dsn, min_size=1, max_size=2)
+        started = time.perf_counter()
+        async with app.router.lifespan_context(app):
+            await consumed(pool, len(events))
+            seconds = time.perf_counter() - started
+            report(
+                f"consumer through Kafka: {len(events):,} events in {seconds:.1f} s "
+                f"= {len(events) / seconds:,.0f} events/s (incl. start-up and group join)"
+            )
+            latencies = await ticker_latency(account, kafka, redis, topic, args.ticker_events)
+        await pool.close()
+    report(
+        f"event -> ticker latency over {len(latencies)} items: "
+        f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
+    )
+
+
+async def ticker_latency(
+    account: str, kafka: str, redis_url: str, topic: str, count: int
+) -> list[float]:
+    redis = Redis.from_url(redis_url)
+    producer = idempotent_producer(kafka, client_id="stats-bench-ticker")
+    await producer.start()
+    sent: dict[str, float] = {}
+    arrived: dict[str, float] = {}
+    last = (await redis.xrevrange(stream_key(account), count=1)) or [(b"0-0", {})]
+
+    async def read() -> None:
+        last_id: Any = last[0][0]
+        while len(arrived) < count:
+            answer: Any = await redis.xread({stream_key(account): last_id}, block=1000)
+            for _, entries in answer:
+                for entry_id, fields in entries:
+                    last_id = entry_id
+                    event_id = json.loads(fields[b"item"])["data"]["event_id"]
+                    arrived[event_id] = time.perf_counter()
+
+    reader = asyncio.create_task(read())
+    try:
+        for n in range(count):
+            customer = uuid.uuid4()
+            event = EventEnvelope.model_validate(
+                {
+                    "event_name": "VIDEO_SENT",
+                    "event_id": f"tick-{uuid.uuid4()}",
+                    "timestamp": AS_OF + timedelta(seconds=n),
+                    "account_id": account,
+                    "customer_id": customer,
+                    "source": "ig",
+                    "received_at": AS_OF,
+                    "producer": "bench",
+                }
+            )
+            await publish_in_order(producer, [record_of(event, topic)])
+            sent[event.event_id] = time.perf_counter()
+            await asyncio.sleep(0.05)
+        await asyncio.wait_for(reader, timeout=120)
+    finally:
+        reader.cancel()
+        await producer.stop()
+        await redis.aclose()
+    return [arrived[k] - sent[k] for k in sent if k in arrived]
+
+
+async def large_account(args: argparse.Namespace, kafka: str, pg: str, redis: str) -> None:
+    account = f"bench{uuid.uuid4().hex[:8]}"
+    async with scratch(kafka, pg) as (dsn, topic):
+        await apply_migrations_in_thread(dsn, MIGRATIONS)
+        pool = await create_pool(dsn, min_size=1, max_size=2)
+        handle = stats_handler(Accounts([Account(account_id=account)]))
+        history = History(account, AS_OF, args.days, seed=2)
+        batch: list[EventEnvelope] = []
+        spent, loaded = 0.0, 0
+        for event in history.events(args.events):
+            batch.append(EventEnvelope.model_validate_json(event.to_json()))
+            if len(batch) == BATCH:
+                spent += await apply(pool, handle, batch)
+                loaded += len(batch)
+                batch = []
+                if loaded % 100_000 == 0:
+                    report(f"  loaded {loaded:,} events", file=sys.stderr)
+        if batch:
+            spent += await apply(pool, handle, batch)
+            loaded += len(batch)
+        await pool.execute("ANALYZE")
+        await pool.close()
+        report(
+            f"handler without Kafka: {loaded:,} events in {spent:.1f} s of transactions "
+            f"= {loaded / spent:,.0f} events/s (batches of {BATCH})"
+        )
+        app = app_for(account, dsn, kafka, redis, topic)
+        token = mint_token(SECRET, account, "bench", timedelta(days=1), clock=FixedClock(AS_OF))
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://stats",
+                headers={"Authorization": f"Bearer {token}"},
+            ) as client,
+        ):
+            for params in ({"period": "week", "pipeline": "frazer"}, {"period": "today"}):
+                times = await timed_gets(client, "/api/customers/stats", params, args.requests)
+                report(
+                    f"GET /api/customers/stats {params} with {loaded:,} events: "
+                    f"p50 {percentile(times, 0.5) * 1000:.1f} ms, "
+                    f"p99 {percentile(times, 0.99) * 1000:.1f} ms, "
+                    f"mean {statistics.mean(times) * 1000:.1f} ms ({len(times)} requests)"
+                )
+
+
+async def apply(pool: asyncpg.Pool, handle: Any, batch: list[EventEnvelope]) -> float:
+    started = time.perf_counter()
+    async with pool.acquire() as conn, conn.transaction():
+        await handle(conn, await claim_new(conn, batch))
+    return time.perf_counter() - started
+
+
+async def timed_gets(
+    client: httpx.AsyncClient, path: str, params: dict[str, str], count: int
+) -> list[float]:
+    for _ in range(10):  # warm the pool and the caches
+        (await client.get(path, params=params)).raise_for_status()
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        (await client.get(path, params=params)).raise_for_status()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the large account")
+    parser.add_argument("--days", type=int, default=365, help="days the large account spans")
+    parser.add_argument("--kafka-events", type=int, default=50_000)
+    parser.add_argument("--ticker-events", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    configure_logging("WARNING", service="stats-bench")
+    kafka, pg, redis = await servers()
+    report(f"command: uv run python -m crm_stats.bench {' '.join(sys.argv[1:])}".rstrip())
+    await consumer_and_ticker(args, kafka, pg, redis)
+    await large_account(args, kafka, pg, redis)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
