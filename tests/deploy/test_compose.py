@@ -9,6 +9,8 @@ compose's variable interpolation the way compose does.
 from __future__ import annotations
 
 import base64
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -262,6 +264,27 @@ def test_every_yaml_file_under_deploy_parses() -> None:
     for path in files:
         documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
         assert any(document is not None for document in documents), path
+
+
+@pytest.mark.parametrize("interpolated", [False, True], ids=["as-written", "interpolated"])
+def test_compose_validates_against_the_compose_specification(
+    compose: dict[str, Any], resolved: dict[str, Any], interpolated: bool
+) -> None:
+    """The Compose Specification's JSON schema, as vendored by check-jsonschema (offline)."""
+    if importlib.util.find_spec("check_jsonschema") is None:
+        pytest.skip(
+            "check-jsonschema is not installed (it is not a dev dependency yet); run "
+            "`uv run --with check-jsonschema==0.39.0 pytest tests/deploy`"
+        )
+    import check_jsonschema
+    import jsonschema
+
+    vendored = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor"
+    schema = json.loads((vendored / "compose-spec.json").read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    document = resolved if interpolated else compose
+    errors = [error.message for error in validator.iter_errors(document)]
+    assert errors == []
 
 
 def _compose_available() -> bool:
