@@ -105,3 +105,11 @@ def test_batches_are_contiguous_and_bounded(history: History) -> None:
             seen_closed.add(previous)
         assert batch is None or batch not in seen_closed  # a batch is sent in one piece
         previous = batch
+
+
+def test_a_batch_holds_one_account(history: History) -> None:
+    accounts: dict[int, set[str]] = {}
+    for delivery in history.deliveries:
+        if delivery.batch is not None:
+            accounts.setdefault(delivery.batch, set()).add(delivery.account_id)
+    assert all(len(names) == 1 for names in accounts.values())

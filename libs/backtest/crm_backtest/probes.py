@@ -13,15 +13,19 @@ from crm_backtest.expectations import Expectations
 from crm_backtest.history import History
 from crm_backtest.replayer import Outcome
 
-WATCH_FOR_S = 60.0
-
 
 class ReminderProbe:
     """Watches a sample of contacts; polling is brisk (20 ms) so the figure means something."""
 
     def __init__(
-        self, gateway: Gateway, history: History, expectations: Expectations, samples: int = 100
+        self,
+        gateway: Gateway,
+        history: History,
+        expectations: Expectations,
+        watch_for_s: float = 60.0,
+        samples: int = 100,
     ) -> None:
+        self.watch_for_s = watch_for_s
         self.reads = CustomerReads(gateway, iso(expectations.as_of))
         self.expectations = expectations
         last: dict[str, str] = {}
@@ -56,7 +60,7 @@ class ReminderProbe:
         def readable(actual: object) -> bool:
             return actual == expected.reminders
 
-        _, when = await poll(fetch, readable, accepted_at + WATCH_FOR_S, every=(0.02, 0.1))
+        _, when = await poll(fetch, readable, accepted_at + self.watch_for_s, every=(0.02, 0.1))
         if when is None:
             self.missed += 1
         else:

@@ -80,7 +80,7 @@ async def run_backtest(
     results = {name: CheckResult(name) for name in CHECKS}
     async with Gateway(api, credentials, transport=transport) as gateway:
         baselines = await read_baselines(gateway, expectations)
-        probe = ReminderProbe(gateway, history, expectations)
+        probe = ReminderProbe(gateway, history, expectations, watch_for_s=catch_up_s)
         with _progress(console) as progress:
             bar = progress.add_task(f"replay at {rate:.0f} ev/s", total=len(history.deliveries))
             replayed = await replay(

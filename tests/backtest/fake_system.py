@@ -1,0 +1,181 @@
+"""A stand-in for the system behind the gateway, for testing the replayer and the checker
+without services: it checks signatures and tokens, resolves identities, answers duplicates,
+and serves reads computed by the oracle from what it received (so a correct replay and
+check must report zero mismatches, and a deliberate fault must show up)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import jwt
+from standardwebhooks.webhooks import Webhook
+
+from crm_backtest.accounts import AccountProfile
+from crm_backtest.clock import iso, parse
+from crm_backtest.expectations import Period
+from crm_backtest.history import Fact
+from crm_backtest.kpis import expected_stats
+from crm_backtest.nba import expected_nba
+from crm_backtest.pipeline import fold
+from crm_backtest.reminders import expected_reminders
+
+JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
+WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="
+
+
+def _json(status: int, body: Any) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+class FakeSystem:
+    def __init__(self, accounts: list[AccountProfile]) -> None:
+        self.accounts = {a.account_id: a for a in accounts}
+        self.identities: dict[tuple[str, str], str] = {}
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}  # → (body hash, customer)
+        self.facts: dict[str, list[Fact]] = defaultdict(list)
+        self.account_of: dict[str, str] = {}
+        self.dm_platforms: set[tuple[str, str]] = set()
+        self.throttle_every = 0  # answer every n-th request with 429 (0: never)
+        self.requests = 0
+        self.hide_reminder_type: str | None = None  # a deliberate fault
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.throttle_every and self.requests % self.throttle_every == 0:
+            return httpx.Response(429, headers={"retry-after": "0"})
+        path = request.url.path.removeprefix("/api")
+        if path.startswith("/hooks/"):
+            return self._webhook(request, path)
+        account = self._account(request)
+        if account is None:
+            return _json(401, {"title": "unauthorized"})
+        if request.method == "POST" and path == "/events":
+            status, result = self._accept(account, json.loads(request.content))
+            return _json(status, result)
+        if request.method == "POST" and path == "/events/batch":
+            items = json.loads(request.content)["events"]
+            return _json(200, {"results": [self._accept(account, item)[1] for item in items]})
+        return self._read(account, path, request.url.params)
+
+    def _account(self, request: httpx.Request) -> str | None:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        try:
+            claims = jwt.decode(token, JWT_SECRET, algorithms=["HS256"])
+        except jwt.PyJWTError:
+            return None
+        return str(claims["account_id"])
+
+    def _webhook(self, request: httpx.Request, path: str) -> httpx.Response:
+        try:
+            body = Webhook(WEBHOOK_SECRET).verify(request.content, dict(request.headers))
+        except Exception:
+            return _json(401, {"title": "bad signature"})
+        account = body["account_id"]
+        if path == "/hooks/dm":
+            sender = body["sender"]
+            envelope = {
+                "event_id": body["event_id"],
+                "timestamp": body["timestamp"],
+                "contact": {"handles": {body["platform"]: sender["handle"]}},
+                "consent": body.get("consent"),
+                "dm_platform": body["platform"],
+            }
+        else:
+            email = body["user_data"]["em"].lower()
+            envelope = {
+                "event_name": "LEAD_QUALIFIED",
+                "event_id": body["event_id"],
+                "timestamp": iso(datetime.fromtimestamp(body["event_time"], UTC)),
+                "contact": {"email_hash": email if len(email) == 64 else _sha(email)},
+            }
+        status, result = self._accept(account, envelope)
+        return _json(status, result)
+
+    def _customer(self, account: str, contact: dict[str, Any]) -> str:
+        keys = [f"h:{p}:{h}" for p, h in sorted((contact.get("handles") or {}).items())]
+        if contact.get("email"):
+            keys.append(f"e:{_sha(contact['email'].lower())}")
+        if contact.get("email_hash"):
+            keys.append(f"e:{contact['email_hash']}")
+        for key in keys:
+            if (account, key) in self.identities:
+                return self.identities[(account, key)]
+        customer = hashlib.md5(f"{account}{keys}".encode()).hexdigest()
+        for key in keys:
+            self.identities[(account, key)] = customer
+        self.account_of[customer] = account
+        return customer
+
+    def _accept(self, account: str, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        event_id = envelope["event_id"]
+        digest = _sha(json.dumps(envelope, sort_keys=True))
+        if (account, event_id) in self.seen:
+            first_digest, customer = self.seen[(account, event_id)]
+            if first_digest != digest:
+                return 409, {"title": "another body"}
+            return 200, {"event_id": event_id, "customer_id": customer, "status": "duplicate"}
+        customer = self._customer(account, envelope["contact"])
+        name = envelope.get("event_name")
+        if "dm_platform" in envelope:
+            first = (customer, envelope["dm_platform"]) not in self.dm_platforms
+            self.dm_platforms.add((customer, envelope["dm_platform"]))
+            name = "DM_STARTED" if first else "MESSAGE_RECEIVED"
+        booking = (envelope.get("properties") or {}).get("booking_time")
+        self.facts[customer].append(Fact(
+            event_id, str(name), parse(envelope["timestamp"]), customer, account,
+            consent_messaging=(envelope.get("consent") or {}).get("messaging"),
+            booking_time=parse(booking) if booking else None,
+        ))  # fmt: skip
+        self.seen[(account, event_id)] = (digest, customer)
+        return 202, {"event_id": event_id, "customer_id": customer, "status": "accepted"}
+
+    def _read(self, account: str, path: str, params: httpx.QueryParams) -> httpx.Response:
+        profile = self.accounts[account]
+        reads: dict[str, Callable[[], httpx.Response]] = {
+            "/reminders": lambda: self._reminders(params["customer_id"], profile),
+            "/customers/stats": lambda: self._stats(account, profile, params),
+        }
+        if path in reads:
+            return reads[path]()
+        customer = path.rsplit("/", 1)[-1]
+        if self.account_of.get(customer) != account:
+            return _json(404, {"title": "not found"})
+        if path.startswith("/nba/customer/"):
+            action = expected_nba(self.facts[customer], profile, parse(params["as_of"]))
+            due = iso(action.due_at) if action.due_at else None
+            return _json(200, {"action": action.action, "priority": action.priority, "due_at": due})
+        state = fold(self.facts[customer])[-1].after
+        return _json(200, {
+            "id": customer, "status": state.status, "booking": {"state": state.booking},
+            "joined_team": state.joined_team, "opted_out": state.opted_out,
+        })  # fmt: skip
+
+    def _reminders(self, customer: str, profile: AccountProfile) -> httpx.Response:
+        items = [
+            {"type": r.type, "scheduled_for": iso(r.scheduled_for), "status": r.status}
+            for r in expected_reminders(self.facts.get(customer, []), profile)
+            if r.type != self.hide_reminder_type
+        ]
+        return _json(200, {"items": items, "next_cursor": None})
+
+    def _stats(
+        self, account: str, profile: AccountProfile, params: httpx.QueryParams
+    ) -> httpx.Response:
+        period = Period("custom", parse(params["from"]), parse(params["to"]))
+        customers = [f for c, f in self.facts.items() if self.account_of[c] == account]
+        as_of = parse(params["as_of"])
+        figures = expected_stats(customers, profile, period.start, period.end, as_of)
+        return _json(200, figures)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

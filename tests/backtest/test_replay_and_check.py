@@ -1,0 +1,86 @@
+"""Replayer, checker and report against a fake system: zero mismatches when it is faithful,
+retries through 429s, and a deliberate fault reported with its customers and event ids."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from crm_backtest.cli import app
+from crm_backtest.client import Credentials
+from crm_backtest.expectations import expect
+from crm_backtest.generator import generate
+from crm_backtest.history import History
+from crm_backtest.report import Report
+from crm_backtest.run import run_backtest
+
+from .fake_system import JWT_SECRET, WEBHOOK_SECRET, FakeSystem
+
+ANCHOR = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+CREDENTIALS = Credentials(JWT_SECRET, WEBHOOK_SECRET)
+
+
+@pytest.fixture(scope="module")
+def history() -> History:
+    return generate(150, seed=3, anchor=ANCHOR)
+
+
+async def backtest(history: History, fake: FakeSystem, catch_up_s: float = 5.0) -> Report:
+    console = Console(file=io.StringIO(), width=160)
+    return await run_backtest(
+        history, "http://gateway.test/api", CREDENTIALS, rate=20_000, catch_up_s=catch_up_s,
+        console=console, transport=fake.transport(),
+    )  # fmt: skip
+
+
+async def test_a_faithful_system_gives_zero_mismatches(history: History, tmp_path: Path) -> None:
+    report = await backtest(history, FakeSystem(history.accounts))
+    report.write(tmp_path / "report.json")
+    assert '"ok": true' in (tmp_path / "report.json").read_text()
+    assert report.mismatches == 0, [c.mismatches[:2] for c in report.checks if c.mismatches]
+    assert report.ok
+    by_name = {check.name: check for check in report.checks}
+    assert by_name["ingest answers"].checked == len(history.deliveries)
+    assert by_name["reminders"].checked == len(history.contacts)
+    assert by_name["figures"].checked > 100
+    assert report.latency["accepted → reminder readable"]["samples"] > 10
+    assert report.latency["accepted → KPI updated"]["samples"] == 3
+
+
+async def test_retries_through_rate_limits(history: History) -> None:
+    fake = FakeSystem(history.accounts)
+    fake.throttle_every = 5
+    report = await backtest(history, fake)
+    assert report.retries > 50
+    assert report.ok
+
+
+async def test_a_missing_reminder_is_reported_with_customer_and_event_ids(
+    history: History,
+) -> None:
+    fake = FakeSystem(history.accounts)
+    fake.hide_reminder_type = "follow_up_2h"
+    report = await backtest(history, fake, catch_up_s=0.3)
+    expected = expect(history)
+    with_2h = {
+        key for key, c in expected.contacts.items()
+        if any(kind == "follow_up_2h" for kind, _, _ in c.reminders)
+    }  # fmt: skip
+    reminders = next(check for check in report.checks if check.name == "reminders")
+    assert with_2h
+    assert {m.contact for m in reminders.mismatches} == with_2h
+    assert all(m.event_ids for m in reminders.mismatches)
+    assert not report.ok
+
+
+def test_the_cli_generates_a_history_file(tmp_path: Path) -> None:
+    out = tmp_path / "history.json"
+    arguments = ["generate", "--contacts", "40", "--seed", "5", "--out", str(out)]
+    result = CliRunner().invoke(app, [*arguments, "--state-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len(History.load(out).contacts) == 40
