@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, ValidationError
 
 from crm_nba import reading
@@ -46,9 +46,11 @@ OutletDep = Annotated[Outlet, Depends(outlet)]
 @router.get("/nba", response_model=Page[Recommendation])
 async def who_next(
     request: Request, account: CurrentAccount, page: Pagination, clock: ClockDep, as_of: AsOf = None
-) -> Page[Recommendation]:
+) -> Response:
     async with resources(request).pool.acquire() as conn:
-        return await reading.who_next(conn, account, as_of or clock.now(), page)
+        found = await reading.who_next(conn, account, as_of or clock.now(), page)
+    # The stored JSON goes out as stored (it was a validated Recommendation when written).
+    return Response(found.to_json(), media_type="application/json")
 
 
 @router.get("/nba/customer/{customer_id}", response_model=Recommendation)

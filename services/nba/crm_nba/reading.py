@@ -7,6 +7,8 @@ read at any instant gives what the policy gives then.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,7 +20,7 @@ from crm_nba.repository import FAR_FUTURE
 from crm_schemas.system_properties import CoachingPrompt, Recommendation
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
-from crm_servicekit.pagination import Page, PageRequest, encode_cursor
+from crm_servicekit.pagination import PageRequest, encode_cursor
 from crm_servicekit.problems import FieldError, Unprocessable
 
 WhoNextKey = tuple[int, datetime, datetime, UUID]
@@ -51,28 +53,33 @@ def cursor_key(after: Any) -> WhoNextKey:
         ) from None
 
 
-async def who_next(
-    conn: Conn, account: Account, as_of: datetime, page: PageRequest
-) -> Page[Recommendation]:
+@dataclass(frozen=True)
+class WhoNextPage:
+    """A page of the list as JSON text: stored recommendations are passed through as stored."""
+
+    items: list[str]
+    next_cursor: str | None
+
+    def to_json(self) -> bytes:
+        cursor = json.dumps(self.next_cursor)
+        return f'{{"items":[{",".join(self.items)}],"next_cursor":{cursor}}}'.encode()
+
+
+async def who_next(conn: Conn, account: Account, as_of: datetime, page: PageRequest) -> WhoNextPage:
     after = cursor_key(page.after) if page.after is not None else None
     stored = await repo.who_next_page(conn, account.account_id, as_of, after, page.limit + 1)
     fresh = [
-        (rec, p.last_activity_at)
+        (who_next_key(rec, p.last_activity_at), rec.model_dump_json())
         for p in await repo.stale_at(conn, account.account_id, as_of)
         if (rec := recommend(p, as_of, account)).priority > 0
     ]
     ranked = sorted(
-        (
-            (who_next_key(rec, activity), rec)
-            for rec, activity in [*stored, *fresh]
-            if after is None or who_next_key(rec, activity) > after
-        ),
-        key=lambda pair: pair[0],
+        (entry for entry in [*stored, *fresh] if after is None or entry[0] > after),
+        key=lambda entry: entry[0],
     )[: page.limit + 1]
-    items = [rec for _, rec in ranked[: page.limit]]
     more = len(ranked) > page.limit
-    return Page[Recommendation](
-        items=items,
+    return WhoNextPage(
+        items=[body for _, body in ranked[: page.limit]],
         next_cursor=encode_cursor(list(ranked[page.limit - 1][0])) if more else None,
     )
 

@@ -180,11 +180,16 @@ async def stale_at(conn: Conn, account: str, as_of: datetime) -> list[Projection
 
 async def who_next_page(
     conn: Conn, account: str, as_of: datetime, after: tuple[Any, ...] | None, limit: int
-) -> list[tuple[Recommendation, datetime | None]]:
-    """Listed recommendations that hold at `as_of`, in the "who next" order."""
+) -> list[tuple[tuple[int, datetime, datetime, UUID], str]]:
+    """Listed recommendations that hold at `as_of`, in the "who next" order.
+
+    Each comes with its sort key and as JSON text, so a page is served without decoding
+    and re-encoding what was stored.
+    """
     rows = await conn.fetch(
         """
-        SELECT recommendation, last_activity_at FROM nba_customers
+        SELECT neg_priority, due_sort, activity_sort, customer_id, recommendation::text AS body
+        FROM nba_customers
         WHERE account_id = $1 AND priority > 0
           AND (next_change_at IS NULL OR next_change_at > $2)
           AND (valid_from IS NULL OR valid_from <= $2)
@@ -199,7 +204,8 @@ async def who_next_page(
         limit,
     )
     return [
-        (Recommendation.model_validate(r["recommendation"]), r["last_activity_at"]) for r in rows
+        ((r["neg_priority"], r["due_sort"], r["activity_sort"], r["customer_id"]), r["body"])
+        for r in rows
     ]
 
 

@@ -76,22 +76,37 @@ async def take_events(
     dmo = [(e.account_id, e.event_id, kind, e.timestamp) for e in events if (kind := dmo_kind(e))]
     await repo.record_dmo(conn, dmo)
     causes: dict[CustomerKey, Cause] = {}
+    arrived: dict[CustomerKey, list[EventEnvelope]] = {}
     for event in journaled:
         assert event.customer_id is not None
+        key = (event.account_id, event.customer_id)
         # The last event of the batch names the change, so a redelivery names it again.
-        causes[(event.account_id, event.customer_id)] = Cause(event.event_id, event.timestamp)
-    return await recompute(conn, causes, outlet, now)
+        causes[key] = Cause(event.event_id, event.timestamp)
+        arrived.setdefault(key, []).append(event)
+    return await recompute(conn, causes, outlet, now, first_seen=arrived)
 
 
 async def recompute(
-    conn: Conn, causes: dict[CustomerKey, Cause], outlet: Outlet, now: datetime
+    conn: Conn,
+    causes: dict[CustomerKey, Cause],
+    outlet: Outlet,
+    now: datetime,
+    first_seen: dict[CustomerKey, list[EventEnvelope]] | None = None,
 ) -> list[Recommendation]:
-    """Re-project the customers from their journals, store, and announce what changed."""
+    """Re-project the customers from their journals, store, and announce what changed.
+
+    `first_seen` holds a batch's events by customer: for a customer the service has never
+    stored, those are the whole journal, which then need not be read back.
+    """
     if not causes:
         return []
     keys = list(causes)
-    journals = await repo.journals(conn, keys)
     before = await repo.stored_recommendations(conn, keys)
+    known = [k for k in keys if k in before or first_seen is None or k not in first_seen]
+    journals = await repo.journals(conn, known) if known else {}
+    for key in keys:
+        if key not in before and first_seen is not None and key in first_seen:
+            journals[key] = first_seen[key]
     rows = []
     announced: list[EventEnvelope] = []
     for key in keys:

@@ -43,6 +43,7 @@ CREATE INDEX nba_who_next ON nba_customers
     (account_id, neg_priority, due_sort, activity_sort, customer_id) WHERE priority > 0;
 CREATE INDEX nba_timer ON nba_customers (next_change_at) WHERE next_change_at IS NOT NULL;
 CREATE INDEX nba_validity ON nba_customers (account_id, next_change_at);
+CREATE INDEX nba_validity_start ON nba_customers (account_id, valid_from);
 CREATE INDEX nba_no_shows ON nba_customers (account_id) WHERE booking_state = 'no_show';
 
 -- DMO counts: each invite or follow-up once, at its instant.
