@@ -1,0 +1,152 @@
+"""Rebuilding this service's database from the topic gives the same customers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from crm_devstack.databases import create_database, drop_database
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.db import plain_postgres_dsn
+
+from .conftest import Service, customers_settings, running
+from .events import T, fact_event
+from .kafka_io import eventually, produce, reset_group_to_start
+from .test_facts_integration import s_no_show
+
+E = EventName
+H = timedelta(hours=1)
+
+
+async def everything(service: Service) -> dict[str, Any]:
+    """What the API shows: every customer (with its vocabulary term) and their interactions."""
+    listed = await service.call(
+        "GET", "/api/customers", params={"sort": "created_at", "limit": 500, "pipeline": "frazer"}
+    )
+    customers = listed.json()["items"]
+    interactions = {}
+    for customer in customers:
+        found = await service.call("GET", f"/api/interactions/customer/{customer['id']}")
+        interactions[customer["id"]] = found.json()["items"]
+    return {"customers": customers, "interactions": interactions}
+
+
+async def outbox_empty(dsn: str) -> bool:
+    conn = await asyncpg.connect(plain_postgres_dsn(dsn))
+    try:
+        return bool(await conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+    finally:
+        await conn.close()
+
+
+def nba_changed(customer: uuid.UUID, title: str, at: timedelta) -> EventEnvelope:
+    recommendation = {
+        "customer_id": str(customer),
+        "action": "rebook",
+        "title": title,
+        "reason": "no-show",
+        "priority": 90,
+        "urgency": "critical",
+        "due_at": (T + at).isoformat(),
+        "computed_at": (T + at).isoformat(),
+    }
+    return EventEnvelope(
+        event_name=E.NBA_CHANGED,
+        event_id=f"nba-{uuid.uuid4()}",
+        timestamp=T + at,
+        account_id="acme",
+        customer_id=customer,
+        source="system",
+        properties={"recommendation": recommendation},
+        received_at=T + at,
+        producer="nba",
+    )
+
+
+async def test_rebuilding_from_the_topic_gives_the_same_customers(
+    kafka_bootstrap: str,
+    postgres_url: str,
+    new_database: str,
+    new_topic: Callable[..., str],
+    accounts_file: Path,
+) -> None:
+    topic = new_topic(partitions=3)
+    settings = customers_settings(new_database, kafka_bootstrap, topic, accounts_file)
+    from_facts = uuid.uuid4()
+    async with running(settings) as first:
+        first.clock.set(T - 2 * H)
+        kari = (
+            await first.call(
+                "POST",
+                "/api/customers",
+                json={
+                    "name": "Kari",
+                    "email": "kari@example.no",
+                    "status": "Booked",
+                    "pipeline": "recruiting",
+                    "next_action": "Confirm",
+                    "utm": {"campaign": "autumn"},
+                },
+            )
+        ).json()
+        ola = (
+            await first.call("POST", "/api/customers", json={"name": "Ola", "status": "invited"})
+        ).json()
+        gone = (await first.call("POST", "/api/customers", json={"name": "Gone"})).json()
+        await first.call(
+            "PUT", f"/api/customers/{ola['id']}", json={"notes": "likes hiking", "country": "NO"}
+        )
+        await first.call(
+            "POST", f"/api/customers/{ola['id']}/next-stage", json={"prospect_why": "freedom"}
+        )
+        await first.call(
+            "PUT",
+            f"/api/customers/{ola['id']}",
+            json={"booking": {"state": "booked", "time": (T + H).isoformat()}},
+        )
+        await first.call(
+            "POST",
+            "/api/interactions",
+            json={"customer_id": ola["id"], "type": "call", "content": "good talk"},
+        )
+        await first.call("PUT", f"/api/customers/{kari['id']}", json={"status": "not_now"})
+        await first.call("DELETE", f"/api/customers/{gone['id']}")
+        await produce(
+            kafka_bootstrap,
+            topic,
+            [*s_no_show(from_facts), nba_changed(from_facts, "Rebook", 25 * H)],
+        )
+        await produce(
+            kafka_bootstrap,
+            topic,
+            [fact_event(E.DM_STARTED, 30 * H, customer=uuid.UUID(kari["id"]), messaging=False)],
+        )
+        await eventually(
+            lambda: first.call("GET", f"/api/customers/{kari['id']}"),
+            lambda answer: answer.json()["opted_out"] is True,
+        )
+        await eventually(
+            lambda: first.call("GET", f"/api/customers/{from_facts}"),
+            lambda answer: answer.json().get("next_action") == "Rebook",
+        )
+        await eventually(lambda: outbox_empty(new_database), bool)
+        before = await everything(first)
+    assert [c["name"] for c in before["customers"]] == ["Kari", "Ola", "Kari"]
+    assert before["customers"][0]["status"] == "relationship"  # the DM re-opened not_now
+
+    rebuilt_name = f"rebuild_{uuid.uuid4().hex[:10]}"
+    rebuilt_db = await create_database(postgres_url, rebuilt_name)
+    try:
+        await reset_group_to_start(kafka_bootstrap, topic, settings.service_name)
+        rebuilt_settings = customers_settings(rebuilt_db, kafka_bootstrap, topic, accounts_file)
+        async with running(rebuilt_settings) as rebuilt:
+            after = await eventually(lambda: everything(rebuilt), lambda found: found == before)
+        assert after == before
+    finally:
+        await drop_database(postgres_url, rebuilt_name)
