@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
+
+from crm_backtest.client import Credentials, Gateway
+from crm_devstack.servers_for_tests import run_coroutine
+from crm_devstack.settings import StackConfig
+from crm_devstack.system_stack import bring_down_system, bring_up_system, system_states
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -10,3 +19,28 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "e2e: the whole system through the gateway (brought up by the fixture)"
     )
+
+
+@dataclass(frozen=True)
+class System:
+    api: str
+    credentials: Credentials
+    state_dir: Path
+
+
+@pytest.fixture(scope="session")
+def system() -> Iterator[System]:
+    """The whole system, brought up if needed; stopped afterwards only if we started it."""
+    config = StackConfig.from_env()
+    states = run_coroutine(lambda: system_states(config))
+    was_running = any(state.answering for state in states if state.name == "gateway")
+    info = run_coroutine(lambda: bring_up_system(config, lambda _: None))
+    yield System(info.api, Credentials.from_state_dir(config.state_dir), config.state_dir)
+    if not was_running:
+        run_coroutine(lambda: bring_down_system(config))
+
+
+@pytest.fixture
+async def gateway(system: System) -> AsyncIterator[Gateway]:
+    async with Gateway(system.api, system.credentials) as client:
+        yield client

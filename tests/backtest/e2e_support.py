@@ -1,0 +1,115 @@
+"""A scenario's client through the gateway: send facts as a real client does, and read back
+with polling (a generous timeout, never a fixed sleep)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm_backtest.checker import poll
+from crm_backtest.client import Gateway, monotonic
+from crm_backtest.clock import iso, parse
+from crm_backtest.expectations import flatten
+
+WAIT_S = 60.0
+Reminders = set[tuple[str, datetime, str]]
+
+
+def hours_ago(hours: float) -> datetime:
+    """A whole-hour instant in the past, so a scenario's times are all before now."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return now - timedelta(hours=hours)
+
+
+class Scenario:
+    """One customer of one account, named by a fresh handle."""
+
+    def __init__(self, gateway: Gateway, account: str) -> None:
+        self.gateway = gateway
+        self.account = account
+        self.handle = f"e2e{uuid.uuid4().hex[:12]}"
+        self.customer_id: str | None = None
+
+    def new_id(self) -> str:
+        return f"e2e-{uuid.uuid4()}"
+
+    def dm_body(self, at: datetime, event_id: str, consent: bool | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "event_id": event_id,
+            "account_id": self.account,
+            "platform": "ig",
+            "sender": {"id": f"ig-{self.handle}", "handle": self.handle, "name": "E2E Prospect"},
+            "text": "Hi!",
+            "timestamp": iso(at),
+        }
+        if consent is not None:
+            body["consent"] = {"messaging": consent}
+        return body
+
+    async def dm(self, at: datetime, consent: bool | None = None) -> dict[str, Any]:
+        body = self.dm_body(at, self.new_id(), consent)
+        response = await self.gateway.webhook("/hooks/dm", body["event_id"], body)
+        assert response.status_code == 202, response.text
+        answer: dict[str, Any] = response.json()
+        self.customer_id = answer["customer_id"]
+        return answer
+
+    def envelope(self, name: str, at: datetime, event_id: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "event_name": name,
+            "event_id": event_id,
+            "timestamp": iso(at),
+            "contact": {"handles": {"ig": self.handle}},
+            "source": "ig",
+            "properties": extra.pop("properties", {}),
+            **extra,
+        }
+
+    async def event(self, name: str, at: datetime, **extra: Any) -> dict[str, Any]:
+        body = self.envelope(name, at, self.new_id(), **extra)
+        response = await self.gateway.request("POST", "/events", self.account, json=body)
+        assert response.status_code == 202, response.text
+        answer: dict[str, Any] = response.json()
+        assert answer["customer_id"] == self.customer_id
+        return answer
+
+    async def reminders(self) -> Reminders:
+        items = await self.gateway.list_all(
+            "/reminders", self.account, customer_id=self.customer_id
+        )
+        return {(r["type"], parse(r["scheduled_for"]), r["status"]) for r in items}
+
+    async def customer(self) -> dict[str, Any]:
+        response = await self.gateway.request("GET", f"/customers/{self.customer_id}", self.account)
+        return response.json() if response.status_code == 200 else {}
+
+    async def nba(self, as_of: datetime) -> tuple[str, int, datetime | None]:
+        path = f"/nba/customer/{self.customer_id}"
+        body = await self.gateway.get_json(path, self.account, as_of=iso(as_of))
+        due = body.get("due_at")
+        return body["action"], body["priority"], parse(due) if due else None
+
+    async def stats(self, start: datetime, end: datetime, as_of: datetime) -> dict[str, Any]:
+        query = {"period": "custom", "from": iso(start), "to": iso(end), "as_of": iso(as_of)}
+        return flatten(await self.gateway.get_json("/customers/stats", self.account, **query))
+
+
+async def eventually(read: Callable[[], Awaitable[Any]], expected: Any) -> Any:
+    """The reading once it equals `expected`, or the last one after WAIT_S (for the assert)."""
+
+    def equal(actual: Any) -> bool:
+        return bool(actual == expected)
+
+    actual, _ = await poll(read, equal, monotonic() + WAIT_S)
+    return actual
+
+
+async def eventually_true(read: Callable[[], Awaitable[Any]], check: Callable[[Any], bool]) -> Any:
+    actual, _ = await poll(read, check, monotonic() + WAIT_S)
+    return actual
+
+
+def counts_delta(before: dict[str, Any], after: dict[str, Any], names: list[str]) -> dict[str, int]:
+    return {name: after[f"counts.{name}"] - before[f"counts.{name}"] for name in names}
