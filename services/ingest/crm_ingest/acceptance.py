@@ -19,7 +19,7 @@ from uuid import UUID
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from crm_ingest import repository as repo
@@ -188,12 +188,18 @@ class Acceptor:
             status = Status.ACCEPTED if record.event_id in acked else Status.FAILED
             outcomes[record.event_id] = Outcome(record.event_id, status, record.customer_id)
 
+    async def _leaders_answer(self) -> bool:
+        return await _leaders_answer_of(self.producer, self.topic)
+
     async def _send(self, account_id: str, records: list[repo.EventRecord]) -> set[str]:
         """One round of sends, then every acknowledgement; the ids Kafka acknowledged."""
         futures: list[tuple[str, str, asyncio.Future[object]]] = []
         acked: set[str] = set()
         try:
             async with asyncio.timeout(self.send_timeout_s):
+                if not await self._leaders_answer():
+                    log.warning("kafka unreachable; nothing sent", topic=self.topic)
+                    return acked
                 for record in records:
                     assert record.message is not None
                     assert record.customer_id is not None
@@ -226,6 +232,26 @@ def _conflict(event_id: str) -> Outcome:
 def _invalid(event_id: str, message: str) -> Outcome:
     error = FieldError(["body", "customer_id"], message)
     return Outcome(event_id, Status.REJECTED, errors=[error], reason=message)
+
+
+async def _leaders_answer_of(producer: AIOKafkaProducer, topic: str) -> bool:
+    """Whether every leader of the topic's partitions takes a connection now.
+
+    Asked before sending because aiokafka keeps an unacknowledged message in its buffer while
+    the leader is down, and delivers it once it is back, long after the client got its 503.
+    Checking first, nothing is buffered in that case; a broker failing mid-send can still
+    deliver late, which leaves a pending record and at worst a second copy of the message,
+    which consumers de-duplicate.
+    """
+    client = producer.client
+    partitions = client.cluster.partitions_for_topic(topic)
+    if not partitions:  # metadata not fetched yet: send() fetches it, or times out
+        return True
+    leaders = {client.cluster.leader_for_partition(TopicPartition(topic, p)) for p in partitions}
+    for node in leaders:
+        if node is None or node < 0 or not await client.ready(node):
+            return False
+    return True
 
 
 def _settled(future: asyncio.Future[object], error: BaseException) -> object:
