@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,5 +64,5 @@ async def list_events(
     )
     found = build_page(rows, page.limit, lambda row: [row["ts"].isoformat(), row["event_id"]])
     return Page[dict[str, Any]](
-        items=[row["envelope"] for row in found.items], next_cursor=found.next_cursor
+        items=[json.loads(row["envelope"]) for row in found.items], next_cursor=found.next_cursor
     )

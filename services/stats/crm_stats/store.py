@@ -32,6 +32,7 @@ from crm_stats.periods import local_date
 from crm_stats.state_counts import add_moves, current_keys, moves
 
 MILESTONES = tuple(Milestone)
+LOG_COLUMNS = ("account_id", "event_id", "event_name", "ts", "customer_id", "tally", "envelope")
 
 
 @dataclass
@@ -146,11 +147,9 @@ async def record_batch(
             deltas.setdefault((event.account_id, change.customer_id), CustomerDelta()).add(change)
         if (reminder := reminder_change(event)) is not None:
             reminder_rows.append(_reminder_row(event.account_id, reminder))
-    await conn.executemany(
-        "INSERT INTO event_log (account_id, event_id, event_name, ts, customer_id, tally, "
-        "envelope) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb) ON CONFLICT DO NOTHING",
-        log_rows,
-    )
+    # COPY: the runtime claimed these (account_id, event_id) in processed_events in this
+    # transaction, so none of them can be in the log already.
+    await conn.copy_records_to_table("event_log", records=log_rows, columns=LOG_COLUMNS)
     # Reminders first: a deletion later in the batch removes them with the customer.
     if reminder_rows:
         await conn.executemany(_UPSERT_REMINDER, reminder_rows)

@@ -10,7 +10,8 @@ CREATE TABLE event_log (
     customer_id uuid,
     -- The period count the event moves (crm_stats.milestones.Tally), if any.
     tally       text,
-    envelope    jsonb       NOT NULL,
+    -- The envelope as published (JSON text: written by COPY, returned as is).
+    envelope    text        NOT NULL,
     PRIMARY KEY (account_id, event_id)
 );
 CREATE INDEX event_log_by_time ON event_log (account_id, ts DESC, event_id DESC);

@@ -25,5 +25,6 @@ CREATE INDEX customer_milestones_active
                      'follow_up');
 
 -- Reminders open now; those closed after a past as_of are found by closed_at.
-CREATE INDEX reminders_open ON reminders (account_id, scheduled_for) WHERE closed_at IS NULL;
+CREATE INDEX reminders_open ON reminders (account_id, scheduled_for) INCLUDE (opened_at)
+    WHERE closed_at IS NULL;
 CREATE INDEX reminders_closed ON reminders (account_id, closed_at) WHERE closed_at IS NOT NULL;
