@@ -45,6 +45,7 @@ lint:
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen python -m crm_devstack.concordance --check
+	$(UV) run --frozen python -m crm_devstack.deploy_files --check
 
 fmt:
 	$(UV) run --frozen ruff format .
