@@ -210,3 +210,34 @@ async def test_analyze_refuses_bad_bodies_naming_the_field(nba: RunningNba) -> N
     assert nobody.status_code == 422
     assert nobody.json()["errors"][0]["loc"] == ["body", "customer_id"]
     assert (await nba.client.get("/api/nba")).status_code == 401
+
+
+async def test_a_deleted_customer_is_announced_none_then_404(nba: RunningNba) -> None:
+    h = History()
+    await nba.send([h.add("DM_STARTED", T)])
+    await nba.until_nba(h.customer, lambda r: r.get("action") == "invite")
+    await nba.send([h.add("CUSTOMER_DELETED", T + M, source="system"), h.add("INVITE_SENT", T + H)])
+    gone = await eventually(
+        lambda: nba.get(f"/api/nba/customer/{h.customer}"), lambda r: r.status_code == 404
+    )
+    assert gone.json()["status"] == 404
+    changes = await eventually(
+        lambda: nba.emitted("NBA_CHANGED"), lambda f: len(nba_changes_of(f, h.customer)) == 2
+    )
+    assert [c["action"] for c in nba_changes_of(changes, h.customer)] == ["invite", "none"]
+    listed = (await nba.get("/api/nba", as_of=(T + 9 * D).isoformat())).json()["items"]
+    assert str(h.customer) not in {i["customer_id"] for i in listed}
+
+
+async def test_a_late_event_refolds_the_customer(nba: RunningNba) -> None:
+    h = History()
+    dm = h.add("DM_STARTED", T)
+    no_show = h.add("NO_SHOW", T + D)
+    booked = h.add("MEETING_BOOKED", T + H, {"booking_time": (T + D).isoformat()})
+    await nba.send([dm, no_show])
+    await nba.until_nba(h.customer, lambda r: r.get("facts", {}).get("booking_state") == "no_show")
+    # The booking arrives after the no-show it preceded: the state is the timestamp order's.
+    await nba.send([booked])
+    rec = await nba.until_nba(h.customer, lambda r: r["facts"]["status"] == "qualified")
+    assert (rec["action"], rec["due_at"]) == ("rebook", "2026-11-04T13:00:00Z")
+    assert rec["facts"]["booking_time"] == "2026-11-04T13:00:00Z"
