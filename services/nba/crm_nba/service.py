@@ -100,7 +100,8 @@ async def recompute(
     """
     if not causes:
         return []
-    keys = list(causes)
+    # One order for every writer (consumer, timer, API), so their row locks cannot deadlock.
+    keys = sorted(causes)
     before = await repo.stored_recommendations(conn, keys)
     known = [k for k in keys if k in before or first_seen is None or k not in first_seen]
     journals = await repo.journals(conn, known) if known else {}
