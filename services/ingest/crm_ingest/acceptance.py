@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from crm_ingest import repository as repo
+from crm_ingest.bulk_resolution import LostRace, Resolved, resolve_all
 from crm_ingest.identities import identities_of
 from crm_ingest.resolution import DeletedCustomer, UnknownCustomer, resolve_customer
 from crm_ingest.webhooks import as_message_received
@@ -103,7 +104,8 @@ class Acceptor:
         new = await repo.insert_records(
             conn, account_id, {c.event_id: c.content_hash for c in candidates}, now
         )
-        earlier = await repo.read_records(conn, account_id, [i for i in by_id if i not in new])
+        earlier_ids = [i for i in by_id if i not in new]
+        earlier = await repo.read_records(conn, account_id, earlier_ids) if earlier_ids else {}
         to_publish: list[str] = []
         for event_id, record in earlier.items():
             if record.content_hash != by_id[event_id].content_hash:
@@ -112,37 +114,60 @@ class Acceptor:
                 outcomes[event_id] = Outcome(event_id, Status.DUPLICATE, record.customer_id)
             else:  # pending: an earlier try was not acknowledged; publish its message again
                 to_publish.append(event_id)
+        fresh = [c for c in candidates if c.event_id in new]
+        resolved = await self._resolve(conn, account_id, fresh, now)
         messages: dict[str, tuple[UUID, bytes]] = {}
-        for candidate in candidates:
-            if candidate.event_id not in new:
-                continue
-            try:
-                async with conn.transaction():
-                    messages[candidate.event_id] = await self._message(
-                        conn, account_id, candidate, actor_id, now
-                    )
-            except DeletedCustomer:
-                outcomes[candidate.event_id] = _invalid(candidate.event_id, "deleted customer")
-            except UnknownCustomer:
-                outcomes[candidate.event_id] = _invalid(candidate.event_id, "unknown customer")
-        refused = [i for i in new if i not in messages]
+        for candidate, customer in zip(fresh, resolved, strict=True):
+            if isinstance(customer, UUID):
+                message = await self._message(conn, account_id, candidate, customer, actor_id, now)
+                messages[candidate.event_id] = (customer, message)
+            else:
+                reason = (
+                    "deleted customer"
+                    if isinstance(customer, DeletedCustomer)
+                    else ("unknown customer")
+                )
+                outcomes[candidate.event_id] = _invalid(candidate.event_id, reason)
+        refused = [c.event_id for c in fresh if c.event_id not in messages]
         if refused:  # forget them, so a corrected retry is judged afresh
             await repo.forget_records(conn, account_id, refused)
-        await repo.store_messages(conn, account_id, messages)
-        return to_publish + [c.event_id for c in candidates if c.event_id in messages]
+        if messages:
+            await repo.store_messages(conn, account_id, messages)
+        return to_publish + [c.event_id for c in fresh if c.event_id in messages]
+
+    async def _resolve(
+        self, conn: Conn, account_id: str, fresh: list[Candidate], now: datetime
+    ) -> list[Resolved]:
+        """All at once; one at a time when a concurrent first link got in between."""
+        if not fresh:
+            return []
+        wanted = [(c.event.customer_id, identities_of(c.event)) for c in fresh]
+        try:
+            async with conn.transaction():  # a savepoint, undone when a race was lost
+                return await resolve_all(conn, account_id, wanted, now)
+        except LostRace:
+            pass
+        resolved: list[Resolved] = []
+        for customer_id, identities in wanted:
+            try:
+                async with conn.transaction():
+                    resolved.append(
+                        await resolve_customer(conn, account_id, customer_id, identities, now)
+                    )
+            except (DeletedCustomer, UnknownCustomer) as refusal:
+                resolved.append(refusal)
+        return resolved
 
     async def _message(
         self,
         conn: Conn,
         account_id: str,
         candidate: Candidate,
+        customer_id: UUID,
         actor_id: str | None,
         now: datetime,
-    ) -> tuple[UUID, bytes]:
+    ) -> bytes:
         event = candidate.event
-        customer_id = await resolve_customer(
-            conn, account_id, event.customer_id, identities_of(event), now
-        )
         if candidate.is_dm:
             platform = event.source.value if event.source is not None else "unknown"
             first = await repo.open_dm_thread(
@@ -160,7 +185,7 @@ class Acceptor:
                 "producer": PRODUCER,
             }
         )
-        return customer_id, envelope.to_json()
+        return envelope.to_json()
 
     async def _publish(
         self,

@@ -213,3 +213,61 @@ async def forget_records(conn: Conn, account_id: str, event_ids: Sequence[str]) 
         account_id,
         list(event_ids),
     )
+
+
+async def deleted_among(conn: Conn, account_id: str, customer_ids: Sequence[UUID]) -> set[UUID]:
+    rows = await conn.fetch(
+        """
+        SELECT customer_id FROM deleted_customers
+        WHERE account_id = $1 AND customer_id = ANY($2::uuid[])
+        """,
+        account_id,
+        list(customer_ids),
+    )
+    return {row["customer_id"] for row in rows}
+
+
+async def remember_customers(
+    conn: Conn, account_id: str, customer_ids: Sequence[UUID], now: datetime
+) -> dict[UUID, str]:
+    """Record unknown customer ids for this account; returns each id's owning account."""
+    ids = sorted(set(customer_ids))
+    await conn.execute(
+        """
+        INSERT INTO known_customers (customer_id, account_id, first_seen_at)
+        SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id ORDER BY id
+        ON CONFLICT DO NOTHING
+        """,
+        ids,
+        account_id,
+        now,
+    )
+    rows = await conn.fetch(
+        "SELECT customer_id, account_id FROM known_customers WHERE customer_id = ANY($1::uuid[])",
+        ids,
+    )
+    return {row["customer_id"]: row["account_id"] for row in rows}
+
+
+async def link_each(
+    conn: Conn, account_id: str, links: dict[Identity, UUID], now: datetime
+) -> set[Identity]:
+    """Link each identity to its own customer unless linked; returns those linked now."""
+    if not links:
+        return set()
+    ordered = sorted(links)
+    rows = await conn.fetch(
+        """
+        INSERT INTO identities (account_id, kind, value, customer_id, linked_at)
+        SELECT $1, w.kind, w.value, w.customer_id, $5
+        FROM unnest($2::text[], $3::text[], $4::uuid[]) AS w(kind, value, customer_id)
+        ON CONFLICT DO NOTHING
+        RETURNING kind, value
+        """,
+        account_id,
+        [identity.kind.label for identity in ordered],
+        [identity.value for identity in ordered],
+        [links[identity] for identity in ordered],
+        now,
+    )
+    return {Identity(IdentityKind[row["kind"].upper()], row["value"]) for row in rows}

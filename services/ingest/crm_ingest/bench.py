@@ -1,0 +1,230 @@
+"""Benchmark of ingest (not a test): `uv run python -m crm_ingest.bench [--seconds 10]`.
+
+Starts a real ingest process (uvicorn, one worker) against the Kafka, PostgreSQL and Redis
+given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devstack's
+`make up` addresses), on a fresh database and a fresh 12-partition topic, with the rate
+limit raised through settings. Prints accepted events/s and p50/p99 latency for single
+events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate,
+and for the batch endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from crm_servicekit.accounts import Account, write_accounts_file
+from crm_servicekit.auth import mint_token
+from crm_servicekit.settings import with_database_name
+
+JWT_SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"
+CUSTOMERS = 2_000
+
+
+@dataclass
+class Phase:
+    name: str
+    accepted: int
+    seconds: float
+    latencies_ms: list[float]
+
+    def line(self) -> str:
+        ordered = sorted(self.latencies_ms) or [0.0]
+        p50 = statistics.median(ordered)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        rate = self.accepted / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.name:<34} {rate:>9.0f} events/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
+            f"   ({self.accepted} accepted in {self.seconds:.1f} s)"
+        )
+
+
+def event(n: int) -> dict[str, Any]:
+    return {
+        "event_name": "MESSAGE_SENT",
+        "event_id": f"bench-{uuid.uuid4().hex}",
+        "timestamp": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
+        "source": "ig",
+        "contact": {"email": f"prospect{n % CUSTOMERS}@example.com"},
+        "properties": {"channel": "ig"},
+    }
+
+
+async def single_events(client: httpx.AsyncClient, concurrency: int, seconds: float) -> Phase:
+    latencies: list[float] = []
+    accepted = 0
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async def worker() -> None:
+        nonlocal accepted
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            answer = await client.post("/api/events", json=event(next(counter)))
+            latencies.append((time.perf_counter() - started) * 1000)
+            if answer.status_code == 202:
+                accepted += 1
+            else:
+                print(f"unexpected {answer.status_code}: {answer.text[:200]}", file=sys.stderr)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Phase(
+        f"single, concurrency {concurrency}", accepted, time.perf_counter() - started, latencies
+    )
+
+
+async def paced(client: httpx.AsyncClient, rate: float, seconds: float) -> Phase:
+    """Open loop: requests start on schedule whatever the answers, as real senders do."""
+    latencies: list[float] = []
+    accepted = 0
+
+    async def one(n: int) -> None:
+        nonlocal accepted
+        started = time.perf_counter()
+        answer = await client.post("/api/events", json=event(n))
+        latencies.append((time.perf_counter() - started) * 1000)
+        accepted += answer.status_code == 202
+
+    tasks = []
+    begin = time.perf_counter()
+    total = int(rate * seconds)
+    for n in range(total):
+        delay = begin + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    return Phase(f"single, paced at {rate:.0f}/s", accepted, time.perf_counter() - begin, latencies)
+
+
+async def batches(client: httpx.AsyncClient, concurrency: int, seconds: float) -> Phase:
+    latencies: list[float] = []
+    accepted = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal accepted
+        while time.perf_counter() < deadline:
+            body = {"events": [event(n) for n in range(500)]}
+            started = time.perf_counter()
+            answer = await client.post("/api/events/batch", json=body)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                print(f"unexpected {answer.status_code}: {answer.text[:200]}", file=sys.stderr)
+                continue
+            accepted += sum(r["status"] == "accepted" for r in answer.json()["results"])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    name = f"batch of 500, concurrency {concurrency}"
+    return Phase(name, accepted, time.perf_counter() - started, latencies)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_ready(base_url: str, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        for _ in range(600):
+            if process.returncode is not None:
+                raise RuntimeError("ingest exited before it was ready")
+            try:
+                if (await client.get("/health/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("ingest did not become ready in 120 s")
+
+
+async def main(args: argparse.Namespace) -> None:
+    server_dsn = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:16379/0")
+    run_id = uuid.uuid4().hex[:10]
+    database, topic = f"ingest_bench_{run_id}", f"ingest-bench-{run_id}"
+    admin_conn = await asyncpg.connect(server_dsn)
+    await admin_conn.execute(f'CREATE DATABASE "{database}"')
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, num_partitions=12, replication_factor=1)])
+    folder = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    accounts = write_accounts_file(folder / "accounts.yaml", [Account(account_id="bench")])
+    port = free_port()
+    settings = {
+        "INGEST_DATABASE_URL": with_database_name(server_dsn, database),
+        "INGEST_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "INGEST_REDIS_URL": redis_url,
+        "INGEST_EVENTS_TOPIC": topic,
+        "INGEST_ACCOUNTS_FILE": str(accounts),
+        "INGEST_HTTP_PORT": str(port),
+        "INGEST_JWT_SECRET": JWT_SECRET,
+        "INGEST_LOG_LEVEL": "WARNING",
+        "INGEST_REDIS_KEY_PREFIX": f"bench-{run_id}",
+        # Raised for the benchmark through settings; never switched off in code.
+        "INGEST_RATE_LIMIT_PER_S": str(args.rate_limit),
+        "INGEST_RATE_LIMIT_BURST": str(int(args.rate_limit)),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from crm_ingest.main import run; run()",
+        env={**os.environ, **settings},
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(base_url, process)
+        token = mint_token(JWT_SECRET, "bench", "bench-user", timedelta(hours=2))
+        limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+        async with httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            limits=limits,
+            timeout=60,
+        ) as client:
+            await single_events(client, 8, 2)  # warm-up: connections, caches, JIT of the JVM
+            print(f"command: uv run python -m crm_ingest.bench --seconds {args.seconds}")
+            print(f"rate limit raised through INGEST_RATE_LIMIT_PER_S={args.rate_limit}")
+            results = [await single_events(client, c, args.seconds) for c in (1, 16, 64)]
+            for phase in results:
+                print(phase.line(), flush=True)
+            best = max(p.accepted / p.seconds for p in results)
+            print((await paced(client, best / 2, args.seconds)).line(), flush=True)
+            print((await batches(client, 4, args.seconds)).line(), flush=True)
+    finally:
+        process.terminate()
+        await process.wait()
+        await admin.delete_topics([topic])
+        await admin.close()
+        await admin_conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin_conn.close()
+
+
+def run() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--rate-limit", type=float, default=1_000_000.0)
+    asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    run()
