@@ -30,26 +30,77 @@ async def lock_customer(conn: Conn, account_id: str, customer_id: uuid.UUID) -> 
     )
 
 
-async def add_events(
-    conn: Conn, account_id: str, customer_id: uuid.UUID, events: Sequence[CustomerEvent]
+async def lock_customers(conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]) -> None:
+    """lock_customer for a whole batch in one statement, in a fixed order (no deadlocks)."""
+    await conn.execute(
+        """
+        SELECT pg_advisory_xact_lock(h)
+        FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) AS locks
+        ORDER BY h
+        """,
+        [f"{account}|{customer}" for account, customer in keys],
+    )
+
+
+async def events_of_many(
+    conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], list[CustomerEvent]]:
+    rows = await conn.fetch(
+        """
+        SELECT e.account_id, e.customer_id, e.body FROM customer_events e
+        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+          ON e.account_id = k.account_id AND e.customer_id = k.customer_id
+        """,
+        [a for a, _ in keys],
+        [c for _, c in keys],
+    )
+    found: dict[tuple[str, uuid.UUID], list[CustomerEvent]] = {key: [] for key in keys}
+    for row in rows:
+        key = (row["account_id"], row["customer_id"])
+        found[key].append(CustomerEvent.model_validate(row["body"]))
+    return found
+
+
+async def reminders_of_many(
+    conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], list[Reminder]]:
+    columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = await conn.fetch(
+        f"""
+        SELECT {columns} FROM reminders r
+        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+          ON r.account_id = k.account_id AND r.customer_id = k.customer_id
+        """,
+        [a for a, _ in keys],
+        [c for _, c in keys],
+    )
+    found: dict[tuple[str, uuid.UUID], list[Reminder]] = {key: [] for key in keys}
+    for row in rows:
+        reminder = _reminder(row)
+        found[(reminder.account_id, reminder.customer_id)].append(reminder)
+    return found
+
+
+async def add_events_of_many(
+    conn: Conn, batches: Sequence[tuple[tuple[str, uuid.UUID], Sequence[CustomerEvent]]]
 ) -> None:
-    await conn.executemany(
+    rows = [(key, e) for key, events in batches for e in events]
+    if not rows:
+        return
+    await conn.execute(
         """
         INSERT INTO customer_events
             (account_id, customer_id, event_id, "timestamp", event_name, body)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+        SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[],
+                             $5::text[], $6::jsonb[])
+        ON CONFLICT DO NOTHING
         """,
-        [
-            (
-                account_id,
-                customer_id,
-                e.event_id,
-                e.timestamp,
-                e.event_name.value,
-                e.model_dump(mode="json"),
-            )
-            for e in events
-        ],
+        [key[0] for key, _ in rows],
+        [key[1] for key, _ in rows],
+        [e.event_id for _, e in rows],
+        [e.timestamp for _, e in rows],
+        [e.event_name.value for _, e in rows],
+        [e.model_dump(mode="json") for _, e in rows],
     )
 
 
@@ -60,15 +111,6 @@ async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list
         customer_id,
     )
     return [CustomerEvent.model_validate(row["body"]) for row in rows]
-
-
-async def reminders_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list[Reminder]:
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM reminders WHERE account_id = $1 AND customer_id = $2",
-        account_id,
-        customer_id,
-    )
-    return [_reminder(row) for row in rows]
 
 
 async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:

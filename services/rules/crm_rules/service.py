@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from crm_rules import repository as repo
@@ -45,28 +46,48 @@ async def apply_events(
     for event in events:
         if event.customer_id is not None:
             by_customer.setdefault((event.account_id, event.customer_id), []).append(event)
-    announced = 0
-    for (account_id, customer_id), group in by_customer.items():
-        account = accounts.get(account_id)
+    keys = list(by_customer)
+    # A few statements for the whole batch rather than a few per customer.
+    await repo.lock_customers(conn, keys)
+    histories = await repo.events_of_many(conn, keys)
+    reminders = await repo.reminders_of_many(conn, keys)
+    fresh: list[tuple[tuple[str, uuid.UUID], list[CustomerEvent]]] = []
+    changed: list[Reminder] = []
+    outgoing: list[EventEnvelope] = []
+    for key, group in by_customer.items():
+        account = accounts.get(key[0])
         if account is None:
-            raise PermanentEventError(f"account {account_id!r} is not in the accounts file")
-        outgoing = await _apply_customer(conn, account, customer_id, group, received_at)
-        announced += await enqueue(conn, outgoing, topic)
-    return announced
+            raise PermanentEventError(f"account {key[0]!r} is not in the accounts file")
+        effects = _apply_customer(
+            account, key[1], histories[key], reminders[key], group, received_at
+        )
+        fresh.append((key, effects.fresh))
+        changed += effects.changed
+        outgoing += effects.outgoing
+    await repo.add_events_of_many(conn, fresh)
+    await repo.save_reminders(conn, changed)
+    return await enqueue(conn, outgoing, topic)
 
 
-async def _apply_customer(
-    conn: Conn,
+@dataclass
+class Effects:
+    fresh: list[CustomerEvent]
+    changed: list[Reminder]
+    outgoing: list[EventEnvelope]
+
+
+def _apply_customer(
     account: Account,
     customer_id: uuid.UUID,
+    known: list[CustomerEvent],
+    stored_list: list[Reminder],
     group: Sequence[EventEnvelope],
     received_at: datetime,
-) -> list[EventEnvelope]:
+) -> Effects:
+    """One customer's new events, each replayed with the history before it (pure)."""
     account_id = account.account_id
-    await repo.lock_customer(conn, account_id, customer_id)
-    known = await repo.events_of(conn, account_id, customer_id)
     known_ids = {e.event_id for e in known}
-    stored = {r.id: r for r in await repo.reminders_of(conn, account_id, customer_id)}
+    stored = {r.id: r for r in stored_list}
     fresh: list[CustomerEvent] = []
     changed: dict[uuid.UUID, Reminder] = {}
     outgoing: list[EventEnvelope] = []
@@ -93,6 +114,4 @@ async def _apply_customer(
                     received_at=received_at,
                 )
             )
-    await repo.add_events(conn, account_id, customer_id, fresh)
-    await repo.save_reminders(conn, list(changed.values()))
-    return outgoing
+    return Effects(fresh, list(changed.values()), outgoing)
