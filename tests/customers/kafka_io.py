@@ -6,8 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka import AIOKafkaConsumer
 
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
@@ -46,20 +45,6 @@ async def read_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
 
 def named(events: Sequence[EventEnvelope], name: EventName) -> list[EventEnvelope]:
     return [event for event in events if event.event_name is name]
-
-
-async def reset_group_to_start(bootstrap: str, topic: str, group: str) -> None:
-    """What a rebuild does to the consumer group: every partition back to offset 0."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        partitions: list[TopicPartition] = await topic_partitions(consumer, topic)
-        consumer.assign(partitions)
-        await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in partitions})
-    finally:
-        await consumer.stop()
 
 
 async def eventually(
