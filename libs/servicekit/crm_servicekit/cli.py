@@ -15,9 +15,11 @@ from crm_servicekit.auth import mint_token
 from crm_servicekit.db import apply_migrations
 from crm_servicekit.dlq_cli import dlq_app
 from crm_servicekit.settings import DEVELOPMENT_JWT_SECRET, with_database_name
+from crm_servicekit.webhook_cli import webhook_app
 
 app = typer.Typer(name="crm", help="Frazer CRM operations.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(webhook_app, name="webhook")
 
 _SHORT_DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
