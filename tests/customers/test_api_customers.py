@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from crm_servicekit.pagination import encode_cursor
+
 from .conftest import Service
 
 KARI = {"name": "Kari Nordmann", "email": " Kari@Example.NO ", "phone": "912 34 567"}
@@ -252,3 +254,30 @@ class TestList:
         assert field_errors(await service.call("GET", "/api/customers", params={"limit": 501})) == [
             ["query", "limit"]
         ]
+
+
+async def test_forged_cursors_and_nul_characters_are_422(service: Service) -> None:
+    await create(service, name="Kari")
+    for forged in (
+        [1, 2],
+        ["not-a-time", "6f1c5e0e-0000-4000-8000-000000000000"],
+        ["x", "not-a-uuid"],
+        "x",
+    ):
+        answer = await service.call(
+            "GET", "/api/customers", params={"cursor": encode_cursor(forged)}
+        )
+        assert field_errors(answer) == [["query", "cursor"]], forged
+        interactions = await service.call(
+            "GET", "/api/interactions/upcoming", params={"cursor": encode_cursor(forged)}
+        )
+        assert field_errors(interactions) == [["query", "cursor"]], forged
+    assert field_errors(await service.call("GET", "/api/customers", params={"q": "a\x00b"})) == [
+        ["query", "q"]
+    ]
+    nul = await service.call("POST", "/api/customers", json={"name": "a\x00b"})
+    assert field_errors(nul) == [["body", "name"]]
+    nested = await service.call(
+        "POST", "/api/customers", json={"name": "a", "utm": {"source": "\x00"}}
+    )
+    assert field_errors(nested) == [["body", "utm"]]

@@ -13,6 +13,7 @@ from crm_customers.api_models import CustomerIn, CustomerPatch, NextStageIn
 from crm_customers.api_support import (
     VocabularyQuery,
     customer_out,
+    keyset_after,
     person_action,
     refusals_as_problems,
     vocabulary_named,
@@ -45,7 +46,7 @@ async def list_customers(
     page: Pagination,
     vocabulary: VocabularyQuery,
     status: Annotated[str | None, Query(max_length=64)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=255, pattern=r"^[^\x00]*$")] = None,
     sort: Annotated[str, Query(description=f"one of {', '.join(SORT_CHOICES)}")] = "-created_at",
 ) -> dict[str, Any]:
     if sort not in SORT_CHOICES:
@@ -53,10 +54,8 @@ async def list_customers(
             "Unknown sort.",
             errors=[FieldError(("query", "sort"), f"must be one of {', '.join(SORT_CHOICES)}")],
         )
-    if page.after is not None and not (isinstance(page.after, list) and len(page.after) == 2):
-        raise Unprocessable(
-            "Bad cursor.", errors=[FieldError(("query", "cursor"), "malformed cursor")]
-        )
+    by = sort.lstrip("-")
+    after = keyset_after(page.after, timestamps=by not in ("name", "status"))
     statuses: list[Any] = []
     if status is not None:
         try:
@@ -76,9 +75,9 @@ async def list_customers(
         account_id=principal.account.account_id,
         statuses=statuses,
         q=q,
-        sort=sort.lstrip("-"),
+        sort=by,
         descending=sort.startswith("-"),
-        after=page.after,
+        after=after,
         limit=page.limit,
     )
     async with resources(request).pool.acquire() as conn:

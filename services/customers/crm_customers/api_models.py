@@ -39,7 +39,22 @@ _TEXT = Field(default=None, max_length=2000)
 _SHORT = Field(default=None, max_length=255)
 
 
-class CustomerFields(BaseModel):
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL text cannot hold NUL; refused here as a bad field rather than failing there.
+    found = value.model_dump().values() if isinstance(value, BaseModel) else [value]
+    if any(isinstance(part, str) and "\x00" in part for part in found):
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class _Text(BaseModel):
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class CustomerFields(_Text):
     """The fields a person may give on creation and change with PUT."""
 
     model_config = ConfigDict(extra="forbid")
@@ -104,7 +119,7 @@ class CustomerIn(CustomerFields):
         return self
 
 
-class BookingIn(BaseModel):
+class BookingIn(_Text):
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(max_length=32)
@@ -134,7 +149,7 @@ class CustomerPatch(CustomerFields):
     booking: BookingIn | None = None
 
 
-class NextStageIn(BaseModel):
+class NextStageIn(_Text):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=2000)
@@ -173,7 +188,7 @@ class CustomerOut(BaseModel):
     pipeline_status: str | None = None
 
 
-class InteractionIn(BaseModel):
+class InteractionIn(_Text):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: UUID
@@ -184,7 +199,7 @@ class InteractionIn(BaseModel):
     completed: bool = False
 
 
-class InteractionPatch(BaseModel):
+class InteractionPatch(_Text):
     model_config = ConfigDict(extra="forbid")
 
     type: InteractionType | None = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import Depends, Query, Request
 
@@ -89,6 +91,25 @@ def refusals_as_problems(status_loc: tuple[str, ...] = ("body", "status")) -> It
     except MoveRefused as refused:
         extra: dict[str, Any] = {"missing": refused.missing} if refused.missing else {}
         raise Conflict(refused.detail, **extra) from None
+
+
+def keyset_after(after: Any, *, timestamps: bool) -> tuple[str, str] | None:
+    """The (sort value, id) a cursor carries, checked, so a forged one is 422 and never 500."""
+    if after is None:
+        return None
+    bad = Unprocessable("Bad cursor.", errors=[FieldError(("query", "cursor"), "malformed cursor")])
+    if not (isinstance(after, list) and len(after) == 2 and all(isinstance(p, str) for p in after)):
+        raise bad
+    value, after_id = after
+    try:
+        UUID(after_id)
+        if timestamps:
+            datetime.fromisoformat(value)
+    except ValueError:
+        raise bad from None
+    if "\x00" in value:
+        raise bad
+    return value, after_id
 
 
 def customer_out(customer: Customer, vocabulary: Vocabulary | None) -> CustomerOut:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from crm_customers import interaction_repository, interaction_service
 from crm_customers.api_models import InteractionIn, InteractionPatch
-from crm_customers.api_support import person_action
+from crm_customers.api_support import keyset_after, person_action
 from crm_schemas.system_properties import Interaction
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
@@ -26,14 +26,6 @@ def _out(interaction: Interaction) -> dict[str, Any]:
     return interaction.model_dump(mode="json")
 
 
-def _keyset(after: Any) -> Any:
-    if after is not None and not (isinstance(after, list) and len(after) == 2):
-        raise Unprocessable(
-            "Bad cursor.", errors=[FieldError(("query", "cursor"), "malformed cursor")]
-        )
-    return after
-
-
 @router.get("/customer/{customer_id}")
 async def of_customer(
     request: Request, customer_id: UUID, principal: CurrentPrincipal, page: Pagination
@@ -41,7 +33,11 @@ async def of_customer(
     """Newest first; an id this account does not have gives an empty list."""
     async with resources(request).pool.acquire() as conn:
         found = await interaction_repository.of_customer(
-            conn, principal.account.account_id, customer_id, _keyset(page.after), page.limit
+            conn,
+            principal.account.account_id,
+            customer_id,
+            keyset_after(page.after, timestamps=True),
+            page.limit,
         )
     built = build_page(found, page.limit, lambda i: [i.occurred_at, str(i.id)])
     return {"items": [_out(i) for i in built.items], "next_cursor": built.next_cursor}
@@ -63,7 +59,11 @@ async def upcoming(
     moment = as_of or clock.now()
     async with resources(request).pool.acquire() as conn:
         found = await interaction_repository.upcoming(
-            conn, principal.account.account_id, moment, _keyset(page.after), page.limit
+            conn,
+            principal.account.account_id,
+            moment,
+            keyset_after(page.after, timestamps=True),
+            page.limit,
         )
     built = build_page(found, page.limit, lambda i: [i.scheduled_for, str(i.id)])
     return {"items": [_out(i) for i in built.items], "next_cursor": built.next_cursor}
