@@ -37,12 +37,13 @@ class LocalSecrets:
         return created
 
 
-# The backtest's extra accounts: other time zones (one west of UTC, one east, Tokyo without
-# DST), sharing the demo's webhook secret so one signing key reaches them all. No quiet hours,
-# so their reminders fall exactly where DOMAIN.md's rules table puts them.
-BACKTEST_ACCOUNTS: tuple[tuple[str, str], ...] = (
-    ("demo-ny", "America/New_York"),
-    ("demo-tokyo", "Asia/Tokyo"),
+# The backtest's own accounts, apart from the demo account people try things in: one west of
+# UTC, one east (Tokyo, without DST) and Oslo with quiet hours, so the backtest also checks
+# reminders moved out of the night. They share the demo's webhook secret.
+BACKTEST_ACCOUNTS: tuple[tuple[str, str, list[str] | None], ...] = (
+    ("demo-ny", "America/New_York", None),
+    ("demo-tokyo", "Asia/Tokyo", None),
+    ("demo-oslo", "Europe/Oslo", ["22:00", "07:00"]),
 )
 
 
@@ -65,9 +66,9 @@ def _account(
 
 def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
     """The accounts file of the local system: the demo account in Oslo with quiet hours, and
-    the backtest's accounts in New York and Tokyo; default targets everywhere."""
+    the backtest's accounts; default targets everywhere."""
     path = state_dir / "accounts.json"
     accounts = [_account(DEMO_ACCOUNT, "Europe/Oslo", ["22:00", "07:00"], local)]
-    accounts += [_account(name, zone, None, local) for name, zone in BACKTEST_ACCOUNTS]
+    accounts += [_account(name, zone, quiet, local) for name, zone, quiet in BACKTEST_ACCOUNTS]
     path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n")
     return path
