@@ -14,6 +14,7 @@ from crm_backtest.clock import iso, parse
 from crm_backtest.expectations import flatten
 
 WAIT_S = 60.0
+CHANNEL = {name: {"channel": "ig"} for name in ("MESSAGE_SENT", "MESSAGE_RECEIVED")}
 Reminders = set[tuple[str, datetime, str]]
 
 
@@ -63,7 +64,8 @@ class Scenario:
             "timestamp": iso(at),
             "contact": {"handles": {"ig": self.handle}},
             "source": "ig",
-            "properties": extra.pop("properties", {}),
+            # MESSAGE_SENT and MESSAGE_RECEIVED require their channel (DOMAIN.md's catalog).
+            "properties": extra.pop("properties", CHANNEL.get(name, {})),
             **extra,
         }
 

@@ -44,12 +44,14 @@ class AccountProfile:
         )
 
 
-# What `make up` writes (crm_devstack/demo_account.py): Oslo with quiet hours, New York and
-# Tokyo without; used when no accounts file is at hand (e.g. `generate` on a laptop).
+# The backtest's accounts as `make up` writes them (crm_devstack/demo_account.py), apart from
+# the shared "demo" account so that nobody else's clicks change the figures; used as they are
+# when no accounts file is at hand (e.g. `generate` on a laptop).
+BACKTEST_ACCOUNT_IDS = ("demo-ny", "demo-tokyo", "demo-oslo")
 DEFAULT_ACCOUNTS: tuple[AccountProfile, ...] = (
-    AccountProfile("demo", "Europe/Oslo", ("22:00", "07:00")),
     AccountProfile("demo-ny", "America/New_York"),
     AccountProfile("demo-tokyo", "Asia/Tokyo"),
+    AccountProfile("demo-oslo", "Europe/Oslo", ("22:00", "07:00")),
 )
 
 

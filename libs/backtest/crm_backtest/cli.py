@@ -10,13 +10,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crm_backtest.accounts import DEFAULT_ACCOUNTS, AccountProfile, load_profiles
+from crm_backtest.accounts import (
+    BACKTEST_ACCOUNT_IDS,
+    DEFAULT_ACCOUNTS,
+    AccountProfile,
+    load_profiles,
+)
 from crm_backtest.client import Credentials
 from crm_backtest.clock import parse
 from crm_backtest.generator import generate
 from crm_backtest.history import History
 from crm_backtest.run import run_backtest
 
+ACCOUNTS_DEFAULT = ",".join(BACKTEST_ACCOUNT_IDS)
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
 
@@ -26,16 +32,18 @@ StateDir = Annotated[
 Contacts = Annotated[int, typer.Option(min=1, help="How many contacts to generate")]
 Seed = Annotated[int, typer.Option(help="Same seed and anchor, same history")]
 Accounts = Annotated[
-    str | None, typer.Option(help="Comma-separated account ids (default: all in the file)")
+    str, typer.Option(help="Comma-separated account ids, read from the accounts file")
 ]
 
 
-def _profiles(state_dir: Path, accounts: str | None) -> list[AccountProfile]:
-    wanted = [a.strip() for a in accounts.split(",")] if accounts else None
+def _profiles(state_dir: Path, accounts: str) -> list[AccountProfile]:
+    wanted = [a.strip() for a in accounts.split(",") if a.strip()]
     path = state_dir / "accounts.json"
-    if path.exists():
-        return load_profiles(path, wanted)
-    return [p for p in DEFAULT_ACCOUNTS if not wanted or p.account_id in wanted]
+    found = load_profiles(path, wanted) if path.exists() else list(DEFAULT_ACCOUNTS)
+    chosen = [p for p in found if p.account_id in wanted]
+    if not chosen:
+        raise typer.BadParameter(f"none of {wanted} in {path}", param_hint="--accounts")
+    return chosen
 
 
 def _anchor(value: str | None) -> datetime:
@@ -52,7 +60,7 @@ def generate_command(
     seed: Seed = 7,
     anchor: Annotated[str | None, typer.Option(help="ISO 8601 end of the history")] = None,
     state_dir: StateDir = Path(".local"),
-    accounts: Accounts = None,
+    accounts: Accounts = ACCOUNTS_DEFAULT,
 ) -> None:
     """Write a seeded synthetic history (contacts, facts, deliveries) as JSON."""
     history = generate(contacts, seed, _anchor(anchor), _profiles(state_dir, accounts))
@@ -77,7 +85,7 @@ def run_command(
         float, typer.Option(help="Seconds the system may take to catch up after the replay")
     ] = 120.0,
     state_dir: StateDir = Path(".local"),
-    accounts: Accounts = None,
+    accounts: Accounts = ACCOUNTS_DEFAULT,
 ) -> None:
     """Generate (or load), replay through the gateway, compare with the oracle, report."""
     if history_file is not None:

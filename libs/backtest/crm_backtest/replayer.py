@@ -28,6 +28,7 @@ class Outcome:
     customer_id: str | None = None
     accepted_at: float | None = None  # perf_counter seconds when the answer came
     detail: Any = None
+    answer_s: float | None = None  # from sending (first try) to the answer
 
 
 @dataclass
@@ -124,8 +125,11 @@ async def replay(
     async def run(items: list[Delivery], before: list[asyncio.Task[None]]) -> None:
         await asyncio.gather(*before)
         async with limit:
+            began = monotonic()
             outcomes = await _send(gateway, items)
         for outcome in outcomes:
+            if outcome.accepted_at is not None:
+                outcome.answer_s = outcome.accepted_at - began
             result.outcomes.append(outcome)
             on_outcome(outcome)
         advance(len(items))

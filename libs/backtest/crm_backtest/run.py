@@ -111,7 +111,9 @@ async def run_backtest(
         await probe.finish()
         report.check_seconds = monotonic() - started
     report.checks = [results[name] for name in CHECKS]
+    answers = [o.answer_s for o in replayed.outcomes if o.answer_s is not None]
     report.latency = {
+        "sent → ingest answered": latency_summary(answers),
         "accepted → reminder readable": latency_summary(probe.latencies),
         "accepted → KPI updated": latency_summary(_kpi_latencies(replayed, matched_at)),
     }
