@@ -23,9 +23,8 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from crm_ingest import repository as repo
-from crm_ingest.bulk_resolution import LostRace, Resolved, resolve_all
 from crm_ingest.identities import identities_of
-from crm_ingest.resolution import DeletedCustomer, UnknownCustomer, resolve_customer
+from crm_ingest.resolution import DeletedCustomer, LostRace, resolve_all
 from crm_ingest.webhooks import as_message_received
 from crm_schemas.envelope import EventEnvelope, IncomingEvent
 from crm_schemas.topics import message_headers
@@ -35,6 +34,7 @@ from crm_servicekit.problems import FieldError
 
 log = structlog.get_logger(__name__)
 PRODUCER = "ingest"
+_RACE_ATTEMPTS = 5
 
 
 class Status(StrEnum):
@@ -84,8 +84,20 @@ class Acceptor:
     ) -> dict[str, Outcome]:
         """Outcomes by event id; the candidates' event ids must be distinct."""
         outcomes: dict[str, Outcome] = {}
-        async with self.pool.acquire() as conn, conn.transaction():
-            to_publish = await self._record(conn, account_id, candidates, actor_id, now, outcomes)
+        to_publish: list[str] = []
+        for _ in range(_RACE_ATTEMPTS):
+            outcomes.clear()
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    to_publish = await self._record(
+                        conn, account_id, candidates, actor_id, now, outcomes
+                    )
+                break
+            except LostRace:  # rolled back; the next try sees the winner's links
+                continue
+        else:
+            log.warning("identity resolution kept losing races", account_id=account_id)
+            return {c.event_id: Outcome(c.event_id, Status.FAILED) for c in candidates}
         if to_publish:
             async with self.pool.acquire() as conn, conn.transaction():
                 await self._publish(conn, account_id, to_publish, now, outcomes)
@@ -115,7 +127,8 @@ class Acceptor:
             else:  # pending: an earlier try was not acknowledged; publish its message again
                 to_publish.append(event_id)
         fresh = [c for c in candidates if c.event_id in new]
-        resolved = await self._resolve(conn, account_id, fresh, now)
+        wanted = [(c.event.customer_id, identities_of(c.event)) for c in fresh]
+        resolved = await resolve_all(conn, account_id, wanted, now) if fresh else []
         messages: dict[str, tuple[UUID, bytes]] = {}
         for candidate, customer in zip(fresh, resolved, strict=True):
             if isinstance(customer, UUID):
@@ -134,29 +147,6 @@ class Acceptor:
         if messages:
             await repo.store_messages(conn, account_id, messages)
         return to_publish + [c.event_id for c in fresh if c.event_id in messages]
-
-    async def _resolve(
-        self, conn: Conn, account_id: str, fresh: list[Candidate], now: datetime
-    ) -> list[Resolved]:
-        """All at once; one at a time when a concurrent first link got in between."""
-        if not fresh:
-            return []
-        wanted = [(c.event.customer_id, identities_of(c.event)) for c in fresh]
-        try:
-            async with conn.transaction():  # a savepoint, undone when a race was lost
-                return await resolve_all(conn, account_id, wanted, now)
-        except LostRace:
-            pass
-        resolved: list[Resolved] = []
-        for customer_id, identities in wanted:
-            try:
-                async with conn.transaction():
-                    resolved.append(
-                        await resolve_customer(conn, account_id, customer_id, identities, now)
-                    )
-            except (DeletedCustomer, UnknownCustomer) as refusal:
-                resolved.append(refusal)
-        return resolved
 
     async def _message(
         self,

@@ -249,6 +249,20 @@ async def remember_customers(
     return {row["customer_id"]: row["account_id"] for row in rows}
 
 
+async def record_new_customers(
+    conn: Conn, account_id: str, customer_ids: Sequence[UUID], now: datetime
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO known_customers (customer_id, account_id, first_seen_at)
+        SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
+        """,
+        list(customer_ids),
+        account_id,
+        now,
+    )
+
+
 async def link_each(
     conn: Conn, account_id: str, links: dict[Identity, UUID], now: datetime
 ) -> set[Identity]:
