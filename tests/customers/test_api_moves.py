@@ -133,6 +133,18 @@ class TestPut:
             "status"
         ] == "relationship"
 
+    async def test_values_are_checked_before_the_customer_is_looked_up(
+        self, service: Service
+    ) -> None:
+        unknown = {"id": "6f1c5e0e-0000-4000-8000-000000000000"}
+        assert field_errors(await put(service, unknown, {"status": "Ghosted"})) == [
+            ["body", "status"]
+        ]
+        assert field_errors(await put(service, unknown, {"name": "x"}, pipeline="crm")) == [
+            ["query", "pipeline"]
+        ]
+        assert (await put(service, unknown, {"status": "lead"})).status_code == 404
+
     async def test_writing_back_the_shown_term_is_a_no_op(self, service: Service) -> None:
         kari = await create(service, name="Kari", status="invited")
         read = (

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_customers.history import Entry, History, replay
+from crm_customers.history import Entry, History, creation_entry, person_move_entry, replay
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.fold import Fact, PersonMove, fold
 from crm_schemas.pipeline import BookingState, PipelineState, Status
@@ -179,6 +179,19 @@ def histories(draw: st.DrawFn) -> list[Entry]:
         minutes = draw(st.integers(min_value=0, max_value=60))  # ties are ordered by event id
         messaging = draw(st.sampled_from([None, None, True, False]))
         entries.append(entry(name, minutes, messaging=messaging, event_id=f"e{n:02d}"))
+    # People's moves are facts too (at their request time).
+    for n in range(draw(st.integers(min_value=0, max_value=3))):
+        minutes = draw(st.integers(min_value=0, max_value=60))
+        target = draw(st.sampled_from(Status))
+        at = T + timedelta(minutes=minutes)
+        entries.append(
+            person_move_entry(f"p{n}", at, PipelineState(), PipelineState(status=target))
+        )
+    if draw(st.booleans()):
+        imported = PipelineState(
+            status=draw(st.sampled_from(Status)), joined_team=draw(st.booleans())
+        )
+        entries.append(creation_entry("created", T - timedelta(minutes=1), imported))
     return entries
 
 
@@ -192,10 +205,31 @@ def test_any_arrival_order_ends_where_timestamp_order_does(
     random.shuffle(shuffled)  # type: ignore[attr-defined]
     # What the service does as they arrive one by one: on top, or re-fold when late.
     history, seen = History(), []
-    for arrived in shuffled + shuffled[:2]:  # and a few arrive twice
+    for arrived in [*shuffled, *shuffled[:2]]:  # and a few arrive twice
         if any(e.event_id == arrived.event_id for e in seen):
             continue
         history = replay([*seen, arrived]) if history.is_late(arrived) else history.then(arrived)
         seen.append(arrived)
     assert history == in_order
     assert history.state == fold(e.fact for e in entries if e.fact is not None)
+
+
+def test_an_import_is_where_the_history_starts() -> None:
+    imported = PipelineState(status=S.QUALIFIED, joined_team=True)
+    start = creation_entry("created", T, imported)
+    assert replay([start]).state == imported
+    # A later fact folds on top of it; an earlier one (late) is folded before it.
+    assert replay([start, entry(E.VIDEO_SENT, 5)]).state.status is S.PRESENTATION_SENT
+    assert replay([start, entry(E.DM_STARTED, -5)]).state == imported
+
+
+def test_a_persons_move_is_folded_in_time_order() -> None:
+    back = person_move_entry(
+        "move",
+        T + timedelta(minutes=30),
+        PipelineState(status=S.INVITED),
+        PipelineState(status=S.RELATIONSHIP),
+    )
+    history = replay([entry(E.INVITE_SENT, 10), back, entry(E.MEETING_BOOKED, 40)])
+    assert (history.state.status, history.state.booking.state) == (S.QUALIFIED, BookingState.BOOKED)
+    assert replay([entry(E.INVITE_SENT, 10), back]).state.status is S.RELATIONSHIP

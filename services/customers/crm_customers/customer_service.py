@@ -113,6 +113,8 @@ async def update_customer(
     body: CustomerPatch,
     vocabulary: Vocabulary | None,
 ) -> Customer:
+    if body.status is not None:
+        meaning_of(body.status, vocabulary)  # an unknown term is 422 before the state is read
     customer = await locked_customer(conn, action.account_id, customer_id)
     given = body.model_fields_set
     values = jsonable_encoder(body.model_dump(include=set(OWN_FIELDS) & given))
