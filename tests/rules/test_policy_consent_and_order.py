@@ -8,10 +8,12 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_rules.customer_event import CustomerEvent
+from crm_rules.policy import CustomerReplay, intended_reminders
 from crm_rules.reminder import Reminder, ReminderStatus
 from crm_schemas.system_properties import ReminderRule, ReminderType
 
-from .history import T0, D, H, M, arrive_one_by_one, event, open_times, replay
+from .history import ACCOUNT, T0, D, H, M, arrive_one_by_one, event, open_times, replay
 
 
 def test_unsubscribe_cancels_every_open_reminder_and_nothing_follows() -> None:
@@ -174,3 +176,28 @@ def test_any_arrival_order_ends_with_the_open_reminders_of_timestamp_order(
         )
 
     assert open_of(found) == open_of(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(NAMES), st.integers(0, 400), st.sampled_from([None, True, False])
+        ),
+        min_size=1,
+        max_size=7,
+    )
+)
+def test_the_kept_replay_equals_a_full_replay_after_every_event(
+    steps: list[tuple[str, int, bool | None]],
+) -> None:
+    c = uuid.uuid4()
+    events = [
+        CustomerEvent.from_envelope(
+            event(name, T0 + timedelta(hours=hours), c, event_id=f"e{i}", messaging=consent)
+        )
+        for i, (name, hours, consent) in enumerate(steps)
+    ]
+    kept = CustomerReplay(ACCOUNT, c, [])
+    for n, customer_event in enumerate(events, start=1):
+        assert kept.add(customer_event) == intended_reminders(ACCOUNT, c, events[:n])

@@ -137,6 +137,19 @@ async def latency(settings: RulesSettings, client: httpx.AsyncClient, samples: i
     )
 
 
+def handler_figures(metrics: str) -> str:
+    """Batches applied and their mean time, from the service's own Prometheus metrics."""
+    values = {}
+    for line in metrics.splitlines():
+        for name in ("crm_handler_latency_seconds_sum", "crm_handler_latency_seconds_count"):
+            if line.startswith(name + '{service="rules"}'):
+                values[name] = float(line.rsplit(" ", 1)[1])
+    batches = values.get("crm_handler_latency_seconds_count", 0.0)
+    total = values.get("crm_handler_latency_seconds_sum", 0.0)
+    mean = total / batches * 1000 if batches else 0.0
+    return f"handler: {batches:.0f} batches, {total:.1f} s in transactions, mean {mean:.0f} ms"
+
+
 async def main(customers: int, samples: int) -> None:
     base = RulesSettings()
     name, topic = f"rules_bench_{uuid.uuid4().hex[:8]}", f"rules-bench-{uuid.uuid4().hex[:8]}"
@@ -158,6 +171,7 @@ async def main(customers: int, samples: int) -> None:
             ) as client,
         ):
             await throughput(base, settings, customers)
+            print(handler_figures((await client.get("/metrics")).text))
             await latency(settings, client, samples)
     finally:
         await admin.delete_topics([topic])

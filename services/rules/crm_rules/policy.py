@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from crm_rules.customer_event import CustomerEvent
+from crm_rules.person_actions import PersonAction, person_actions
 from crm_rules.quiet_hours import outside_quiet_hours
 from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
 from crm_schemas.catalog import EventName
@@ -88,28 +89,6 @@ class Intended:
     @property
     def is_open(self) -> bool:
         return self.status is ReminderStatus.OPEN
-
-
-@dataclass(frozen=True)
-class PersonAction:
-    """Something a person did to a stored reminder, at the request's time."""
-
-    at: datetime
-    reminder: Reminder
-
-
-def person_actions(stored: Iterable[Reminder]) -> list[PersonAction]:
-    """Manual reminders enter the history when made; a person's completion or cancel when done."""
-    actions = []
-    for reminder in stored:
-        if not reminder.automated:
-            actions.append(PersonAction(reminder.created_at, reminder))
-        closed_by_person = reminder.completed_by is CompletedBy.PERSON or (
-            reminder.cancel_reason == "person"
-        )
-        if closed_by_person and reminder.closed_at is not None:
-            actions.append(PersonAction(reminder.closed_at, reminder))
-    return actions
 
 
 class _Replay:
@@ -247,6 +226,56 @@ class _Replay:
             )
 
 
+Key = tuple[datetime, int, str]
+
+
+class CustomerReplay:
+    """A customer's replay kept across their new events: an event later than everything
+    replayed so far is applied on top; an earlier one (late) replays the whole history."""
+
+    def __init__(
+        self,
+        account: Account,
+        customer_id: uuid.UUID,
+        events: Iterable[CustomerEvent],
+        stored: Iterable[Reminder] = (),
+    ) -> None:
+        self.account = account
+        self.customer_id = customer_id
+        self.events = list(events)
+        self.stored = list(stored)
+        self._last: Key | None = None
+        self._replay = self._replayed()
+
+    @property
+    def reminders(self) -> dict[uuid.UUID, Intended]:
+        return self._replay.reminders
+
+    def add(self, event: CustomerEvent) -> dict[uuid.UUID, Intended]:
+        self.events.append(event)
+        if self._last is None or event.order_key > self._last:
+            self._replay.on_event(event)
+            self._last = event.order_key
+        else:
+            self._replay = self._replayed()
+        return self._replay.reminders
+
+    def _replayed(self) -> _Replay:
+        replay = _Replay(self.account, self.customer_id, self.stored)
+        timeline: list[tuple[Key, CustomerEvent | PersonAction]] = [
+            (event.order_key, event) for event in self.events
+        ]
+        timeline += [((a.at, 2, str(a.reminder.id)), a) for a in person_actions(self.stored)]
+        timeline.sort(key=lambda entry: entry[0])
+        for _, item in timeline:
+            if isinstance(item, CustomerEvent):
+                replay.on_event(item)
+            else:
+                replay.on_person(item)
+        self._last = timeline[-1][0] if timeline else None
+        return replay
+
+
 def intended_reminders(
     account: Account,
     customer_id: uuid.UUID,
@@ -254,15 +283,4 @@ def intended_reminders(
     stored: Iterable[Reminder] = (),
 ) -> dict[uuid.UUID, Intended]:
     """Every reminder of the customer as the rules leave it after their whole history."""
-    stored = list(stored)
-    replay = _Replay(account, customer_id, stored)
-    timeline: list[tuple[tuple[datetime, int, str], CustomerEvent | PersonAction]] = [
-        (event.order_key, event) for event in events
-    ]
-    timeline += [((a.at, 2, str(a.reminder.id)), a) for a in person_actions(stored)]
-    for _, item in sorted(timeline, key=lambda entry: entry[0]):
-        if isinstance(item, CustomerEvent):
-            replay.on_event(item)
-        else:
-            replay.on_person(item)
-    return replay.reminders
+    return CustomerReplay(account, customer_id, events, stored).reminders

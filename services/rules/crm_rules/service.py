@@ -11,7 +11,7 @@ from crm_rules import repository as repo
 from crm_rules.announce import announcement
 from crm_rules.customer_event import CustomerEvent
 from crm_rules.decisions import Decision, cancel_all, decide
-from crm_rules.policy import intended_reminders
+from crm_rules.policy import CustomerReplay
 from crm_rules.reminder import Reminder
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
@@ -88,6 +88,7 @@ def _apply_customer(
     account_id = account.account_id
     known_ids = {e.event_id for e in known}
     stored = {r.id: r for r in stored_list}
+    replay = CustomerReplay(account, customer_id, known, stored_list)
     fresh: list[CustomerEvent] = []
     changed: dict[uuid.UUID, Reminder] = {}
     outgoing: list[EventEnvelope] = []
@@ -99,10 +100,9 @@ def _apply_customer(
             if envelope.event_id in known_ids:
                 continue
             event = CustomerEvent.from_envelope(envelope)
-            known.append(event)
             known_ids.add(event.event_id)
             fresh.append(event)
-            intended = intended_reminders(account, customer_id, known, stored.values())
+            intended = replay.add(event)
             decisions = decide(account_id, customer_id, intended, stored, envelope.timestamp)
         for decision in decisions:
             stored[decision.reminder.id] = changed[decision.reminder.id] = decision.reminder

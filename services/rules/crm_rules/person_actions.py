@@ -1,0 +1,32 @@
+"""What people did to a customer's reminders, as points in that customer's history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from crm_rules.reminder import Reminder
+from crm_schemas.system_properties import CompletedBy
+
+
+@dataclass(frozen=True)
+class PersonAction:
+    """Something a person did to a stored reminder, at the request's time."""
+
+    at: datetime
+    reminder: Reminder
+
+
+def person_actions(stored: Iterable[Reminder]) -> list[PersonAction]:
+    """Manual reminders enter the history when made; a person's completion or cancel when done."""
+    actions = []
+    for reminder in stored:
+        if not reminder.automated:
+            actions.append(PersonAction(reminder.created_at, reminder))
+        closed_by_person = reminder.completed_by is CompletedBy.PERSON or (
+            reminder.cancel_reason == "person"
+        )
+        if closed_by_person and reminder.closed_at is not None:
+            actions.append(PersonAction(reminder.closed_at, reminder))
+    return actions
