@@ -10,10 +10,13 @@ from typing import Any, ClassVar
 
 import asyncpg
 
+from crm_customers.announce import Cause
 from crm_customers.settings import CustomersSettings
 from crm_devstack.databases import create_database, drop_database
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
+from crm_schemas.system_properties import CustomerCreated, CustomerSnapshot
 from crm_servicekit.db import plain_postgres_dsn
 
 from .conftest import Service, customers_settings, running
@@ -164,3 +167,36 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
         assert after == before
     finally:
         await drop_database(postgres_url, rebuilt_name)
+
+
+async def test_a_fact_before_the_creation_on_the_topic_still_rebuilds_the_person_s_entry(
+    service: Service,
+) -> None:
+    """Ingest may publish a DM for a just-created customer before our relay publishes
+    CUSTOMER_CREATED; a rebuild meets them in that order."""
+    customer = uuid.uuid4()
+    requested = T + H
+    cause = Cause(str(uuid.uuid4()), "STATUS_CHANGED", requested, requested, actor_id="marketer-1")
+    imported = PipelineState(status=Status.QUALIFIED, booking=Booking(state=BookingState.BOOKED))
+    snapshot = CustomerSnapshot(name="Kari", email="kari@example.no", next_action="Confirm")
+    created = cause.event(
+        E.CUSTOMER_CREATED,
+        "acme",
+        customer,
+        CustomerCreated(customer=snapshot, state=imported, created_at=requested),
+    )
+    dm = fact_event(E.DM_STARTED, H - timedelta(minutes=1), customer=customer)
+    await produce(service.bootstrap, service.topic, [dm, created])
+    card = await eventually(
+        lambda: service.call("GET", f"/api/customers/{customer}"),
+        lambda answer: answer.json().get("name") == "Kari",
+    )
+    kari = card.json()
+    assert (kari["status"], kari["booking"]["state"]) == ("qualified", "booked")
+    assert (kari["email"], kari["next_action"], kari["source"]) == (
+        "kari@example.no",
+        "Confirm",
+        "ig",
+    )
+    assert kari["created_at"] == requested.isoformat().replace("+00:00", "Z")
+    assert kari["last_activity_at"] == dm.timestamp.isoformat().replace("+00:00", "Z")

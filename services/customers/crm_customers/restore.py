@@ -38,7 +38,11 @@ async def restore_created(conn: Conn, event: EventEnvelope) -> None:
         }
     )
     if not await repository.insert(conn, customer):
-        return  # created from a fact already (the fact came first on the topic)
+        # A fact about this customer came first on the topic (ingest published it before our
+        # relay published the creation): what the person entered completes that customer.
+        found = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+        assert found is not None
+        customer = _completed(found, customer)
     entry = creation_entry(event.event_id, created.created_at, created.state)
     restored = await with_entry(conn, customer, entry)
     if restored is not None:
@@ -88,3 +92,19 @@ async def restore_interaction(conn: Conn, event: EventEnvelope) -> None:
     logged = await with_entry(conn, customer, entry)
     if logged is not None:
         await repository.save(conn, logged)
+
+
+def _completed(found: Customer, entered: Customer) -> Customer:
+    """The customer made from facts, with the fields the person entered where it has none."""
+    mine = found.model_dump()
+    theirs = entered.model_dump()
+    filled = {k: theirs[k] for k in (*OWN_FIELDS, "person_next_action", "person_next_action_date")}
+    merged = {k: v if _blank(mine.get(k)) else mine[k] for k, v in filled.items()}
+    if found.next_action is None:
+        merged |= {"next_action": entered.next_action, "next_action_date": entered.next_action_date}
+    merged["created_at"] = entered.created_at  # as the live service has it: the request time
+    return Customer.model_validate({**mine, **merged})
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, dict) and not any(value.values()))
