@@ -36,12 +36,19 @@ JWT_SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"
 CUSTOMERS = 2_000
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to tell our cost from the load's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Phase:
     name: str
     accepted: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_s: float = 0.0
 
     def line(self) -> str:
         ordered = sorted(self.latencies_ms) or [0.0]
@@ -50,7 +57,8 @@ class Phase:
         rate = self.accepted / self.seconds if self.seconds else 0.0
         return (
             f"{self.name:<34} {rate:>9.0f} events/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
-            f"   ({self.accepted} accepted in {self.seconds:.1f} s)"
+            f"   ({self.accepted} accepted in {self.seconds:.1f} s,"
+            f" ingest CPU {1000 * self.server_cpu_s / max(1, self.accepted):.2f} ms/event)"
         )
 
 
@@ -204,12 +212,22 @@ async def main(args: argparse.Namespace) -> None:
             await single_events(client, 8, 2)  # warm-up: connections, caches, JIT of the JVM
             print(f"command: uv run python -m crm_ingest.bench --seconds {args.seconds}")
             print(f"rate limit raised through INGEST_RATE_LIMIT_PER_S={args.rate_limit}")
-            results = [await single_events(client, c, args.seconds) for c in (1, 16, 64)]
-            for phase in results:
+            results = []
+
+            async def measured(run: Any) -> Phase:
+                before = cpu_seconds(process.pid)
+                phase: Phase = await run
+                phase.server_cpu_s = cpu_seconds(process.pid) - before
                 print(phase.line(), flush=True)
+                results.append(phase)
+                return phase
+
+            for concurrency in (1, 16, 64):
+                await measured(single_events(client, concurrency, args.seconds))
             best = max(p.accepted / p.seconds for p in results)
-            print((await paced(client, best / 2, args.seconds)).line(), flush=True)
-            print((await batches(client, 4, args.seconds)).line(), flush=True)
+            await measured(paced(client, best / 2, args.seconds))
+            await measured(batches(client, 4, args.seconds))
+            print(f"load average during the run: {os.getloadavg()}")
     finally:
         process.terminate()
         await process.wait()

@@ -7,6 +7,7 @@ given), and a timestamp too far in the future is refused. Every refusal names it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -65,6 +66,8 @@ def normalize_handle(raw: str) -> str:
     return handle
 
 
+# Senders repeat the same prospects' addresses and numbers; the checks are pure, so cache them.
+@functools.lru_cache(maxsize=65_536)
 def normalize_email(raw: str) -> str:
     """Trimmed and lowercased, after a syntax check (no DNS lookup: it must work offline)."""
     try:
@@ -74,6 +77,7 @@ def normalize_email(raw: str) -> str:
     return checked.normalized.lower()
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalize_phone(raw: str, default_region: str) -> str:
     """E.164; a number without a country code is read in the account's region."""
     try:
