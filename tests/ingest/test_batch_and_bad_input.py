@@ -130,6 +130,7 @@ BAD_EVENTS: list[tuple[str, Any, int, list[str | int] | None]] = [
     ("bad JSON", b'{"event_name": ', 400, None),
     ("empty body", b"", 400, None),
     ("not UTF-8", b"\xff\xfe{}", 400, None),
+    ("nested too deeply", b"[" * 30_000 + b"]" * 30_000, 400, None),
     ("huge body", {**VALID, "properties": {"note": HUGE}}, 413, None),
 ]
 

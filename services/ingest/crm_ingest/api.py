@@ -146,6 +146,8 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except ValueError as error:  # UnicodeDecodeError included
         raise BadRequest(f"Malformed JSON body: {error}.") from None
+    except RecursionError:
+        raise BadRequest("Malformed JSON body: nested too deeply.") from None
 
 
 def _or_422(build: Callable[[], T]) -> T:

@@ -125,7 +125,7 @@ def _named_account(request: Request, raw: bytes) -> str | None:
         return named
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     value = document.get("account_id") if isinstance(document, dict) else None
     return value if isinstance(value, str) else None
