@@ -140,3 +140,32 @@ async def test_deletion_cancels_every_open_reminder(rules: RulesUnderTest) -> No
     final = await rules.settled(c, lambda rs: not times(rs))
     assert {x["status"] for x in final} == {"canceled"}
     assert len(final) == 3
+
+
+async def test_quiet_hours_of_the_account_move_a_reminder_to_their_end(
+    rules: RulesUnderTest,
+) -> None:
+    c = uuid.uuid4()
+    # 20:30 in Oslo; the account's quiet hours are 22:00-07:00.
+    no_show = event("NO_SHOW", T0 + 10 * H + 30 * M, c, account="quiet")
+    await rules.send([no_show])
+    found = await rules.settled(c, lambda rs: len(rs) == 3, account="quiet")
+    assert times(found)["follow_up_2h"] == z(T0 + D - 3 * H)  # 07:00 Oslo the next morning
+    assert times(found)["follow_up_1d"] == z(T0 + D + 10 * H + 30 * M)
+    assert await rules.reminders(c) == []  # another account sees nothing
+
+
+async def test_a_late_video_creates_nothing_through_the_consumer(rules: RulesUnderTest) -> None:
+    c = uuid.uuid4()
+    later = event("VIDEO_SENT", T0 + 10 * H, c)
+    await rules.send([later])
+    await rules.settled(c, lambda rs: len(rs) == 3)
+    await rules.send([event("VIDEO_SENT", T0, c), event("MESSAGE_SENT", T0 + 11 * H, c)])
+    # The message, behind the late video on the customer's partition, moves the 7d: once it
+    # has, the late video was applied too.
+    found = await rules.settled(
+        c, lambda rs: times(rs).get("follow_up_7d") == z(T0 + 11 * H + 7 * D)
+    )
+    assert {r["trigger_event_id"] for r in found if r["rule"] == "video_sent"} == {later.event_id}
+    assert times(found)["follow_up_24h"] == z(T0 + 34 * H)
+    assert len(found) == 3
