@@ -16,7 +16,7 @@ from crm_servicekit.service_context import ClockDep
 from crm_stats.dmo import dmo_days
 from crm_stats.periods import PeriodName, local_date, resolve_period
 from crm_stats.policy import stats_figures
-from crm_stats.stats_queries import day_tallies, stats_inputs, targets_of
+from crm_stats.stats_queries import STREAK_HORIZON_DAYS, day_tallies, stats_inputs, targets_of
 
 router = APIRouter(prefix="/api", tags=["stats"])
 
@@ -85,8 +85,6 @@ async def dmo(
     days: Annotated[int, Query(ge=1, le=90)] = 7,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    from crm_stats.stats_queries import STREAK_HORIZON_DAYS
-
     moment = as_of or clock.now()
     async with resources(request).pool.acquire() as conn:
         tallies = await day_tallies(
