@@ -129,6 +129,13 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
         )
         await first.call("PUT", f"/api/customers/{kari['id']}", json={"status": "not_now"})
         await first.call("DELETE", f"/api/customers/{gone['id']}")
+        await first.call("PUT", f"/api/customers/{ola['id']}", json={"next_action": "Coffee"})
+        await first.call("PUT", f"/api/customers/{ola['id']}", json={"next_action": None})
+        await first.call(
+            "PUT",
+            f"/api/customers/{kari['id']}",
+            json={"next_action": "Call back", "next_action_date": (T + 3 * H).isoformat()},
+        )
         await produce(
             kafka_bootstrap,
             topic,
@@ -151,6 +158,8 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
         before = await everything(first)
     assert [c["name"] for c in before["customers"]] == ["Kari", "Ola", "Kari"]
     assert before["customers"][0]["status"] == "relationship"  # the DM re-opened not_now
+    assert before["customers"][0]["next_action"] == "Call back"
+    assert before["customers"][1]["next_action"] is None
 
     rebuilt_name = f"rebuild_{uuid.uuid4().hex[:10]}"
     rebuilt_db = await create_database(postgres_url, rebuilt_name)

@@ -178,16 +178,17 @@ def _person_next_action(
             "next_action_date": shown.due,
         }
     )
-    changes = {
+    unchanged = (title, due) == (customer.person_next_action, customer.person_next_action_date)
+    if unchanged and (shown.title, shown.due) == (customer.next_action, customer.next_action_date):
+        return updated, {}
+    # The person's own choice travels with what is shown, so a rebuild restores both.
+    return updated, {
         "next_action": shown.title,
         "next_action_date": shown.due,
         "next_action_by": "person" if shown.by_person else "nba",
+        "person_next_action": title,
+        "person_next_action_date": due if title is not None else None,
     }
-    if (shown.title, shown.due) == (customer.next_action, customer.next_action_date) and (
-        title == customer.person_next_action
-    ):
-        return updated, {}
-    return updated, changes
 
 
 async def _person_move(

@@ -56,14 +56,14 @@ async def restore_updated(conn: Conn, event: EventEnvelope) -> None:
     if customer is None:
         return
     update: dict[str, Any] = {k: v for k, v in changes.items() if k in OWN_FIELDS}
-    if changes.get("next_action_by") == "person":
-        person = customer.model_copy(
-            update={
-                "person_next_action": changes.get("next_action"),
-                "person_next_action_date": changes.get("next_action_date"),
+    if "person_next_action" in changes:  # a person's PUT (mirror updates follow NBA_CHANGED)
+        person = Customer.model_validate(
+            {
+                **customer.model_dump(),
+                "person_next_action": changes["person_next_action"],
+                "person_next_action_date": changes.get("person_next_action_date"),
             }
         )
-        person = Customer.model_validate(person.model_dump())
         shown = shown_next_action(
             person.person_action, customer.nba_title, customer.nba_due_at, as_of=event.timestamp
         )
