@@ -73,47 +73,47 @@ async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, topic: str)
     if entry is None or event.customer_id is None:
         return
     cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
-    emitted = []
     customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
     if customer is None:
-        customer = customer_from_event(event)
-        if await repository.insert(conn, customer):
-            created = await with_entry(conn, customer, entry)
-            assert created is not None  # a new customer has no stored entries
-            await repository.save(conn, created)
-            snapshot = CustomerCreated(
-                customer=created.snapshot(), state=created.state, created_at=created.created_at
-            )
-            emitted.append(cause.event(E.CUSTOMER_CREATED, event.account_id, created.id, snapshot))
-            if created.state != customer.state:
-                emitted.append(
-                    cause.status_changed(
-                        event.account_id,
-                        created.id,
-                        customer.state,
-                        created.state,
-                        actor=Actor.EVENT,
-                    )
-                )
-            await announce(conn, emitted, topic)
+        if await _created_by(conn, event, entry, cause, topic):
             return
-        # Created by the API a moment ago: apply the fact to that customer.
+        # Created by the API a moment ago: the fact applies to that customer.
         customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
         assert customer is not None
     updated = await with_entry(conn, customer, entry)
     if updated is None:
-        return
+        return  # stored already: a duplicate changes nothing
     await repository.save(conn, updated)
-    if updated.state != customer.state:
-        # A person's move (STATUS_CHANGED actor person) met during a rebuild keeps its actor.
-        actor = Actor.PERSON if event.event_name is E.STATUS_CHANGED else Actor.EVENT
-        if actor is Actor.EVENT:
-            emitted.append(
-                cause.status_changed(
-                    event.account_id, customer.id, customer.state, updated.state, actor=actor
-                )
+    # A person's STATUS_CHANGED (met in a rebuild) is its own announcement.
+    if updated.state != customer.state and event.event_name is not E.STATUS_CHANGED:
+        change = cause.status_changed(
+            event.account_id, customer.id, customer.state, updated.state, actor=Actor.EVENT
+        )
+        await announce(conn, [change], topic)
+
+
+async def _created_by(
+    conn: Conn, event: EventEnvelope, entry: Entry, cause: Cause, topic: str
+) -> bool:
+    """An unknown customer is created at the stage the fact implies; False if the id is taken."""
+    new = customer_from_event(event)
+    if not await repository.insert(conn, new):
+        return False
+    created = await with_entry(conn, new, entry)
+    assert created is not None  # a new customer has no stored entries
+    await repository.save(conn, created)
+    snapshot = CustomerCreated(
+        customer=created.snapshot(), state=created.state, created_at=created.created_at
+    )
+    emitted = [cause.event(E.CUSTOMER_CREATED, event.account_id, created.id, snapshot)]
+    if created.state != new.state:
+        emitted.append(
+            cause.status_changed(
+                event.account_id, created.id, new.state, created.state, actor=Actor.EVENT
             )
+        )
     await announce(conn, emitted, topic)
+    return True
 
 
 def customer_from_event(event: EventEnvelope) -> Customer:
