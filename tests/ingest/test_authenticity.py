@@ -146,14 +146,15 @@ async def test_a_deleted_customer_is_422_and_its_identities_are_released(ingest:
         await publish_in_order(producer, [record_of(deleted, ingest.settings.events_topic)])
     finally:
         await producer.stop()
-    naming = {
-        "event_name": "INVITE_SENT",
-        "event_id": new_id(),
-        "timestamp": "2026-11-02T08:00:00Z",
-        "customer_id": str(customer),
-    }
 
     async def try_naming() -> Any:
+        # A new event_id each time: a repeat of an accepted one would answer "duplicate".
+        naming = {
+            "event_name": "INVITE_SENT",
+            "event_id": new_id(),
+            "timestamp": "2026-11-02T08:00:00Z",
+            "customer_id": str(customer),
+        }
         return await ingest.client.post("/api/events", json=naming, headers=ingest.auth())
 
     refused = await eventually(try_naming, lambda r: r.status_code == 422)
