@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from crm_backtest.batching import group_batches
 from crm_backtest.generator import generate
-from crm_backtest.history import History
+from crm_backtest.history import Delivery, History
 
 ANCHOR = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -113,3 +115,17 @@ def test_a_batch_holds_one_account(history: History) -> None:
         if delivery.batch is not None:
             accounts.setdefault(delivery.batch, set()).add(delivery.account_id)
     assert all(len(names) == 1 for names in accounts.values())
+
+
+def test_batching_keeps_each_contacts_send_order(history: History) -> None:
+    unbatched = [replace(d, route="batch", batch=None) for d in history.deliveries]
+    rebatched = group_batches(unbatched, size=7)
+
+    def per_contact(deliveries: list[Delivery]) -> dict[str, list[tuple[str, bool]]]:
+        order: dict[str, list[tuple[str, bool]]] = {}
+        for d in deliveries:
+            order.setdefault(d.contact, []).append((d.event_id, d.duplicate))
+        return order
+
+    assert per_contact(rebatched) == per_contact(unbatched)
+    assert len({d.batch for d in rebatched}) > len(unbatched) / 7
