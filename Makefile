@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status lint fmt test bench bench-consumer
+.PHONY: help install up down status lint fmt test bench bench-consumer bench-ingest bench-rules bench-nba bench-stats
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
@@ -57,8 +57,21 @@ test: install
 	if [ $$status -eq 5 ]; then echo "error: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status
 
-# Benchmarks print figures; they are not tests and assert nothing about time.
-bench: bench-consumer
+# Benchmarks print figures; they are not tests and assert nothing about time. Each uses the
+# local servers (started if needed) and databases and topics of its own.
+bench: bench-consumer bench-ingest bench-rules bench-nba bench-stats
 
 bench-consumer: install
 	$(UV) run --frozen python bench/consumer_throughput.py --events 50000
+
+bench-ingest: install
+	$(UV) run --frozen python -m crm_ingest.bench --seconds 10
+
+bench-rules: install
+	$(UV) run --frozen python -m crm_rules.bench
+
+bench-nba: install
+	$(UV) run --frozen python -m crm_nba.bench
+
+bench-stats: install
+	$(UV) run --frozen python -m crm_stats.bench

@@ -68,6 +68,8 @@ class ServiceSpec:
     wanted: frozenset[str] | None = None
     topic: str = EVENTS_TOPIC
     dlq_topic: str = DLQ_TOPIC
+    # The consumer group; the service's name unless a test or a benchmark needs its own.
+    group_id: str | None = None
     max_records: int = 500
     relay_outbox: bool = False
     uses_redis: bool = False
@@ -145,7 +147,7 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         pool=res.pool,
         handler=spec.handler(res),
         service=res.settings.service_name,
-        group_id=res.settings.service_name,
+        group_id=spec.group_id or res.settings.service_name,
         dead_letter=dead_letter,
         wanted=spec.wanted,
     )
