@@ -10,8 +10,7 @@ from crm_schemas.catalog import ACTIVITY_EVENTS, EventName
 from crm_schemas.contact import MESSAGING_PLATFORMS, Source
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.fold import Fact
-from crm_schemas.pipeline import Status
-from crm_schemas.system_properties import InteractionEvent, StatusChanged
+from crm_schemas.system_properties import InteractionEvent
 
 E = EventName
 INBOUND_MESSAGES = frozenset({E.DM_STARTED, E.MESSAGE_RECEIVED})
@@ -28,8 +27,6 @@ class CustomerEvent(BaseModel):
     # Activity whatever the state (an opt-in's activity depends on state: see policy).
     activity_at: AwareDatetime | None = None
     inbound_platform: Source | None = None
-    # STATUS_CHANGED entering presentation_sent, not caused by a video (the 48h rule).
-    enters_presentation: bool = False
 
     @property
     def order_key(self) -> tuple[datetime, int, str]:
@@ -46,7 +43,6 @@ class CustomerEvent(BaseModel):
             fact=Fact.from_event(event),
             activity_at=_activity_at(event),
             inbound_platform=_inbound_platform(event),
-            enters_presentation=_enters_presentation(event),
         )
 
 
@@ -64,14 +60,3 @@ def _inbound_platform(event: EventEnvelope) -> Source | None:
     # A relay (web, ads) may still name the platform the message came through.
     channel = event.properties.get("channel")
     return Source(channel) if channel in {p.value for p in MESSAGING_PLATFORMS} else event.source
-
-
-def _enters_presentation(event: EventEnvelope) -> bool:
-    if event.event_name is not E.STATUS_CHANGED:
-        return False
-    change = StatusChanged.model_validate(event.properties)
-    return (
-        change.to.status is Status.PRESENTATION_SENT
-        and change.from_.status is not Status.PRESENTATION_SENT
-        and change.cause_event_name != E.VIDEO_SENT.value
-    )

@@ -21,7 +21,7 @@ from crm_rules.quiet_hours import outside_quiet_hours
 from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
 from crm_schemas.catalog import EventName
 from crm_schemas.fold import apply
-from crm_schemas.pipeline import PipelineState
+from crm_schemas.pipeline import PipelineState, Status
 from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
 from crm_servicekit.accounts import Account
 
@@ -180,7 +180,9 @@ class _Replay:
             return
         for spec in CREATED_BY.get(event.event_name, ()):
             self.create(spec, event, at)
-        if event.enters_presentation and not any(r.type is T.FOLLOW_UP_48H for r in self.open()):
+        if _enters_presentation(before, after, event) and not any(
+            r.type is T.FOLLOW_UP_48H for r in self.open()
+        ):
             self.create(PRESENTATION_48H, event, at)
         if activity is not None and self.last_activity is not None:
             self.keep_inactivity(event, self.last_activity)
@@ -224,6 +226,20 @@ class _Replay:
                 completed_by=stored.completed_by,
                 cancel_reason=stored.cancel_reason,
             )
+
+
+def _enters_presentation(before: PipelineState, after: PipelineState, event: CustomerEvent) -> bool:
+    """Entering presentation_sent other than by a video, judged by this service's own fold.
+
+    The fold sees the facts (MEETING_HELD...) and a person's moves (their STATUS_CHANGED), so
+    the rule never waits for the customers service's STATUS_CHANGED of a fact: waiting would
+    make the trigger late whenever a later fact (FOLLOW_UP_DONE, PURCHASED) got here first.
+    """
+    return (
+        after.status is Status.PRESENTATION_SENT
+        and before.status is not Status.PRESENTATION_SENT
+        and event.event_name is not E.VIDEO_SENT
+    )
 
 
 Key = tuple[datetime, int, str]
