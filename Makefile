@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status lint fmt test bench bench-consumer bench-ingest bench-rules bench-nba bench-stats
+.PHONY: help install up down status lint fmt test backtest bench bench-consumer bench-ingest bench-rules bench-nba bench-stats
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
@@ -22,6 +22,7 @@ help:
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they start the servers they need themselves)"
 	@echo "make bench    run the benchmarks and print their figures (not tests)"
+	@echo "make backtest replay N synthetic contacts (SEED, RATE) through the running system; check reminders, NBA and figures"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -56,6 +57,13 @@ test: install
 	@status=0; $(UV) run --frozen pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status
+
+N ?= 1000
+SEED ?= 7
+RATE ?= 500
+# Needs the system running (make up); the report is printed and written to backtest.json.
+backtest: install
+	$(UV) run --frozen crm-backtest run --contacts $(N) --seed $(SEED) --rate $(RATE) --report backtest.json
 
 # Benchmarks print figures; they are not tests and assert nothing about time. Each uses the
 # local servers (started if needed) and databases and topics of its own.
