@@ -10,7 +10,8 @@ from crm_schemas.catalog import ACTIVITY_EVENTS, EventName
 from crm_schemas.contact import MESSAGING_PLATFORMS, Source
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.fold import Fact
-from crm_schemas.system_properties import InteractionEvent
+from crm_schemas.pipeline import PipelineState
+from crm_schemas.system_properties import CustomerCreated, InteractionEvent
 
 E = EventName
 INBOUND_MESSAGES = frozenset({E.DM_STARTED, E.MESSAGE_RECEIVED})
@@ -27,6 +28,9 @@ class CustomerEvent(BaseModel):
     # Activity whatever the state (an opt-in's activity depends on state: see policy).
     activity_at: AwareDatetime | None = None
     inbound_platform: Source | None = None
+    # CUSTOMER_CREATED: where the customer started (an import may start anywhere). The
+    # replay starts from it rather than from a new lead.
+    initial_state: PipelineState | None = None
 
     @property
     def order_key(self) -> tuple[datetime, int, str]:
@@ -43,6 +47,7 @@ class CustomerEvent(BaseModel):
             fact=Fact.from_event(event),
             activity_at=_activity_at(event),
             inbound_platform=_inbound_platform(event),
+            initial_state=_initial_state(event),
         )
 
 
@@ -60,3 +65,9 @@ def _inbound_platform(event: EventEnvelope) -> Source | None:
     # A relay (web, ads) may still name the platform the message came through.
     channel = event.properties.get("channel")
     return Source(channel) if channel in {p.value for p in MESSAGING_PLATFORMS} else event.source
+
+
+def _initial_state(event: EventEnvelope) -> PipelineState | None:
+    if event.event_name is not E.CUSTOMER_CREATED:
+        return None
+    return CustomerCreated.model_validate(event.properties).state

@@ -269,7 +269,9 @@ class CustomerReplay:
 
     def add(self, event: CustomerEvent) -> dict[uuid.UUID, Intended]:
         self.events.append(event)
-        if self._last is None or event.order_key > self._last:
+        if event.initial_state is not None:
+            self._replay = self._replayed()  # a new starting point: replay from it
+        elif self._last is None or event.order_key > self._last:
             self._replay.on_event(event)
             self._last = event.order_key
         else:
@@ -278,6 +280,9 @@ class CustomerReplay:
 
     def _replayed(self) -> _Replay:
         replay = _Replay(self.account, self.customer_id, self.stored)
+        created = next((e for e in self.events if e.initial_state is not None), None)
+        if created is not None and created.initial_state is not None:
+            replay.state = created.initial_state
         timeline: list[tuple[Key, CustomerEvent | PersonAction]] = [
             (event.order_key, event) for event in self.events
         ]

@@ -20,13 +20,14 @@ from crm_servicekit.connection import Conn
 from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
 
-# The facts from outside, the person's moves and stage entries, activity from interactions,
-# and deletions.
+# The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
+# an import may start at any stage), activity from interactions, and deletions.
 CONSUMED: frozenset[str] = frozenset(
     name.value
     for name in (
         *EXTERNAL_EVENTS,
         EventName.STATUS_CHANGED,
+        EventName.CUSTOMER_CREATED,
         EventName.INTERACTION_LOGGED,
         EventName.CUSTOMER_DELETED,
     )
