@@ -89,7 +89,14 @@ class Scenario:
 
     async def nba(self, as_of: datetime) -> tuple[str, int, datetime | None]:
         path = f"/nba/customer/{self.customer_id}"
-        body = await self.gateway.get_json(path, self.account, as_of=iso(as_of))
+        response = await self.gateway.request(
+            "GET", path, self.account, params={"as_of": iso(as_of)}
+        )
+        if response.status_code == 404:
+            # The nba service has not seen this customer yet: a reading to poll past.
+            return "not_yet_known", 0, None
+        response.raise_for_status()
+        body = response.json()
         due = body.get("due_at")
         return body["action"], body["priority"], parse(due) if due else None
 

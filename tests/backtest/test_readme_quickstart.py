@@ -36,7 +36,7 @@ async def run_quickstart(script: str) -> list[str]:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
+    assert process.returncode == 0, (out + err).decode()
     return out.decode().splitlines()
 
 
