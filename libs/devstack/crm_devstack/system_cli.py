@@ -36,12 +36,7 @@ def up() -> None:
     typer.echo(f"account:        {info.account}")
     typer.echo(f"token:          {info.token}")
     typer.echo(f"webhook secret: {info.webhook_secret}")
-    demo_env = config.state_dir / "demo.env"
-    demo_env.write_text(
-        f"export CRM_API={info.api}\nexport TOKEN={info.token}\n"
-        f"export WEBHOOK_SECRET={info.webhook_secret}\n"
-    )
-    typer.echo(f"in a shell:     source {demo_env}   (sets CRM_API, TOKEN, WEBHOOK_SECRET)")
+    typer.echo(f"in a shell:     source {info.demo_env}   (sets CRM_API, TOKEN, WEBHOOK_SECRET)")
     typer.echo('then:           curl -H "Authorization: Bearer $TOKEN" "$CRM_API/nba"')
     typer.echo("stop with:      make down")
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from crm_devstack.app_servers import Gateway, system_servers
 from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets
@@ -25,6 +26,7 @@ class SystemInfo:
     account: str
     token: str
     webhook_secret: str
+    demo_env: Path
 
 
 async def bring_up_system(config: StackConfig, say: Callable[[str], None]) -> SystemInfo:
@@ -37,11 +39,19 @@ async def bring_up_system(config: StackConfig, say: Callable[[str], None]) -> Sy
     await gateway.ensure_running()
     local = LocalSecrets.load_or_create(config.state_dir)
     token = mint_token(local.jwt_secret, DEMO_ACCOUNT, "demo-user", TOKEN_TTL)
+    api = f"{Gateway(config).address()}/api"
+    # For a shell (the README's quick start sources it): the API, a token, the secret.
+    demo_env = config.state_dir / "demo.env"
+    demo_env.write_text(
+        f"export CRM_API={api}\nexport TOKEN={token}\n"
+        f"export WEBHOOK_SECRET={local.webhook_secret}\n"
+    )
     return SystemInfo(
-        api=f"{Gateway(config).address()}/api",
+        api=api,
         account=DEMO_ACCOUNT,
         token=token,
         webhook_secret=local.webhook_secret,
+        demo_env=demo_env,
     )
 
 
