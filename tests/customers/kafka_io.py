@@ -2,64 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer
-
+from crm_devstack.kafka_testing import eventually, produce_events, read_events
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
-from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of, topic_partitions
 
-T = TypeVar("T")
+__all__ = ["eventually", "named", "produce", "read_events"]
 
 
 async def produce(bootstrap: str, topic: str, events: Sequence[EventEnvelope]) -> None:
-    producer = idempotent_producer(bootstrap, client_id="customers-tests")
-    await producer.start()
-    try:
-        await publish_in_order(producer, [record_of(event, topic) for event in events])
-    finally:
-        await producer.stop()
-
-
-async def read_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
-    """Every event on the topic, from the start to its current end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(consumer, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: list[EventEnvelope] = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                found.extend(EventEnvelope.from_json(r.value) for r in batch.get(tp, []))
-        return found
-    finally:
-        await consumer.stop()
+    await produce_events(bootstrap, events, topic)
 
 
 def named(events: Sequence[EventEnvelope], name: EventName) -> list[EventEnvelope]:
     return [event for event in events if event.event_name is name]
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    done: Callable[[T], bool],
-    *,
-    within_s: float = 90.0,
-    interval: float = 0.2,
-) -> T:
-    """Poll until done(probe()) holds; fail with the last value after a generous timeout."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached in {within_s}s; last value: {value!r}")
-        await asyncio.sleep(interval)

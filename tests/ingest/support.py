@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
 
+from crm_devstack.kafka_testing import eventually
 from crm_ingest.settings import IngestSettings
 from crm_ingest.signatures import sign
 from crm_schemas.envelope import EventEnvelope
@@ -21,7 +20,6 @@ from crm_servicekit.auth import mint_token
 from crm_servicekit.clock import FixedClock
 from crm_servicekit.kafka import topic_partitions
 
-T = TypeVar("T")
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ACME_KEY, ACME_OLD_KEY, BETA_KEY = b"acme-current-key-32-bytes-long!!", b"acme-old" * 4, b"b" * 32
 SERVICE_TOKEN = "ingest-tests-service-token-0123456789"
@@ -106,17 +104,3 @@ async def read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes
         return found
     finally:
         await consumer.stop()
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], *, within_s: float = 60.0
-) -> T:
-    """Poll until done(probe()) holds; fail with the last value after a generous timeout."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached in {within_s}s; last value: {value!r}")
-        await asyncio.sleep(0.2)

@@ -1,64 +1,7 @@
-"""Producing to and reading from a test topic, and polling until a condition holds.
+"""Producing to and reading from a test topic, and polling: the shared test helpers."""
 
-The same as tests/servicekit/kafka_support.py does, which tests/nba cannot import (the test
-folders are separate packages).
-"""
+from crm_devstack.kafka_testing import eventually
+from crm_devstack.kafka_testing import produce_events as produce
+from crm_devstack.kafka_testing import read_events as read_all
 
-from __future__ import annotations
-
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from aiokafka import AIOKafkaConsumer
-
-from crm_schemas.envelope import EventEnvelope
-from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of, topic_partitions
-
-T = TypeVar("T")
-
-
-async def produce(bootstrap: str, events: list[EventEnvelope], topic: str) -> None:
-    producer = idempotent_producer(bootstrap, client_id="nba-tests")
-    await producer.start()
-    try:
-        await publish_in_order(producer, [record_of(event, topic) for event in events])
-    finally:
-        await producer.stop()
-
-
-async def read_all(bootstrap: str, topic: str) -> list[EventEnvelope]:
-    """Every event on a topic, from the start to its current end, partition by partition."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(consumer, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: list[EventEnvelope] = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                found.extend(EventEnvelope.from_json(r.value) for r in batch.get(tp, []))
-        return found
-    finally:
-        await consumer.stop()
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    done: Callable[[T], bool],
-    *,
-    within_s: float = 90.0,
-    interval: float = 0.2,
-) -> T:
-    """Poll until done(probe()) holds; fail with the last value after a generous timeout."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached in {within_s}s; last value: {value!r}")
-        await asyncio.sleep(interval)
+__all__ = ["eventually", "produce", "read_all"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer
 
+from crm_devstack.kafka_testing import eventually
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.kafka import (
     OutgoingRecord,
@@ -21,7 +20,9 @@ from crm_servicekit.kafka import (
     topic_partitions,
 )
 
-T = TypeVar("T")
+# eventually is the shared one, re-exported for this suite's tests.
+__all__ = ["eventually"]
+
 EFFECTS_APP = Path(__file__).parent / "effects_app.py"
 RELAY_APP = Path(__file__).parent / "relay_app.py"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -52,24 +53,6 @@ async def produce(bootstrap: str, records: list[OutgoingRecord]) -> None:
 
 def records_for(events: list[EventEnvelope], topic: str) -> list[OutgoingRecord]:
     return [record_of(event, topic) for event in events]
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    done: Callable[[T], bool],
-    *,
-    within_s: float = 120.0,
-    interval: float = 0.2,
-) -> T:
-    """Poll until done(probe()) holds; fail with the last value after a generous timeout."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached in {within_s}s; last value: {value!r}")
-        await asyncio.sleep(interval)
 
 
 async def committed_everything(bootstrap: str, topic: str, group: str) -> bool:
