@@ -72,6 +72,27 @@ class StateCount:
 
 
 @dataclass(frozen=True)
+class OpenReminders:
+    """Reminders open at as_of (opened_at <= as_of < closed_at), from the account's counter
+    of reminders open now and the few rows where as_of and now disagree."""
+
+    open_now: int  # closed_at IS NULL
+    scheduled_later: int  # open now, scheduled after as_of
+    opened_later: int  # open now, scheduled by as_of, opened after it
+    closed_later: int  # opened and scheduled by as_of, closed after it
+    within_grace: int  # open at as_of, scheduled in [as_of - grace, as_of]
+
+    @property
+    def due(self) -> int:
+        return self.open_now - self.scheduled_later - self.opened_later + self.closed_later
+
+    @property
+    def overdue(self) -> int:
+        """Due more than the grace ago (scheduled_for < as_of - grace)."""
+        return self.due - self.within_grace
+
+
+@dataclass(frozen=True)
 class StatsInputs:
     period: Period
     as_of: datetime

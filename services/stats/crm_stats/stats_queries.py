@@ -15,7 +15,14 @@ from crm_servicekit.connection import Conn
 from crm_stats.dmo import DayTally, DmoTargets
 from crm_stats.milestones import Tally
 from crm_stats.periods import Period, local_date, local_midnight
-from crm_stats.policy import HEALTHY_WITHIN, FirstReply, FunnelCustomer, StateCount, StatsInputs
+from crm_stats.policy import (
+    HEALTHY_WITHIN,
+    FirstReply,
+    FunnelCustomer,
+    OpenReminders,
+    StateCount,
+    StatsInputs,
+)
 
 OPEN_CODES = sorted(status.value for status in OPEN_STATUSES)
 # How far back a streak is counted.
@@ -55,32 +62,28 @@ FROM customer_milestones
 WHERE account_id = $1 AND NOT deleted AND cohort_at >= $2 AND cohort_at < $3 AND cohort_at <= $4
 """
 
+# The customer's first DM of the period and the first reply after it (crm_stats.first_replies).
 _REPLIES = """
-WITH dms AS (
-    SELECT customer_id, min(ts) AS dm_at FROM event_log
-    WHERE account_id = $1 AND event_name = 'DM_STARTED' AND ts >= $2 AND ts < $3 AND ts <= $4
-    GROUP BY customer_id
-)
-SELECT d.dm_at,
-    (SELECT min(s.ts) FROM event_log s
-     WHERE s.account_id = $1 AND s.customer_id = d.customer_id
-       AND s.event_name = 'MESSAGE_SENT' AND s.ts >= d.dm_at) AS reply_at
-FROM dms d
-JOIN customer_milestones m ON m.account_id = $1 AND m.customer_id = d.customer_id
-WHERE NOT m.deleted
+SELECT DISTINCT ON (customer_id) dm_at, reply_at FROM first_replies
+WHERE account_id = $1 AND dm_at >= $2 AND dm_at < $3 AND dm_at <= $4
+ORDER BY customer_id, dm_at
 """
 
-# Open at as_of: open now, or closed after as_of (time travel); a deleted customer's
-# reminders are removed with them.
+# Open at as_of, from the consumer's counter of reminders open now: only reminders scheduled
+# or opened after as_of, closed after it, or scheduled within the grace are read, each range
+# by an index. A deleted customer's reminders are removed with them.
 _REMINDERS = """
-SELECT count(*) AS due, count(*) FILTER (WHERE scheduled_for < $3) AS overdue FROM (
-    SELECT scheduled_for FROM reminders
-    WHERE account_id = $1 AND closed_at IS NULL AND scheduled_for <= $2 AND opened_at <= $2
-    UNION ALL
-    SELECT scheduled_for FROM reminders
-    WHERE account_id = $1 AND closed_at IS NOT NULL AND closed_at > $2
-      AND scheduled_for <= $2 AND opened_at <= $2
-) AS open_at_as_of
+SELECT
+    COALESCE((SELECT open_reminders FROM reminder_counts WHERE account_id = $1), 0) AS open_now,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at IS NULL
+        AND scheduled_for > $2) AS scheduled_later,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at IS NULL
+        AND opened_at > $2 AND scheduled_for <= $2) AS opened_later,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at > $2
+        AND opened_at <= $2 AND scheduled_for <= $2) AS closed_later,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND scheduled_for >= $3
+        AND scheduled_for <= $2 AND opened_at <= $2 AND (closed_at IS NULL OR closed_at > $2))
+        AS within_grace
 """
 
 
@@ -114,6 +117,12 @@ async def day_tallies(
     return days
 
 
+async def open_reminders(conn: Conn, account: Account, as_of: datetime) -> OpenReminders:
+    row = await conn.fetchrow(_REMINDERS, account.account_id, as_of, as_of - account.overdue_grace)
+    assert row is not None  # scalar subqueries always answer one row
+    return OpenReminders(**row)
+
+
 async def stats_inputs(
     conn: Conn, account: Account, period: Period, as_of: datetime
 ) -> StatsInputs:
@@ -132,11 +141,8 @@ async def stats_inputs(
     ]
     cohort = await conn.fetch(_COHORT, *window)
     replies = await conn.fetch(_REPLIES, *window)
-    reminders = await conn.fetchrow(
-        _REMINDERS, account.account_id, as_of, as_of - account.overdue_grace
-    )
+    reminders = await open_reminders(conn, account, as_of)
     # Aggregates always answer one row.
-    assert reminders is not None
     assert counted is not None
 
     return StatsInputs(
@@ -146,8 +152,8 @@ async def stats_inputs(
         new_leads=counted["new_leads"],
         dms_started=len(replies),
         signed_up=counted["signed_up"],
-        reminders_due=reminders["due"],
-        reminders_overdue=reminders["overdue"],
+        reminders_due=reminders.due,
+        reminders_overdue=reminders.overdue,
         next_actions_overdue=counted["next_actions_overdue"],
         states=states,
         cohort=[

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.connection import Conn
 from crm_stats.dmo import DayTally
+from crm_stats.first_replies import delete_first_replies_of, record_first_replies
 from crm_stats.milestones import (
     CustomerChange,
     Milestone,
@@ -29,6 +30,7 @@ from crm_stats.milestones import (
     tally_of,
 )
 from crm_stats.periods import local_date
+from crm_stats.reminder_counts import add_open, delete_reminders_of, net_opened, open_now
 from crm_stats.state_counts import add_moves, current_keys, moves
 
 MILESTONES = tuple(Milestone)
@@ -150,9 +152,10 @@ async def record_batch(
     # COPY: the runtime claimed these (account_id, event_id) in processed_events in this
     # transaction, so none of them can be in the log already.
     await conn.copy_records_to_table("event_log", records=log_rows, columns=LOG_COLUMNS)
+    await record_first_replies(conn, events)
     # Reminders first: a deletion later in the batch removes them with the customer.
     if reminder_rows:
-        await conn.executemany(_UPSERT_REMINDER, reminder_rows)
+        await _apply_reminders(conn, reminder_rows)
     if deltas:
         await _apply_customer_deltas(conn, deltas)
     if days:
@@ -163,6 +166,14 @@ async def record_batch(
             "follow_ups = d.follow_ups + EXCLUDED.follow_ups",
             [(a, day, t.invites, t.follow_ups) for (a, day), t in days.items()],
         )
+
+
+async def _apply_reminders(conn: Conn, rows: list[tuple[Any, ...]]) -> None:
+    """Upsert the reminders and move the accounts' open-reminder counters with them."""
+    keys = [(row[0], row[1]) for row in rows]
+    before = await open_now(conn, keys)
+    await conn.executemany(_UPSERT_REMINDER, rows)
+    await add_open(conn, net_opened(before, await open_now(conn, keys)))
 
 
 async def _apply_customer_deltas(conn: Conn, deltas: dict[tuple[str, UUID], CustomerDelta]) -> None:
@@ -179,11 +190,8 @@ async def _apply_customer_deltas(conn: Conn, deltas: dict[tuple[str, UUID], Cust
         if gone:
             # A deleted customer's reminders leave every figure (their later events are
             # dropped by the runtime, so nothing brings them back).
-            await conn.execute(
-                "DELETE FROM reminders WHERE account_id = $1 AND customer_id = ANY($2::uuid[])",
-                account,
-                gone,
-            )
+            await delete_reminders_of(conn, account, gone)
+            await delete_first_replies_of(conn, account, gone)
 
 
 def _customer_row(key: tuple[str, UUID], delta: CustomerDelta) -> tuple[Any, ...]:
