@@ -7,7 +7,7 @@ from them lives here, so the database path and the reference path share the arit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -128,22 +128,24 @@ def _recovered(customer: FunnelCustomer, as_of: datetime) -> bool:
 
 
 def funnel(cohort: Sequence[FunnelCustomer], as_of: datetime) -> dict[str, Any]:
-    def count(predicate: Callable[[FunnelCustomer], bool]) -> int:
-        return sum(1 for c in cohort if predicate(c))
-
-    def at(*moments: datetime | None) -> bool:
-        return any(reached(m, as_of) for m in moments)
-
     size = len(cohort)
-    qualified = count(lambda c: at(c.qualified_at))
-    booked = count(lambda c: at(c.booked_at, c.presented_at))
-    held = count(lambda c: at(c.held_at, c.presented_at))
-    signed_up = count(lambda c: at(c.signed_up_at))
-    with_booking = count(lambda c: at(c.booked_at))
-    showed = count(lambda c: at(c.booked_at) and at(c.held_at))
-    no_showed = count(lambda c: at(c.booked_at) and at(c.no_show_at))
-    any_no_show = count(lambda c: at(c.no_show_at))
-    recovered = count(lambda c: at(c.no_show_at) and _recovered(c, as_of))
+    # One pass over the cohort: a week of a large account is thousands of customers.
+    qualified = booked = held = signed_up = 0
+    with_booking = showed = no_showed = any_no_show = recovered = 0
+    for c in cohort:
+        presented = reached(c.presented_at, as_of)
+        has_booking = reached(c.booked_at, as_of)
+        has_held = reached(c.held_at, as_of)
+        has_no_show = reached(c.no_show_at, as_of)
+        qualified += reached(c.qualified_at, as_of)
+        booked += has_booking or presented
+        held += has_held or presented
+        signed_up += reached(c.signed_up_at, as_of)
+        with_booking += has_booking
+        showed += has_booking and has_held
+        no_showed += has_booking and has_no_show
+        any_no_show += has_no_show
+        recovered += has_no_show and _recovered(c, as_of)
     return {
         "cohort": size,
         "qualified": qualified,
