@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,12 +69,23 @@ def mint_token(
 def verify_token(
     secret: str | SecretStr, token: str, *, clock: Clock = SYSTEM_CLOCK
 ) -> TokenClaims:
+    claims = _verified_claims(_secret_text(secret), token)
+    if claims.exp <= clock.now():
+        raise InvalidToken("expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(secret: str, token: str) -> TokenClaims:
+    """The signature and claims check of a token, which depends on nothing but its bytes and
+    the secret, so a client's token is checked once; expiry is judged on every call, against
+    the injected clock. Refusals raise, and exceptions are not cached."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            _secret_text(secret),
+            secret,
             algorithms=[ALGORITHM],  # pinned: refuses "none" and any algorithm swap
-            # Time claims are checked below against the injected clock, not PyJWT's time.time().
+            # Time claims are checked by the caller against the injected clock.
             options={
                 "require": list(_REQUIRED_CLAIMS),
                 "verify_exp": False,
@@ -94,8 +106,6 @@ def verify_token(
         expires = datetime.fromtimestamp(exp, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise InvalidToken("exp is out of range") from None
-    if expires <= clock.now():
-        raise InvalidToken("expired")
     return TokenClaims(sub=sub, account_id=account_id, exp=expires)
 
 

@@ -43,6 +43,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_keep_session,
         # timestamptz values come back in UTC whatever the server's default zone is.
         server_settings={"timezone": "UTC"},
     )
@@ -58,6 +59,13 @@ async def create_service_pool(settings: ServiceSettings) -> asyncpg.Pool:
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
     )
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What a connection needs when it goes back to the pool: nothing more than asyncpg does
+    anyway (roll back an open transaction, drop listeners). Pooled sessions never LISTEN, SET
+    or take session advisory locks (the outbox relay holds its lock on a connection of its
+    own), so the default reset query would be one more round trip per checkout for nothing."""
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -21,6 +21,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
+from asyncpg.exceptions import DeadlockDetectedError
 
 from crm_ingest import repository as repo
 from crm_ingest.identities import identities_of
@@ -35,6 +36,7 @@ from crm_servicekit.problems import FieldError
 log = structlog.get_logger(__name__)
 PRODUCER = "ingest"
 _RACE_ATTEMPTS = 5
+ANOTHER_BODY = "was already used for an event with another body"
 
 
 class Status(StrEnum):
@@ -81,26 +83,36 @@ class Acceptor:
         *,
         actor_id: str | None,
         now: datetime,
+        received_at: Mapping[str, datetime] | None = None,
     ) -> dict[str, Outcome]:
-        """Outcomes by event id; the candidates' event ids must be distinct."""
+        """Outcomes by event id; the candidates' event ids must be distinct.
+
+        `received_at` gives an event's own arrival time when it differs from `now` (the
+        group commit accepts events that arrived a few milliseconds apart together).
+        """
+        received = received_at or {}
         outcomes: dict[str, Outcome] = {}
         to_publish: list[str] = []
-        for _ in range(_RACE_ATTEMPTS):
-            outcomes.clear()
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    to_publish = await self._record(
-                        conn, account_id, candidates, actor_id, now, outcomes
-                    )
-                break
-            except LostRace:  # rolled back; the next try sees the winner's links
-                continue
-        else:
-            log.warning("identity resolution kept losing races", account_id=account_id)
-            return {c.event_id: Outcome(c.event_id, Status.FAILED) for c in candidates}
-        if to_publish:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await self._publish(conn, account_id, to_publish, now, outcomes)
+        async with self.pool.acquire() as conn:
+            for _ in range(_RACE_ATTEMPTS):
+                outcomes.clear()
+                try:
+                    async with conn.transaction():
+                        to_publish = await self._record(
+                            conn, account_id, candidates, actor_id, now, received, outcomes
+                        )
+                    break
+                except LostRace:  # rolled back; the next try sees the winner's links
+                    continue
+                except DeadlockDetectedError:  # two groups crossed; PostgreSQL rolled one back
+                    log.info("acceptances deadlocked; trying again", account_id=account_id)
+                    continue
+            else:
+                log.warning("identity resolution kept losing races", account_id=account_id)
+                return {c.event_id: Outcome(c.event_id, Status.FAILED) for c in candidates}
+            if to_publish:
+                async with conn.transaction():
+                    await self._publish(conn, account_id, to_publish, now, outcomes)
         return outcomes
 
     async def _record(
@@ -110,6 +122,7 @@ class Acceptor:
         candidates: Sequence[Candidate],
         actor_id: str | None,
         now: datetime,
+        received: Mapping[str, datetime],
         outcomes: dict[str, Outcome],
     ) -> list[str]:
         by_id = {c.event_id: c for c in candidates}
@@ -129,11 +142,18 @@ class Acceptor:
         fresh = [c for c in candidates if c.event_id in new]
         wanted = [(c.event.customer_id, identities_of(c.event)) for c in fresh]
         resolved = await resolve_all(conn, account_id, wanted, now) if fresh else []
+        first_dms = await self._first_dms(conn, account_id, fresh, resolved)
         messages: dict[str, tuple[UUID, bytes]] = {}
         for candidate, customer in zip(fresh, resolved, strict=True):
             if isinstance(customer, UUID):
-                message = await self._message(conn, account_id, candidate, customer, actor_id, now)
-                messages[candidate.event_id] = (customer, message)
+                event = candidate.event
+                if candidate.is_dm and event.event_id not in first_dms:
+                    event = as_message_received(event)
+                arrived = received.get(candidate.event_id, now)
+                messages[candidate.event_id] = (
+                    customer,
+                    _message(account_id, event, customer, actor_id, arrived),
+                )
             else:
                 reason = (
                     "deleted customer"
@@ -148,34 +168,18 @@ class Acceptor:
             await repo.store_messages(conn, account_id, messages)
         return to_publish + [c.event_id for c in fresh if c.event_id in messages]
 
-    async def _message(
-        self,
-        conn: Conn,
-        account_id: str,
-        candidate: Candidate,
-        customer_id: UUID,
-        actor_id: str | None,
-        now: datetime,
-    ) -> bytes:
-        event = candidate.event
-        if candidate.is_dm:
-            platform = event.source.value if event.source is not None else "unknown"
-            first = await repo.open_dm_thread(
-                conn, account_id, customer_id, platform, event.event_id
-            )
-            if not first:
-                event = as_message_received(event)
-        envelope = EventEnvelope.model_validate(
-            {
-                **event.model_dump(exclude_none=True, by_alias=True),
-                "account_id": account_id,
-                "customer_id": customer_id,
-                "actor_id": actor_id,
-                "received_at": now,
-                "producer": PRODUCER,
-            }
-        )
-        return envelope.to_json()
+    async def _first_dms(
+        self, conn: Conn, account_id: str, fresh: Sequence[Candidate], resolved: Sequence[object]
+    ) -> set[str]:
+        """The event ids of DMs that open a thread: the first DM seen from their customer on
+        their platform, here or in any earlier request."""
+        openers: dict[tuple[UUID, str], str] = {}
+        for candidate, customer in zip(fresh, resolved, strict=True):
+            if candidate.is_dm and isinstance(customer, UUID):
+                source = candidate.event.source
+                platform = source.value if source is not None else "unknown"
+                openers.setdefault((customer, platform), candidate.event_id)
+        return await repo.open_dm_threads(conn, account_id, openers) if openers else set()
 
     async def _publish(
         self,
@@ -239,8 +243,37 @@ class Acceptor:
         return acked
 
 
+def _message(
+    account_id: str, event: IncomingEvent, customer_id: UUID, actor_id: str | None, now: datetime
+) -> bytes:
+    envelope = EventEnvelope.model_validate(
+        {
+            **event.model_dump(exclude_none=True, by_alias=True),
+            "account_id": account_id,
+            "customer_id": customer_id,
+            "actor_id": actor_id,
+            "received_at": now,
+            "producer": PRODUCER,
+        }
+    )
+    return envelope.to_json()
+
+
+def repeat_outcome(
+    repeat: Candidate, first: Candidate, first_outcome: Outcome, conflict: FieldError
+) -> Outcome:
+    """The answer to a repeat of an event id accepted together with its first occurrence;
+    `conflict` is the error to give when the repeat's body differs."""
+    if repeat.content_hash != first.content_hash:
+        error = conflict
+        return Outcome(repeat.event_id, Status.REJECTED, errors=[error], reason="conflict")
+    if first_outcome.status in (Status.ACCEPTED, Status.DUPLICATE):
+        return Outcome(repeat.event_id, Status.DUPLICATE, first_outcome.customer_id)
+    return first_outcome
+
+
 def _conflict(event_id: str) -> Outcome:
-    error = FieldError(["body", "event_id"], "was already used for an event with another body")
+    error = FieldError(["body", "event_id"], ANOTHER_BODY)
     return Outcome(event_id, Status.REJECTED, errors=[error], reason="conflict")
 
 

@@ -88,14 +88,13 @@ async def post_batch(request: Request) -> JSONResponse:
 
 
 async def _answer(request: Request, caller: Caller, candidate: Candidate) -> JSONResponse:
-    context = ingest_context(request)
-    outcomes = await context.acceptor.accept(
+    outcome = await ingest_context(request).singles.accept(
         caller.account.account_id,
-        [candidate],
+        candidate,
         actor_id=caller.actor_id,
         now=resources(request).clock.now(),
     )
-    return single_answer(outcomes[candidate.event_id])
+    return single_answer(outcome)
 
 
 def single_answer(outcome: Outcome) -> JSONResponse:

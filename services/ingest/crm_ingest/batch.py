@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
-from crm_ingest.acceptance import Candidate, Outcome, Status
+from crm_ingest.acceptance import Candidate, Outcome, Status, repeat_outcome
 from crm_ingest.gate import Caller, ingest_context
 from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming
 from crm_servicekit.problems import FieldError, PayloadTooLarge, Unprocessable
@@ -62,23 +62,15 @@ async def accept_batch(
             continue
         outcome = outcomes[entry.event_id]
         if firsts[entry.event_id] is not entry:  # a repeat inside this batch
-            outcome = _repeat_in_batch(entry, firsts[entry.event_id], outcome, index)
+            conflict = FieldError(
+                ["body", "events", index, "event_id"],
+                "was already used in this batch for an event with another body",
+            )
+            outcome = repeat_outcome(entry, firsts[entry.event_id], outcome, conflict)
         results.append(_result(outcome))
     # 503 only when there was something to take and Kafka took none of it.
     taken = not outcomes or any(o.status is not Status.FAILED for o in outcomes.values())
     return results, taken
-
-
-def _repeat_in_batch(entry: Candidate, first: Candidate, outcome: Outcome, index: int) -> Outcome:
-    if entry.content_hash != first.content_hash:
-        error = FieldError(
-            ["body", "events", index, "event_id"],
-            "was already used in this batch for an event with another body",
-        )
-        return Outcome(entry.event_id, Status.REJECTED, errors=[error], reason="conflict")
-    if outcome.status in (Status.ACCEPTED, Status.DUPLICATE):
-        return Outcome(entry.event_id, Status.DUPLICATE, outcome.customer_id)
-    return outcome
 
 
 def _result(outcome: Outcome) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import structlog
 from fastapi import Request
 
 from crm_ingest.acceptance import Acceptor
+from crm_ingest.grouping import GroupCommit
 from crm_ingest.rate_limit import RateLimiter, RateLimitUnavailable
 from crm_ingest.settings import IngestSettings
 from crm_ingest.signatures import SignatureRefused, verify_signature
@@ -43,6 +44,8 @@ class Caller:
 class IngestContext:
     settings: IngestSettings
     acceptor: Acceptor
+    # Single-event requests go through the group commit; batches straight to the acceptor.
+    singles: GroupCommit
     limiter: RateLimiter
 
 
@@ -54,13 +57,19 @@ def ingest_context(request: Request) -> IngestContext:
     settings = res.settings
     assert isinstance(settings, IngestSettings), "ingest runs with IngestSettings"
     assert res.redis is not None, "ingest's spec asks for Redis"
+    acceptor = Acceptor(
+        pool=res.pool,
+        producer=res.producer,
+        topic=settings.events_topic,
+        send_timeout_s=settings.kafka_send_timeout_s,
+    )
     context = IngestContext(
         settings=settings,
-        acceptor=Acceptor(
-            pool=res.pool,
-            producer=res.producer,
-            topic=settings.events_topic,
-            send_timeout_s=settings.kafka_send_timeout_s,
+        acceptor=acceptor,
+        singles=GroupCommit(
+            acceptor,
+            max_in_flight=settings.group_commit_in_flight,
+            max_group=settings.max_batch_items,
         ),
         limiter=RateLimiter(
             res.redis,

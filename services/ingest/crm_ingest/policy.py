@@ -68,6 +68,7 @@ def normalize_handle(raw: str) -> str:
 
 # Senders repeat the same prospects' addresses and numbers; the checks are pure, so cache them.
 @functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=65_536)  # the same prospects write again and again
 def normalize_email(raw: str) -> str:
     """Trimmed and lowercased, after a syntax check (no DNS lookup: it must work offline)."""
     try:

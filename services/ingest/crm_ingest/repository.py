@@ -190,21 +190,26 @@ async def is_deleted(conn: Conn, account_id: str, customer_id: UUID) -> bool:
     return found is not None
 
 
-async def open_dm_thread(
-    conn: Conn, account_id: str, customer_id: UUID, platform: str, event_id: str
-) -> bool:
-    """True when this is the first DM seen from the customer on the platform."""
-    inserted = await conn.fetchval(
+async def open_dm_threads(
+    conn: Conn, account_id: str, openers: dict[tuple[UUID, str], str]
+) -> set[str]:
+    """Open a DM thread per (customer, platform) unless one is open; each value is the event
+    id that would open it. Returns the event ids that did (the first DM of their thread)."""
+    keys = sorted(openers)  # one lock order for everyone, so two requests cannot deadlock
+    rows = await conn.fetch(
         """
         INSERT INTO dm_threads (account_id, customer_id, platform, first_event_id)
-        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1
+        SELECT $1, t.customer_id, t.platform, t.event_id
+        FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(customer_id, platform, event_id)
+        ON CONFLICT DO NOTHING
+        RETURNING first_event_id
         """,
         account_id,
-        customer_id,
-        platform,
-        event_id,
+        [customer for customer, _ in keys],
+        [platform for _, platform in keys],
+        [openers[key] for key in keys],
     )
-    return inserted is not None
+    return {row["first_event_id"] for row in rows}
 
 
 async def forget_records(conn: Conn, account_id: str, event_ids: Sequence[str]) -> None:
