@@ -164,3 +164,16 @@ def test_verify_refuses_non_string_claims() -> None:
     token = jwt.encode({"sub": "u", "account_id": 42, "exp": exp}, JWT_SECRET, algorithm="HS256")
     with pytest.raises(InvalidToken, match="account_id"):
         verify_token(JWT_SECRET, token, clock=clock)
+
+
+def test_a_checked_token_is_still_refused_under_another_secret() -> None:
+    # Signature checks are cached per (secret, token): a token once accepted is not accepted
+    # by a service with another secret, nor after the same token is tampered with.
+    clock = FixedClock(T0)
+    token = mint_token(JWT_SECRET, "demo", "u", timedelta(minutes=5), clock=clock)
+    assert verify_token(JWT_SECRET, token, clock=clock).sub == "u"
+    with pytest.raises(InvalidToken, match="Signature"):
+        verify_token(JWT_SECRET + "-other", token, clock=clock)
+    header, payload, signature = token.split(".")
+    with pytest.raises(InvalidToken):
+        verify_token(JWT_SECRET, f"{header}.{payload}.{signature[:-2]}AA", clock=clock)
