@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 from aiokafka.structs import RecordMetadata
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import EVENTS_TOPIC, message_headers
+
+
+@functools.lru_cache(maxsize=131_072)
+def _murmur2_index(key: bytes) -> int:
+    return int(murmur2(key)) & 0x7FFFFFFF
+
+
+def keyed_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """Kafka's default partitioner (murmur2 of the key, as the Java client) with the hash of
+    each key remembered: aiokafka computes it in pure Python, and a publisher sends the same
+    customers' keys again and again."""
+    if key is None:
+        return int(DefaultPartitioner()(key, all_partitions, available))
+    return all_partitions[_murmur2_index(key) % len(all_partitions)]
 
 
 def idempotent_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
@@ -19,6 +35,7 @@ def idempotent_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaPr
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
+        partitioner=keyed_partitioner,
         # Publishers append a whole round of messages before awaiting any acknowledgement,
         # so they batch without waiting; a long linger would only add latency to each round.
         linger_ms=1,
