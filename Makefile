@@ -21,7 +21,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they start the servers they need themselves)"
-	@echo "make bench    run the benchmarks and print their figures (not tests)"
+	@echo "make bench    run every benchmark and backtests at 1k and 10k contacts; one table (BENCH_ARGS)"
 	@echo "make backtest replay N synthetic contacts (SEED, RATE) through the running system; check reminders, NBA and figures"
 
 install:
@@ -66,8 +66,13 @@ backtest: install
 	$(UV) run --frozen crm-backtest run --contacts $(N) --seed $(SEED) --rate $(RATE) --report backtest.json
 
 # Benchmarks print figures; they are not tests and assert nothing about time. Each uses the
-# local servers (started if needed) and databases and topics of its own.
-bench: bench-consumer bench-ingest bench-rules bench-nba bench-stats
+# local servers (started if needed) and databases and topics of its own. `make bench` runs them
+# all, then backtests through the whole system (brought up for them if it was down, and taken
+# down again), and prints one table; it is written to .local/bench/latest.md and latest.json.
+# BENCH_ARGS="--skip-backtest" or "--only ingest,nba --contacts 1000": see `crm-backtest bench --help`.
+BENCH_ARGS ?=
+bench: install
+	$(UV) run --frozen crm-backtest bench $(BENCH_ARGS)
 
 bench-consumer: install
 	$(UV) run --frozen python bench/consumer_throughput.py --events 50000

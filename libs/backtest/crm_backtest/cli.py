@@ -16,6 +16,7 @@ from crm_backtest.accounts import (
     AccountProfile,
     load_profiles,
 )
+from crm_backtest.bench_cli import bench_command
 from crm_backtest.client import Credentials
 from crm_backtest.clock import parse
 from crm_backtest.generator import generate
@@ -25,6 +26,7 @@ from crm_backtest.run import run_backtest
 ACCOUNTS_DEFAULT = ",".join(BACKTEST_ACCOUNT_IDS)
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
+app.command("bench")(bench_command)
 
 StateDir = Annotated[
     Path, typer.Option(help="The devstack's state folder (secrets.json, accounts.json)")
@@ -99,3 +101,7 @@ def run_command(
         result.write(report)
         console.print(f"report → {report}")
     raise typer.Exit(0 if result.ok else 1)
+
+
+if __name__ == "__main__":
+    app()

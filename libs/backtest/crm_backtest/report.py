@@ -70,6 +70,7 @@ class Report:
     facts: int
     deliveries: int
     duplicates: int
+    rate: float = 0.0  # the events per second asked of the replayer
     replay_seconds: float = 0.0
     check_seconds: float = 0.0
     retries: int = 0
@@ -117,7 +118,10 @@ class Report:
             "facts / deliveries (duplicates)",
             f"{self.facts} / {self.deliveries} ({self.duplicates})",
         )
-        figures.add_row("replay", f"{self.replay_seconds:.1f} s, {self.events_per_second:.0f} ev/s")
+        figures.add_row(
+            "replay (rate asked)",
+            f"{self.replay_seconds:.1f} s, {self.events_per_second:.0f} ev/s ({self.rate:.0f})",
+        )
         figures.add_row("retries (429/503)", str(self.retries))
         figures.add_row("checks", f"{self.check_seconds:.1f} s")
         for name, values in self.latency.items():

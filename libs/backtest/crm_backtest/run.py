@@ -76,6 +76,7 @@ async def run_backtest(
         facts=len(history.facts),
         deliveries=len(history.deliveries),
         duplicates=sum(d.duplicate for d in history.deliveries),
+        rate=rate,
     )
     results = {name: CheckResult(name) for name in CHECKS}
     async with Gateway(api, credentials, transport=transport) as gateway:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -50,11 +51,21 @@ class Phase:
     latencies_ms: list[float]
     server_cpu_s: float = 0.0
 
-    def line(self) -> str:
+    def figures(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms) or [0.0]
-        p50 = statistics.median(ordered)
-        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        rate = self.accepted / self.seconds if self.seconds else 0.0
+        return {
+            "name": self.name,
+            "accepted": self.accepted,
+            "seconds": round(self.seconds, 3),
+            "events_per_s": round(self.accepted / self.seconds if self.seconds else 0.0, 1),
+            "p50_ms": round(statistics.median(ordered), 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
+            "cpu_ms_per_event": round(1000 * self.server_cpu_s / max(1, self.accepted), 2),
+        }
+
+    def line(self) -> str:
+        figures = self.figures()
+        rate, p50, p99 = figures["events_per_s"], figures["p50_ms"], figures["p99_ms"]
         return (
             f"{self.name:<34} {rate:>9.0f} events/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
             f"   ({self.accepted} accepted in {self.seconds:.1f} s,"
@@ -228,6 +239,10 @@ async def main(args: argparse.Namespace) -> None:
             await measured(paced(client, best / 2, args.seconds))
             await measured(batches(client, 4, args.seconds))
             print(f"load average during the run: {os.getloadavg()}")
+            if args.json:
+                phases = [phase.figures() for phase in results]
+                figures = {"benchmark": "ingest", "seconds_per_phase": args.seconds}
+                args.json.write_text(json.dumps({**figures, "phases": phases}, indent=2))
     finally:
         process.terminate()
         await process.wait()
@@ -241,6 +256,7 @@ def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--rate-limit", type=float, default=1_000_000.0)
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     asyncio.run(main(parser.parse_args()))
 
 

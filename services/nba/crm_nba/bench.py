@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import random
@@ -184,8 +185,15 @@ async def main(args: argparse.Namespace) -> None:
             accounts_file=accounts_file,
             environment="development",
         )
+        figures: dict[str, object] = {"benchmark": "nba", "customers": args.customers}
+        figures |= {"events": len(events), "recompute_events_per_s": round(rate, 1)}
         for label, as_of in (("now", None), ("as_of now+1d", now + timedelta(days=1))):
             timings, cpu = await list_latencies(settings, now, args.requests, as_of)
+            figures[f"list {label}"] = {
+                "requests": len(timings),
+                "p50_ms": round(statistics.median(timings), 1),
+                "p99_ms": round(percentile(timings, 0.99), 1),
+            }
             print(
                 f"GET /api/nba?limit=50 ({label}): p50 {statistics.median(timings):.1f} ms, "
                 f"p99 {percentile(timings, 0.99):.1f} ms over {len(timings)} requests "
@@ -193,6 +201,8 @@ async def main(args: argparse.Namespace) -> None:
                 f"p99 {percentile(cpu, 0.99):.1f} ms)"
             )
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -210,6 +220,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     return parser.parse_args()
 
 

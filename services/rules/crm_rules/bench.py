@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -107,7 +109,9 @@ async def throughput(base: RulesSettings, settings: RulesSettings, customers: in
     return len(events) / elapsed
 
 
-async def latency(settings: RulesSettings, client: httpx.AsyncClient, samples: int) -> None:
+async def latency(
+    settings: RulesSettings, client: httpx.AsyncClient, samples: int
+) -> dict[str, float]:
     token = mint_token(settings.jwt_secret, "bench", "bench", timedelta(hours=1))
     headers = {"Authorization": f"Bearer {token}"}
     producer = idempotent_producer(settings.kafka_bootstrap_servers, client_id="rules-bench")
@@ -135,6 +139,12 @@ async def latency(settings: RulesSettings, client: httpx.AsyncClient, samples: i
         f" p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms,"
         f" max {max(seconds) * 1000:.1f} ms"
     )
+    return {
+        "samples": samples,
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p99_ms": round(cuts[98] * 1000, 1),
+        "max_ms": round(max(seconds) * 1000, 1),
+    }
 
 
 def handler_figures(metrics: str) -> str:
@@ -150,7 +160,7 @@ def handler_figures(metrics: str) -> str:
     return f"handler: {batches:.0f} batches, {total:.1f} s in transactions, mean {mean:.0f} ms"
 
 
-async def main(customers: int, samples: int) -> None:
+async def main(customers: int, samples: int) -> dict[str, object]:
     base = RulesSettings()
     name, topic = f"rules_bench_{uuid.uuid4().hex[:8]}", f"rules-bench-{uuid.uuid4().hex[:8]}"
     server = plain_postgres_dsn(with_database_name(str(base.database_url), "postgres"))
@@ -170,9 +180,16 @@ async def main(customers: int, samples: int) -> None:
                 transport=httpx.ASGITransport(app=app), base_url="http://b"
             ) as client,
         ):
-            await throughput(base, settings, customers)
+            rate = await throughput(base, settings, customers)
             print(handler_figures((await client.get("/metrics")).text))
-            await latency(settings, client, samples)
+            latencies = await latency(settings, client, samples)
+            return {
+                "benchmark": "rules",
+                "customers": customers,
+                "events": customers * len(JOURNEY),
+                "events_per_s": round(rate, 1),
+                "latency": latencies,
+            }
     finally:
         await admin.delete_topics([topic])
         await admin.close()
@@ -184,5 +201,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
-    asyncio.run(main(args.customers, args.samples))
+    figures = asyncio.run(main(args.customers, args.samples))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))

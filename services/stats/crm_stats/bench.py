@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -128,7 +129,9 @@ async def drained(pool: asyncpg.Pool) -> None:
     raise TimeoutError("the ticker relay did not drain within an hour")
 
 
-async def consumer_and_ticker(args: argparse.Namespace, kafka: str, pg: str, redis: str) -> None:
+async def consumer_and_ticker(
+    args: argparse.Namespace, kafka: str, pg: str, redis: str
+) -> dict[str, Any]:
     account = f"bench{uuid.uuid4().hex[:8]}"
     events = list(History(account, AS_OF, 120, seed=1).events(args.kafka_events))
     async with scratch(kafka, pg) as (dsn, topic):
@@ -151,6 +154,14 @@ async def consumer_and_ticker(args: argparse.Namespace, kafka: str, pg: str, red
         f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
         f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
     )
+    return {
+        "consumer": {"events": len(events), "events_per_s": round(len(events) / seconds, 1)},
+        "ticker": {
+            "samples": len(latencies),
+            "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+            "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        },
+    }
 
 
 async def ticker_latency(
@@ -204,7 +215,9 @@ async def ticker_latency(
     return [arrived[k] - sent[k] for k in sent]
 
 
-async def large_account(args: argparse.Namespace, kafka: str, pg: str, redis: str) -> None:
+async def large_account(
+    args: argparse.Namespace, kafka: str, pg: str, redis: str
+) -> dict[str, Any]:
     account = f"bench{uuid.uuid4().hex[:8]}"
     async with scratch(kafka, pg) as (dsn, topic):
         await apply_migrations_in_thread(dsn, MIGRATIONS)
@@ -230,6 +243,10 @@ async def large_account(args: argparse.Namespace, kafka: str, pg: str, redis: st
             f"handler without Kafka: {loaded:,} events in {spent:.1f} s of transactions "
             f"= {loaded / spent:,.0f} events/s (batches of {BATCH})"
         )
+        figures: dict[str, Any] = {
+            "handler": {"events": loaded, "events_per_s": round(loaded / spent, 1)},
+            "customers_stats": {},
+        }
         app = app_for(account, dsn, kafka, redis, topic)
         token = mint_token(SECRET, account, "bench", timedelta(days=1), clock=FixedClock(AS_OF))
         async with (
@@ -242,12 +259,19 @@ async def large_account(args: argparse.Namespace, kafka: str, pg: str, redis: st
         ):
             for params in ({"period": "week", "pipeline": "frazer"}, {"period": "today"}):
                 times = await timed_gets(client, "/api/customers/stats", params, args.requests)
+                figures["customers_stats"][" ".join(params.values())] = {
+                    "events": loaded,
+                    "requests": len(times),
+                    "p50_ms": round(percentile(times, 0.5) * 1000, 1),
+                    "p99_ms": round(percentile(times, 0.99) * 1000, 1),
+                }
                 report(
                     f"GET /api/customers/stats {params} with {loaded:,} events: "
                     f"p50 {percentile(times, 0.5) * 1000:.1f} ms, "
                     f"p99 {percentile(times, 0.99) * 1000:.1f} ms, "
                     f"mean {statistics.mean(times) * 1000:.1f} ms ({len(times)} requests)"
                 )
+    return figures
 
 
 async def apply(pool: asyncpg.Pool, handle: Any, batch: list[EventEnvelope]) -> float:
@@ -278,14 +302,18 @@ async def main() -> None:
     parser.add_argument("--ticker-events", type=int, default=200)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--only", choices=("consumer", "stats"), help="run one part")
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
     configure_logging("WARNING", service="stats-bench")
     kafka, pg, redis = await servers()
     report(f"command: uv run python -m crm_stats.bench {' '.join(sys.argv[1:])}".rstrip())
+    figures: dict[str, Any] = {"benchmark": "stats"}
     if args.only != "stats":
-        await consumer_and_ticker(args, kafka, pg, redis)
+        figures |= await consumer_and_ticker(args, kafka, pg, redis)
     if args.only != "consumer":
-        await large_account(args, kafka, pg, redis)
+        figures |= await large_account(args, kafka, pg, redis)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

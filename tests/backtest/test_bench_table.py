@@ -1,0 +1,185 @@
+"""`make bench`'s one table: rows built from the JSON the benchmarks and backtests write."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from crm_backtest.bench_rows import Row, build_rows
+from crm_backtest.bench_runs import Plan, running_services, steps
+from crm_backtest.bench_table import BenchTable
+from crm_backtest.machine import Machine, cpu_model, memory_gb
+
+INGEST = {
+    "benchmark": "ingest",
+    "phases": [
+        {"name": "single, concurrency 1", "events_per_s": 310.0, "p50_ms": 3.1, "p99_ms": 6.0},
+        {"name": "single, concurrency 16", "events_per_s": 3200.0, "p50_ms": 4.9, "p99_ms": 9.0},
+        {"name": "single, concurrency 64", "events_per_s": 2900.0, "p50_ms": 21.0, "p99_ms": 60.0},
+        {"name": "single, paced at 1600/s", "events_per_s": 1590.0, "p50_ms": 4.0, "p99_ms": 70.0},
+        {"name": "batch of 500, concurrency 4", "events_per_s": 12000.0, "p50_ms": 150.0,
+         "p99_ms": 300.0},
+    ],
+}  # fmt: skip
+NBA = {
+    "benchmark": "nba",
+    "customers": 10000,
+    "recompute_events_per_s": 956.0,
+    "list now": {"requests": 500, "p50_ms": 8.7, "p99_ms": 38.5},
+}
+STATS = {
+    "consumer": {"events": 50000, "events_per_s": 4100.0},
+    "ticker": {"samples": 200, "p50_ms": 65.0, "p99_ms": 286.0},
+    "customers_stats": {
+        "week frazer": {"events": 1_000_000, "requests": 200, "p50_ms": 90.0, "p99_ms": 232.0},
+        "today": {"events": 1_000_000, "requests": 200, "p50_ms": 9.0, "p99_ms": 21.0},
+    },
+}
+
+
+def backtest(contacts: int, rate: float, replay: float, checks: float, **extra: Any) -> Any:
+    deliveries = contacts * 5
+    return {
+        "contacts": contacts,
+        "deliveries": deliveries,
+        "rate": rate,
+        "replay_seconds": replay,
+        "check_seconds": checks,
+        "throughput_events_per_s": round(deliveries / replay, 1),
+        "ok": True,
+        "mismatch_count": 0,
+        "latency": {
+            "accepted → reminder readable": {"samples": 50, "p50_ms": 80.0, "p99_ms": 210.0},
+            "accepted → KPI updated": {"samples": 3, "p50_ms": 400.0, "p99_ms": 900.0},
+        },
+        **extra,
+    }
+
+
+def by_metric(rows: list[Row], part: str) -> dict[str, Row]:
+    return {row.metric: row for row in rows if row.part == part}
+
+
+def test_ingest_rows_judge_best_single_rate_paced_p99_and_batches() -> None:
+    rows = by_metric(build_rows({"ingest": INGEST}), "ingest")
+    best = rows["single events, best concurrency"]
+    assert (best.value, best.met) == ("3,200 events/s", True)
+    paced = rows["single, paced at 1600/s (half the best): p99"]
+    assert (paced.value, paced.target, paced.met) == ("70.0 ms", "< 50 ms", False)
+    assert rows["batch of 500, concurrency 4"].met is False
+    assert rows["single, concurrency 1: events/s, p50 / p99"].value == (
+        "310 events/s, 3.1 ms / 6.0 ms"
+    )
+
+
+def test_query_p99s_are_judged_only_at_the_size_the_target_names() -> None:
+    small = {**STATS, "customers_stats": {"today": {**STATS["customers_stats"]["today"],
+                                                     "events": 20_000}}}  # fmt: skip
+    rows = build_rows({"nba": NBA, "stats": STATS})
+    nba = by_metric(rows, "nba")["NBA query GET /api/nba?limit=50, 10,000 customers: p99"]
+    assert (nba.value, nba.met) == ("38.5 ms", True)
+    kpi = by_metric(rows, "stats")
+    assert (
+        kpi["KPI query GET /api/customers/stats (week frazer), 1,000,000 events: p99"].met is False
+    )
+    assert kpi["KPI query GET /api/customers/stats (today), 1,000,000 events: p99"].met is True
+    unjudged = by_metric(build_rows({"stats": small}), "stats")
+    assert unjudged["KPI query GET /api/customers/stats (today), 20,000 events: p99"].met is None
+
+
+def test_backtest_rows_give_verified_time_and_fully_processed_rate() -> None:
+    rows = build_rows(
+        {
+            "backtest 1000": backtest(1000, 100_000, replay=1.0, checks=0.5),
+            "backtest 10000": backtest(10_000, 100_000, replay=150.0, checks=10.0),
+        }
+    )
+    small, large = by_metric(rows, "backtest 1,000"), by_metric(rows, "backtest 10,000")
+    timed = small["replayed + verified (5,000 deliveries)"]
+    assert timed.value.startswith("1.5 s (replay 1.0 s + checks 0.5 s)")
+    assert (timed.target, timed.met) == ("< 30 s, zero mismatches", True)
+    assert small["fully processed (deliveries / replayed + verified)"].value == "3,333 events/s"
+    assert small["fully processed (deliveries / replayed + verified)"].met is False
+    assert large["replayed + verified (50,000 deliveries)"].met is False  # 160 s > 120 s
+    assert large["ingest answered (replayer asked 100,000 events/s)"].value == "333 events/s"
+
+
+def test_a_backtest_with_mismatches_meets_no_target() -> None:
+    failed = backtest(1000, 100_000, replay=1.0, checks=0.2, ok=False, mismatch_count=3)
+    rows = by_metric(build_rows({"backtest 1000": failed}), "backtest 1,000")
+    timed = rows["replayed + verified (5,000 deliveries)"]
+    assert "3 mismatches" in timed.value
+    assert timed.met is False
+    assert rows["fully processed (deliveries / replayed + verified)"].met is False
+
+
+def test_latency_at_the_controlled_rate_counts_only_when_the_rate_was_held() -> None:
+    held = backtest(1000, 500, replay=10.2, checks=1.0)  # 490 events/s reached
+    rows = by_metric(build_rows({"latency 1000": held}), "end to end at 500 events/s")
+    reminder = rows["accepted → reminder readable, p50 / p99 (n=50)"]
+    assert (reminder.value, reminder.met) == ("80.0 ms / 210.0 ms", True)
+    assert reminder.target == "p99 < 250 ms at 500 events/s"
+    slow = backtest(1000, 500, replay=250.0, checks=1.0)  # 20 events/s reached
+    rows = by_metric(build_rows({"latency 1000": slow}), "end to end at 500 events/s")
+    assert rows["replay rate reached (1,000 contacts)"].met is False
+    assert rows["accepted → reminder readable, p50 / p99 (n=50)"].met is False
+    lower = by_metric(build_rows({"latency 1000": backtest(1000, 100, 50.0, 1.0)}),
+                      "end to end at 100 events/s")  # fmt: skip
+    assert lower["accepted → reminder readable, p50 / p99 (n=50)"].met is None
+
+
+def test_a_step_without_figures_is_one_row_in_run_order() -> None:
+    rows = build_rows({"nba": NBA, "backtest 10000": "timed out after 1800 s", "stats": STATS})
+    parts = list(dict.fromkeys(row.part for row in rows))
+    assert parts == ["nba", "backtest 10000", "stats"]
+    failed = next(row for row in rows if row.part == "backtest 10000")
+    assert (failed.value, failed.met) == ("timed out after 1800 s", False)
+
+
+def test_table_is_written_as_json_and_markdown_with_the_machine(tmp_path: Path) -> None:
+    machine = Machine(2, "Test CPU", 7.8, "3.11.9", "abc1234", "2026-11-30 10:00 UTC",
+                      (1.0, 2.0, 3.0), (2.5, 2.0, 3.0))  # fmt: skip
+    table = BenchTable(machine, build_rows({"nba": NBA}), ["uv run python -m crm_nba.bench"])
+    as_json, as_markdown = table.write(tmp_path)
+    written = json.loads(as_json.read_text())
+    assert written["machine"]["cpus"] == 2
+    assert written["rows"][0]["met"] is True
+    markdown = as_markdown.read_text()
+    assert "- machine: 2 CPUs (Test CPU), 7.8 GB memory" in markdown
+    assert "1.00 / 2.00 / 3.00 at start, 2.50 / 2.00 / 3.00 at end" in markdown
+    assert "| nba | NBA query GET /api/nba?limit=50, 10,000 customers: p99 | 38.5 ms |" in markdown
+    console = Console(record=True, width=200)
+    table.print(console)
+    assert "38.5 ms" in console.export_text()
+
+
+def test_machine_facts_from_proc_files() -> None:
+    assert cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
+    assert memory_gb("MemTotal:        8041220 kB\nMemFree: 1 kB\n") == 8041220 / 1024 / 1024
+
+
+def test_plan_runs_services_first_then_the_controlled_rate_then_the_sizes(tmp_path: Path) -> None:
+    planned = steps(Plan(contacts=(1000, 10000)), tmp_path)
+    assert [s.name for s in planned] == [
+        "consumer", "ingest", "rules", "nba", "stats",
+        "latency 1000", "backtest 1000", "backtest 10000",
+    ]  # fmt: skip
+    assert [s.needs_system for s in planned].count(True) == 3
+    latency = planned[5].shown()
+    assert "--rate 500 " in latency
+    assert latency.startswith("uv run python -m crm_backtest.cli run --contacts 1000 --seed 7")
+    assert "--seed 9" in planned[7].shown()  # a seed of its own per run
+    assert all(str(s.output) in s.command for s in planned)
+    only = steps(Plan(parts=("ingest",)), tmp_path)
+    assert [s.name for s in only] == ["ingest"]
+
+
+def test_running_services_read_from_the_status_lines() -> None:
+    status = (
+        "ingest     running  ready          http://127.0.0.1:8001  /x/ingest.log\n"
+        "gateway    stopped  not answering  http://127.0.0.1:8000  /x/gateway.log\n"
+    )
+    assert running_services(status) == (1, 2)
