@@ -60,8 +60,9 @@ def install(
 ) -> None:
     """Fetch whatever the chosen servers lack; quick and silent when nothing is missing."""
     chosen = [server.name for server in servers(config, names)]
-    # The whole install (names None) also brings the gateway's nginx for `make up`.
-    wanted = chosen if names is not None else [*chosen, "gateway"]
+    # The whole install (names None) also brings the gateway's nginx for `make up`, and wrk
+    # for `make bench`.
+    wanted = chosen if names is not None else [*chosen, "gateway", "loadgen"]
     install_packages(missing_packages(wanted), say)
     if "kafka" in chosen:
         broker = KafkaBroker(config)

@@ -26,6 +26,9 @@ _PACKAGES_BY_SERVER: dict[str, dict[str, Callable[[], bool]]] = {
     "postgres": {"postgresql": lambda: postgres_bin_dir() is not None},
     "redis": {"redis-server": lambda: redis_binary() is not None},
     "gateway": {"nginx": lambda: nginx_binary() is not None},
+    # The HTTP benchmarks' load generator: a Python client would spend the CPU that the
+    # server under test needs on a 2-core machine.
+    "loadgen": {"wrk": lambda: shutil.which("wrk") is not None},
 }
 
 # Packages whose own system service we never want running: ours run on other ports, under

@@ -1,0 +1,132 @@
+"""Load for the ingest benchmark from wrk (Debian's package; `make install` brings it).
+
+A Python HTTP client spends a millisecond or more of CPU per request, which on a 2-core
+machine is taken from the server being measured; wrk spends a few microseconds. Each request
+carries a new event (its own event_id; a few thousand prospects' emails in turn), built by a
+Lua script, and wrk's `delay` paces each connection when a rate is asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+_SCRIPT = """
+local counter = 0
+local threads = 0
+local run = os.getenv("LOADGEN_RUN")
+local token = os.getenv("LOADGEN_TOKEN")
+local timestamp = os.getenv("LOADGEN_TIMESTAMP")
+local customers = tonumber(os.getenv("LOADGEN_CUSTOMERS"))
+local pause_ms = tonumber(os.getenv("LOADGEN_PAUSE_MS"))
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+function request()
+  counter = counter + 1
+  local body = string.format(
+    '{"event_name":"MESSAGE_SENT","event_id":"load-%s-%d-%d","timestamp":"%s",'
+    .. '"source":"ig","contact":{"email":"prospect%d@example.com"},'
+    .. '"properties":{"channel":"ig"}}',
+    run, tid, counter, timestamp, counter % customers)
+  return wrk.format("POST", "/api/events", headers, body)
+end
+
+function delay()
+  return pause_ms
+end
+
+function done(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d,'
+    .. ' "p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+class LoadgenMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    seconds: float
+    refused: int  # answers other than 2xx, and socket errors
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def accepted(self) -> int:
+        return self.requests - self.refused
+
+
+async def single_events(
+    base_url: str,
+    token: str,
+    *,
+    connections: int,
+    seconds: float,
+    rate: float | None = None,
+    customers: int = 2_000,
+) -> LoadResult:
+    """POST new single events for `seconds` over `connections` keep-alive connections; with
+    `rate`, each connection waits between requests so that all together send about that many
+    per second (closed loop: a slow answer delays that connection's next request)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise LoadgenMissing("wrk is missing: run `make install` (apt-get install -y wrk)")
+    pause_ms = 0 if rate is None else int(1000 * connections / rate)
+    with tempfile.TemporaryDirectory(prefix="ingest-loadgen-") as folder:
+        script = Path(folder) / "events.lua"
+        script.write_text(_SCRIPT)
+        env = {
+            "LOADGEN_RUN": uuid.uuid4().hex[:12],
+            "LOADGEN_TOKEN": token,
+            "LOADGEN_TIMESTAMP": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
+            "LOADGEN_CUSTOMERS": str(customers),
+            "LOADGEN_PAUSE_MS": str(pause_ms),
+            "PATH": "/usr/bin:/bin",
+        }
+        process = await asyncio.create_subprocess_exec(
+            wrk,
+            "--threads",
+            "1",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "--script",
+            str(script),
+            base_url,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {err.decode()[-500:]}")
+    figures = json.loads(out.decode().strip().splitlines()[-1])
+    return LoadResult(
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        refused=figures["non_2xx"] + figures["socket_errors"],
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+    )
