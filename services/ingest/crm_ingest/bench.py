@@ -4,8 +4,8 @@ Starts a real ingest process (uvicorn, one worker) against the Kafka, PostgreSQL
 given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devstack's
 `make up` addresses), on a fresh database and a fresh 12-partition topic, with the rate
 limit raised through settings. Prints accepted events/s and p50/p99 latency for single
-events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate,
-and for the batch endpoint.
+events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate
+(the closed-loop ones driven by wrk, see loadgen.py), and for the batch endpoint.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from crm_ingest import loadgen
 from crm_servicekit.accounts import Account, write_accounts_file
 from crm_servicekit.auth import mint_token
 from crm_servicekit.settings import with_database_name
@@ -50,16 +51,22 @@ class Phase:
     seconds: float
     latencies_ms: list[float]
     server_cpu_s: float = 0.0
+    # Given by wrk, which keeps the latencies itself.
+    percentiles_ms: tuple[float, float] | None = None
 
     def figures(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms) or [0.0]
+        p50, p99 = self.percentiles_ms or (
+            statistics.median(ordered),
+            ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        )
         return {
             "name": self.name,
             "accepted": self.accepted,
             "seconds": round(self.seconds, 3),
             "events_per_s": round(self.accepted / self.seconds if self.seconds else 0.0, 1),
-            "p50_ms": round(statistics.median(ordered), 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
+            "p50_ms": round(p50, 1),
+            "p99_ms": round(p99, 1),
             "cpu_ms_per_event": round(1000 * self.server_cpu_s / max(1, self.accepted), 2),
         }
 
@@ -84,32 +91,19 @@ def event(n: int) -> dict[str, Any]:
     }
 
 
-async def single_events(client: httpx.AsyncClient, concurrency: int, seconds: float) -> Phase:
-    latencies: list[float] = []
-    accepted = 0
-    deadline = time.perf_counter() + seconds
-    counter = iter(range(10**9))
-
-    async def worker() -> None:
-        nonlocal accepted
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            answer = await client.post("/api/events", json=event(next(counter)))
-            latencies.append((time.perf_counter() - started) * 1000)
-            if answer.status_code == 202:
-                accepted += 1
-            else:
-                print(f"unexpected {answer.status_code}: {answer.text[:200]}", file=sys.stderr)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Phase(
-        f"single, concurrency {concurrency}", accepted, time.perf_counter() - started, latencies
+async def single_events(base_url: str, token: str, connections: int, seconds: float) -> Phase:
+    """Closed loop: each connection sends its next event as soon as the last is answered."""
+    result = await loadgen.single_events(
+        base_url, token, connections=connections, seconds=seconds, customers=CUSTOMERS
     )
+    _refusals(result)
+    name = f"single, concurrency {connections}"
+    return Phase(name, result.accepted, result.seconds, [], 0.0, (result.p50_ms, result.p99_ms))
 
 
 async def paced(client: httpx.AsyncClient, rate: float, seconds: float) -> Phase:
-    """Open loop: requests start on schedule whatever the answers, as real senders do."""
+    """Open loop: requests start on schedule whatever the answers, as real senders do. A
+    Python client, since wrk has no schedule; at half the best rate its CPU is affordable."""
     latencies: list[float] = []
     accepted = 0
 
@@ -130,6 +124,11 @@ async def paced(client: httpx.AsyncClient, rate: float, seconds: float) -> Phase
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
     return Phase(f"single, paced at {rate:.0f}/s", accepted, time.perf_counter() - begin, latencies)
+
+
+def _refusals(result: loadgen.LoadResult) -> None:
+    if result.refused:
+        print(f"{result.refused} of {result.requests} requests not accepted", file=sys.stderr)
 
 
 async def batches(client: httpx.AsyncClient, concurrency: int, seconds: float) -> Phase:
@@ -220,7 +219,7 @@ async def main(args: argparse.Namespace) -> None:
             limits=limits,
             timeout=60,
         ) as client:
-            await single_events(client, 8, 2)  # warm-up: connections, caches, JIT of the JVM
+            await single_events(base_url, token, 8, 2)  # warm-up: connections, caches, the JVM
             print(f"command: uv run python -m crm_ingest.bench --seconds {args.seconds}")
             print(f"rate limit raised through INGEST_RATE_LIMIT_PER_S={args.rate_limit}")
             results = []
@@ -234,7 +233,7 @@ async def main(args: argparse.Namespace) -> None:
                 return phase
 
             for concurrency in (1, 16, 64):
-                await measured(single_events(client, concurrency, args.seconds))
+                await measured(single_events(base_url, token, concurrency, args.seconds))
             best = max(p.accepted / p.seconds for p in results)
             await measured(paced(client, best / 2, args.seconds))
             await measured(batches(client, 4, args.seconds))
