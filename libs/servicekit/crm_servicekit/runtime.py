@@ -147,7 +147,7 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         pool=res.pool,
         handler=spec.handler(res),
         service=res.settings.service_name,
-        group_id=spec.group_id or res.settings.service_name,
+        group_id=spec.group_id or res.settings.consumer_group or res.settings.service_name,
         dead_letter=dead_letter,
         wanted=spec.wanted,
     )

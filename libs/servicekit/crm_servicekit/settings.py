@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
+    # The consumer group; the service's name when unset. A benchmark or a second copy of the
+    # service beside a running system takes its own, so the system's group never rebalances.
+    consumer_group: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="before")
     @classmethod

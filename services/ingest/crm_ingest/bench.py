@@ -198,6 +198,7 @@ async def main(args: argparse.Namespace) -> None:
         "INGEST_JWT_SECRET": JWT_SECRET,
         "INGEST_LOG_LEVEL": "WARNING",
         "INGEST_REDIS_KEY_PREFIX": f"bench-{run_id}",
+        "INGEST_CONSUMER_GROUP": f"ingest-bench-{run_id}",  # never the running system's group
         # Raised for the benchmark through settings; never switched off in code.
         "INGEST_RATE_LIMIT_PER_S": str(args.rate_limit),
         "INGEST_RATE_LIMIT_BURST": str(int(args.rate_limit)),
