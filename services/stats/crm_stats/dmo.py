@@ -51,11 +51,20 @@ def progress(tally: DayTally, targets: DmoTargets) -> dict[str, Any]:
 
 def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> int:
     """Consecutive met days ending today, or yesterday while today is not met yet."""
-    day = today if met(days.get(today, DayTally()), targets) else today - timedelta(days=1)
+    # A day without a tally is met only by zero targets; a year-long streak is walked on
+    # every dashboard request, so the walk looks dates up in a set.
+    met_days = {day for day, tally in days.items() if met(tally, targets)}
+    empty_met = met(DayTally(), targets)
+    one_day = timedelta(days=1)
+
+    def is_met(day: date) -> bool:
+        return day in met_days or (empty_met and day not in days)
+
+    day = today if is_met(today) else today - one_day
     count = 0
-    while met(days.get(day, DayTally()), targets):
+    while is_met(day):
         count += 1
-        day -= timedelta(days=1)
+        day -= one_day
     return count
 
 
