@@ -134,8 +134,8 @@ def test_latency_at_the_controlled_rate_counts_only_when_the_rate_was_held() -> 
 def test_a_step_without_figures_is_one_row_in_run_order() -> None:
     rows = build_rows({"nba": NBA, "backtest 10000": "timed out after 1800 s", "stats": STATS})
     parts = list(dict.fromkeys(row.part for row in rows))
-    assert parts == ["nba", "backtest 10000", "stats"]
-    failed = next(row for row in rows if row.part == "backtest 10000")
+    assert parts == ["nba", "backtest 10,000", "stats"]
+    failed = next(row for row in rows if row.part == "backtest 10,000")
     assert (failed.value, failed.met) == ("timed out after 1800 s", False)
 
 

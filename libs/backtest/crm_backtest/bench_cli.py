@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +17,8 @@ from crm_backtest.bench_runs import PARTS, Plan, Step, run_step, servers_env, st
 from crm_backtest.bench_table import BenchTable
 from crm_backtest.machine import describe
 
-console = Console()
+# Wide enough for the table when the output goes to a file or a CI log (rich assumes 80).
+console = Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def _numbers(text: str) -> tuple[int, ...]:

@@ -185,7 +185,9 @@ def build_rows(results: dict[str, Figures | str]) -> list[Row]:
     rows: list[Row] = []
     for step, result in results.items():
         if isinstance(result, str):
-            rows.append(Row(step, "not measured", result, met=False))
+            kind, _, size = step.partition(" ")
+            part = f"{kind} {int(size):,}" if size.isdigit() else step
+            rows.append(Row(part, "not measured", result, met=False))
         else:
             rows.extend(BUILDERS[kind_of(step)](result))
     return rows
