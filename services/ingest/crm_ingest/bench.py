@@ -5,7 +5,7 @@ given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devst
 `make up` addresses), on a fresh database and a fresh 12-partition topic, with the rate
 limit raised through settings. Prints accepted events/s and p50/p99 latency for single
 events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate
-(the closed-loop ones driven by wrk, see loadgen.py), and for the batch endpoint.
+(driven by wrk, see loadgen.py), and for the batch endpoint.
 """
 
 from __future__ import annotations
@@ -101,29 +101,16 @@ async def single_events(base_url: str, token: str, connections: int, seconds: fl
     return Phase(name, result.accepted, result.seconds, [], 0.0, (result.p50_ms, result.p99_ms))
 
 
-async def paced(client: httpx.AsyncClient, rate: float, seconds: float) -> Phase:
-    """Open loop: requests start on schedule whatever the answers, as real senders do. A
-    Python client, since wrk has no schedule; at half the best rate its CPU is affordable."""
-    latencies: list[float] = []
-    accepted = 0
-
-    async def one(n: int) -> None:
-        nonlocal accepted
-        started = time.perf_counter()
-        answer = await client.post("/api/events", json=event(n))
-        latencies.append((time.perf_counter() - started) * 1000)
-        accepted += answer.status_code == 202
-
-    tasks = []
-    begin = time.perf_counter()
-    total = int(rate * seconds)
-    for n in range(total):
-        delay = begin + n / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(n)))
-    await asyncio.gather(*tasks)
-    return Phase(f"single, paced at {rate:.0f}/s", accepted, time.perf_counter() - begin, latencies)
+async def paced(base_url: str, token: str, rate: float, seconds: float) -> Phase:
+    """About `rate` events/s: each of rate/2 connections sends one event every half second,
+    so an answer (tens of ms) hardly delays the next request and the rate holds."""
+    connections = max(1, round(rate / 2))
+    result = await loadgen.single_events(
+        base_url, token, connections=connections, seconds=seconds, rate=rate, customers=CUSTOMERS
+    )
+    _refusals(result)
+    name = f"single, paced at {rate:.0f}/s"
+    return Phase(name, result.accepted, result.seconds, [], 0.0, (result.p50_ms, result.p99_ms))
 
 
 def _refusals(result: loadgen.LoadResult) -> None:
@@ -236,7 +223,7 @@ async def main(args: argparse.Namespace) -> None:
             for concurrency in (1, 16, 64):
                 await measured(single_events(base_url, token, concurrency, args.seconds))
             best = max(p.accepted / p.seconds for p in results)
-            await measured(paced(client, best / 2, args.seconds))
+            await measured(paced(base_url, token, best / 2, args.seconds))
             await measured(batches(client, 4, args.seconds))
             print(f"load average during the run: {os.getloadavg()}")
             if args.json:
