@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 from crm_stats.periods import local_date, week_start
 
 DAYS_IN_WEEK = 7
+# How far back a streak is counted (the days read for it); a longer streak is reported as
+# this many days.
+STREAK_HORIZON_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,10 @@ def progress(tally: DayTally, targets: DmoTargets) -> dict[str, Any]:
 
 def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> int:
     """Consecutive met days ending today, or yesterday while today is not met yet."""
-    # A day without a tally is met only by zero targets; a year-long streak is walked on
-    # every dashboard request, so the walk looks dates up in a set.
+    # DOMAIN.md is silent on targets of 0: such a day is met (0 done >= 0), with or without
+    # a tally, so every day is met and only the cap ends the walk. The walk stops at
+    # STREAK_HORIZON_DAYS in every case, as day_tallies reads no further back. A year-long
+    # streak is walked on every dashboard request, so the walk looks dates up in a set.
     met_days = {day for day, tally in days.items() if met(tally, targets)}
     empty_met = met(DayTally(), targets)
     one_day = timedelta(days=1)
@@ -62,7 +67,7 @@ def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> i
 
     day = today if is_met(today) else today - one_day
     count = 0
-    while is_met(day):
+    while count < STREAK_HORIZON_DAYS and is_met(day):
         count += 1
         day -= one_day
     return count

@@ -13,10 +13,10 @@ from crm_servicekit.auth import CurrentAccount
 from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
-from crm_stats.dmo import dmo_days
+from crm_stats.dmo import STREAK_HORIZON_DAYS, dmo_days
 from crm_stats.periods import PeriodName, local_date, resolve_period
 from crm_stats.policy import stats_figures
-from crm_stats.stats_queries import STREAK_HORIZON_DAYS, day_tallies, stats_inputs, targets_of
+from crm_stats.stats_queries import day_tallies, stats_inputs, targets_of
 
 router = APIRouter(prefix="/api", tags=["stats"])
 

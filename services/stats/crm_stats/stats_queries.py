@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from crm_schemas.pipeline import OPEN_STATUSES, BookingState, Status
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
-from crm_stats.dmo import DayTally, DmoTargets
+from crm_stats.dmo import STREAK_HORIZON_DAYS, DayTally, DmoTargets
 from crm_stats.milestones import Tally
 from crm_stats.periods import Period, local_date, local_midnight
 from crm_stats.policy import (
@@ -25,8 +25,6 @@ from crm_stats.policy import (
 )
 
 OPEN_CODES = sorted(status.value for status in OPEN_STATUSES)
-# How far back a streak is counted.
-STREAK_HORIZON_DAYS = 3660
 
 _TALLIES = """
 SELECT tally, count(*) AS n FROM event_log
