@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import jwt
 from standardwebhooks.webhooks import Webhook
+
+from crm_backtest.senders import AiohttpSender, HttpxSender, Sender
 
 RETRIED = frozenset({429, 502, 503, 504})
 MAX_ATTEMPTS = 12
@@ -51,6 +53,11 @@ def signature_headers(webhook_secret: str, message_id: str, raw: str) -> dict[st
     }
 
 
+def _encode(body: Any) -> bytes:
+    """JSON as httpx's `json=` wrote it."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
 def _retry_after(response: httpx.Response, attempt: int) -> float:
     """The server's Retry-After when given, else capped exponential backoff."""
     backoff: float = min(0.05 * 2**attempt, 2.0)
@@ -73,11 +80,10 @@ class Gateway:
     ) -> None:
         self.api = api.rstrip("/")
         self.credentials = credentials
-        self.http = httpx.AsyncClient(
-            base_url=self.api,
-            transport=transport,
-            timeout=httpx.Timeout(30.0),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        self.sender: Sender = (
+            AiohttpSender(self.api, concurrency)
+            if transport is None
+            else HttpxSender(self.api, concurrency, transport)
         )
         self._tokens: dict[str, str] = {}
         self.retries = 0
@@ -86,7 +92,7 @@ class Gateway:
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        await self.http.aclose()
+        await self.sender.aclose()
 
     def token(self, account_id: str) -> str:
         if account_id not in self._tokens:
@@ -97,13 +103,25 @@ class Gateway:
         return {"authorization": f"Bearer {self.token(account_id)}"}
 
     async def request(
-        self, method: str, path: str, account_id: str, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        account_id: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One call with the account's token, retried on 503/429 and dropped connections."""
-        headers = {**self.auth(account_id), **kwargs.pop("headers", {})}
+        sent = {**self.auth(account_id), **(headers or {})}
+        content = None if json is None else _encode(json)
+        if content is not None:
+            sent.setdefault("content-type", "application/json")
+        # httpx's spelling of query values (true, "" for None), whichever client sends.
+        query = httpx.QueryParams(params or {}).multi_items()
 
         def send() -> Awaitable[httpx.Response]:
-            return self.http.request(method, path, headers=headers, **kwargs)
+            return self.sender.send(method, path, sent, content, query)
 
         return await self._retrying(send)
 
@@ -113,7 +131,7 @@ class Gateway:
 
         def send() -> Awaitable[httpx.Response]:
             headers = signature_headers(self.credentials.webhook_secret, message_id, raw)
-            return self.http.post(path, content=raw.encode(), headers=headers)
+            return self.sender.send("POST", path, headers, raw.encode(), ())
 
         return await self._retrying(send)
 
@@ -121,7 +139,7 @@ class Gateway:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 response = await send()
-            except (httpx.TransportError, httpx.TimeoutException):
+            except httpx.TransportError:  # timeouts included; senders raise httpx's errors
                 if attempt == MAX_ATTEMPTS - 1:
                     raise
                 self.retries += 1
