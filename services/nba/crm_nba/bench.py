@@ -161,7 +161,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def main(args: argparse.Namespace) -> None:
     server = plain_postgres_dsn(args.postgres)
-    name = f"nba_bench_{uuid.uuid4().hex[:8]}"
+    run_id = uuid.uuid4().hex[:8]
+    name = f"nba_bench_{run_id}"
     admin = await asyncpg.connect(server)
     await admin.execute(f'CREATE DATABASE "{name}"')
     dsn = with_database_name(server, name)
@@ -184,6 +185,7 @@ async def main(args: argparse.Namespace) -> None:
             kafka_bootstrap_servers=args.kafka,
             accounts_file=accounts_file,
             environment="development",
+            consumer_group=f"nba-bench-{run_id}",  # never the running system's group
         )
         figures: dict[str, object] = {"benchmark": "nba", "customers": args.customers}
         figures |= {"events": len(events), "recompute_events_per_s": round(rate, 1)}

@@ -162,7 +162,8 @@ def handler_figures(metrics: str) -> str:
 
 async def main(customers: int, samples: int) -> dict[str, object]:
     base = RulesSettings()
-    name, topic = f"rules_bench_{uuid.uuid4().hex[:8]}", f"rules-bench-{uuid.uuid4().hex[:8]}"
+    run_id = uuid.uuid4().hex[:8]
+    name, topic = f"rules_bench_{run_id}", f"rules-bench-{run_id}"
     server = plain_postgres_dsn(with_database_name(str(base.database_url), "postgres"))
     admin_conn = await asyncpg.connect(server)
     await admin_conn.execute(f'CREATE DATABASE "{name}"')
@@ -170,7 +171,11 @@ async def main(customers: int, samples: int) -> dict[str, object]:
     await admin.start()
     await admin.create_topics([NewTopic(topic, num_partitions=12, replication_factor=1)])
     settings = base.model_copy(
-        update={"database_url": with_database_name(server, name), "events_topic": topic}
+        update={
+            "database_url": with_database_name(server, name),
+            "events_topic": topic,
+            "consumer_group": f"rules-bench-{run_id}",  # never the running system's group
+        }
     )
     app = build_app(settings, accounts=Accounts([Account(account_id="bench")]))
     try:

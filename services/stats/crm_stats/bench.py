@@ -93,6 +93,7 @@ def app_for(account: str, dsn: str, kafka: str, redis: str, topic: str) -> Any:
         redis_url=redis,
         jwt_secret=SECRET,
         events_topic=topic,
+        consumer_group=f"stats-bench-{uuid.uuid4().hex[:8]}",  # never the running system's group
         db_pool_max_size=4,
     )
     accounts = Accounts([Account(account_id=account, time_zone="Europe/Oslo")])
