@@ -52,9 +52,12 @@ async def served() -> AsyncIterator[tuple[Flaky, str]]:
         yield flaky, str(server.make_url("/api"))
 
 
-async def test_a_webhook_is_retried_and_each_try_is_signed(served: tuple[Flaky, str]) -> None:
+@pytest.mark.parametrize("fast_client", [False, True])
+async def test_a_webhook_is_retried_and_each_try_is_signed(
+    served: tuple[Flaky, str], fast_client: bool
+) -> None:
     flaky, api = served
-    async with Gateway(api, CREDENTIALS) as gateway:
+    async with Gateway(api, CREDENTIALS, fast_client=fast_client) as gateway:
         response = await gateway.webhook("/hooks/dm", "msg_1", {"text": "héllo"})
     assert isinstance(response, httpx.Response)
     assert (response.status_code, response.json()) == (202, {"status": "accepted"})
@@ -63,11 +66,12 @@ async def test_a_webhook_is_retried_and_each_try_is_signed(served: tuple[Flaky, 
     assert Webhook(WEBHOOK_SECRET).verify(seen["raw"], seen["headers"]) == {"text": "héllo"}
 
 
+@pytest.mark.parametrize("fast_client", [False, True])
 async def test_a_dropped_connection_is_retried_with_token_json_and_query(
-    served: tuple[Flaky, str],
+    served: tuple[Flaky, str], fast_client: bool
 ) -> None:
     flaky, api = served
-    async with Gateway(api, CREDENTIALS) as gateway:
+    async with Gateway(api, CREDENTIALS, fast_client=fast_client) as gateway:
         response = await gateway.request(
             "POST", "/dropped", "demo-ny", json={"a": "é"}, params={"as_of": "12:00+00:00"}
         )

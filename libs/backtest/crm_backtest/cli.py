@@ -88,6 +88,9 @@ def run_command(
     ] = 120.0,
     state_dir: StateDir = Path(".local"),
     accounts: Accounts = ACCOUNTS_DEFAULT,
+    fast_client: Annotated[
+        bool, typer.Option(help="Send with aiohttp (~5x faster than httpx; see README)")
+    ] = False,
 ) -> None:
     """Generate (or load), replay through the gateway, compare with the oracle, report."""
     if history_file is not None:
@@ -95,7 +98,9 @@ def run_command(
     else:
         history = generate(contacts, seed, _anchor(None), _profiles(state_dir, accounts))
     credentials = Credentials.from_state_dir(state_dir)
-    result = asyncio.run(run_backtest(history, api, credentials, rate, catch_up, console))
+    result = asyncio.run(
+        run_backtest(history, api, credentials, rate, catch_up, console, fast_client=fast_client)
+    )
     result.print(console)
     if report is not None:
         result.write(report)

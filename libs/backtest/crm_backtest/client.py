@@ -77,12 +77,16 @@ class Gateway:
         credentials: Credentials,
         concurrency: int = 64,
         transport: httpx.AsyncBaseTransport | None = None,  # tests put a fake system here
+        fast_client: bool = False,
     ) -> None:
         self.api = api.rstrip("/")
         self.credentials = credentials
+        # aiohttp sends ~5x faster (httpx's pool is CPU-bound at 64 connections), but replays
+        # at that speed show a 1-2 count mismatch of next_actions_overdue that is not yet
+        # understood; until it is, the e2e tests keep the proven httpx client (see README).
         self.sender: Sender = (
             AiohttpSender(self.api, concurrency)
-            if transport is None
+            if fast_client and transport is None
             else HttpxSender(self.api, concurrency, transport)
         )
         self._tokens: dict[str, str] = {}

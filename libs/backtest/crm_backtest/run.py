@@ -67,6 +67,7 @@ async def run_backtest(
     catch_up_s: float,
     console: Console,
     transport: httpx.AsyncBaseTransport | None = None,
+    fast_client: bool = False,
 ) -> Report:
     expectations = expect(history)
     report = Report(
@@ -79,7 +80,7 @@ async def run_backtest(
         rate=rate,
     )
     results = {name: CheckResult(name) for name in CHECKS}
-    async with Gateway(api, credentials, transport=transport) as gateway:
+    async with Gateway(api, credentials, transport=transport, fast_client=fast_client) as gateway:
         baselines = await read_baselines(gateway, expectations)
         probe = ReminderProbe(gateway, history, expectations, watch_for_s=catch_up_s)
         with _progress(console) as progress:

@@ -26,9 +26,11 @@ class Sender(Protocol):
 
 
 class HttpxSender:
-    """httpx over any transport; kept for tests, whose fake system is an httpx MockTransport."""
+    """httpx, over the network or any transport (the tests' fake system is an httpx one)."""
 
-    def __init__(self, api: str, concurrency: int, transport: httpx.AsyncBaseTransport) -> None:
+    def __init__(
+        self, api: str, concurrency: int, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.http = httpx.AsyncClient(
             base_url=api,
             transport=transport,
