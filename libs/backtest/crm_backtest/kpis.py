@@ -44,6 +44,9 @@ def _dmo_day(done: tuple[int, int], profile: AccountProfile, days: int) -> dict[
     }
 
 
+STREAK_HORIZON_DAYS = 3660
+
+
 def dmo(facts: list[Fact], profile: AccountProfile, as_of: datetime) -> dict[str, Any]:
     """Invites and follow-ups per local day against the targets, and the streak."""
     zone = profile.time_zone
@@ -63,7 +66,8 @@ def dmo(facts: list[Fact], profile: AccountProfile, as_of: datetime) -> dict[str
 
     day = today if met(today) else today - DAY
     streak = 0
-    while met(day):
+    # With targets of 0 every day is met: the walk stops at ten years, as the stats service's.
+    while streak < STREAK_HORIZON_DAYS and met(day):
         streak += 1
         day -= DAY
     today_counts = per_day.get(today, [0, 0])
