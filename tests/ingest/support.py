@@ -9,16 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 
-from crm_devstack.kafka_testing import eventually
+from crm_devstack.kafka_testing import eventually, read_records
 from crm_ingest.settings import IngestSettings
 from crm_ingest.signatures import sign
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import headers_dict
 from crm_servicekit.auth import mint_token
 from crm_servicekit.clock import FixedClock
-from crm_servicekit.kafka import topic_partitions
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ACME_KEY, ACME_OLD_KEY, BETA_KEY = b"acme-current-key-32-bytes-long!!", b"acme-old" * 4, b"b" * 32
@@ -88,19 +86,7 @@ class Ingest:
 
 
 async def read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes, dict[str, str]]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(consumer, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                for record in batch.get(tp, []):
-                    found.append((record.key, record.value, headers_dict(record.headers)))
-        return found
-    finally:
-        await consumer.stop()
+    return [
+        (record.key, record.value, headers_dict(record.headers))
+        for record in await read_records(bootstrap, topic)
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 
-from crm_devstack.kafka_testing import eventually
+from crm_devstack.kafka_testing import eventually, read_records
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.kafka import (
     OutgoingRecord,
@@ -72,22 +72,10 @@ async def committed_everything(bootstrap: str, topic: str, group: str) -> bool:
 
 async def read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes, int]]:
     """Every (key, value, partition) on a topic, from the start to its current end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(consumer, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: list[tuple[bytes | None, bytes, int]] = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                for record in batch.get(tp, []):
-                    found.append((record.key, record.value, tp.partition))
-        return found
-    finally:
-        await consumer.stop()
+    return [
+        (record.key, record.value, record.partition)
+        for record in await read_records(bootstrap, topic)
+    ]
 
 
 class AppProcess:

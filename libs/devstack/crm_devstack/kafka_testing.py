@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of, topic_partitions
@@ -46,8 +46,8 @@ async def produce_events(bootstrap: str, events: Sequence[EventEnvelope], topic:
         await producer.stop()
 
 
-async def read_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
-    """Every event on a topic, from the start to its current end (partition by partition)."""
+async def read_records(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record on a topic, from the start to its current end (partition by partition)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await consumer.start()
     try:
@@ -55,11 +55,16 @@ async def read_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        found: list[EventEnvelope] = []
+        found: list[ConsumerRecord[bytes, bytes]] = []
         for tp in partitions:
             while await consumer.position(tp) < ends[tp]:
                 batch = await consumer.getmany(tp, timeout_ms=1000)
-                found += [EventEnvelope.from_json(r.value) for r in batch.get(tp, [])]
+                found += batch.get(tp, [])
         return found
     finally:
         await consumer.stop()
+
+
+async def read_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
+    """Every event on a topic, from the start to its current end (partition by partition)."""
+    return [EventEnvelope.from_json(r.value) for r in await read_records(bootstrap, topic)]
