@@ -22,7 +22,7 @@ from crm_backtest.expectations import Period
 from crm_backtest.history import Fact
 from crm_backtest.kpis import expected_stats
 from crm_backtest.nba import expected_nba
-from crm_backtest.pipeline import fold
+from crm_backtest.pipeline import OPEN_STAGES, fold
 from crm_backtest.reminders import expected_reminders
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
@@ -44,6 +44,11 @@ class FakeSystem:
         self.throttle_every = 0  # answer every n-th request with 429 (0: never)
         self.requests = 0
         self.hide_reminder_type: str | None = None  # a deliberate fault
+        self.overcount_next_actions = 0  # another: next_actions_overdue off by this much
+        # Customers of earlier runs ({id, status, next_action_date}), listed and counted, and
+        # what happens to them when the first event arrives (their NBA timers firing).
+        self.others: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.at_first_event: Callable[[], None] | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -123,6 +128,9 @@ class FakeSystem:
             if first_digest != digest:
                 return 409, {"title": "another body"}
             return 200, {"event_id": event_id, "customer_id": customer, "status": "duplicate"}
+        if self.at_first_event is not None:
+            self.at_first_event()
+            self.at_first_event = None
         customer = self._customer(account, envelope["contact"])
         name = envelope.get("event_name")
         if "dm_platform" in envelope:
@@ -143,6 +151,7 @@ class FakeSystem:
         reads: dict[str, Callable[[], httpx.Response]] = {
             "/reminders": lambda: self._reminders(params["customer_id"], profile),
             "/customers/stats": lambda: self._stats(account, profile, params),
+            "/customers": lambda: self._customers(account),
         }
         if path in reads:
             return reads[path]()
@@ -174,7 +183,19 @@ class FakeSystem:
         customers = [f for c, f in self.facts.items() if self.account_of[c] == account]
         as_of = parse(params["as_of"])
         figures = expected_stats(customers, profile, period.start, period.end, as_of)
+        figures["counts"]["next_actions_overdue"] += self.overcount_next_actions + sum(
+            c["status"] in OPEN_STAGES and parse(c["next_action_date"]) < as_of
+            for c in self.others[account]
+        )
         return _json(200, figures)
+
+    def _customers(self, account: str) -> httpx.Response:
+        ours = [
+            {"id": c, "status": fold(f)[-1].after.status, "next_action_date": None}
+            for c, f in self.facts.items()
+            if self.account_of[c] == account
+        ]
+        return _json(200, {"items": [*self.others[account], *ours], "next_cursor": None})
 
 
 def _sha(text: str) -> str:

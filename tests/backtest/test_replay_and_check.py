@@ -4,7 +4,7 @@ retries through 429s, and a deliberate fault reported with its customers and eve
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from crm_backtest.cli import app
 from crm_backtest.client import Credentials
+from crm_backtest.clock import iso
 from crm_backtest.expectations import expect
 from crm_backtest.generator import generate
 from crm_backtest.history import History
@@ -84,3 +85,45 @@ def test_the_cli_generates_a_history_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*arguments, "--state-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert len(History.load(out).contacts) == 40
+
+
+def _earlier_customers(fake: FakeSystem, account: str) -> list[dict[str, str]]:
+    """Three customers of an earlier run whose next actions are overdue at the anchor."""
+    late = iso(ANCHOR - timedelta(hours=3))
+    fake.others[account] = [
+        {"id": f"earlier-{i}", "status": "qualified", "next_action_date": late} for i in range(3)
+    ]
+    return fake.others[account]
+
+
+async def test_next_actions_of_earlier_customers_moving_during_the_run_are_no_mismatch(
+    history: History,
+) -> None:
+    """On a long-used system NBA timers move earlier runs' next actions on the wall clock;
+    the checker recounts those customers instead of trusting the baseline read before."""
+    fake = FakeSystem(history.accounts)
+    account = history.accounts[0].account_id
+    earlier = _earlier_customers(fake, account)
+
+    def timer_fires() -> None:
+        earlier[0]["next_action_date"] = iso(ANCHOR + timedelta(hours=5))
+
+    fake.at_first_event = timer_fires
+    report = await backtest(history, fake)
+    assert fake.at_first_event is None  # it fired between the baseline and the check
+    assert report.mismatches == 0, [c.mismatches[:2] for c in report.checks if c.mismatches]
+    figures = next(check for check in report.checks if check.name == "figures")
+    assert figures.skipped > 0  # that account's ratios: it held data before
+
+
+async def test_a_wrong_next_actions_overdue_is_still_reported(history: History) -> None:
+    fake = FakeSystem(history.accounts)
+    account = history.accounts[0].account_id
+    _earlier_customers(fake, account)
+    fake.overcount_next_actions = 1
+    report = await backtest(history, fake, catch_up_s=0.3)
+    figures = next(check for check in report.checks if check.name == "figures")
+    subjects = {m.subject for m in figures.mismatches}
+    assert subjects
+    assert all(s.endswith("/counts.next_actions_overdue") for s in subjects)
+    assert not report.ok

@@ -7,6 +7,7 @@ import asyncio
 import functools
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import httpx
 from crm_backtest.client import Gateway, monotonic
 from crm_backtest.clock import iso, parse
 from crm_backtest.expectations import ContactExpectation, Expectations, Period, flatten, is_additive
+from crm_backtest.pipeline import OPEN_STAGES
 from crm_backtest.replayer import Replay
 from crm_backtest.report import CheckResult, Mismatch
 
@@ -213,36 +215,90 @@ def stats_target(
     return target, skipped
 
 
+# The one additive figure that moves without events: a customer's next_action_date mirrors
+# its NBA, whose timers fire on the wall clock (a video's feedback becomes due, a reminder
+# overdue). Customers of earlier runs in the same account therefore change it between the
+# baseline and the check, so its baseline is recounted from the customers API at each reading.
+DRIFTING = "counts.next_actions_overdue"
+
+
+async def count_next_actions_overdue(
+    gateway: Gateway, account: str, as_of: datetime, leave_out: set[str]
+) -> int | dict[str, Any]:
+    """Customers in open stages whose next_action_date is before as_of, as the customers
+    service shows them now, leaving out `leave_out` (this run's customers)."""
+    try:
+        items = await gateway.list_all("/customers", account)
+    except httpx.HTTPStatusError as error:
+        return _problem(error.response)
+    return sum(
+        1
+        for c in items
+        if c["id"] not in leave_out
+        and c.get("status") in OPEN_STAGES
+        and c.get("next_action_date")
+        and parse(c["next_action_date"]) < as_of
+    )
+
+
+def _matches(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    return all(same_number(v, actual.get(k, "missing")) for k, v in wanted.items())
+
+
 async def check_stats(
     gateway: Gateway,
     expectations: Expectations,
     baselines: dict[tuple[str, str], dict[str, Any]],
     result: CheckResult,
     deadline: float,
+    ours: set[str],
 ) -> dict[str, float]:
-    """Compare every figure; returns, per account, when its whole-history figures matched."""
+    """Compare every figure; returns, per account, when all its figures matched.
+
+    `ours` are this run's customer ids: on an account that held others before (a non-zero
+    next_actions_overdue baseline) that figure's baseline is recounted without them."""
     matched_at: dict[str, float] = {}
+    as_of = iso(expectations.as_of)
 
-    async def one(account: str, period: Period) -> None:
-        expected = expectations.stats[(account, period.name)]
-        target, skipped = stats_target(expected, baselines[(account, period.name)])
+    async def one(account: str) -> None:
+        periods = expectations.periods
+        expected = {p.name: expectations.stats[(account, p.name)] for p in periods}
+        targets, recount = {}, False
+        for period in periods:
+            baseline = baselines[(account, period.name)]
+            targets[period.name], skipped = stats_target(expected[period.name], baseline)
+            result.skipped += len(skipped)
+            recount |= DRIFTING in targets[period.name] and bool(baseline.get(DRIFTING))
 
-        def matches(actual: Any) -> bool:
-            return all(same_number(v, actual.get(k, "missing")) for k, v in target.items())
+        async def fetch() -> dict[str, tuple[Any, dict[str, Any]]]:
+            """Per period: the figures read and the figures wanted."""
+            actual = {p.name: await read_stats(gateway, account, p, as_of) for p in periods}
+            reading = {name: (actual[name], targets[name]) for name in targets}
+            rest = {n: {k: v for k, v in t.items() if k != DRIFTING} for n, t in targets.items()}
+            # Listing the account's customers is costly on a long-used system: once per
+            # reading, and only when every other figure has caught up.
+            if not recount or not all(_matches(actual[n], rest[n]) for n in rest):
+                return reading
+            others = await count_next_actions_overdue(gateway, account, expectations.as_of, ours)
+            if not isinstance(others, int):
+                return {name: (others, wanted) for name, (_, wanted) in reading.items()}
+            return {
+                name: (actual[name], {**wanted, DRIFTING: expected[name][DRIFTING] + others})
+                for name, wanted in targets.items()
+            }
 
-        async def fetch() -> Any:
-            return await read_stats(gateway, account, period, iso(expectations.as_of))
+        def matches(reading: dict[str, tuple[Any, dict[str, Any]]]) -> bool:
+            return all(_matches(*pair) for pair in reading.values())
 
-        actual, when = await poll(fetch, matches, deadline)
-        if when is not None and period.name == "history":
+        reading, when = await poll(fetch, matches, deadline)
+        if when is not None:
             matched_at[account] = when
-        result.skipped += len(skipped)
-        for key, value in target.items():
-            got = actual.get(key, "missing")
-            ok = same_number(value, got)
-            subject = f"{account}/{period.name}/{key}"
-            result.record(ok, Mismatch("figures", subject, value, got))
+        for name, (actual, wanted) in reading.items():
+            for key, value in wanted.items():
+                got = actual.get(key, "missing")
+                subject = f"{account}/{name}/{key}"
+                result.record(same_number(value, got), Mismatch("figures", subject, value, got))
 
     accounts = sorted({account for account, _ in expectations.stats})
-    await asyncio.gather(*(one(a, p) for a in accounts for p in expectations.periods))
+    await asyncio.gather(*(one(a) for a in accounts))
     return matched_at

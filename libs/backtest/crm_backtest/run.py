@@ -97,14 +97,16 @@ async def run_backtest(
         check_ingest(replayed, results)
         started = monotonic()
         deadline = started + catch_up_s
+        customer_ids = replayed.customer_ids()
+        ours = set(customer_ids.values())
         with _progress(console) as progress:
             bar = progress.add_task("checks (customers)", total=len(expectations.contacts))
             matched_at, _ = await asyncio.gather(
-                check_stats(gateway, expectations, baselines, results["figures"], deadline),
+                check_stats(gateway, expectations, baselines, results["figures"], deadline, ours),
                 check_customers(
                     gateway,
                     expectations,
-                    replayed.customer_ids(),
+                    customer_ids,
                     results,
                     deadline,
                     advance=lambda n: progress.advance(bar, n),
