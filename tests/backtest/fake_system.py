@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,10 +45,13 @@ class FakeSystem:
         self.requests = 0
         self.hide_reminder_type: str | None = None  # a deliberate fault
         self.overcount_next_actions = 0  # another: next_actions_overdue off by this much
+        # Another: the customers of these event ids shown (and counted) with a late next action.
+        self.late_mirror_events: set[str] = set()
         # Customers of earlier runs ({id, status, next_action_date}), listed and counted, and
         # what happens to them when the first event arrives (their NBA timers firing).
         self.others: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.at_first_event: Callable[[], None] | None = None
+        self.as_of = datetime.now(UTC)  # "now" for the customers list's mirrored next actions
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -151,7 +154,7 @@ class FakeSystem:
         reads: dict[str, Callable[[], httpx.Response]] = {
             "/reminders": lambda: self._reminders(params["customer_id"], profile),
             "/customers/stats": lambda: self._stats(account, profile, params),
-            "/customers": lambda: self._customers(account),
+            "/customers": lambda: self._customers(account, self.as_of),
         }
         if path in reads:
             return reads[path]()
@@ -187,14 +190,28 @@ class FakeSystem:
             c["status"] in OPEN_STAGES and parse(c["next_action_date"]) < as_of
             for c in self.others[account]
         )
+        figures["counts"]["next_actions_overdue"] += len(self._late_mirror(account))
         return _json(200, figures)
 
-    def _customers(self, account: str) -> httpx.Response:
-        ours = [
-            {"id": c, "status": fold(f)[-1].after.status, "next_action_date": None}
-            for c, f in self.facts.items()
-            if self.account_of[c] == account
-        ]
+    def _late_mirror(self, account: str) -> set[str]:
+        return {
+            self.seen[(account, event_id)][1]
+            for event_id in self.late_mirror_events
+            if (account, event_id) in self.seen
+        }
+
+    def _customers(self, account: str, as_of: datetime) -> httpx.Response:
+        """Ours with the oracle's NBA as their next action (or a fault's), then the others."""
+        ours, late = [], self._late_mirror(account)
+        for customer, facts in self.facts.items():
+            if self.account_of[customer] != account:
+                continue
+            action = expected_nba(facts, self.accounts[account], as_of)
+            due = action.due_at if action.action != "none" else None
+            if customer in late:
+                due = as_of - timedelta(hours=1)
+            status = fold(facts)[-1].after.status
+            ours.append({"id": customer, "status": status, "next_action_date": due and iso(due)})
         return _json(200, {"items": [*self.others[account], *ours], "next_cursor": None})
 
 

@@ -102,6 +102,7 @@ async def test_next_actions_of_earlier_customers_moving_during_the_run_are_no_mi
     """On a long-used system NBA timers move earlier runs' next actions on the wall clock;
     the checker recounts those customers instead of trusting the baseline read before."""
     fake = FakeSystem(history.accounts)
+    fake.as_of = ANCHOR
     account = history.accounts[0].account_id
     earlier = _earlier_customers(fake, account)
 
@@ -118,6 +119,7 @@ async def test_next_actions_of_earlier_customers_moving_during_the_run_are_no_mi
 
 async def test_a_wrong_next_actions_overdue_is_still_reported(history: History) -> None:
     fake = FakeSystem(history.accounts)
+    fake.as_of = ANCHOR
     account = history.accounts[0].account_id
     _earlier_customers(fake, account)
     fake.overcount_next_actions = 1
@@ -127,3 +129,22 @@ async def test_a_wrong_next_actions_overdue_is_still_reported(history: History) 
     assert subjects
     assert all(s.endswith("/counts.next_actions_overdue") for s in subjects)
     assert not report.ok
+
+
+async def test_a_customer_whose_next_action_is_shown_late_is_named(history: History) -> None:
+    expected = expect(history)
+    account = history.accounts[0].account_id
+    contact = next(
+        key for key, c in expected.contacts.items()
+        if c.account_id == account and c.nba["action"] == "none"
+    )  # fmt: skip
+    fake = FakeSystem(history.accounts)
+    fake.as_of = ANCHOR
+    _earlier_customers(fake, account)
+    fake.late_mirror_events = set(expected.contacts[contact].event_ids)
+    report = await backtest(history, fake, catch_up_s=0.3)
+    figures = next(check for check in report.checks if check.name == "figures")
+    named = [m for m in figures.mismatches if m.contact is not None]
+    assert [m.contact for m in named] == [contact]
+    assert named[0].expected["counted"] is False
+    assert named[0].event_ids == expected.contacts[contact].event_ids

@@ -222,6 +222,14 @@ def stats_target(
 DRIFTING = "counts.next_actions_overdue"
 
 
+def _late(customer: dict[str, Any], as_of: datetime) -> bool:
+    """Counted in next_actions_overdue, as the customers service shows the customer."""
+    due = customer.get("next_action_date")
+    if customer.get("status") not in OPEN_STAGES or not due:
+        return False
+    return parse(due) < as_of
+
+
 async def count_next_actions_overdue(
     gateway: Gateway, account: str, as_of: datetime, leave_out: set[str]
 ) -> int | dict[str, Any]:
@@ -231,14 +239,40 @@ async def count_next_actions_overdue(
         items = await gateway.list_all("/customers", account)
     except httpx.HTTPStatusError as error:
         return _problem(error.response)
-    return sum(
-        1
-        for c in items
-        if c["id"] not in leave_out
-        and c.get("status") in OPEN_STAGES
-        and c.get("next_action_date")
-        and parse(c["next_action_date"]) < as_of
-    )
+    return sum(c["id"] not in leave_out and _late(c, as_of) for c in items)
+
+
+async def explain_next_actions_overdue(
+    gateway: Gateway, expectations: Expectations, account: str, customer_ids: dict[str, str]
+) -> list[Mismatch]:
+    """This run's customers the figure counts where the oracle does not, or the reverse:
+    the mirrored next action (customers API) against the NBA the oracle expects at as_of."""
+    try:
+        shown = {c["id"]: c for c in await gateway.list_all("/customers", account)}
+    except httpx.HTTPStatusError:
+        return []
+    as_of = expectations.as_of
+    found = []
+    for contact, expected in expectations.contacts.items():
+        customer_id = customer_ids.get(contact)
+        if expected.account_id != account or customer_id not in shown:
+            continue
+        due = expected.nba["due_at"]
+        counted = (
+            expected.pipeline["status"] in OPEN_STAGES
+            and expected.nba["action"] != "none"
+            and due is not None
+            and parse(due) < as_of
+        )
+        card = shown[customer_id]
+        if counted != _late(card, as_of):
+            got = {k: card.get(k) for k in ("status", "next_action", "next_action_date")}
+            found.append(Mismatch(
+                "figures", f"{account}/{DRIFTING}: {customer_id}",
+                {"counted": counted, "nba": expected.nba}, {"counted": not counted, **got},
+                contact, expected.event_ids,
+            ))  # fmt: skip
+    return found
 
 
 def _matches(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -251,13 +285,15 @@ async def check_stats(
     baselines: dict[tuple[str, str], dict[str, Any]],
     result: CheckResult,
     deadline: float,
-    ours: set[str],
+    customer_ids: dict[str, str],
 ) -> dict[str, float]:
     """Compare every figure; returns, per account, when all its figures matched.
 
-    `ours` are this run's customer ids: on an account that held others before (a non-zero
-    next_actions_overdue baseline) that figure's baseline is recounted without them."""
+    `customer_ids` are this run's (contact → id): on an account that held others before (a
+    non-zero next_actions_overdue baseline) that figure's baseline is recounted without them;
+    a mismatch of it is explained customer by customer."""
     matched_at: dict[str, float] = {}
+    ours = set(customer_ids.values())
     as_of = iso(expectations.as_of)
 
     async def one(account: str) -> None:
@@ -298,6 +334,16 @@ async def check_stats(
                 got = actual.get(key, "missing")
                 subject = f"{account}/{name}/{key}"
                 result.record(same_number(value, got), Mismatch("figures", subject, value, got))
+        off = any(
+            not same_number(wanted.get(DRIFTING), actual.get(DRIFTING, "missing"))
+            for actual, wanted in reading.values()
+            if DRIFTING in wanted
+        )
+        if off:
+            explained = await explain_next_actions_overdue(
+                gateway, expectations, account, customer_ids
+            )
+            result.mismatches.extend(explained)
 
     accounts = sorted({account for account, _ in expectations.stats})
     await asyncio.gather(*(one(a) for a in accounts))

@@ -98,11 +98,12 @@ async def run_backtest(
         started = monotonic()
         deadline = started + catch_up_s
         customer_ids = replayed.customer_ids()
-        ours = set(customer_ids.values())
         with _progress(console) as progress:
             bar = progress.add_task("checks (customers)", total=len(expectations.contacts))
             matched_at, _ = await asyncio.gather(
-                check_stats(gateway, expectations, baselines, results["figures"], deadline, ours),
+                check_stats(
+                    gateway, expectations, baselines, results["figures"], deadline, customer_ids
+                ),
                 check_customers(
                     gateway,
                     expectations,
