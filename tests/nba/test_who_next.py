@@ -114,6 +114,17 @@ async def test_a_thousand_customers_listed_in_the_specified_order(nba: RunningNb
         assert got == expected_order(histories, as_of or now)
         assert len({c for c, _ in got}) == len(got)
         assert all(i["priority"] > 0 for i in listed)
+        # The coaching prompt counts the same rebooks, stored or evaluated afresh.
+        rebooks = sum(action == "rebook" for _, action in got)
+        assert rebooks > 0
+        assert await rebooks_prompt(nba, as_of or now) == rebooks
+
+
+async def rebooks_prompt(nba: RunningNba, as_of: datetime) -> int:
+    response = await nba.get("/api/coaching", as_of=as_of.isoformat())
+    assert response.status_code == 200, response.text
+    texts = [i["text"] for i in response.json()["items"] if i["kind"] == "rebooks_waiting"]
+    return int(texts[0].split()[0]) if texts else 0
 
 
 async def test_a_cursor_from_elsewhere_is_422(nba: RunningNba) -> None:

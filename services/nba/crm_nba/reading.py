@@ -94,8 +94,13 @@ async def customer_recommendation(
 
 
 async def rebooks_waiting(conn: Conn, account: Account, as_of: datetime) -> int:
-    no_shows = await repo.no_show_projections(conn, account.account_id)
-    return sum(recommend(p, as_of, account).action == "rebook" for p in no_shows)
+    """Customers whose action is rebook at `as_of` (only no-shows can be): the stored
+    recommendations that hold then, counted in the database, and the others evaluated afresh.
+    The timer asks every second; deciding all no-shows afresh each time cost it half of the
+    service's CPU on an account with thousands of them."""
+    held = await repo.rebooks_held(conn, account.account_id, as_of)
+    stale = await repo.no_shows_stale_at(conn, account.account_id, as_of)
+    return held + sum(recommend(p, as_of, account).action == "rebook" for p in stale)
 
 
 async def coaching_at(conn: Conn, account: Account, as_of: datetime) -> list[CoachingPrompt]:

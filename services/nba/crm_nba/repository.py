@@ -209,13 +209,32 @@ async def who_next_page(
     ]
 
 
-async def no_show_projections(conn: Conn, account: str) -> list[Projection]:
+async def rebooks_held(conn: Conn, account: str, as_of: datetime) -> int:
+    """Customers whose stored recommendation is rebook and holds at `as_of`."""
+    count: int = await conn.fetchval(
+        """
+        SELECT count(*) FROM nba_customers
+        WHERE account_id = $1 AND booking_state = 'no_show' AND NOT deleted
+          AND action = 'rebook'
+          AND (next_change_at IS NULL OR next_change_at > $2)
+          AND (valid_from IS NULL OR valid_from <= $2)
+        """,
+        account,
+        as_of,
+    )
+    return count
+
+
+async def no_shows_stale_at(conn: Conn, account: str, as_of: datetime) -> list[Projection]:
+    """No-show customers whose stored recommendation does not hold at `as_of`."""
     rows = await conn.fetch(
         """
         SELECT projection FROM nba_customers
         WHERE account_id = $1 AND booking_state = 'no_show' AND NOT deleted
+          AND (next_change_at <= $2 OR valid_from > $2)
         """,
         account,
+        as_of,
     )
     return [Projection.model_validate(r["projection"]) for r in rows]
 
