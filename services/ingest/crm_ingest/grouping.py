@@ -45,6 +45,11 @@ class _Waiting:
     )
 
 
+def _retrieve(answer: asyncio.Future[Outcome]) -> None:
+    if not answer.cancelled():
+        answer.exception()  # marks a failure retrieved: its request is gone
+
+
 class GroupCommit:
     """Accepts single events in groups: at most `max_in_flight` groups run at once."""
 
@@ -62,7 +67,13 @@ class GroupCommit:
         self._waiting[(account_id, actor_id)].append(waiting)
         self._start_groups()
         # Shielded: a client that hangs up does not cancel its share of a group.
-        return await asyncio.shield(waiting.answer)
+        try:
+            return await asyncio.shield(waiting.answer)
+        except asyncio.CancelledError:
+            # Nobody reads this answer now, so a failure of the group would be logged as
+            # "Future exception was never retrieved" when the future is dropped.
+            waiting.answer.add_done_callback(_retrieve)
+            raise
 
     def _start_groups(self) -> None:
         while len(self._in_flight) < self._max_in_flight and self._waiting:
