@@ -41,20 +41,34 @@ WANTED: frozenset[str] = frozenset(
 )
 
 
+class Emitted:
+    """What one batch announces, in order; written to the outbox once at the batch's end (in
+    its transaction): one insert, one NOTIFY and one processed-mark for the batch instead of
+    three round trips per event, which were the service's largest cost under load."""
+
+    def __init__(self) -> None:
+        self.events: list[EventEnvelope] = []
+
+    def add(self, events: Sequence[EventEnvelope]) -> None:
+        self.events.extend(events)
+
+
 def batch_handler(clock: Clock, topic: str) -> BatchHandler:
     async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        emitted = Emitted()
         for event in events:
-            await apply_event(conn, event, clock, topic)
+            await apply_event(conn, event, clock, emitted)
+        await announce(conn, emitted.events, topic)
 
     return handle
 
 
-async def apply_event(conn: Conn, event: EventEnvelope, clock: Clock, topic: str) -> None:
+async def apply_event(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitted) -> None:
     if event.customer_id is None:
         return
     name = event.event_name
     if name is E.NBA_CHANGED:
-        await mirror_nba(conn, event, clock, topic)
+        await mirror_nba(conn, event, clock, out)
     elif name is E.CUSTOMER_DELETED:
         await repository.delete(conn, event.account_id, event.customer_id)
     elif name is E.CUSTOMER_CREATED:
@@ -64,10 +78,10 @@ async def apply_event(conn: Conn, event: EventEnvelope, clock: Clock, topic: str
     elif name in (E.INTERACTION_LOGGED, E.INTERACTION_UPDATED, E.INTERACTION_DELETED):
         await restore_interaction(conn, event)
     else:
-        await apply_fact(conn, event, clock, topic)
+        await apply_fact(conn, event, clock, out)
 
 
-async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, topic: str) -> None:
+async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitted) -> None:
     """One fact: stored, folded, and STATUS_CHANGED when the pipeline state really changed."""
     entry = Entry.of(event)
     if entry is None or event.customer_id is None:
@@ -75,7 +89,7 @@ async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, topic: str)
     cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
     customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
     if customer is None:
-        if await _created_by(conn, event, entry, cause, topic):
+        if await _created_by(conn, event, entry, cause, out):
             return
         # Created by the API a moment ago: the fact applies to that customer.
         customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
@@ -89,11 +103,11 @@ async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, topic: str)
         change = cause.status_changed(
             event.account_id, customer.id, customer.state, updated.state, actor=Actor.EVENT
         )
-        await announce(conn, [change], topic)
+        out.add([change])
 
 
 async def _created_by(
-    conn: Conn, event: EventEnvelope, entry: Entry, cause: Cause, topic: str
+    conn: Conn, event: EventEnvelope, entry: Entry, cause: Cause, out: Emitted
 ) -> bool:
     """An unknown customer is created at the stage the fact implies; False if the id is taken."""
     new = customer_from_event(event)
@@ -112,7 +126,7 @@ async def _created_by(
                 event.account_id, created.id, new.state, created.state, actor=Actor.EVENT
             )
         )
-    await announce(conn, emitted, topic)
+    out.add(emitted)
     return True
 
 
@@ -136,7 +150,7 @@ def customer_from_event(event: EventEnvelope) -> Customer:
     )
 
 
-async def mirror_nba(conn: Conn, event: EventEnvelope, clock: Clock, topic: str) -> None:
+async def mirror_nba(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitted) -> None:
     """next_action and next_action_date follow the NBA unless a person's choice stands."""
     assert event.customer_id is not None
     customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
@@ -166,8 +180,6 @@ async def mirror_nba(conn: Conn, event: EventEnvelope, clock: Clock, topic: str)
             "next_action_date": shown.due.isoformat() if shown.due else None,
             "next_action_by": "person" if shown.by_person else "nba",
         }
-        await announce(
-            conn,
-            [cause.event(E.CUSTOMER_UPDATED, event.account_id, customer.id, {"changes": changes})],
-            topic,
+        out.add(
+            [cause.event(E.CUSTOMER_UPDATED, event.account_id, customer.id, {"changes": changes})]
         )
