@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from itertools import chain
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pydantic_core
 from pydantic import PostgresDsn
 from yoyo import get_backend, read_migrations
 from yoyo.migrations import MigrationList
@@ -68,10 +68,16 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     own), so the default reset query would be one more round trip per checkout for nothing."""
 
 
+def _json_text(value: object) -> str:
+    return pydantic_core.to_json(value).decode()
+
+
 async def _init_connection(connection: asyncpg.Connection) -> None:
+    # pydantic-core's JSON (Rust) rather than the json module: 4 to 6 times faster both ways,
+    # and stored events and projections are encoded and decoded on every consumer batch.
     for type_name in ("json", "jsonb"):
         await connection.set_type_codec(
-            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            type_name, encoder=_json_text, decoder=pydantic_core.from_json, schema="pg_catalog"
         )
 
 
