@@ -39,6 +39,24 @@ def test_golden_sample_parses_and_round_trips_through_json(name: EventName) -> N
     assert isinstance(again.typed_properties(), CATALOG[name].properties)
 
 
+@pytest.mark.parametrize("name", list(EventName))
+def test_a_stored_event_reads_back_equal_without_validating_its_properties_again(
+    name: EventName,
+) -> None:
+    event = EventEnvelope.model_validate(golden(name))
+    assert EventEnvelope.from_stored(event.to_json()) == event
+
+
+def test_from_stored_trusts_properties_but_still_parses_the_envelope() -> None:
+    data = golden(E.MEETING_BOOKED)
+    data["properties"]["booking_time"] = "next tuesday"  # never stored by a service: trusted
+    assert EventEnvelope.from_stored(json.dumps(data)).properties["booking_time"] == "next tuesday"
+    data["timestamp"] = "not a time"
+    with pytest.raises(ValidationError) as caught:
+        EventEnvelope.from_stored(json.dumps(data))
+    assert ("timestamp",) in error_locs(caught.value)
+
+
 def _required_properties(name: EventName) -> list[str]:
     fields = CATALOG[name].properties.model_fields
     return [f.alias or key for key, f in fields.items() if f.is_required()]

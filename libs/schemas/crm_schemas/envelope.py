@@ -27,8 +27,15 @@ SCHEMA_VERSION: Final = 1
 MAX_EVENT_ID_LENGTH: Final = 255
 
 
+# Validation context of an event read back from a service's own store: its properties were
+# checked (and normalized) when it was consumed, so they are not validated a second time.
+STORED: Final = "stored"
+
+
 def _validated_properties(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
     """Check properties against the event's model; keep them as plain JSON data."""
+    if info.context and info.context.get(STORED):
+        return value
     name = info.data.get("event_name")
     if name is None:  # event_name itself was invalid; that error is reported already
         return value
@@ -134,3 +141,9 @@ class EventEnvelope(_EnvelopeFields):
     @classmethod
     def from_json(cls, raw: bytes | str) -> EventEnvelope:
         return cls.model_validate_json(raw)
+
+    @classmethod
+    def from_stored(cls, raw: bytes | str) -> EventEnvelope:
+        """An event this service validated when it consumed it and stored as JSON; the
+        envelope's fields are parsed again, its properties are taken as stored."""
+        return cls.model_validate_json(raw, context={STORED: True})

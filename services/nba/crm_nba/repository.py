@@ -52,7 +52,7 @@ async def journals(
     """Each customer's journaled events in arrival order."""
     rows = await conn.fetch(
         """
-        SELECT j.account_id, j.customer_id, j.event
+        SELECT j.account_id, j.customer_id, j.event::text AS event
         FROM nba_journal j
         JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
           ON j.account_id = k.account_id AND j.customer_id = k.customer_id
@@ -63,7 +63,7 @@ async def journals(
     )
     found: dict[CustomerKey, list[EventEnvelope]] = defaultdict(list)
     for row in rows:
-        event = EventEnvelope.model_validate(row["event"])
+        event = EventEnvelope.from_stored(row["event"])
         found[(row["account_id"], row["customer_id"])].append(event)
     return found
 
