@@ -88,12 +88,34 @@ async def stored_recommendations(
 
 
 async def save_customers(conn: Conn, rows: Sequence[tuple[str, Projection, Assessment]]) -> None:
-    await conn.executemany(
+    """Upsert a batch's customers in one statement; projection and recommendation go as
+    JSON text made by pydantic (no intermediate dicts), cast to jsonb by the server."""
+    if not rows:
+        return
+    columns: list[list[Any]] = [[] for _ in range(13)]
+    for account, p, a in rows:
+        rec = a.recommendation
+        values = (
+            account, p.customer_id, p.model_dump_json(), rec.model_dump_json(), rec.action,
+            rec.priority, rec.due_at, p.last_activity_at, p.state.booking.state.value,
+            p.deleted, a.valid_from, a.next_change_at, rec.computed_at,
+        )  # fmt: skip
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    await conn.execute(
         """
         INSERT INTO nba_customers (account_id, customer_id, projection, recommendation, action,
             priority, due_at, last_activity_at, booking_state, deleted, valid_from,
             next_change_at, computed_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        SELECT account_id, customer_id, projection::jsonb, recommendation::jsonb, action,
+            priority, due_at, last_activity_at, booking_state, deleted, valid_from,
+            next_change_at, computed_at
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[],
+            $7::timestamptz[], $8::timestamptz[], $9::text[], $10::boolean[],
+            $11::timestamptz[], $12::timestamptz[], $13::timestamptz[])
+            AS r(account_id, customer_id, projection, recommendation, action, priority, due_at,
+                 last_activity_at, booking_state, deleted, valid_from, next_change_at,
+                 computed_at)
         ON CONFLICT (account_id, customer_id) DO UPDATE SET
             projection = EXCLUDED.projection, recommendation = EXCLUDED.recommendation,
             action = EXCLUDED.action, priority = EXCLUDED.priority, due_at = EXCLUDED.due_at,
@@ -102,24 +124,7 @@ async def save_customers(conn: Conn, rows: Sequence[tuple[str, Projection, Asses
             valid_from = EXCLUDED.valid_from, next_change_at = EXCLUDED.next_change_at,
             computed_at = EXCLUDED.computed_at
         """,
-        [
-            (
-                account,
-                p.customer_id,
-                p.model_dump(mode="json"),
-                a.recommendation.model_dump(mode="json"),
-                a.recommendation.action,
-                a.recommendation.priority,
-                a.recommendation.due_at,
-                p.last_activity_at,
-                p.state.booking.state.value,
-                p.deleted,
-                a.valid_from,
-                a.next_change_at,
-                a.recommendation.computed_at,
-            )
-            for account, p, a in rows
-        ],
+        *columns,
     )
 
 
