@@ -41,29 +41,22 @@ WANTED: frozenset[str] = frozenset(
 )
 
 
-class Emitted:
-    """What one batch announces, in order; written to the outbox once at the batch's end (in
-    its transaction): one insert, one NOTIFY and one processed-mark for the batch instead of
-    three round trips per event, which were the service's largest cost under load."""
-
-    def __init__(self) -> None:
-        self.events: list[EventEnvelope] = []
-
-    def add(self, events: Sequence[EventEnvelope]) -> None:
-        self.events.extend(events)
-
-
 def batch_handler(clock: Clock, topic: str) -> BatchHandler:
     async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
-        emitted = Emitted()
+        # What the batch announces, in order, goes to the outbox once at its end (in its
+        # transaction): one insert, one NOTIFY and one processed-mark for the batch instead
+        # of three round trips per event, which were the service's largest cost under load.
+        emitted: list[EventEnvelope] = []
         for event in events:
             await apply_event(conn, event, clock, emitted)
-        await announce(conn, emitted.events, topic)
+        await announce(conn, emitted, topic)
 
     return handle
 
 
-async def apply_event(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitted) -> None:
+async def apply_event(
+    conn: Conn, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
+) -> None:
     if event.customer_id is None:
         return
     name = event.event_name
@@ -81,7 +74,9 @@ async def apply_event(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitt
         await apply_fact(conn, event, clock, out)
 
 
-async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitted) -> None:
+async def apply_fact(
+    conn: Conn, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
+) -> None:
     """One fact: stored, folded, and STATUS_CHANGED when the pipeline state really changed."""
     entry = Entry.of(event)
     if entry is None or event.customer_id is None:
@@ -103,11 +98,11 @@ async def apply_fact(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitte
         change = cause.status_changed(
             event.account_id, customer.id, customer.state, updated.state, actor=Actor.EVENT
         )
-        out.add([change])
+        out.append(change)
 
 
 async def _created_by(
-    conn: Conn, event: EventEnvelope, entry: Entry, cause: Cause, out: Emitted
+    conn: Conn, event: EventEnvelope, entry: Entry, cause: Cause, out: list[EventEnvelope]
 ) -> bool:
     """An unknown customer is created at the stage the fact implies; False if the id is taken."""
     new = customer_from_event(event)
@@ -126,7 +121,7 @@ async def _created_by(
                 event.account_id, created.id, new.state, created.state, actor=Actor.EVENT
             )
         )
-    out.add(emitted)
+    out.extend(emitted)
     return True
 
 
@@ -150,7 +145,9 @@ def customer_from_event(event: EventEnvelope) -> Customer:
     )
 
 
-async def mirror_nba(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitted) -> None:
+async def mirror_nba(
+    conn: Conn, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
+) -> None:
     """next_action and next_action_date follow the NBA unless a person's choice stands."""
     assert event.customer_id is not None
     customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
@@ -180,6 +177,6 @@ async def mirror_nba(conn: Conn, event: EventEnvelope, clock: Clock, out: Emitte
             "next_action_date": shown.due.isoformat() if shown.due else None,
             "next_action_by": "person" if shown.by_person else "nba",
         }
-        out.add(
-            [cause.event(E.CUSTOMER_UPDATED, event.account_id, customer.id, {"changes": changes})]
+        out.append(
+            cause.event(E.CUSTOMER_UPDATED, event.account_id, customer.id, {"changes": changes})
         )
