@@ -329,17 +329,15 @@ async def check_stats(
         reading, when = await poll(fetch, matches, deadline)
         if when is not None:
             matched_at[account] = when
+        drifting_off = False
         for name, (actual, wanted) in reading.items():
             for key, value in wanted.items():
                 got = actual.get(key, "missing")
+                ok = same_number(value, got)
+                drifting_off |= key == DRIFTING and not ok
                 subject = f"{account}/{name}/{key}"
-                result.record(same_number(value, got), Mismatch("figures", subject, value, got))
-        off = any(
-            not same_number(wanted.get(DRIFTING), actual.get(DRIFTING, "missing"))
-            for actual, wanted in reading.values()
-            if DRIFTING in wanted
-        )
-        if off:
+                result.record(ok, Mismatch("figures", subject, value, got))
+        if drifting_off:
             explained = await explain_next_actions_overdue(
                 gateway, expectations, account, customer_ids
             )
