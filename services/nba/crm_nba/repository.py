@@ -21,6 +21,10 @@ CustomerKey = tuple[str, UUID]
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 # How far back the streak looks; a longer streak is reported as this many days.
 STREAK_HORIZON_DAYS = 400
+# A stored recommendation holds in [valid_from, next_change_at); $2 is the instant asked.
+_HOLDS_AT = (
+    "(next_change_at IS NULL OR next_change_at > $2) AND (valid_from IS NULL OR valid_from <= $2)"
+)
 
 
 @dataclass(frozen=True)
@@ -192,12 +196,11 @@ async def who_next_page(
     and re-encoding what was stored.
     """
     rows = await conn.fetch(
-        """
+        f"""
         SELECT neg_priority, due_sort, activity_sort, customer_id, recommendation::text AS body
         FROM nba_customers
         WHERE account_id = $1 AND priority > 0
-          AND (next_change_at IS NULL OR next_change_at > $2)
-          AND (valid_from IS NULL OR valid_from <= $2)
+          AND {_HOLDS_AT}
           AND ($3::smallint IS NULL
                OR (neg_priority, due_sort, activity_sort, customer_id) > ($3, $4, $5, $6))
         ORDER BY neg_priority, due_sort, activity_sort, customer_id
@@ -217,12 +220,11 @@ async def who_next_page(
 async def rebooks_held(conn: Conn, account: str, as_of: datetime) -> int:
     """Customers whose stored recommendation is rebook and holds at `as_of`."""
     count: int = await conn.fetchval(
-        """
+        f"""
         SELECT count(*) FROM nba_customers
         WHERE account_id = $1 AND booking_state = 'no_show' AND NOT deleted
           AND action = 'rebook'
-          AND (next_change_at IS NULL OR next_change_at > $2)
-          AND (valid_from IS NULL OR valid_from <= $2)
+          AND {_HOLDS_AT}
         """,
         account,
         as_of,
