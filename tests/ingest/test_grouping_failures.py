@@ -6,28 +6,28 @@ import asyncio
 import gc
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from crm_ingest.acceptance import Acceptor, Candidate, Outcome
-from crm_ingest.grouping import GroupCommit
+from crm_ingest.acceptance import Candidate, Outcome
 
-from .test_grouping import NOW, candidate, settle
+from .test_grouping import NOW, ScriptedAcceptor, candidate, group_commit, settle
 
 
 class GroupFailed(Exception):
     pass
 
 
-class FailingAcceptor:
-    """Fails every call with a fresh exception; the first call waits until released."""
+class FailingAcceptor(ScriptedAcceptor):
+    """The scripted acceptor, failing every call with a fresh exception once it has done
+    its part (the first call waits until released); it notes the group tasks that called."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.started = asyncio.Event()
-        self.release = asyncio.Event()
         self.raised: list[GroupFailed] = []
-        self.groups: list[asyncio.Future[Any]] = []  # the group tasks that called
+        self.groups: list[asyncio.Future[Any]] = []
 
     async def accept(
         self,
@@ -41,16 +41,13 @@ class FailingAcceptor:
         group = asyncio.current_task()
         assert group is not None
         self.groups.append(group)
-        if not self.started.is_set():
-            self.started.set()
-            await self.release.wait()
         error = GroupFailed(f"group {len(self.raised)} failed")
         self.raised.append(error)
+        self.started.set()
+        await super().accept(
+            account_id, candidates, actor_id=actor_id, now=now, received_at=received_at
+        )
         raise error
-
-
-def group_commit(acceptor: FailingAcceptor) -> GroupCommit:
-    return GroupCommit(cast(Acceptor, acceptor), max_in_flight=1, max_group=500)
 
 
 async def test_every_live_waiter_of_a_failed_group_gets_its_exception() -> None:
@@ -63,7 +60,7 @@ async def test_every_live_waiter_of_a_failed_group_gets_its_exception() -> None:
         for n in range(3)
     ]
     await settle()  # all three queue behind the blocker, for one group
-    acceptor.release.set()
+    acceptor.release_first.set()
     results: list[Any] = await asyncio.gather(blocker, *waiters, return_exceptions=True)
     first, second = acceptor.raised
     assert results[0] is first
@@ -80,7 +77,7 @@ async def _fail_a_group_with_a_hung_up_client() -> None:
     await settle()
     gone.cancel()  # the client hung up while its group was still waiting
     await settle()
-    acceptor.release.set()
+    acceptor.release_first.set()
     with pytest.raises(GroupFailed):
         await blocker
     with pytest.raises(GroupFailed):
