@@ -58,13 +58,23 @@ def redis_url(server_source: ServersForTests) -> str:
     return server_source.redis_url()
 
 
-@pytest.fixture
-def new_database(postgres_url: str) -> Iterator[str]:
-    """DSN of a fresh, empty database of its own; dropped after the test."""
+def _fresh_database(postgres_url: str) -> Iterator[str]:
     name = unique_name("test")
     url = run_coroutine(lambda: create_database(postgres_url, name))
     yield url
     run_coroutine(lambda: drop_database(postgres_url, name))
+
+
+@pytest.fixture
+def new_database(postgres_url: str) -> Iterator[str]:
+    """DSN of a fresh, empty database of its own; dropped after the test."""
+    yield from _fresh_database(postgres_url)
+
+
+@pytest.fixture
+def other_database(postgres_url: str) -> Iterator[str]:
+    """A second fresh database, for tests that compare what two databases end up holding."""
+    yield from _fresh_database(postgres_url)
 
 
 @pytest.fixture

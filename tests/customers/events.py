@@ -44,3 +44,36 @@ def fact_event(
         received_at=T + at,
         producer="tests",
     )
+
+
+def nba_changed(
+    customer: uuid.UUID,
+    title: str,
+    at: timedelta,
+    *,
+    action: str = "rebook",
+    due: timedelta | None = None,
+    account: str = "acme",
+) -> EventEnvelope:
+    """The NBA service's recommendation for a customer, as the mirror reads it."""
+    recommendation = {
+        "customer_id": str(customer),
+        "action": action,
+        "title": title,
+        "reason": "no-show" if action == "rebook" else "the conversation goes on",
+        "priority": 90,
+        "urgency": "critical",
+        "due_at": (T + (at if due is None else due)).isoformat(),
+        "computed_at": (T + at).isoformat(),
+    }
+    return EventEnvelope(
+        event_name=EventName.NBA_CHANGED,
+        event_id=f"nba-{uuid.uuid4()}",
+        timestamp=T + at,
+        account_id=account,
+        customer_id=customer,
+        source="system",
+        properties={"recommendation": recommendation},
+        received_at=T + at,
+        producer="nba",
+    )

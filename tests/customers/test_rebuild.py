@@ -14,13 +14,12 @@ from crm_customers.announce import Cause
 from crm_customers.settings import CustomersSettings
 from crm_devstack.databases import create_database, drop_database
 from crm_schemas.catalog import EventName
-from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, CustomerSnapshot
 from crm_servicekit.db import plain_postgres_dsn
 
 from .conftest import Service, customers_settings, running
-from .events import T, fact_event
+from .events import T, fact_event, nba_changed
 from .kafka_io import eventually, produce
 from .test_facts_integration import s_no_show
 
@@ -55,30 +54,6 @@ async def outbox_empty(dsn: str) -> bool:
         return bool(await conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
     finally:
         await conn.close()
-
-
-def nba_changed(customer: uuid.UUID, title: str, at: timedelta) -> EventEnvelope:
-    recommendation = {
-        "customer_id": str(customer),
-        "action": "rebook",
-        "title": title,
-        "reason": "no-show",
-        "priority": 90,
-        "urgency": "critical",
-        "due_at": (T + at).isoformat(),
-        "computed_at": (T + at).isoformat(),
-    }
-    return EventEnvelope(
-        event_name=E.NBA_CHANGED,
-        event_id=f"nba-{uuid.uuid4()}",
-        timestamp=T + at,
-        account_id="acme",
-        customer_id=customer,
-        source="system",
-        properties={"recommendation": recommendation},
-        received_at=T + at,
-        producer="nba",
-    )
 
 
 async def test_rebuilding_from_the_topic_gives_the_same_customers(

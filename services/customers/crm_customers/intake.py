@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from crm_customers import repository
 from crm_customers.announce import Cause, announce
+from crm_customers.batch_customers import BatchCustomers
 from crm_customers.evolution import with_entry
 from crm_customers.history import Entry
 from crm_customers.policy import shown_next_action
@@ -47,21 +48,47 @@ def batch_handler(clock: Clock, topic: str) -> BatchHandler:
         # transaction): one insert, one NOTIFY and one processed-mark for the batch instead
         # of three round trips per event, which were the service's largest cost under load.
         emitted: list[EventEnvelope] = []
+        customers = BatchCustomers(conn)
+        await customers.load(
+            (e.account_id, e.customer_id)
+            for e in events
+            if e.customer_id is not None and e.event_name not in _WRITTEN_DIRECTLY
+        )
         for event in events:
-            await apply_event(conn, event, clock, emitted)
+            await apply_event(customers, conn, event, clock, emitted)
+        await customers.save()
         await announce(conn, emitted, topic)
 
     return handle
 
 
+# Events whose handling writes customers' rows itself (deletion, the rebuild's restores).
+_WRITTEN_DIRECTLY = frozenset(
+    {
+        E.CUSTOMER_DELETED,
+        E.CUSTOMER_CREATED,
+        E.CUSTOMER_UPDATED,
+        E.INTERACTION_LOGGED,
+        E.INTERACTION_UPDATED,
+        E.INTERACTION_DELETED,
+    }
+)
+
+
 async def apply_event(
-    conn: Conn, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
+    customers: BatchCustomers,
+    conn: Conn,
+    event: EventEnvelope,
+    clock: Clock,
+    out: list[EventEnvelope],
 ) -> None:
     if event.customer_id is None:
         return
     name = event.event_name
+    if name in _WRITTEN_DIRECTLY:
+        await customers.hand_back()
     if name is E.NBA_CHANGED:
-        await mirror_nba(conn, event, clock, out)
+        await mirror_nba(customers, event, clock, out)
     elif name is E.CUSTOMER_DELETED:
         await repository.delete(conn, event.account_id, event.customer_id)
     elif name is E.CUSTOMER_CREATED:
@@ -71,28 +98,32 @@ async def apply_event(
     elif name in (E.INTERACTION_LOGGED, E.INTERACTION_UPDATED, E.INTERACTION_DELETED):
         await restore_interaction(conn, event)
     else:
-        await apply_fact(conn, event, clock, out)
+        await apply_fact(customers, conn, event, clock, out)
 
 
 async def apply_fact(
-    conn: Conn, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
+    customers: BatchCustomers,
+    conn: Conn,
+    event: EventEnvelope,
+    clock: Clock,
+    out: list[EventEnvelope],
 ) -> None:
     """One fact: stored, folded, and STATUS_CHANGED when the pipeline state really changed."""
     entry = Entry.of(event)
     if entry is None or event.customer_id is None:
         return
     cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
-    customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+    customer = await customers.get(event.account_id, event.customer_id)
     if customer is None:
-        if await _created_by(conn, event, entry, cause, out):
+        if await _created_by(customers, conn, event, entry, cause, out):
             return
         # Created by the API a moment ago: the fact applies to that customer.
-        customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+        customer = await customers.reread(event.account_id, event.customer_id)
         assert customer is not None
     updated = await with_entry(conn, customer, entry)
     if updated is None:
         return  # stored already: a duplicate changes nothing
-    await repository.save(conn, updated)
+    customers.put(updated)
     # A person's STATUS_CHANGED (met in a rebuild) is its own announcement.
     if updated.state != customer.state and event.event_name is not E.STATUS_CHANGED:
         change = cause.status_changed(
@@ -102,7 +133,12 @@ async def apply_fact(
 
 
 async def _created_by(
-    conn: Conn, event: EventEnvelope, entry: Entry, cause: Cause, out: list[EventEnvelope]
+    customers: BatchCustomers,
+    conn: Conn,
+    event: EventEnvelope,
+    entry: Entry,
+    cause: Cause,
+    out: list[EventEnvelope],
 ) -> bool:
     """An unknown customer is created at the stage the fact implies; False if the id is taken."""
     new = customer_from_event(event)
@@ -110,7 +146,7 @@ async def _created_by(
         return False
     created = await with_entry(conn, new, entry)
     assert created is not None  # a new customer has no stored entries
-    await repository.save(conn, created)
+    customers.put(created)
     snapshot = CustomerCreated(
         customer=created.snapshot(), state=created.state, created_at=created.created_at
     )
@@ -146,11 +182,11 @@ def customer_from_event(event: EventEnvelope) -> Customer:
 
 
 async def mirror_nba(
-    conn: Conn, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
+    customers: BatchCustomers, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
 ) -> None:
     """next_action and next_action_date follow the NBA unless a person's choice stands."""
     assert event.customer_id is not None
-    customer = await repository.get(conn, event.account_id, event.customer_id, lock=True)
+    customer = await customers.get(event.account_id, event.customer_id)
     if customer is None:
         return
     recommendation = NbaChanged.model_validate(event.properties).recommendation
@@ -169,7 +205,8 @@ async def mirror_nba(
     changed = (shown.title, shown.due) != (customer.next_action, customer.next_action_date)
     if changed:
         updated = updated.touched(event.timestamp)
-    await repository.save(conn, updated)
+    if changed or (title, due) != (customer.nba_title, customer.nba_due_at):
+        customers.put(updated)
     if changed:
         cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
         changes = {

@@ -92,6 +92,24 @@ async def get(
     return customer_of(row) if row is not None else None
 
 
+async def get_many(
+    conn: Conn, keys: Sequence[tuple[str, UUID]]
+) -> dict[tuple[str, UUID], Customer]:
+    """Several customers by (account, id), locked in one order for everyone (no deadlock)."""
+    if not keys:
+        return {}
+    ordered = sorted(set(keys))
+    rows = await conn.fetch(
+        f"SELECT account_id, id, {_COLUMNS} FROM customers"
+        " WHERE (account_id, id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))"
+        " ORDER BY account_id, id FOR UPDATE",
+        [account_id for account_id, _ in ordered],
+        [customer_id for _, customer_id in ordered],
+    )
+    customers = (customer_of(row) for row in rows)
+    return {(customer.account_id, customer.id): customer for customer in customers}
+
+
 async def insert(conn: Conn, customer: Customer) -> bool:
     """Insert a new customer; False when the id is taken (created a moment ago)."""
     placeholders = ", ".join(f"${n}" for n in range(3, 3 + len(_values(customer))))
@@ -105,16 +123,20 @@ async def insert(conn: Conn, customer: Customer) -> bool:
     return bool(created)
 
 
+_ASSIGNMENTS = ", ".join(
+    f"{name.strip()} = ${n}" for n, name in enumerate(_COLUMNS.split(","), start=3)
+)
+_UPDATE = f"UPDATE customers SET {_ASSIGNMENTS} WHERE account_id = $1 AND id = $2"
+
+
 async def save(conn: Conn, customer: Customer) -> None:
-    assignments = ", ".join(
-        f"{name.strip()} = ${n}" for n, name in enumerate(_COLUMNS.split(","), start=3)
-    )
-    await conn.execute(
-        f"UPDATE customers SET {assignments} WHERE account_id = $1 AND id = $2",
-        customer.account_id,
-        customer.id,
-        *_values(customer),
-    )
+    await conn.execute(_UPDATE, customer.account_id, customer.id, *_values(customer))
+
+
+async def save_many(conn: Conn, customers: Sequence[Customer]) -> None:
+    """Several saves in one round trip (asyncpg pipelines executemany)."""
+    if customers:
+        await conn.executemany(_UPDATE, [(c.account_id, c.id, *_values(c)) for c in customers])
 
 
 async def delete(conn: Conn, account_id: str, customer_id: UUID) -> None:
