@@ -15,7 +15,7 @@ import pytest
 
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
-from crm_servicekit.db import apply_migrations_in_thread
+from crm_servicekit.db import apply_migrations_in_thread, create_pool
 from crm_stats.dmo import DmoTargets
 from crm_stats.ledger import Ledger
 from crm_stats.main import MIGRATIONS
@@ -80,6 +80,7 @@ async def test_first_replies_equal_a_recount_and_the_reference(
     await apply_migrations_in_thread(new_database, MIGRATIONS)
     events = history(seed)
     conn = await asyncpg.connect(new_database)
+    pool = await create_pool(new_database)  # stats_inputs reads on several connections
     try:
         for start in range(0, len(events), batch_size):
             batch = events[start : start + batch_size]
@@ -98,9 +99,10 @@ async def test_first_replies_equal_a_recount_and_the_reference(
                 (PeriodName.CUSTOM, (T0 - timedelta(days=1), T0 + timedelta(days=9))),
             ]:
                 period = resolve_period(name, as_of, OSLO.zone, *bounds)
-                stored = await stats_inputs(conn, OSLO, period, as_of)
+                stored = await stats_inputs(pool, OSLO, period, as_of)
                 want = ledger.inputs(period, as_of, grace)
                 assert sorted(stored.replies, key=repr) == sorted(want.replies, key=repr)
                 assert speed_to_lead(stored.replies, as_of) == speed_to_lead(want.replies, as_of)
     finally:
+        await pool.close()
         await conn.close()

@@ -140,6 +140,7 @@ async def test_counter_equals_a_recount_and_the_figures_match_the_reference(
     for dsn in (new_database, replay_database):
         await apply_migrations_in_thread(dsn, MIGRATIONS)
     conn = await asyncpg.connect(new_database)
+    pool = await create_pool(new_database)  # stats_inputs reads on several connections
     try:
         for start in range(0, len(events), batch_size):
             batch = events[start : start + batch_size]
@@ -166,9 +167,10 @@ async def test_counter_equals_a_recount_and_the_figures_match_the_reference(
                     want.reminders_due,
                     want.reminders_overdue,
                 ), (account.account_id, as_of)
-            stored = await stats_inputs(conn, account, period, as_of)
+            stored = await stats_inputs(pool, account, period, as_of)
             assert stored.reminders_due == want.reminders_due
     finally:
+        await pool.close()
         await conn.close()
 
     replay = await asyncpg.connect(replay_database)

@@ -56,8 +56,7 @@ async def test_store_and_ledger_agree(new_database: str, batch_size: int) -> Non
         ledger.apply_all(events)
         for period_name, as_of, bounds in cases():
             period = resolve_period(period_name, as_of, ACCOUNT.zone, *bounds)
-            async with pool.acquire() as conn:
-                stored = await stats_inputs(conn, ACCOUNT, period, as_of)
+            stored = await stats_inputs(pool, ACCOUNT, period, as_of)
             reference = ledger.inputs(period, as_of, ACCOUNT.overdue_grace.total_seconds())
             got = stats_figures(stored, Vocabulary.FRAZER)
             assert got == stats_figures(reference, Vocabulary.FRAZER), (period_name, as_of)

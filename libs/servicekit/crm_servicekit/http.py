@@ -11,6 +11,7 @@ from starlette.types import Lifespan
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.body_limit import BodySizeLimitMiddleware
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.gc_tuning import freeze_startup_heap
 from crm_servicekit.health import ReadinessCheck, health_router
 from crm_servicekit.logging import configure_logging
 from crm_servicekit.metrics import HttpMetricsMiddleware, metrics_router
@@ -58,6 +59,7 @@ def create_app(
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run the app under uvicorn with our JSON logging (uvicorn's own config would replace it)."""
     configure_logging(settings.log_level, service=settings.service_name)
+    freeze_startup_heap()  # the app and everything imported for it live as long as we do
     uvicorn.run(
         app,
         host=settings.http_host,

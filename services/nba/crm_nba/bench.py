@@ -36,6 +36,7 @@ from crm_servicekit.accounts import Account, Accounts, write_accounts_file
 from crm_servicekit.auth import mint_token
 from crm_servicekit.clock import FixedClock
 from crm_servicekit.db import apply_migrations_in_thread, create_pool, plain_postgres_dsn
+from crm_servicekit.gc_tuning import freeze_startup_heap
 from crm_servicekit.idempotency_store import claim_new
 from crm_servicekit.runtime import ServiceSpec, build_service_app
 from crm_servicekit.settings import with_database_name
@@ -129,6 +130,7 @@ async def list_latencies(
     clock = FixedClock(now)
     app = build_service_app(spec, clock=clock, accounts=accounts)
     app.state.nba_outlet = Outlet(accounts, topic="crm.events.v1.bench")
+    freeze_startup_heap()  # as serve() does before it runs a service
     token = mint_token(settings.jwt_secret, ACCOUNT, "bench", timedelta(days=1), clock=clock)
     params = {"limit": "50", **({"as_of": as_of.isoformat()} if as_of else {})}
     timings: list[float] = []

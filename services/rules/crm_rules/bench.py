@@ -30,6 +30,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.auth import mint_token
 from crm_servicekit.db import plain_postgres_dsn
+from crm_servicekit.gc_tuning import freeze_startup_heap
 from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of
 from crm_servicekit.settings import with_database_name
 
@@ -178,6 +179,7 @@ async def main(customers: int, samples: int) -> dict[str, object]:
         }
     )
     app = build_app(settings, accounts=Accounts([Account(account_id="bench")]))
+    freeze_startup_heap()  # as serve() does before it runs a service
     try:
         async with (
             app.router.lifespan_context(app),

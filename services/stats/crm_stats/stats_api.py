@@ -72,8 +72,7 @@ async def customer_stats(
     first, last = _custom_bounds(period, start, end)
     moment = as_of or clock.now()
     window = resolve_period(period, moment, account.zone, first, last)
-    async with resources(request).pool.acquire() as conn:
-        inputs = await stats_inputs(conn, account, window, moment)
+    inputs = await stats_inputs(resources(request).pool, account, window, moment)
     return stats_figures(inputs, vocabulary)
 
 

@@ -6,8 +6,13 @@ and the pure tests agree; the arithmetic itself is policy's.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+import asyncpg
 
 from crm_schemas.pipeline import OPEN_STATUSES, BookingState, Status
 from crm_servicekit.accounts import Account
@@ -24,6 +29,7 @@ from crm_stats.policy import (
     StatsInputs,
 )
 
+T = TypeVar("T")
 OPEN_CODES = sorted(status.value for status in OPEN_STATUSES)
 
 _TALLIES = """
@@ -115,18 +121,38 @@ async def day_tallies(
     return days
 
 
-async def open_reminders(conn: Conn, account: Account, as_of: datetime) -> OpenReminders:
-    row = await conn.fetchrow(_REMINDERS, account.account_id, as_of, as_of - account.overdue_grace)
+async def open_reminders(
+    db: Conn | asyncpg.Pool[Any], account: Account, as_of: datetime
+) -> OpenReminders:
+    row = await db.fetchrow(_REMINDERS, account.account_id, as_of, as_of - account.overdue_grace)
     assert row is not None  # scalar subqueries always answer one row
     return OpenReminders(**row)
 
 
 async def stats_inputs(
-    conn: Conn, account: Account, period: Period, as_of: datetime
+    pool: asyncpg.Pool[Any], account: Account, period: Period, as_of: datetime
 ) -> StatsInputs:
+    """What the dashboard needs, read by independent statements at once, each on a connection
+    of its own: the request waits for the slowest read instead of the sum of all (each is a
+    separate snapshot anyway, as consecutive statements on one connection would be)."""
     window = (account.account_id, period.start, period.end, as_of)
-    tallies = {Tally(r["tally"]): r["n"] for r in await conn.fetch(_TALLIES, *window)}
-    counted = await conn.fetchrow(_CUSTOMER_COUNTS, *window, as_of - HEALTHY_WITHIN)
+    async with asyncio.TaskGroup() as reads:
+        tallies = reads.create_task(pool.fetch(_TALLIES, *window))
+        counts = reads.create_task(pool.fetchrow(_CUSTOMER_COUNTS, *window, as_of - HEALTHY_WITHIN))
+        state_rows = reads.create_task(pool.fetch(_STATES, account.account_id))
+        cohort = reads.create_task(pool.fetch(_COHORT, *window))
+        replies = reads.create_task(pool.fetch(_REPLIES, *window))
+        reminders = reads.create_task(open_reminders(pool, account, as_of))
+        days = reads.create_task(
+            _pooled(
+                pool,
+                lambda conn: day_tallies(
+                    conn, account.account_id, account.zone, as_of, STREAK_HORIZON_DAYS
+                ),
+            )
+        )
+    counted = counts.result()
+    assert counted is not None  # aggregates always answer one row
     states = [
         StateCount(
             Status(g["status"]),
@@ -135,23 +161,17 @@ async def stats_inputs(
             g["opted_out"],
             g["customers"],
         )
-        for g in await conn.fetch(_STATES, account.account_id)
+        for g in state_rows.result()
     ]
-    cohort = await conn.fetch(_COHORT, *window)
-    replies = await conn.fetch(_REPLIES, *window)
-    reminders = await open_reminders(conn, account, as_of)
-    # Aggregates always answer one row.
-    assert counted is not None
-
     return StatsInputs(
         period=period,
         as_of=as_of,
-        tallies=tallies,
+        tallies={Tally(r["tally"]): r["n"] for r in tallies.result()},
         new_leads=counted["new_leads"],
-        dms_started=len(replies),
+        dms_started=len(replies.result()),
         signed_up=counted["signed_up"],
-        reminders_due=reminders.due,
-        reminders_overdue=reminders.overdue,
+        reminders_due=reminders.result().due,
+        reminders_overdue=reminders.result().overdue,
         next_actions_overdue=counted["next_actions_overdue"],
         states=states,
         cohort=[
@@ -166,13 +186,18 @@ async def stats_inputs(
                 bookings=tuple(r["bookings"]),
                 no_shows=tuple(r["no_shows"]),
             )
-            for r in cohort
+            for r in cohort.result()
         ],
-        replies=[FirstReply(r["dm_at"], r["reply_at"]) for r in replies],
+        replies=[FirstReply(r["dm_at"], r["reply_at"]) for r in replies.result()],
         healthy=counted["healthy"],
         open_customers=sum(
             row.customers for row in states if row.status in OPEN_STATUSES and not row.opted_out
         ),
         targets=targets_of(account),
-        days=await day_tallies(conn, account.account_id, account.zone, as_of, STREAK_HORIZON_DAYS),
+        days=days.result(),
     )
+
+
+async def _pooled(pool: asyncpg.Pool[Any], read: Callable[[Conn], Awaitable[T]]) -> T:
+    async with pool.acquire() as conn:
+        return await read(conn)
