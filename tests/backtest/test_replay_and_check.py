@@ -4,6 +4,7 @@ retries through 429s, and a deliberate fault reported with its customers and eve
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,6 +86,17 @@ def test_the_cli_generates_a_history_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*arguments, "--state-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert len(History.load(out).contacts) == 40
+
+
+def test_the_cli_reads_the_state_folder_named_by_crm_state_dir(tmp_path: Path) -> None:
+    """`CRM_STATE_DIR=... make up` and then `make backtest`: the same folder, no flag."""
+    profile = {"account_id": "elsewhere", "time_zone": "Asia/Tokyo"}
+    (tmp_path / "accounts.json").write_text(json.dumps({"accounts": [profile]}))
+    out = tmp_path / "history.json"
+    arguments = ["generate", "--contacts", "10", "--accounts", "elsewhere", "--out", str(out)]
+    result = CliRunner().invoke(app, arguments, env={"CRM_STATE_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert {c.account_id for c in History.load(out).contacts} == {"elsewhere"}
 
 
 def _earlier_customers(fake: FakeSystem, account: str) -> list[dict[str, str]]:

@@ -79,7 +79,9 @@ def bench_command(
     out: Annotated[Path, typer.Option(help="latest.json, latest.md and raw/ go here")] = Path(
         ".local/bench"
     ),
-    state_dir: Annotated[Path, typer.Option(help="The devstack's state folder")] = Path(".local"),
+    state_dir: Annotated[
+        Path, typer.Option(envvar="CRM_STATE_DIR", help="The devstack's state folder")
+    ] = Path(".local"),
 ) -> None:
     """Run the benchmarks and backtests, print one table, write it as JSON and Markdown."""
     plan = Plan(

@@ -28,8 +28,13 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
 app.command("bench")(bench_command)
 
+# The folder `make up` used: $CRM_STATE_DIR when set, as for the devstack itself.
 StateDir = Annotated[
-    Path, typer.Option(help="The devstack's state folder (secrets.json, accounts.json)")
+    Path,
+    typer.Option(
+        envvar="CRM_STATE_DIR",
+        help="The devstack's state folder (secrets.json, accounts.json)",
+    ),
 ]
 Contacts = Annotated[int, typer.Option(min=1, help="How many contacts to generate")]
 Seed = Annotated[int, typer.Option(help="Same seed and anchor, same history")]
