@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status lint fmt test backtest bench bench-consumer bench-ingest bench-rules bench-nba bench-stats
+.PHONY: help install up down status lint fmt test backtest bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
@@ -76,6 +76,9 @@ bench: install
 
 bench-consumer: install
 	$(UV) run --frozen python bench/consumer_throughput.py --events 50000
+
+bench-floor: install
+	$(UV) run --frozen python bench/http_floor.py --seconds 10
 
 bench-ingest: install
 	$(UV) run --frozen python -m crm_ingest.bench --seconds 10

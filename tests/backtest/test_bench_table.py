@@ -63,6 +63,21 @@ def by_metric(rows: list[Row], part: str) -> dict[str, Row]:
     return {row.metric: row for row in rows if row.part == part}
 
 
+def test_floor_rows_give_each_phase_rate_and_latency() -> None:
+    floor = {
+        "benchmark": "http_floor",
+        "phases": {
+            "no work": {"requests_per_s": 2100.0, "p50_ms": 29.0, "p99_ms": 41.5},
+            "bearer token checked": {"requests_per_s": 1500.0, "p50_ms": 40.0, "p99_ms": 60.0},
+        },
+    }
+    rows = by_metric(build_rows({"floor": floor}), "http floor")
+    checked = rows["POST answered 202 doing nothing, bearer token checked: requests/s, p50 / p99"]
+    assert checked.value == "1,500 requests/s, 40.0 ms / 60.0 ms"
+    assert checked.met is None  # a reference figure, not a target of its own
+    assert len(rows) == 2
+
+
 def test_ingest_rows_judge_best_single_rate_paced_p99_and_batches() -> None:
     rows = by_metric(build_rows({"ingest": INGEST}), "ingest")
     best = rows["single events, best concurrency"]
@@ -164,14 +179,15 @@ def test_machine_facts_from_proc_files() -> None:
 def test_plan_runs_services_first_then_the_controlled_rate_then_the_sizes(tmp_path: Path) -> None:
     planned = steps(Plan(contacts=(1000, 10000)), tmp_path)
     assert [s.name for s in planned] == [
-        "consumer", "ingest", "rules", "nba", "stats",
+        "consumer", "floor", "ingest", "rules", "nba", "stats",
         "latency 1000", "backtest 1000", "backtest 10000",
     ]  # fmt: skip
     assert [s.needs_system for s in planned].count(True) == 3
-    latency = planned[5].shown()
+    assert planned[1].shown().startswith("uv run python bench/http_floor.py --seconds 10")
+    latency = planned[6].shown()
     assert "--rate 500 " in latency
     assert latency.startswith("uv run python -m crm_backtest.cli run --contacts 1000 --seed 7")
-    assert "--seed 9" in planned[7].shown()  # a seed of its own per run
+    assert "--seed 9" in planned[8].shown()  # a seed of its own per run
     assert all(str(s.output) in s.command for s in planned)
     only = steps(Plan(parts=("ingest",)), tmp_path)
     assert [s.name for s in only] == ["ingest"]

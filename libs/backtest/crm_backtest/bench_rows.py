@@ -51,6 +51,14 @@ def consumer_rows(data: Figures) -> list[Row]:
     ]  # fmt: skip
 
 
+def floor_rows(data: Figures) -> list[Row]:
+    return [
+        Row("http floor", f"POST answered 202 doing nothing, {name}: requests/s, p50 / p99",
+            f"{p['requests_per_s']:,.0f} requests/s, {_ms(p['p50_ms'])} / {_ms(p['p99_ms'])}")
+        for name, p in data["phases"].items()
+    ]  # fmt: skip
+
+
 def ingest_rows(data: Figures) -> list[Row]:
     phases = data["phases"]
     singles = [p for p in phases if p["name"].startswith("single, concurrency")]
@@ -165,6 +173,7 @@ def latency_rows(report: Figures) -> list[Row]:
 
 BUILDERS: dict[str, Callable[[Figures], list[Row]]] = {
     "consumer": consumer_rows,
+    "floor": floor_rows,
     "ingest": ingest_rows,
     "rules": rules_rows,
     "nba": nba_rows,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-PARTS = ("consumer", "ingest", "rules", "nba", "stats", "latency", "backtest")
+PARTS = ("consumer", "floor", "ingest", "rules", "nba", "stats", "latency", "backtest")
 SYSTEM_PARTS = frozenset({"latency", "backtest"})
 STOP_GRACE_S = 15.0
 
@@ -70,6 +70,8 @@ def steps(plan: Plan, raw: Path) -> list[Step]:
     if "consumer" in wanted:
         script = ["bench/consumer_throughput.py", "--events", str(plan.consumer_events)]
         add("consumer", [sys.executable, *script])
+    if "floor" in wanted:  # what one of our HTTP processes answers here when it does nothing
+        add("floor", [sys.executable, "bench/http_floor.py", "--seconds", str(plan.ingest_seconds)])
     if "ingest" in wanted:
         add("ingest", _module("crm_ingest.bench", "--seconds", plan.ingest_seconds))
     if "rules" in wanted:

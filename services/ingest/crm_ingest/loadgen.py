@@ -3,7 +3,10 @@
 A Python HTTP client spends a millisecond or more of CPU per request, which on a 2-core
 machine is taken from the server being measured; wrk spends a few microseconds. Each request
 carries a new event (its own event_id; a few thousand prospects' emails in turn), built by a
-Lua script, and wrk's `delay` paces each connection when a rate is asked for.
+Lua script, and wrk's `delay` paces each connection when a rate is asked for: a random
+pause around the mean, since equal pauses keep the connections in step, so that the "rate"
+arrives as one burst of every connection per period (the answer to the last of a burst then
+waits for all the others, which measured burst size rather than latency at that rate).
 """
 
 from __future__ import annotations
@@ -42,8 +45,15 @@ function request()
   return wrk.format("POST", "/api/events", headers, body)
 end
 
+function init(args)
+  math.randomseed(os.time() + tid)
+end
+
 function delay()
-  return pause_ms
+  if pause_ms == 0 then return 0 end
+  -- Uniform around the mean pause: the connections drift apart after their first request
+  -- and the requests arrive spread over time, not as one burst per period.
+  return math.random(0, 2 * pause_ms)
 end
 
 function done(summary, latency, requests)
