@@ -24,7 +24,7 @@ class BatchCustomers:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
         self._held: dict[Key, Customer | None] = {}  # None: no such customer when read
-        self._changed: set[Key] = set()
+        self._changed: dict[Key, Customer] = {}
 
     async def load(self, keys: Iterable[Key]) -> None:
         """Read (and lock) the customers not held yet; absent ones are held as None."""
@@ -46,8 +46,7 @@ class BatchCustomers:
 
     def put(self, customer: Customer) -> None:
         key = (customer.account_id, customer.id)
-        self._held[key] = customer
-        self._changed.add(key)
+        self._held[key] = self._changed[key] = customer
 
     async def hand_back(self) -> None:
         """Save what changed and forget everything held, before writing customers directly."""
@@ -55,6 +54,5 @@ class BatchCustomers:
         self._held.clear()
 
     async def save(self) -> None:
-        changed = [self._held[key] for key in sorted(self._changed)]
-        await repository.save_many(self._conn, [c for c in changed if c is not None])
+        await repository.save_many(self._conn, [self._changed[k] for k in sorted(self._changed)])
         self._changed.clear()

@@ -8,6 +8,7 @@ processed when it emitted them; see announce.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from crm_customers import repository
 from crm_customers.announce import Cause, announce
@@ -47,17 +48,16 @@ def batch_handler(clock: Clock, topic: str) -> BatchHandler:
         # What the batch announces, in order, goes to the outbox once at its end (in its
         # transaction): one insert, one NOTIFY and one processed-mark for the batch instead
         # of three round trips per event, which were the service's largest cost under load.
-        emitted: list[EventEnvelope] = []
-        customers = BatchCustomers(conn)
-        await customers.load(
+        batch = Batch(conn, BatchCustomers(conn), clock, out=[])
+        await batch.customers.load(
             (e.account_id, e.customer_id)
             for e in events
             if e.customer_id is not None and e.event_name not in _WRITTEN_DIRECTLY
         )
         for event in events:
-            await apply_event(customers, conn, event, clock, emitted)
-        await customers.save()
-        await announce(conn, emitted, topic)
+            await apply_event(batch, event)
+        await batch.customers.save()
+        await announce(conn, batch.out, topic)
 
     return handle
 
@@ -75,20 +75,29 @@ _WRITTEN_DIRECTLY = frozenset(
 )
 
 
-async def apply_event(
-    customers: BatchCustomers,
-    conn: Conn,
-    event: EventEnvelope,
-    clock: Clock,
-    out: list[EventEnvelope],
-) -> None:
+@dataclass(frozen=True)
+class Batch:
+    """What applying one consumed batch shares: its transaction, the customers it holds, the
+    clock, and the events it announces at its end."""
+
+    conn: Conn
+    customers: BatchCustomers
+    clock: Clock
+    out: list[EventEnvelope]
+
+    def cause(self, event: EventEnvelope) -> Cause:
+        return Cause(event.event_id, event.event_name.value, event.timestamp, self.clock.now())
+
+
+async def apply_event(batch: Batch, event: EventEnvelope) -> None:
     if event.customer_id is None:
         return
+    conn = batch.conn
     name = event.event_name
     if name in _WRITTEN_DIRECTLY:
-        await customers.hand_back()
+        await batch.customers.hand_back()
     if name is E.NBA_CHANGED:
-        await mirror_nba(customers, event, clock, out)
+        await mirror_nba(batch, event)
     elif name is E.CUSTOMER_DELETED:
         await repository.delete(conn, event.account_id, event.customer_id)
     elif name is E.CUSTOMER_CREATED:
@@ -98,55 +107,42 @@ async def apply_event(
     elif name in (E.INTERACTION_LOGGED, E.INTERACTION_UPDATED, E.INTERACTION_DELETED):
         await restore_interaction(conn, event)
     else:
-        await apply_fact(customers, conn, event, clock, out)
+        await apply_fact(batch, event)
 
 
-async def apply_fact(
-    customers: BatchCustomers,
-    conn: Conn,
-    event: EventEnvelope,
-    clock: Clock,
-    out: list[EventEnvelope],
-) -> None:
+async def apply_fact(batch: Batch, event: EventEnvelope) -> None:
     """One fact: stored, folded, and STATUS_CHANGED when the pipeline state really changed."""
     entry = Entry.of(event)
     if entry is None or event.customer_id is None:
         return
-    cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
-    customer = await customers.get(event.account_id, event.customer_id)
+    cause = batch.cause(event)
+    customer = await batch.customers.get(event.account_id, event.customer_id)
     if customer is None:
-        if await _created_by(customers, conn, event, entry, cause, out):
+        if await _created_by(batch, event, entry, cause):
             return
         # Created by the API a moment ago: the fact applies to that customer.
-        customer = await customers.reread(event.account_id, event.customer_id)
+        customer = await batch.customers.reread(event.account_id, event.customer_id)
         assert customer is not None
-    updated = await with_entry(conn, customer, entry)
+    updated = await with_entry(batch.conn, customer, entry)
     if updated is None:
         return  # stored already: a duplicate changes nothing
-    customers.put(updated)
+    batch.customers.put(updated)
     # A person's STATUS_CHANGED (met in a rebuild) is its own announcement.
     if updated.state != customer.state and event.event_name is not E.STATUS_CHANGED:
         change = cause.status_changed(
             event.account_id, customer.id, customer.state, updated.state, actor=Actor.EVENT
         )
-        out.append(change)
+        batch.out.append(change)
 
 
-async def _created_by(
-    customers: BatchCustomers,
-    conn: Conn,
-    event: EventEnvelope,
-    entry: Entry,
-    cause: Cause,
-    out: list[EventEnvelope],
-) -> bool:
+async def _created_by(batch: Batch, event: EventEnvelope, entry: Entry, cause: Cause) -> bool:
     """An unknown customer is created at the stage the fact implies; False if the id is taken."""
     new = customer_from_event(event)
-    if not await repository.insert(conn, new):
+    if not await repository.insert(batch.conn, new):
         return False
-    created = await with_entry(conn, new, entry)
+    created = await with_entry(batch.conn, new, entry)
     assert created is not None  # a new customer has no stored entries
-    customers.put(created)
+    batch.customers.put(created)
     snapshot = CustomerCreated(
         customer=created.snapshot(), state=created.state, created_at=created.created_at
     )
@@ -157,7 +153,7 @@ async def _created_by(
                 event.account_id, created.id, new.state, created.state, actor=Actor.EVENT
             )
         )
-    out.extend(emitted)
+    batch.out.extend(emitted)
     return True
 
 
@@ -181,12 +177,10 @@ def customer_from_event(event: EventEnvelope) -> Customer:
     )
 
 
-async def mirror_nba(
-    customers: BatchCustomers, event: EventEnvelope, clock: Clock, out: list[EventEnvelope]
-) -> None:
+async def mirror_nba(batch: Batch, event: EventEnvelope) -> None:
     """next_action and next_action_date follow the NBA unless a person's choice stands."""
     assert event.customer_id is not None
-    customer = await customers.get(event.account_id, event.customer_id)
+    customer = await batch.customers.get(event.account_id, event.customer_id)
     if customer is None:
         return
     recommendation = NbaChanged.model_validate(event.properties).recommendation
@@ -206,14 +200,14 @@ async def mirror_nba(
     if changed:
         updated = updated.touched(event.timestamp)
     if changed or (title, due) != (customer.nba_title, customer.nba_due_at):
-        customers.put(updated)
+        batch.customers.put(updated)
     if changed:
-        cause = Cause(event.event_id, event.event_name.value, event.timestamp, clock.now())
+        cause = batch.cause(event)
         changes = {
             "next_action": shown.title,
             "next_action_date": shown.due.isoformat() if shown.due else None,
             "next_action_by": "person" if shown.by_person else "nba",
         }
-        out.append(
+        batch.out.append(
             cause.event(E.CUSTOMER_UPDATED, event.account_id, customer.id, {"changes": changes})
         )
