@@ -235,10 +235,10 @@ async def rebooks_held(conn: Conn, account: str, as_of: datetime) -> int:
 async def no_shows_stale_at(conn: Conn, account: str, as_of: datetime) -> list[Projection]:
     """No-show customers whose stored recommendation does not hold at `as_of`."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT projection FROM nba_customers
         WHERE account_id = $1 AND booking_state = 'no_show' AND NOT deleted
-          AND (next_change_at <= $2 OR valid_from > $2)
+          AND NOT ({_HOLDS_AT})
         """,
         account,
         as_of,
