@@ -73,8 +73,16 @@ class RulesUnderTest:
 
 @contextlib.asynccontextmanager
 async def running_rules(
-    *, database: str, bootstrap: str, topic: str, tmp: Path, now: datetime, scheduler: bool = True
+    *,
+    database: str,
+    bootstrap: str,
+    topic: str,
+    tmp: Path,
+    now: datetime,
+    scheduler: bool = True,
+    consumer_group: str | None = None,
 ) -> AsyncIterator[RulesUnderTest]:
+    """`consumer_group`: a group of its own starts at the topic's beginning (a rebuild)."""
     settings = RulesSettings(
         database_url=database,
         kafka_bootstrap_servers=bootstrap,
@@ -82,6 +90,7 @@ async def running_rules(
         environment="test",
         events_topic=topic,
         scheduler_interval_s=0.2,
+        consumer_group=consumer_group,
     )
     clock = FixedClock(now)
     app = build_app(settings, clock, Accounts(ACCOUNTS), scheduler=scheduler)

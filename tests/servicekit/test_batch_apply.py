@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import asyncpg
 import pytest
@@ -15,6 +15,7 @@ from crm_servicekit.connection import Conn
 from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.delivery import Delivery
 from crm_servicekit.dlq import DeadLetter
+from crm_servicekit.idempotency_store import claim_new
 
 from .kafka_support import T0, message_sent
 
@@ -74,7 +75,10 @@ async def pool(new_database: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 def applier(
-    pool: asyncpg.Pool, rec: Recorder, wanted: frozenset[str] | None = None
+    pool: asyncpg.Pool,
+    rec: Recorder,
+    wanted: frozenset[str] | None = None,
+    accepts: Callable[[EventEnvelope], bool] | None = None,
 ) -> BatchApplier:
     return BatchApplier(
         pool=pool,
@@ -83,6 +87,7 @@ def applier(
         group_id="test-group",
         dead_letter=rec.dead_letter,
         wanted=wanted,
+        accepts=accepts,
         retry=RetryPolicy(max_attempts=3),
         sleep=rec.sleep,
     )
@@ -107,6 +112,24 @@ async def test_unknown_and_unneeded_event_names_are_skipped_by_header(pool: asyn
         [future, delivery(event, 2)]
     )
     assert (outcome.skipped, rec.applied, rec.letters) == (2, [], [])
+
+
+async def test_events_the_predicate_turns_down_are_skipped_and_not_claimed(
+    pool: asyncpg.Pool,
+) -> None:
+    rec = Recorder()
+    customer = uuid.uuid4()
+    kept, turned_down, gone = (
+        message_sent(customer, 1),
+        message_sent(customer, 2),
+        deleted(customer, 3),
+    )
+    choosy = applier(pool, rec, accepts=lambda e: e.event_id != turned_down.event_id)
+    outcome = await choosy.apply([delivery(e, i) for i, e in enumerate([kept, turned_down, gone])])
+    assert rec.applied == [kept.event_id, gone.event_id]  # deletions are always read
+    assert outcome.skipped == 1
+    async with pool.acquire() as conn:  # not claimed: were it wanted later, it would apply
+        assert [e.event_id for e in await claim_new(conn, [turned_down])] == [turned_down.event_id]
 
 
 async def test_events_after_a_deletion_are_ignored(pool: asyncpg.Pool) -> None:

@@ -61,6 +61,9 @@ class BatchApplier:
     # Event names the handler needs; None means all. CUSTOMER_DELETED is always read,
     # because the runtime keeps the tombstones.
     wanted: frozenset[str] | None = None
+    # A finer choice among the wanted names, once decoded (e.g. only what a person did).
+    # Events it turns down are skipped before they are claimed, like unwanted names.
+    accepts: Callable[[EventEnvelope], bool] | None = None
     retry: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -93,7 +96,7 @@ class BatchApplier:
             except ValueError as exc:  # JSON and validation errors alike
                 self._dead(outcome, delivery, "invalid_payload", repr(exc), attempts=1)
                 continue
-            if not self._needed(event.event_name):
+            if not self._needed(event.event_name) or not self._accepted(event):
                 self._skip(outcome, "not_needed")
                 continue
             candidates.append((delivery, event))
@@ -101,6 +104,11 @@ class BatchApplier:
 
     def _needed(self, name: str) -> bool:
         return self.wanted is None or name in self.wanted or name == EventName.CUSTOMER_DELETED
+
+    def _accepted(self, event: EventEnvelope) -> bool:
+        if self.accepts is None or event.event_name is EventName.CUSTOMER_DELETED:
+            return True
+        return self.accepts(event)
 
     async def _apply_with_retries(
         self, candidates: list[tuple[Delivery, EventEnvelope]], outcome: BatchOutcome

@@ -34,6 +34,13 @@ async def claim_new(conn: Conn, events: Sequence[EventEnvelope]) -> list[EventEn
     return [event for key, event in first_seen.items() if key in claimed]
 
 
+async def mark_processed(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+    """Record events as processed without consuming them: a service that applied a change
+    itself and announces it marks the announcement, so reading it back from the topic is a
+    repeat, while a rebuild (an empty store) applies it."""
+    await claim_new(conn, events)
+
+
 async def drop_tombstoned(
     conn: Conn, events: Sequence[EventEnvelope]
 ) -> tuple[list[EventEnvelope], int]:

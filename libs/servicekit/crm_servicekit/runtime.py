@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
+from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC
 from crm_servicekit.accounts import Accounts, load_accounts
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
@@ -66,6 +67,8 @@ class ServiceSpec:
     # (None: all). No handler, no consumer.
     handler: HandlerFactory | None = None
     wanted: frozenset[str] | None = None
+    # Among the wanted names, which decoded events to take (None: all of them).
+    accepts: Callable[[EventEnvelope], bool] | None = None
     topic: str = EVENTS_TOPIC
     dlq_topic: str = DLQ_TOPIC
     # The consumer group; the service's name unless a test or a benchmark needs its own.
@@ -150,6 +153,7 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         group_id=spec.group_id or res.settings.consumer_group or res.settings.service_name,
         dead_letter=dead_letter,
         wanted=spec.wanted,
+        accepts=spec.accepts,
     )
     broker = KafkaBroker(res.settings.kafka_bootstrap_servers, logger=None)
     register_consumer(broker, applier, topic=spec.topic, max_records=spec.max_records)

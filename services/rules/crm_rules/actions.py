@@ -13,16 +13,21 @@ from datetime import datetime, timedelta
 from crm_rules import repository as repo
 from crm_rules.announce import announcement
 from crm_rules.decisions import Change, Decision, canceled
-from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
+from crm_rules.reminder import (
+    CANCELED_BY_PERSON,
+    Reminder,
+    ReminderStatus,
+    reminder_identity,
+)
 from crm_schemas.fold import fold
 from crm_schemas.ids import api_action_id
 from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
 from crm_servicekit.connection import Conn
+from crm_servicekit.idempotency_store import mark_processed
 from crm_servicekit.outbox import enqueue
 from crm_servicekit.problems import Conflict, NotFound
 
 MAX_AHEAD = timedelta(days=365)
-BY_PERSON = "person"
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ async def cancel(conn: Conn, req: Request, reminder_id: uuid.UUID) -> Reminder:
         return reminder  # deleting again: 204
     if reminder.status is ReminderStatus.COMPLETED:
         raise Conflict("This reminder is completed; a completed reminder cannot be deleted.")
-    gone = canceled(reminder, req.at, BY_PERSON)
+    gone = canceled(reminder, req.at, CANCELED_BY_PERSON)
     await _record(conn, req, Decision(Change.CANCEL, gone), _cause(req, "cancel", reminder_id))
     return gone
 
@@ -130,3 +135,5 @@ async def _record(conn: Conn, req: Request, decision: Decision, cause: str) -> N
         decision, cause_event_id=cause, at=req.at, received_at=req.at, actor_id=req.user_id
     )
     await enqueue(conn, [event], req.topic)
+    # Applied here already: the consumer takes it back only into an empty store (restore.py).
+    await mark_processed(conn, [event])

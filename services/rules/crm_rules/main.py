@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from crm_rules.api import reminders_router
 from crm_rules.scheduler import run_scheduler
-from crm_rules.service import CONSUMED, apply_events
+from crm_rules.service import CONSUMED, apply_events, takes
 from crm_rules.settings import RulesSettings
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Accounts
@@ -50,6 +50,7 @@ def service_spec(settings: RulesSettings, *, scheduler: bool = True) -> ServiceS
         migrations_dir=MIGRATIONS,
         handler=handler,
         wanted=CONSUMED,
+        accepts=takes,
         topic=topic,
         relay_outbox=True,
         background=[due_reminders] if scheduler else [],

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm_rules.reminder import Reminder
+from crm_rules.reminder import CANCELED_BY_PERSON, Reminder
 from crm_schemas.system_properties import CompletedBy
 
 
@@ -25,7 +25,7 @@ def person_actions(stored: Iterable[Reminder]) -> list[PersonAction]:
         if not reminder.automated:
             actions.append(PersonAction(reminder.created_at, reminder))
         closed_by_person = reminder.completed_by is CompletedBy.PERSON or (
-            reminder.cancel_reason == "person"
+            reminder.cancel_reason == CANCELED_BY_PERSON
         )
         if closed_by_person and reminder.closed_at is not None:
             actions.append(PersonAction(reminder.closed_at, reminder))

@@ -13,6 +13,8 @@ from crm_schemas.system_properties import CompletedBy, ReminderEvent, ReminderRu
 
 # Fixed forever: changing it would give every reminder a new id on the next rebuild.
 REMINDER_NAMESPACE: Final = uuid.UUID("0c6f3d52-8a47-5b1e-b2d9-4e7a1c93f605")
+# The cancel reason of a reminder a person deleted through the API.
+CANCELED_BY_PERSON: Final = "person"
 
 
 class ReminderStatus(StrEnum):

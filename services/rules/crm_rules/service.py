@@ -13,6 +13,7 @@ from crm_rules.customer_event import CustomerEvent
 from crm_rules.decisions import Decision, cancel_all, decide
 from crm_rules.policy import CustomerReplay
 from crm_rules.reminder import Reminder
+from crm_rules.restore import PERSON_REMINDER_EVENTS, is_person_action, restored
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
@@ -21,7 +22,8 @@ from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
 
 # The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
-# an import may start at any stage), activity from interactions, and deletions.
+# an import may start at any stage), activity from interactions, deletions, and a person's
+# actions on reminders (this service's own announcements, taken back on a rebuild).
 CONSUMED: frozenset[str] = frozenset(
     name.value
     for name in (
@@ -30,8 +32,15 @@ CONSUMED: frozenset[str] = frozenset(
         EventName.CUSTOMER_CREATED,
         EventName.INTERACTION_LOGGED,
         EventName.CUSTOMER_DELETED,
+        *PERSON_REMINDER_EVENTS,
     )
 )
+
+
+def takes(event: EventEnvelope) -> bool:
+    """Of this service's REMINDER_* announcements, only a person's actions: what the rules
+    decided themselves, a replay decides again."""
+    return event.event_name not in PERSON_REMINDER_EVENTS or is_person_action(event)
 
 
 async def apply_events(
@@ -95,6 +104,12 @@ def _apply_customer(
     outgoing: list[EventEnvelope] = []
     for envelope in group:
         decisions: list[Decision]
+        if is_person_action(envelope):
+            reminder = restored(envelope, stored.get(_reminder_id(envelope)))
+            if reminder is not None:  # a rebuild: the store gets the action back, unannounced
+                stored[reminder.id] = changed[reminder.id] = reminder
+                replay = CustomerReplay(account, customer_id, replay.events, stored.values())
+            continue
         if envelope.event_name is EventName.CUSTOMER_DELETED:
             decisions = cancel_all(stored.values(), envelope.timestamp, "deleted")
         else:
@@ -116,3 +131,7 @@ def _apply_customer(
                 )
             )
     return Effects(fresh, list(changed.values()), outgoing)
+
+
+def _reminder_id(event: EventEnvelope) -> uuid.UUID:
+    return uuid.UUID(str(event.properties["reminder_id"]))

@@ -1,0 +1,70 @@
+"""A person's actions on reminders, read back from the topic when the store is rebuilt.
+
+The API applies an action to the store and announces it (REMINDER_* with the person as
+actor), marking the announcement as processed in the same transaction, so the live service
+never applies its own announcement twice. A rebuild starts from an empty store: there the
+announcement is new, and applying it in the topic's order gives the reminder back the state
+the action left it in. Pure, like policy.py.
+"""
+
+from __future__ import annotations
+
+from crm_rules.announce import PRODUCER
+from crm_rules.decisions import canceled
+from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import CompletedBy, ReminderEvent
+
+E = EventName
+PERSON_REMINDER_EVENTS: frozenset[EventName] = frozenset(
+    {E.REMINDER_CREATED, E.REMINDER_RESCHEDULED, E.REMINDER_COMPLETED, E.REMINDER_CANCELED}
+)
+
+
+def is_person_action(event: EventEnvelope) -> bool:
+    """This service's announcement of something a person did through the API."""
+    return (
+        event.event_name in PERSON_REMINDER_EVENTS
+        and event.actor_id is not None
+        and event.producer == PRODUCER
+    )
+
+
+def restored(event: EventEnvelope, stored: Reminder | None) -> Reminder | None:
+    """The reminder after the person's action, or None when the store already shows it (or
+    there is nothing it could apply to)."""
+    told = ReminderEvent.model_validate(event.properties)
+    at = event.timestamp
+    if event.event_name is E.REMINDER_CREATED:
+        if stored is not None or told.automated:
+            return None
+        assert event.customer_id is not None
+        return Reminder(
+            id=told.reminder_id,
+            account_id=event.account_id,
+            customer_id=event.customer_id,
+            type=told.type,
+            rule=told.rule,
+            trigger_event_id=told.trigger_event_id,
+            automated=False,
+            message=told.message,
+            scheduled_for=told.scheduled_for,
+            rule_scheduled_for=told.scheduled_for,
+            created_at=at,
+        )
+    if stored is None or not stored.is_open:
+        return None  # closing is final, and a closed reminder is never snoozed
+    if event.event_name is E.REMINDER_COMPLETED:
+        return stored.model_copy(
+            update={
+                "status": ReminderStatus.COMPLETED,
+                "closed_at": at,
+                "completed_by": told.completed_by or CompletedBy.PERSON,
+            }
+        )
+    if event.event_name is E.REMINDER_CANCELED:
+        return canceled(stored, at, told.reason or CANCELED_BY_PERSON)
+    if told.scheduled_for == stored.scheduled_for:
+        return None
+    return stored.model_copy(update={"scheduled_for": told.scheduled_for})  # a snooze

@@ -1,0 +1,103 @@
+"""A person's actions read back from the topic (a rebuild): what each does to the store."""
+
+from __future__ import annotations
+
+import uuid
+
+from crm_rules.announce import announcement
+from crm_rules.decisions import Change, Decision, canceled
+from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus
+from crm_rules.restore import is_person_action, restored
+from crm_rules.service import takes
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
+
+from .history import T0, D, H
+
+CUSTOMER = uuid.uuid4()
+
+
+def manual(at_hours: int = 0) -> Reminder:
+    return Reminder(
+        id=uuid.uuid4(),
+        account_id="acme",
+        customer_id=CUSTOMER,
+        type=ReminderType.CUSTOM,
+        rule=ReminderRule.MANUAL,
+        trigger_event_id="request-1",
+        automated=False,
+        message="Call",
+        scheduled_for=T0 + D,
+        rule_scheduled_for=T0 + D,
+        created_at=T0 + at_hours * H,
+    )
+
+
+def automated() -> Reminder:
+    return manual().model_copy(
+        update={
+            "type": ReminderType.FOLLOW_UP_24H,
+            "rule": ReminderRule.VIDEO_SENT,
+            "automated": True,
+            "message": None,
+        }
+    )
+
+
+def told(decision: Decision, at_hours: int, actor: str | None = "marketer-1") -> EventEnvelope:
+    return announcement(
+        decision,
+        cause_event_id=f"request-{uuid.uuid4()}",
+        at=T0 + at_hours * H,
+        received_at=T0 + at_hours * H,
+        actor_id=actor,
+    )
+
+
+def test_a_manual_reminder_comes_back_as_it_was_made() -> None:
+    made = manual()
+    event = told(Decision(Change.CREATE, made), 0)
+    assert restored(event, None) == made
+    assert restored(event, made) is None
+
+
+def test_completion_cancel_and_snooze_come_back_at_the_request_time() -> None:
+    have = automated()
+    done = have.model_copy(
+        update={
+            "status": ReminderStatus.COMPLETED,
+            "closed_at": T0 + 2 * H,
+            "completed_by": CompletedBy.PERSON,
+        }
+    )
+    assert restored(told(Decision(Change.COMPLETE, done), 2), have) == done
+    gone = canceled(have, T0 + 3 * H, CANCELED_BY_PERSON)
+    assert restored(told(Decision(Change.CANCEL, gone), 3), have) == gone
+    later = have.model_copy(update={"scheduled_for": T0 + 3 * D})
+    snooze = told(Decision(Change.RESCHEDULE, later, have.scheduled_for), 4)
+    assert restored(snooze, have) == later
+    assert later.rule_scheduled_for == have.rule_scheduled_for  # the rules' own time is kept
+    assert restored(snooze, later) is None
+
+
+def test_closing_is_final_and_nothing_is_made_up() -> None:
+    have = automated()
+    gone = canceled(have, T0 + H, "late_event")
+    done = have.model_copy(
+        update={"status": ReminderStatus.COMPLETED, "completed_by": CompletedBy.PERSON}
+    )
+    moved = have.model_copy(update={"scheduled_for": T0 + 5 * D})
+    for decision in (
+        Decision(Change.COMPLETE, done),
+        Decision(Change.CANCEL, canceled(have, T0, CANCELED_BY_PERSON)),
+        Decision(Change.RESCHEDULE, moved, have.scheduled_for),
+    ):
+        assert restored(told(decision, 2), gone) is None
+        assert restored(told(decision, 2), None) is None
+
+
+def test_only_a_person_s_announcements_are_taken_back() -> None:
+    person = told(Decision(Change.CREATE, manual()), 0)
+    rules_own = told(Decision(Change.CREATE, automated()), 0, actor=None)
+    assert (is_person_action(person), takes(person)) == (True, True)
+    assert (is_person_action(rules_own), takes(rules_own)) == (False, False)
