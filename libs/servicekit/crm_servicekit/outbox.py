@@ -5,6 +5,10 @@
 sent after Kafka's ack. Several replicas may run a relay; a PostgreSQL advisory lock keeps
 exactly one active and the others stand by. Delivery is at least once (a crash between the
 ack and the mark republishes); consumers de-duplicate by event id.
+
+Sent rows are kept for a retention period and then purged (`purge_sent`): the topic is the
+record of what left, and consumers de-duplicate by event id whether or not the outbox still
+remembers an event, so keeping every payload forever would only grow the table.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -134,6 +139,26 @@ class OutboxRelay:
         for row in rows:
             EVENTS_PUBLISHED.labels(self.service, row["event_name"]).inc()
         return len(rows)
+
+
+async def purge_sent(pool: asyncpg.Pool, sent_before: datetime, *, batch: int = 5_000) -> int:
+    """Delete rows sent before `sent_before`, a batch per transaction (short locks, and the
+    relay's inserts and marks go on meanwhile); unsent rows stay whatever their age."""
+    purged = 0
+    while True:
+        async with pool.acquire() as conn:
+            status = await conn.execute(
+                """
+                DELETE FROM outbox WHERE id IN (
+                    SELECT id FROM outbox WHERE sent_at < $1 ORDER BY id LIMIT $2)
+                """,
+                sent_before,
+                batch,
+            )
+        count = int(status.split()[-1])
+        purged += count
+        if count < batch:
+            return purged
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:

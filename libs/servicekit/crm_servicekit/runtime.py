@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +35,7 @@ from crm_servicekit.health import add_readiness_check, postgres_check, redis_che
 from crm_servicekit.http import create_app
 from crm_servicekit.idempotency import purge_expired_idempotency_keys
 from crm_servicekit.kafka import idempotent_producer
-from crm_servicekit.outbox import OutboxRelay
+from crm_servicekit.outbox import OutboxRelay, purge_sent
 from crm_servicekit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -160,22 +161,46 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
     return broker
 
 
-IDEMPOTENCY_PURGE_EVERY_S = 3600.0
+PURGE_EVERY_S = 3600.0
+
+
+async def purge_periodically(
+    res: Resources,
+    purge: Callable[[], Awaitable[int]],
+    *,
+    what: str,
+    every_s: float = PURGE_EVERY_S,
+) -> None:
+    """Run `purge` (returning how many rows it removed) now and then every `every_s`."""
+    while not res.stop.is_set():
+        purged = await purge()
+        if purged:
+            log.info("purged", what=what, count=purged)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(res.stop.wait(), timeout=every_s)
 
 
 async def purge_idempotency_keys(res: Resources) -> None:
     """Forget Idempotency-Key answers older than their 24 hours, once an hour."""
-    while not res.stop.is_set():
-        purged = await purge_expired_idempotency_keys(res.pool, now=res.clock.now())
-        if purged:
-            log.info("idempotency keys purged", count=purged)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(res.stop.wait(), timeout=IDEMPOTENCY_PURGE_EVERY_S)
+    await purge_periodically(
+        res,
+        lambda: purge_expired_idempotency_keys(res.pool, now=res.clock.now()),
+        what="idempotency keys",
+    )
+
+
+async def purge_sent_outbox(res: Resources) -> None:
+    """Drop outbox rows sent longer ago than the retention, once an hour."""
+    retention = timedelta(days=res.settings.outbox_retention_days)
+    await purge_periodically(
+        res, lambda: purge_sent(res.pool, res.clock.now() - retention), what="sent outbox rows"
+    )
 
 
 def _start_loops(spec: ServiceSpec, res: Resources) -> list[asyncio.Task[None]]:
     loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys]
     if spec.relay_outbox:
+        loops.append(purge_sent_outbox)
         relay = OutboxRelay(
             dsn=plain_postgres_dsn(res.settings.database_url),
             producer=res.producer,

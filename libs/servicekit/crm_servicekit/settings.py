@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     # The consumer group; the service's name when unset. A benchmark or a second copy of the
     # service beside a running system takes its own, so the system's group never rebalances.
     consumer_group: str | None = Field(default=None, min_length=1)
+    # How long the outbox keeps rows after Kafka acknowledged them (for looking into what a
+    # service announced); then they are purged, hourly.
+    outbox_retention_days: float = Field(default=7.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod

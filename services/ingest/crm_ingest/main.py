@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import timedelta
 from pathlib import Path
 
-import structlog
 from fastapi import FastAPI
 
 from crm_ingest import api, claims
@@ -17,11 +14,9 @@ from crm_ingest.settings import IngestSettings
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
 from crm_servicekit.http import serve
-from crm_servicekit.runtime import Resources, ServiceSpec, build_service_app
+from crm_servicekit.runtime import Resources, ServiceSpec, build_service_app, purge_periodically
 
-log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-_PURGE_EVERY_S = 3600.0
 
 
 def build_app(
@@ -45,14 +40,13 @@ async def purge_old_records(res: Resources) -> None:
     """Drop de-duplication records past the retention (kept at least 30 days, API.md)."""
     settings = res.settings
     assert isinstance(settings, IngestSettings)
-    while not res.stop.is_set():
+
+    async def purge() -> int:
         cutoff = res.clock.now() - timedelta(days=settings.dedupe_retention_days)
         async with res.pool.acquire() as conn:
-            purged = await repo.purge_records(conn, cutoff)
-        if purged:
-            log.info("de-duplication records purged", count=purged)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(res.stop.wait(), timeout=_PURGE_EVERY_S)
+            return await repo.purge_records(conn, cutoff)
+
+    await purge_periodically(res, purge, what="de-duplication records")
 
 
 def app_factory() -> FastAPI:
