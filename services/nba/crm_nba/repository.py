@@ -38,15 +38,20 @@ class StoredCustomer:
 async def append_journal(conn: Conn, events: Sequence[EventEnvelope]) -> None:
     if not events:
         return
-    await conn.executemany(
+    # One statement for the batch; `seq` (arrival order) is drawn in the arrays' order.
+    await conn.execute(
         """
         INSERT INTO nba_journal (account_id, customer_id, event_id, event)
-        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+        SELECT account_id, customer_id, event_id, event
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
+            WITH ORDINALITY AS e(account_id, customer_id, event_id, event, arrival)
+        ORDER BY arrival
+        ON CONFLICT DO NOTHING
         """,
-        [
-            (e.account_id, e.customer_id, e.event_id, e.model_dump(mode="json", by_alias=True))
-            for e in events
-        ],
+        [e.account_id for e in events],
+        [e.customer_id for e in events],
+        [e.event_id for e in events],
+        [e.model_dump_json(by_alias=True) for e in events],
     )
 
 
@@ -56,7 +61,7 @@ async def journals(
     """Each customer's journaled events in arrival order."""
     rows = await conn.fetch(
         """
-        SELECT j.account_id, j.customer_id, j.event::text AS event
+        SELECT j.account_id, j.customer_id, j.event
         FROM nba_journal j
         JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
           ON j.account_id = k.account_id AND j.customer_id = k.customer_id

@@ -114,39 +114,39 @@ async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list
 
 
 async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
-    """Insert or overwrite each reminder with its latest values (one statement per batch)."""
-    if not reminders:
+    """Insert or overwrite each reminder with its latest values: one statement per batch
+    (arrays unnested, rather than a statement per reminder)."""
+    latest = {(r.account_id, r.id): r for r in reminders}  # DO UPDATE takes a row only once
+    if not latest:
         return
-    await conn.executemany(
+    rows = list(latest.values())
+    await conn.execute(
         f"""
         INSERT INTO reminders ({_COLUMNS})
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
+            $6::text[], $7::boolean[], $8::text[], $9::text[], $10::timestamptz[],
+            $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[])
         ON CONFLICT (account_id, id) DO UPDATE SET
             status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
             rule_scheduled_for = EXCLUDED.rule_scheduled_for,
             trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
             completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
         """,
-        [
-            (
-                r.id,
-                r.account_id,
-                r.customer_id,
-                r.type.value,
-                r.rule.value,
-                r.trigger_event_id,
-                r.automated,
-                r.message,
-                r.status.value,
-                r.scheduled_for,
-                r.rule_scheduled_for,
-                r.created_at,
-                r.closed_at,
-                r.completed_by.value if r.completed_by else None,
-                r.cancel_reason,
-            )
-            for r in reminders
-        ],
+        [r.id for r in rows],
+        [r.account_id for r in rows],
+        [r.customer_id for r in rows],
+        [r.type.value for r in rows],
+        [r.rule.value for r in rows],
+        [r.trigger_event_id for r in rows],
+        [r.automated for r in rows],
+        [r.message for r in rows],
+        [r.status.value for r in rows],
+        [r.scheduled_for for r in rows],
+        [r.rule_scheduled_for for r in rows],
+        [r.created_at for r in rows],
+        [r.closed_at for r in rows],
+        [r.completed_by.value if r.completed_by else None for r in rows],
+        [r.cancel_reason for r in rows],
     )
 
 
@@ -230,7 +230,15 @@ async def claim_due(conn: Conn, now: datetime, limit: int) -> list[Reminder]:
 
 
 async def mark_notified(conn: Conn, reminders: Sequence[Reminder]) -> None:
-    await conn.executemany(
-        "UPDATE reminders SET due_notified_for = $3 WHERE account_id = $1 AND id = $2",
-        [(r.account_id, r.id, r.scheduled_for) for r in reminders],
+    if not reminders:
+        return
+    await conn.execute(
+        """
+        UPDATE reminders r SET due_notified_for = n.scheduled_for
+        FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS n(account_id, id, scheduled_for)
+        WHERE r.account_id = n.account_id AND r.id = n.id
+        """,
+        [r.account_id for r in reminders],
+        [r.id for r in reminders],
+        [r.scheduled_for for r in reminders],
     )
