@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from crm_devstack.kafka_broker import KafkaBroker
-from crm_devstack.settings import Ports, StackConfig, repo_root
+from crm_devstack.settings import Ports, StackConfig
 
 from .conftest import new_id
 from .support import Ingest, eventually
@@ -35,9 +35,11 @@ async def own_broker(tmp_path: Path, kafka_bootstrap: str) -> AsyncIterator[Kafk
         state_dir=tmp_path / "stack", ports=Ports(kafka=free_port(), kafka_controller=free_port())
     )
     broker = KafkaBroker(config)
-    shared_jars = repo_root() / ".local" / "kafka" / broker.jars_dir.name
+    # Where the launcher keeps its state (and jars): $CRM_STATE_DIR, else .local.
+    launcher_state = StackConfig.from_env().state_dir
+    shared_jars = launcher_state / "kafka" / broker.jars_dir.name
     if not shared_jars.is_dir():
-        pytest.skip("the launcher's Kafka jars are not in .local (Kafka comes from elsewhere)")
+        pytest.skip(f"the launcher's Kafka jars are not in {launcher_state} (Kafka is external)")
     broker.home.mkdir(parents=True)
     os.symlink(shared_jars, broker.jars_dir)
     await broker.ensure_running()
