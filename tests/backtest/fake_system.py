@@ -20,7 +20,7 @@ from crm_backtest.accounts import AccountProfile
 from crm_backtest.clock import iso, parse
 from crm_backtest.expectations import Period
 from crm_backtest.history import Fact
-from crm_backtest.kpis import expected_stats
+from crm_backtest.kpis import expected_stats, next_action_overdue
 from crm_backtest.nba import expected_nba
 from crm_backtest.pipeline import OPEN_STAGES, fold
 from crm_backtest.reminders import expected_reminders
@@ -52,6 +52,9 @@ class FakeSystem:
         self.others: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.at_first_event: Callable[[], None] | None = None
         self.as_of = datetime.now(UTC)  # "now" for the customers list's mirrored next actions
+        # When set, the instant whose NBA this run's customers show in next_actions_overdue
+        # (their NBA timers having fired on the wall clock after as_of).
+        self.nba_at: datetime | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -186,6 +189,14 @@ class FakeSystem:
         customers = [f for c, f in self.facts.items() if self.account_of[c] == account]
         as_of = parse(params["as_of"])
         figures = expected_stats(customers, profile, period.start, period.end, as_of)
+        if self.nba_at is not None:
+            figures["counts"]["next_actions_overdue"] = sum(
+                next_action_overdue(
+                    fold(facts), expected_reminders(facts, profile), as_of, self.nba_at,
+                    profile.overdue_grace,
+                )
+                for facts in customers
+            )  # fmt: skip
         figures["counts"]["next_actions_overdue"] += self.overcount_next_actions + sum(
             c["status"] in OPEN_STAGES and parse(c["next_action_date"]) < as_of
             for c in self.others[account]

@@ -32,11 +32,14 @@ def history() -> History:
     return generate(150, seed=3, anchor=ANCHOR)
 
 
-async def backtest(history: History, fake: FakeSystem, catch_up_s: float = 5.0) -> Report:
+async def backtest(
+    history: History, fake: FakeSystem, catch_up_s: float = 5.0, now: datetime | None = None
+) -> Report:
     console = Console(file=io.StringIO(), width=160)
+    clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
     return await run_backtest(
         history, "http://gateway.test/api", CREDENTIALS, rate=20_000, catch_up_s=catch_up_s,
-        console=console, transport=fake.transport(),
+        console=console, transport=fake.transport(), now=clock,
     )  # fmt: skip
 
 
@@ -160,3 +163,42 @@ async def test_a_customer_whose_next_action_is_shown_late_is_named(history: Hist
     assert [m.contact for m in named] == [contact]
     assert named[0].expected["counted"] is False
     assert named[0].event_ids == expected.contacts[contact].event_ids
+
+
+def first_drift(history: History) -> datetime:
+    """The first whole hour after the anchor at which this history's NBA timers have moved
+    next_actions_overdue for some account."""
+    expected = expect(history)
+    for hours in range(1, 24 * 30):
+        at = ANCHOR + timedelta(hours=hours)
+        for profile in history.accounts:
+            account = profile.account_id
+            if expected.next_actions_overdue(account, at) != expected.next_actions_overdue(
+                account, ANCHOR
+            ):
+                return at
+    raise AssertionError("no NBA transition in 30 days")
+
+
+async def test_next_actions_of_this_run_moving_during_the_checks_are_no_mismatch(
+    history: History,
+) -> None:
+    """A long run outlives some of its own customers' NBA transitions: the figure read then
+    is the one their NBA gives at that moment, not at as_of."""
+    later = first_drift(history)
+    fake = FakeSystem(history.accounts)
+    fake.nba_at = later
+    report = await backtest(history, fake, now=later)
+    assert report.mismatches == 0, [c.mismatches[:2] for c in report.checks if c.mismatches]
+
+
+async def test_a_figure_moved_beyond_the_reading_s_window_is_still_reported(
+    history: History,
+) -> None:
+    fake = FakeSystem(history.accounts)
+    fake.nba_at = first_drift(history)  # the system shows a moment the checker never reaches
+    report = await backtest(history, fake, catch_up_s=0.3, now=ANCHOR)
+    figures = next(check for check in report.checks if check.name == "figures")
+    subjects = {m.subject for m in figures.mismatches}
+    assert subjects
+    assert all("counts.next_actions_overdue" in s for s in subjects)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from crm_backtest.clock import iso
 from crm_backtest.history import History
-from crm_backtest.kpis import expected_stats
+from crm_backtest.kpis import expected_stats, next_action_overdue
 from crm_backtest.nba import recommend
-from crm_backtest.pipeline import fold
-from crm_backtest.reminders import expected_reminders
+from crm_backtest.pipeline import Step, fold
+from crm_backtest.reminders import Reminder, expected_reminders
 
 # Figures that add up over customers: on an account that already holds other data in the
 # period, these are checked as "baseline + expected"; the ratios and medians only when the
@@ -73,6 +74,27 @@ class Expectations:
     periods: list[Period]
     contacts: dict[str, ContactExpectation]
     stats: dict[tuple[str, str], dict[str, Any]]  # (account, period name) → flat figures
+    # Per contact: whether counts.next_actions_overdue (at as_of) counts them when their NBA
+    # is read at a given instant (see kpis.next_action_overdue).
+    counted_at: Callable[[str, datetime], bool] = field(
+        default=lambda _contact, _at: False, repr=False
+    )
+
+    def next_actions_overdue(self, account_id: str, nba_at: datetime) -> int:
+        """This run's share of the figure with every NBA read at `nba_at`."""
+        return self.next_actions_overdue_range(account_id, [nba_at])[0]
+
+    def next_actions_overdue_range(
+        self, account_id: str, instants: Sequence[datetime]
+    ) -> tuple[int, int]:
+        """The least and most this run's customers can add to the figure when each one's
+        NBA is read at any of `instants` (each customer at their own)."""
+        low = high = 0
+        for contact, expected in self.contacts.items():
+            if expected.account_id == account_id:
+                seen = [self.counted_at(contact, at) for at in instants]
+                low, high = low + min(seen), high + max(seen)
+        return low, high
 
 
 def periods_of(history: History) -> list[Period]:
@@ -89,6 +111,7 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
     when = as_of or history.anchor
     by_contact = history.facts_by_contact()
     contacts: dict[str, ContactExpectation] = {}
+    known: dict[str, tuple[list[Step], list[Reminder], timedelta]] = {}
     for contact in history.contacts:
         facts = by_contact.get(contact.key, [])
         if not facts:
@@ -96,6 +119,7 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
         profile = history.profile(contact.account_id)
         steps = fold(facts)
         reminders = expected_reminders(facts, profile)
+        known[contact.key] = (steps, reminders, profile.overdue_grace)
         action = recommend(steps, reminders, when, profile.overdue_grace)
         state = steps[-1].after
         contacts[contact.key] = ContactExpectation(
@@ -124,4 +148,9 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
         for period in periods:
             figures = expected_stats(customers, profile, period.start, period.end, when)
             stats[(profile.account_id, period.name)] = flatten(figures)
-    return Expectations(when, periods, contacts, stats)
+
+    def counted_at(contact: str, nba_at: datetime) -> bool:
+        steps, reminders, grace = known[contact]
+        return next_action_overdue(steps, reminders, when, nba_at, grace)
+
+    return Expectations(when, periods, contacts, stats, counted_at)

@@ -12,7 +12,7 @@ from crm_backtest.funnel import funnel, ratio, speed_to_lead
 from crm_backtest.history import Fact
 from crm_backtest.nba import last_activity, recommend
 from crm_backtest.pipeline import OPEN_STAGES, STAGES, Step, fold
-from crm_backtest.reminders import expected_reminders, is_due, is_overdue
+from crm_backtest.reminders import Reminder, expected_reminders, is_due, is_overdue
 
 COUNTED_EVENTS = {
     "invites_sent": "INVITE_SENT",
@@ -111,11 +111,24 @@ def _counts(
         counts["reminders_due"] += sum(is_due(r, as_of) for r in reminders)
         grace = profile.overdue_grace
         counts["reminders_overdue"] += sum(is_overdue(r, as_of, grace) for r in reminders)
-        action = recommend(steps, reminders, as_of, grace)
-        in_open_stage = steps[-1].after.status in OPEN_STAGES
-        late = action.due_at is not None and action.due_at < as_of and action.action != "none"
-        counts["next_actions_overdue"] += in_open_stage and late
+        counts["next_actions_overdue"] += next_action_overdue(steps, reminders, as_of, as_of, grace)
     return counts
+
+
+def next_action_overdue(
+    steps: list[Step],
+    reminders: list[Reminder],
+    as_of: datetime,
+    nba_at: datetime,
+    grace: timedelta,
+) -> bool:
+    """Whether next_actions_overdue counts the customer at `as_of`, their next action being
+    the NBA as it stands at `nba_at`: the customers service mirrors the NBA, whose timers
+    move it on the wall clock, so a system read after `as_of` may show a later one."""
+    action = recommend(steps, reminders, nba_at, grace)
+    in_open_stage = steps[-1].after.status in OPEN_STAGES
+    late = action.due_at is not None and action.due_at < as_of and action.action != "none"
+    return in_open_stage and late
 
 
 def expected_stats(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 
 import httpx
 from rich.console import Console
@@ -20,6 +22,7 @@ from crm_backtest.checker import (
     check_ingest,
     check_stats,
     read_baselines,
+    wall_clock,
 )
 from crm_backtest.client import Credentials, Gateway, monotonic
 from crm_backtest.expectations import expect
@@ -68,7 +71,9 @@ async def run_backtest(
     console: Console,
     transport: httpx.AsyncBaseTransport | None = None,
     fast_client: bool = True,
+    now: Callable[[], datetime] = wall_clock,
 ) -> Report:
+    """`now`: the wall clock, against which the NBA's timers move next actions (checker.py)."""
     expectations = expect(history)
     report = Report(
         api=api,
@@ -102,7 +107,13 @@ async def run_backtest(
             bar = progress.add_task("checks (customers)", total=len(expectations.contacts))
             matched_at, _ = await asyncio.gather(
                 check_stats(
-                    gateway, expectations, baselines, results["figures"], deadline, customer_ids
+                    gateway,
+                    expectations,
+                    baselines,
+                    results["figures"],
+                    deadline,
+                    customer_ids,
+                    now=now,
                 ),
                 check_customers(
                     gateway,
