@@ -91,14 +91,14 @@ async def stored_recommendations(
         [k[1] for k in keys],
     )
     return {
-        (r["account_id"], r["customer_id"]): Recommendation.model_validate(r["recommendation"])
+        (r["account_id"], r["customer_id"]): Recommendation.model_validate_json(r["recommendation"])
         for r in rows
     }
 
 
 async def save_customers(conn: Conn, rows: Sequence[tuple[str, Projection, Assessment]]) -> None:
     """Upsert a batch's customers in one statement; projection and recommendation go as
-    JSON text made by pydantic (no intermediate dicts), cast to jsonb by the server."""
+    JSON text made by pydantic (no intermediate dicts), stored as it is."""
     if not rows:
         return
     columns: list[list[Any]] = [[] for _ in range(13)]
@@ -116,7 +116,7 @@ async def save_customers(conn: Conn, rows: Sequence[tuple[str, Projection, Asses
         INSERT INTO nba_customers (account_id, customer_id, projection, recommendation, action,
             priority, due_at, last_activity_at, booking_state, deleted, valid_from,
             next_change_at, computed_at)
-        SELECT account_id, customer_id, projection::jsonb, recommendation::jsonb, action,
+        SELECT account_id, customer_id, projection, recommendation, action,
             priority, due_at, last_activity_at, booking_state, deleted, valid_from,
             next_change_at, computed_at
         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[],
@@ -157,8 +157,8 @@ async def customers_due_for_timer(
 
 def _stored(row: Any) -> StoredCustomer:
     return StoredCustomer(
-        projection=Projection.model_validate(row["projection"]),
-        recommendation=Recommendation.model_validate(row["recommendation"]),
+        projection=Projection.model_validate_json(row["projection"]),
+        recommendation=Recommendation.model_validate_json(row["recommendation"]),
         valid_from=row["valid_from"],
         next_change_at=row["next_change_at"],
     )
@@ -189,7 +189,7 @@ async def stale_at(conn: Conn, account: str, as_of: datetime) -> list[Projection
         account,
         as_of,
     )
-    return [Projection.model_validate(r["projection"]) for r in rows]
+    return [Projection.model_validate_json(r["projection"]) for r in rows]
 
 
 async def who_next_page(
@@ -202,7 +202,7 @@ async def who_next_page(
     """
     rows = await conn.fetch(
         f"""
-        SELECT neg_priority, due_sort, activity_sort, customer_id, recommendation::text AS body
+        SELECT neg_priority, due_sort, activity_sort, customer_id, recommendation AS body
         FROM nba_customers
         WHERE account_id = $1 AND priority > 0
           AND {_HOLDS_AT}
@@ -248,7 +248,7 @@ async def no_shows_stale_at(conn: Conn, account: str, as_of: datetime) -> list[P
         account,
         as_of,
     )
-    return [Projection.model_validate(r["projection"]) for r in rows]
+    return [Projection.model_validate_json(r["projection"]) for r in rows]
 
 
 async def record_dmo(conn: Conn, rows: Sequence[tuple[str, str, str, datetime]]) -> None:
