@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from crm_nba.coaching import DmoDay, prompts_holding, streak
+from crm_nba.coaching import DmoDay, prompts_holding, streak, streak_may_matter
 from crm_nba.coaching import DmoTargets as Targets
 from crm_schemas.system_properties import CoachingKind
 from crm_servicekit.accounts import Account, DmoTargets
@@ -84,3 +86,39 @@ def test_the_local_day_decides_which_counts_are_today() -> None:
 )
 def test_streak(days: dict[date, DmoDay], expected: int) -> None:
     assert streak(days, TODAY, Targets(20, 30)) == expected
+
+
+@given(
+    # Days met or not (targets 20 and 30), so that streaks are common.
+    st.lists(st.sampled_from([(20, 30), (25, 31), (19, 30), (20, 29), (0, 0)]), max_size=12),
+    # Minutes of the local day on each side of noon and of six in the evening.
+    st.sampled_from([0, 11 * 60 + 59, 12 * 60, 17 * 60 + 59, 18 * 60, 23 * 60 + 59]),
+    st.sets(st.sampled_from([k.value for k in CoachingKind])),
+    st.integers(0, 3),
+)
+@example([(19, 30), (20, 30), (20, 30)], 18 * 60 + 30, set(), 0)  # a streak at risk
+@settings(max_examples=300)
+def test_the_timer_reads_the_days_before_today_only_when_the_streak_can_matter(
+    tallies: list[tuple[int, int]], minute: int, emitted: set[str], rebooks: int
+) -> None:
+    """What the timer can still emit is the same whether it read today's counts alone or
+    the whole history, whenever streak_may_matter says the history is not needed."""
+    as_of = local(1) - timedelta(hours=1) + timedelta(minutes=minute)  # local midnight on
+    full = {TODAY - timedelta(days=n): DmoDay(*t) for n, t in enumerate(tallies)}
+    today_only = {TODAY: full[TODAY]} if TODAY in full else {}
+    if streak_may_matter(as_of, OSLO, today_only, emitted):
+        return  # the timer reads the whole history then
+    emittable = [
+        [p for p in prompts_holding(as_of, OSLO, days, rebooks) if p.kind.value not in emitted]
+        for days in (full, today_only)
+    ]
+    assert emittable[0] == emittable[1]
+
+
+def test_the_streak_matters_from_six_on_an_unmet_day_until_its_prompt_is_out() -> None:
+    days = {TODAY: DmoDay(invites=19, follow_ups=30)}
+    assert not streak_may_matter(local(17, 59), OSLO, days, set())
+    assert streak_may_matter(local(18, 0), OSLO, days, set())
+    assert streak_may_matter(local(18, 0), OSLO, days, {"invites_left"})
+    assert not streak_may_matter(local(18, 0), OSLO, days, {"streak_at_risk"})
+    assert not streak_may_matter(local(18, 0), OSLO, {TODAY: DmoDay(20, 30)}, set())

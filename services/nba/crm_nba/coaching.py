@@ -7,7 +7,7 @@ service's job (it remembers what it emitted).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -51,6 +51,20 @@ def streak(days: Mapping[date, DmoDay], today: date, targets: DmoTargets) -> int
         count += 1
         day -= timedelta(days=1)
     return count
+
+
+def streak_may_matter(
+    as_of: datetime, account: Account, days: Mapping[date, DmoDay], emitted: Collection[str]
+) -> bool:
+    """Whether a streak_at_risk prompt could still be emitted today at `as_of`, which is what
+    needs the streak, and so the DMO days before today. `days` must hold today's counts."""
+    local = as_of.astimezone(account.zone)
+    targets = DmoTargets(account.dmo_targets.invites, account.dmo_targets.follow_ups)
+    return (
+        CoachingKind.STREAK_AT_RISK.value not in emitted
+        and local.time() >= STREAK_AT_RISK_FROM
+        and not targets.met(days.get(local.date(), DmoDay()))
+    )
 
 
 def prompts_holding(

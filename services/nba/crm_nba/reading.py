@@ -8,13 +8,14 @@ read at any instant gives what the policy gives then.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from crm_nba import repository as repo
-from crm_nba.coaching import prompts_holding
+from crm_nba.coaching import local_day, prompts_holding, streak_may_matter
 from crm_nba.policy import recommend
 from crm_nba.repository import FAR_FUTURE
 from crm_schemas.system_properties import CoachingPrompt, Recommendation
@@ -103,7 +104,21 @@ async def rebooks_waiting(conn: Conn, account: Account, as_of: datetime) -> int:
     return held + sum(recommend(p, as_of, account).action == "rebook" for p in stale)
 
 
-async def coaching_at(conn: Conn, account: Account, as_of: datetime) -> list[CoachingPrompt]:
-    days = await repo.dmo_days(conn, account.account_id, account.time_zone, as_of)
+async def coaching_at(
+    conn: Conn, account: Account, as_of: datetime, emitted: Collection[str] = ()
+) -> list[CoachingPrompt]:
+    """The prompts that hold at `as_of`, leaving out streak_at_risk when it is in `emitted`
+    (the kinds emitted today, which the timer will not emit again).
+
+    The days before today are read only when the streak can matter: the timer asks every
+    second for every account, and reading an account's whole DMO history each time cost
+    more the longer the account was used."""
+    zone = account.time_zone
+    recent = await repo.dmo_days(conn, account.account_id, zone, as_of, horizon_days=2)
+    if streak_may_matter(as_of, account, recent, emitted):
+        days = await repo.dmo_days(conn, account.account_id, zone, as_of)
+    else:  # today alone: its counts are complete, and no streak can be made of it
+        today = local_day(as_of, account)
+        days = {today: recent[today]} if today in recent else {}
     waiting = await rebooks_waiting(conn, account, as_of)
     return prompts_holding(as_of, account, days, waiting)

@@ -259,8 +259,15 @@ async def record_dmo(conn: Conn, rows: Sequence[tuple[str, str, str, datetime]])
         )
 
 
-async def dmo_days(conn: Conn, account: str, time_zone: str, as_of: datetime) -> dict[date, DmoDay]:
-    """Invites and follow-ups per local day, counting events up to `as_of`."""
+async def dmo_days(
+    conn: Conn,
+    account: str,
+    time_zone: str,
+    as_of: datetime,
+    horizon_days: int = STREAK_HORIZON_DAYS,
+) -> dict[date, DmoDay]:
+    """Invites and follow-ups per local day, counting events up to `as_of` and no older than
+    `horizon_days` (the local day of `as_of` is complete from a horizon of 2 days)."""
     rows = await conn.fetch(
         """
         SELECT (at AT TIME ZONE $2)::date AS day,
@@ -273,7 +280,7 @@ async def dmo_days(conn: Conn, account: str, time_zone: str, as_of: datetime) ->
         account,
         time_zone,
         as_of,
-        STREAK_HORIZON_DAYS,
+        horizon_days,
     )
     return {r["day"]: DmoDay(r["invites"], r["follow_ups"]) for r in rows}
 

@@ -15,6 +15,7 @@ from datetime import datetime
 import structlog
 
 from crm_nba import repository as repo
+from crm_nba.coaching import local_day
 from crm_nba.reading import coaching_at
 from crm_nba.service import PRODUCER, Cause, Outlet, recompute
 from crm_schemas.catalog import EventName
@@ -44,7 +45,8 @@ async def recompute_due(conn: Conn, outlet: Outlet, now: datetime) -> int:
 
 async def emit_coaching(conn: Conn, account: Account, outlet: Outlet, now: datetime) -> int:
     """Emit COACHING_PROMPT for each kind whose condition holds and was not emitted today."""
-    prompts = await coaching_at(conn, account, now)
+    emitted = await repo.coaching_emitted(conn, account.account_id, local_day(now, account))
+    prompts = await coaching_at(conn, account, now, emitted)
     fresh: list[CoachingPrompt] = []
     for prompt in prompts:
         assert prompt.local_date is not None
