@@ -6,7 +6,7 @@ import uuid
 
 from crm_rules.announce import announcement
 from crm_rules.decisions import Change, Decision, canceled
-from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus
+from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus, manual_reminder
 from crm_rules.restore import is_person_action, restored
 from crm_rules.service import takes
 from crm_schemas.envelope import EventEnvelope
@@ -18,19 +18,8 @@ CUSTOMER = uuid.uuid4()
 
 
 def manual(at_hours: int = 0) -> Reminder:
-    return Reminder(
-        id=uuid.uuid4(),
-        account_id="acme",
-        customer_id=CUSTOMER,
-        type=ReminderType.CUSTOM,
-        rule=ReminderRule.MANUAL,
-        trigger_event_id="request-1",
-        automated=False,
-        message="Call",
-        scheduled_for=T0 + D,
-        rule_scheduled_for=T0 + D,
-        created_at=T0 + at_hours * H,
-    )
+    cause = f"request-{uuid.uuid4()}"
+    return manual_reminder("acme", CUSTOMER, cause, T0 + D, "Call", created_at=T0 + at_hours * H)
 
 
 def automated() -> Reminder:
@@ -57,8 +46,8 @@ def told(decision: Decision, at_hours: int, actor: str | None = "marketer-1") ->
 def test_a_manual_reminder_comes_back_as_it_was_made() -> None:
     made = manual()
     event = told(Decision(Change.CREATE, made), 0)
-    assert restored(event, None) == made
-    assert restored(event, made) is None
+    assert restored(event, {}) == made
+    assert restored(event, {made.id: made}) is None
 
 
 def test_completion_cancel_and_snooze_come_back_at_the_request_time() -> None:
@@ -70,14 +59,14 @@ def test_completion_cancel_and_snooze_come_back_at_the_request_time() -> None:
             "completed_by": CompletedBy.PERSON,
         }
     )
-    assert restored(told(Decision(Change.COMPLETE, done), 2), have) == done
+    assert restored(told(Decision(Change.COMPLETE, done), 2), {have.id: have}) == done
     gone = canceled(have, T0 + 3 * H, CANCELED_BY_PERSON)
-    assert restored(told(Decision(Change.CANCEL, gone), 3), have) == gone
+    assert restored(told(Decision(Change.CANCEL, gone), 3), {have.id: have}) == gone
     later = have.model_copy(update={"scheduled_for": T0 + 3 * D})
     snooze = told(Decision(Change.RESCHEDULE, later, have.scheduled_for), 4)
-    assert restored(snooze, have) == later
+    assert restored(snooze, {have.id: have}) == later
     assert later.rule_scheduled_for == have.rule_scheduled_for  # the rules' own time is kept
-    assert restored(snooze, later) is None
+    assert restored(snooze, {later.id: later}) is None
 
 
 def test_closing_is_final_and_nothing_is_made_up() -> None:
@@ -92,8 +81,8 @@ def test_closing_is_final_and_nothing_is_made_up() -> None:
         Decision(Change.CANCEL, canceled(have, T0, CANCELED_BY_PERSON)),
         Decision(Change.RESCHEDULE, moved, have.scheduled_for),
     ):
-        assert restored(told(decision, 2), gone) is None
-        assert restored(told(decision, 2), None) is None
+        assert restored(told(decision, 2), {gone.id: gone}) is None
+        assert restored(told(decision, 2), {}) is None
 
 
 def test_only_a_person_s_announcements_are_taken_back() -> None:

@@ -343,7 +343,10 @@ async def check_stats(
                 for name, wanted in targets.items()
             }
 
-        at_as_of = expectations.next_actions_overdue(account, expectations.as_of)
+        # This run's share at as_of: computed once, and only when a reading needs it.
+        at_as_of = functools.cache(
+            lambda: expectations.next_actions_overdue(account, expectations.as_of)
+        )
 
         def within_drift(
             pair: tuple[Any, dict[str, Any]], drift: Callable[[], tuple[int, int]]
@@ -355,7 +358,7 @@ async def check_stats(
             if DRIFTING not in wanted or not isinstance(got, int) or got == wanted[DRIFTING]:
                 return pair
             low, high = drift()
-            offset = wanted[DRIFTING] - at_as_of  # the other customers' share
+            offset = wanted[DRIFTING] - at_as_of()  # the other customers' share
             if low + offset <= got <= high + offset:
                 return actual, {**wanted, DRIFTING: got}
             return pair

@@ -13,15 +13,10 @@ from datetime import datetime, timedelta
 from crm_rules import repository as repo
 from crm_rules.announce import announcement
 from crm_rules.decisions import Change, Decision, canceled
-from crm_rules.reminder import (
-    CANCELED_BY_PERSON,
-    Reminder,
-    ReminderStatus,
-    reminder_identity,
-)
+from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus, manual_reminder
 from crm_schemas.fold import fold
 from crm_schemas.ids import api_action_id
-from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
+from crm_schemas.system_properties import CompletedBy
 from crm_servicekit.connection import Conn
 from crm_servicekit.idempotency_store import mark_processed
 from crm_servicekit.outbox import enqueue
@@ -55,20 +50,8 @@ async def create_manual(
             customer_id=str(customer_id),
         )
     cause = str(api_action_id(req.account_id, req.idempotency_key, "reminder_create"))
-    reminder = Reminder(
-        id=reminder_identity(
-            req.account_id, customer_id, ReminderRule.MANUAL, ReminderType.CUSTOM, cause
-        ),
-        account_id=req.account_id,
-        customer_id=customer_id,
-        type=ReminderType.CUSTOM,
-        rule=ReminderRule.MANUAL,
-        trigger_event_id=cause,
-        automated=False,
-        message=message,
-        scheduled_for=scheduled_for,
-        rule_scheduled_for=scheduled_for,
-        created_at=req.at,
+    reminder = manual_reminder(
+        req.account_id, customer_id, cause, scheduled_for, message, created_at=req.at
     )
     await _record(conn, req, Decision(Change.CREATE, reminder), cause)
     return reminder

@@ -81,3 +81,29 @@ class Reminder(BaseModel):
             previous_scheduled_for=previous_scheduled_for,
             reason=reason,
         )
+
+
+def manual_reminder(
+    account_id: str,
+    customer_id: uuid.UUID,
+    cause: str,
+    scheduled_for: datetime,
+    message: str | None,
+    created_at: datetime,
+) -> Reminder:
+    """A reminder a person made (rule `manual`, type `custom`), named by the request's cause:
+    made through the API, or given back to a rebuilt store from its announcement."""
+    rule, type_ = ReminderRule.MANUAL, ReminderType.CUSTOM
+    return Reminder(
+        id=reminder_identity(account_id, customer_id, rule, type_, cause),
+        account_id=account_id,
+        customer_id=customer_id,
+        type=type_,
+        rule=rule,
+        trigger_event_id=cause,
+        automated=False,
+        message=message,
+        scheduled_for=scheduled_for,
+        rule_scheduled_for=scheduled_for,
+        created_at=created_at,
+    )

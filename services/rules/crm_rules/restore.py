@@ -9,9 +9,12 @@ the action left it in. Pure, like policy.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from uuid import UUID
+
 from crm_rules.announce import PRODUCER
 from crm_rules.decisions import canceled
-from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus
+from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus, manual_reminder
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import CompletedBy, ReminderEvent
@@ -31,26 +34,22 @@ def is_person_action(event: EventEnvelope) -> bool:
     )
 
 
-def restored(event: EventEnvelope, stored: Reminder | None) -> Reminder | None:
-    """The reminder after the person's action, or None when the store already shows it (or
-    there is nothing it could apply to)."""
+def restored(event: EventEnvelope, reminders: Mapping[UUID, Reminder]) -> Reminder | None:
+    """The reminder after the person's action, given the customer's stored `reminders`; None
+    when the store already shows it (or there is nothing it could apply to)."""
     told = ReminderEvent.model_validate(event.properties)
+    stored = reminders.get(told.reminder_id)
     at = event.timestamp
     if event.event_name is E.REMINDER_CREATED:
         if stored is not None or told.automated:
             return None
         assert event.customer_id is not None
-        return Reminder(
-            id=told.reminder_id,
-            account_id=event.account_id,
-            customer_id=event.customer_id,
-            type=told.type,
-            rule=told.rule,
-            trigger_event_id=told.trigger_event_id,
-            automated=False,
-            message=told.message,
-            scheduled_for=told.scheduled_for,
-            rule_scheduled_for=told.scheduled_for,
+        return manual_reminder(
+            event.account_id,
+            event.customer_id,
+            told.trigger_event_id,
+            told.scheduled_for,
+            told.message,
             created_at=at,
         )
     if stored is None or not stored.is_open:

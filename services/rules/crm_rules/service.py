@@ -105,7 +105,7 @@ def _apply_customer(
     for envelope in group:
         decisions: list[Decision]
         if is_person_action(envelope):
-            reminder = restored(envelope, stored.get(_reminder_id(envelope)))
+            reminder = restored(envelope, stored)
             if reminder is not None:  # a rebuild: the store gets the action back, unannounced
                 stored[reminder.id] = changed[reminder.id] = reminder
                 replay = CustomerReplay(account, customer_id, replay.events, stored.values())
@@ -131,7 +131,3 @@ def _apply_customer(
                 )
             )
     return Effects(fresh, list(changed.values()), outgoing)
-
-
-def _reminder_id(event: EventEnvelope) -> uuid.UUID:
-    return uuid.UUID(str(event.properties["reminder_id"]))
