@@ -26,12 +26,14 @@ async def current_keys(
         account_id,
         list(customers),
     )
-    return {
-        row["customer_id"]: None
-        if row["deleted"] or row["status"] is None
-        else (row["status"], row["booking_state"], row["joined_team"], row["opted_out"])
-        for row in rows
-    }
+    return {row["customer_id"]: counted_key(row) for row in rows}
+
+
+def counted_key(row: Mapping[str, Any]) -> StateKey | None:
+    """A customer_milestones row's counted key; None while deleted or not yet announced."""
+    if row["deleted"] or row["status"] is None:
+        return None
+    return (row["status"], row["booking_state"], row["joined_team"], row["opted_out"])
 
 
 def moves(

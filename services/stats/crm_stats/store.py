@@ -31,7 +31,7 @@ from crm_stats.milestones import (
 )
 from crm_stats.periods import local_date
 from crm_stats.reminder_counts import add_open, delete_reminders_of, net_opened, open_now
-from crm_stats.state_counts import add_moves, current_keys, moves
+from crm_stats.state_counts import StateKey, add_moves, counted_key, current_keys, moves
 
 MILESTONES = tuple(Milestone)
 LOG_COLUMNS = ("account_id", "event_id", "event_name", "ts", "customer_id", "tally", "envelope")
@@ -69,12 +69,25 @@ class CustomerDelta:
         self.deleted = self.deleted or change.deleted
 
 
-_UPSERT_CUSTOMER = f"""
+# The customers' rows come as arrays, unnested: one statement per batch rather than one per
+# customer. A batch names each customer once (their changes merge into one delta), so no row
+# is changed twice by it. Whether a delta sets the next action is not a column, so the rows
+# that set it and those that keep it go in two statements (the placeholder below).
+_CUSTOMER_TYPES = (
+    "text", "uuid", *("timestamptz" for _ in MILESTONES), "text", "text", "timestamptz",
+    "text", "text", "boolean", "boolean", "timestamptz", "text", "boolean",
+)  # fmt: skip
+_UPSERT_CUSTOMERS = f"""
 INSERT INTO customer_milestones AS m (
     account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows, last_activity_at,
     status, booking_state, joined_team, opted_out, next_action_date, name, deleted)
-VALUES ($1, $2, {", ".join(f"${i + 3}" for i in range(len(MILESTONES)))},
-    $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+SELECT account_id, customer_id, {", ".join(MILESTONES)},
+    bookings::timestamptz[], no_shows::timestamptz[], last_activity_at,
+    status, booking_state, joined_team, opted_out, next_action_date, name, deleted
+FROM unnest({", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_CUSTOMER_TYPES))})
+    AS u(account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
+         last_activity_at, status, booking_state, joined_team, opted_out, next_action_date,
+         name, deleted)
 ON CONFLICT (account_id, customer_id) DO UPDATE SET
     {", ".join(f"{m} = LEAST(m.{m}, EXCLUDED.{m})" for m in MILESTONES)},
     bookings = m.bookings || EXCLUDED.bookings,
@@ -84,16 +97,22 @@ ON CONFLICT (account_id, customer_id) DO UPDATE SET
     booking_state = COALESCE(EXCLUDED.booking_state, m.booking_state),
     joined_team = COALESCE(EXCLUDED.joined_team, m.joined_team),
     opted_out = COALESCE(EXCLUDED.opted_out, m.opted_out),
-    next_action_date = CASE WHEN $22 THEN EXCLUDED.next_action_date ELSE m.next_action_date END,
+    next_action_date = {{next_action_date}},
     name = COALESCE(EXCLUDED.name, m.name),
     deleted = m.deleted OR EXCLUDED.deleted
+RETURNING account_id, customer_id, status, booking_state, joined_team, opted_out, deleted
 """
-assert len(MILESTONES) == 9  # the placeholders above count on it
+_UPSERT_SETTING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="EXCLUDED.next_action_date")
+_UPSERT_KEEPING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="m.next_action_date")
 
-_UPSERT_REMINDER = """
+# A batch can change one reminder several times (created, moved, due...), and one statement
+# may change a row only once: the rows go in rounds, the n-th change of each reminder in the
+# n-th round, so every reminder's changes apply in their order.
+_UPSERT_REMINDERS = """
 INSERT INTO reminders AS r (account_id, reminder_id, customer_id, type, scheduled_for, status,
     completed_by, opened_at, closed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
+    $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
 ON CONFLICT (account_id, reminder_id) DO UPDATE SET
     scheduled_for = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.scheduled_for
                          ELSE r.scheduled_for END,
@@ -103,7 +122,27 @@ ON CONFLICT (account_id, reminder_id) DO UPDATE SET
     opened_at = CASE WHEN r.closed_at IS NULL AND EXCLUDED.closed_at IS NULL
                      THEN LEAST(r.opened_at, EXCLUDED.opened_at) ELSE r.opened_at END,
     closed_at = COALESCE(r.closed_at, EXCLUDED.closed_at)
+RETURNING account_id, reminder_id, closed_at
 """
+
+
+def rounds(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[tuple[Any, ...]]]:
+    """`rows` split so that no key (the first `width` fields) repeats within a round; a key's
+    n-th row is in the n-th round, and each round is sorted by key (one lock order)."""
+    split: list[list[tuple[Any, ...]]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = row[:width]
+        n = seen[key] = seen.get(key, -1) + 1
+        if n == len(split):
+            split.append([])
+        split[n].append(row)
+    return [sorted(group, key=lambda row: row[:width]) for group in split]
+
+
+def columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows as one list per column, for unnest."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _reminder_row(account_id: str, change: ReminderChange) -> tuple[Any, ...]:
@@ -170,22 +209,36 @@ async def record_batch(
 
 async def _apply_reminders(conn: Conn, rows: list[tuple[Any, ...]]) -> None:
     """Upsert the reminders and move the accounts' open-reminder counters with them."""
-    keys = [(row[0], row[1]) for row in rows]
-    before = await open_now(conn, keys)
-    await conn.executemany(_UPSERT_REMINDER, rows)
-    await add_open(conn, net_opened(before, await open_now(conn, keys)))
+    before = await open_now(conn, [(row[0], row[1]) for row in rows])
+    closed_at: dict[tuple[str, UUID], Any] = {}
+    for group in rounds(rows, 2):
+        for row in await conn.fetch(_UPSERT_REMINDERS, *columns(group)):
+            closed_at[(row["account_id"], row["reminder_id"])] = row["closed_at"]
+    after: dict[str, int] = {}
+    for (account, _), closed in closed_at.items():
+        if closed is None:
+            after[account] = after.get(account, 0) + 1
+    await add_open(conn, net_opened(before, after))
 
 
 async def _apply_customer_deltas(conn: Conn, deltas: dict[tuple[str, UUID], CustomerDelta]) -> None:
     """Upsert the customers' rows and move their counted pipeline states with them."""
     accounts = sorted({account for account, _ in deltas})
     before = {a: await current_keys(conn, a, [c for b, c in deltas if b == a]) for a in accounts}
-    await conn.executemany(_UPSERT_CUSTOMER, [_customer_row(k, d) for k, d in deltas.items()])
+    after: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
+    for sets_next_action, statement in (
+        (True, _UPSERT_SETTING_NEXT_ACTION),
+        (False, _UPSERT_KEEPING_NEXT_ACTION),
+    ):
+        keys = sorted(k for k, d in deltas.items() if d.sets_next_action is sets_next_action)
+        if not keys:
+            continue
+        rows = [_customer_row(key, deltas[key]) for key in keys]
+        for row in await conn.fetch(statement, *columns(rows)):
+            after[row["account_id"]][row["customer_id"]] = counted_key(row)
     for account in accounts:
         ids = [c for a, c in deltas if a == account]
-        await add_moves(
-            conn, account, moves(before[account], await current_keys(conn, account, ids))
-        )
+        await add_moves(conn, account, moves(before[account], after[account]))
         gone = [c for c in ids if deltas[(account, c)].deleted]
         if gone:
             # A deleted customer's reminders leave every figure (their later events are
@@ -199,8 +252,8 @@ def _customer_row(key: tuple[str, UUID], delta: CustomerDelta) -> tuple[Any, ...
     return (
         *key,
         *(delta.earliest.get(m) for m in MILESTONES),
-        delta.bookings,
-        delta.no_shows,
+        _timestamps_literal(delta.bookings),
+        _timestamps_literal(delta.no_shows),
         delta.activity,
         state.status.value if state else None,
         state.booking.state.value if state else None,
@@ -209,8 +262,13 @@ def _customer_row(key: tuple[str, UUID], delta: CustomerDelta) -> tuple[Any, ...
         delta.next_action_date,
         delta.name,
         delta.deleted,
-        delta.sets_next_action,
     )
+
+
+def _timestamps_literal(values: Sequence[datetime]) -> str:
+    """A timestamptz[] as text: unnest takes one-dimensional arrays, so a row's array rides in
+    a text column and is cast back in the statement."""
+    return "{" + ",".join(f'"{value.isoformat()}"' for value in values) + "}"
 
 
 async def customer_names(conn: Conn, account_id: str, ids: Sequence[UUID]) -> dict[UUID, str]:
@@ -227,8 +285,13 @@ async def queue_ticker_items(conn: Conn, items: Sequence[tuple[str, str, dict[st
     """(account_id, item_id, item) rows for the relay; NOTIFY wakes it at commit."""
     if not items:
         return
-    await conn.executemany(
-        "INSERT INTO ticker_pending (account_id, item_id, item) VALUES ($1, $2, $3::text::jsonb)",
-        [(a, i, json.dumps(item)) for a, i, item in items],
+    # In input order: seq numbers the relay's order, which is the batch's.
+    await conn.execute(
+        "INSERT INTO ticker_pending (account_id, item_id, item) SELECT a, i, t::jsonb"
+        " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, i, t, n)"
+        " ORDER BY n",
+        [a for a, _, _ in items],
+        [i for _, i, _ in items],
+        [json.dumps(item) for _, _, item in items],
     )
     await conn.execute("NOTIFY stats_ticker")
