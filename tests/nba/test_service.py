@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crm_nba.projection import Fold, fold
 from crm_schemas.envelope import EventEnvelope
 
 from .conftest import RunningNba
@@ -241,3 +242,36 @@ async def test_a_late_event_refolds_the_customer(nba: RunningNba) -> None:
     rec = await nba.until_nba(h.customer, lambda r: r["facts"]["status"] == "qualified")
     assert (rec["action"], rec["due_at"]) == ("rebook", "2026-11-04T13:00:00Z")
     assert rec["facts"]["booking_time"] == "2026-11-04T13:00:00Z"
+
+
+async def test_the_stored_fold_is_the_whole_historys_and_a_row_without_one_gets_it(
+    nba: RunningNba,
+) -> None:
+    h = History()
+    s_video(h)
+    first, *rest = h.events
+    await nba.send([first])
+    await eventually(lambda: journaled(nba, first), bool)
+    await nba.send(rest)  # these continue the stored fold, in one batch or several
+    await eventually(
+        lambda: stored_fold(nba, h.customer), lambda f: f == fold(h.customer, h.events)
+    )
+    # A row stored before folds were kept (migration 0004) is folded from its journal.
+    await nba.sql("UPDATE nba_customers SET fold = NULL WHERE customer_id = $1", h.customer)
+    h.add("MESSAGE_RECEIVED", T + 30 * H, {"channel": "ig"})
+    await nba.send(h.events[-1:])
+    stored = await eventually(
+        lambda: stored_fold(nba, h.customer), lambda f: f == fold(h.customer, h.events)
+    )
+    assert stored is not None
+    assert stored.last_activity_at == T + 30 * H
+
+
+async def stored_fold(nba: RunningNba, customer: uuid.UUID) -> Fold | None:
+    rows = await nba.sql("SELECT fold FROM nba_customers WHERE customer_id = $1", customer)
+    return Fold.model_validate_json(rows[0]["fold"]) if rows and rows[0]["fold"] else None
+
+
+async def journaled(nba: RunningNba, event: EventEnvelope) -> bool:
+    found = await nba.sql("SELECT 1 FROM nba_journal WHERE event_id = $1", event.event_id)
+    return bool(found)

@@ -101,7 +101,13 @@ def nba_rows(data: Figures) -> list[Row]:
     return [
         Row("nba", f"NBA query GET /api/nba?limit=50, {data['customers']:,} customers: p99",
             _ms(listed["p99_ms"]), f"< {NBA_P99_MS:.0f} ms", listed["p99_ms"] < NBA_P99_MS),
-        Row("nba", "recompute", _rate(data["recompute_events_per_s"])),
+        Row("nba", "recompute, each customer's history at once",
+            _rate(data["recompute_events_per_s"])),
+        Row(
+            "nba",
+            "recompute, events in time order",
+            _rate(data["recompute_in_time_order_events_per_s"]),
+        ),
     ]  # fmt: skip
 
 

@@ -83,7 +83,8 @@ async def analyze(
         (account.account_id, c): Cause(f"nba-analyze:{c}:{now.isoformat()}", now) for c in wanted
     }
     async with resources(request).pool.acquire() as conn, conn.transaction():
-        recomputed = await recompute(conn, causes, out, now)
+        # A person asked: fold each journal from the start, whatever is stored.
+        recomputed = await recompute(conn, causes, out, now, from_journal=True)
     seen = {r.customer_id for r in recomputed}
     return Recomputed(items=recomputed, not_found=[c for c in wanted if c not in seen])
 

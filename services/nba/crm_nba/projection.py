@@ -80,17 +80,97 @@ class Projection(BaseModel):
     deleted: bool = False
 
 
+class Fold(BaseModel):
+    """Where folding a customer's events stands: the projection's inputs plus what a later
+    event needs to continue from here (the reminders closed for good, the last fact's key).
+
+    Stored with the projection, so a batch of events later than everything folded costs
+    only its own events, not a read and re-fold of the customer's whole journal.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: UUID
+    created: bool = False  # a CUSTOMER_CREATED gave the starting state
+    state: PipelineState = PipelineState()
+    created_at: AwareDatetime | None = None
+    stage_entered_at: AwareDatetime | None = None
+    last_activity_at: AwareDatetime | None = None
+    last_video_at: AwareDatetime | None = None
+    last_follow_up_done_at: AwareDatetime | None = None
+    # When the booking last became a no-show, kept even after it moved on (the projection
+    # shows it only while the booking is a no-show).
+    no_show_at: AwareDatetime | None = None
+    open_reminders: tuple[OpenReminder, ...] = ()  # in the order they were first opened
+    closed_reminders: tuple[UUID, ...] = ()
+    deleted: bool = False
+    last: tuple[AwareDatetime, str] | None = None  # (timestamp, event_id) of the latest event
+
+
 def project(customer_id: UUID, events: Sequence[EventEnvelope]) -> Projection:
     """The projection of a customer's events; `events` are in the order they arrived."""
+    return projection_of(fold(customer_id, events))
+
+
+def fold(customer_id: UUID, events: Sequence[EventEnvelope]) -> Fold:
+    """All of a customer's events, in the order they arrived, folded from the start."""
     created = _creation(events)
     state = created.state if created else PipelineState()
-    created_at: datetime | None = created.created_at if created else None
-    stage_entered_at = created_at
-    no_show_at = _imported_no_show(state, created_at)
-    last_activity: datetime | None = None
-    last_video: datetime | None = None
-    last_follow_up: datetime | None = None
-    for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
+    created_at = created.created_at if created else None
+    start = Fold(
+        customer_id=customer_id,
+        created=created is not None,
+        state=state,
+        created_at=created_at,
+        stage_entered_at=created_at,
+        no_show_at=_imported_no_show(state, created_at),
+    )
+    return _continued(start, events)
+
+
+def fold_more(folded: Fold, events: Sequence[EventEnvelope]) -> Fold | None:
+    """`folded` continued by more events, or None when they cannot simply continue it and
+    the whole history must be folded again: an event sorts at or before the latest folded
+    (late, or seen already) where its place matters, or a first CUSTOMER_CREATED changes
+    the starting state."""
+    if not events:
+        return folded
+    if not folded.created and any(e.event_name is E.CUSTOMER_CREATED for e in events):
+        return None
+    last = folded.last
+    if last is not None and any(_order(e) <= last and _place_matters(folded, e) for e in events):
+        return None
+    return _continued(folded, events)
+
+
+def _place_matters(folded: Fold, event: EventEnvelope) -> bool:
+    """Whether an event's place in the (timestamp, event_id) order can change the fold.
+
+    Only facts and activity depend on it; anything else there only dates the customer's
+    first event (created_at) when nothing earlier did. Reminder changes (applied in arrival
+    order anyway) and the customers service's STATUS_CHANGED are stamped with their cause's
+    time, so they often sort before events folded already, and that must not cost a re-fold.
+    """
+    if Fact.from_event(event) is not None:
+        return True
+    if activity_time(event, was_opted_out=True) is not None:
+        return True
+    return not folded.created and (folded.created_at is None or event.timestamp < folded.created_at)
+
+
+def _order(event: EventEnvelope) -> tuple[datetime, str]:
+    return (event.timestamp, event.event_id)
+
+
+def _continued(folded: Fold, events: Sequence[EventEnvelope]) -> Fold:
+    """Facts in (timestamp, event_id) order; reminder changes in arrival order."""
+    state = folded.state
+    created_at, stage_entered_at = folded.created_at, folded.stage_entered_at
+    no_show_at = folded.no_show_at
+    last_activity, last_video = folded.last_activity_at, folded.last_video_at
+    last_follow_up = folded.last_follow_up_done_at
+    ordered = sorted(events, key=_order)
+    for event in ordered:
         created_at = created_at or event.timestamp
         stage_entered_at = stage_entered_at or event.timestamp
         was_opted_out = state.opted_out
@@ -108,34 +188,44 @@ def project(customer_id: UUID, events: Sequence[EventEnvelope]) -> Projection:
             last_video = _later(last_video, event.timestamp)
         if event.event_name is E.FOLLOW_UP_DONE:
             last_follow_up = _later(last_follow_up, event.timestamp)
-    return Projection(
-        customer_id=customer_id,
+    opened, closed = _reminders_after(folded, events)
+    last = folded.last
+    if ordered:
+        newest = _order(ordered[-1])
+        last = newest if last is None else max(last, newest)
+    return Fold(
+        customer_id=folded.customer_id,
+        created=folded.created,
         state=state,
         created_at=created_at,
         stage_entered_at=stage_entered_at,
         last_activity_at=last_activity,
         last_video_at=last_video,
         last_follow_up_done_at=last_follow_up,
-        no_show_at=no_show_at if state.booking.state is BookingState.NO_SHOW else None,
-        open_reminders=open_reminders(events),
-        deleted=any(e.event_name is E.CUSTOMER_DELETED for e in events),
+        no_show_at=no_show_at,
+        open_reminders=opened,
+        closed_reminders=closed,
+        deleted=folded.deleted or any(e.event_name is E.CUSTOMER_DELETED for e in events),
+        last=last,
     )
 
 
-def open_reminders(events: Iterable[EventEnvelope]) -> tuple[OpenReminder, ...]:
-    """Reminders still open after the REMINDER_* events, soonest first.
+def _reminders_after(
+    folded: Fold, events: Iterable[EventEnvelope]
+) -> tuple[tuple[OpenReminder, ...], tuple[UUID, ...]]:
+    """The reminders open and closed after the REMINDER_* events, in arrival order.
 
     A completed or canceled reminder stays closed even if an older change of it
     arrives later (a redelivery), so closing is final.
     """
-    found: dict[UUID, OpenReminder] = {}
-    closed: set[UUID] = set()
+    found = {r.reminder_id: r for r in folded.open_reminders}
+    closed = dict.fromkeys(folded.closed_reminders)
     for event in events:
         if event.event_name not in REMINDER_OPENING | REMINDER_CLOSING:
             continue
         reminder = ReminderEvent.model_validate(event.properties)
         if event.event_name in REMINDER_CLOSING:
-            closed.add(reminder.reminder_id)
+            closed[reminder.reminder_id] = None
             found.pop(reminder.reminder_id, None)
         elif reminder.reminder_id not in closed:
             found[reminder.reminder_id] = OpenReminder(
@@ -143,7 +233,25 @@ def open_reminders(events: Iterable[EventEnvelope]) -> tuple[OpenReminder, ...]:
                 type=reminder.type,
                 scheduled_for=reminder.scheduled_for,
             )
-    return tuple(sorted(found.values(), key=lambda r: (r.scheduled_for, str(r.reminder_id))))
+    return tuple(found.values()), tuple(closed)
+
+
+def projection_of(folded: Fold) -> Projection:
+    no_show = folded.state.booking.state is BookingState.NO_SHOW
+    return Projection(
+        customer_id=folded.customer_id,
+        state=folded.state,
+        created_at=folded.created_at,
+        stage_entered_at=folded.stage_entered_at,
+        last_activity_at=folded.last_activity_at,
+        last_video_at=folded.last_video_at,
+        last_follow_up_done_at=folded.last_follow_up_done_at,
+        no_show_at=folded.no_show_at if no_show else None,
+        open_reminders=tuple(
+            sorted(folded.open_reminders, key=lambda r: (r.scheduled_for, str(r.reminder_id)))
+        ),
+        deleted=folded.deleted,
+    )
 
 
 def _creation(events: Sequence[EventEnvelope]) -> CustomerCreated | None:

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from crm_nba.coaching import DmoDay
-from crm_nba.projection import Projection
+from crm_nba.projection import Fold, Projection
 from crm_nba.transitions import Assessment
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Recommendation
@@ -77,37 +77,61 @@ async def journals(
     return found
 
 
-async def stored_recommendations(
-    conn: Conn, keys: Sequence[CustomerKey]
-) -> dict[CustomerKey, Recommendation]:
+@dataclass(frozen=True)
+class Folded:
+    """What a recompute continues from: the recommendation announced last, and the fold
+    (None for a row stored before folds were kept)."""
+
+    recommendation: Recommendation
+    fold: Fold | None
+
+
+async def stored_folds(conn: Conn, keys: Sequence[CustomerKey]) -> dict[CustomerKey, Folded]:
+    """The stored customers among `keys`, locked in key order (one order for every writer),
+    so two writers of one customer continue each other's fold rather than the same one."""
     rows = await conn.fetch(
         """
-        SELECT c.account_id, c.customer_id, c.recommendation
+        SELECT c.account_id, c.customer_id, c.recommendation, c.fold
         FROM nba_customers c
         JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
           ON c.account_id = k.account_id AND c.customer_id = k.customer_id
+        ORDER BY c.account_id, c.customer_id
+        FOR UPDATE OF c
         """,
         [k[0] for k in keys],
         [k[1] for k in keys],
     )
     return {
-        (r["account_id"], r["customer_id"]): Recommendation.model_validate_json(r["recommendation"])
+        (r["account_id"], r["customer_id"]): Folded(
+            Recommendation.model_validate_json(r["recommendation"]),
+            Fold.model_validate_json(r["fold"]) if r["fold"] is not None else None,
+        )
         for r in rows
     }
 
 
-async def save_customers(conn: Conn, rows: Sequence[tuple[str, Projection, Assessment]]) -> None:
-    """Upsert a batch's customers in one statement; projection and recommendation go as
-    JSON text made by pydantic (no intermediate dicts), stored as it is."""
+@dataclass(frozen=True)
+class CustomerRow:
+    account_id: str
+    fold: Fold
+    projection: Projection
+    assessment: Assessment
+
+
+async def save_customers(conn: Conn, rows: Sequence[CustomerRow]) -> None:
+    """Upsert a batch's customers in one statement; fold, projection and recommendation go
+    as JSON text made by pydantic (no intermediate dicts), stored as it is."""
     if not rows:
         return
-    columns: list[list[Any]] = [[] for _ in range(13)]
-    for account, p, a in rows:
+    columns: list[list[Any]] = [[] for _ in range(14)]
+    for row in rows:
+        p, a = row.projection, row.assessment
         rec = a.recommendation
         values = (
-            account, p.customer_id, p.model_dump_json(), rec.model_dump_json(), rec.action,
-            rec.priority, rec.due_at, p.last_activity_at, p.state.booking.state.value,
-            p.deleted, a.valid_from, a.next_change_at, rec.computed_at,
+            row.account_id, p.customer_id, p.model_dump_json(), rec.model_dump_json(),
+            rec.action, rec.priority, rec.due_at, p.last_activity_at,
+            p.state.booking.state.value, p.deleted, a.valid_from, a.next_change_at,
+            rec.computed_at, row.fold.model_dump_json(),
         )  # fmt: skip
         for column, value in zip(columns, values, strict=True):
             column.append(value)
@@ -115,23 +139,23 @@ async def save_customers(conn: Conn, rows: Sequence[tuple[str, Projection, Asses
         """
         INSERT INTO nba_customers (account_id, customer_id, projection, recommendation, action,
             priority, due_at, last_activity_at, booking_state, deleted, valid_from,
-            next_change_at, computed_at)
+            next_change_at, computed_at, fold)
         SELECT account_id, customer_id, projection, recommendation, action,
             priority, due_at, last_activity_at, booking_state, deleted, valid_from,
-            next_change_at, computed_at
+            next_change_at, computed_at, fold
         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[],
             $7::timestamptz[], $8::timestamptz[], $9::text[], $10::boolean[],
-            $11::timestamptz[], $12::timestamptz[], $13::timestamptz[])
+            $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[])
             AS r(account_id, customer_id, projection, recommendation, action, priority, due_at,
                  last_activity_at, booking_state, deleted, valid_from, next_change_at,
-                 computed_at)
+                 computed_at, fold)
         ON CONFLICT (account_id, customer_id) DO UPDATE SET
             projection = EXCLUDED.projection, recommendation = EXCLUDED.recommendation,
             action = EXCLUDED.action, priority = EXCLUDED.priority, due_at = EXCLUDED.due_at,
             last_activity_at = EXCLUDED.last_activity_at,
             booking_state = EXCLUDED.booking_state, deleted = EXCLUDED.deleted,
             valid_from = EXCLUDED.valid_from, next_change_at = EXCLUDED.next_change_at,
-            computed_at = EXCLUDED.computed_at
+            computed_at = EXCLUDED.computed_at, fold = EXCLUDED.fold
         """,
         *columns,
     )

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from crm_nba import repository as repo
 from crm_nba.policy import NONE_ACTION
-from crm_nba.projection import JOURNALED_EVENTS, project
+from crm_nba.projection import JOURNALED_EVENTS, Fold, fold, fold_more, projection_of
 from crm_nba.repository import CustomerKey
 from crm_nba.transitions import assess, same_answer
 from crm_schemas.catalog import EventName
@@ -92,37 +92,52 @@ async def recompute(
     outlet: Outlet,
     now: datetime,
     first_seen: dict[CustomerKey, list[EventEnvelope]] | None = None,
+    *,
+    from_journal: bool = False,
 ) -> list[Recommendation]:
-    """Re-project the customers from their journals, store, and announce what changed.
+    """Recompute the customers, store them, and announce what changed.
 
-    `first_seen` holds a batch's events by customer: for a customer the service has never
-    stored, those are the whole journal, which then need not be read back.
+    `first_seen` holds a batch's events by customer. A stored fold continues with them
+    (nothing else is read); a customer the service has never stored has them as the whole
+    journal. The journal is read and folded whole only for a late event, a row stored
+    before folds were kept, or when asked (`from_journal`, the API's recompute).
     """
     if not causes:
         return []
     # One order for every writer (consumer, timer, API), so their row locks cannot deadlock.
     keys = sorted(causes)
-    before = await repo.stored_recommendations(conn, keys)
-    known = [k for k in keys if k in before or first_seen is None or k not in first_seen]
-    journals = await repo.journals(conn, known) if known else {}
+    stored = await repo.stored_folds(conn, keys)
+    arrived = first_seen or {}
+    folds: dict[CustomerKey, Fold] = {}
+    from_start: list[CustomerKey] = []
     for key in keys:
-        if key not in before and first_seen is not None and key in first_seen:
-            journals[key] = first_seen[key]
-    rows = []
+        found = stored.get(key)
+        if found is None and key in arrived:
+            folds[key] = fold(key[1], arrived[key])
+        elif found is None or found.fold is None or from_journal:
+            from_start.append(key)
+        elif (continued := fold_more(found.fold, arrived.get(key, []))) is not None:
+            folds[key] = continued
+        else:
+            from_start.append(key)
+    journals = await repo.journals(conn, from_start) if from_start else {}
+    for key, events in journals.items():
+        folds[key] = fold(key[1], events)
+    rows: list[repo.CustomerRow] = []
     announced: list[EventEnvelope] = []
     for key in keys:
-        account_id, customer_id = key
-        events = journals.get(key, [])
-        if not events:
+        if key not in folds:
             continue  # nothing this service keeps is known about them
-        projection = project(customer_id, events)
+        account_id = key[0]
+        projection = projection_of(folds[key])
         assessment = assess(projection, now, outlet.account(account_id))
-        rows.append((account_id, projection, assessment))
-        if is_news(before.get(key), assessment.recommendation):
+        rows.append(repo.CustomerRow(account_id, folds[key], projection, assessment))
+        before = stored.get(key)
+        if is_news(before.recommendation if before else None, assessment.recommendation):
             announced.append(nba_changed(key, assessment.recommendation, causes[key]))
     await repo.save_customers(conn, rows)
     await enqueue(conn, announced, outlet.topic)
-    return [a.recommendation for _, _, a in rows]
+    return [row.assessment.recommendation for row in rows]
 
 
 def is_news(before: Recommendation | None, after: Recommendation) -> bool:
