@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from crm_customers import repository
 from crm_customers.history import Entry, replay
 from crm_customers.records import Customer
@@ -12,8 +14,17 @@ async def with_entry(conn: Conn, customer: Customer, entry: Entry) -> Customer |
     """The customer after one more entry; None when that entry is stored already."""
     if not await repository.add_entry(conn, customer.account_id, customer.id, entry):
         return None
+    return await evolved(conn, customer, entry)
+
+
+async def evolved(
+    conn: Conn, customer: Customer, entry: Entry, unwritten: Sequence[Entry] = ()
+) -> Customer:
+    """The customer after a new entry. A late one re-folds the stored entries and those not
+    written yet (`unwritten`, which includes it when it is not stored either)."""
     if customer.history.is_late(entry):
-        history = replay(await repository.entries(conn, customer.account_id, customer.id))
+        stored = await repository.entries(conn, customer.account_id, customer.id)
+        history = replay([*stored, *unwritten])
     else:
         history = customer.history.then(entry)
     return customer.model_copy(update={"history": history}).touched(entry.timestamp)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from crm_customers import repository
 from crm_customers.announce import Cause, announce
 from crm_customers.batch_customers import BatchCustomers
-from crm_customers.evolution import with_entry
+from crm_customers.batch_facts import BatchFacts
+from crm_customers.evolution import evolved, with_entry
 from crm_customers.history import Entry
 from crm_customers.policy import shown_next_action
 from crm_customers.records import Customer
@@ -48,19 +49,28 @@ def batch_handler(clock: Clock, topic: str) -> BatchHandler:
         # What the batch announces, in order, goes to the outbox once at its end (in its
         # transaction): one insert, one NOTIFY and one processed-mark for the batch instead
         # of three round trips per event, which were the service's largest cost under load.
-        batch = Batch(conn, BatchCustomers(conn), clock, out=[])
+        batch = Batch(conn, BatchCustomers(conn), BatchFacts(conn), clock, out=[])
         await batch.customers.load(
             (e.account_id, e.customer_id)
             for e in events
             if e.customer_id is not None and e.event_name not in _WRITTEN_DIRECTLY
         )
+        await batch.facts.load(
+            (e.account_id, e.customer_id, e.event_id)
+            for e in events
+            if e.customer_id is not None and e.event_name in _FACT_NAMES
+        )
         for event in events:
             await apply_event(batch, event)
+        await batch.facts.save()
         await batch.customers.save()
         await announce(conn, batch.out, topic)
 
     return handle
 
+
+# Events that may be facts of a customer's history (apply_fact stores their entries).
+_FACT_NAMES = EXTERNAL_EVENTS | {E.STATUS_CHANGED}
 
 # Events whose handling writes customers' rows itself (deletion, the rebuild's restores).
 _WRITTEN_DIRECTLY = frozenset(
@@ -82,6 +92,7 @@ class Batch:
 
     conn: Conn
     customers: BatchCustomers
+    facts: BatchFacts
     clock: Clock
     out: list[EventEnvelope]
 
@@ -95,6 +106,7 @@ async def apply_event(batch: Batch, event: EventEnvelope) -> None:
     conn = batch.conn
     name = event.event_name
     if name in _WRITTEN_DIRECTLY:
+        await batch.facts.hand_back()
         await batch.customers.hand_back()
     if name is E.NBA_CHANGED:
         await mirror_nba(batch, event)
@@ -123,7 +135,7 @@ async def apply_fact(batch: Batch, event: EventEnvelope) -> None:
         # Created by the API a moment ago: the fact applies to that customer.
         customer = await batch.customers.reread(event.account_id, event.customer_id)
         assert customer is not None
-    updated = await with_entry(batch.conn, customer, entry)
+    updated = await _with_fact(batch, customer, entry)
     if updated is None:
         return  # stored already: a duplicate changes nothing
     batch.customers.put(updated)
@@ -140,7 +152,7 @@ async def _created_by(batch: Batch, event: EventEnvelope, entry: Entry, cause: C
     new = customer_from_event(event)
     if not await repository.insert(batch.conn, new):
         return False
-    created = await with_entry(batch.conn, new, entry)
+    created = await _with_fact(batch, new, entry)
     assert created is not None  # a new customer has no stored entries
     batch.customers.put(created)
     snapshot = CustomerCreated(
@@ -155,6 +167,19 @@ async def _created_by(batch: Batch, event: EventEnvelope, entry: Entry, cause: C
         )
     batch.out.extend(emitted)
     return True
+
+
+async def _with_fact(batch: Batch, customer: Customer, entry: Entry) -> Customer | None:
+    """`with_entry` for the batch: None when the fact is stored already; else it is written
+    with the batch's other facts at the batch's end."""
+    if not batch.facts.trusted:
+        return await with_entry(batch.conn, customer, entry)
+    account_id, customer_id = customer.account_id, customer.id
+    if batch.facts.is_stored(account_id, customer_id, entry.event_id):
+        return None
+    batch.facts.add(account_id, customer_id, entry)
+    unwritten = batch.facts.unwritten(account_id, customer_id)
+    return await evolved(batch.conn, customer, entry, unwritten)
 
 
 def customer_from_event(event: EventEnvelope) -> Customer:

@@ -163,6 +163,40 @@ async def add_entry(conn: Conn, account_id: str, customer_id: UUID, entry: Entry
     return bool(added)
 
 
+async def add_entries(conn: Conn, rows: Sequence[tuple[str, UUID, Entry]]) -> None:
+    """Store several new entries in one statement (a batch's facts)."""
+    if not rows:
+        return
+    await conn.execute(
+        "INSERT INTO customer_facts (account_id, customer_id, event_id, entry, occurred_at)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[],"
+        " $5::timestamptz[]) ON CONFLICT DO NOTHING",
+        [account_id for account_id, _, _ in rows],
+        [customer_id for _, customer_id, _ in rows],
+        [entry.event_id for _, _, entry in rows],
+        [entry.model_dump(mode="json") for _, _, entry in rows],
+        [entry.timestamp for _, _, entry in rows],
+    )
+
+
+async def stored_facts(
+    conn: Conn, keys: Sequence[tuple[str, UUID, str]]
+) -> set[tuple[str, UUID, str]]:
+    """Which of these (account, customer, event_id) entries are stored already."""
+    if not keys:
+        return set()
+    rows = await conn.fetch(
+        "SELECT f.account_id, f.customer_id, f.event_id FROM customer_facts f"
+        " JOIN unnest($1::text[], $2::uuid[], $3::text[]) AS k(account_id, customer_id, event_id)"
+        " ON f.account_id = k.account_id AND f.customer_id = k.customer_id"
+        " AND f.event_id = k.event_id",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+    )
+    return {(r["account_id"], r["customer_id"], r["event_id"]) for r in rows}
+
+
 async def entries(conn: Conn, account_id: str, customer_id: UUID) -> list[Entry]:
     rows = await conn.fetch(
         "SELECT entry FROM customer_facts WHERE account_id = $1 AND customer_id = $2",
