@@ -82,7 +82,7 @@ class Projection(BaseModel):
 
 class Fold(BaseModel):
     """Where folding a customer's events stands: the projection's inputs plus what a later
-    event needs to continue from here (the reminders closed for good, the last fact's key).
+    event needs to continue from here (the reminders closed for good, the latest key folded).
 
     Stored with the projection, so a batch of events later than everything folded costs
     only its own events, not a read and re-fold of the customer's whole journal.
