@@ -41,6 +41,8 @@ def register_consumer(
     topic: str = EVENTS_TOPIC,
     max_records: int = 500,
     batch_timeout_ms: int = 200,
+    fetch_max_wait_ms: int = 500,
+    fetch_min_bytes: int = 1,
 ) -> None:
     """Subscribe the applier to the topic in its service's consumer group."""
 
@@ -52,6 +54,8 @@ def register_consumer(
         batch_timeout_ms=batch_timeout_ms,
         auto_offset_reset="earliest",  # a new group (a rebuild) replays from the start
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        fetch_min_bytes=fetch_min_bytes,
         # MANUAL: FastStream's ACK policies would commit on their own schedule; here the
         # offsets move only after the transaction (and any dead letters) are done.
         ack_policy=AckPolicy.MANUAL,

@@ -75,6 +75,11 @@ class ServiceSpec:
     # The consumer group; the service's name unless a test or a benchmark needs its own.
     group_id: str | None = None
     max_records: int = 500
+    # How long the broker may hold a fetch to gather `fetch_min_bytes` (aiokafka's defaults:
+    # 500 ms and 1 byte, an answer as soon as anything is there). A consumer that needs few
+    # of the topic's events trades latency it does not need for fewer, larger batches.
+    fetch_max_wait_ms: int = 500
+    fetch_min_bytes: int = 1
     relay_outbox: bool = False
     uses_redis: bool = False
     # Long-running loops (schedulers, timers) that return once resources.stop is set.
@@ -157,7 +162,14 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         accepts=spec.accepts,
     )
     broker = KafkaBroker(res.settings.kafka_bootstrap_servers, logger=None)
-    register_consumer(broker, applier, topic=spec.topic, max_records=spec.max_records)
+    register_consumer(
+        broker,
+        applier,
+        topic=spec.topic,
+        max_records=spec.max_records,
+        fetch_max_wait_ms=spec.fetch_max_wait_ms,
+        fetch_min_bytes=spec.fetch_min_bytes,
+    )
     return broker
 
 
