@@ -27,7 +27,7 @@ from crm_devstack.topics import TopicSpec, create_topics, delete_topics
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
 from crm_servicekit.connection import Conn
-from crm_servicekit.consumer import register_consumer
+from crm_servicekit.consumer import Fetching, register_consumer
 from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.dlq import DeadLetter
 from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of
@@ -96,7 +96,7 @@ async def measure(
     group = f"bench-{name}-{uuid.uuid4().hex[:6]}"
     applier = BatchApplier(pool, counting, "bench", group, no_letters)
     broker = KafkaBroker(bootstrap, logger=None)
-    register_consumer(broker, applier, topic=topic, max_records=500)
+    register_consumer(broker, applier, topic=topic, fetching=Fetching(max_records=500))
     await broker.start()
     await all_applied.wait()
     # From the first batch on: the group join before it is a one-off cost, not throughput.

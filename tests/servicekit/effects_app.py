@@ -16,7 +16,7 @@ from faststream.kafka import KafkaBroker
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.batch_apply import BatchApplier, RetryPolicy
 from crm_servicekit.connection import Conn
-from crm_servicekit.consumer import register_consumer
+from crm_servicekit.consumer import Fetching, register_consumer
 from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.dlq import DeadLetter, send_dead_letters
 from crm_servicekit.kafka import idempotent_producer
@@ -71,7 +71,9 @@ async def main() -> None:
         retry=RetryPolicy(max_attempts=3, first_backoff_s=0.05, max_backoff_s=1.0),
     )
     broker = KafkaBroker(args.bootstrap)
-    register_consumer(broker, applier, topic=args.topic, max_records=args.max_records)
+    register_consumer(
+        broker, applier, topic=args.topic, fetching=Fetching(max_records=args.max_records)
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -8,6 +8,7 @@ the consumer group, never from tasks inside one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -34,15 +35,25 @@ async def _undecoded(message: StreamMessage[Any]) -> Any:
     return message.body
 
 
+@dataclass(frozen=True)
+class Fetching:
+    """How a consumer takes its batches: at most `max_records`, and how long the broker may
+    hold a fetch to gather `fetch_min_bytes` (aiokafka's defaults: 500 ms and 1 byte, an
+    answer as soon as anything is there). A consumer that needs few of the topic's events
+    trades latency it does not need for fewer, larger batches."""
+
+    max_records: int = 500
+    fetch_max_wait_ms: int = 500
+    fetch_min_bytes: int = 1
+
+
 def register_consumer(
     broker: KafkaBroker,
     applier: BatchApplier,
     *,
     topic: str = EVENTS_TOPIC,
-    max_records: int = 500,
+    fetching: Fetching = Fetching(),
     batch_timeout_ms: int = 200,
-    fetch_max_wait_ms: int = 500,
-    fetch_min_bytes: int = 1,
 ) -> None:
     """Subscribe the applier to the topic in its service's consumer group."""
 
@@ -50,12 +61,12 @@ def register_consumer(
         topic,
         group_id=applier.group_id,
         batch=True,
-        max_records=max_records,
+        max_records=fetching.max_records,
         batch_timeout_ms=batch_timeout_ms,
         auto_offset_reset="earliest",  # a new group (a rebuild) replays from the start
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-        fetch_min_bytes=fetch_min_bytes,
+        fetch_max_wait_ms=fetching.fetch_max_wait_ms,
+        fetch_min_bytes=fetching.fetch_min_bytes,
         # MANUAL: FastStream's ACK policies would commit on their own schedule; here the
         # offsets move only after the transaction (and any dead letters) are done.
         ack_policy=AckPolicy.MANUAL,

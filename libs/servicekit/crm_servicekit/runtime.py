@@ -28,7 +28,7 @@ from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC
 from crm_servicekit.accounts import Accounts, load_accounts
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
-from crm_servicekit.consumer import register_consumer
+from crm_servicekit.consumer import Fetching, register_consumer
 from crm_servicekit.db import apply_migrations_in_thread, create_service_pool, plain_postgres_dsn
 from crm_servicekit.dlq import DeadLetter, send_dead_letters
 from crm_servicekit.health import add_readiness_check, postgres_check, redis_check
@@ -74,12 +74,7 @@ class ServiceSpec:
     dlq_topic: str = DLQ_TOPIC
     # The consumer group; the service's name unless a test or a benchmark needs its own.
     group_id: str | None = None
-    max_records: int = 500
-    # How long the broker may hold a fetch to gather `fetch_min_bytes` (aiokafka's defaults:
-    # 500 ms and 1 byte, an answer as soon as anything is there). A consumer that needs few
-    # of the topic's events trades latency it does not need for fewer, larger batches.
-    fetch_max_wait_ms: int = 500
-    fetch_min_bytes: int = 1
+    fetching: Fetching = field(default_factory=Fetching)
     relay_outbox: bool = False
     uses_redis: bool = False
     # Long-running loops (schedulers, timers) that return once resources.stop is set.
@@ -162,14 +157,7 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         accepts=spec.accepts,
     )
     broker = KafkaBroker(res.settings.kafka_bootstrap_servers, logger=None)
-    register_consumer(
-        broker,
-        applier,
-        topic=spec.topic,
-        max_records=spec.max_records,
-        fetch_max_wait_ms=spec.fetch_max_wait_ms,
-        fetch_min_bytes=spec.fetch_min_bytes,
-    )
+    register_consumer(broker, applier, topic=spec.topic, fetching=spec.fetching)
     return broker
 
 

@@ -13,6 +13,7 @@ from crm_ingest.consumer import WANTED, deletion_handler
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.consumer import Fetching
 from crm_servicekit.http import serve
 from crm_servicekit.runtime import Resources, ServiceSpec, build_service_app, purge_periodically
 
@@ -35,9 +36,7 @@ def build_app(
         # (or 1 MiB) cost it far fewer fetches, batches and offset commits than one per
         # handful of messages, and freeing a deleted customer's identities a second later
         # changes nothing for anyone.
-        max_records=5000,
-        fetch_max_wait_ms=1000,
-        fetch_min_bytes=1 << 20,
+        fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
         background=[purge_old_records],
     )
     return build_service_app(spec, clock=clock, accounts=accounts)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.consumer import Fetching
 from crm_servicekit.http import serve
 from crm_servicekit.runtime import ServiceSpec, build_service_app
 from crm_stats import events_api, stats_api, ticker_api
@@ -27,7 +28,7 @@ def service_spec(settings: StatsSettings) -> ServiceSpec:
         handler=handler_factory,
         wanted=None,  # every event: the log keeps them all
         topic=settings.events_topic,
-        max_records=500,
+        fetching=Fetching(max_records=500),
         relay_outbox=False,  # stats emits nothing
         uses_redis=True,
         background=[run_ticker_relay],
