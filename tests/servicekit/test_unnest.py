@@ -1,11 +1,12 @@
-"""A batch's upserts go in rounds that change each row at most once, in the batch's order."""
+"""A batch's upserts go in rounds that change each row at most once, in the batch's order;
+rows become the columns an unnested statement takes."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_stats.store import columns, rounds
+from crm_servicekit.unnest import as_columns, rounds
 
 rows = st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 3), st.integers()), max_size=40)
 
@@ -31,5 +32,5 @@ def test_a_key_changed_three_times_takes_three_rounds() -> None:
     assert rounds([], 2) == []
 
 
-def test_columns_transpose_rows() -> None:
-    assert columns([("a", 1), ("b", 2)]) == [["a", "b"], [1, 2]]
+def test_as_columns_transposes_rows() -> None:
+    assert as_columns([("a", 1), ("b", 2)]) == [["a", "b"], [1, 2]]

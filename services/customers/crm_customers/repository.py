@@ -13,6 +13,7 @@ from crm_customers.history import Entry, History
 from crm_customers.records import Customer
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns
 
 _COLUMNS = (
     "name, email, phone, handles, source, country, language, notes, prospect_why,"
@@ -171,11 +172,9 @@ async def add_entries(conn: Conn, rows: Sequence[tuple[str, UUID, Entry]]) -> No
         "INSERT INTO customer_facts (account_id, customer_id, event_id, entry, occurred_at)"
         " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[],"
         " $5::timestamptz[]) ON CONFLICT DO NOTHING",
-        [account_id for account_id, _, _ in rows],
-        [customer_id for _, customer_id, _ in rows],
-        [entry.event_id for _, _, entry in rows],
-        [entry.model_dump(mode="json") for _, _, entry in rows],
-        [entry.timestamp for _, _, entry in rows],
+        *as_columns(
+            [(a, c, e.event_id, e.model_dump(mode="json"), e.timestamp) for a, c, e in rows]
+        ),
     )
 
 
@@ -190,9 +189,7 @@ async def stored_facts(
         " JOIN unnest($1::text[], $2::uuid[], $3::text[]) AS k(account_id, customer_id, event_id)"
         " ON f.account_id = k.account_id AND f.customer_id = k.customer_id"
         " AND f.event_id = k.event_id",
-        [k[0] for k in keys],
-        [k[1] for k in keys],
-        [k[2] for k in keys],
+        *as_columns(keys),
     )
     return {(r["account_id"], r["customer_id"], r["event_id"]) for r in rows}
 

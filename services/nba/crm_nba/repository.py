@@ -15,6 +15,7 @@ from crm_nba.transitions import Assessment
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns
 
 CustomerKey = tuple[str, UUID]
 # The far end of the "who next" order for null due_at / last activity (as in the migration).
@@ -123,18 +124,16 @@ async def save_customers(conn: Conn, rows: Sequence[CustomerRow]) -> None:
     as JSON text made by pydantic (no intermediate dicts), stored as it is."""
     if not rows:
         return
-    columns: list[list[Any]] = [[] for _ in range(14)]
+    values: list[tuple[Any, ...]] = []
     for row in rows:
         p, a = row.projection, row.assessment
         rec = a.recommendation
-        values = (
+        values.append((
             row.account_id, p.customer_id, p.model_dump_json(), rec.model_dump_json(),
             rec.action, rec.priority, rec.due_at, p.last_activity_at,
             p.state.booking.state.value, p.deleted, a.valid_from, a.next_change_at,
             rec.computed_at, row.fold.model_dump_json(),
-        )  # fmt: skip
-        for column, value in zip(columns, values, strict=True):
-            column.append(value)
+        ))  # fmt: skip
     await conn.execute(
         """
         INSERT INTO nba_customers (account_id, customer_id, projection, recommendation, action,
@@ -157,7 +156,7 @@ async def save_customers(conn: Conn, rows: Sequence[CustomerRow]) -> None:
             valid_from = EXCLUDED.valid_from, next_change_at = EXCLUDED.next_change_at,
             computed_at = EXCLUDED.computed_at, fold = EXCLUDED.fold
         """,
-        *columns,
+        *as_columns(values),
     )
 
 

@@ -12,6 +12,7 @@ from crm_rules.customer_event import INBOUND_MESSAGES, CustomerEvent
 from crm_rules.reminder import Reminder
 from crm_schemas.contact import Source
 from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns
 
 _COLUMNS = (
     "id, account_id, customer_id, type, rule, trigger_event_id, automated, message, status,"
@@ -119,7 +120,6 @@ async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
     latest = {(r.account_id, r.id): r for r in reminders}  # DO UPDATE takes a row only once
     if not latest:
         return
-    rows = list(latest.values())
     await conn.execute(
         f"""
         INSERT INTO reminders ({_COLUMNS})
@@ -132,22 +132,18 @@ async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
             trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
             completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
         """,
-        [r.id for r in rows],
-        [r.account_id for r in rows],
-        [r.customer_id for r in rows],
-        [r.type.value for r in rows],
-        [r.rule.value for r in rows],
-        [r.trigger_event_id for r in rows],
-        [r.automated for r in rows],
-        [r.message for r in rows],
-        [r.status.value for r in rows],
-        [r.scheduled_for for r in rows],
-        [r.rule_scheduled_for for r in rows],
-        [r.created_at for r in rows],
-        [r.closed_at for r in rows],
-        [r.completed_by.value if r.completed_by else None for r in rows],
-        [r.cancel_reason for r in rows],
+        *as_columns([_row(r) for r in latest.values()]),
     )
+
+
+def _row(r: Reminder) -> tuple[Any, ...]:
+    """A reminder in the order of _COLUMNS."""
+    return (
+        r.id, r.account_id, r.customer_id, r.type.value, r.rule.value, r.trigger_event_id,
+        r.automated, r.message, r.status.value, r.scheduled_for, r.rule_scheduled_for,
+        r.created_at, r.closed_at, r.completed_by.value if r.completed_by else None,
+        r.cancel_reason,
+    )  # fmt: skip
 
 
 async def get_reminder(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> Reminder | None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns, rounds
 from crm_stats.dmo import DayTally
 from crm_stats.first_replies import delete_first_replies_of, record_first_replies
 from crm_stats.milestones import (
@@ -126,25 +127,6 @@ RETURNING account_id, reminder_id, closed_at
 """
 
 
-def rounds(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[tuple[Any, ...]]]:
-    """`rows` split so that no key (the first `width` fields) repeats within a round; a key's
-    n-th row is in the n-th round, and each round is sorted by key (one lock order)."""
-    split: list[list[tuple[Any, ...]]] = []
-    seen: dict[tuple[Any, ...], int] = {}
-    for row in rows:
-        key = row[:width]
-        n = seen[key] = seen.get(key, -1) + 1
-        if n == len(split):
-            split.append([])
-        split[n].append(row)
-    return [sorted(group, key=lambda row: row[:width]) for group in split]
-
-
-def columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
-    """Rows as one list per column, for unnest."""
-    return [list(column) for column in zip(*rows, strict=True)]
-
-
 def _reminder_row(account_id: str, change: ReminderChange) -> tuple[Any, ...]:
     closed = change.at if change.status is not ReminderStatus.OPEN else None
     return (
@@ -212,7 +194,7 @@ async def _apply_reminders(conn: Conn, rows: list[tuple[Any, ...]]) -> None:
     before = await open_now(conn, [(row[0], row[1]) for row in rows])
     closed_at: dict[tuple[str, UUID], Any] = {}
     for group in rounds(rows, 2):
-        for row in await conn.fetch(_UPSERT_REMINDERS, *columns(group)):
+        for row in await conn.fetch(_UPSERT_REMINDERS, *as_columns(group)):
             closed_at[(row["account_id"], row["reminder_id"])] = row["closed_at"]
     after: dict[str, int] = {}
     for (account, _), closed in closed_at.items():
@@ -234,7 +216,7 @@ async def _apply_customer_deltas(conn: Conn, deltas: dict[tuple[str, UUID], Cust
         if not keys:
             continue
         rows = [_customer_row(key, deltas[key]) for key in keys]
-        for row in await conn.fetch(statement, *columns(rows)):
+        for row in await conn.fetch(statement, *as_columns(rows)):
             after[row["account_id"]][row["customer_id"]] = counted_key(row)
     for account in accounts:
         ids = [c for a, c in deltas if a == account]
@@ -290,8 +272,6 @@ async def queue_ticker_items(conn: Conn, items: Sequence[tuple[str, str, dict[st
         "INSERT INTO ticker_pending (account_id, item_id, item) SELECT a, i, t::jsonb"
         " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, i, t, n)"
         " ORDER BY n",
-        [a for a, _, _ in items],
-        [i for _, i, _ in items],
-        [json.dumps(item) for _, _, item in items],
+        *as_columns([(a, i, json.dumps(item)) for a, i, item in items]),
     )
     await conn.execute("NOTIFY stats_ticker")
