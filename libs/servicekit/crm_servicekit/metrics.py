@@ -53,7 +53,8 @@ metrics_router = APIRouter()
 
 
 @metrics_router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
+async def metrics() -> Response:
+    # Rendering takes well under a millisecond; in a worker thread it would still hold the GIL.
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

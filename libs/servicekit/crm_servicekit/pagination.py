@@ -64,7 +64,7 @@ def _check_cursor(cursor: str | None) -> str | None:
     return cursor
 
 
-def page_request(
+async def page_request(  # async: a plain def dependency would run in a worker thread
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT} items per page.")
     ] = DEFAULT_LIMIT,

@@ -30,7 +30,8 @@ def service_context(request: Request) -> ServiceContext:
     return context
 
 
-def current_clock(request: Request) -> Clock:
+async def current_clock(request: Request) -> Clock:
+    # async: FastAPI would run a plain def dependency in a worker thread, a hop per request
     return service_context(request).clock
 
 

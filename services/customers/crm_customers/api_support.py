@@ -48,7 +48,7 @@ def person_action(
     return Action(principal.account, cause, settings.events_topic, claims)
 
 
-def _vocabulary(
+async def _vocabulary(  # async: FastAPI runs a plain def dependency in a worker thread
     pipeline: Annotated[
         str | None,
         Query(max_length=32, description="frazer, recruiting or sales; status terms are its"),

@@ -33,7 +33,7 @@ AsOf = Annotated[
 ]
 
 
-def outlet(request: Request) -> Outlet:
+async def outlet(request: Request) -> Outlet:  # async: no worker-thread hop
     found = getattr(request.app.state, "nba_outlet", None)
     if not isinstance(found, Outlet):
         raise RuntimeError("the NBA app was built without its outlet")
