@@ -43,6 +43,10 @@ class FakeSystem:
         self.dm_platforms: set[tuple[str, str]] = set()
         self.throttle_every = 0  # answer every n-th request with 429 (0: never)
         self.requests = 0
+        self.card_reads = 0  # reads of one customer's card, reminders or NBA
+        # A system catching up: its first this many account-wide reminder and who-next lists
+        # come back empty.
+        self.empty_lists = 0
         self.hide_reminder_type: str | None = None  # a deliberate fault
         self.overcount_next_actions = 0  # another: next_actions_overdue off by this much
         # Another: the customers of these event ids shown (and counted) with a late next action.
@@ -155,10 +159,15 @@ class FakeSystem:
     def _read(self, account: str, path: str, params: httpx.QueryParams) -> httpx.Response:
         profile = self.accounts[account]
         reads: dict[str, Callable[[], httpx.Response]] = {
-            "/reminders": lambda: self._reminders(params["customer_id"], profile),
+            "/reminders": lambda: self._reminders(account, params.get("customer_id"), profile),
             "/customers/stats": lambda: self._stats(account, profile, params),
             "/customers": lambda: self._customers(account, self.as_of),
+            "/nba": lambda: self._who_next(account, profile, parse(params["as_of"])),
         }
+        self.card_reads += path not in reads or "customer_id" in params
+        if path in ("/reminders", "/nba") and "customer_id" not in params and self.empty_lists:
+            self.empty_lists -= 1
+            return _json(200, {"items": [], "next_cursor": None})
         if path in reads:
             return reads[path]()
         customer = path.rsplit("/", 1)[-1]
@@ -174,13 +183,38 @@ class FakeSystem:
             "joined_team": state.joined_team, "opted_out": state.opted_out,
         })  # fmt: skip
 
-    def _reminders(self, customer: str, profile: AccountProfile) -> httpx.Response:
+    def _reminders(
+        self, account: str, customer: str | None, profile: AccountProfile
+    ) -> httpx.Response:
+        """One customer's reminders, or with no customer_id the account's."""
+        customers = [customer] if customer else self._customers_of(account)
         items = [
-            {"type": r.type, "scheduled_for": iso(r.scheduled_for), "status": r.status}
-            for r in expected_reminders(self.facts.get(customer, []), profile)
+            {
+                "customer_id": c,
+                "type": r.type,
+                "scheduled_for": iso(r.scheduled_for),
+                "status": r.status,
+            }
+            for c in customers
+            for r in expected_reminders(self.facts.get(c, []), profile)
             if r.type != self.hide_reminder_type
         ]
         return _json(200, {"items": items, "next_cursor": None})
+
+    def _who_next(self, account: str, profile: AccountProfile, as_of: datetime) -> httpx.Response:
+        items = []
+        for customer in self._customers_of(account):
+            action = expected_nba(self.facts[customer], profile, as_of)
+            if action.priority > 0:
+                due = iso(action.due_at) if action.due_at else None
+                items.append({
+                    "customer_id": customer, "action": action.action,
+                    "priority": action.priority, "due_at": due,
+                })  # fmt: skip
+        return _json(200, {"items": items, "next_cursor": None})
+
+    def _customers_of(self, account: str) -> list[str]:
+        return [c for c in self.facts if self.account_of[c] == account]
 
     def _stats(
         self, account: str, profile: AccountProfile, params: httpx.QueryParams
@@ -221,8 +255,12 @@ class FakeSystem:
             due = action.due_at if action.action != "none" else None
             if customer in late:
                 due = as_of - timedelta(hours=1)
-            status = fold(facts)[-1].after.status
-            ours.append({"id": customer, "status": status, "next_action_date": due and iso(due)})
+            state = fold(facts)[-1].after
+            ours.append({
+                "id": customer, "status": state.status, "next_action_date": due and iso(due),
+                "booking": {"state": state.booking}, "joined_team": state.joined_team,
+                "opted_out": state.opted_out,
+            })  # fmt: skip
         return _json(200, {"items": [*self.others[account], *ours], "next_cursor": None})
 
 

@@ -44,7 +44,8 @@ async def backtest(
 
 
 async def test_a_faithful_system_gives_zero_mismatches(history: History, tmp_path: Path) -> None:
-    report = await backtest(history, FakeSystem(history.accounts))
+    fake = FakeSystem(history.accounts)
+    report = await backtest(history, fake)
     report.write(tmp_path / "report.json")
     assert '"ok": true' in (tmp_path / "report.json").read_text()
     assert report.mismatches == 0, [c.mismatches[:2] for c in report.checks if c.mismatches]
@@ -55,6 +56,21 @@ async def test_a_faithful_system_gives_zero_mismatches(history: History, tmp_pat
     assert by_name["figures"].checked > 100
     assert report.latency["accepted → reminder readable"]["samples"] > 10
     assert report.latency["accepted → KPI updated"]["samples"] == 3
+    # The accounts' lists settle the checks; one customer's reads are the latency probe's (50
+    # contacts watched, one read each here) and the NBAs who-next does not list.
+    unlisted = sum(c.nba["priority"] == 0 for c in expect(history).contacts.values())
+    assert fake.card_reads <= 50 + unlisted < len(history.contacts)
+
+
+async def test_lists_still_catching_up_are_read_again(history: History) -> None:
+    fake = FakeSystem(history.accounts)
+    fake.empty_lists = 12  # a few rounds of the three accounts' two lists
+    report = await backtest(history, fake)
+    assert report.mismatches == 0, [c.mismatches[:2] for c in report.checks if c.mismatches]
+    assert fake.empty_lists == 0
+    unlisted = sum(c.nba["priority"] == 0 for c in expect(history).contacts.values())
+    assert fake.card_reads <= 50 + unlisted < len(history.contacts)
+    assert all(check.checked == len(history.contacts) for check in report.checks[2:5])
 
 
 async def test_retries_through_rate_limits(history: History) -> None:

@@ -12,12 +12,14 @@ from typing import Any
 
 import httpx
 
+from crm_backtest.bulk_reads import NBA, PIPELINE, REMINDERS, listed, settle_in_bulk
 from crm_backtest.client import Gateway, monotonic
 from crm_backtest.clock import iso, parse
 from crm_backtest.expectations import ContactExpectation, Expectations, Period, flatten, is_additive
 from crm_backtest.pipeline import OPEN_STAGES
 from crm_backtest.replayer import Replay
 from crm_backtest.report import CheckResult, Mismatch
+from crm_backtest.shapes import nba_shown, pipeline_shown, reminders_shown
 
 PARALLEL_READS = 32
 
@@ -64,33 +66,21 @@ class CustomerReads:
         response = await self.gateway.request("GET", f"/customers/{customer_id}", account)
         if response.status_code != 200:
             return _problem(response)
-        body = response.json()
-        return {
-            "status": body.get("status"),
-            "booking": (body.get("booking") or {}).get("state"),
-            "joined_team": body.get("joined_team"),
-            "opted_out": body.get("opted_out"),
-        }
+        return pipeline_shown(response.json())
 
     async def reminders(self, account: str, customer_id: str) -> Any:
         try:
             items = await self.gateway.list_all("/reminders", account, customer_id=customer_id)
         except httpx.HTTPStatusError as error:
             return _problem(error.response)
-        return Counter((r["type"], iso(parse(r["scheduled_for"])), r["status"]) for r in items)
+        return reminders_shown(items)
 
     async def nba(self, account: str, customer_id: str) -> Any:
         path = f"/nba/customer/{customer_id}"
         response = await self.gateway.request("GET", path, account, params={"as_of": self.as_of})
         if response.status_code != 200:
             return _problem(response)
-        body = response.json()
-        due = body.get("due_at")
-        return {
-            "action": body.get("action"),
-            "priority": body.get("priority"),
-            "due_at": iso(parse(due)) if due else None,
-        }
+        return nba_shown(response.json())
 
 
 def check_ingest(replay: Replay, results: dict[str, CheckResult]) -> None:
@@ -141,30 +131,54 @@ async def check_customers(
     deadline: float,
     advance: Callable[[int], None] = lambda _: None,
 ) -> None:
-    reads = CustomerReads(gateway, iso(expectations.as_of))
+    """Each contact's pipeline state, reminders and NBA: settled from the accounts' lists while
+    many are left (bulk_reads), the rest from their cards, each polled until the deadline."""
+    as_of = iso(expectations.as_of)
+    reads = CustomerReads(gateway, as_of)
+    by_name = {PIPELINE: reads.pipeline, REMINDERS: reads.reminders, NBA: reads.nba}
+    left: dict[str, int] = {}
+    in_bulk: dict[tuple[str, str], tuple[str, str, Any]] = {}
+    by_card: list[tuple[str, str]] = []
+    for contact, expected in expectations.contacts.items():
+        wanted = {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
+        customer_id = customer_ids.get(contact)
+        if customer_id is None:
+            for name, want in wanted.items():
+                results[name].record(False, Mismatch(
+                    name, "no customer id", _plain(want), None, contact, expected.event_ids,
+                ))  # fmt: skip
+            advance(1)
+            continue
+        left[contact] = len(wanted)
+        for name, want in wanted.items():
+            if listed(name, want):
+                in_bulk[(name, contact)] = (expected.account_id, customer_id, want)
+            else:
+                by_card.append((name, contact))
+
+    def done(contact: str) -> None:
+        left[contact] -= 1
+        if not left[contact]:
+            advance(1)
+
+    def settled(name: str, contact: str) -> None:
+        results[name].record(True)
+        done(contact)
+
+    await settle_in_bulk(gateway, as_of, in_bulk, deadline, settled)
+    by_card += list(in_bulk)
     limit = asyncio.Semaphore(PARALLEL_READS)
 
-    async def one(expected: ContactExpectation) -> None:
-        customer_id = customer_ids.get(expected.contact)
-        account = expected.account_id
-        checks: list[tuple[str, Callable[[str, str], Awaitable[Any]], Any]] = [
-            ("pipeline state", reads.pipeline, expected.pipeline),
-            ("reminders", reads.reminders, expected.reminders),
-            ("next best action", reads.nba, expected.nba),
-        ]
+    async def one(name: str, contact: str) -> None:
+        expected = expectations.contacts[contact]
+        customer_id = customer_ids[contact]
+        want = {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
+        fetch = functools.partial(by_name[name], expected.account_id, customer_id)
         async with limit:
-            for name, read, want in checks:
-                if customer_id is None:
-                    results[name].record(False, Mismatch(
-                        name, "no customer id", _plain(want), None, expected.contact,
-                        expected.event_ids,
-                    ))  # fmt: skip
-                    continue
-                fetch = functools.partial(read, account, customer_id)
-                await _compare(name, fetch, want, expected, customer_id, results[name], deadline)
-        advance(1)
+            await _compare(name, fetch, want[name], expected, customer_id, results[name], deadline)
+        done(contact)
 
-    await asyncio.gather(*(one(e) for e in expectations.contacts.values()))
+    await asyncio.gather(*(one(name, contact) for name, contact in by_card))
 
 
 def _plain(value: Any) -> Any:
