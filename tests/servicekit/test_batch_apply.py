@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import message_headers
@@ -108,10 +109,22 @@ async def test_unknown_and_unneeded_event_names_are_skipped_by_header(pool: asyn
     rec = Recorder()
     event = message_sent(uuid.uuid4(), 1)
     future = Delivery("t", 0, 1, None, b"not even json", message_headers("FROM_V9", "acme", "x"))
+    before = {reason: _skipped(reason) for reason in ("unknown_event_name", "not_needed")}
     outcome = await applier(pool, rec, wanted=frozenset({"VIDEO_SENT"})).apply(
-        [future, delivery(event, 2)]
+        [future, delivery(event, 2), delivery(message_sent(uuid.uuid4(), 3), 3)]
     )
-    assert (outcome.skipped, rec.applied, rec.letters) == (2, [], [])
+    assert (outcome.skipped, rec.applied, rec.letters) == (3, [], [])
+    assert outcome.skip_reasons == {"unknown_event_name": 1, "not_needed": 2}
+    # The metric counts them too, once per batch.
+    assert _skipped("unknown_event_name") - before["unknown_event_name"] == 1
+    assert _skipped("not_needed") - before["not_needed"] == 2
+
+
+def _skipped(reason: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "crm_events_skipped_total", {"service": "test", "reason": reason}
+    )
+    return value or 0.0
 
 
 async def test_events_the_predicate_turns_down_are_skipped_and_not_claimed(

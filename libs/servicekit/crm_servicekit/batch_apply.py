@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -47,6 +48,7 @@ class BatchOutcome:
     duplicates: int = 0
     skipped: int = 0
     dead_lettered: list[DeadLetter] = field(default_factory=list)
+    skip_reasons: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -76,6 +78,8 @@ class BatchApplier:
             HANDLER_LATENCY.labels(self.service).observe(time.perf_counter() - started)
         if outcome.dead_lettered:
             await self._wait_out_transient(lambda: self.dead_letter(outcome.dead_lettered))
+        for reason, count in outcome.skip_reasons.items():
+            EVENTS_SKIPPED.labels(self.service, reason).inc(count)
         return outcome
 
     def _triage(
@@ -171,7 +175,7 @@ class BatchApplier:
 
     def _skip(self, outcome: BatchOutcome, reason: str) -> None:
         outcome.skipped += 1
-        EVENTS_SKIPPED.labels(self.service, reason).inc()
+        outcome.skip_reasons[reason] += 1  # counted in the metric once per batch (apply)
 
     def _dead(
         self, outcome: BatchOutcome, delivery: Delivery, kind: str, error: str, attempts: int

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from crm_schemas.topics import HEADER_ACCOUNT_ID, HEADER_EVENT_ID, HEADER_EVENT_NAME, headers_dict
@@ -11,16 +12,19 @@ from crm_schemas.topics import HEADER_ACCOUNT_ID, HEADER_EVENT_ID, HEADER_EVENT_
 
 @dataclass(frozen=True)
 class Delivery:
+    """Headers are decoded when first asked for: most messages a service reads are skipped
+    by their event name alone, and every consumer reads the whole topic."""
+
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes
     headers: Sequence[tuple[str, bytes]] = ()
-    decoded_headers: dict[str, str] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "decoded_headers", headers_dict(self.headers))
+    @cached_property
+    def decoded_headers(self) -> dict[str, str]:
+        return headers_dict(self.headers)
 
     @classmethod
     def from_record(cls, record: Any) -> Delivery:
@@ -36,7 +40,10 @@ class Delivery:
 
     @property
     def event_name(self) -> str | None:
-        return self.decoded_headers.get(HEADER_EVENT_NAME)
+        for name, value in self.headers:  # the skip test of every message: no dict built
+            if name == HEADER_EVENT_NAME:
+                return value.decode("utf-8", errors="replace") if value is not None else None
+        return None
 
     @property
     def account_id(self) -> str | None:
