@@ -134,10 +134,41 @@ async def save(conn: Conn, customer: Customer) -> None:
     await conn.execute(_UPDATE, customer.account_id, customer.id, *_values(customer))
 
 
+# Each column's type, for the arrays of save_many (in _COLUMNS' order).
+_TYPES = {
+    "handles": "jsonb",
+    "consent": "jsonb",
+    "utm": "jsonb",
+    "booking": "jsonb",
+    "next_action_date": "timestamptz",
+    "person_next_action_date": "timestamptz",
+    "nba_due_at": "timestamptz",
+    "last_activity_at": "timestamptz",
+    "latest_fact_at": "timestamptz",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+    "joined_team": "boolean",
+    "opted_out": "boolean",
+}
+_NAMES = [name.strip() for name in _COLUMNS.split(",")]
+_UPDATE_MANY = (
+    f"UPDATE customers c SET {', '.join(f'{n} = u.{n}' for n in _NAMES)}"
+    " FROM unnest($1::text[], $2::uuid[], "
+    + ", ".join(f"${i}::{_TYPES.get(n, 'text')}[]" for i, n in enumerate(_NAMES, start=3))
+    + f") AS u(account_id, id, {', '.join(_NAMES)})"
+    " WHERE c.account_id = u.account_id AND c.id = u.id"
+)
+
+
 async def save_many(conn: Conn, customers: Sequence[Customer]) -> None:
-    """Several saves in one round trip (asyncpg pipelines executemany)."""
+    """Several saves in one statement (each customer at most once, in key order: the order
+    get_many locked them in). One UPDATE per row, even pipelined, was 8,400 statements of
+    a 1k backtest's 14,000 in this database."""
     if customers:
-        await conn.executemany(_UPDATE, [(c.account_id, c.id, *_values(c)) for c in customers])
+        ordered = sorted(customers, key=lambda c: (c.account_id, c.id))
+        await conn.execute(
+            _UPDATE_MANY, *as_columns([(c.account_id, c.id, *_values(c)) for c in ordered])
+        )
 
 
 async def delete(conn: Conn, account_id: str, customer_id: UUID) -> None:
