@@ -105,6 +105,22 @@ async def test_same_event_ten_times_in_and_across_batches_is_applied_once(
     assert (outcome.applied, outcome.duplicates, again.applied, again.duplicates) == (1, 4, 0, 5)
 
 
+async def test_applied_events_are_counted_by_name(pool: asyncpg.Pool) -> None:
+    rec = Recorder()
+    customer = uuid.uuid4()
+    events = [message_sent(customer, n) for n in range(3)] + [deleted(uuid.uuid4(), 9)]
+    before = {name: _consumed(name) for name in ("MESSAGE_SENT", "CUSTOMER_DELETED")}
+    outcome = await applier(pool, rec).apply([delivery(e, i) for i, e in enumerate(events)])
+    assert outcome.applied == 4
+    assert _consumed("MESSAGE_SENT") - before["MESSAGE_SENT"] == 3
+    assert _consumed("CUSTOMER_DELETED") - before["CUSTOMER_DELETED"] == 1
+
+
+def _consumed(name: str) -> float:
+    labels = {"service": "test", "event_name": name, "outcome": "applied"}
+    return REGISTRY.get_sample_value("crm_events_consumed_total", labels) or 0.0
+
+
 async def test_unknown_and_unneeded_event_names_are_skipped_by_header(pool: asyncpg.Pool) -> None:
     rec = Recorder()
     event = message_sent(uuid.uuid4(), 1)

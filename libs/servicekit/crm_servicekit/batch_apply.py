@@ -161,8 +161,8 @@ class BatchApplier:
             wanted_live = [e for e in live if self.wanted is None or e.event_name in self.wanted]
             if wanted_live:
                 await self.handler(conn, wanted_live)
-        for event in wanted_live:
-            EVENTS_CONSUMED.labels(self.service, event.event_name.value, "applied").inc()
+        for name, count in Counter(e.event_name.value for e in wanted_live).items():
+            EVENTS_CONSUMED.labels(self.service, name, "applied").inc(count)
         return len(live), len(events) - len(fresh), dropped
 
     def _count(self, outcome: BatchOutcome, applied: int, duplicates: int, dropped: int) -> None:
