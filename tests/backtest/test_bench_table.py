@@ -148,6 +148,10 @@ def test_latency_at_the_controlled_rate_counts_only_when_the_rate_was_held() -> 
     lower = by_metric(build_rows({"latency 1000": backtest(1000, 100, 50.0, 1.0)}),
                       "end to end at 100 events/s")  # fmt: skip
     assert lower["accepted → reminder readable, p50 / p99 (n=50)"].met is None
+    steady = by_metric(build_rows({"steady 300": backtest(300, 50, 30.0, 1.0)}),
+                       "end to end at 50 events/s")  # fmt: skip
+    assert steady["replay rate reached (300 contacts)"].met is True
+    assert steady["accepted → reminder readable, p50 / p99 (n=50)"].met is None  # not the target
 
 
 def test_a_step_without_figures_is_one_row_in_run_order() -> None:
@@ -184,14 +188,16 @@ def test_plan_runs_services_first_then_the_controlled_rate_then_the_sizes(tmp_pa
     planned = steps(Plan(contacts=(1000, 10000)), tmp_path)
     assert [s.name for s in planned] == [
         "consumer", "floor", "ingest", "rules", "nba", "stats",
-        "latency 1000", "backtest 1000", "backtest 10000",
+        "latency 1000", "steady 300", "backtest 1000", "backtest 10000",
     ]  # fmt: skip
-    assert [s.needs_system for s in planned].count(True) == 3
+    assert [s.needs_system for s in planned].count(True) == 4
     assert planned[1].shown().startswith("uv run python bench/http_floor.py --seconds 10")
     latency = planned[6].shown()
     assert "--rate 500 " in latency
     assert latency.startswith("uv run python -m crm_backtest.cli run --contacts 1000 --seed 7")
-    assert "--seed 9" in planned[8].shown()  # a seed of its own per run
+    steady = planned[7].shown()
+    assert "--contacts 300 --seed 8 --rate 50 " in steady
+    assert "--seed 10" in planned[9].shown()  # a seed of its own per run
     assert all(str(s.output) in s.command for s in planned)
     only = steps(Plan(parts=("ingest",)), tmp_path)
     assert [s.name for s in only] == ["ingest"]

@@ -13,7 +13,16 @@ import typer
 from rich.console import Console
 
 from crm_backtest.bench_rows import build_rows
-from crm_backtest.bench_runs import PARTS, Plan, Step, run_step, servers_env, steps, system_up
+from crm_backtest.bench_runs import (
+    PARTS,
+    SYSTEM_PARTS,
+    Plan,
+    Step,
+    run_step,
+    servers_env,
+    steps,
+    system_up,
+)
 from crm_backtest.bench_table import BenchTable
 from crm_backtest.machine import describe
 
@@ -33,7 +42,7 @@ def _parts(only: str, skip_backtest: bool) -> tuple[str, ...]:
             f"unknown {unknown}; known: {','.join(PARTS)}", param_hint="--only"
         )
     if skip_backtest:
-        wanted = [p for p in wanted if p not in ("backtest", "latency")]
+        wanted = [p for p in wanted if p not in SYSTEM_PARTS]
     return tuple(p for p in PARTS if p in wanted)
 
 
@@ -66,6 +75,10 @@ def bench_command(
     ] = 100_000,
     latency_rate: Annotated[float, typer.Option(help="The controlled rate, events/s")] = 500,
     latency_contacts: Annotated[int, typer.Option(help="Contacts at the controlled rate")] = 1000,
+    steady_rate: Annotated[
+        float, typer.Option(help="A rate the machine keeps up with, events/s (latency unqueued)")
+    ] = 50,
+    steady_contacts: Annotated[int, typer.Option(help="Contacts at the steady rate")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the first backtest (+1 for each next)")] = 7,
     catch_up: Annotated[float, typer.Option(help="Seconds a backtest waits for checks")] = 300,
     backtest_timeout: Annotated[
@@ -90,6 +103,8 @@ def bench_command(
         rate=rate,
         latency_rate=latency_rate,
         latency_contacts=latency_contacts,
+        steady_rate=steady_rate,
+        steady_contacts=steady_contacts,
         seed=seed,
         catch_up_s=catch_up,
         backtest_timeout_s=backtest_timeout,

@@ -186,6 +186,7 @@ BUILDERS: dict[str, Callable[[Figures], list[Row]]] = {
     "stats": stats_rows,
     "backtest": backtest_rows,
     "latency": latency_rows,
+    "steady": latency_rows,
 }
 
 

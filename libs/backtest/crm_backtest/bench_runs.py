@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-PARTS = ("consumer", "floor", "ingest", "rules", "nba", "stats", "latency", "backtest")
-SYSTEM_PARTS = frozenset({"latency", "backtest"})
+PARTS = ("consumer", "floor", "ingest", "rules", "nba", "stats", "latency", "steady", "backtest")
+SYSTEM_PARTS = frozenset({"latency", "steady", "backtest"})
 STOP_GRACE_S = 15.0
 
 
@@ -25,6 +25,9 @@ class Plan:
     rate: float = 100_000.0  # the backtests by size: as fast as the system takes them
     latency_rate: float = 500.0
     latency_contacts: int = 1_000
+    # The same figures at a rate this machine keeps up with, where they are not queueing.
+    steady_rate: float = 50.0
+    steady_contacts: int = 300
     seed: int = 7
     catch_up_s: float = 300.0
     backtest_timeout_s: float = 1_800.0
@@ -59,7 +62,7 @@ def _module(name: str, *args: object) -> list[str]:
 
 def steps(plan: Plan, raw: Path) -> list[Step]:
     """The service benchmarks first (on a machine without the system's own load), then the
-    backtests through the running system: the controlled-rate one first, on a quiet system."""
+    backtests through the running system: the controlled-rate ones first, on a quiet system."""
     wanted = set(plan.parts)
     found: list[Step] = []
 
@@ -83,6 +86,8 @@ def steps(plan: Plan, raw: Path) -> list[Step]:
     runs: list[tuple[str, int, float]] = []
     if "latency" in wanted:
         runs.append((f"latency {plan.latency_contacts}", plan.latency_contacts, plan.latency_rate))
+    if "steady" in wanted:
+        runs.append((f"steady {plan.steady_contacts}", plan.steady_contacts, plan.steady_rate))
     if "backtest" in wanted:
         runs += [(f"backtest {n}", n, plan.rate) for n in plan.contacts]
     for offset, (name, contacts, rate) in enumerate(runs):
