@@ -45,6 +45,13 @@ class Fetching:
     max_records: int = 500
     fetch_max_wait_ms: int = 500
     fetch_min_bytes: int = 1
+    # How long a poll waits for a first record; FastStream's batch subscriber then sleeps as
+    # long again after an empty poll, blind to what arrives meanwhile. At 200 ms (its
+    # default) an event reaching an idle consumer waited up to 200 ms before being read
+    # (p90 160-210 ms measured at 2 events/s); at 20 ms an idle consumer polls about 25
+    # times a second, which costs it little. A poll that finds records returns at once
+    # whatever this is, so it does not change the batches under load.
+    batch_timeout_ms: int = 20
 
 
 def register_consumer(
@@ -53,7 +60,6 @@ def register_consumer(
     *,
     topic: str = EVENTS_TOPIC,
     fetching: Fetching = Fetching(),
-    batch_timeout_ms: int = 200,
 ) -> None:
     """Subscribe the applier to the topic in its service's consumer group."""
 
@@ -62,7 +68,7 @@ def register_consumer(
         group_id=applier.group_id,
         batch=True,
         max_records=fetching.max_records,
-        batch_timeout_ms=batch_timeout_ms,
+        batch_timeout_ms=fetching.batch_timeout_ms,
         auto_offset_reset="earliest",  # a new group (a rebuild) replays from the start
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
         fetch_max_wait_ms=fetching.fetch_max_wait_ms,
