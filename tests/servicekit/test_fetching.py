@@ -18,8 +18,3 @@ def test_the_batch_knobs_are_the_subscribers() -> None:
     register_consumer(broker, applier, fetching=Fetching(max_records=7, batch_timeout_ms=37))
     (subscriber,) = broker.subscribers
     assert (subscriber.max_records, subscriber.batch_timeout_ms) == (7, 37)  # type: ignore[attr-defined]
-
-
-def test_by_default_an_idle_consumer_polls_often() -> None:
-    # FastStream sleeps batch_timeout_ms after an empty poll: the default keeps that short.
-    assert Fetching().batch_timeout_ms <= 50

@@ -19,6 +19,7 @@ from faststream.message import StreamMessage
 
 from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.batch_apply import BatchApplier
+from crm_servicekit.batch_polling import without_nap
 from crm_servicekit.delivery import Delivery
 from crm_servicekit.metrics import CONSUMER_LAG
 
@@ -45,13 +46,10 @@ class Fetching:
     max_records: int = 500
     fetch_max_wait_ms: int = 500
     fetch_min_bytes: int = 1
-    # How long a poll waits for a first record; FastStream's batch subscriber then sleeps as
-    # long again after an empty poll, blind to what arrives meanwhile. At 200 ms (its
-    # default) an event reaching an idle consumer waited up to 200 ms before being read
-    # (p90 160-210 ms measured at 2 events/s); at 20 ms an idle consumer polls about 25
-    # times a second, which costs it little. A poll that finds records returns at once
-    # whatever this is, so it does not change the batches under load.
-    batch_timeout_ms: int = 20
+    # How long a poll waits for a first record before the consume loop polls again (it does
+    # not sleep in between: batch_polling.py). A poll that finds records returns at once,
+    # whatever this is.
+    batch_timeout_ms: int = 500
 
 
 def register_consumer(
@@ -63,7 +61,7 @@ def register_consumer(
 ) -> None:
     """Subscribe the applier to the topic in its service's consumer group."""
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         topic,
         group_id=applier.group_id,
         batch=True,
@@ -79,6 +77,9 @@ def register_consumer(
         decoder=_undecoded,
         title=f"{applier.service}.consumer",
     )
+    without_nap(subscriber)
+
+    @subscriber
     async def consume(message: KafkaMessage) -> None:
         records = message.raw_message
         batch = records if isinstance(records, tuple) else (records,)

@@ -36,9 +36,7 @@ def build_app(
         # (or 1 MiB) cost it far fewer fetches, batches and offset commits than one per
         # handful of messages, and freeing a deleted customer's identities a second later
         # changes nothing for anyone.
-        fetching=Fetching(
-            max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20, batch_timeout_ms=500
-        ),
+        fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
         background=[purge_old_records],
     )
     return build_service_app(spec, clock=clock, accounts=accounts)
