@@ -140,7 +140,7 @@ async def check_customers(
     in_bulk: dict[tuple[str, str], tuple[str, str, Any]] = {}
     by_card: list[tuple[str, str]] = []
     for contact, expected in expectations.contacts.items():
-        wanted = {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
+        wanted = _wanted(expected)
         customer_id = customer_ids.get(contact)
         if customer_id is None:
             for name, want in wanted.items():
@@ -172,13 +172,18 @@ async def check_customers(
     async def one(name: str, contact: str) -> None:
         expected = expectations.contacts[contact]
         customer_id = customer_ids[contact]
-        want = {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
+        want = _wanted(expected)[name]
         fetch = functools.partial(by_name[name], expected.account_id, customer_id)
         async with limit:
-            await _compare(name, fetch, want[name], expected, customer_id, results[name], deadline)
+            await _compare(name, fetch, want, expected, customer_id, results[name], deadline)
         done(contact)
 
     await asyncio.gather(*(one(name, contact) for name, contact in by_card))
+
+
+def _wanted(expected: ContactExpectation) -> dict[str, Any]:
+    """What the oracle expects a contact's card, reminders and NBA to show, by check name."""
+    return {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
 
 
 def _plain(value: Any) -> Any:
