@@ -54,5 +54,5 @@ class BatchCustomers:
         self._held.clear()
 
     async def save(self) -> None:
-        await repository.save_many(self._conn, [self._changed[k] for k in sorted(self._changed)])
+        await repository.save_many(self._conn, list(self._changed.values()))  # it sorts them
         self._changed.clear()

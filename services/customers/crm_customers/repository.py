@@ -124,14 +124,8 @@ async def insert(conn: Conn, customer: Customer) -> bool:
     return bool(created)
 
 
-_ASSIGNMENTS = ", ".join(
-    f"{name.strip()} = ${n}" for n, name in enumerate(_COLUMNS.split(","), start=3)
-)
-_UPDATE = f"UPDATE customers SET {_ASSIGNMENTS} WHERE account_id = $1 AND id = $2"
-
-
 async def save(conn: Conn, customer: Customer) -> None:
-    await conn.execute(_UPDATE, customer.account_id, customer.id, *_values(customer))
+    await save_many(conn, [customer])
 
 
 # Each column's type, for the arrays of save_many (in _COLUMNS' order).

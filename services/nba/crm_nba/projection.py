@@ -61,8 +61,8 @@ class OpenReminder(BaseModel):
     scheduled_for: AwareDatetime
 
 
-class Projection(BaseModel):
-    """The facts the policy reads about one customer."""
+class _CustomerFacts(BaseModel):
+    """What a projection and a fold both hold about one customer, with the same meaning."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -74,13 +74,18 @@ class Projection(BaseModel):
     last_activity_at: AwareDatetime | None = None
     last_video_at: AwareDatetime | None = None
     last_follow_up_done_at: AwareDatetime | None = None
-    # When the current booking became a no-show.
-    no_show_at: AwareDatetime | None = None
-    open_reminders: tuple[OpenReminder, ...] = ()
     deleted: bool = False
 
 
-class Fold(BaseModel):
+class Projection(_CustomerFacts):
+    """The facts the policy reads about one customer."""
+
+    # When the current booking became a no-show.
+    no_show_at: AwareDatetime | None = None
+    open_reminders: tuple[OpenReminder, ...] = ()  # soonest first
+
+
+class Fold(_CustomerFacts):
     """Where folding a customer's events stands: the projection's inputs plus what a later
     event needs to continue from here (the reminders closed for good, the latest key folded).
 
@@ -88,22 +93,12 @@ class Fold(BaseModel):
     only its own events, not a read and re-fold of the customer's whole journal.
     """
 
-    model_config = ConfigDict(frozen=True)
-
-    customer_id: UUID
     created: bool = False  # a CUSTOMER_CREATED gave the starting state
-    state: PipelineState = PipelineState()
-    created_at: AwareDatetime | None = None
-    stage_entered_at: AwareDatetime | None = None
-    last_activity_at: AwareDatetime | None = None
-    last_video_at: AwareDatetime | None = None
-    last_follow_up_done_at: AwareDatetime | None = None
     # When the booking last became a no-show, kept even after it moved on (the projection
     # shows it only while the booking is a no-show).
     no_show_at: AwareDatetime | None = None
     open_reminders: tuple[OpenReminder, ...] = ()  # in the order they were first opened
     closed_reminders: tuple[UUID, ...] = ()
-    deleted: bool = False
     last: tuple[AwareDatetime, str] | None = None  # (timestamp, event_id) of the latest event
 
 
@@ -238,19 +233,13 @@ def _reminders_after(
 
 def projection_of(folded: Fold) -> Projection:
     no_show = folded.state.booking.state is BookingState.NO_SHOW
+    shared = {name: getattr(folded, name) for name in _CustomerFacts.model_fields}
     return Projection(
-        customer_id=folded.customer_id,
-        state=folded.state,
-        created_at=folded.created_at,
-        stage_entered_at=folded.stage_entered_at,
-        last_activity_at=folded.last_activity_at,
-        last_video_at=folded.last_video_at,
-        last_follow_up_done_at=folded.last_follow_up_done_at,
+        **shared,
         no_show_at=folded.no_show_at if no_show else None,
         open_reminders=tuple(
             sorted(folded.open_reminders, key=lambda r: (r.scheduled_for, str(r.reminder_id)))
         ),
-        deleted=folded.deleted,
     )
 
 
