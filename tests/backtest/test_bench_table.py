@@ -15,6 +15,7 @@ from crm_backtest.machine import Machine, cpu_model, memory_gb
 
 INGEST = {
     "benchmark": "ingest",
+    "replicas": 2,
     "phases": [
         {"name": "single, concurrency 1", "events_per_s": 310.0, "p50_ms": 3.1, "p99_ms": 6.0},
         {"name": "single, concurrency 16", "events_per_s": 3200.0, "p50_ms": 4.9, "p99_ms": 9.0},
@@ -88,6 +89,11 @@ def test_ingest_rows_judge_best_single_rate_paced_p99_and_batches() -> None:
     assert rows["batch of 500, concurrency 4"].met is False
     assert rows["single, concurrency 1: events/s, p50 / p99"].value == (
         "310 events/s, 3.1 ms / 6.0 ms"
+    )
+    assert rows["replicas (processes sharing the port)"].value == "2"
+    one_process = {key: value for key, value in INGEST.items() if key != "replicas"}
+    assert "replicas (processes sharing the port)" not in by_metric(
+        build_rows({"ingest": one_process}), "ingest"
     )
 
 

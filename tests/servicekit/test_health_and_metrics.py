@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 
 import httpx
 import pytest
@@ -33,7 +35,11 @@ async def test_live_always_answers() -> None:
     app = sample_app(readiness_checks={"database": refused})
     response = await get(app, "/health/live")
     assert response.status_code == 200
-    assert response.json() == {"status": "live"}
+    # The instance names this process, so replicas sharing a port can be told apart.
+    assert response.json() == {
+        "status": "live",
+        "instance": f"{socket.gethostname()}:{os.getpid()}",
+    }
 
 
 async def test_ready_when_every_check_passes() -> None:
@@ -42,6 +48,7 @@ async def test_ready_when_every_check_passes() -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
+        "instance": f"{socket.gethostname()}:{os.getpid()}",
         "checks": {"database": {"status": "ok"}, "kafka": {"status": "ok"}},
     }
 

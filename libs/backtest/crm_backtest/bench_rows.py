@@ -67,6 +67,10 @@ def ingest_rows(data: Figures) -> list[Row]:
             f"{_rate(p['events_per_s'])}, {_ms(p['p50_ms'])} / {_ms(p['p99_ms'])}")
         for p in singles
     ]  # fmt: skip
+    if "replicas" in data:  # figures written before replicas existed ran one process
+        rows.insert(
+            0, Row("ingest", "replicas (processes sharing the port)", str(data["replicas"]))
+        )
     if singles:
         best = max(p["events_per_s"] for p in singles)
         rows.append(

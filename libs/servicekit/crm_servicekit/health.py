@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -20,6 +22,9 @@ ReadinessCheck = Callable[[], Awaitable[Any]]
 
 log = structlog.get_logger(__name__)
 health_router = APIRouter(prefix="/health", tags=["ops"])
+# Which replica answered (host and process): behind a shared port or a load balancer, the
+# way to tell replicas apart, e.g. to wait until every one of them is ready.
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def add_readiness_check(app: FastAPI, name: str, check: ReadinessCheck) -> None:
@@ -44,7 +49,7 @@ def redis_check(client: Redis) -> ReadinessCheck:
 
 @health_router.get("/live")
 async def live() -> dict[str, str]:
-    return {"status": "live"}
+    return {"status": "live", "instance": INSTANCE}
 
 
 @health_router.get("/ready")
@@ -56,12 +61,12 @@ async def ready(request: Request) -> Response:
     results = dict(zip(names, outcomes, strict=True))
     failed = sorted(name for name, result in results.items() if result["status"] != "ok")
     if not failed:
-        return JSONResponse({"status": "ready", "checks": results})
+        return JSONResponse({"status": "ready", "instance": INSTANCE, "checks": results})
     return problem_response(
         503,
         f"Not ready: {', '.join(failed)} failed.",
         headers={"Retry-After": "5"},
-        extra={"checks": results},
+        extra={"instance": INSTANCE, "checks": results},
     )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import sys
 from collections.abc import Mapping, Sequence
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from starlette.types import Lifespan
+from uvicorn.config import STARTUP_FAILURE
 
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.body_limit import BodySizeLimitMiddleware
@@ -60,7 +64,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run the app under uvicorn with our JSON logging (uvicorn's own config would replace it)."""
     configure_logging(settings.log_level, service=settings.service_name)
     freeze_startup_heap()  # the app and everything imported for it live as long as we do
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.http_host,
         port=settings.http_port,
@@ -70,3 +74,30 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         http="httptools",
         access_log=False,  # RequestContextMiddleware logs each request, with its id
     )
+    server = uvicorn.Server(config)
+    sockets = (
+        [shared_port(settings.http_host, settings.http_port)] if settings.http_reuse_port else None
+    )
+    # uvicorn raises SIGINT again once it shut down gracefully; that is the end, not a fault.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=sockets)
+    if not server.started:  # the lifespan failed, or the port was taken: as uvicorn.run exits
+        sys.exit(STARTUP_FAILURE)
+
+
+def shared_port(host: str, port: int) -> socket.socket:
+    """A TCP socket bound with SO_REUSEPORT, so that several replicas can listen on the port.
+
+    Only bound here: uvicorn listens on it after the app's lifespan started, and the kernel
+    hands a replica connections only from then on, so one still starting gets none.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock

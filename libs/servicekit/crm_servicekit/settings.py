@@ -53,6 +53,10 @@ class ServiceSettings(BaseSettings):
     accounts_file: Path = Path("accounts.yaml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    # Replicas on one host share the port (SO_REUSEPORT): each binds it, and the kernel spreads
+    # new connections over those listening. Off by default, so a second copy started by
+    # mistake fails to bind instead of silently taking half the traffic.
+    http_reuse_port: bool = False
     log_level: LogLevel = "INFO"
     max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     readiness_timeout_s: float = Field(default=2.0, gt=0)

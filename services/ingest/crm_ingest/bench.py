@@ -1,11 +1,15 @@
 """Benchmark of ingest (not a test): `uv run python -m crm_ingest.bench [--seconds 10]`.
 
-Starts a real ingest process (uvicorn, one worker) against the Kafka, PostgreSQL and Redis
+Starts real ingest processes (uvicorn, one worker each) against the Kafka, PostgreSQL and Redis
 given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devstack's
 `make up` addresses), on a fresh database and a fresh 12-partition topic, with the rate
 limit raised through settings. Prints accepted events/s and p50/p99 latency for single
 events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate
 (driven by wrk, see loadgen.py), and for the batch endpoint.
+
+`--replicas N` (2 by default) runs N ingest processes sharing the port (`http_reuse_port`),
+as ops would scale ingest on a host: one Python process uses at most one core, and on 2
+cores one process left the other mostly idle (README, benchmark).
 """
 
 from __future__ import annotations
@@ -147,18 +151,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def wait_ready(base_url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as client:
-        for _ in range(600):
-            if process.returncode is not None:
-                raise RuntimeError("ingest exited before it was ready")
+async def wait_ready(base_url: str, processes: list[asyncio.subprocess.Process]) -> None:
+    """Until every replica answered ready: each ask on a fresh connection, which the kernel
+    gives to any replica listening (a replica still starting does not listen yet)."""
+    instances = {f"{socket.gethostname()}:{process.pid}" for process in processes}
+    ready: set[str] = set()
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base_url, limits=fresh) as client:
+        for _ in range(1200):
+            if any(process.returncode is not None for process in processes):
+                raise RuntimeError("an ingest replica exited before it was ready")
             try:
-                if (await client.get("/health/ready")).status_code == 200:
-                    return
+                answer = await client.get("/health/ready")
+                if answer.status_code == 200:
+                    ready.add(answer.json()["instance"])
             except httpx.TransportError:
                 pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("ingest did not become ready in 120 s")
+            if ready >= instances:
+                return
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{len(instances - ready)} ingest replicas not ready in 120 s")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -190,15 +202,24 @@ async def main(args: argparse.Namespace) -> None:
         "INGEST_RATE_LIMIT_PER_S": str(args.rate_limit),
         "INGEST_RATE_LIMIT_BURST": str(int(args.rate_limit)),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from crm_ingest.main import run; run()",
-        env={**os.environ, **settings},
-    )
+    if args.replicas > 1:
+        settings["INGEST_HTTP_REUSE_PORT"] = "true"
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from crm_ingest.main import run; run()",
+            env={**os.environ, **settings},
+        )
+        for _ in range(args.replicas)
+    ]
+
+    def server_cpu() -> float:
+        return sum(cpu_seconds(process.pid) for process in processes)
+
     base_url = f"http://127.0.0.1:{port}"
     try:
-        await wait_ready(base_url, process)
+        await wait_ready(base_url, processes)
         token = mint_token(JWT_SECRET, "bench", "bench-user", timedelta(hours=2))
         limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
         async with httpx.AsyncClient(
@@ -208,14 +229,18 @@ async def main(args: argparse.Namespace) -> None:
             timeout=60,
         ) as client:
             await single_events(base_url, token, 8, 2)  # warm-up: connections, caches, the JVM
-            print(f"command: uv run python -m crm_ingest.bench --seconds {args.seconds}")
+            print(
+                "command: uv run python -m crm_ingest.bench"
+                f" --seconds {args.seconds} --replicas {args.replicas}"
+            )
             print(f"rate limit raised through INGEST_RATE_LIMIT_PER_S={args.rate_limit}")
+            print(f"ingest replicas: {args.replicas}, sharing port {port}")
             results = []
 
             async def measured(run: Any) -> Phase:
-                before = cpu_seconds(process.pid)
+                before = server_cpu()
                 phase: Phase = await run
-                phase.server_cpu_s = cpu_seconds(process.pid) - before
+                phase.server_cpu_s = server_cpu() - before
                 print(phase.line(), flush=True)
                 results.append(phase)
                 return phase
@@ -228,11 +253,18 @@ async def main(args: argparse.Namespace) -> None:
             print(f"load average during the run: {os.getloadavg()}")
             if args.json:
                 phases = [phase.figures() for phase in results]
-                figures = {"benchmark": "ingest", "seconds_per_phase": args.seconds}
+                figures = {
+                    "benchmark": "ingest",
+                    "seconds_per_phase": args.seconds,
+                    "replicas": args.replicas,
+                }
                 args.json.write_text(json.dumps({**figures, "phases": phases}, indent=2))
     finally:
-        process.terminate()
-        await process.wait()
+        for process in processes:
+            if process.returncode is None:
+                process.terminate()
+        for process in processes:
+            await process.wait()
         await admin.delete_topics([topic])
         await admin.close()
         await admin_conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -243,6 +275,9 @@ def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--rate-limit", type=float, default=1_000_000.0)
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="ingest processes sharing the port (SO_REUSEPORT)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     asyncio.run(main(parser.parse_args()))
 
