@@ -279,7 +279,10 @@ def run() -> None:
         "--replicas", type=int, default=2, help="ingest processes sharing the port (SO_REUSEPORT)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
-    asyncio.run(main(parser.parse_args()))
+    args = parser.parse_args()
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
+    asyncio.run(main(args))
 
 
 if __name__ == "__main__":
