@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from crm_servicekit.health import ReadinessCheck, add_readiness_check
+from crm_servicekit.health import ReadinessCheck, add_readiness_check, instance_name
 
 from .sample_service import bearer, sample_app
 
@@ -38,7 +37,7 @@ async def test_live_always_answers() -> None:
     # The instance names this process, so replicas sharing a port can be told apart.
     assert response.json() == {
         "status": "live",
-        "instance": f"{socket.gethostname()}:{os.getpid()}",
+        "instance": instance_name(os.getpid()),
     }
 
 
@@ -48,7 +47,7 @@ async def test_ready_when_every_check_passes() -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "instance": f"{socket.gethostname()}:{os.getpid()}",
+        "instance": instance_name(os.getpid()),
         "checks": {"database": {"status": "ok"}, "kafka": {"status": "ok"}},
     }
 

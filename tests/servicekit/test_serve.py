@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -11,19 +10,14 @@ from pathlib import Path
 
 import httpx
 
+from .sample_service import free_port
+
 SERVE_SAMPLE = """
 import sys
 from servicekit.sample_service import sample_app, sample_settings
 from crm_servicekit.http import serve
 serve(sample_app(), sample_settings(http_port=int(sys.argv[1]), log_level="INFO"))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_until_live(url: str, process: subprocess.Popen[str]) -> httpx.Response:

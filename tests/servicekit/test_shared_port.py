@@ -12,34 +12,27 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from crm_servicekit.health import instance_name
 from crm_servicekit.http import shared_port
 
-SERVER = """
+from .sample_service import free_port
+
+# The sample service through `serve`, as test_serve.py runs it; argv: port, shared|exclusive.
+SERVE_SAMPLE = """
 import sys
-from crm_servicekit.accounts import Account, Accounts
-from crm_servicekit.http import create_app, serve
-from crm_servicekit.settings import ServiceSettings
-
-class ReplicaSettings(ServiceSettings):
-    service_name = "replica"
-
-settings = ReplicaSettings.model_validate({
-    "environment": "test", "database_url": "postgresql://unused@127.0.0.1:1/unused",
-    "http_port": int(sys.argv[1]), "http_reuse_port": sys.argv[2] == "shared",
-    "log_level": "WARNING",
-})
-serve(create_app(settings, Accounts([Account(account_id="a")]), title="replica"), settings)
+from servicekit.sample_service import sample_app, sample_settings
+from crm_servicekit.http import serve
+settings = sample_settings(
+    http_port=int(sys.argv[1]), http_reuse_port=sys.argv[2] == "shared", log_level="WARNING"
+)
+serve(sample_app(settings=settings), settings)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+TESTS_DIR = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -53,7 +46,7 @@ def started() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def start(port: int, mode: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", SERVER, str(port), mode])
+    return subprocess.Popen([sys.executable, "-c", SERVE_SAMPLE, str(port), mode], cwd=TESTS_DIR)
 
 
 async def instances_seen(port: int, want: int, timeout_s: float = 60.0) -> set[str]:
@@ -80,7 +73,7 @@ async def test_replicas_with_reuse_port_share_the_port(
     port = free_port()
     started += [start(port, "shared"), start(port, "shared")]
     seen = await instances_seen(port, want=2)
-    assert seen == {f"{socket.gethostname()}:{p.pid}" for p in started}
+    assert seen == {instance_name(p.pid) for p in started}
     assert all(process.poll() is None for process in started)
 
 
@@ -89,7 +82,7 @@ async def test_without_reuse_port_a_second_copy_fails_to_start(
 ) -> None:
     port = free_port()
     started.append(start(port, "exclusive"))
-    assert await instances_seen(port, want=1) == {f"{socket.gethostname()}:{started[0].pid}"}
+    assert await instances_seen(port, want=1) == {instance_name(started[0].pid)}
     second = start(port, "exclusive")
     # uvicorn's exit code for a failed start (the port is taken), as `uvicorn.run` gives.
     assert await asyncio.to_thread(second.wait, 60) == 3

@@ -22,9 +22,15 @@ ReadinessCheck = Callable[[], Awaitable[Any]]
 
 log = structlog.get_logger(__name__)
 health_router = APIRouter(prefix="/health", tags=["ops"])
-# Which replica answered (host and process): behind a shared port or a load balancer, the
-# way to tell replicas apart, e.g. to wait until every one of them is ready.
-INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def instance_name(pid: int) -> str:
+    """Which replica answered (host and process): behind a shared port or a load balancer,
+    the way to tell replicas apart, e.g. to wait until every one of them is ready."""
+    return f"{socket.gethostname()}:{pid}"
+
+
+INSTANCE = instance_name(os.getpid())
 
 
 def add_readiness_check(app: FastAPI, name: str, check: ReadinessCheck) -> None:

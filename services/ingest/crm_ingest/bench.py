@@ -36,6 +36,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from crm_ingest import loadgen
 from crm_servicekit.accounts import Account, write_accounts_file
 from crm_servicekit.auth import mint_token
+from crm_servicekit.health import instance_name
 from crm_servicekit.settings import with_database_name
 
 JWT_SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"
@@ -154,7 +155,7 @@ def free_port() -> int:
 async def wait_ready(base_url: str, processes: list[asyncio.subprocess.Process]) -> None:
     """Until every replica answered ready: each ask on a fresh connection, which the kernel
     gives to any replica listening (a replica still starting does not listen yet)."""
-    instances = {f"{socket.gethostname()}:{process.pid}" for process in processes}
+    instances = {instance_name(process.pid) for process in processes}
     ready: set[str] = set()
     fresh = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=base_url, limits=fresh) as client:
