@@ -77,6 +77,21 @@ def other_database(postgres_url: str) -> Iterator[str]:
     yield from _fresh_database(postgres_url)
 
 
+@pytest.fixture(scope="module")
+def module_database(postgres_url: str) -> Iterator[str]:
+    """A fresh database shared by the tests of one module (a service they all talk to)."""
+    yield from _fresh_database(postgres_url)
+
+
+@pytest.fixture(scope="module")
+def module_topic(kafka_bootstrap: str) -> Iterator[str]:
+    """A fresh 3-partition topic shared by the tests of one module; deleted after them."""
+    name = unique_name("test").replace("_", "-")
+    run_coroutine(lambda: create_topics(kafka_bootstrap, [TopicSpec(name, 3, {})]))
+    yield name
+    run_coroutine(lambda: delete_topics(kafka_bootstrap, [name]))
+
+
 @pytest.fixture
 def new_topic(kafka_bootstrap: str) -> Iterator[Callable[..., str]]:
     """Factory: new_topic(partitions=3) creates a uniquely named topic and returns its name.

@@ -14,6 +14,7 @@ from crm_servicekit.auth import CurrentAccount, CurrentPrincipal, ServiceTokenRe
 from crm_servicekit.clock import Clock, FixedClock
 from crm_servicekit.health import ReadinessCheck
 from crm_servicekit.http import create_app
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import Page, Pagination, build_page
 from crm_servicekit.problems import (
     Conflict,
@@ -98,7 +99,7 @@ async def read_thing(thing_id: int, account: CurrentAccount) -> dict[str, int]:
     raise NotFound(f"No thing {thing_id} in this account.")
 
 
-@router.post("/claims")
+@router.post("/claims", responses=problems(409))
 async def claim(account: CurrentAccount) -> None:
     raise Conflict("The email belongs to another customer.", customer_id="c-123")
 

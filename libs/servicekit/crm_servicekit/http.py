@@ -19,6 +19,7 @@ from crm_servicekit.gc_tuning import freeze_startup_heap
 from crm_servicekit.health import ReadinessCheck, health_router
 from crm_servicekit.logging import configure_logging
 from crm_servicekit.metrics import HttpMetricsMiddleware, metrics_router
+from crm_servicekit.openapi_problems import install_problem_openapi
 from crm_servicekit.problems import install_problem_handlers
 from crm_servicekit.request_context import RequestContextMiddleware
 from crm_servicekit.service_context import ServiceContext, attach_service_context
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(metrics_router)
     for router in routers:
         app.include_router(router)
+    install_problem_openapi(app)
     return app
 
 

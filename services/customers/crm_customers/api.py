@@ -24,6 +24,7 @@ from crm_customers.repository import SORTS, ListQuery
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_status
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import Pagination, build_page
 from crm_servicekit.problems import FieldError, NotFound, Unprocessable
 from crm_servicekit.runtime import resources
@@ -100,7 +101,8 @@ async def get_customer(
     return _body(customer, vocabulary)
 
 
-@router.post("", status_code=201)
+# 409: an identity held by another customer; 503: ingest (which holds identities) unreachable
+@router.post("", status_code=201, responses=problems(409, 503))
 async def create_customer(
     request: Request,
     body: CustomerIn,
@@ -119,7 +121,7 @@ async def create_customer(
         return slot.respond(201, _body(customer, vocabulary))
 
 
-@router.put("/{customer_id}")
+@router.put("/{customer_id}", responses=problems(409, 503))
 async def update_customer(
     request: Request,
     customer_id: UUID,

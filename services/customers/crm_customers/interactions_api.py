@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from crm_customers import interaction_repository, interaction_service
 from crm_customers.api_models import InteractionIn, InteractionPatch
@@ -14,8 +13,10 @@ from crm_customers.api_support import keyset_after, person_action
 from crm_schemas.system_properties import Interaction
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
+from crm_servicekit.instants import AsOf
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import Pagination, build_page
-from crm_servicekit.problems import FieldError, NotFound, Unprocessable
+from crm_servicekit.problems import NotFound
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
 
@@ -49,13 +50,9 @@ async def upcoming(
     principal: CurrentPrincipal,
     clock: ClockDep,
     page: Pagination,
-    as_of: Annotated[datetime | None, Query(description="default: now")] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Not completed, scheduled at or after as_of, soonest first."""
-    if as_of is not None and as_of.tzinfo is None:
-        raise Unprocessable(
-            "as_of needs an offset.", errors=[FieldError(("query", "as_of"), "timezone required")]
-        )
     moment = as_of or clock.now()
     async with resources(request).pool.acquire() as conn:
         found = await interaction_repository.upcoming(
@@ -80,7 +77,7 @@ async def get_interaction(
     return _out(found)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=problems(404))  # 404: no such customer
 async def log_interaction(
     request: Request,
     body: InteractionIn,

@@ -16,6 +16,7 @@ from crm_ingest.gate import Caller, ingest_context, token_caller, webhook_caller
 from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming
 from crm_ingest.webhooks import capi_as_incoming, dm_as_incoming, parse_capi, parse_dm
 from crm_schemas.envelope import IncomingEvent
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import (
     BadRequest,
     Conflict,
@@ -27,11 +28,15 @@ from crm_servicekit.problems import (
 from crm_servicekit.runtime import resources
 
 router = APIRouter(prefix="/api", tags=["ingest"])
+
+# The bodies are read raw (signatures cover the exact bytes), so FastAPI cannot infer these.
+BATCH_ANSWERS = problems(400, 401, 413, 422, 429, 503)
+ANSWERS = problems(409) | BATCH_ANSWERS  # 409: the event id was used for another body
 _RETRY_AFTER_S = 5
 T = TypeVar("T")
 
 
-@router.post("/events", status_code=202)
+@router.post("/events", status_code=202, responses=ANSWERS)
 async def post_event(request: Request) -> JSONResponse:
     """One event (DOMAIN.md's incoming envelope): a token, or a Standard Webhooks signature."""
     raw = await request.body()
@@ -45,7 +50,7 @@ async def post_event(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 
 
-@router.post("/hooks/dm", status_code=202)
+@router.post("/hooks/dm", status_code=202, responses=ANSWERS)
 async def post_dm(request: Request) -> JSONResponse:
     """A DM provider's webhook: DM_STARTED for the first DM on a platform, else MESSAGE_RECEIVED."""
     raw = await request.body()
@@ -56,7 +61,7 @@ async def post_dm(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event), is_dm=True))
 
 
-@router.post("/hooks/capi/lead", status_code=202)
+@router.post("/hooks/capi/lead", status_code=202, responses=ANSWERS)
 async def post_capi_lead(request: Request) -> JSONResponse:
     """A lead in the Meta Conversions API style, published as LEAD_QUALIFIED from ads."""
     raw = await request.body()
@@ -68,7 +73,7 @@ async def post_capi_lead(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 
 
-@router.post("/events/batch", status_code=200)
+@router.post("/events/batch", status_code=200, responses=BATCH_ANSWERS)
 async def post_batch(request: Request) -> JSONResponse:
     """1 to 500 events, each judged alone; results in input order."""
     raw = await request.body()

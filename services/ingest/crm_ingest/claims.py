@@ -11,6 +11,7 @@ from crm_ingest import repository as repo
 from crm_ingest.identities import ClaimedIdentities, Identity, claim_identities
 from crm_ingest.policy import InvalidEvent, normalize_contact
 from crm_servicekit.auth import ServiceTokenRequired
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import Conflict, FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 
@@ -30,7 +31,7 @@ class ClaimAnswer(BaseModel):
     claimed: list[dict[str, str]]
 
 
-@router.post("/identities/claim", response_model=ClaimAnswer)
+@router.post("/identities/claim", response_model=ClaimAnswer, responses=problems(409))
 async def claim(request: Request, body: ClaimRequest) -> ClaimAnswer:
     """Link the identities to the customer, or 409 naming the live customer holding one."""
     res = resources(request)

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime, ValidationError
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
 
 from crm_nba import reading
 from crm_nba.coaching import local_day
@@ -20,17 +20,13 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.accounts import Account
 from crm_servicekit.auth import CurrentAccount
+from crm_servicekit.instants import AsOf
 from crm_servicekit.pagination import Page, Pagination
 from crm_servicekit.problems import FieldError, NotFound, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
 
 router = APIRouter(prefix="/api", tags=["nba"])
-
-AsOf = Annotated[
-    AwareDatetime | None,
-    Query(description="Evaluate at this instant (ISO 8601 with offset); default now."),
-]
 
 
 async def outlet(request: Request) -> Outlet:  # async: no worker-thread hop

@@ -16,12 +16,11 @@ from crm_schemas.system_properties import ReminderType
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.connection import Conn
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
+from crm_servicekit.instants import AsOf
 from crm_servicekit.pagination import Page, PageRequest, Pagination, build_page
 from crm_servicekit.problems import FieldError, NotFound, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
-
-AsOf = Annotated[datetime | None, Query(description="default: now")]
 
 
 def reminders_router(topic: str) -> APIRouter:
@@ -36,7 +35,7 @@ def reminders_router(topic: str) -> APIRouter:
         as_of: AsOf = None,
         customer_id: uuid.UUID | None = None,
     ) -> Page[DueReminderOut]:
-        at = _aware(as_of, "as_of") or clock.now()
+        at = as_of or clock.now()
         where = ["status = 'open'", "scheduled_for <= $2"]
         args: list[Any] = [at]
         if customer_id is not None:
@@ -63,7 +62,7 @@ def reminders_router(topic: str) -> APIRouter:
         as_of: AsOf = None,
         within: Annotated[timedelta, Query(description="ISO 8601 duration")] = timedelta(days=7),
     ) -> Page[ReminderOut]:
-        at = _aware(as_of, "as_of") or clock.now()
+        at = as_of or clock.now()
         if within <= timedelta(0):
             raise _invalid("query", "within", "must be a positive ISO 8601 duration such as P7D")
         where = ["status = 'open'", "scheduled_for > $2", "scheduled_for <= $3"]

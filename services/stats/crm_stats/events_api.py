@@ -6,19 +6,16 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 
 from crm_schemas.catalog import KNOWN_EVENT_NAMES
 from crm_servicekit.auth import CurrentAccount
+from crm_servicekit.instants import From, To
 from crm_servicekit.pagination import Page, Pagination
 from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_stats.event_log import EventFilter, list_events
 
 router = APIRouter(prefix="/api/events", tags=["events"])
-
-From = Annotated[AwareDatetime | None, Query(alias="from")]
-To = Annotated[AwareDatetime | None, Query(alias="to")]
 
 
 def _event_name(name: str | None, loc: tuple[str, str]) -> str | None:

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabulary
 from crm_servicekit.auth import CurrentAccount
+from crm_servicekit.instants import AsOf, From, To
 from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
@@ -19,8 +19,6 @@ from crm_stats.policy import stats_figures
 from crm_stats.stats_queries import day_tallies, stats_inputs, targets_of
 
 router = APIRouter(prefix="/api", tags=["stats"])
-
-AsOf = Annotated[AwareDatetime | None, Query(description="Cut figures at this instant.")]
 
 
 def _vocabulary(pipeline: str | None) -> Vocabulary | None:
@@ -63,8 +61,8 @@ async def customer_stats(
     account: CurrentAccount,
     clock: ClockDep,
     period: PeriodName = PeriodName.TODAY,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: From = None,
+    end: To = None,
     as_of: AsOf = None,
     pipeline: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
