@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from crm_devstack.processes import free_port
 from crm_servicekit.auth import mint_token
 
 JWT_SECRET = "floor-bench-jwt-secret-0123456789abcdef"
@@ -73,12 +73,6 @@ function done(summary, latency, requests)
     summary.errors.status, latency:percentile(50), latency:percentile(99)))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_live(url: str, server: subprocess.Popen[bytes]) -> None:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 
 import pytest
+from served_app import ModuleServers
 
 from crm_devstack.databases import create_database, drop_database
 from crm_devstack.servers_for_tests import ServersForTests, run_coroutine
@@ -90,6 +91,20 @@ def module_topic(kafka_bootstrap: str) -> Iterator[str]:
     run_coroutine(lambda: create_topics(kafka_bootstrap, [TopicSpec(name, 3, {})]))
     yield name
     run_coroutine(lambda: delete_topics(kafka_bootstrap, [name]))
+
+
+@pytest.fixture(scope="module")
+def module_servers(
+    kafka_bootstrap: str,
+    redis_url: str,
+    module_database: str,
+    module_topic: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> ModuleServers:
+    """Everything a module's served app needs: servers, its database and topic, a folder."""
+    return ModuleServers(
+        module_database, kafka_bootstrap, redis_url, module_topic, tmp_path_factory.mktemp("app")
+    )
 
 
 @pytest.fixture

@@ -6,44 +6,39 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, serving, user_bearer
+from fastapi import FastAPI
+from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, user_bearer
+from served_app import ModuleServers, serving
 
 from crm_customers.main import build_app
 from crm_customers.settings import CustomersSettings
-from crm_servicekit.accounts import Accounts, load_accounts, write_accounts_file
+from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import FixedClock
 
-from .conftest import ACCOUNTS, FakeClaims, customers_settings
+from .conftest import ACCOUNTS, FakeClaims
 from .events import T
 
-UNSERVED = CustomersSettings(environment="test")
-schema = schema_of(build_app(UNSERVED, FixedClock(T), Accounts(ACCOUNTS), claims=FakeClaims()))
 
-
-@pytest.fixture(scope="module")
-def customers_url(
-    kafka_bootstrap: str,
-    module_database: str,
-    module_topic: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[str]:
-    accounts_file = write_accounts_file(
-        tmp_path_factory.mktemp("customers-fuzz") / "accounts.yaml", ACCOUNTS
+def customers_app(servers: ModuleServers | None = None) -> FastAPI:
+    settings = (
+        CustomersSettings(environment="test")
+        if servers is None
+        else servers.settings(CustomersSettings, ACCOUNTS)
     )
-    settings = customers_settings(module_database, kafka_bootstrap, module_topic, accounts_file)
-    app = build_app(settings, FixedClock(T), load_accounts(accounts_file), claims=FakeClaims())
-    with serving(app) as base_url:
-        yield base_url
+    # Identities are claimed from ingest; here from its stand-in in memory.
+    return build_app(settings, FixedClock(T), Accounts(ACCOUNTS), claims=FakeClaims())
+
+
+schema = schema_of(customers_app())
 
 
 @pytest.fixture(scope="module")
-def bearer() -> dict[str, str]:
-    return user_bearer(UNSERVED, "acme", T)
+def base_url(module_servers: ModuleServers) -> Iterator[str]:
+    with serving(customers_app(module_servers)) as url:
+        yield url
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_every_operation_answers_as_documented(
-    case: schemathesis.Case, customers_url: str, bearer: dict[str, str]
-) -> None:
-    call_and_check(case, customers_url, bearer)
+def test_every_operation_answers_as_documented(case: schemathesis.Case, base_url: str) -> None:
+    call_and_check(case, base_url, user_bearer("acme", T))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from api_md_paths import API_PATHS
 from crm_devstack.gateway_binary import nginx_binary
 from crm_devstack.gateway_config import render
 from crm_devstack.gateway_routes import SERVICE_PORTS, service_for
+from crm_devstack.processes import free_port
 from crm_devstack.system_packages import install_packages, missing_packages
 
 NOT_ROUTED = [("POST", "/internal/identities/claim"), ("GET", "/api/nothing-here")]
@@ -36,12 +36,6 @@ def test_routing_table_sends_each_api_path_to_its_service(
 def test_internal_and_unknown_paths_have_no_route() -> None:
     for method, path in NOT_ROUTED:
         assert service_for(method, path) is None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def stand_in(name: str, release_stream: asyncio.Event):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from crm_devstack import Endpoints, StackConfig, ensure_up
 from crm_devstack.cli import app
 from crm_devstack.postgres_server import OUTSIDE_DATA_ROOT
+from crm_devstack.processes import free_port
 from crm_devstack.servers_for_tests import (
     ENV_DATABASE,
     ENV_KAFKA,
@@ -54,12 +54,6 @@ def test_status_reports_every_server_running(local_endpoints: Endpoints) -> None
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split()[1] for line in result.output.splitlines() if line}
     assert lines == {"kafka": "running", "postgres": "running", "redis": "running"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -97,6 +97,12 @@ BAD_EVENTS: list[tuple[str, Any, int, list[str | int] | None]] = [
         422,
         ["body", "timestamp"],
     ),
+    (
+        "year-1 timestamp",
+        {**VALID, "timestamp": "0001-01-01T00:00:00Z"},
+        422,
+        ["body", "timestamp"],
+    ),
     ("unknown event_name", {**VALID, "event_name": "WAVED"}, 422, ["body", "event_name"]),
     ("system event", {**VALID, "event_name": "STATUS_CHANGED"}, 422, ["body", "event_name"]),
     ("event_id a number", {**VALID, "event_id": 12}, 422, ["body", "event_id"]),
@@ -125,6 +131,13 @@ BAD_EVENTS: list[tuple[str, Any, int, list[str | int] | None]] = [
         },
         422,
         ["body", "properties", "currency"],
+    ),
+    (
+        # Once a 500: absent properties were not checked against the event's catalog entry.
+        "purchase with no properties at all",
+        {**without("properties"), "event_name": "PURCHASED"},
+        422,
+        ["body", "properties", "amount"],
     ),
     ("a list, not an object", [VALID], 422, ["body"]),
     ("bad JSON", b'{"event_name": ', 400, None),

@@ -7,7 +7,6 @@ stopping it disturbs no other test.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,11 @@ import psutil
 import pytest
 
 from crm_devstack.kafka_broker import KafkaBroker
+from crm_devstack.processes import free_port
 from crm_devstack.settings import Ports, StackConfig
 
 from .conftest import new_id
 from .support import Ingest, eventually
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Every operation of the ingest API, fuzzed from its own OpenAPI document (schemathesis).
 
-Generated webhooks carry no signature, so the hooks mostly answer 401; `/api/events` (with a
-bearer token) and the identity claims (with the service token) get through authentication and
-exercise the validation itself.
+Generated webhooks carry no signature, so the hooks answer 401 unless a body names `devbox`,
+the account that takes unsigned webhooks; `/api/events` and the batch (with a person's token)
+and the identity claims (with the service token) get through authentication and exercise the
+validation itself.
 """
 
 from __future__ import annotations
@@ -11,49 +12,54 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, serving, user_bearer
+from fastapi import FastAPI
+from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, user_bearer
+from served_app import ModuleServers, serving
 
 from crm_ingest.main import build_app
 from crm_ingest.settings import IngestSettings
-from crm_servicekit.accounts import Accounts, load_accounts
+from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.clock import FixedClock
 
-from .conftest import accounts_file, ingest_settings
-from .support import SERVICE_TOKEN, T0
+from .support import ACME_KEY, SERVICE_TOKEN, T0, whsec
 
-UNSERVED = IngestSettings(environment="test", service_token=SERVICE_TOKEN)
-schema = schema_of(build_app(UNSERVED, FixedClock(T0), Accounts([])))
+ACCOUNTS = [
+    Account(account_id="acme", webhook_secrets=(whsec(ACME_KEY),)),
+    Account(account_id="devbox", allow_unsigned_webhooks=True),
+]
+
+
+def ingest_app(servers: ModuleServers | None = None) -> FastAPI:
+    settings = (
+        IngestSettings(environment="test", service_token=SERVICE_TOKEN)
+        if servers is None
+        else servers.settings(
+            IngestSettings,
+            ACCOUNTS,
+            service_token=SERVICE_TOKEN,
+            rate_limit_per_s=100_000.0,
+            rate_limit_burst=100_000,
+        )
+    )
+    return build_app(settings, FixedClock(T0), Accounts(ACCOUNTS))
+
+
+schema = schema_of(ingest_app())
 
 
 @pytest.fixture(scope="module")
-def ingest_url(
-    kafka_bootstrap: str,
-    redis_url: str,
-    module_database: str,
-    module_topic: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[str]:
-    accounts = accounts_file(tmp_path_factory.mktemp("ingest-fuzz"))
-    settings = ingest_settings(
-        module_database,
-        kafka_bootstrap,
-        redis_url,
-        module_topic,
-        accounts,
-        rate_limit_per_s=100_000.0,
-        rate_limit_burst=100_000,
-    )
-    with serving(build_app(settings, FixedClock(T0), load_accounts(accounts))) as base_url:
-        yield base_url
+def base_url(module_servers: ModuleServers) -> Iterator[str]:
+    with serving(ingest_app(module_servers)) as url:
+        yield url
 
 
 def headers_for(case: schemathesis.Case) -> dict[str, str]:
     if case.path.startswith("/internal/"):
         return {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-    return user_bearer(UNSERVED, "acme", T0)
+    return user_bearer("acme", T0)
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_every_operation_answers_as_documented(case: schemathesis.Case, ingest_url: str) -> None:
-    call_and_check(case, ingest_url, headers_for(case))
+def test_every_operation_answers_as_documented(case: schemathesis.Case, base_url: str) -> None:
+    call_and_check(case, base_url, headers_for(case))

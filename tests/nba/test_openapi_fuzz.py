@@ -6,48 +6,38 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, serving, user_bearer
+from fastapi import FastAPI
+from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, user_bearer
+from served_app import ModuleServers, serving
 
 from crm_nba.main import build_app
 from crm_nba.settings import NbaSettings
-from crm_servicekit.accounts import Accounts, write_accounts_file
+from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import FixedClock
 
 from .conftest import ACCOUNTS
 from .history import T
 
-UNSERVED = NbaSettings(environment="test")
-schema = schema_of(build_app(UNSERVED, FixedClock(T), Accounts(ACCOUNTS)))
 
-
-@pytest.fixture(scope="module")
-def nba_url(
-    kafka_bootstrap: str,
-    module_database: str,
-    module_topic: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[str]:
-    settings = NbaSettings(
-        database_url=module_database,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        accounts_file=write_accounts_file(
-            tmp_path_factory.mktemp("nba-fuzz") / "accounts.yaml", ACCOUNTS
-        ),
-        environment="test",
-        events_topic=module_topic,
+def nba_app(servers: ModuleServers | None = None) -> FastAPI:
+    settings = (
+        NbaSettings(environment="test")
+        if servers is None
+        else servers.settings(NbaSettings, ACCOUNTS)
     )
-    with serving(build_app(settings, FixedClock(T), Accounts(ACCOUNTS))) as base_url:
-        yield base_url
+    return build_app(settings, FixedClock(T), Accounts(ACCOUNTS))
+
+
+schema = schema_of(nba_app())
 
 
 @pytest.fixture(scope="module")
-def bearer() -> dict[str, str]:
-    return user_bearer(UNSERVED, "acme", T)
+def base_url(module_servers: ModuleServers) -> Iterator[str]:
+    with serving(nba_app(module_servers)) as url:
+        yield url
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_every_operation_answers_as_documented(
-    case: schemathesis.Case, nba_url: str, bearer: dict[str, str]
-) -> None:
-    call_and_check(case, nba_url, bearer)
+def test_every_operation_answers_as_documented(case: schemathesis.Case, base_url: str) -> None:
+    call_and_check(case, base_url, user_bearer("acme", T))

@@ -172,6 +172,11 @@ async def test_snooze(rules: RulesUnderTest) -> None:
     assert ["body", "until"] in problem_fields(past)
     missing = await rules.client.post(url, json={}, headers=rules.headers())
     assert missing.status_code == 422
+    # Unix seconds are not a time here (API.md: ISO 8601), nor is the year 9999.
+    for until in (T0.timestamp() + 3 * D.total_seconds(), "9999-12-31T23:59:59Z"):
+        odd = await rules.client.post(url, json={"until": until}, headers=rules.headers())
+        assert odd.status_code == 422
+        assert ["body", "until"] in problem_fields(odd)
     moved = await rules.client.post(url, json={"until": z(T0 + 3 * D)}, headers=rules.headers())
     assert moved.status_code == 200
     assert moved.json()["scheduled_for"] == z(T0 + 3 * D)

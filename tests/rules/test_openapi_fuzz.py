@@ -6,48 +6,38 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, serving, user_bearer
+from fastapi import FastAPI
+from openapi_fuzz import FUZZ_SETTINGS, call_and_check, schema_of, user_bearer
+from served_app import ModuleServers, serving
 
 from crm_rules.main import build_app
 from crm_rules.settings import RulesSettings
-from crm_servicekit.accounts import Accounts, write_accounts_file
+from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import FixedClock
 
 from .history import T0
 from .service_support import ACCOUNTS
 
-UNSERVED = RulesSettings(environment="test")
-schema = schema_of(build_app(UNSERVED, FixedClock(T0), Accounts(ACCOUNTS), scheduler=False))
 
-
-@pytest.fixture(scope="module")
-def rules_url(
-    kafka_bootstrap: str,
-    module_database: str,
-    module_topic: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[str]:
-    settings = RulesSettings(
-        database_url=module_database,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        accounts_file=write_accounts_file(
-            tmp_path_factory.mktemp("rules-fuzz") / "accounts.yaml", ACCOUNTS
-        ),
-        environment="test",
-        events_topic=module_topic,
+def rules_app(servers: ModuleServers | None = None) -> FastAPI:
+    settings = (
+        RulesSettings(environment="test")
+        if servers is None
+        else servers.settings(RulesSettings, ACCOUNTS)
     )
-    with serving(build_app(settings, FixedClock(T0), Accounts(ACCOUNTS))) as base_url:
-        yield base_url
+    return build_app(settings, FixedClock(T0), Accounts(ACCOUNTS))
+
+
+schema = schema_of(rules_app())
 
 
 @pytest.fixture(scope="module")
-def bearer() -> dict[str, str]:
-    return user_bearer(UNSERVED, "acme", T0)
+def base_url(module_servers: ModuleServers) -> Iterator[str]:
+    with serving(rules_app(module_servers)) as url:
+        yield url
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_every_operation_answers_as_documented(
-    case: schemathesis.Case, rules_url: str, bearer: dict[str, str]
-) -> None:
-    call_and_check(case, rules_url, bearer)
+def test_every_operation_answers_as_documented(case: schemathesis.Case, base_url: str) -> None:
+    call_and_check(case, base_url, user_bearer("acme", T0))

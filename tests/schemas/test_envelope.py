@@ -199,3 +199,21 @@ def test_legacy_events_json_examples_still_parse() -> None:
             event = IncomingEvent.model_validate(example)
             assert event.event_name.value == name
             assert set(legacy["required"]) <= set(event.model_dump(exclude_none=True))
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "3000-01-01T00:00:00Z"]
+)
+def test_timestamps_outside_1970_to_3000_are_refused_by_name(moment: str) -> None:
+    # A year-1 timestamp passed validation and then broke local-day arithmetic downstream.
+    assert IncomingEvent.model_validate(_incoming(E.DM_STARTED, timestamp="1970-01-01T00:00:00Z"))
+    with pytest.raises(ValidationError, match="must be from 1970-01-01") as caught:
+        IncomingEvent.model_validate(_incoming(E.DM_STARTED, timestamp=moment))
+    assert ("timestamp",) in error_locs(caught.value)
+
+
+def test_a_booking_time_outside_the_range_is_refused() -> None:
+    booked = _incoming(E.MEETING_BOOKED)
+    booked["properties"] = {**booked["properties"], "booking_time": "0001-01-01T00:00:00Z"}
+    with pytest.raises(ValidationError, match="must be from 1970-01-01"):
+        IncomingEvent.model_validate(booked)

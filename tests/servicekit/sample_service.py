@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -51,14 +50,6 @@ def sample_settings(**overrides: object) -> SampleSettings:
     }
     values.update(overrides)
     return SampleSettings.model_validate(values)
-
-
-def free_port() -> int:
-    """A port nobody listens on now, for a sample service started in its own process."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def sample_accounts() -> Accounts:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from .sample_service import free_port
+from crm_devstack.processes import free_port
 
 SERVE_SAMPLE = """
 import sys

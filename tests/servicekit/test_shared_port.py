@@ -17,10 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crm_devstack.processes import free_port
 from crm_servicekit.health import instance_name
 from crm_servicekit.http import shared_port
-
-from .sample_service import free_port
 
 # The sample service through `serve`, as test_serve.py runs it; argv: port, shared|exclusive.
 SERVE_SAMPLE = """

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from crm_devstack.processes import free_port
 from crm_servicekit.accounts import Account, Accounts, write_accounts_file
 from crm_servicekit.auth import mint_token
 from crm_servicekit.clock import Clock
@@ -22,13 +22,6 @@ from crm_stats.main import build_app
 from crm_stats.settings import StatsSettings
 
 JWT_SECRET = "stats-tests-jwt-secret-5e1d9c3b7a2f4e6d8c0b"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def bearer(account_id: str, clock: Clock) -> dict[str, str]:

@@ -111,6 +111,15 @@ def stop_processes(
     return killed
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now, chosen by the kernel (for servers started by tests and
+    benchmarks; another program could take it before it is used, which they then report)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def port_is_free(host: str, port: int) -> bool:
     """True when nothing listens on host:port (a bind test: connecting could hit a firewall)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -21,6 +21,7 @@ from pydantic import (
 
 from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS, EventName
 from crm_schemas.contact import Consent, Contact, Source, Utm
+from crm_schemas.instants import Instant
 from crm_schemas.properties import Properties
 
 SCHEMA_VERSION: Final = 1
@@ -46,7 +47,7 @@ def _validated_properties(value: dict[str, Any], info: ValidationInfo) -> dict[s
 class _EnvelopeFields(BaseModel):
     event_name: EventName
     event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
-    timestamp: AwareDatetime
+    timestamp: Instant
     account_id: str | None = Field(default=None, min_length=1, max_length=128)
     customer_id: UUID | None = None
     user_id: str | None = Field(
@@ -54,7 +55,9 @@ class _EnvelopeFields(BaseModel):
     )
     contact: Contact | None = None
     source: Source | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    # Validated when absent too: an event whose properties have required fields, sent with no
+    # properties at all, passed here and failed as a topic envelope (ingest answered 500).
+    properties: dict[str, Any] = Field(default_factory=dict, validate_default=True)
     consent: Consent | None = None
     utm: Utm | None = None
 

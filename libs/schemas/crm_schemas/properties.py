@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_schemas.instants import Instant
 
 
 class Properties(BaseModel):
@@ -40,7 +42,7 @@ class LeadQualified(Properties):
 
 
 class MeetingBooked(Properties):
-    booking_time: AwareDatetime
+    booking_time: Instant
     booking_id: str | None = None
 
 

@@ -1,9 +1,9 @@
-"""Instants in query strings (`as_of`, `from`, `to`): ISO 8601 with a UTC offset, nothing else.
+"""Instants in requests (`as_of`, `from`, `to`, body times): ISO 8601 with a UTC offset only.
 
 Pydantic's lax datetime parsing also takes a number as Unix time, so `?as_of=0.5` would be read
 as 1970-01-01 and answered 200 with figures for the wrong moment. A client sending seconds by
 mistake gets a 422 naming the parameter instead, as the OpenAPI document (`format: date-time`)
-already says.
+already says. The range is crm_schemas.instants's, the events' own.
 """
 
 from __future__ import annotations
@@ -12,14 +12,18 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
+
+from crm_schemas.instants import Instant
 
 EXAMPLE = "2026-11-02T09:00:00Z"
 
 
 def _iso_8601(value: object) -> object:
-    if not isinstance(value, str):
-        return value  # None, or a datetime built in code (AwareDatetime still wants its offset)
+    if value is None or isinstance(value, datetime):
+        return value  # absent, or built in code (Instant still wants its offset and range)
+    if not isinstance(value, str):  # a JSON number would otherwise be read as Unix time
+        raise ValueError(f"must be an ISO 8601 date-time string, e.g. {EXAMPLE}")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -29,8 +33,11 @@ def _iso_8601(value: object) -> object:
     return moment
 
 
-# An optional aware datetime, given as ISO 8601 text (or a datetime object built in code).
-OptionalInstant = Annotated[AwareDatetime | None, BeforeValidator(_iso_8601)]
+# An aware datetime in the system's range, given as ISO 8601 text (or a datetime built in
+# code): for instants in request bodies.
+IsoInstant = Annotated[Instant, BeforeValidator(_iso_8601)]
+# The same, optional: for query parameters.
+OptionalInstant = Annotated[Instant | None, BeforeValidator(_iso_8601)]
 
 AsOf = Annotated[
     OptionalInstant,

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from crm_servicekit.openapi_bodies import move_components
 from crm_servicekit.problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_SCHEMA_NAME = "Problem"
@@ -67,7 +68,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = with_problems(document)
+            app.openapi_schema = with_problems(move_components(document))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

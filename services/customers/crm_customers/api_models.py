@@ -26,6 +26,7 @@ from crm_schemas.contact import CLIENT_SOURCES, Consent, Handles, Source, Utm
 from crm_schemas.pipeline import BookingState
 from crm_schemas.system_properties import InteractionType
 from crm_schemas.vocabulary import UnknownTermError, parse_booking_state
+from crm_servicekit.instants import IsoInstant
 
 
 def _in_utc(moment: datetime) -> datetime:
@@ -33,7 +34,7 @@ def _in_utc(moment: datetime) -> datetime:
 
 
 # Times are read with any offset and kept (and answered) in UTC.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+UtcDatetime = Annotated[IsoInstant, AfterValidator(_in_utc)]
 
 _TEXT = Field(default=None, max_length=2000)
 _SHORT = Field(default=None, max_length=255)

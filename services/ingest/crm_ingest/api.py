@@ -9,13 +9,22 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from crm_ingest.acceptance import Candidate, Outcome, Status
 from crm_ingest.batch import accept_batch
 from crm_ingest.gate import Caller, ingest_context, token_caller, webhook_caller, within_rate
 from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming
-from crm_ingest.webhooks import capi_as_incoming, dm_as_incoming, parse_capi, parse_dm
+from crm_ingest.webhooks import (
+    CapiLead,
+    DmHook,
+    capi_as_incoming,
+    dm_as_incoming,
+    parse_capi,
+    parse_dm,
+)
 from crm_schemas.envelope import IncomingEvent
+from crm_servicekit.openapi_bodies import raw_json_body
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import (
     BadRequest,
@@ -29,14 +38,30 @@ from crm_servicekit.runtime import resources
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
-# The bodies are read raw (signatures cover the exact bytes), so FastAPI cannot infer these.
+# The bodies are read raw (signatures cover the exact bytes, and the caller is checked before
+# anything is parsed), so FastAPI infers neither these answers nor the bodies.
 BATCH_ANSWERS = problems(400, 401, 413, 422, 429, 503)
 ANSWERS = problems(409) | BATCH_ANSWERS  # 409: the event id was used for another body
+
+
+class BatchBody(BaseModel):
+    """What `POST /api/events/batch` takes; its items are checked one by one, not here."""
+
+    # Any JSON per item: an item that is not an event is that item's rejection, not the batch's.
+    events: list[Any] = Field(
+        min_length=1,
+        max_length=500,
+        description="Events as POST /api/events takes them; each is judged alone (results).",
+    )
+
+
 _RETRY_AFTER_S = 5
 T = TypeVar("T")
 
 
-@router.post("/events", status_code=202, responses=ANSWERS)
+@router.post(
+    "/events", status_code=202, responses=ANSWERS, openapi_extra=raw_json_body(IncomingEvent)
+)
 async def post_event(request: Request) -> JSONResponse:
     """One event (DOMAIN.md's incoming envelope): a token, or a Standard Webhooks signature."""
     raw = await request.body()
@@ -50,7 +75,7 @@ async def post_event(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 
 
-@router.post("/hooks/dm", status_code=202, responses=ANSWERS)
+@router.post("/hooks/dm", status_code=202, responses=ANSWERS, openapi_extra=raw_json_body(DmHook))
 async def post_dm(request: Request) -> JSONResponse:
     """A DM provider's webhook: DM_STARTED for the first DM on a platform, else MESSAGE_RECEIVED."""
     raw = await request.body()
@@ -61,7 +86,9 @@ async def post_dm(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event), is_dm=True))
 
 
-@router.post("/hooks/capi/lead", status_code=202, responses=ANSWERS)
+@router.post(
+    "/hooks/capi/lead", status_code=202, responses=ANSWERS, openapi_extra=raw_json_body(CapiLead)
+)
 async def post_capi_lead(request: Request) -> JSONResponse:
     """A lead in the Meta Conversions API style, published as LEAD_QUALIFIED from ads."""
     raw = await request.body()
@@ -73,7 +100,12 @@ async def post_capi_lead(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 
 
-@router.post("/events/batch", status_code=200, responses=BATCH_ANSWERS)
+@router.post(
+    "/events/batch",
+    status_code=200,
+    responses=BATCH_ANSWERS,
+    openapi_extra=raw_json_body(BatchBody),
+)
 async def post_batch(request: Request) -> JSONResponse:
     """1 to 500 events, each judged alone; results in input order."""
     raw = await request.body()

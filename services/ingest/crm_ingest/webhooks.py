@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from crm_ingest.policy import (
     InvalidEvent,
@@ -19,6 +19,7 @@ from crm_ingest.policy import (
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import MESSAGING_PLATFORMS, Consent, Source, Utm
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, IncomingEvent
+from crm_schemas.instants import Instant
 from crm_servicekit.problems import FieldError
 
 _BODY = ("body",)
@@ -48,7 +49,7 @@ class DmHook(BaseModel):
     platform: Source
     sender: DmSender
     text: str | None = Field(default=None, max_length=20_000)
-    timestamp: AwareDatetime
+    timestamp: Instant
     consent: Consent | None = None
     utm: Utm | None = None
 
@@ -138,7 +139,7 @@ class CapiLead(BaseModel):
     event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
     account_id: str = Field(min_length=1, max_length=128)
     event_time: int | None = Field(default=None, ge=0, le=32_503_680_000)  # before year 3000
-    timestamp: AwareDatetime | None = None
+    timestamp: Instant | None = None
     user_data: CapiUserData = Field(default_factory=CapiUserData)
     custom_data: dict[str, Any] | None = None
     lead: dict[str, Any] | None = None

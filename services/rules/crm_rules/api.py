@@ -174,12 +174,6 @@ def _invalid(where: str, field: str, message: str) -> Unprocessable:
     return Unprocessable(f"{field} {message}.", errors=[FieldError((where, field), message)])
 
 
-def _aware(moment: datetime | None, field: str) -> datetime | None:
-    if moment is not None and moment.utcoffset() is None:
-        raise _invalid("query", field, "needs a UTC offset, e.g. 2026-11-02T09:00:00Z")
-    return moment
-
-
 async def _listed(
     request: Request,
     principal: CurrentPrincipal,

@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from crm_rules.channel_window import ChannelWindow, InboundMessage, channel_window
 from crm_rules.reminder import Reminder, ReminderStatus
 from crm_schemas.system_properties import ReminderRule, ReminderType
+from crm_servicekit.instants import IsoInstant
 
 
 class ReminderOut(BaseModel):
@@ -54,14 +55,14 @@ class NewReminder(BaseModel):
 
     customer_id: uuid.UUID
     type: ReminderType = Field(description="custom: the other types are the rules' own")
-    scheduled_for: AwareDatetime
+    scheduled_for: IsoInstant
     message: str | None = Field(default=None, max_length=2000)
 
 
 class Snooze(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    until: AwareDatetime
+    until: IsoInstant
 
 
 def is_overdue(reminder: Reminder, as_of: datetime, grace: timedelta) -> bool:
