@@ -139,6 +139,27 @@ BAD_EVENTS: list[tuple[str, Any, int, list[str | int] | None]] = [
         422,
         ["body", "properties", "amount"],
     ),
+    # Once a 500: PostgreSQL cannot store NUL, and identities, event ids and every downstream
+    # store are PostgreSQL text or jsonb.
+    (
+        "NUL in a handle",
+        {**VALID, "contact": {"handles": {"ig": "kari\x00"}}},
+        422,
+        ["body", "contact", "handles", "ig"],
+    ),
+    ("NUL in event_id", {**VALID, "event_id": "e\x001"}, 422, ["body", "event_id"]),
+    (
+        "NUL in a property",
+        {**VALID, "properties": {"channel": "a\x00b"}},
+        422,
+        ["body", "properties", "channel"],
+    ),
+    (
+        "newline in a name",
+        {**VALID, "contact": {"email": "kari@example.com", "name": "Kari\nNordmann"}},
+        422,
+        ["body", "contact", "name"],
+    ),
     ("a list, not an object", [VALID], 422, ["body"]),
     ("bad JSON", b'{"event_name": ', 400, None),
     ("empty body", b"", 400, None),
@@ -180,6 +201,17 @@ async def test_bad_webhooks_get_their_documented_status(ingest: Ingest) -> None:
     bad_platform = await ingest.post_signed("/api/hooks/dm", dm)
     no_time = await ingest.post_signed("/api/hooks/capi/lead", lead)
     malformed = await ingest.post_signed("/api/hooks/capi/lead?account_id=acme", b"{nope")
+    nul_sender = await ingest.post_signed(
+        "/api/hooks/dm", {**dm, "platform": "ig", "sender": {"handle": "kari\x00"}}
+    )
+    nul_lead = await ingest.post_signed(
+        "/api/hooks/capi/lead",
+        {**lead, "event_time": 1793606400, "lead": {"why": "\x00"}},
+    )
     assert bad_platform.status_code == 422
     assert no_time.status_code == 422
     assert malformed.status_code == 400, malformed.text
+    assert nul_sender.status_code == 422, nul_sender.text
+    assert nul_sender.json()["errors"][0]["loc"] == ["body", "sender", "handle"]
+    assert nul_lead.status_code == 422, nul_lead.text
+    assert nul_lead.json()["errors"][0]["loc"] == ["body", "lead", "why"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,14 +24,23 @@ CLIENT_SOURCES: frozenset[Source] = frozenset(Source) - {Source.SYSTEM}
 MESSAGING_PLATFORMS: frozenset[Source] = frozenset({Source.IG, Source.MESSENGER, Source.WHATSAPP})
 
 
+# Identities and names are matched, stored and shown: a control character (NUL, tab, newline)
+# in one is a sender's bug, refused with the field named rather than stored.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _text(max_length: int) -> Any:
+    return Field(default=None, max_length=max_length, pattern=NO_CONTROL_CHARACTERS)
+
+
 class Handles(BaseModel):
     """Handles on messaging platforms (lowercased, without @, once ingest normalized them)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    ig: str | None = Field(default=None, max_length=255)
-    whatsapp: str | None = Field(default=None, max_length=255)
-    messenger: str | None = Field(default=None, max_length=255)
+    ig: str | None = _text(255)
+    whatsapp: str | None = _text(255)
+    messenger: str | None = _text(255)
 
     def present(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v}
@@ -41,11 +51,11 @@ class Contact(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=64)
+    email: str | None = _text(320)
+    phone: str | None = _text(64)
     handles: Handles | None = None
-    name: str | None = Field(default=None, max_length=255)
-    external_id: str | None = Field(default=None, max_length=255)
+    name: str | None = _text(255)
+    external_id: str | None = _text(255)
     # Meta-style SHA-256 hex of the lowercased email / the digits of the E.164 phone.
     email_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     phone_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")

@@ -68,7 +68,6 @@ def normalize_handle(raw: str) -> str:
 
 # Senders repeat the same prospects' addresses and numbers; the checks are pure, so cache them.
 @functools.lru_cache(maxsize=65_536)
-@functools.lru_cache(maxsize=65_536)  # the same prospects write again and again
 def normalize_email(raw: str) -> str:
     """Trimmed and lowercased, after a syntax check (no DNS lookup: it must work offline)."""
     try:
@@ -104,6 +103,32 @@ def phone_sha256(e164: str) -> str:
     return hashlib.sha256(e164.lstrip("+").encode()).hexdigest()
 
 
+def refuse_nul(document: Any, loc: Sequence[str | int]) -> None:
+    """Refuse U+0000 anywhere in a JSON document, keys included, naming each place.
+
+    PostgreSQL's text and jsonb cannot hold it, and every service stores what an event
+    carries: let in, it would fail every store downstream. JSON can only carry it escaped.
+    """
+    errors: list[FieldError] = []
+    _collect_nul(document, list(loc), errors)
+    if errors:
+        raise InvalidEvent(errors)
+
+
+def _collect_nul(value: Any, loc: list[str | int], errors: list[FieldError]) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            errors.append(FieldError(loc, "must not contain the NUL character (U+0000)"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                errors.append(FieldError(loc, "must not have a key with the NUL character"))
+            _collect_nul(item, [*loc, key], errors)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _collect_nul(item, [*loc, index], errors)
+
+
 def check_not_future(timestamp: datetime, now: datetime, tolerance: timedelta) -> None:
     if timestamp > now + tolerance:
         minutes = int(tolerance.total_seconds() // 60)
@@ -128,6 +153,7 @@ def normalize_incoming(
     """
     if not isinstance(raw, dict):
         raise InvalidEvent([FieldError(list(loc), "must be a JSON object")])
+    refuse_nul(raw, loc)
     data = dict(raw)
     named = data.get("account_id")
     if named is not None and named != account_id:

@@ -15,9 +15,11 @@ from crm_ingest.policy import (
     normalize_handle,
     normalize_phone,
     normalize_source,
+    refuse_nul,
 )
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import MESSAGING_PLATFORMS, Consent, Source, Utm
+from crm_schemas.contact import NO_CONTROL_CHARACTERS as NO_CONTROL
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, IncomingEvent
 from crm_schemas.instants import Instant
 from crm_servicekit.problems import FieldError
@@ -28,9 +30,9 @@ _BODY = ("body",)
 class DmSender(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = Field(default=None, min_length=1, max_length=255)
-    handle: str | None = Field(default=None, min_length=1, max_length=255)
-    name: str | None = Field(default=None, max_length=255)
+    id: str | None = Field(default=None, min_length=1, max_length=255, pattern=NO_CONTROL)
+    handle: str | None = Field(default=None, min_length=1, max_length=255, pattern=NO_CONTROL)
+    name: str | None = Field(default=None, max_length=255, pattern=NO_CONTROL)
 
     @model_validator(mode="after")
     def _id_or_handle(self) -> Self:
@@ -68,6 +70,7 @@ class DmHook(BaseModel):
 
 
 def parse_dm(raw: Any) -> DmHook:
+    refuse_nul(raw, _BODY)
     try:
         return DmHook.model_validate(raw)
     except ValidationError as error:
@@ -161,6 +164,7 @@ class CapiLead(BaseModel):
 
 
 def parse_capi(raw: Any) -> CapiLead:
+    refuse_nul(raw, _BODY)
     try:
         return CapiLead.model_validate(raw)
     except ValidationError as error:
