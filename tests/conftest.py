@@ -84,11 +84,20 @@ def module_database(postgres_url: str) -> Iterator[str]:
     yield from _fresh_database(postgres_url)
 
 
+def created_topic(
+    bootstrap: str, partitions: int = 3, config: Mapping[str, str] | None = None
+) -> str:
+    """A new, uniquely named topic (dashed: Kafka warns that "_" and "." collide in metrics)."""
+    name = unique_name("test").replace("_", "-")
+    spec = TopicSpec(name, partitions, dict(config or {}))
+    run_coroutine(lambda: create_topics(bootstrap, [spec]))
+    return name
+
+
 @pytest.fixture(scope="module")
 def module_topic(kafka_bootstrap: str) -> Iterator[str]:
     """A fresh 3-partition topic shared by the tests of one module; deleted after them."""
-    name = unique_name("test").replace("_", "-")
-    run_coroutine(lambda: create_topics(kafka_bootstrap, [TopicSpec(name, 3, {})]))
+    name = created_topic(kafka_bootstrap)
     yield name
     run_coroutine(lambda: delete_topics(kafka_bootstrap, [name]))
 
@@ -116,9 +125,7 @@ def new_topic(kafka_bootstrap: str) -> Iterator[Callable[..., str]]:
     created: list[str] = []
 
     def make(partitions: int = 3, config: Mapping[str, str] | None = None) -> str:
-        name = unique_name("test").replace("_", "-")
-        spec = TopicSpec(name, partitions, dict(config or {}))
-        run_coroutine(lambda: create_topics(kafka_bootstrap, [spec]))
+        name = created_topic(kafka_bootstrap, partitions, config)
         created.append(name)
         return name
 

@@ -12,8 +12,10 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import problem_response
 from crm_servicekit.service_context import service_context
 
@@ -53,12 +55,21 @@ def redis_check(client: Redis) -> ReadinessCheck:
     return ping
 
 
+class Readiness(BaseModel):
+    """A ready replica's report; a replica that is not ready answers 503 with problem details
+    carrying the same `instance` and `checks`."""
+
+    status: str
+    instance: str
+    checks: dict[str, dict[str, str]]
+
+
 @health_router.get("/live")
 async def live() -> dict[str, str]:
     return {"status": "live", "instance": INSTANCE}
 
 
-@health_router.get("/ready")
+@health_router.get("/ready", responses={200: {"model": Readiness}, **problems(503)})
 async def ready(request: Request) -> Response:
     checks: Mapping[str, ReadinessCheck] = request.app.state.readiness_checks
     timeout = service_context(request).settings.readiness_timeout_s

@@ -14,11 +14,11 @@ from typing import Any
 from pydantic import BaseModel
 
 COMPONENTS_KEY = "x-components"
-_REF_TEMPLATE = "#/components/schemas/{model}"
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 
 def raw_json_body(model: type[BaseModel], *, description: str | None = None) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=_REF_TEMPLATE)
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
     nested = schema.pop("$defs", {})
     body: dict[str, Any] = {"required": True, "content": {"application/json": {"schema": schema}}}
     if description is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from crm_ingest.acceptance import Candidate, Outcome, Status
 from crm_ingest.batch import accept_batch
+from crm_ingest.event_body import incoming_event_body
 from crm_ingest.gate import Caller, ingest_context, token_caller, webhook_caller, within_rate
 from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming
 from crm_ingest.webhooks import (
@@ -55,12 +57,41 @@ class BatchBody(BaseModel):
     )
 
 
+class EventAnswer(BaseModel):
+    """What a single event's 202 (`accepted`) or 200 (`duplicate`) answers."""
+
+    event_id: str
+    customer_id: UUID | None = Field(description="the customer the event was resolved to")
+    status: Literal["accepted", "duplicate"]
+
+
+class ItemResult(BaseModel):
+    """One batch item's result, in input order."""
+
+    event_id: Any = Field(description="as the item gave it (null when it gave none)")
+    status: Literal["accepted", "duplicate", "rejected", "failed"]
+    customer_id: UUID | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="what made a rejected item invalid: loc and msg per field"
+    )
+
+
+class BatchAnswer(BaseModel):
+    results: list[ItemResult]
+
+
+SINGLE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    202: {"model": EventAnswer, "description": "Accepted: published, Kafka acknowledged it."},
+    200: {"model": EventAnswer, "description": "A repeat of an accepted event: not published."},
+    **ANSWERS,
+}
+
 _RETRY_AFTER_S = 5
 T = TypeVar("T")
 
 
 @router.post(
-    "/events", status_code=202, responses=ANSWERS, openapi_extra=raw_json_body(IncomingEvent)
+    "/events", status_code=202, responses=SINGLE_ANSWERS, openapi_extra=incoming_event_body()
 )
 async def post_event(request: Request) -> JSONResponse:
     """One event (DOMAIN.md's incoming envelope): a token, or a Standard Webhooks signature."""
@@ -75,7 +106,9 @@ async def post_event(request: Request) -> JSONResponse:
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 
 
-@router.post("/hooks/dm", status_code=202, responses=ANSWERS, openapi_extra=raw_json_body(DmHook))
+@router.post(
+    "/hooks/dm", status_code=202, responses=SINGLE_ANSWERS, openapi_extra=raw_json_body(DmHook)
+)
 async def post_dm(request: Request) -> JSONResponse:
     """A DM provider's webhook: DM_STARTED for the first DM on a platform, else MESSAGE_RECEIVED."""
     raw = await request.body()
@@ -87,7 +120,10 @@ async def post_dm(request: Request) -> JSONResponse:
 
 
 @router.post(
-    "/hooks/capi/lead", status_code=202, responses=ANSWERS, openapi_extra=raw_json_body(CapiLead)
+    "/hooks/capi/lead",
+    status_code=202,
+    responses=SINGLE_ANSWERS,
+    openapi_extra=raw_json_body(CapiLead),
 )
 async def post_capi_lead(request: Request) -> JSONResponse:
     """A lead in the Meta Conversions API style, published as LEAD_QUALIFIED from ads."""
@@ -103,7 +139,7 @@ async def post_capi_lead(request: Request) -> JSONResponse:
 @router.post(
     "/events/batch",
     status_code=200,
-    responses=BATCH_ANSWERS,
+    responses={200: {"model": BatchAnswer}, **BATCH_ANSWERS},
     openapi_extra=raw_json_body(BatchBody),
 )
 async def post_batch(request: Request) -> JSONResponse:
