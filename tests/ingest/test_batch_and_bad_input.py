@@ -77,6 +77,19 @@ async def test_batch_sizes(ingest: Ingest) -> None:
     assert {r["status"] for r in full.json()["results"]} == {"accepted"}
 
 
+async def test_a_batch_item_with_nul_is_rejected_alone(ingest: Ingest) -> None:
+    good, bad = new_id("good"), new_id("bad")
+    items = [invite(good), invite(bad, properties={"channel": "a\x00b"})]
+    answer = await ingest.client.post(
+        "/api/events/batch", json={"events": items}, headers=ingest.auth()
+    )
+    assert answer.status_code == 200, answer.text
+    accepted, rejected = answer.json()["results"]
+    assert accepted["status"] == "accepted"
+    assert rejected["status"] == "rejected"
+    assert rejected["errors"][0]["loc"] == ["body", "events", 1, "properties", "channel"]
+
+
 HUGE = "x" * (65 * 1024)
 VALID = invite("valid-template")
 

@@ -16,7 +16,7 @@ from crm_ingest.acceptance import Candidate, Outcome, Status
 from crm_ingest.batch import accept_batch
 from crm_ingest.event_body import incoming_event_body
 from crm_ingest.gate import Caller, ingest_context, token_caller, webhook_caller, within_rate
-from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming
+from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming, refuse_nul
 from crm_ingest.webhooks import (
     CapiLead,
     DmHook,
@@ -102,6 +102,7 @@ async def post_event(request: Request) -> JSONResponse:
         caller = await webhook_caller(request, raw)
     await within_rate(request, caller, "events")
     document = _json_of(request, raw)
+    _or_422(lambda: refuse_nul(document, ("body",)))
     event = _normalized(request, caller, document)
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 

@@ -10,7 +10,7 @@ from fastapi import Request
 
 from crm_ingest.acceptance import Candidate, Outcome, Status, repeat_outcome
 from crm_ingest.gate import Caller, ingest_context
-from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming
+from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming, refuse_nul
 from crm_servicekit.problems import FieldError, PayloadTooLarge, Unprocessable
 from crm_servicekit.runtime import resources
 
@@ -37,6 +37,7 @@ async def accept_batch(
             judged.append(Outcome(event_id, Status.REJECTED, errors=[error]))
             continue
         try:
+            refuse_nul(item, loc)
             event = normalize_incoming(
                 item,
                 account_id=caller.account.account_id,

@@ -108,6 +108,8 @@ def refuse_nul(document: Any, loc: Sequence[str | int]) -> None:
 
     PostgreSQL's text and jsonb cannot hold it, and every service stores what an event
     carries: let in, it would fail every store downstream. JSON can only carry it escaped.
+    Called once per document a client sent, where it is parsed (an event, a batch item, a
+    hook), not on the envelopes built from already checked hooks.
     """
     errors: list[FieldError] = []
     _collect_nul(document, list(loc), errors)
@@ -153,7 +155,6 @@ def normalize_incoming(
     """
     if not isinstance(raw, dict):
         raise InvalidEvent([FieldError(list(loc), "must be a JSON object")])
-    refuse_nul(raw, loc)
     data = dict(raw)
     named = data.get("account_id")
     if named is not None and named != account_id:
