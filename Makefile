@@ -75,19 +75,19 @@ bench: install
 	$(UV) run --frozen crm-backtest bench $(BENCH_ARGS)
 
 bench-consumer: install
-	$(UV) run --frozen python bench/consumer_throughput.py --events 50000
+	$(UV) run --frozen python -m bench.consumer_throughput --events 50000
 
 bench-floor: install
-	$(UV) run --frozen python bench/http_floor.py --seconds 10
+	$(UV) run --frozen python -m bench.http_floor --seconds 10
 
 bench-ingest: install
-	$(UV) run --frozen python -m crm_ingest.bench --seconds 10
+	$(UV) run --frozen python -m bench.ingest --seconds 10
 
 bench-rules: install
-	$(UV) run --frozen python -m crm_rules.bench
+	$(UV) run --frozen python -m bench.rules
 
 bench-nba: install
-	$(UV) run --frozen python -m crm_nba.bench
+	$(UV) run --frozen python -m bench.nba
 
 bench-stats: install
-	$(UV) run --frozen python -m crm_stats.bench
+	$(UV) run --frozen python -m bench.stats

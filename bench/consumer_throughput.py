@@ -1,7 +1,7 @@
 """Consumer runtime throughput on this machine: a no-op handler and a one-row-insert handler.
 
 Not a test: it prints figures. Run with `make bench-consumer` (or
-`uv run python bench/consumer_throughput.py --events 50000`). Uses the local launcher's
+`uv run python -m bench.consumer_throughput --events 50000`). Uses the local launcher's
 servers (or KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set).
 """
 

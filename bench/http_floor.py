@@ -1,6 +1,6 @@
 """The HTTP ceiling of one service process on this machine: requests that do no work.
 
-Not a test: it prints figures. `uv run python bench/http_floor.py [--seconds 10]`.
+Not a test: it prints figures. `uv run python -m bench.http_floor [--seconds 10]`.
 
 A service built like ours (create_app: the service kit's middleware, uvicorn with uvloop and
 httptools, JSON logs at WARNING) answers POST /api/floor with 202 and a small JSON body, once
@@ -128,7 +128,7 @@ def main() -> None:
     try:
         wait_live(f"{base}/health/live", server)
         token = mint_token(JWT_SECRET, "floor", "bench", timedelta(hours=1))
-        print(f"command: uv run python bench/http_floor.py --seconds {args.seconds}")
+        print(f"command: uv run python -m bench.http_floor --seconds {args.seconds}")
         for name, path, bearer in (
             ("no work", "/api/floor", ""),
             ("bearer token checked", "/api/floor/authenticated", token),

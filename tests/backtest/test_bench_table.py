@@ -171,7 +171,7 @@ def test_a_step_without_figures_is_one_row_in_run_order() -> None:
 def test_table_is_written_as_json_and_markdown_with_the_machine(tmp_path: Path) -> None:
     machine = Machine(2, "Test CPU", 7.8, "3.11.9", "abc1234", "2026-11-30 10:00 UTC",
                       (1.0, 2.0, 3.0), (2.5, 2.0, 3.0))  # fmt: skip
-    table = BenchTable(machine, build_rows({"nba": NBA}), ["uv run python -m crm_nba.bench"])
+    table = BenchTable(machine, build_rows({"nba": NBA}), ["uv run python -m bench.nba"])
     as_json, as_markdown = table.write(tmp_path)
     written = json.loads(as_json.read_text())
     assert written["machine"]["cpus"] == 2
@@ -197,7 +197,7 @@ def test_plan_runs_services_first_then_the_controlled_rate_then_the_sizes(tmp_pa
         "latency 1000", "steady 300", "backtest 1000", "backtest 10000",
     ]  # fmt: skip
     assert [s.needs_system for s in planned].count(True) == 4
-    assert planned[1].shown().startswith("uv run python bench/http_floor.py --seconds 10")
+    assert planned[1].shown().startswith("uv run python -m bench.http_floor --seconds 10")
     latency = planned[6].shown()
     assert "--rate 500 " in latency
     assert latency.startswith("uv run python -m crm_backtest.cli run --contacts 1000 --seed 7")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_ingest import bench
+from bench import ingest as bench
 
 
 def test_replicas_below_one_are_refused(

@@ -71,18 +71,17 @@ def steps(plan: Plan, raw: Path) -> list[Step]:
         found.append(Step(name, [*command, "--json", str(output)], output, timeout_s))
 
     if "consumer" in wanted:
-        script = ["bench/consumer_throughput.py", "--events", str(plan.consumer_events)]
-        add("consumer", [sys.executable, *script])
+        add("consumer", _module("bench.consumer_throughput", "--events", plan.consumer_events))
     if "floor" in wanted:  # what one of our HTTP processes answers here when it does nothing
-        add("floor", [sys.executable, "bench/http_floor.py", "--seconds", str(plan.ingest_seconds)])
+        add("floor", _module("bench.http_floor", "--seconds", plan.ingest_seconds))
     if "ingest" in wanted:
-        add("ingest", _module("crm_ingest.bench", "--seconds", plan.ingest_seconds))
+        add("ingest", _module("bench.ingest", "--seconds", plan.ingest_seconds))
     if "rules" in wanted:
-        add("rules", _module("crm_rules.bench", "--customers", plan.rules_customers))
+        add("rules", _module("bench.rules", "--customers", plan.rules_customers))
     if "nba" in wanted:
-        add("nba", _module("crm_nba.bench", "--customers", plan.nba_customers))
+        add("nba", _module("bench.nba", "--customers", plan.nba_customers))
     if "stats" in wanted:
-        add("stats", _module("crm_stats.bench", "--events", plan.stats_events))
+        add("stats", _module("bench.stats", "--events", plan.stats_events))
     runs: list[tuple[str, int, float]] = []
     if "latency" in wanted:
         runs.append((f"latency {plan.latency_contacts}", plan.latency_contacts, plan.latency_rate))

@@ -5,7 +5,7 @@ FastStream's `BatchSubscriber.get_msg` asks aiokafka for records, waiting up to
 before the next poll. An event that reaches an idle consumer during that sleep waits for it
 to end: up to 200 ms with the default, measured as a p90 of 136-212 ms from a fact's publish
 to the consumer reading it at 2 events/s. A short timeout bounds the wait but still adds
-up to that much to a message after a gap (crm_stats.bench's event -> ticker p99 was 30-33 ms
+up to that much to a message after a gap (bench.stats' event -> ticker p99 was 30-33 ms
 with 20 ms, 13-19 ms without the sleep). Without it, a poll simply waits for the next record,
 however long the timeout, and the consume loop polls again at once.
 """

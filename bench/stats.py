@@ -1,4 +1,4 @@
-"""Benchmark of the stats service: `uv run python -m crm_stats.bench [--events N ...]`.
+"""Benchmark of the stats service: `uv run python -m bench.stats [--events N ...]`.
 
 Prints (1) consumer throughput through Kafka into the log and counters, (2) event → ticker
 latency (Kafka ack to the item readable in the account's Redis Stream, which is what the SSE
@@ -28,6 +28,7 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from bench.stats_history import History
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.auth import mint_token
@@ -37,7 +38,6 @@ from crm_servicekit.gc_tuning import freeze_startup_heap
 from crm_servicekit.idempotency_store import claim_new
 from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of
 from crm_servicekit.logging import configure_logging
-from crm_stats.bench_history import History
 from crm_stats.consumer import stats_handler
 from crm_stats.main import MIGRATIONS, build_app
 from crm_stats.settings import StatsSettings
@@ -313,7 +313,7 @@ async def main() -> None:
     args = parser.parse_args()
     configure_logging("WARNING", service="stats-bench")
     kafka, pg, redis = await servers()
-    report(f"command: uv run python -m crm_stats.bench {' '.join(sys.argv[1:])}".rstrip())
+    report(f"command: uv run python -m bench.stats {' '.join(sys.argv[1:])}".rstrip())
     figures: dict[str, Any] = {"benchmark": "stats"}
     if args.only != "stats":
         figures |= await consumer_and_ticker(args, kafka, pg, redis)

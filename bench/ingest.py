@@ -1,4 +1,4 @@
-"""Benchmark of ingest (not a test): `uv run python -m crm_ingest.bench [--seconds 10]`.
+"""Benchmark of ingest (not a test): `uv run python -m bench.ingest [--seconds 10]`.
 
 Starts real ingest processes (uvicorn, one worker each) against the Kafka, PostgreSQL and Redis
 given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devstack's
@@ -33,7 +33,7 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from crm_ingest import loadgen
+from bench import ingest_loadgen as loadgen
 from crm_servicekit.accounts import Account, write_accounts_file
 from crm_servicekit.auth import mint_token
 from crm_servicekit.health import instance_name
@@ -231,7 +231,7 @@ async def main(args: argparse.Namespace) -> None:
         ) as client:
             await single_events(base_url, token, 8, 2)  # warm-up: connections, caches, the JVM
             print(
-                "command: uv run python -m crm_ingest.bench"
+                "command: uv run python -m bench.ingest"
                 f" --seconds {args.seconds} --replicas {args.replicas}"
             )
             print(f"rate limit raised through INGEST_RATE_LIMIT_PER_S={args.rate_limit}")

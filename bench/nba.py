@@ -1,6 +1,6 @@
 """Benchmark: recompute throughput and `GET /api/nba?limit=50` latency with 10,000 customers.
 
-    uv run python -m crm_nba.bench [--customers 10000] [--requests 500]
+    uv run python -m bench.nba [--customers 10000] [--requests 500]
 
 Needs PostgreSQL and Kafka (`make up`); addresses from --postgres/--kafka, else DATABASE_URL
 and KAFKA_BOOTSTRAP_SERVERS, else the local devstack's. A throw-away database is created and

@@ -1,7 +1,7 @@
 """Benchmark of the rules service against real Kafka and PostgreSQL.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
-    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 uv run python -m crm_rules.bench [--customers N]
+    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 uv run python -m bench.rules [--customers N]
 
 Runs the service in-process on a fresh database and a fresh topic (both removed after), then
 measures (1) rule throughput: a synthetic history of N customers produced at once, events
