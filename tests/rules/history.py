@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm_rules.customer_event import CustomerEvent
-from crm_rules.decisions import Decision, decide
-from crm_rules.policy import Intended, intended_reminders
-from crm_rules.reminder import Reminder
+from crm_rules.policy.customer_event import CustomerEvent
+from crm_rules.policy.decisions import Decision, decide
+from crm_rules.policy.reminder import Reminder
+from crm_rules.policy.replay import intended_reminders
+from crm_rules.policy.rules import Intended
 from crm_schemas.contact import Consent
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import PipelineState, Status

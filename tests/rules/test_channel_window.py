@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from crm_rules.channel_window import ChannelWindow, InboundMessage, channel_window
+from crm_rules.policy.channel_window import ChannelWindow, InboundMessage, channel_window
 from crm_schemas.contact import Source
 
 from .history import T0, D, H

@@ -8,9 +8,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_rules.customer_event import CustomerEvent
-from crm_rules.policy import CustomerReplay, intended_reminders
-from crm_rules.reminder import Reminder, ReminderStatus
+from crm_rules.policy.customer_event import CustomerEvent
+from crm_rules.policy.reminder import Reminder, ReminderStatus
+from crm_rules.policy.replay import CustomerReplay, intended_reminders
 from crm_schemas.system_properties import ReminderRule, ReminderType
 
 from .history import ACCOUNT, T0, D, H, M, arrive_one_by_one, event, open_times, replay

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from crm_rules.customer_event import CustomerEvent
-from crm_rules.policy import CustomerReplay
+from crm_rules.policy.customer_event import CustomerEvent
+from crm_rules.policy.replay import CustomerReplay
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from crm_rules.policy import intended_reminders
-from crm_rules.reminder import ReminderStatus, reminder_identity
+from crm_rules.policy.reminder import ReminderStatus, reminder_identity
+from crm_rules.policy.replay import intended_reminders
 from crm_schemas.pipeline import Status
 from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
 

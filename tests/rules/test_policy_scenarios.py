@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from crm_rules.reminder import ReminderStatus
+from crm_rules.policy.reminder import ReminderStatus
 from crm_schemas.pipeline import Status
 from crm_schemas.system_properties import ReminderType
 

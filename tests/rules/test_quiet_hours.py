@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm_rules.quiet_hours import local_instant, outside_quiet_hours
+from crm_rules.policy.quiet_hours import local_instant, outside_quiet_hours
 from crm_servicekit.accounts import Account, QuietHours
 
 from .history import H, event, open_times, replay

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from crm_rules.announce import announcement
-from crm_rules.decisions import Change, Decision, canceled
-from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus, manual_reminder
-from crm_rules.restore import is_person_action, restored
-from crm_rules.service import takes
+from crm_rules.announce import announcement, is_person_action
+from crm_rules.consumer import accepts
+from crm_rules.policy.decisions import Change, Decision, canceled
+from crm_rules.policy.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus, manual_reminder
+from crm_rules.policy.restore import restored
+from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
 
@@ -34,13 +35,9 @@ def automated() -> Reminder:
 
 
 def told(decision: Decision, at_hours: int, actor: str | None = "marketer-1") -> EventEnvelope:
-    return announcement(
-        decision,
-        cause_event_id=f"request-{uuid.uuid4()}",
-        at=T0 + at_hours * H,
-        received_at=T0 + at_hours * H,
-        actor_id=actor,
-    )
+    at = T0 + at_hours * H
+    cause = Cause(f"request-{uuid.uuid4()}", decision.change.event_name.value, at, at, actor)
+    return announcement(decision, cause)
 
 
 def test_a_manual_reminder_comes_back_as_it_was_made() -> None:
@@ -88,5 +85,5 @@ def test_closing_is_final_and_nothing_is_made_up() -> None:
 def test_only_a_person_s_announcements_are_taken_back() -> None:
     person = told(Decision(Change.CREATE, manual()), 0)
     rules_own = told(Decision(Change.CREATE, automated()), 0, actor=None)
-    assert (is_person_action(person), takes(person)) == (True, True)
-    assert (is_person_action(rules_own), takes(rules_own)) == (False, False)
+    assert (is_person_action(person), accepts(person)) == (True, True)
+    assert (is_person_action(rules_own), accepts(rules_own)) == (False, False)

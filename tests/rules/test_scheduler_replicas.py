@@ -7,7 +7,7 @@ import uuid
 
 from crm_rules import repository as repo
 from crm_rules.main import MIGRATIONS
-from crm_rules.reminder import Reminder
+from crm_rules.policy.reminder import Reminder
 from crm_rules.scheduler import notify_due_once, run_scheduler
 from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.clock import FixedClock

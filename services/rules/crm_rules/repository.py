@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crm_rules.channel_window import InboundMessage
-from crm_rules.customer_event import INBOUND_MESSAGES, CustomerEvent
-from crm_rules.reminder import Reminder
+from crm_rules.policy.channel_window import InboundMessage
+from crm_rules.policy.customer_event import INBOUND_MESSAGES, CustomerEvent
+from crm_rules.policy.reminder import Reminder, ReminderStatus
 from crm_schemas.contact import Source
+from crm_schemas.system_properties import ReminderType
 from crm_servicekit.connection import Conn
 from crm_servicekit.unnest import as_columns
 
@@ -188,20 +190,47 @@ async def inbound_messages(
     return found
 
 
+@dataclass(frozen=True)
+class ReminderFilter:
+    """Which reminders of one account to list; a field left None does not filter."""
+
+    customer_id: uuid.UUID | None = None
+    status: ReminderStatus | None = None
+    type: ReminderType | None = None
+    # scheduled_for in (scheduled_after, scheduled_until]
+    scheduled_after: datetime | None = None
+    scheduled_until: datetime | None = None
+    # The page's start: strictly after this (scheduled_for, id).
+    after: tuple[datetime, uuid.UUID] | None = None
+
+
 async def list_reminders(
-    conn: Conn,
-    account_id: str,
-    *,
-    where: Sequence[str] = (),
-    args: Sequence[object] = (),
-    order: str = "scheduled_for ASC, id ASC",
-    limit: int,
+    conn: Conn, account_id: str, matching: ReminderFilter, *, limit: int
 ) -> list[Reminder]:
-    """Reminders of one account matching extra conditions on $2, $3, ... in a fixed order."""
-    conditions = " AND ".join(["account_id = $1", *where])
+    """Reminders of one account, oldest first by (scheduled_for, id)."""
+    args: list[Any] = [account_id]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    conditions = ["account_id = $1"]
+    if matching.customer_id is not None:
+        conditions.append(f"customer_id = {arg(matching.customer_id)}")
+    if matching.status is not None:
+        conditions.append(f"status = {arg(matching.status.value)}")
+    if matching.type is not None:
+        conditions.append(f"type = {arg(matching.type.value)}")
+    if matching.scheduled_after is not None:
+        conditions.append(f"scheduled_for > {arg(matching.scheduled_after)}")
+    if matching.scheduled_until is not None:
+        conditions.append(f"scheduled_for <= {arg(matching.scheduled_until)}")
+    if matching.after is not None:
+        at, reminder_id = matching.after
+        conditions.append(f"(scheduled_for, id) > ({arg(at)}, {arg(reminder_id)})")
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM reminders WHERE {conditions} ORDER BY {order} LIMIT {int(limit)}",
-        account_id,
+        f"SELECT {_COLUMNS} FROM reminders WHERE {' AND '.join(conditions)}"
+        f" ORDER BY scheduled_for ASC, id ASC LIMIT {arg(limit)}",
         *args,
     )
     return [_reminder(row) for row in rows]

@@ -1,8 +1,8 @@
-"""The scheduler: REMINDER_DUE once the clock passes an open reminder's scheduled_for.
+"""The scheduler: a loop that announces due reminders every interval until the service stops.
 
-Each pass claims due reminders with FOR UPDATE SKIP LOCKED, writes their REMINDER_DUE to
-the outbox and marks them notified in one transaction, so two replicas never announce the
-same reminder twice; the event id is fixed by (reminder, scheduled_for) besides.
+Each pass is one transaction (service.due): claimed with FOR UPDATE SKIP LOCKED, announced
+and marked notified together, so two replicas never announce the same reminder twice; the
+event id is fixed by (reminder, scheduled_for) besides.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import contextlib
 import asyncpg
 import structlog
 
-from crm_rules import repository as repo
-from crm_rules.announce import due_notice
+from crm_rules.service.due import announce_due
+from crm_rules.settings import RulesSettings
 from crm_servicekit.clock import Clock
-from crm_servicekit.outbox import enqueue
+from crm_servicekit.runtime import BackgroundLoop, Resources
 
 log = structlog.get_logger(__name__)
 
@@ -24,14 +24,7 @@ log = structlog.get_logger(__name__)
 async def notify_due_once(pool: asyncpg.Pool, clock: Clock, *, topic: str, batch: int) -> int:
     """One pass: returns how many reminders were announced due."""
     async with pool.acquire() as conn, conn.transaction():
-        now = clock.now()
-        due = await repo.claim_due(conn, now, batch)
-        if not due:
-            return 0
-        notices = [due_notice(r, received_at=now) for r in due]
-        await enqueue(conn, notices, topic)
-        await repo.mark_notified(conn, due)
-    return len(due)
+        return await announce_due(conn, clock.now(), topic=topic, batch=batch)
 
 
 async def run_scheduler(
@@ -52,3 +45,19 @@ async def run_scheduler(
             log.warning("scheduler pass failed; trying again", error=repr(error))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_s)
+
+
+def due_reminders(settings: RulesSettings) -> BackgroundLoop:
+    """The scheduler as the service's background loop, paced by the settings."""
+
+    async def loop(res: Resources) -> None:
+        await run_scheduler(
+            res.pool,
+            res.clock,
+            res.stop,
+            topic=settings.events_topic,
+            batch=settings.scheduler_batch,
+            interval_s=settings.scheduler_interval_s,
+        )
+
+    return loop

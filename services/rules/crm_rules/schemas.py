@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_rules.channel_window import ChannelWindow, InboundMessage, channel_window
-from crm_rules.reminder import Reminder, ReminderStatus
+from crm_rules.policy.channel_window import ChannelWindow
+from crm_rules.policy.reminder import ReminderStatus
+from crm_rules.service.reads import DueShown, Shown
 from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.instants import IsoInstant
 
@@ -29,7 +29,8 @@ class ReminderOut(BaseModel):
     completed_at: datetime | None
 
     @classmethod
-    def of(cls, reminder: Reminder, inbound: Sequence[InboundMessage]) -> ReminderOut:
+    def of(cls, shown: Shown) -> ReminderOut:
+        reminder = shown.reminder
         return cls(
             id=reminder.id,
             customer_id=reminder.customer_id,
@@ -40,7 +41,7 @@ class ReminderOut(BaseModel):
             scheduled_for=reminder.scheduled_for,
             message=reminder.message,
             status=reminder.status,
-            channel_window=channel_window(reminder.scheduled_for, inbound),
+            channel_window=shown.channel_window,
             created_at=reminder.created_at,
             completed_at=reminder.completed_at,
         )
@@ -48,6 +49,10 @@ class ReminderOut(BaseModel):
 
 class DueReminderOut(ReminderOut):
     overdue: bool
+
+    @classmethod
+    def of_due(cls, shown: DueShown) -> DueReminderOut:
+        return cls(**ReminderOut.of(shown).model_dump(), overdue=shown.overdue)
 
 
 class NewReminder(BaseModel):
@@ -63,8 +68,3 @@ class Snooze(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     until: IsoInstant
-
-
-def is_overdue(reminder: Reminder, as_of: datetime, grace: timedelta) -> bool:
-    """Due, and scheduled more than the account's grace before as_of."""
-    return reminder.scheduled_for < as_of - grace

@@ -4,7 +4,7 @@ The API applies an action to the store and announces it (REMINDER_* with the per
 actor), marking the announcement as processed in the same transaction, so the live service
 never applies its own announcement twice. A rebuild starts from an empty store: there the
 announcement is new, and applying it in the topic's order gives the reminder back the state
-the action left it in. Pure, like policy.py.
+the action left it in.
 """
 
 from __future__ import annotations
@@ -12,26 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID
 
-from crm_rules.announce import PRODUCER
-from crm_rules.decisions import canceled
-from crm_rules.reminder import CANCELED_BY_PERSON, Reminder, ReminderStatus, manual_reminder
+from crm_rules.policy.decisions import canceled
+from crm_rules.policy.reminder import (
+    CANCELED_BY_PERSON,
+    Reminder,
+    ReminderStatus,
+    manual_reminder,
+)
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import CompletedBy, ReminderEvent
-
-E = EventName
-PERSON_REMINDER_EVENTS: frozenset[EventName] = frozenset(
-    {E.REMINDER_CREATED, E.REMINDER_RESCHEDULED, E.REMINDER_COMPLETED, E.REMINDER_CANCELED}
-)
-
-
-def is_person_action(event: EventEnvelope) -> bool:
-    """This service's announcement of something a person did through the API."""
-    return (
-        event.event_name in PERSON_REMINDER_EVENTS
-        and event.actor_id is not None
-        and event.producer == PRODUCER
-    )
 
 
 def restored(event: EventEnvelope, reminders: Mapping[UUID, Reminder]) -> Reminder | None:
@@ -40,7 +30,7 @@ def restored(event: EventEnvelope, reminders: Mapping[UUID, Reminder]) -> Remind
     told = ReminderEvent.model_validate(event.properties)
     stored = reminders.get(told.reminder_id)
     at = event.timestamp
-    if event.event_name is E.REMINDER_CREATED:
+    if event.event_name is EventName.REMINDER_CREATED:
         if stored is not None or told.automated:
             return None
         assert event.customer_id is not None
@@ -54,7 +44,7 @@ def restored(event: EventEnvelope, reminders: Mapping[UUID, Reminder]) -> Remind
         )
     if stored is None or not stored.is_open:
         return None  # closing is final, and a closed reminder is never snoozed
-    if event.event_name is E.REMINDER_COMPLETED:
+    if event.event_name is EventName.REMINDER_COMPLETED:
         return stored.model_copy(
             update={
                 "status": ReminderStatus.COMPLETED,
@@ -62,7 +52,7 @@ def restored(event: EventEnvelope, reminders: Mapping[UUID, Reminder]) -> Remind
                 "completed_by": told.completed_by or CompletedBy.PERSON,
             }
         )
-    if event.event_name is E.REMINDER_CANCELED:
+    if event.event_name is EventName.REMINDER_CANCELED:
         return canceled(stored, at, told.reason or CANCELED_BY_PERSON)
     if told.scheduled_for == stored.scheduled_for:
         return None

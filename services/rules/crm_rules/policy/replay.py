@@ -4,91 +4,33 @@
 from crm_schemas judging each trigger at its instant) together with what people did to
 their reminders, and returns every reminder as the rules leave it. Replaying the whole
 history is what makes arrival order irrelevant: a late event lands where its timestamp
-puts it. decisions.py turns the difference with what is stored into REMINDER_* changes.
+puts it. policy.decisions turns the difference with what is stored into REMINDER_* changes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Final
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
 
-from crm_rules.customer_event import CustomerEvent
-from crm_rules.person_actions import PersonAction, person_actions
-from crm_rules.quiet_hours import outside_quiet_hours
-from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
+from crm_rules.policy.customer_event import CustomerEvent
+from crm_rules.policy.person_actions import PersonAction, person_actions
+from crm_rules.policy.quiet_hours import outside_quiet_hours
+from crm_rules.policy.reminder import Reminder, ReminderStatus, reminder_identity
+from crm_rules.policy.rules import (
+    CREATED_BY,
+    INACTIVITY_7D,
+    PRESENTATION_48H,
+    SUPERSEDES,
+    Intended,
+    RuleReminder,
+)
 from crm_schemas.catalog import EventName
 from crm_schemas.fold import apply
 from crm_schemas.pipeline import PipelineState, Status
 from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
 from crm_servicekit.accounts import Account
-
-E, T, R = EventName, ReminderType, ReminderRule
-
-
-@dataclass(frozen=True)
-class RuleReminder:
-    """A reminder a rule makes: its type, its rule, and how long after the trigger."""
-
-    type: ReminderType
-    rule: ReminderRule
-    after: timedelta
-    message: str
-
-
-VIDEO_24H: Final = RuleReminder(
-    T.FOLLOW_UP_24H, R.VIDEO_SENT, timedelta(hours=24), "Ask what they thought of the video"
-)
-VIDEO_48H: Final = RuleReminder(
-    T.FOLLOW_UP_48H, R.VIDEO_SENT, timedelta(hours=48), "Follow up on the video"
-)
-NO_SHOW_2H: Final = RuleReminder(
-    T.FOLLOW_UP_2H, R.NO_SHOW, timedelta(hours=2), "They missed the meeting: reach out"
-)
-NO_SHOW_1D: Final = RuleReminder(
-    T.FOLLOW_UP_1D, R.NO_SHOW, timedelta(days=1), "Offer a new time for the missed meeting"
-)
-PRESENTATION_48H: Final = RuleReminder(
-    T.FOLLOW_UP_48H, R.PRESENTATION_SENT, timedelta(hours=48), "Follow up on the presentation"
-)
-INACTIVITY_7D: Final = RuleReminder(
-    T.FOLLOW_UP_7D, R.INACTIVITY, timedelta(days=7), "No activity for 7 days: reconnect"
-)
-
-# DOMAIN.md's table: the reminders a trigger creates ...
-CREATED_BY: Final[Mapping[EventName, tuple[RuleReminder, ...]]] = {
-    E.VIDEO_SENT: (VIDEO_24H, VIDEO_48H),
-    E.NO_SHOW: (NO_SHOW_2H, NO_SHOW_1D),
-}
-# ... and the open reminders of an earlier trigger it cancels first.
-SUPERSEDES: Final[Mapping[EventName, ReminderRule]] = {
-    E.VIDEO_SENT: R.VIDEO_SENT,  # a new video replaces the follow-ups of the last one
-    E.MEETING_BOOKED: R.NO_SHOW,  # rebooked: no more chasing the no-show
-}
-
-
-@dataclass(frozen=True)
-class Intended:
-    """A reminder as the rules, applied in timestamp order, leave it."""
-
-    id: uuid.UUID
-    type: ReminderType
-    rule: ReminderRule
-    trigger_event_id: str
-    scheduled_for: datetime  # the rule's time, after quiet hours
-    message: str | None
-    automated: bool
-    created_at: datetime
-    status: ReminderStatus = ReminderStatus.OPEN
-    closed_at: datetime | None = None
-    completed_by: CompletedBy | None = None
-    cancel_reason: str | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is ReminderStatus.OPEN
 
 
 class _Replay:
@@ -164,7 +106,7 @@ class _Replay:
             if reminder.rule is superseded:
                 self.close(reminder, at, cancel_reason=f"superseded by {event.event_name}")
             elif (
-                event.event_name is E.FOLLOW_UP_DONE
+                event.event_name is EventName.FOLLOW_UP_DONE
                 and reminder.automated
                 and self.effective_time(reminder) <= at
             ):
@@ -181,7 +123,7 @@ class _Replay:
         for spec in CREATED_BY.get(event.event_name, ()):
             self.create(spec, event, at)
         if _enters_presentation(before, after, event) and not any(
-            r.type is T.FOLLOW_UP_48H for r in self.open()
+            r.type is ReminderType.FOLLOW_UP_48H for r in self.open()
         ):
             self.create(PRESENTATION_48H, event, at)
         if activity is not None and self.last_activity is not None:
@@ -190,7 +132,7 @@ class _Replay:
     def keep_inactivity(self, event: CustomerEvent, last_activity: datetime) -> None:
         """One open follow_up_7d at last activity + 7 days; it keeps its id when it moves."""
         wanted = self.place(last_activity + INACTIVITY_7D.after)
-        current = next((r for r in self.open() if r.rule is R.INACTIVITY), None)
+        current = next((r for r in self.open() if r.rule is ReminderRule.INACTIVITY), None)
         if current is None:
             self.create(INACTIVITY_7D, event, last_activity)
         elif wanted != current.scheduled_for:
@@ -216,9 +158,9 @@ class _Replay:
                 created_at=stored.created_at,
             )
         current = self.reminders.get(stored.id)
-        if current is None and stored.rule is R.INACTIVITY:
-            # The one follow_up_7d, whatever id the replay gave it (see decisions.py).
-            current = next((r for r in self.open() if r.rule is R.INACTIVITY), None)
+        if current is None and stored.rule is ReminderRule.INACTIVITY:
+            # The one follow_up_7d, whatever id the replay gave it (see policy.decisions).
+            current = next((r for r in self.open() if r.rule is ReminderRule.INACTIVITY), None)
         if current is not None and current.is_open and stored.closed_at == action.at:
             self.close(
                 current,
@@ -238,7 +180,7 @@ def _enters_presentation(before: PipelineState, after: PipelineState, event: Cus
     return (
         after.status is Status.PRESENTATION_SENT
         and before.status is not Status.PRESENTATION_SENT
-        and event.event_name is not E.VIDEO_SENT
+        and event.event_name is not EventName.VIDEO_SENT
     )
 
 

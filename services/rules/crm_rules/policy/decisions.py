@@ -1,6 +1,6 @@
 """From what the rules intend to what changes: the REMINDER_* decisions of one cause.
 
-Pure, like policy.py. Cancellations and completions come before creations and reschedules.
+Pure, like the replay. Cancellations and completions come before creations and reschedules.
 A reminder closed in the replay that was never stored is not created at all (DOMAIN.md's
 out-of-order rule: a later fact already took it away), and a stored reminder that is
 completed or canceled never changes again. The follow_up_7d is matched by role rather
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from crm_rules.policy import Intended
-from crm_rules.reminder import Reminder, ReminderStatus, reminder_identity
+from crm_rules.policy.reminder import Reminder, ReminderStatus, reminder_identity
+from crm_rules.policy.rules import Intended
 from crm_schemas.catalog import EventName
 from crm_schemas.system_properties import ReminderRule, ReminderType
 

@@ -13,8 +13,7 @@ from crm_schemas.fold import Fact
 from crm_schemas.pipeline import PipelineState
 from crm_schemas.system_properties import CustomerCreated, InteractionEvent
 
-E = EventName
-INBOUND_MESSAGES = frozenset({E.DM_STARTED, E.MESSAGE_RECEIVED})
+INBOUND_MESSAGES = frozenset({EventName.DM_STARTED, EventName.MESSAGE_RECEIVED})
 
 
 class CustomerEvent(BaseModel):
@@ -52,7 +51,7 @@ class CustomerEvent(BaseModel):
 
 
 def _activity_at(event: EventEnvelope) -> datetime | None:
-    if event.event_name is E.INTERACTION_LOGGED:
+    if event.event_name is EventName.INTERACTION_LOGGED:
         return InteractionEvent.model_validate(event.properties).interaction.occurred_at
     return event.timestamp if event.event_name in ACTIVITY_EVENTS else None
 
@@ -68,6 +67,6 @@ def _inbound_platform(event: EventEnvelope) -> Source | None:
 
 
 def _initial_state(event: EventEnvelope) -> PipelineState | None:
-    if event.event_name is not E.CUSTOMER_CREATED:
+    if event.event_name is not EventName.CUSTOMER_CREATED:
         return None
     return CustomerCreated.model_validate(event.properties).state

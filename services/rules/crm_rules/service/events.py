@@ -8,39 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm_rules import repository as repo
-from crm_rules.announce import announcement
-from crm_rules.customer_event import CustomerEvent
-from crm_rules.decisions import Decision, cancel_all, decide
-from crm_rules.policy import CustomerReplay
-from crm_rules.reminder import Reminder
-from crm_rules.restore import PERSON_REMINDER_EVENTS, is_person_action, restored
-from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
+from crm_rules.announce import announcement, is_person_action
+from crm_rules.policy.customer_event import CustomerEvent
+from crm_rules.policy.decisions import Decision, cancel_all, decide
+from crm_rules.policy.reminder import Reminder
+from crm_rules.policy.replay import CustomerReplay
+from crm_rules.policy.restore import restored
+from crm_schemas.catalog import EventName
+from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
-
-# The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
-# an import may start at any stage), activity from interactions, deletions, and a person's
-# actions on reminders (this service's own announcements, taken back on a rebuild).
-CONSUMED: frozenset[str] = frozenset(
-    name.value
-    for name in (
-        *EXTERNAL_EVENTS,
-        EventName.STATUS_CHANGED,
-        EventName.CUSTOMER_CREATED,
-        EventName.INTERACTION_LOGGED,
-        EventName.CUSTOMER_DELETED,
-        *PERSON_REMINDER_EVENTS,
-    )
-)
-
-
-def takes(event: EventEnvelope) -> bool:
-    """Of this service's REMINDER_* announcements, only a person's actions: what the rules
-    decided themselves, a replay decides again."""
-    return event.event_name not in PERSON_REMINDER_EVENTS or is_person_action(event)
 
 
 async def apply_events(
@@ -103,6 +83,7 @@ def _apply_customer(
     changed: dict[uuid.UUID, Reminder] = {}
     outgoing: list[EventEnvelope] = []
     for envelope in group:
+        cause = Cause.of_event(envelope, received_at)
         decisions: list[Decision]
         if is_person_action(envelope):
             reminder = restored(envelope, stored)
@@ -122,12 +103,5 @@ def _apply_customer(
             decisions = decide(account_id, customer_id, intended, stored, envelope.timestamp)
         for decision in decisions:
             stored[decision.reminder.id] = changed[decision.reminder.id] = decision.reminder
-            outgoing.append(
-                announcement(
-                    decision,
-                    cause_event_id=envelope.event_id,
-                    at=envelope.timestamp,
-                    received_at=received_at,
-                )
-            )
+            outgoing.append(announcement(decision, cause))
     return Effects(fresh, list(changed.values()), outgoing)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm_rules.reminder import CANCELED_BY_PERSON, Reminder
+from crm_rules.policy.reminder import CANCELED_BY_PERSON, Reminder
 from crm_schemas.system_properties import CompletedBy
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -107,3 +107,12 @@ def manual_reminder(
         rule_scheduled_for=scheduled_for,
         created_at=created_at,
     )
+
+
+# How far ahead a person may schedule a reminder.
+MAX_AHEAD: Final = timedelta(days=365)
+
+
+def is_overdue(reminder: Reminder, as_of: datetime, grace: timedelta) -> bool:
+    """Due, and scheduled more than the account's grace before as_of."""
+    return reminder.scheduled_for < as_of - grace

@@ -1,0 +1,48 @@
+"""What the rules consume, and the batch handler main.py registers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crm_rules.announce import PERSON_REMINDER_EVENTS, is_person_action
+from crm_rules.service.events import apply_events
+from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.batch_apply import BatchHandler
+from crm_servicekit.connection import Conn
+from crm_servicekit.runtime import HandlerFactory, Resources
+
+# The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
+# an import may start at any stage), activity from interactions, deletions, and a person's
+# actions on reminders (this service's own announcements, taken back on a rebuild).
+CONSUMED: frozenset[str] = frozenset(
+    name.value
+    for name in (
+        *EXTERNAL_EVENTS,
+        EventName.STATUS_CHANGED,
+        EventName.CUSTOMER_CREATED,
+        EventName.INTERACTION_LOGGED,
+        EventName.CUSTOMER_DELETED,
+        *PERSON_REMINDER_EVENTS,
+    )
+)
+
+
+def accepts(event: EventEnvelope) -> bool:
+    """Of this service's REMINDER_* announcements, only a person's actions: what the rules
+    decided themselves, a replay decides again."""
+    return event.event_name not in PERSON_REMINDER_EVENTS or is_person_action(event)
+
+
+def handler(topic: str) -> HandlerFactory:
+    """Each batch applied in the consumer's transaction, its announcements to `topic`."""
+
+    def for_resources(res: Resources) -> BatchHandler:
+        async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+            await apply_events(
+                conn, events, accounts=res.accounts, topic=topic, received_at=res.clock.now()
+            )
+
+        return handle
+
+    return for_resources

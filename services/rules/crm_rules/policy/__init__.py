@@ -1,0 +1,1 @@
+"""The rules' pure decisions: reminders, histories and times in, reminders and changes out."""

@@ -1,0 +1,127 @@
+"""Reading reminders for the API: each with the messaging window at its time, a page at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from crm_rules import repository as repo
+from crm_rules.policy.channel_window import ChannelWindow, channel_window
+from crm_rules.policy.reminder import Reminder, ReminderStatus, is_overdue
+from crm_rules.repository import ReminderFilter
+from crm_schemas.system_properties import ReminderType
+from crm_servicekit.accounts import Account
+from crm_servicekit.connection import Conn
+from crm_servicekit.pagination import build_page
+from crm_servicekit.problems import NotFound
+
+# Where a page starts: after this (scheduled_for, id).
+Position = tuple[datetime, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A reminder as read: with the window a messaging platform leaves open at its time."""
+
+    reminder: Reminder
+    channel_window: ChannelWindow
+
+
+@dataclass(frozen=True)
+class DueShown(Shown):
+    overdue: bool
+
+
+S = TypeVar("S", bound=Shown)
+
+
+@dataclass(frozen=True)
+class ShownPage(Generic[S]):
+    items: list[S]
+    next_cursor: str | None
+
+
+async def one(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> Shown:
+    found = await repo.get_reminder(conn, account_id, reminder_id)
+    if found is None:
+        raise NotFound(f"No reminder {reminder_id}.")
+    return (await shown(conn, account_id, [found]))[0]
+
+
+async def listed(
+    conn: Conn,
+    account_id: str,
+    *,
+    customer_id: uuid.UUID | None,
+    status: ReminderStatus | None,
+    type_: ReminderType | None,
+    limit: int,
+    after: Position | None,
+) -> ShownPage[Shown]:
+    matching = ReminderFilter(customer_id=customer_id, status=status, type=type_, after=after)
+    return await _page(conn, account_id, matching, limit)
+
+
+async def upcoming(
+    conn: Conn,
+    account_id: str,
+    *,
+    as_of: datetime,
+    within: timedelta,
+    limit: int,
+    after: Position | None,
+) -> ShownPage[Shown]:
+    """Open reminders due after as_of and at the latest `within` later."""
+    matching = ReminderFilter(
+        status=ReminderStatus.OPEN,
+        scheduled_after=as_of,
+        scheduled_until=as_of + within,
+        after=after,
+    )
+    return await _page(conn, account_id, matching, limit)
+
+
+async def due(
+    conn: Conn,
+    account: Account,
+    *,
+    as_of: datetime,
+    customer_id: uuid.UUID | None,
+    limit: int,
+    after: Position | None,
+) -> ShownPage[DueShown]:
+    """Open reminders due at as_of, each overdue once past the account's grace."""
+    matching = ReminderFilter(
+        customer_id=customer_id, status=ReminderStatus.OPEN, scheduled_until=as_of, after=after
+    )
+    found = await _page(conn, account.account_id, matching, limit)
+    return ShownPage(
+        items=[
+            DueShown(
+                item.reminder,
+                item.channel_window,
+                is_overdue(item.reminder, as_of, account.overdue_grace),
+            )
+            for item in found.items
+        ],
+        next_cursor=found.next_cursor,
+    )
+
+
+async def shown(conn: Conn, account_id: str, reminders: Sequence[Reminder]) -> list[Shown]:
+    inbound = await repo.inbound_messages(conn, account_id, [r.customer_id for r in reminders])
+    return [
+        Shown(r, channel_window(r.scheduled_for, inbound.get(r.customer_id, []))) for r in reminders
+    ]
+
+
+async def _page(
+    conn: Conn, account_id: str, matching: ReminderFilter, limit: int
+) -> ShownPage[Shown]:
+    """Oldest first by (scheduled_for, id); the cursor is the last item's pair."""
+    rows = await repo.list_reminders(conn, account_id, matching, limit=limit + 1)
+    page = build_page(rows, limit, lambda r: [r.scheduled_for.isoformat(), str(r.id)])
+    return ShownPage(items=await shown(conn, account_id, page.items), next_cursor=page.next_cursor)
