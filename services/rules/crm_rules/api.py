@@ -178,7 +178,7 @@ def _invalid(where: str, field: str, message: str) -> Unprocessable:
     return Unprocessable(f"{field} {message}.", errors=[FieldError((where, field), message)])
 
 
-def _page(found: reads.ShownPage[reads.Shown]) -> Page[ReminderOut]:
+def _page(found: reads.ReminderPage[reads.ReminderView]) -> Page[ReminderOut]:
     return Page[ReminderOut](
         items=[ReminderOut.of(item) for item in found.items], next_cursor=found.next_cursor
     )

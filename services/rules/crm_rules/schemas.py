@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_rules.policy.channel_window import ChannelWindow
 from crm_rules.policy.reminder import ReminderStatus
-from crm_rules.service.reads import DueShown, Shown
+from crm_rules.service.reads import DueReminderView, ReminderView
 from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.instants import IsoInstant
 
@@ -29,8 +29,8 @@ class ReminderOut(BaseModel):
     completed_at: datetime | None
 
     @classmethod
-    def of(cls, shown: Shown) -> ReminderOut:
-        reminder = shown.reminder
+    def of(cls, view: ReminderView) -> ReminderOut:
+        reminder = view.reminder
         return cls(
             id=reminder.id,
             customer_id=reminder.customer_id,
@@ -41,7 +41,7 @@ class ReminderOut(BaseModel):
             scheduled_for=reminder.scheduled_for,
             message=reminder.message,
             status=reminder.status,
-            channel_window=shown.channel_window,
+            channel_window=view.channel_window,
             created_at=reminder.created_at,
             completed_at=reminder.completed_at,
         )
@@ -51,8 +51,8 @@ class DueReminderOut(ReminderOut):
     overdue: bool
 
     @classmethod
-    def of_due(cls, shown: DueShown) -> DueReminderOut:
-        return cls(**ReminderOut.of(shown).model_dump(), overdue=shown.overdue)
+    def of_due(cls, view: DueReminderView) -> DueReminderOut:
+        return cls(**ReminderOut.of(view).model_dump(), overdue=view.overdue)
 
 
 class NewReminder(BaseModel):

@@ -19,7 +19,7 @@ from crm_rules.policy.reminder import (
     ReminderStatus,
     manual_reminder,
 )
-from crm_rules.service.reads import Shown, shown
+from crm_rules.service.reads import ReminderView, views
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause, Command
 from crm_schemas.fold import fold
@@ -38,7 +38,7 @@ async def create_manual(
     message: str | None,
     *,
     topic: str,
-) -> Shown:
+) -> ReminderView:
     await repo.lock_customer(conn, command.account_id, customer_id)
     if await repo.is_deleted(conn, command.account_id, customer_id):
         raise NotFound(f"Customer {customer_id} was deleted.")
@@ -59,13 +59,15 @@ async def create_manual(
         created_at=command.at,
     )
     await _record(conn, Decision(Change.CREATE, reminder), cause, topic)
-    return await _shown(conn, reminder)
+    return await _view(conn, reminder)
 
 
-async def complete(conn: Conn, command: Command, reminder_id: uuid.UUID, *, topic: str) -> Shown:
+async def complete(
+    conn: Conn, command: Command, reminder_id: uuid.UUID, *, topic: str
+) -> ReminderView:
     reminder = await _locked(conn, command, reminder_id)
     if reminder.status is ReminderStatus.COMPLETED:
-        return await _shown(conn, reminder)  # again: 200, unchanged
+        return await _view(conn, reminder)  # again: 200, unchanged
     if reminder.status is ReminderStatus.CANCELED:
         raise Conflict("This reminder was canceled; it cannot be completed.")
     done = reminder.model_copy(
@@ -77,12 +79,12 @@ async def complete(conn: Conn, command: Command, reminder_id: uuid.UUID, *, topi
     )
     cause = command.cause(f"reminder_complete:{reminder_id}", EventName.REMINDER_COMPLETED)
     await _record(conn, Decision(Change.COMPLETE, done), cause, topic)
-    return await _shown(conn, done)
+    return await _view(conn, done)
 
 
 async def snooze(
     conn: Conn, command: Command, reminder_id: uuid.UUID, until: datetime, *, topic: str
-) -> Shown:
+) -> ReminderView:
     reminder = await _locked(conn, command, reminder_id)
     if not reminder.is_open:
         raise Conflict(
@@ -92,7 +94,7 @@ async def snooze(
     decision = Decision(Change.RESCHEDULE, moved, previous_scheduled_for=reminder.scheduled_for)
     cause = command.cause(f"reminder_snooze:{reminder_id}", EventName.REMINDER_RESCHEDULED)
     await _record(conn, decision, cause, topic)
-    return await _shown(conn, moved)
+    return await _view(conn, moved)
 
 
 async def cancel(conn: Conn, command: Command, reminder_id: uuid.UUID, *, topic: str) -> None:
@@ -126,5 +128,5 @@ async def _record(conn: Conn, decision: Decision, cause: Cause, topic: str) -> N
     await mark_processed(conn, [event])
 
 
-async def _shown(conn: Conn, reminder: Reminder) -> Shown:
-    return (await shown(conn, reminder.account_id, [reminder]))[0]
+async def _view(conn: Conn, reminder: Reminder) -> ReminderView:
+    return (await views(conn, reminder.account_id, [reminder]))[0]

@@ -23,7 +23,7 @@ Position = tuple[datetime, uuid.UUID]
 
 
 @dataclass(frozen=True)
-class Shown:
+class ReminderView:
     """A reminder as read: with the window a messaging platform leaves open at its time."""
 
     reminder: Reminder
@@ -31,24 +31,24 @@ class Shown:
 
 
 @dataclass(frozen=True)
-class DueShown(Shown):
+class DueReminderView(ReminderView):
     overdue: bool
 
 
-S = TypeVar("S", bound=Shown)
+S = TypeVar("S", bound=ReminderView)
 
 
 @dataclass(frozen=True)
-class ShownPage(Generic[S]):
+class ReminderPage(Generic[S]):
     items: list[S]
     next_cursor: str | None
 
 
-async def one(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> Shown:
+async def one(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> ReminderView:
     found = await repo.get_reminder(conn, account_id, reminder_id)
     if found is None:
         raise NotFound(f"No reminder {reminder_id}.")
-    return (await shown(conn, account_id, [found]))[0]
+    return (await views(conn, account_id, [found]))[0]
 
 
 async def listed(
@@ -60,7 +60,7 @@ async def listed(
     type_: ReminderType | None,
     limit: int,
     after: Position | None,
-) -> ShownPage[Shown]:
+) -> ReminderPage[ReminderView]:
     matching = ReminderFilter(customer_id=customer_id, status=status, type=type_, after=after)
     return await _page(conn, account_id, matching, limit)
 
@@ -73,7 +73,7 @@ async def upcoming(
     within: timedelta,
     limit: int,
     after: Position | None,
-) -> ShownPage[Shown]:
+) -> ReminderPage[ReminderView]:
     """Open reminders due after as_of and at the latest `within` later."""
     matching = ReminderFilter(
         status=ReminderStatus.OPEN,
@@ -92,15 +92,15 @@ async def due(
     customer_id: uuid.UUID | None,
     limit: int,
     after: Position | None,
-) -> ShownPage[DueShown]:
+) -> ReminderPage[DueReminderView]:
     """Open reminders due at as_of, each overdue once past the account's grace."""
     matching = ReminderFilter(
         customer_id=customer_id, status=ReminderStatus.OPEN, scheduled_until=as_of, after=after
     )
     found = await _page(conn, account.account_id, matching, limit)
-    return ShownPage(
+    return ReminderPage(
         items=[
-            DueShown(
+            DueReminderView(
                 item.reminder,
                 item.channel_window,
                 is_overdue(item.reminder, as_of, account.overdue_grace),
@@ -111,17 +111,20 @@ async def due(
     )
 
 
-async def shown(conn: Conn, account_id: str, reminders: Sequence[Reminder]) -> list[Shown]:
+async def views(conn: Conn, account_id: str, reminders: Sequence[Reminder]) -> list[ReminderView]:
     inbound = await repo.inbound_messages(conn, account_id, [r.customer_id for r in reminders])
     return [
-        Shown(r, channel_window(r.scheduled_for, inbound.get(r.customer_id, []))) for r in reminders
+        ReminderView(r, channel_window(r.scheduled_for, inbound.get(r.customer_id, [])))
+        for r in reminders
     ]
 
 
 async def _page(
     conn: Conn, account_id: str, matching: ReminderFilter, limit: int
-) -> ShownPage[Shown]:
+) -> ReminderPage[ReminderView]:
     """Oldest first by (scheduled_for, id); the cursor is the last item's pair."""
     rows = await repo.list_reminders(conn, account_id, matching, limit=limit + 1)
     page = build_page(rows, limit, lambda r: [r.scheduled_for.isoformat(), str(r.id)])
-    return ShownPage(items=await shown(conn, account_id, page.items), next_cursor=page.next_cursor)
+    return ReminderPage(
+        items=await views(conn, account_id, page.items), next_cursor=page.next_cursor
+    )
