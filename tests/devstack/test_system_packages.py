@@ -32,10 +32,11 @@ SERVICE_TOOLS = (
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 RECORDER = """#!/bin/sh
 {{ printf '%s' "$(basename "$0")"; for arg in "$@"; do printf '\\t%s' "$arg"; done; echo; }} \\
-    >> {calls}
+    >> "{calls}"
 if [ "$(basename "$0")" = apt-get ]; then
-    echo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >> {apt_saw}
-    if [ -e {policy} ]; then sha256sum < {policy} | cut -d' ' -f1; else echo absent; fi >> {apt_saw}
+    echo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >> "{apt_saw}"
+    if [ -e {policy} ]; then sha256sum < {policy} | cut -d' ' -f1; else echo absent; fi \\
+        >> "{apt_saw}"
 fi
 exit 0
 """
