@@ -11,23 +11,28 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status lint fmt test backtest bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
+.PHONY: help sync install up down status lint fmt test backtest bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
 
 help:
-	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars)"
+	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk)"
+	@echo "make sync     install uv and the Python dependencies only"
 	@echo "make up       start the whole system locally (servers, five services, gateway on :8000)"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
 	@echo "make fmt      format and autofix"
-	@echo "make test     run the tests (they start the servers they need themselves)"
+	@echo "make test     run the tests (they install and start the servers they need themselves)"
 	@echo "make bench    run every benchmark and backtests at 1k and 10k contacts; one table (BENCH_ARGS)"
 	@echo "make backtest replay N synthetic contacts (SEED, RATE) through the running system; check reminders, NBA and figures"
 
-install:
+# uv and the Python dependencies (the dev group with the developer tools included).
+sync:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet "uv==$(UV_VERSION)"
 	$(UV) sync --frozen
+
+# Everything `make up` and `make bench` use: the servers' packages, the gateway's nginx, wrk.
+install: sync
 	$(UV) run --frozen crm-devstack install
 
 up: install
@@ -52,8 +57,11 @@ fmt:
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
+# Python dependencies only: a test that needs a server gets it from its fixture, which installs
+# and starts just that server (the launcher's on-demand path), so `make test
+# PYTEST_ARGS=tests/schemas` needs no system package. CI runs `make install` first anyway.
 # pytest's exit code 5 means it collected no test at all: a broken run, not a green one.
-test: install
+test: sync
 	@status=0; $(UV) run --frozen pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm_backtest.checker import poll
 from crm_backtest.client import Gateway, monotonic
 from crm_backtest.clock import iso, parse
 from crm_backtest.expectations import flatten
+from crm_backtest.readings import poll
 
 WAIT_S = 60.0
 CHANNEL = {name: {"channel": "ig"} for name in ("MESSAGE_SENT", "MESSAGE_RECEIVED")}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from .compose_file import ENVIRONMENT, interpolate
 from .manifests import k8s_documents, load_compose
 
 
@@ -17,3 +18,10 @@ def k8s_objects() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def compose() -> dict[str, Any]:
     return load_compose()
+
+
+@pytest.fixture(scope="module")
+def resolved(compose: dict[str, Any]) -> dict[str, Any]:
+    document = interpolate(compose, ENVIRONMENT)
+    assert isinstance(document, dict)
+    return document

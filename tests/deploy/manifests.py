@@ -13,10 +13,20 @@ from typing import Any
 
 import yaml
 
+from crm_devstack.gateway_routes import SERVICE_PORTS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 COMPOSE = DEPLOY / "compose.yaml"
+
+# Names the Kubernetes objects share: the Strimzi cluster, the ConfigMap and Secrets the services
+# read, and the services themselves.
+KAFKA_CLUSTER = "crm"
+SECRETS = "crm-secrets"
+CONFIG = "crm-config"
+ACCOUNTS_SECRET = "crm-accounts"
+SERVICES = sorted(SERVICE_PORTS)
 
 
 def k8s_documents() -> list[tuple[str, dict[str, Any]]]:

@@ -9,6 +9,7 @@ import re
 import shlex
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from crm_devstack.gateway_routes import SERVICE_PORTS
 
@@ -35,12 +36,25 @@ def _final_stage() -> list[tuple[str, str]]:
     return instructions[last_from:]
 
 
-def _workspace_members() -> list[Path]:
-    root = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    members = []
-    for pattern in root["tool"]["uv"]["workspace"]["members"]:
-        members += [p for p in sorted(ROOT.glob(pattern)) if (p / "pyproject.toml").is_file()]
+def _root_project() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _workspace_members() -> dict[str, Path]:
+    """Project name -> folder of every workspace member."""
+    members = {}
+    for pattern in _root_project()["tool"]["uv"]["workspace"]["members"]:
+        for folder in sorted(ROOT.glob(pattern)):
+            if (folder / "pyproject.toml").is_file():
+                project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+                members[project["project"]["name"]] = folder
     return members
+
+
+def _production_members() -> dict[str, Path]:
+    """The members the root project depends on (its dev group left out, as the image does)."""
+    production = set(_root_project()["project"]["dependencies"])
+    return {name: folder for name, folder in _workspace_members().items() if name in production}
 
 
 def test_both_stages_start_from_python_3_11_slim() -> None:
@@ -75,11 +89,27 @@ def _copy_sources() -> list[str]:
     return sources
 
 
-def test_every_workspace_member_is_copied_for_the_dependency_layer() -> None:
+def test_every_production_member_is_copied_for_the_dependency_layer() -> None:
     copied = set(_copy_sources())
     assert {"pyproject.toml", "uv.lock"} <= copied
-    for member in _workspace_members():
-        assert f"{member.relative_to(ROOT).as_posix()}/pyproject.toml" in copied, member
+    production = _production_members()
+    assert set(production) >= {"crm-schemas", "crm-servicekit"}
+    for folder in production.values():
+        assert f"{folder.relative_to(ROOT).as_posix()}/pyproject.toml" in copied, folder
+
+
+def test_the_developer_tools_are_neither_copied_nor_sent() -> None:
+    tools = {
+        folder.relative_to(ROOT).as_posix()
+        for name, folder in _workspace_members().items()
+        if name not in _production_members()
+    }
+    assert tools == {"libs/devstack", "libs/backtest"}
+    for source in _copy_sources():
+        assert not any(f"{source.rstrip('/')}/".startswith(f"{tool}/") for tool in tools), source
+        assert not any(tool.startswith(f"{source.rstrip('/')}/") for tool in tools), source
+    for tool in tools:
+        assert _ignored(f"{tool}/pyproject.toml", _dockerignore()), tool
 
 
 def test_the_runtime_runs_as_a_numeric_non_root_user_with_the_venv_on_path() -> None:
@@ -139,12 +169,16 @@ def _ignored(path: str, patterns: list[str]) -> bool:
     return ignored
 
 
-def test_dockerignore_sends_what_the_copies_need_and_no_caches() -> None:
-    patterns = [
+def _dockerignore() -> list[str]:
+    return [
         line.strip()
         for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
+
+
+def test_dockerignore_sends_what_the_copies_need_and_no_caches() -> None:
+    patterns = _dockerignore()
     assert patterns[0] == "*", "ignore everything, then let in what the image needs"
     for source in _copy_sources():
         assert (ROOT / source).exists(), source

@@ -17,19 +17,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from crm_backtest.checker import (
-    check_customers,
-    check_ingest,
-    check_stats,
-    read_baselines,
-    wall_clock,
-)
+from crm_backtest.checker import check_customers, check_ingest
 from crm_backtest.client import Credentials, Gateway, monotonic
 from crm_backtest.expectations import expect
 from crm_backtest.history import History
 from crm_backtest.probes import ReminderProbe
 from crm_backtest.replayer import Replay, replay
 from crm_backtest.report import CheckResult, Report, latency_summary
+from crm_backtest.stats_checker import check_stats, read_baselines, wall_clock
 
 CHECKS = (
     "ingest answers",
@@ -73,7 +68,7 @@ async def run_backtest(
     fast_client: bool = True,
     now: Callable[[], datetime] = wall_clock,
 ) -> Report:
-    """`now`: the wall clock, against which the NBA's timers move next actions (checker.py)."""
+    """`now`: the wall clock, against which the NBA's timers move next actions (stats_checker)."""
     expectations = expect(history)
     report = Report(
         api=api,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crm_devstack.concordance import app as concordance_app
+from crm_devstack.concordance.cli import app as concordance_app
 from crm_devstack.processes import DevstackError
 from crm_devstack.settings import ENV_STATE_DIR, StackConfig
 from crm_devstack.stack import SERVER_NAMES, bring_down, bring_up, install, states

@@ -5,17 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 from crm_devstack.gateway_binary import nginx_binary
 from crm_devstack.postgres_server import postgres_bin_dir
 from crm_devstack.processes import DevstackError
 from crm_devstack.redis_server import redis_binary
-
-# Debian's hook that invoke-rc.d consults before starting a service; exit code 101 means "no".
-POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 
 # Package name -> whether what it provides is already there; keyed by the server needing it.
 _PACKAGES_BY_SERVER: dict[str, dict[str, Callable[[], bool]]] = {
@@ -31,9 +26,18 @@ _PACKAGES_BY_SERVER: dict[str, dict[str, Callable[[], bool]]] = {
     "loadgen": {"wrk": lambda: shutil.which("wrk") is not None},
 }
 
-# Packages whose own system service we never want running: ours run on other ports, under
-# the state dir, and a stray system redis on 6379 would only confuse.
-_SYSTEM_SERVICES = {"postgresql": "postgresql", "redis-server": "redis-server", "nginx": "nginx"}
+# apt-get without a question: no debconf dialog, no conffile prompt (the machine's own
+# configuration files are kept), and Ubuntu's needrestart neither asks nor restarts anything.
+_APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_SUSPEND": "1"}
+_APT_OPTIONS = (
+    "-y",
+    "-q",
+    "--no-install-recommends",
+    "-o",
+    "Dpkg::Options::=--force-confdef",
+    "-o",
+    "Dpkg::Options::=--force-confold",
+)
 
 
 def missing_packages(servers: Sequence[str]) -> list[str]:
@@ -46,7 +50,13 @@ def missing_packages(servers: Sequence[str]) -> list[str]:
 
 
 def install_packages(packages: Sequence[str], say: Callable[[str], None]) -> None:
-    """apt-get install the packages, without letting them start their system services."""
+    """apt-get install the packages, without a question, leaving the machine's services be.
+
+    A package's install script may start its own system service (PostgreSQL's cluster on
+    5432, Redis on 6379, nginx on 80). That does no harm: our servers are processes of their
+    own, on their own ports (settings.py, gateway_routes.py) with their data under the state
+    dir, so nothing of the machine's needs stopping, disabling or masking, and we touch none.
+    """
     if not packages:
         return
     wanted = " ".join(packages)
@@ -55,42 +65,13 @@ def install_packages(packages: Sequence[str], say: Callable[[str], None]) -> Non
     if shutil.which("apt-get") is None:
         raise DevstackError(f"missing system packages and no apt-get here: {wanted}")
     say(f"installing system packages: {wanted}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    with _services_kept_stopped():
-        for argv in (
-            ["apt-get", "update", "-q"],
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-        ):
-            result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                raise DevstackError(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
-    for package in packages:
-        if package in _SYSTEM_SERVICES:
-            _disable_service(_SYSTEM_SERVICES[package])
-
-
-@contextmanager
-def _services_kept_stopped() -> Iterator[None]:
-    """Keep apt from starting services it installs (unless a policy is already in place)."""
-    if POLICY_RC_D.exists():
-        yield
-        return
-    POLICY_RC_D.write_text(
-        "#!/bin/sh\n# Written by crm_devstack during apt-get install.\nexit 101\n"
-    )
-    POLICY_RC_D.chmod(0o755)
-    try:
-        yield
-    finally:
-        POLICY_RC_D.unlink(missing_ok=True)
-
-
-def _disable_service(service: str) -> None:
-    """Stop the system service and keep it from starting at boot; best effort."""
-    if Path("/run/systemd/system").is_dir():
-        commands = [["systemctl", "disable", "--now", service]]
-    else:
-        commands = [["service", service, "stop"], ["update-rc.d", service, "disable"]]
-    for argv in commands:
-        if shutil.which(argv[0]):
-            subprocess.run(argv, capture_output=True, check=False)
+    env = {**os.environ, **_APT_ENV}
+    for argv in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", *_APT_OPTIONS, *packages],
+    ):
+        result = subprocess.run(
+            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise DevstackError(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")

@@ -1,7 +1,7 @@
 """The concordance artifacts (status mapping, event catalog, report), computed from the models.
 
-Pure functions returning JSON-able data and text; crm_devstack.concordance writes and checks
-the files. Everything about events and terms is read off the catalog, the pydantic models and
+Pure functions returning JSON-able data and text; crm_devstack.concordance.cli writes and
+checks the files. Everything about events and terms is read off the catalog, the pydantic models and
 the vocabulary functions, so the checked-in artifacts cannot say something the code does not.
 """
 
@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from crm_devstack.concordance.fields import describe_fields
+from crm_devstack.concordance.markdown import report_markdown
+from crm_devstack.concordance.report import report
+from crm_devstack.concordance.sources import LEGACY_BOOKING_STATUSES, Json
 from crm_schemas.catalog import ACTIVITY_EVENTS, CATALOG, EXTERNAL_EVENTS, SYSTEM_EVENTS
-from crm_schemas.concordance_fields import describe_fields
-from crm_schemas.concordance_markdown import report_markdown
-from crm_schemas.concordance_report import report
-from crm_schemas.concordance_sources import LEGACY_BOOKING_STATUSES, Json
 from crm_schemas.contact import CLIENT_SOURCES, Source
 from crm_schemas.envelope import EventEnvelope, IncomingEvent
 from crm_schemas.pipeline import (

@@ -1,8 +1,9 @@
 """The earlier system's facts and DOMAIN.md's sections that the concordance cites, as data.
 
-Schemas do no I/O, so what the report traces to is written here. Every citation is a path
-into a legacy file (docs/concordance/legacy/) or a DOMAIN.md heading, and the tests resolve
-each one against the real files, so a citation that stops being true fails the build.
+What the report traces to is written here, not read from the legacy files at run time, so
+the artifacts follow from the code alone. Every citation is a path into a legacy file
+(docs/concordance/legacy/) or a DOMAIN.md heading, and the tests resolve each one against the
+real files, so a citation that stops being true fails the build.
 """
 
 from __future__ import annotations

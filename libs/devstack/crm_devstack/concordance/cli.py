@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from crm_schemas.concordance import artifacts
+from crm_devstack.concordance.artifacts import artifacts
 
 ARTIFACT_DIR = Path("docs") / "concordance"
 
@@ -81,7 +81,3 @@ def concordance(
         typer.echo(f"wrote {target / name}")
     if not written:
         typer.echo(f"concordance artifacts in {target} were already current")
-
-
-if __name__ == "__main__":
-    app()

@@ -7,12 +7,12 @@ have no legacy counterpart and cite DOMAIN.md alone.
 
 from __future__ import annotations
 
-from crm_schemas import concordance_sources as src
+from crm_devstack.concordance import sources as src
+from crm_devstack.concordance.changes import changes
+from crm_devstack.concordance.domain import KPIS, NBA_ROWS, RULES, urgency_of
+from crm_devstack.concordance.probes import probes
+from crm_devstack.concordance.sources import Json, domain, legacy
 from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS, Emitter, EventName
-from crm_schemas.concordance_changes import changes
-from crm_schemas.concordance_domain import KPIS, NBA_ROWS, RULES, urgency_of
-from crm_schemas.concordance_probes import probes
-from crm_schemas.concordance_sources import Json, domain, legacy
 from crm_schemas.envelope import EventEnvelope, IncomingEvent
 from crm_schemas.pipeline import BookingState, Status
 from crm_schemas.system_properties import CoachingKind

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from crm_devstack.concordance import app, default_directory, stale_artifacts, write_artifacts
+from crm_devstack.concordance.artifacts import artifacts
+from crm_devstack.concordance.cli import app, default_directory, stale_artifacts, write_artifacts
+from crm_devstack.concordance.sources import DOMAIN_SECTIONS
 from crm_schemas.catalog import EventName
-from crm_schemas.concordance import artifacts
-from crm_schemas.concordance_sources import DOMAIN_SECTIONS
 from crm_schemas.vocabulary import VOCABULARY_TERMS, Vocabulary
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "docs" / "concordance"
 LEGACY = ARTIFACTS / "legacy"
 # CI lays shared/ beside the clone; a developer's checkout has it beside main/ too.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm_schemas.concordance_sources import Json
+from crm_devstack.concordance.sources import Json
 
 # JSON Schema keywords worth showing beside a property's type.
 _KEPT_KEYWORDS = ("format", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength")

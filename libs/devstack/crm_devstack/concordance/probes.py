@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crm_schemas import concordance_sources as src
-from crm_schemas.concordance_sources import Json
+from crm_devstack.concordance import sources as src
+from crm_devstack.concordance.sources import Json
 from crm_schemas.envelope import IncomingEvent
 
 _AT = "2026-11-02T09:00:00+00:00"

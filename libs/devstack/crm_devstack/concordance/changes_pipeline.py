@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm_schemas import concordance_sources as src
+from crm_devstack.concordance import sources as src
+from crm_devstack.concordance.sources import Json, change, domain, legacy, names
 from crm_schemas import properties as p
 from crm_schemas.catalog import CATALOG
-from crm_schemas.concordance_sources import Json, change, domain, legacy, names
 from crm_schemas.contact import Contact
 from crm_schemas.fold import REOPENING_FACTS
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status

@@ -1,4 +1,4 @@
-"""The legacy facts written into crm_schemas.concordance_sources are what the legacy files say."""
+"""The legacy facts written into crm_devstack.concordance.sources are what the legacy files say."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crm_schemas import concordance_sources as src
+from crm_devstack.concordance import sources as src
 from crm_schemas.catalog import CATALOG, EventName
 
-LEGACY = Path(__file__).resolve().parents[2] / "docs" / "concordance" / "legacy"
+LEGACY = Path(__file__).resolve().parents[3] / "docs" / "concordance" / "legacy"
 
 
 def _legacy(name: str) -> Any:

@@ -6,7 +6,9 @@ computed, so an entry that stopped being true would change the checked-in report
 
 from __future__ import annotations
 
-from crm_schemas import concordance_sources as src
+from crm_devstack.concordance import sources as src
+from crm_devstack.concordance.changes_pipeline import pipeline_changes
+from crm_devstack.concordance.sources import Json, change, domain, legacy, names
 from crm_schemas.catalog import (
     ACTIVITY_EVENTS,
     CATALOG,
@@ -15,8 +17,6 @@ from crm_schemas.catalog import (
     SYSTEM_EVENTS,
     EventName,
 )
-from crm_schemas.concordance_changes_pipeline import pipeline_changes
-from crm_schemas.concordance_sources import Json, change, domain, legacy, names
 from crm_schemas.contact import CLIENT_SOURCES, Consent, Contact, Source, Utm
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, EventEnvelope, IncomingEvent
 from crm_schemas.ids import SYSTEM_EVENT_NAMESPACE

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crm_schemas.concordance_report import report
-from crm_schemas.concordance_sources import Json
+from crm_devstack.concordance.report import report
+from crm_devstack.concordance.sources import Json
 
 _COMMAND = "uv run python -m crm_devstack.concordance"
 
