@@ -16,13 +16,13 @@ import pytest
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
 from crm_servicekit.db import apply_migrations_in_thread, create_pool
-from crm_stats.dmo import DmoTargets
-from crm_stats.ledger import Ledger
 from crm_stats.main import MIGRATIONS
-from crm_stats.periods import PeriodName, resolve_period
-from crm_stats.policy import speed_to_lead
-from crm_stats.stats_queries import stats_inputs
+from crm_stats.policy.dmo import DmoTargets
+from crm_stats.policy.figures import speed_to_lead
+from crm_stats.policy.periods import PeriodName, resolve_period
+from crm_stats.repository.figures import stats_inputs
 
+from .ledger import Ledger
 from .scripted_week import NAMESPACE, event
 from .test_reminder_counts import apply_batch
 

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.vocabulary import Vocabulary
-from crm_stats.dmo import DayTally, DmoTargets, dmo_days, streak
-from crm_stats.ledger import Ledger
-from crm_stats.periods import PeriodName, resolve_period
-from crm_stats.policy import nearest_rank, stats_figures
+from crm_stats.policy.dmo import DayTally, DmoTargets, dmo_days, streak
+from crm_stats.policy.figures import nearest_rank, stats_figures
+from crm_stats.policy.periods import PeriodName, resolve_period
 
+from .ledger import Ledger
 from .scripted_week import (
     AS_OF,
     EXPECTED_BY_STATUS,
@@ -46,7 +46,9 @@ def week_figures(
     ledger = Ledger(OSLO_ZONE, TARGETS)
     ledger.apply_all(events)
     period = resolve_period(PeriodName.WEEK, AS_OF, OSLO_ZONE)
-    return stats_figures(ledger.inputs(period, AS_OF, GRACE_S), pipeline)
+    return stats_figures(ledger.inputs(period, AS_OF, GRACE_S), pipeline).model_dump(
+        mode="json", by_alias=True
+    )
 
 
 def test_the_week_is_cut_in_local_time_across_the_dst_change() -> None:
@@ -89,7 +91,8 @@ def test_any_arrival_order_gives_the_same_period_figures(seed: int) -> None:
 def test_dmo_per_local_day_newest_first() -> None:
     ledger = Ledger(OSLO_ZONE, TARGETS)
     ledger.apply_all(oslo_week())
-    body = dmo_days(ledger.day_tallies(AS_OF), TARGETS, AS_OF.astimezone(OSLO_ZONE).date(), 7)
+    today = AS_OF.astimezone(OSLO_ZONE).date()
+    body = dmo_days(ledger.day_tallies(AS_OF), TARGETS, today, 7).model_dump(mode="json")
     got = [(i["date"], i["invites"], i["follow_ups"]) for i in body["items"]]
     assert got == EXPECTED_DAYS
     assert [i["met"] for i in body["items"]] == [True, True, True, True, False, True, True]
@@ -103,7 +106,8 @@ def test_new_york_sunday_is_25_hours_and_empty_denominators_are_null() -> None:
     period = resolve_period(PeriodName.TODAY, NY_AS_OF, zone)
     assert period.start == datetime(2026, 11, 1, 4, tzinfo=UTC)
     assert period.end == datetime(2026, 11, 2, 5, tzinfo=UTC)
-    figures = stats_figures(ledger.inputs(period, NY_AS_OF, GRACE_S), None)
+    inputs = ledger.inputs(period, NY_AS_OF, GRACE_S)
+    figures = stats_figures(inputs, None).model_dump(mode="json", by_alias=True)
     assert figures["counts"]["invites_sent"] == 2
     assert figures["dmo"]["today"]["invites"] == 2
     assert figures["dmo"]["today"]["invites_pct"] == pytest.approx(0.1)

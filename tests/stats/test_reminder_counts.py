@@ -18,15 +18,16 @@ from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.db import apply_migrations_in_thread, create_pool
 from crm_servicekit.idempotency_store import claim_new, drop_tombstoned
-from crm_stats.consumer import stats_handler
-from crm_stats.dmo import DmoTargets
-from crm_stats.ledger import Ledger
 from crm_stats.main import MIGRATIONS
-from crm_stats.periods import PeriodName, resolve_period
-from crm_stats.policy import OpenReminders
-from crm_stats.reminder_counts import net_opened
-from crm_stats.stats_queries import open_reminders, stats_inputs
+from crm_stats.policy.counters import net_opened
+from crm_stats.policy.dmo import DmoTargets
+from crm_stats.policy.figures import OpenReminders
+from crm_stats.policy.periods import PeriodName, resolve_period
+from crm_stats.repository.figures import stats_inputs
+from crm_stats.repository.reminders import open_at
+from crm_stats.service import record_batch
 
+from .ledger import Ledger
 from .scripted_week import NAMESPACE, event
 
 OSLO = Account(account_id="oslo", time_zone="Europe/Oslo")
@@ -96,12 +97,11 @@ def history(seed: int) -> list[EventEnvelope]:
 
 async def apply_batch(conn: Conn, batch: list[EventEnvelope]) -> None:
     """As the consumer runtime does: de-dup by event id, drop deleted customers' events."""
-    handle = stats_handler(Accounts(list(ACCOUNTS)))
     async with conn.transaction():
         fresh = await claim_new(conn, batch)
         live, _ = await drop_tombstoned(conn, fresh)
         if live:
-            await handle(conn, live)
+            await record_batch(conn, live, Accounts(list(ACCOUNTS)))
 
 
 async def counters(conn: Conn) -> dict[str, int]:
@@ -162,7 +162,7 @@ async def test_counter_equals_a_recount_and_the_figures_match_the_reference(
             for as_of in instants(events, grace):
                 period = resolve_period(PeriodName.TODAY, as_of, account.zone)
                 want = ledger.inputs(period, as_of, grace.total_seconds())
-                got = await open_reminders(conn, account, as_of)
+                got = await open_at(conn, account, as_of)
                 assert (got.due, got.overdue) == (
                     want.reminders_due,
                     want.reminders_overdue,
@@ -232,7 +232,7 @@ async def test_open_complete_cancel_and_delete_move_the_counter(new_database: st
             for batch, expected in steps:
                 await apply_batch(conn, batch)
                 assert await counters(conn) == await recount(conn) == {"oslo": expected}
-            figures = await open_reminders(conn, OSLO, T0 + timedelta(days=5))
+            figures = await open_at(conn, OSLO, T0 + timedelta(days=5))
             assert figures == OpenReminders(1, 0, 0, 0, 0)
             assert (figures.due, figures.overdue) == (1, 1)
     finally:

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm_schemas.envelope import EventEnvelope
-from crm_stats.dmo import DmoTargets
-from crm_stats.ledger import Ledger
-from crm_stats.milestones import Tally, tally_of
-from crm_stats.periods import PeriodName, resolve_period
-from crm_stats.policy import stats_figures
-from crm_stats.ticker import shows_on_ticker, ticker_item
+from crm_stats.policy.dmo import DmoTargets
+from crm_stats.policy.figures import stats_figures
+from crm_stats.policy.milestones import Tally, tally_of
+from crm_stats.policy.periods import PeriodName, resolve_period
+from crm_stats.policy.ticker import shows_on_ticker, ticker_item
 
+from .ledger import Ledger
 from .scripted_week import at, booked, event, reminder
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -29,7 +29,9 @@ def figures_between(
     ledger = Ledger(UTC_ZONE, DmoTargets(20, 30))
     ledger.apply_all(events)
     period = resolve_period(PeriodName.CUSTOM, as_of, UTC_ZONE, start, end)
-    return stats_figures(ledger.inputs(period, as_of, 3600), None)
+    return stats_figures(ledger.inputs(period, as_of, 3600), None).model_dump(
+        mode="json", by_alias=True
+    )
 
 
 def test_s_noshow_counts_one_no_show_sent_five_times() -> None:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm_stats.dmo import STREAK_HORIZON_DAYS, DayTally, DmoTargets, dmo_days, streak
+from crm_stats.policy.dmo import STREAK_HORIZON_DAYS, DayTally, DmoTargets, dmo_days, streak
 
 TODAY = date(2026, 11, 30)
 ZERO = DmoTargets(invites=0, follow_ups=0)
@@ -21,7 +21,7 @@ def test_zero_targets_meet_every_day_up_to_the_horizon() -> None:
 
 
 def test_zero_targets_on_the_dmo_endpoint() -> None:
-    body = dmo_days({TODAY: DayTally(1, 0)}, ZERO, TODAY, 7)
+    body = dmo_days({TODAY: DayTally(1, 0)}, ZERO, TODAY, 7).model_dump(mode="json")
     assert all(item["met"] for item in body["items"])
     assert body["streak_days"] == STREAK_HORIZON_DAYS
 

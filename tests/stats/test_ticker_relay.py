@@ -15,8 +15,8 @@ from crm_servicekit.clock import SYSTEM_CLOCK
 from crm_servicekit.db import apply_migrations_in_thread, create_pool
 from crm_servicekit.runtime import Resources
 from crm_stats.main import MIGRATIONS
+from crm_stats.repository.ticker_queue import queue_ticker_items
 from crm_stats.settings import StatsSettings
-from crm_stats.store import queue_ticker_items
 from crm_stats.ticker_stream import TickerRelay, recent_items
 
 

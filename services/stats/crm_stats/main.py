@@ -11,8 +11,8 @@ from crm_servicekit.clock import SYSTEM_CLOCK, Clock
 from crm_servicekit.consumer import Fetching
 from crm_servicekit.http import serve
 from crm_servicekit.runtime import ServiceSpec, build_service_app
-from crm_stats import events_api, stats_api, ticker_api
-from crm_stats.consumer import handler_factory
+from crm_stats import consumer
+from crm_stats.api import ROUTERS
 from crm_stats.settings import StatsSettings
 from crm_stats.ticker_stream import run_ticker_relay
 
@@ -23,10 +23,10 @@ def service_spec(settings: StatsSettings) -> ServiceSpec:
     return ServiceSpec(
         settings=settings,
         title="stats",
-        routers=[stats_api.router, events_api.router, ticker_api.router],
+        routers=ROUTERS,
         migrations_dir=MIGRATIONS,
-        handler=handler_factory,
-        wanted=None,  # every event: the log keeps them all
+        handler=consumer.handler,
+        wanted=consumer.CONSUMED,
         topic=settings.events_topic,
         fetching=Fetching(max_records=500),
         relay_outbox=False,  # stats emits nothing
@@ -39,10 +39,6 @@ def build_app(
     settings: StatsSettings, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
 ) -> FastAPI:
     return build_service_app(service_spec(settings), clock=clock, accounts=accounts)
-
-
-def app_factory() -> FastAPI:
-    return build_app(StatsSettings())
 
 
 def run() -> None:

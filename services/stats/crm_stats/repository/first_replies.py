@@ -9,11 +9,15 @@ the rows the log gives.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from crm_schemas.catalog import EventName
-from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.connection import Conn
+from crm_stats.policy.batch import CustomerMoment
+from crm_stats.policy.figures import FirstReply
+from crm_stats.policy.periods import Period
+from crm_stats.repository import Reader
 
 _ADD_DMS = """
 INSERT INTO first_replies AS f (account_id, customer_id, dm_at, reply_at)
@@ -39,29 +43,41 @@ WHERE f.account_id = r.account_id AND f.customer_id = r.customer_id AND f.dm_at 
   AND (f.reply_at IS NULL OR f.reply_at > r.first_at)
 """
 
+_DELETE_OF = "DELETE FROM first_replies WHERE account_id = $1 AND customer_id = ANY($2::uuid[])"
 
-def _columns(events: Sequence[EventEnvelope]) -> tuple[list[str], list[UUID | None], list[object]]:
-    return (
-        [e.account_id for e in events],
-        [e.customer_id for e in events],
-        [e.timestamp for e in events],
-    )
+# The customer's first DM of the period and the first reply after it.
+_REPLIES = """
+SELECT DISTINCT ON (customer_id) dm_at, reply_at FROM first_replies
+WHERE account_id = $1 AND dm_at >= $2 AND dm_at < $3 AND dm_at <= $4
+ORDER BY customer_id, dm_at
+"""
 
 
-async def record_first_replies(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+def _columns(moments: Sequence[CustomerMoment]) -> list[list[Any]]:
+    return [
+        [m.account_id for m in moments],
+        [m.customer_id for m in moments],
+        [m.at for m in moments],
+    ]
+
+
+async def record(
+    conn: Conn, dms: Sequence[CustomerMoment], replies: Sequence[CustomerMoment]
+) -> None:
     """After the batch is in event_log: its DMs and its replies into first_replies."""
-    keyed = [e for e in events if e.customer_id is not None]
-    dms = [e for e in keyed if e.event_name is EventName.DM_STARTED]
     if dms:
         await conn.execute(_ADD_DMS, *_columns(dms))
-    replies = [e for e in keyed if e.event_name is EventName.MESSAGE_SENT]
     if replies:
         await conn.execute(_ADD_REPLIES, *_columns(replies))
 
 
-async def delete_first_replies_of(conn: Conn, account_id: str, customers: list[UUID]) -> None:
-    await conn.execute(
-        "DELETE FROM first_replies WHERE account_id = $1 AND customer_id = ANY($2::uuid[])",
-        account_id,
-        customers,
-    )
+async def delete_of(conn: Conn, account_id: str, customers: list[UUID]) -> None:
+    await conn.execute(_DELETE_OF, account_id, customers)
+
+
+async def first_replies_in(
+    db: Reader, account_id: str, period: Period, as_of: datetime
+) -> list[FirstReply]:
+    """Each customer's first DM in the period (up to as_of) and their first reply after it."""
+    rows = await db.fetch(_REPLIES, account_id, period.start, period.end, as_of)
+    return [FirstReply(row["dm_at"], row["reply_at"]) for row in rows]

@@ -8,6 +8,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from crm_servicekit.accounts import Accounts
+
+# Accounts not (or no longer) in the accounts file still have their events logged; their
+# local days are cut in the domain's default zone.
+DEFAULT_ZONE = ZoneInfo("Europe/Oslo")
+
 
 class PeriodName(StrEnum):
     TODAY = "today"
@@ -24,6 +30,11 @@ class Period(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
     tz: str
+
+
+def zone_of(accounts: Accounts, account_id: str) -> ZoneInfo:
+    account = accounts.get(account_id)
+    return account.zone if account is not None else DEFAULT_ZONE
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:

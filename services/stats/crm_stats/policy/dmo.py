@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from crm_stats.periods import local_date, week_start
+from crm_servicekit.accounts import Account
+from crm_stats.policy.periods import local_date, week_start
+from crm_stats.schemas import DmoDay, DmoDays, DmoProgress, DmoSummary
 
 DAYS_IN_WEEK = 7
 # How far back a streak is counted (the days read for it); a longer streak is reported as
@@ -40,16 +41,16 @@ def pct(done: int, target: int) -> float | None:
     return done / target if target else None
 
 
-def progress(tally: DayTally, targets: DmoTargets) -> dict[str, Any]:
-    return {
-        "invites": tally.invites,
-        "invites_target": targets.invites,
-        "invites_pct": pct(tally.invites, targets.invites),
-        "follow_ups": tally.follow_ups,
-        "follow_ups_target": targets.follow_ups,
-        "follow_ups_pct": pct(tally.follow_ups, targets.follow_ups),
-        "met": met(tally, targets),
-    }
+def progress(tally: DayTally, targets: DmoTargets) -> DmoProgress:
+    return DmoProgress(
+        invites=tally.invites,
+        invites_target=targets.invites,
+        invites_pct=pct(tally.invites, targets.invites),
+        follow_ups=tally.follow_ups,
+        follow_ups_target=targets.follow_ups,
+        follow_ups_pct=pct(tally.follow_ups, targets.follow_ups),
+        met=met(tally, targets),
+    )
 
 
 def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> int:
@@ -73,52 +74,44 @@ def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> i
     return count
 
 
-@dataclass(frozen=True)
-class DmoFigures:
-    today: DayTally
-    week: DayTally
-    targets: DmoTargets
-    streak_days: int
-
-    def as_json(self) -> dict[str, Any]:
-        week_targets = DmoTargets(
-            self.targets.invites * DAYS_IN_WEEK, self.targets.follow_ups * DAYS_IN_WEEK
-        )
-        return {
-            "today": progress(self.today, self.targets),
-            "week": progress(self.week, week_targets),
-            "streak_days": self.streak_days,
-        }
-
-
-def dmo_figures(
+def dmo_summary(
     days: Mapping[date, DayTally], targets: DmoTargets, as_of: datetime, tz: str
-) -> DmoFigures:
-    """`days` holds the local days up to as_of's day, that day cut at as_of."""
+) -> DmoSummary:
+    """Today's and this local week's progress, and the streak; `days` holds the local days up
+    to as_of's day, that day cut at as_of."""
     today = local_date(as_of, ZoneInfo(tz))
     monday = week_start(today)
     week = DayTally()
     for offset in range((today - monday).days + 1):
         week = week + days.get(monday + timedelta(days=offset), DayTally())
-    return DmoFigures(days.get(today, DayTally()), week, targets, streak(days, targets, today))
+    week_targets = DmoTargets(targets.invites * DAYS_IN_WEEK, targets.follow_ups * DAYS_IN_WEEK)
+    return DmoSummary(
+        today=progress(days.get(today, DayTally()), targets),
+        week=progress(week, week_targets),
+        streak_days=streak(days, targets, today),
+    )
 
 
 def dmo_days(
     days: Mapping[date, DayTally], targets: DmoTargets, today: date, count: int
-) -> dict[str, Any]:
+) -> DmoDays:
     """GET /api/stats/dmo: one item per local day, newest first, and the streak."""
     items = []
     for back in range(count):
         day = today - timedelta(days=back)
         tally = days.get(day, DayTally())
         items.append(
-            {
-                "date": day.isoformat(),
-                "invites": tally.invites,
-                "invites_target": targets.invites,
-                "follow_ups": tally.follow_ups,
-                "follow_ups_target": targets.follow_ups,
-                "met": met(tally, targets),
-            }
+            DmoDay(
+                date=day,
+                invites=tally.invites,
+                invites_target=targets.invites,
+                follow_ups=tally.follow_ups,
+                follow_ups_target=targets.follow_ups,
+                met=met(tally, targets),
+            )
         )
-    return {"items": items, "streak_days": streak(days, targets, today)}
+    return DmoDays(items=items, streak_days=streak(days, targets, today))
+
+
+def targets_of(account: Account) -> DmoTargets:
+    return DmoTargets(account.dmo_targets.invites, account.dmo_targets.follow_ups)

@@ -11,8 +11,6 @@ from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import CoachingPrompt, NbaChanged, ReminderEvent
 
-E = EventName
-
 
 class TickerKind(StrEnum):
     EVENT = "event"
@@ -22,17 +20,16 @@ class TickerKind(StrEnum):
 
 
 _KIND_OF: dict[EventName, TickerKind] = {
-    E.MEETING_BOOKED: TickerKind.EVENT,
-    E.MEETING_HELD: TickerKind.EVENT,
-    E.NO_SHOW: TickerKind.EVENT,
-    E.VIDEO_SENT: TickerKind.EVENT,
-    E.PURCHASED: TickerKind.EVENT,
-    E.JOINED_TEAM: TickerKind.EVENT,
-    E.NBA_CHANGED: TickerKind.NBA,
-    E.COACHING_PROMPT: TickerKind.COACHING,
-    E.REMINDER_DUE: TickerKind.REMINDER_DUE,
+    EventName.MEETING_BOOKED: TickerKind.EVENT,
+    EventName.MEETING_HELD: TickerKind.EVENT,
+    EventName.NO_SHOW: TickerKind.EVENT,
+    EventName.VIDEO_SENT: TickerKind.EVENT,
+    EventName.PURCHASED: TickerKind.EVENT,
+    EventName.JOINED_TEAM: TickerKind.EVENT,
+    EventName.NBA_CHANGED: TickerKind.NBA,
+    EventName.COACHING_PROMPT: TickerKind.COACHING,
+    EventName.REMINDER_DUE: TickerKind.REMINDER_DUE,
 }
-TICKER_EVENTS: frozenset[EventName] = frozenset(_KIND_OF)
 
 
 def shows_on_ticker(event: EventEnvelope) -> bool:
@@ -48,23 +45,23 @@ def local_moment(moment: datetime, zone: ZoneInfo) -> str:
 def sentence(event: EventEnvelope, who: str, zone: ZoneInfo) -> str:
     props = event.properties
     name = event.event_name
-    if name is E.MEETING_BOOKED:
+    if name is EventName.MEETING_BOOKED:
         when = datetime.fromisoformat(props["booking_time"])
         return f"{who} booked a meeting for {local_moment(when, zone)}"
-    if name is E.MEETING_HELD:
+    if name is EventName.MEETING_HELD:
         return f"Meeting held with {who}"
-    if name is E.NO_SHOW:
+    if name is EventName.NO_SHOW:
         return f"{who} did not show up for the meeting"
-    if name is E.VIDEO_SENT:
+    if name is EventName.VIDEO_SENT:
         return f"Presentation video sent to {who}"
-    if name is E.PURCHASED:
+    if name is EventName.PURCHASED:
         return f"{who} bought for {props['amount']} {props['currency']}"
-    if name is E.JOINED_TEAM:
+    if name is EventName.JOINED_TEAM:
         return f"{who} joined the team"
-    if name is E.NBA_CHANGED:
+    if name is EventName.NBA_CHANGED:
         recommendation = NbaChanged.model_validate(props).recommendation
         return f"Next for {who}: {recommendation.title}"
-    if name is E.COACHING_PROMPT:
+    if name is EventName.COACHING_PROMPT:
         return CoachingPrompt.model_validate(props).text
     reminder = ReminderEvent.model_validate(props)
     what = reminder.message or reminder.type.value.replace("_", " ")

@@ -1,7 +1,7 @@
 """The dashboard's figures from what the store selected for one request (pure, no I/O).
 
-The store (or the in-memory ledger) selects the rows a request needs; everything computed
-from them lives here, so the database path and the reference path share the arithmetic.
+The repository (or the tests' in-memory ledger) selects the rows a request needs; everything
+computed from them lives here, so the database path and the reference path share the arithmetic.
 """
 
 from __future__ import annotations
@@ -10,14 +10,29 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from uuid import UUID
 
-from crm_schemas.pipeline import PIPELINE_ORDER, Booking, BookingState, PipelineState, Status
+from crm_schemas.pipeline import (
+    OPEN_STATUSES,
+    PIPELINE_ORDER,
+    Booking,
+    BookingState,
+    PipelineState,
+    Status,
+)
 from crm_schemas.vocabulary import VOCABULARY_TERMS, Vocabulary, reverse
-from crm_stats.dmo import DayTally, DmoFigures, DmoTargets, dmo_figures
-from crm_stats.milestones import Tally
-from crm_stats.periods import Period
+from crm_stats.policy.dmo import DayTally, DmoTargets, dmo_summary
+from crm_stats.policy.milestones import Tally
+from crm_stats.policy.periods import Period
+from crm_stats.schemas import (
+    Counts,
+    CustomerStats,
+    Funnel,
+    FunnelRates,
+    SpeedToLead,
+    StatsPeriod,
+)
 
 SLA = timedelta(minutes=5)
 REBOOK_WINDOW = timedelta(days=14)
@@ -128,7 +143,7 @@ def _recovered(customer: FunnelCustomer, as_of: datetime) -> bool:
     )
 
 
-def funnel(cohort: Sequence[FunnelCustomer], as_of: datetime) -> dict[str, Any]:
+def funnel(cohort: Sequence[FunnelCustomer], as_of: datetime) -> Funnel:
     size = len(cohort)
     # One pass over the cohort: a week of a large account is thousands of customers.
     qualified = booked = held = signed_up = 0
@@ -147,38 +162,43 @@ def funnel(cohort: Sequence[FunnelCustomer], as_of: datetime) -> dict[str, Any]:
         no_showed += has_booking and has_no_show
         any_no_show += has_no_show
         recovered += has_no_show and _recovered(c, as_of)
-    return {
-        "cohort": size,
-        "qualified": qualified,
-        "booked": booked,
-        "held": held,
-        "signed_up": signed_up,
-        "rates": {
-            "qualified": ratio(qualified, size),
-            "booked": ratio(booked, qualified),
-            "held": ratio(held, booked),
-            "signed_up": ratio(signed_up, held),
-        },
-        "show_rate": ratio(showed, with_booking),
-        "no_show_rate": ratio(no_showed, with_booking),
-        "rebook_recovery": ratio(recovered, any_no_show),
-    }
+    return Funnel(
+        cohort=size,
+        qualified=qualified,
+        booked=booked,
+        held=held,
+        signed_up=signed_up,
+        rates=FunnelRates(
+            qualified=ratio(qualified, size),
+            booked=ratio(booked, qualified),
+            held=ratio(held, booked),
+            signed_up=ratio(signed_up, held),
+        ),
+        show_rate=ratio(showed, with_booking),
+        no_show_rate=ratio(no_showed, with_booking),
+        rebook_recovery=ratio(recovered, any_no_show),
+    )
 
 
-def speed_to_lead(replies: Sequence[FirstReply], as_of: datetime) -> dict[str, Any]:
+def speed_to_lead(replies: Sequence[FirstReply], as_of: datetime) -> SpeedToLead:
     times = sorted(
         (r.reply_at - r.dm_at).total_seconds()
         for r in replies
         if r.reply_at is not None and r.reply_at <= as_of
     )
     within_sla = sum(1 for t in times if t <= SLA.total_seconds())
-    return {
-        "median_s": nearest_rank(times, 0.5),
-        "p90_s": nearest_rank(times, 0.9),
-        "answered": len(times),
-        "unanswered": len(replies) - len(times),
-        "sla_5min_ratio": ratio(within_sla, len(replies)),
-    }
+    return SpeedToLead(
+        median_s=nearest_rank(times, 0.5),
+        p90_s=nearest_rank(times, 0.9),
+        answered=len(times),
+        unanswered=len(replies) - len(times),
+        sla_5min_ratio=ratio(within_sla, len(replies)),
+    )
+
+
+def open_customers(states: Sequence[StateCount]) -> int:
+    """Customers at an open stage who did not opt out: pipeline health's denominator."""
+    return sum(row.customers for row in states if row.status in OPEN_STATUSES and not row.opted_out)
 
 
 def by_status(states: Sequence[StateCount]) -> dict[str, int]:
@@ -200,39 +220,34 @@ def by_pipeline_status(states: Sequence[StateCount], vocabulary: Vocabulary) -> 
     return counts
 
 
-def stats_figures(inputs: StatsInputs, vocabulary: Vocabulary | None) -> dict[str, Any]:
+def stats_figures(inputs: StatsInputs, vocabulary: Vocabulary | None) -> CustomerStats:
     """The body of GET /api/customers/stats (API.md's shape)."""
     period = inputs.period
     tallies = inputs.tallies
-    counts = {
-        "new_leads": inputs.new_leads,
-        "dms_started": inputs.dms_started,
-        **{tally.value: tallies.get(tally, 0) for tally in Tally if tally is not Tally.FOLLOW_UPS},
-        "signed_up": inputs.signed_up,
-        "follow_ups_done": tallies.get(Tally.FOLLOW_UPS, 0),
-        "reminders_due": inputs.reminders_due,
-        "reminders_overdue": inputs.reminders_overdue,
-        "next_actions_overdue": inputs.next_actions_overdue,
-    }
-    dmo: DmoFigures = dmo_figures(inputs.days, inputs.targets, inputs.as_of, period.tz)
-    body: dict[str, Any] = {
-        "period": {
-            "name": period.name.value,
-            "from": period.start,
-            "to": period.end,
-            "tz": period.tz,
-        },
-        "as_of": inputs.as_of,
-        "counts": counts,
-        "by_status": by_status(inputs.states),
-        "opted_out": sum(row.customers for row in inputs.states if row.opted_out),
-    }
-    if vocabulary is not None:
-        body["by_pipeline_status"] = by_pipeline_status(inputs.states, vocabulary)
-    body |= {
-        "dmo": dmo.as_json(),
-        "funnel": funnel(inputs.cohort, inputs.as_of),
-        "speed_to_lead": speed_to_lead(inputs.replies, inputs.as_of),
-        "pipeline_health": ratio(inputs.healthy, inputs.open_customers),
-    }
-    return body
+    return CustomerStats(
+        period=StatsPeriod(name=period.name, start=period.start, end=period.end, tz=period.tz),
+        as_of=inputs.as_of,
+        counts=Counts(
+            new_leads=inputs.new_leads,
+            dms_started=inputs.dms_started,
+            invites_sent=tallies.get(Tally.INVITES, 0),
+            videos_sent=tallies.get(Tally.VIDEOS, 0),
+            meetings_booked=tallies.get(Tally.BOOKED, 0),
+            meetings_held=tallies.get(Tally.HELD, 0),
+            no_shows=tallies.get(Tally.NO_SHOWS, 0),
+            signed_up=inputs.signed_up,
+            follow_ups_done=tallies.get(Tally.FOLLOW_UPS, 0),
+            reminders_due=inputs.reminders_due,
+            reminders_overdue=inputs.reminders_overdue,
+            next_actions_overdue=inputs.next_actions_overdue,
+        ),
+        by_status=by_status(inputs.states),
+        opted_out=sum(row.customers for row in inputs.states if row.opted_out),
+        by_pipeline_status=(
+            by_pipeline_status(inputs.states, vocabulary) if vocabulary is not None else None
+        ),
+        dmo=dmo_summary(inputs.days, inputs.targets, inputs.as_of, period.tz),
+        funnel=funnel(inputs.cohort, inputs.as_of),
+        speed_to_lead=speed_to_lead(inputs.replies, inputs.as_of),
+        pipeline_health=ratio(inputs.healthy, inputs.open_customers),
+    )

@@ -26,8 +26,6 @@ from crm_schemas.system_properties import (
     StatusChanged,
 )
 
-E = EventName
-
 
 class Tally(StrEnum):
     """Figures that count events in the period."""
@@ -41,17 +39,17 @@ class Tally(StrEnum):
 
 
 _TALLY_OF: dict[EventName, Tally] = {
-    E.INVITE_SENT: Tally.INVITES,
-    E.VIDEO_SENT: Tally.VIDEOS,
-    E.MEETING_BOOKED: Tally.BOOKED,
-    E.MEETING_HELD: Tally.HELD,
-    E.NO_SHOW: Tally.NO_SHOWS,
-    E.FOLLOW_UP_DONE: Tally.FOLLOW_UPS,
+    EventName.INVITE_SENT: Tally.INVITES,
+    EventName.VIDEO_SENT: Tally.VIDEOS,
+    EventName.MEETING_BOOKED: Tally.BOOKED,
+    EventName.MEETING_HELD: Tally.HELD,
+    EventName.NO_SHOW: Tally.NO_SHOWS,
+    EventName.FOLLOW_UP_DONE: Tally.FOLLOW_UPS,
 }
 
 
 def tally_of(event: EventEnvelope) -> Tally | None:
-    if event.event_name is E.REMINDER_COMPLETED:
+    if event.event_name is EventName.REMINDER_COMPLETED:
         # A follow-up reminder a person ticked off is a follow-up done; one completed by a
         # FOLLOW_UP_DONE is that event, already counted.
         done = ReminderEvent.model_validate(event.properties)
@@ -82,11 +80,11 @@ _THRESHOLDS = (
     (Milestone.SIGNED_UP, Status.SIGNED_UP),
 )
 _FIRST_OF: dict[EventName, Milestone] = {
-    E.MEETING_BOOKED: Milestone.BOOKED,
-    E.MEETING_HELD: Milestone.HELD,
-    E.NO_SHOW: Milestone.NO_SHOW,
-    E.PURCHASED: Milestone.FIRST_SIGNING,
-    E.JOINED_TEAM: Milestone.FIRST_SIGNING,
+    EventName.MEETING_BOOKED: Milestone.BOOKED,
+    EventName.MEETING_HELD: Milestone.HELD,
+    EventName.NO_SHOW: Milestone.NO_SHOW,
+    EventName.PURCHASED: Milestone.FIRST_SIGNING,
+    EventName.JOINED_TEAM: Milestone.FIRST_SIGNING,
 }
 
 
@@ -110,9 +108,9 @@ class CustomerChange:
 def _stage_reached(event: EventEnvelope) -> tuple[Status, datetime] | None:
     """The stage an event shows the customer at, and since when (for the funnel)."""
     name = event.event_name
-    if name is E.STATUS_CHANGED:
+    if name is EventName.STATUS_CHANGED:
         return StatusChanged.model_validate(event.properties).to.status, event.timestamp
-    if name is E.CUSTOMER_CREATED:
+    if name is EventName.CUSTOMER_CREATED:
         created = CustomerCreated.model_validate(event.properties)
         return created.state.status, created.created_at
     stage = STAGE_OF_FACT.get(name)
@@ -127,7 +125,7 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
     change: dict[str, object] = {}
     if name in EXTERNAL_EVENTS:
         earliest[Milestone.CREATED] = at
-    if name in (E.DM_STARTED, E.LEAD_QUALIFIED):
+    if name in (EventName.DM_STARTED, EventName.LEAD_QUALIFIED):
         earliest[Milestone.COHORT] = at
     if (first := _FIRST_OF.get(name)) is not None:
         earliest[first] = at
@@ -137,7 +135,7 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
             for milestone, threshold in _THRESHOLDS:
                 if PIPELINE_ORDER.index(stage) >= PIPELINE_ORDER.index(threshold):
                     earliest[milestone] = since
-    if name is E.CUSTOMER_CREATED:
+    if name is EventName.CUSTOMER_CREATED:
         created = CustomerCreated.model_validate(event.properties)
         earliest[Milestone.CREATED] = min(created.created_at, earliest.get(Milestone.CREATED, at))
         change |= {
@@ -146,9 +144,9 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
             "sets_next_action": True,
             "next_action_date": created.customer.next_action_date,
         }
-    elif name is E.STATUS_CHANGED:
+    elif name is EventName.STATUS_CHANGED:
         change["state"] = StatusChanged.model_validate(event.properties).to
-    elif name is E.CUSTOMER_UPDATED:
+    elif name is EventName.CUSTOMER_UPDATED:
         changes = CustomerUpdated.model_validate(event.properties).changes
         if "next_action_date" in changes:
             raw = changes["next_action_date"]
@@ -156,13 +154,13 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
             change["next_action_date"] = datetime.fromisoformat(raw) if raw else None
         if isinstance(changes.get("name"), str):
             change["name"] = changes["name"]
-    elif name is E.CUSTOMER_DELETED:
+    elif name is EventName.CUSTOMER_DELETED:
         change["deleted"] = True
     return CustomerChange(
         customer_id=event.customer_id,
         earliest=earliest,
-        booked=at if name is E.MEETING_BOOKED else None,
-        no_show=at if name is E.NO_SHOW else None,
+        booked=at if name is EventName.MEETING_BOOKED else None,
+        no_show=at if name is EventName.NO_SHOW else None,
         activity=activity_at(event),
         **change,  # type: ignore[arg-type]
     )
@@ -172,7 +170,7 @@ def activity_at(event: EventEnvelope) -> datetime | None:
     """DOMAIN.md's activity: the activity events, an interaction at its occurred_at, and an
     event that opts the customer in (counted whether or not they were opted out: the
     dashboard only asks whether anything happened in the last 7 days)."""
-    if event.event_name is E.INTERACTION_LOGGED:
+    if event.event_name is EventName.INTERACTION_LOGGED:
         occurred = event.properties.get("interaction", {}).get("occurred_at")
         return datetime.fromisoformat(occurred) if occurred else event.timestamp
     if event.event_name in ACTIVITY_EVENTS or (event.opts_in and not event.opts_out):
@@ -198,11 +196,11 @@ class ReminderChange:
 
 
 _REMINDER_STATUS = {
-    E.REMINDER_CREATED: ReminderStatus.OPEN,
-    E.REMINDER_RESCHEDULED: ReminderStatus.OPEN,
-    E.REMINDER_DUE: ReminderStatus.OPEN,
-    E.REMINDER_COMPLETED: ReminderStatus.COMPLETED,
-    E.REMINDER_CANCELED: ReminderStatus.CANCELED,
+    EventName.REMINDER_CREATED: ReminderStatus.OPEN,
+    EventName.REMINDER_RESCHEDULED: ReminderStatus.OPEN,
+    EventName.REMINDER_DUE: ReminderStatus.OPEN,
+    EventName.REMINDER_COMPLETED: ReminderStatus.COMPLETED,
+    EventName.REMINDER_CANCELED: ReminderStatus.CANCELED,
 }
 
 

@@ -1,7 +1,7 @@
 """The store's semantics in memory: one account's events in, StatsInputs out (pure).
 
-It mirrors what the PostgreSQL store keeps and selects, without I/O, so the KPI tests run
-without servers and the benchmark has an oracle to compare the API with.
+A test fake: it mirrors what the PostgreSQL store keeps and selects, without I/O, so the KPI
+tests run without servers and the store's tests have a reference to compare it with.
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ from zoneinfo import ZoneInfo
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import OPEN_STATUSES, BookingState, PipelineState, Status
-from crm_stats.dmo import DayTally, DmoTargets
-from crm_stats.milestones import (
+from crm_stats.policy.dmo import DayTally, DmoTargets
+from crm_stats.policy.figures import (
+    HEALTHY_WITHIN,
+    FirstReply,
+    FunnelCustomer,
+    StateCount,
+    StatsInputs,
+)
+from crm_stats.policy.milestones import (
     CustomerChange,
     Milestone,
     ReminderChange,
@@ -26,14 +33,7 @@ from crm_stats.milestones import (
     reminder_change,
     tally_of,
 )
-from crm_stats.periods import Period, in_window, local_date
-from crm_stats.policy import (
-    HEALTHY_WITHIN,
-    FirstReply,
-    FunnelCustomer,
-    StateCount,
-    StatsInputs,
-)
+from crm_stats.policy.periods import Period, in_window, local_date
 
 
 @dataclass

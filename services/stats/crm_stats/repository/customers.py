@@ -1,0 +1,181 @@
+"""Each customer's row of milestones, pipeline state and next action (customer_milestones),
+and the dashboard's reads of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from crm_schemas.pipeline import OPEN_STATUSES
+from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns
+from crm_stats.policy.batch import CustomerDelta, CustomerKey
+from crm_stats.policy.counters import StateKey, counted_key
+from crm_stats.policy.figures import HEALTHY_WITHIN, FunnelCustomer
+from crm_stats.policy.milestones import Milestone
+from crm_stats.policy.periods import Period
+from crm_stats.repository import Reader
+
+MILESTONES = tuple(Milestone)
+
+# The customers' rows come as arrays, unnested: one statement per batch rather than one per
+# customer. A batch names each customer once (their changes merge into one delta), so no row
+# is changed twice by it. Whether a delta sets the next action is not a column, so the rows
+# that set it and those that keep it go in two statements (the placeholder below).
+_CUSTOMER_TYPES = (
+    "text", "uuid", *("timestamptz" for _ in MILESTONES), "text", "text", "timestamptz",
+    "text", "text", "boolean", "boolean", "timestamptz", "text", "boolean",
+)  # fmt: skip
+_UPSERT_CUSTOMERS = f"""
+INSERT INTO customer_milestones AS m (
+    account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows, last_activity_at,
+    status, booking_state, joined_team, opted_out, next_action_date, name, deleted)
+SELECT account_id, customer_id, {", ".join(MILESTONES)},
+    bookings::timestamptz[], no_shows::timestamptz[], last_activity_at,
+    status, booking_state, joined_team, opted_out, next_action_date, name, deleted
+FROM unnest({", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_CUSTOMER_TYPES))})
+    AS u(account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
+         last_activity_at, status, booking_state, joined_team, opted_out, next_action_date,
+         name, deleted)
+ON CONFLICT (account_id, customer_id) DO UPDATE SET
+    {", ".join(f"{m} = LEAST(m.{m}, EXCLUDED.{m})" for m in MILESTONES)},
+    bookings = m.bookings || EXCLUDED.bookings,
+    no_shows = m.no_shows || EXCLUDED.no_shows,
+    last_activity_at = GREATEST(m.last_activity_at, EXCLUDED.last_activity_at),
+    status = COALESCE(EXCLUDED.status, m.status),
+    booking_state = COALESCE(EXCLUDED.booking_state, m.booking_state),
+    joined_team = COALESCE(EXCLUDED.joined_team, m.joined_team),
+    opted_out = COALESCE(EXCLUDED.opted_out, m.opted_out),
+    next_action_date = {{next_action_date}},
+    name = COALESCE(EXCLUDED.name, m.name),
+    deleted = m.deleted OR EXCLUDED.deleted
+RETURNING account_id, customer_id, status, booking_state, joined_team, opted_out, deleted
+"""
+_UPSERT_SETTING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="EXCLUDED.next_action_date")
+_UPSERT_KEEPING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="m.next_action_date")
+
+_OPEN_LITERAL = ", ".join(f"'{code}'" for code in sorted(s.value for s in OPEN_STATUSES))
+# Literal open stages, so the planner matches the partial indexes of migration 0002.
+_COUNTS = f"""
+SELECT
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND created_at >= $2 AND created_at < $3 AND created_at <= $4) AS new_leads,
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND first_signing_at >= $2 AND first_signing_at < $3 AND first_signing_at <= $4)
+        AS signed_up,
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND status IN ({_OPEN_LITERAL}) AND next_action_date < $4) AS next_actions_overdue,
+    (SELECT count(*) FROM customer_milestones WHERE account_id = $1 AND NOT deleted
+        AND NOT opted_out AND status IN ({_OPEN_LITERAL}) AND last_activity_at >= $5)
+        AS healthy
+"""
+
+_COHORT = """
+SELECT customer_id, qualified_at, presented_at, signed_up_at, booked_at, held_at, no_show_at,
+    bookings, no_shows
+FROM customer_milestones
+WHERE account_id = $1 AND NOT deleted AND cohort_at >= $2 AND cohort_at < $3 AND cohort_at <= $4
+"""
+
+_KEYS = """
+SELECT customer_id, status, booking_state, joined_team, opted_out, deleted
+FROM customer_milestones WHERE account_id = $1 AND customer_id = ANY($2::uuid[])
+"""
+
+_NAMES = """
+SELECT customer_id, name FROM customer_milestones
+WHERE account_id = $1 AND customer_id = ANY($2::uuid[]) AND name IS NOT NULL
+"""
+
+
+async def upsert(
+    conn: Conn, deltas: Mapping[CustomerKey, CustomerDelta]
+) -> dict[CustomerKey, StateKey | None]:
+    """Merge the batch's deltas into the rows; each customer's counted key afterwards."""
+    after: dict[CustomerKey, StateKey | None] = {}
+    for sets_next_action, statement in (
+        (True, _UPSERT_SETTING_NEXT_ACTION),
+        (False, _UPSERT_KEEPING_NEXT_ACTION),
+    ):
+        keys = sorted(k for k, d in deltas.items() if d.sets_next_action is sets_next_action)
+        if not keys:
+            continue
+        rows = [_customer_row(key, deltas[key]) for key in keys]
+        for row in await conn.fetch(statement, *as_columns(rows)):
+            after[(row["account_id"], row["customer_id"])] = counted_key(row)
+    return after
+
+
+def _customer_row(key: CustomerKey, delta: CustomerDelta) -> tuple[Any, ...]:
+    state = delta.state
+    return (
+        *key,
+        *(delta.earliest.get(m) for m in MILESTONES),
+        _timestamps_literal(delta.bookings),
+        _timestamps_literal(delta.no_shows),
+        delta.activity,
+        state.status.value if state else None,
+        state.booking.state.value if state else None,
+        state.joined_team if state else None,
+        state.opted_out if state else None,
+        delta.next_action_date,
+        delta.name,
+        delta.deleted,
+    )
+
+
+def _timestamps_literal(values: Sequence[datetime]) -> str:
+    """A timestamptz[] as text: unnest takes one-dimensional arrays, so a row's array rides in
+    a text column and is cast back in the statement."""
+    return "{" + ",".join(f'"{value.isoformat()}"' for value in values) + "}"
+
+
+async def counted_keys(
+    conn: Conn, account_id: str, customers: Iterable[UUID]
+) -> dict[UUID, StateKey | None]:
+    """Each known customer's counted key; None while deleted or not yet announced."""
+    rows = await conn.fetch(_KEYS, account_id, list(customers))
+    return {row["customer_id"]: counted_key(row) for row in rows}
+
+
+async def names(conn: Conn, account_id: str, ids: Sequence[UUID]) -> dict[UUID, str]:
+    rows = await conn.fetch(_NAMES, account_id, list(ids))
+    return {row["customer_id"]: row["name"] for row in rows}
+
+
+class CustomerCounts(NamedTuple):
+    new_leads: int  # created in the period
+    signed_up: int  # first signing in the period
+    next_actions_overdue: int  # open stage, next action before as_of
+    healthy: int  # open stage, not opted out, active within HEALTHY_WITHIN
+
+
+async def counts(db: Reader, account_id: str, period: Period, as_of: datetime) -> CustomerCounts:
+    row = await db.fetchrow(
+        _COUNTS, account_id, period.start, period.end, as_of, as_of - HEALTHY_WITHIN
+    )
+    assert row is not None  # aggregates always answer one row
+    return CustomerCounts(**row)
+
+
+async def cohort(
+    db: Reader, account_id: str, period: Period, as_of: datetime
+) -> list[FunnelCustomer]:
+    """The customers whose cohort instant (first DM or qualification) is in the period."""
+    rows = await db.fetch(_COHORT, account_id, period.start, period.end, as_of)
+    return [
+        FunnelCustomer(
+            customer_id=r["customer_id"],
+            qualified_at=r["qualified_at"],
+            presented_at=r["presented_at"],
+            signed_up_at=r["signed_up_at"],
+            booked_at=r["booked_at"],
+            held_at=r["held_at"],
+            no_show_at=r["no_show_at"],
+            bookings=tuple(r["bookings"]),
+            no_shows=tuple(r["no_shows"]),
+        )
+        for r in rows
+    ]

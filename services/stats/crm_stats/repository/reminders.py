@@ -1,0 +1,129 @@
+"""Reminders of each customer, and the counter of those open now per account (moved as
+deltas, so the dashboard never counts them all)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from crm_servicekit.accounts import Account
+from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns, rounds
+from crm_stats.policy.counters import net_opened
+from crm_stats.policy.figures import OpenReminders
+from crm_stats.policy.milestones import ReminderChange, ReminderStatus
+from crm_stats.repository import Reader
+
+ReminderKey = tuple[str, UUID]  # account_id, reminder_id
+
+# A batch can change one reminder several times (created, moved, due...), and one statement
+# may change a row only once: the rows go in rounds, the n-th change of each reminder in the
+# n-th round, so every reminder's changes apply in their order.
+_UPSERT = """
+INSERT INTO reminders AS r (account_id, reminder_id, customer_id, type, scheduled_for, status,
+    completed_by, opened_at, closed_at)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
+    $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+ON CONFLICT (account_id, reminder_id) DO UPDATE SET
+    scheduled_for = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.scheduled_for
+                         ELSE r.scheduled_for END,
+    status = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.status ELSE r.status END,
+    completed_by = CASE WHEN r.closed_at IS NULL THEN EXCLUDED.completed_by
+                        ELSE r.completed_by END,
+    opened_at = CASE WHEN r.closed_at IS NULL AND EXCLUDED.closed_at IS NULL
+                     THEN LEAST(r.opened_at, EXCLUDED.opened_at) ELSE r.opened_at END,
+    closed_at = COALESCE(r.closed_at, EXCLUDED.closed_at)
+RETURNING account_id, reminder_id, closed_at
+"""
+
+_OPEN_NOW = """
+SELECT r.account_id, count(*) AS n FROM reminders r
+JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, reminder_id)
+    ON r.account_id = k.account_id AND r.reminder_id = k.reminder_id
+WHERE r.closed_at IS NULL GROUP BY r.account_id
+"""
+
+_ADD_OPEN = """
+INSERT INTO reminder_counts AS c (account_id, open_reminders) VALUES ($1, $2)
+ON CONFLICT (account_id) DO UPDATE SET open_reminders = c.open_reminders + EXCLUDED.open_reminders
+"""
+
+_DELETE_OF = """
+WITH gone AS (DELETE FROM reminders WHERE account_id = $1 AND customer_id = ANY($2::uuid[])
+    RETURNING closed_at)
+SELECT count(*) FROM gone WHERE closed_at IS NULL
+"""
+
+# Open at as_of, from the consumer's counter of reminders open now: only reminders scheduled
+# or opened after as_of, closed after it, or scheduled within the grace are read, each range
+# by an index. A deleted customer's reminders are removed with them.
+_OPEN_AT = """
+SELECT
+    COALESCE((SELECT open_reminders FROM reminder_counts WHERE account_id = $1), 0) AS open_now,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at IS NULL
+        AND scheduled_for > $2) AS scheduled_later,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at IS NULL
+        AND opened_at > $2 AND scheduled_for <= $2) AS opened_later,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at > $2
+        AND opened_at <= $2 AND scheduled_for <= $2) AS closed_later,
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND scheduled_for >= $3
+        AND scheduled_for <= $2 AND opened_at <= $2 AND (closed_at IS NULL OR closed_at > $2))
+        AS within_grace
+"""
+
+
+def _row(account_id: str, change: ReminderChange) -> tuple[Any, ...]:
+    closed = change.at if change.status is not ReminderStatus.OPEN else None
+    return (
+        account_id,
+        change.reminder_id,
+        change.customer_id,
+        change.type.value,
+        change.scheduled_for,
+        change.status.value,
+        change.completed_by.value if change.completed_by else None,
+        change.at,
+        closed,
+    )
+
+
+async def upsert(
+    conn: Conn, changes: Sequence[tuple[str, ReminderChange]]
+) -> dict[ReminderKey, datetime | None]:
+    """Apply the changes in their order; each reminder's closed_at afterwards."""
+    closed_at: dict[ReminderKey, datetime | None] = {}
+    for group in rounds([_row(account, change) for account, change in changes], 2):
+        for row in await conn.fetch(_UPSERT, *as_columns(group)):
+            closed_at[(row["account_id"], row["reminder_id"])] = row["closed_at"]
+    return closed_at
+
+
+async def open_now(conn: Conn, keys: Iterable[ReminderKey]) -> dict[str, int]:
+    """Per account, how many of these reminders are open now (closed_at IS NULL)."""
+    distinct = sorted(set(keys))
+    rows = await conn.fetch(
+        _OPEN_NOW, [account for account, _ in distinct], [reminder for _, reminder in distinct]
+    )
+    return {row["account_id"]: row["n"] for row in rows}
+
+
+async def add_open(conn: Conn, delta: Mapping[str, int]) -> None:
+    # Sorted, so two consumers moving the same accounts lock them in one order (no deadlock).
+    rows = sorted(delta.items())
+    if rows:
+        await conn.executemany(_ADD_OPEN, rows)
+
+
+async def delete_of(conn: Conn, account_id: str, customers: list[UUID]) -> None:
+    """A deleted customer's reminders leave the store, and their open ones the counter."""
+    closed_now = await conn.fetchval(_DELETE_OF, account_id, customers)
+    await add_open(conn, net_opened({account_id: closed_now}, {}))
+
+
+async def open_at(db: Reader, account: Account, as_of: datetime) -> OpenReminders:
+    """The account's reminders open at as_of, and how many of them are past the grace."""
+    row = await db.fetchrow(_OPEN_AT, account.account_id, as_of, as_of - account.overdue_grace)
+    assert row is not None  # scalar subqueries always answer one row
+    return OpenReminders(**row)
