@@ -1,20 +1,51 @@
-"""The README's quick start, run as written against the running system through the gateway."""
+"""The README's commands and claims.
+
+The quick start runs as written against the running system through the gateway (`e2e`); the
+other tests read the README and the documents it links, and hold what they name (make
+targets, commands, modules, paths, links, addresses, the quick start's outcome) to the
+repository, with no server.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import re
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from crm_devstack.app_servers import system_servers
+from crm_devstack.gateway_routes import GATEWAY_PORT
+from crm_devstack.settings import HOST, StackConfig
+from crm_devstack.stack import SERVER_NAMES
+
 from .conftest import System
 
-README = Path(__file__).parents[2] / "README.md"
+ROOT = Path(__file__).parents[2]
+README = ROOT / "README.md"
+# The README and the documents it links to in docs/ (docs/concordance/ is generated).
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"<!-- quickstart:begin -->\n```sh\n(.*?)```\n<!-- quickstart:end -->", re.S)
 
-pytestmark = pytest.mark.e2e
+# What the quick start leaves in the system: the e2e test finds it there, and the README's
+# paragraph after the block names it.
+STATE = ("qualified", "no_show", "No-Show")
+REMINDERS = {
+    "follow_up_2h": "2025-03-04T11:15:00Z",
+    "follow_up_1d": "2025-03-05T09:15:00Z",
+    "follow_up_7d": "2025-03-11T09:15:00Z",
+}
+NBA = ("rebook", 90)
+# Each figure the e2e test reads (1 of each), and how the README says it.
+COUNTS = {
+    "invites_sent": "1 invite sent",
+    "meetings_booked": "1 meeting booked",
+    "no_shows": "1 no-show",
+}
 
 
 def quickstart(state_dir: Path) -> str:
@@ -40,6 +71,7 @@ async def run_quickstart(script: str) -> list[str]:
     return out.decode().splitlines()
 
 
+@pytest.mark.e2e
 async def test_readme_quick_start_works_as_written(system: System) -> None:
     # The customer, reminders and NBA are read right after the events were accepted; the
     # services apply them asynchronously, so the whole block is retried until it shows them
@@ -59,16 +91,143 @@ async def test_readme_quick_start_works_as_written(system: System) -> None:
             break
         await asyncio.sleep(1)
     assert answers[0]["status"] in ("accepted", "duplicate")
-    assert (customer["status"], customer["booking"]["state"], customer["pipeline_status"]) == (
-        "qualified",
-        "no_show",
-        "No-Show",
-    )
+    assert (customer["status"], customer["booking"]["state"], customer["pipeline_status"]) == STATE
     scheduled = {r["type"]: r["scheduled_for"] for r in reminders["items"]}
-    assert scheduled["follow_up_2h"] == "2025-03-04T11:15:00Z"
-    assert scheduled["follow_up_1d"] == "2025-03-05T09:15:00Z"
-    assert scheduled["follow_up_7d"] == "2025-03-11T09:15:00Z"
-    assert (nba["action"], nba["priority"]) == ("rebook", 90)
+    for reminder_type, scheduled_for in REMINDERS.items():
+        assert scheduled[reminder_type] == scheduled_for
+    assert (nba["action"], nba["priority"]) == NBA
     assert "No-show" in nba["reason"]
     counts = stats["counts"]
-    assert (counts["invites_sent"], counts["meetings_booked"], counts["no_shows"]) == (1, 1, 1)
+    assert {name: counts[name] for name in COUNTS} == dict.fromkeys(COUNTS, 1)
+
+
+def _outcome_paragraph() -> str:
+    text = README.read_text(encoding="utf-8")
+    after = text.split("<!-- quickstart:end -->", 1)[1]
+    return " ".join(after.split("\n## ", 1)[0].split())
+
+
+def test_the_readme_names_what_the_quick_start_leaves() -> None:
+    told = _outcome_paragraph()
+    status, booking, term = STATE
+    assert f"`{status}` with booking `{booking}` (`{term}` in the frazer vocabulary)" in told
+    for reminder_type, scheduled_for in REMINDERS.items():
+        assert f"`{reminder_type}` at {scheduled_for}" in told
+    action, priority = NBA
+    assert f"`{action}` at priority {priority}, its reason naming the no-show" in told
+    assert ", ".join(COUNTS.values()) in told
+
+
+def _makefile_targets() -> dict[str, str]:
+    """Each target of the Makefile, with its prerequisites and recipe as one text."""
+    targets: dict[str, str] = {}
+    current: str | None = None
+    for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^([a-z][\w-]*):(?!=)(.*)$", line):
+            current = match[1]
+            targets[current] = match[2]
+        elif line.startswith("\t") and current is not None:
+            targets[current] += "\n" + line
+        else:
+            current = None
+    return targets
+
+
+def test_every_make_target_the_documents_name_exists() -> None:
+    targets = _makefile_targets()
+    for document in DOCUMENTS:
+        named = set(re.findall(r"(?:^|`)make ([a-z][\w-]*)", document.read_text(), re.MULTILINE))
+        assert named <= set(targets), f"{document.name} names {named - set(targets)}"
+    assert {"up", "test", "down", "status", "lint", "help"} <= set(
+        re.findall(r"(?:^|`)make ([a-z][\w-]*)", README.read_text(), re.MULTILINE)
+    )
+
+
+def test_the_two_commands_install_first_then_run_the_system_and_the_tests() -> None:
+    targets = _makefile_targets()
+    assert targets["up"].split("\n")[0].split() == ["install"]
+    assert "crm-devstack system up" in targets["up"]
+    assert targets["test"].split("\n")[0].split() == ["install"]
+    assert "pytest" in targets["test"]
+    assert "sync --frozen" in targets["install"]
+    assert "crm-devstack install" in targets["install"]
+    assert "crm-devstack system down" in targets["down"]
+    assert "crm-devstack status" in targets["status"]
+    assert "ruff check" in targets["lint"]
+    assert "mypy" in targets["lint"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "3.11" in project["requires-python"]
+
+
+def test_make_up_runs_the_servers_the_five_services_and_the_gateway_under_dot_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CRM_STATE_DIR", raising=False)
+    config = StackConfig.from_env()
+    assert config.state_dir == (ROOT / ".local").resolve()
+    assert SERVER_NAMES == ("kafka", "postgres", "redis")
+    names = [server.name for server in system_servers(config)]
+    assert names == ["ingest", "customers", "rules", "nba", "stats", "gateway"]
+    assert f"`{HOST}:{GATEWAY_PORT}`" in README.read_text(encoding="utf-8")
+
+
+def _console_scripts() -> set[str]:
+    scripts: set[str] = set()
+    for pyproject in [ROOT / "pyproject.toml", *ROOT.glob("*/*/pyproject.toml")]:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        scripts |= set(project.get("scripts", {}))
+    return scripts
+
+
+def test_every_command_and_module_the_documents_run_exists() -> None:
+    scripts = _console_scripts()
+    for document in DOCUMENTS:
+        text = document.read_text(encoding="utf-8")
+        for program in re.findall(r"uv run (?:--frozen )?([\w.-]+)", text):
+            installed = (Path(sys.executable).parent / program).is_file()  # pytest, ruff...
+            assert program in scripts or installed, f"{document.name}: {program}"
+        for module, placeholder in re.findall(r"python -m ([\w.]+)(<?)", text):
+            if placeholder:
+                continue  # `python -m bench.<name>`: a pattern, not a module
+            assert importlib.util.find_spec(module) is not None, f"{document.name}: {module}"
+
+
+def test_the_repository_map_names_every_folder_and_only_real_ones() -> None:
+    text = README.read_text(encoding="utf-8")
+    mapped = {path.rstrip("/") for path in re.findall(r"^\| `([\w./-]+)` \|", text, re.MULTILINE)}
+    for path in mapped:
+        assert (ROOT / path).is_dir(), f"the map names {path}, which is not a folder"
+    top = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    nested = {
+        f"{group}/{p.name}"
+        for group in ("services", "libs")
+        for p in (ROOT / group).iterdir()
+        if (p / "pyproject.toml").is_file()
+    }
+    covered = mapped | {path.split("/")[0] for path in mapped}
+    assert top <= covered, f"not in the map: {top - covered}"
+    assert nested <= mapped, f"not in the map: {nested - mapped}"
+    # "the tests, one folder per service and library"
+    assert {path.split("/")[1] for path in nested} <= {p.name for p in (ROOT / "tests").iterdir()}
+
+
+def _slug(heading: str) -> str:
+    """The anchor a Markdown heading gets: lowercased, punctuation dropped, spaces as '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_stay_inside_the_repository_and_lead_somewhere() -> None:
+    for document in DOCUMENTS:
+        text = document.read_text(encoding="utf-8")
+        assert "/work/" not in text, document.name
+        assert "shared/design" not in text, document.name
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address
+            path, _, anchor = target.partition("#")
+            linked = (document.parent / path).resolve() if path else document
+            assert linked.is_relative_to(ROOT.resolve()), f"{document.name} links out: {target}"
+            assert linked.exists(), f"{document.name} links to a missing {target}"
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.MULTILINE)
+                assert anchor in {_slug(h) for h in headings}, f"{document.name}: {target}"
