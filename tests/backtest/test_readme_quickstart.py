@@ -147,9 +147,10 @@ def test_the_two_commands_install_first_then_run_the_system_and_the_tests() -> N
     targets = _makefile_targets()
     assert targets["up"].split("\n")[0].split() == ["install"]
     assert "crm-devstack system up" in targets["up"]
-    assert targets["test"].split("\n")[0].split() == ["install"]
+    assert targets["test"].split("\n")[0].split() == ["sync"]
     assert "pytest" in targets["test"]
-    assert "sync --frozen" in targets["install"]
+    assert "sync --frozen" in targets["sync"]
+    assert targets["install"].split("\n")[0].split() == ["sync"]
     assert "crm-devstack install" in targets["install"]
     assert "crm-devstack system down" in targets["down"]
     assert "crm-devstack status" in targets["status"]
