@@ -8,6 +8,7 @@ from datetime import date, datetime
 from crm_nba.policy.coaching import DmoDay
 from crm_nba.policy.projection import Projection
 from crm_nba.repository.customers import HOLDS_AT
+from crm_schemas.system_properties import CoachingPrompt
 from crm_servicekit.connection import Conn
 
 # How far back the streak looks; a longer streak is reported as this many days.
@@ -86,19 +87,24 @@ async def coaching_emitted(conn: Conn, account: str, local_date: date) -> set[st
     return {r["kind"] for r in rows}
 
 
-async def mark_coaching_emitted(
-    conn: Conn, account: str, local_date: date, kind: str, text: str, at: datetime
-) -> bool:
-    """Claim a kind for the day; False when it was emitted already (another replica)."""
-    row = await conn.fetchrow(
+async def claim_coaching_kinds(
+    conn: Conn, account: str, local_date: date, prompts: Sequence[CoachingPrompt], at: datetime
+) -> set[str]:
+    """Claim the prompts' kinds for the day in one statement; the kinds claimed now, leaving
+    out those emitted already (earlier, or by another replica)."""
+    if not prompts:
+        return set()
+    rows = await conn.fetch(
         """
-        INSERT INTO nba_coaching_emitted VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO nba_coaching_emitted (account_id, local_date, kind, text, emitted_at)
+        SELECT $1, $2, kind, text, $5
+        FROM unnest($3::text[], $4::text[]) AS p(kind, text)
         ON CONFLICT DO NOTHING RETURNING kind
         """,
         account,
         local_date,
-        kind,
-        text,
+        [p.kind.value for p in prompts],
+        [p.text for p in prompts],
         at,
     )
-    return row is not None
+    return {r["kind"] for r in rows}

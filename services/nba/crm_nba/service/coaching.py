@@ -9,7 +9,6 @@ from crm_nba.announce import Outlet, coaching_day, coaching_prompt
 from crm_nba.policy.coaching import local_day, prompts_holding, streak_may_matter
 from crm_nba.policy.table import recommend
 from crm_nba.repository import coaching as coaching_store
-from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import CoachingPrompt
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
@@ -48,18 +47,17 @@ async def coaching_at(
 
 async def emit_coaching(conn: Conn, account: Account, outlet: Outlet, now: datetime) -> int:
     """Emit COACHING_PROMPT for each kind whose condition holds and was not emitted today."""
-    emitted = await coaching_store.coaching_emitted(
-        conn, account.account_id, local_day(now, account)
-    )
+    today = local_day(now, account)
+    emitted = await coaching_store.coaching_emitted(conn, account.account_id, today)
     prompts = await coaching_at(conn, account, now, emitted)
-    announced: list[EventEnvelope] = []
-    for prompt in prompts:
-        assert prompt.local_date is not None
-        day = datetime.fromisoformat(prompt.local_date).date()
-        if await coaching_store.mark_coaching_emitted(
-            conn, account.account_id, day, prompt.kind.value, prompt.text, now
-        ):
-            cause = coaching_day(prompt.local_date, now)
-            announced.append(coaching_prompt(account.account_id, prompt, cause))
+    claimed = await coaching_store.claim_coaching_kinds(
+        conn, account.account_id, today, prompts, now
+    )
+    cause = coaching_day(today.isoformat(), now)
+    announced = [
+        coaching_prompt(account.account_id, prompt, cause)
+        for prompt in prompts
+        if prompt.kind.value in claimed
+    ]
     await enqueue(conn, announced, outlet.topic)
     return len(announced)
