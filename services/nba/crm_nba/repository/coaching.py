@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from crm_nba.policy.coaching import DmoDay
 from crm_nba.policy.projection import Projection
@@ -44,11 +45,23 @@ async def no_shows_stale_at(conn: Conn, account: str, as_of: datetime) -> list[P
     return [Projection.model_validate_json(r["projection"]) for r in rows]
 
 
-async def record_dmo(conn: Conn, rows: Sequence[tuple[str, str, str, datetime]]) -> None:
-    """(account, event_id, kind, at) of each invite or follow-up."""
-    if rows:
+class DmoEvent(NamedTuple):
+    """An invite or a follow-up that counts towards its account's DMO."""
+
+    account_id: str
+    event_id: str
+    kind: str  # 'invite' or 'follow_up'
+    at: datetime
+
+
+async def record_dmo(conn: Conn, events: Sequence[DmoEvent]) -> None:
+    if events:
         await conn.executemany(
-            "INSERT INTO nba_dmo_events VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", rows
+            """
+            INSERT INTO nba_dmo_events (account_id, event_id, kind, at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT DO NOTHING
+            """,
+            events,
         )
 
 

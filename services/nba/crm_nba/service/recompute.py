@@ -13,8 +13,8 @@ from crm_nba.announce import Outlet, nba_changed, person_asked, time_passed
 from crm_nba.policy.coaching import dmo_kind
 from crm_nba.policy.projection import JOURNALED_EVENTS, Fold, fold, fold_more, projection_of
 from crm_nba.policy.transitions import assess, is_news
-from crm_nba.repository import coaching as coaching_store
 from crm_nba.repository import customers, journal
+from crm_nba.repository.coaching import DmoEvent, record_dmo
 from crm_nba.repository.customers import CustomerKey
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
@@ -32,8 +32,12 @@ async def take_events(
     """One consumer batch: journal, count the DMO, recompute each customer touched once."""
     journaled = [e for e in events if e.event_name in JOURNALED_EVENTS and e.customer_id]
     await journal.append_journal(conn, journaled)
-    dmo = [(e.account_id, e.event_id, kind, e.timestamp) for e in events if (kind := dmo_kind(e))]
-    await coaching_store.record_dmo(conn, dmo)
+    dmo = [
+        DmoEvent(e.account_id, e.event_id, kind, e.timestamp)
+        for e in events
+        if (kind := dmo_kind(e))
+    ]
+    await record_dmo(conn, dmo)
     causes: dict[CustomerKey, Cause] = {}
     arrived: dict[CustomerKey, list[EventEnvelope]] = {}
     for event in journaled:
