@@ -1,4 +1,4 @@
-"""Coaching conditions (pure) and their once-a-day prompts from the running service."""
+"""Coaching conditions (pure): the prompts that hold, the streak, and what counts to the DMO."""
 
 from __future__ import annotations
 
