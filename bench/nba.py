@@ -27,9 +27,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from crm_nba.announce import Outlet
 from crm_nba.api import router
 from crm_nba.main import MIGRATIONS
-from crm_nba.service import Outlet, take_events
+from crm_nba.service.recompute import take_events
 from crm_nba.settings import NbaSettings
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts, write_accounts_file
@@ -44,6 +45,7 @@ from crm_servicekit.settings import with_database_name
 ACCOUNT = "bench"
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 BATCH = 500
+BENCH_TOPIC = "crm.events.v1.bench"
 # The paths each synthetic customer may follow, as (event name, hours after the previous).
 PATHS: tuple[tuple[tuple[str, int], ...], ...] = (
     (("DM_STARTED", 0),),
@@ -107,7 +109,7 @@ async def recompute_throughput(
 ) -> tuple[float, float]:
     """Events per second through the consumer's handler, one transaction per batch; and per
     CPU second of this process (the figure a busy machine does not distort)."""
-    outlet = Outlet(Accounts([Account(account_id=ACCOUNT)]), topic="crm.events.v1.bench")
+    outlet = Outlet(Accounts([Account(account_id=ACCOUNT)]), topic=BENCH_TOPIC)
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
         started, cpu = time.perf_counter(), time.process_time()
@@ -129,7 +131,6 @@ async def list_latencies(
     accounts = Accounts([Account(account_id=ACCOUNT)])
     clock = FixedClock(now)
     app = build_service_app(spec, clock=clock, accounts=accounts)
-    app.state.nba_outlet = Outlet(accounts, topic="crm.events.v1.bench")
     freeze_startup_heap()  # as serve() does before it runs a service
     token = mint_token(settings.jwt_secret, ACCOUNT, "bench", timedelta(days=1), clock=clock)
     params = {"limit": "50", **({"as_of": as_of.isoformat()} if as_of else {})}
@@ -201,6 +202,7 @@ async def main(args: argparse.Namespace) -> None:
             accounts_file=accounts_file,
             environment="development",
             consumer_group=f"nba-bench-{run_id}",  # never the running system's group
+            events_topic=BENCH_TOPIC,  # where the API's outlet would write, never the system's
         )
         figures: dict[str, object] = {"benchmark": "nba", "customers": args.customers}
         figures |= {"events": len(events), "recompute_events_per_s": round(rate, 1)}

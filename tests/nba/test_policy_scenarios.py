@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_nba.policy import recommend, urgency_of
-from crm_nba.projection import project
+from crm_nba.policy.projection import project
+from crm_nba.policy.table import recommend, urgency_of
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import Recommendation, Urgency
 from crm_servicekit.accounts import Account

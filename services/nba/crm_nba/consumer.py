@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crm_nba.projection import JOURNALED_EVENTS
-from crm_nba.service import Outlet, take_events
+from crm_nba.announce import Outlet
+from crm_nba.policy.projection import JOURNALED_EVENTS
+from crm_nba.service.recompute import take_events
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.batch_apply import BatchHandler
 from crm_servicekit.connection import Conn
-from crm_servicekit.runtime import HandlerFactory, Resources
+from crm_servicekit.runtime import Resources
 
 # Everything the projection needs; REMINDER_COMPLETED also feeds the DMO counts.
-WANTED: frozenset[str] = frozenset(name.value for name in JOURNALED_EVENTS)
+CONSUMED: frozenset[str] = frozenset(name.value for name in JOURNALED_EVENTS)
 
 
-def nba_handler(outlet: Outlet) -> HandlerFactory:
-    def factory(res: Resources) -> BatchHandler:
-        async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
-            # "Now" for the batch: the recommendation stored is the one that holds now.
-            await take_events(conn, events, outlet, res.clock.now())
+def handler(res: Resources) -> BatchHandler:
+    outlet = Outlet.of(res)
 
-        return handle
+    async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        # "Now" for the batch: the recommendation stored is the one that holds now.
+        await take_events(conn, events, outlet, res.clock.now())
 
-    return factory
+    return handle

@@ -7,8 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from crm_nba.api import router
-from crm_nba.consumer import WANTED, nba_handler
-from crm_nba.service import Outlet
+from crm_nba.consumer import CONSUMED, handler
 from crm_nba.settings import NbaSettings
 from crm_nba.timer import timer_loop
 from crm_servicekit.accounts import Accounts, load_accounts
@@ -23,24 +22,18 @@ def build_app(
     settings: NbaSettings, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
 ) -> FastAPI:
     accounts = accounts if accounts is not None else load_accounts(settings.accounts_file)
-    outlet = Outlet(accounts=accounts, topic=settings.events_topic)
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM - next best action",
         routers=[router],
         migrations_dir=MIGRATIONS,
-        handler=nba_handler(outlet),
-        wanted=WANTED,
+        handler=handler,
+        wanted=CONSUMED,
         topic=settings.events_topic,
         relay_outbox=True,
-        background=[timer_loop(outlet, settings.timer_interval_s)],
+        background=[timer_loop(settings.timer_interval_s)],
     )
-    app = build_service_app(spec, clock=clock, accounts=accounts)
-    app.state.nba_outlet = outlet
-    return app
-
-
-app_factory = build_app
+    return build_service_app(spec, clock=clock, accounts=accounts)
 
 
 def run() -> None:

@@ -20,33 +20,35 @@ from crm_schemas.fold import Fact, activity_time, apply
 from crm_schemas.pipeline import BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, ReminderEvent, ReminderType
 
-E = EventName
-
-REMINDER_OPENING: frozenset[EventName] = frozenset({E.REMINDER_CREATED, E.REMINDER_RESCHEDULED})
-REMINDER_CLOSING: frozenset[EventName] = frozenset({E.REMINDER_COMPLETED, E.REMINDER_CANCELED})
+REMINDER_OPENING: frozenset[EventName] = frozenset(
+    {EventName.REMINDER_CREATED, EventName.REMINDER_RESCHEDULED}
+)
+REMINDER_CLOSING: frozenset[EventName] = frozenset(
+    {EventName.REMINDER_COMPLETED, EventName.REMINDER_CANCELED}
+)
 
 # Every event a customer's projection depends on; the consumer keeps these in the journal.
 # REMINDER_DUE is a notification for people, never an input (DOMAIN.md), so it is left out.
 JOURNALED_EVENTS: frozenset[EventName] = frozenset(
     {
-        E.DM_STARTED,
-        E.MESSAGE_RECEIVED,
-        E.MESSAGE_SENT,
-        E.INVITE_SENT,
-        E.LEAD_QUALIFIED,
-        E.MEETING_BOOKED,
-        E.MEETING_HELD,
-        E.NO_SHOW,
-        E.MEETING_CANCELED,
-        E.VIDEO_SENT,
-        E.FOLLOW_UP_DONE,
-        E.PURCHASED,
-        E.JOINED_TEAM,
-        E.UNSUBSCRIBED,
-        E.CUSTOMER_CREATED,
-        E.CUSTOMER_DELETED,
-        E.STATUS_CHANGED,
-        E.INTERACTION_LOGGED,
+        EventName.DM_STARTED,
+        EventName.MESSAGE_RECEIVED,
+        EventName.MESSAGE_SENT,
+        EventName.INVITE_SENT,
+        EventName.LEAD_QUALIFIED,
+        EventName.MEETING_BOOKED,
+        EventName.MEETING_HELD,
+        EventName.NO_SHOW,
+        EventName.MEETING_CANCELED,
+        EventName.VIDEO_SENT,
+        EventName.FOLLOW_UP_DONE,
+        EventName.PURCHASED,
+        EventName.JOINED_TEAM,
+        EventName.UNSUBSCRIBED,
+        EventName.CUSTOMER_CREATED,
+        EventName.CUSTOMER_DELETED,
+        EventName.STATUS_CHANGED,
+        EventName.INTERACTION_LOGGED,
     }
     | REMINDER_OPENING
     | REMINDER_CLOSING
@@ -130,7 +132,7 @@ def fold_more(folded: Fold, events: Sequence[EventEnvelope]) -> Fold | None:
     the starting state."""
     if not events:
         return folded
-    if not folded.created and any(e.event_name is E.CUSTOMER_CREATED for e in events):
+    if not folded.created and any(e.event_name is EventName.CUSTOMER_CREATED for e in events):
         return None
     last = folded.last
     if last is not None and any(_order(e) <= last and _place_matters(folded, e) for e in events):
@@ -179,9 +181,9 @@ def _continued(folded: Fold, events: Sequence[EventEnvelope]) -> Fold:
             state = after
         if (at := activity_time(event, was_opted_out)) is not None:
             last_activity = _later(last_activity, at)
-        if event.event_name is E.VIDEO_SENT:
+        if event.event_name is EventName.VIDEO_SENT:
             last_video = _later(last_video, event.timestamp)
-        if event.event_name is E.FOLLOW_UP_DONE:
+        if event.event_name is EventName.FOLLOW_UP_DONE:
             last_follow_up = _later(last_follow_up, event.timestamp)
     opened, closed = _reminders_after(folded, events)
     last = folded.last
@@ -200,7 +202,7 @@ def _continued(folded: Fold, events: Sequence[EventEnvelope]) -> Fold:
         no_show_at=no_show_at,
         open_reminders=opened,
         closed_reminders=closed,
-        deleted=folded.deleted or any(e.event_name is E.CUSTOMER_DELETED for e in events),
+        deleted=folded.deleted or any(e.event_name is EventName.CUSTOMER_DELETED for e in events),
         last=last,
     )
 
@@ -245,7 +247,7 @@ def projection_of(folded: Fold) -> Projection:
 
 def _creation(events: Sequence[EventEnvelope]) -> CustomerCreated | None:
     for event in events:
-        if event.event_name is E.CUSTOMER_CREATED:
+        if event.event_name is EventName.CUSTOMER_CREATED:
             return CustomerCreated.model_validate(event.properties)
     return None
 

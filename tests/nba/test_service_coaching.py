@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
+import asyncpg
 import pytest
+
+from crm_nba.repository.coaching import claim_coaching_kinds
+from crm_schemas.system_properties import CoachingKind, CoachingPrompt
 
 from .conftest import RunningNba
 from .history import D, H, History, M, T
@@ -80,3 +85,30 @@ async def test_rebooks_waiting_counts_customers_whose_action_is_rebook(nba: Runn
     await nba.send(h.events)
     found = await eventually(lambda: coaching(nba), lambda c: "rebooks_waiting" in c)
     assert found["rebooks_waiting"] == "1 no-show waiting to be rebooked"
+
+
+async def test_a_kind_is_claimed_once_a_day_whoever_claims_it(nba: RunningNba) -> None:
+    # An account the running timer does not coach, so only this test claims for it.
+    day = date(2026, 11, 3)
+    invites = CoachingPrompt(text="2 invites left today", kind=CoachingKind.INVITES_LEFT)
+    met = CoachingPrompt(text="Targets met today", kind=CoachingKind.TARGETS_MET)
+    conn = await asyncpg.connect(nba.database)
+    try:
+        assert await claim_coaching_kinds(conn, "initech", day, [], T) == set()
+        assert await claim_coaching_kinds(conn, "initech", day, [invites], T) == {"invites_left"}
+        # A second claimer (a later tick, another replica) gets only what was left.
+        both = await claim_coaching_kinds(conn, "initech", day, [invites, met], T + M)
+        assert both == {"targets_met"}
+        next_day = await claim_coaching_kinds(conn, "initech", date(2026, 11, 4), [invites], T)
+        assert next_day == {"invites_left"}
+    finally:
+        await conn.close()
+    rows = await nba.sql(
+        "SELECT kind, text, emitted_at FROM nba_coaching_emitted"
+        " WHERE account_id = 'initech' AND local_date = $1 ORDER BY kind",
+        day,
+    )
+    assert [tuple(r) for r in rows] == [
+        ("invites_left", "2 invites left today", T),
+        ("targets_met", "Targets met today", T + M),
+    ]

@@ -1,17 +1,26 @@
-"""Coaching conditions (pure) and their once-a-day prompts from the running service."""
+"""Coaching conditions (pure): the prompts that hold, the streak, and what counts to the DMO."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crm_nba.coaching import DmoDay, prompts_holding, streak, streak_may_matter
-from crm_nba.coaching import DmoTargets as Targets
+from crm_nba.policy.coaching import (
+    DmoDay,
+    dmo_kind,
+    prompts_holding,
+    streak,
+    streak_may_matter,
+)
+from crm_nba.policy.coaching import DmoTargets as Targets
 from crm_schemas.system_properties import CoachingKind
 from crm_servicekit.accounts import Account, DmoTargets
+
+from .history import History, T
 
 OSLO = Account(account_id="acme", dmo_targets=DmoTargets(invites=20, follow_ups=30))
 # Thu 5 Nov 2026; Oslo is UTC+1.
@@ -122,3 +131,28 @@ def test_the_streak_matters_from_six_on_an_unmet_day_until_its_prompt_is_out() -
     assert streak_may_matter(local(18, 0), OSLO, days, {"invites_left"})
     assert not streak_may_matter(local(18, 0), OSLO, days, {"streak_at_risk"})
     assert not streak_may_matter(local(18, 0), OSLO, {TODAY: DmoDay(20, 30)}, set())
+
+
+@pytest.mark.parametrize(
+    ("type_", "completed_by", "counted"),
+    [
+        ("follow_up_2h", "person", "follow_up"),
+        ("follow_up_7d", "person", "follow_up"),
+        ("follow_up_2h", "follow_up_done", None),
+        ("custom", "person", None),
+    ],
+)
+def test_a_reminder_counts_as_a_follow_up_when_a_person_completed_a_follow_up(
+    type_: str, completed_by: str, counted: str | None
+) -> None:
+    h = History()
+    done = h.reminder("REMINDER_COMPLETED", T, uuid.uuid4(), type_, T, completed_by=completed_by)
+    assert dmo_kind(done) == counted
+
+
+def test_invites_and_follow_ups_count_towards_the_dmo_and_nothing_else() -> None:
+    h = History()
+    assert dmo_kind(h.add("INVITE_SENT", T)) == "invite"
+    assert dmo_kind(h.add("FOLLOW_UP_DONE", T)) == "follow_up"
+    assert dmo_kind(h.add("MESSAGE_SENT", T, {"channel": "ig"})) is None
+    assert dmo_kind(h.reminder("REMINDER_CREATED", T, uuid.uuid4(), "follow_up_2h", T)) is None

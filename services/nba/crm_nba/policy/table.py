@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crm_nba.projection import OpenReminder, Projection, signed_up_at
-from crm_nba.wording import REMINDER_NAMES, local_moment
+from crm_nba.policy.projection import OpenReminder, Projection, signed_up_at
+from crm_nba.policy.wording import REMINDER_NAMES, local_moment
 from crm_schemas.pipeline import BookingState, Status
 from crm_schemas.system_properties import Recommendation, Urgency
 from crm_servicekit.accounts import Account

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from crm_nba.policy import recommend
-from crm_nba.projection import project
+from crm_nba.policy.projection import project
+from crm_nba.policy.table import recommend
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.accounts import Account
 

@@ -1,8 +1,8 @@
 """Coaching prompts (DOMAIN.md): which of the five kinds hold at an instant, in the local day.
 
 Pure: the DMO counts per local day and the number of customers waiting for a rebook come
-in, the prompts that hold come out. Emitting each kind at most once a day is the
-service's job (it remembers what it emitted).
+in, the prompts that hold come out; `dmo_kind` says which events count towards the DMO.
+Emitting each kind at most once a day is the service's job (it remembers what it emitted).
 """
 
 from __future__ import annotations
@@ -11,13 +11,22 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from crm_nba.wording import plural
-from crm_schemas.system_properties import CoachingKind, CoachingPrompt
+from crm_nba.policy.wording import plural
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import (
+    CoachingKind,
+    CoachingPrompt,
+    CompletedBy,
+    ReminderEvent,
+    ReminderType,
+)
 from crm_servicekit.accounts import Account
 
 LEFT_FROM = time(12, 0)
 STREAK_AT_RISK_FROM = time(18, 0)
 STREAK_WORTH_KEEPING = 2
+FOLLOW_UP_TYPES = frozenset(t for t in ReminderType if t.value.startswith("follow_up_"))
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,19 @@ class DmoTargets:
 
     def met(self, day: DmoDay) -> bool:
         return day.invites >= self.invites and day.follow_ups >= self.follow_ups
+
+
+def dmo_kind(event: EventEnvelope) -> str | None:
+    """'invite' or 'follow_up' when the event counts towards the DMO (DOMAIN.md, KPIs)."""
+    if event.event_name is EventName.INVITE_SENT:
+        return "invite"
+    if event.event_name is EventName.FOLLOW_UP_DONE:
+        return "follow_up"
+    if event.event_name is EventName.REMINDER_COMPLETED:
+        reminder = ReminderEvent.model_validate(event.properties)
+        if reminder.type in FOLLOW_UP_TYPES and reminder.completed_by is CompletedBy.PERSON:
+            return "follow_up"
+    return None
 
 
 def local_day(moment: datetime, account: Account) -> date:

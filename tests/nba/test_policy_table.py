@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from crm_nba.policy import NBA_TABLE, recommend
-from crm_nba.projection import project
+from crm_nba.policy.projection import project
+from crm_nba.policy.table import NBA_TABLE, recommend
 from crm_schemas.pipeline import PipelineState, Status
 from crm_schemas.system_properties import Recommendation, Urgency
 from crm_servicekit.accounts import Account

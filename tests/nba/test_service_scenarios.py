@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crm_nba.projection import Fold, fold
+from crm_nba.policy.projection import Fold, fold
 from crm_schemas.envelope import EventEnvelope
 
 from .conftest import RunningNba

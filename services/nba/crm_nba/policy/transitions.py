@@ -1,4 +1,5 @@
-"""When a recommendation changes without a new event, and since when it has held.
+"""When a recommendation changes without a new event, since when it has held, and whether a
+change is news worth announcing.
 
 Between two consecutive thresholds the table's answer is constant (every time-dependent
 row compares `as_of` with one of them), so evaluating at the thresholds is exact.
@@ -9,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from crm_nba.policy import (
+from crm_nba.policy.projection import Projection, signed_up_at
+from crm_nba.policy.table import (
     JUST_AFTER,
+    NONE_ACTION,
     ONBOARDING,
     SILENCE,
     VIDEO_FEEDBACK_AFTER,
     recommend,
     silence_start,
 )
-from crm_nba.projection import Projection, signed_up_at
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.accounts import Account
 
@@ -53,6 +55,13 @@ def same_answer(a: Recommendation, b: Recommendation) -> bool:
         b.priority,
         b.due_at,
     )
+
+
+def is_news(before: Recommendation | None, after: Recommendation) -> bool:
+    """A first recommendation of `none` is not news: nothing was recommended before either."""
+    if before is None:
+        return after.action != NONE_ACTION
+    return not same_answer(before, after)
 
 
 def assess(p: Projection, as_of: datetime, account: Account) -> Assessment:

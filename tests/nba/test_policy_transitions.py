@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_nba.policy import recommend
-from crm_nba.projection import project
-from crm_nba.transitions import assess, same_answer
+from crm_nba.policy.projection import project
+from crm_nba.policy.table import recommend
+from crm_nba.policy.transitions import assess, is_news, same_answer
 from crm_servicekit.accounts import Account
 
 from .history import D, H, History, M, T, s1, s_inactivity, s_noshow, s_video
@@ -85,3 +85,19 @@ def test_pipeline_facts_in_any_arrival_order_give_the_same_projection(
     reminders = [e for e in h.events if e.event_name.startswith("REMINDER_")]
     shuffled = data.draw(st.permutations(facts))
     assert project(h.customer, [*shuffled, *reminders]) == project(h.customer, h.events)
+
+
+def test_a_first_answer_is_news_unless_none_and_a_later_one_when_it_reads_otherwise() -> None:
+    h = built(s_noshow)
+    rebook = recommend(project(h.customer, h.events), T + 5 * H, ACME)
+    assert rebook.action == "rebook"
+    # Recomputed later with the same answer: computed_at differs, nothing to announce.
+    again = recommend(project(h.customer, h.events), T + 5 * H + M, ACME)
+    assert same_answer(rebook, again)
+    assert not is_news(rebook, again)
+    assert is_news(None, rebook)
+    h.add("UNSUBSCRIBED", T + 5 * H)
+    nothing = recommend(project(h.customer, h.events), T + 6 * H, ACME)
+    assert nothing.action == "none"
+    assert not is_news(None, nothing)
+    assert is_news(rebook, nothing)

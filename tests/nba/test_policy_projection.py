@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crm_nba.projection import Fold, fold, fold_more, project, projection_of
+from crm_nba.policy.projection import Fold, fold, fold_more, project, projection_of
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import PipelineState, Status
 

@@ -1,0 +1,1 @@
+"""Every SQL statement of the NBA service, split by what it stores."""

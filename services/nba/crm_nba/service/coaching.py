@@ -1,0 +1,63 @@
+"""Coaching at an instant: the prompts that hold, and the timer's emitting them once a day."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from crm_nba.announce import Outlet, coaching_day, coaching_prompt
+from crm_nba.policy.coaching import local_day, prompts_holding, streak_may_matter
+from crm_nba.policy.table import recommend
+from crm_nba.repository import coaching as coaching_store
+from crm_schemas.system_properties import CoachingPrompt
+from crm_servicekit.accounts import Account
+from crm_servicekit.connection import Conn
+from crm_servicekit.outbox import enqueue
+
+
+async def rebooks_waiting(conn: Conn, account: Account, as_of: datetime) -> int:
+    """Customers whose action is rebook at `as_of` (only no-shows can be): the stored
+    recommendations that hold then, counted in the database, and the others evaluated afresh.
+    The timer asks every second; deciding all no-shows afresh each time cost it half of the
+    service's CPU on an account with thousands of them."""
+    held = await coaching_store.rebooks_held(conn, account.account_id, as_of)
+    stale = await coaching_store.no_shows_stale_at(conn, account.account_id, as_of)
+    return held + sum(recommend(p, as_of, account).action == "rebook" for p in stale)
+
+
+async def coaching_at(
+    conn: Conn, account: Account, as_of: datetime, emitted: Collection[str] = ()
+) -> list[CoachingPrompt]:
+    """The prompts that hold at `as_of`, leaving out streak_at_risk when it is in `emitted`
+    (the kinds emitted today, which the timer will not emit again).
+
+    The days before today are read only when the streak can matter: the timer asks every
+    second for every account, and reading an account's whole DMO history each time cost
+    more the longer the account was used."""
+    zone = account.time_zone
+    recent = await coaching_store.dmo_days(conn, account.account_id, zone, as_of, horizon_days=2)
+    if streak_may_matter(as_of, account, recent, emitted):
+        days = await coaching_store.dmo_days(conn, account.account_id, zone, as_of)
+    else:  # today alone: its counts are complete, and no streak can be made of it
+        today = local_day(as_of, account)
+        days = {today: recent[today]} if today in recent else {}
+    waiting = await rebooks_waiting(conn, account, as_of)
+    return prompts_holding(as_of, account, days, waiting)
+
+
+async def emit_coaching(conn: Conn, account: Account, outlet: Outlet, now: datetime) -> int:
+    """Emit COACHING_PROMPT for each kind whose condition holds and was not emitted today."""
+    today = local_day(now, account)
+    emitted = await coaching_store.coaching_emitted(conn, account.account_id, today)
+    prompts = await coaching_at(conn, account, now, emitted)
+    claimed = await coaching_store.claim_coaching_kinds(
+        conn, account.account_id, today, prompts, now
+    )
+    cause = coaching_day(today.isoformat(), now)
+    announced = [
+        coaching_prompt(account.account_id, prompt, cause)
+        for prompt in prompts
+        if prompt.kind.value in claimed
+    ]
+    await enqueue(conn, announced, outlet.topic)
+    return len(announced)

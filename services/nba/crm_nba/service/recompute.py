@@ -1,0 +1,121 @@
+"""Recomputing customers: after a consumer batch, when time changes their answer, when asked.
+
+Each stores the customers it recomputed and announces the recommendations that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from crm_nba.announce import Outlet, nba_changed, person_asked, time_passed
+from crm_nba.policy.coaching import dmo_kind
+from crm_nba.policy.projection import JOURNALED_EVENTS, Fold, fold, fold_more, projection_of
+from crm_nba.policy.transitions import assess, is_news
+from crm_nba.repository import customers, journal
+from crm_nba.repository.coaching import DmoEvent, record_dmo
+from crm_nba.repository.customers import CustomerKey
+from crm_schemas.causes import Cause
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import Recommendation
+from crm_servicekit.connection import Conn
+from crm_servicekit.outbox import enqueue
+
+# How many due customers one timer transaction recomputes.
+TIMER_BATCH = 500
+
+
+async def take_events(
+    conn: Conn, events: Sequence[EventEnvelope], outlet: Outlet, now: datetime
+) -> list[Recommendation]:
+    """One consumer batch: journal, count the DMO, recompute each customer touched once."""
+    journaled = [e for e in events if e.event_name in JOURNALED_EVENTS and e.customer_id]
+    await journal.append_journal(conn, journaled)
+    dmo = [
+        DmoEvent(e.account_id, e.event_id, kind, e.timestamp)
+        for e in events
+        if (kind := dmo_kind(e))
+    ]
+    await record_dmo(conn, dmo)
+    causes: dict[CustomerKey, Cause] = {}
+    arrived: dict[CustomerKey, list[EventEnvelope]] = {}
+    for event in journaled:
+        assert event.customer_id is not None
+        key = (event.account_id, event.customer_id)
+        # The last event of the batch names the change, so a redelivery names it again.
+        causes[key] = Cause.of_event(event, received_at=now)
+        arrived.setdefault(key, []).append(event)
+    return await recompute(conn, causes, outlet, now, first_seen=arrived)
+
+
+async def recompute_due(conn: Conn, outlet: Outlet, now: datetime) -> int:
+    """Recompute up to a batch of customers whose stored next change is at or before now."""
+    due = await customers.customers_due_for_timer(conn, now, TIMER_BATCH)
+    causes = {key: time_passed(key[1], changes_at, now) for key, changes_at in due}
+    await recompute(conn, causes, outlet, now)
+    return len(due)
+
+
+async def recompute_asked(
+    conn: Conn, account_id: str, customer_ids: Sequence[UUID], outlet: Outlet, now: datetime
+) -> list[Recommendation]:
+    """A person asked: fold each customer's journal from the start, whatever is stored."""
+    causes = {(account_id, c): person_asked(c, now) for c in customer_ids}
+    return await recompute(conn, causes, outlet, now, from_journal=True)
+
+
+async def recompute(
+    conn: Conn,
+    causes: dict[CustomerKey, Cause],
+    outlet: Outlet,
+    now: datetime,
+    first_seen: dict[CustomerKey, list[EventEnvelope]] | None = None,
+    *,
+    from_journal: bool = False,
+) -> list[Recommendation]:
+    """Recompute the customers, store them, and announce what changed.
+
+    `first_seen` holds a batch's events by customer. A stored fold continues with them
+    (nothing else is read); a customer the service has never stored has them as the whole
+    journal. The journal is read and folded whole only for a late event, a row stored
+    before folds were kept, or when asked (`from_journal`, the API's recompute).
+    """
+    if not causes:
+        return []
+    # One order for every writer (consumer, timer, API), so their row locks cannot deadlock.
+    keys = sorted(causes)
+    stored = await customers.stored_folds(conn, keys)
+    arrived = first_seen or {}
+    folds: dict[CustomerKey, Fold] = {}
+    from_start: list[CustomerKey] = []
+    for key in keys:
+        found = stored.get(key)
+        if found is None and key in arrived:
+            folds[key] = fold(key[1], arrived[key])
+        elif found is None or found.fold is None or from_journal:
+            from_start.append(key)
+        elif (continued := fold_more(found.fold, arrived.get(key, []))) is not None:
+            folds[key] = continued
+        else:
+            from_start.append(key)
+    journals = await journal.journals(conn, from_start) if from_start else {}
+    for key, events in journals.items():
+        folds[key] = fold(key[1], events)
+    rows: list[customers.CustomerRow] = []
+    announced: list[EventEnvelope] = []
+    for key in keys:
+        if key not in folds:
+            continue  # nothing this service keeps is known about them
+        account_id, customer_id = key
+        projection = projection_of(folds[key])
+        assessment = assess(projection, now, outlet.account(account_id))
+        rows.append(customers.CustomerRow(account_id, folds[key], projection, assessment))
+        before = stored.get(key)
+        if is_news(before.recommendation if before else None, assessment.recommendation):
+            announced.append(
+                nba_changed(account_id, customer_id, assessment.recommendation, causes[key])
+            )
+    await customers.save_customers(conn, rows)
+    await enqueue(conn, announced, outlet.topic)
+    return [row.assessment.recommendation for row in rows]
