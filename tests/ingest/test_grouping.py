@@ -31,7 +31,7 @@ def candidate(event_id: str, email: str = "ada@example.com") -> Candidate:
         now=NOW,
         future_tolerance=timedelta(minutes=5),
         default_source=Source.MANUAL,
-    )
+    ).event
     return Candidate(event, content_hash(event))
 
 

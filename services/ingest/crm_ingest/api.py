@@ -15,7 +15,14 @@ from pydantic import BaseModel, Field
 from crm_ingest.acceptance import Candidate, Outcome, Status
 from crm_ingest.batch import accept_batch
 from crm_ingest.event_body import incoming_event_body
-from crm_ingest.gate import Caller, ingest_context, token_caller, webhook_caller, within_rate
+from crm_ingest.gate import (
+    Caller,
+    counted,
+    ingest_context,
+    token_caller,
+    webhook_caller,
+    within_rate,
+)
 from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming, refuse_nul
 from crm_ingest.webhooks import (
     CapiLead,
@@ -116,7 +123,7 @@ async def post_dm(request: Request) -> JSONResponse:
     caller = await webhook_caller(request, raw)
     await within_rate(request, caller, "hooks_dm")
     hook = _or_422(lambda: parse_dm(_json_of(request, raw)))
-    event = _normalized(request, caller, dm_as_incoming(hook))
+    event = _normalized(request, caller, _or_422(lambda: dm_as_incoming(hook)))
     return await _answer(request, caller, Candidate(event, content_hash(event), is_dm=True))
 
 
@@ -132,7 +139,7 @@ async def post_capi_lead(request: Request) -> JSONResponse:
     caller = await webhook_caller(request, raw)
     await within_rate(request, caller, "hooks_capi_lead")
     lead = _or_422(lambda: parse_capi(_json_of(request, raw)))
-    incoming = _or_422(lambda: capi_as_incoming(lead, caller.account.default_region))
+    incoming = _or_422(lambda: capi_as_incoming(lead))
     event = _normalized(request, caller, incoming)
     return await _answer(request, caller, Candidate(event, content_hash(event)))
 
@@ -195,7 +202,7 @@ def single_answer(outcome: Outcome) -> JSONResponse:
 
 def _normalized(request: Request, caller: Caller, document: Any) -> IncomingEvent:
     settings = ingest_context(request).settings
-    return _or_422(
+    normalized = _or_422(
         lambda: normalize_incoming(
             document,
             account_id=caller.account.account_id,
@@ -205,6 +212,7 @@ def _normalized(request: Request, caller: Caller, document: Any) -> IncomingEven
             default_source=caller.default_source,
         )
     )
+    return counted(normalized).event
 
 
 def _json_of(request: Request, raw: bytes) -> Any:

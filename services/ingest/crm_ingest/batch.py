@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from crm_ingest.acceptance import Candidate, Outcome, Status, repeat_outcome
-from crm_ingest.gate import Caller, ingest_context
+from crm_ingest.gate import Caller, counted, ingest_context
 from crm_ingest.policy import InvalidEvent, content_hash, normalize_incoming, refuse_nul
 from crm_servicekit.problems import FieldError, PayloadTooLarge, Unprocessable
 from crm_servicekit.runtime import resources
@@ -38,7 +38,7 @@ async def accept_batch(
             continue
         try:
             refuse_nul(item, loc)
-            event = normalize_incoming(
+            normalized = normalize_incoming(
                 item,
                 account_id=caller.account.account_id,
                 default_region=caller.account.default_region,
@@ -50,6 +50,7 @@ async def accept_batch(
         except InvalidEvent as invalid:
             judged.append(Outcome(event_id, Status.REJECTED, errors=invalid.errors))
             continue
+        event = counted(normalized).event
         candidate = Candidate(event, content_hash(event))
         judged.append(candidate)
         firsts.setdefault(candidate.event_id, candidate)

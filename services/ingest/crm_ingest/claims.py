@@ -42,14 +42,18 @@ async def claim(request: Request, body: ClaimRequest) -> ClaimAnswer:
         )
     try:
         # Normalized again (it is idempotent), so a caller's slip cannot split a person in two.
-        contact = normalize_contact(
+        checked = normalize_contact(
             body.identities.as_contact(), account.default_region, ["body", "identities"]
         )
+        # A claim names identities to hold, so a phone that is no valid number is refused
+        # rather than left off as in an event.
+        if checked.phone_refused is not None:
+            raise InvalidEvent([checked.phone_refused])
     except InvalidEvent as invalid:
         raise Unprocessable("Invalid identities.", errors=invalid.errors) from None
     identities = claim_identities(
         ClaimedIdentities(
-            **contact.model_dump(include={"email", "phone", "handles", "external_id"})
+            **checked.contact.model_dump(include={"email", "phone", "handles", "external_id"})
         )
     )
     now = res.clock.now()

@@ -11,9 +11,11 @@ from datetime import timedelta
 
 import structlog
 from fastapi import Request
+from prometheus_client import Counter
 
 from crm_ingest.acceptance import Acceptor
 from crm_ingest.grouping import GroupCommit
+from crm_ingest.policy import Normalized
 from crm_ingest.rate_limit import RateLimiter, RateLimitUnavailable
 from crm_ingest.settings import IngestSettings
 from crm_ingest.signatures import SignatureRefused, verify_signature
@@ -26,6 +28,18 @@ from crm_servicekit.runtime import resources
 log = structlog.get_logger(__name__)
 # An unknown account gets the same answer as a bad signature, so ids cannot be probed.
 NOT_AUTHENTIC = "Invalid or missing webhook signature."
+
+IDENTITIES_DROPPED = Counter(
+    "crm_ingest_identities_dropped",
+    "Identities left off accepted events as invalid (a phone that is no valid number).",
+    ["kind"],
+)
+
+
+def counted(normalized: Normalized) -> Normalized:
+    for kind in normalized.dropped:
+        IDENTITIES_DROPPED.labels(kind).inc()
+    return normalized
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_ingest.policy import email_sha256, phone_sha256
 from crm_schemas.contact import Contact, Handles
 from crm_schemas.envelope import IncomingEvent
+from crm_schemas.identity import email_sha256, phone_sha256
 
 
 class IdentityKind(IntEnum):

@@ -7,20 +7,12 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from crm_ingest.policy import (
-    InvalidEvent,
-    field_errors,
-    is_sha256_hex,
-    normalize_email,
-    normalize_handle,
-    normalize_phone,
-    normalize_source,
-    refuse_nul,
-)
+from crm_ingest.policy import InvalidEvent, field_errors, normalize_source, refuse_nul
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import MESSAGING_PLATFORMS, Consent, Source, Utm
 from crm_schemas.contact import NO_CONTROL_CHARACTERS as NO_CONTROL
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, IncomingEvent
+from crm_schemas.identity import is_sha256_hex, normalize_email, normalize_handle
 from crm_schemas.instants import Instant
 from crm_servicekit.problems import FieldError
 
@@ -171,7 +163,7 @@ def parse_capi(raw: Any) -> CapiLead:
         raise InvalidEvent(field_errors(error, _BODY)) from None
 
 
-def capi_as_incoming(lead: CapiLead, default_region: str) -> dict[str, Any]:
+def capi_as_incoming(lead: CapiLead) -> dict[str, Any]:
     """LEAD_QUALIFIED with source ads; em/ph plain or SHA-256 hex, form answers kept."""
     errors: list[FieldError] = []
     form = lead.lead or {}
@@ -189,17 +181,14 @@ def capi_as_incoming(lead: CapiLead, default_region: str) -> dict[str, Any]:
             errors.append(FieldError(where, "must be a string"))
         elif is_sha256_hex(value):
             contact[f"{key}_sha256"] = value.strip().lower()
+        elif key == "phone":
+            # Normalized with the event's contact, where an invalid number is left off.
+            contact[key] = value
         else:
             try:
-                plain = (
-                    normalize_email(value)
-                    if key == "email"
-                    else normalize_phone(value, default_region)
-                )
+                contact[key] = normalize_email(value)
             except ValueError as error:
                 errors.append(FieldError(where, str(error)))
-                continue
-            contact[key] = plain
     if errors:
         raise InvalidEvent(errors)
     full_name = form.get("full_name")
