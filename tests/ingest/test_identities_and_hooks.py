@@ -8,21 +8,16 @@ from typing import Any
 
 import pytest
 
-from crm_ingest.identities import (
-    ClaimedIdentities,
-    Identity,
-    IdentityKind,
-    claim_identities,
-    identities_of,
-)
-from crm_ingest.policy import InvalidEvent, normalize_incoming
-from crm_ingest.webhooks import (
+from crm_ingest.policy.hooks import (
     as_message_received,
     capi_as_incoming,
     dm_as_incoming,
     parse_capi,
     parse_dm,
 )
+from crm_ingest.policy.identities import Identity, IdentityKind, claim_identities, identities_of
+from crm_ingest.policy.normalization import InvalidEvent, normalize_incoming
+from crm_ingest.schemas import ClaimedIdentities
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
 
@@ -97,7 +92,9 @@ def test_a_plain_email_also_stands_for_its_hash() -> None:
 
 def test_claimed_identities_match_event_identities() -> None:
     claimed = claim_identities(
-        ClaimedIdentities(email="kari@example.com", handles={"ig": "kari.n"}, external_id="x")
+        ClaimedIdentities(
+            email="kari@example.com", handles={"ig": "kari.n"}, external_id="x"
+        ).as_contact()
     )
     assert [identity.kind for identity in claimed] == [
         IdentityKind.EMAIL,

@@ -1,8 +1,9 @@
 """Normalization of what clients send into the incoming envelope: pure functions, no I/O.
 
-Sources take their canonical names, handles lose case and '@', emails are trimmed, lowercased
-and syntax-checked, phones become E.164 (the account's region when no country code is
-given), and a timestamp too far in the future is refused. Every refusal names its field.
+Sources take their canonical names; emails, phones and handles are normalized as
+crm_schemas.identity does for every service (a phone that is no valid number in the account's
+region is left off the event); a timestamp too far in the future is refused. Every refusal
+names its field.
 """
 
 from __future__ import annotations

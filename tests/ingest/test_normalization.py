@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_ingest.policy import (
+from crm_ingest.policy.normalization import (
     InvalidEvent,
     Normalized,
     content_hash,
