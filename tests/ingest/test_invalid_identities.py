@@ -39,6 +39,12 @@ async def test_a_phone_that_is_no_valid_number_is_left_off_and_counted(ingest: I
     assert published.envelope.contact.phone is None
     assert published.envelope.contact.email == email
     assert dropped_phones() == before + 1
+    # A repeat is a duplicate: nothing more was left off anything published.
+    again = await ingest.client.post(
+        "/api/events", json=invite(event_id, {"email": email, "phone": "12"}), headers=ingest.auth()
+    )
+    assert again.status_code == 200, again.text
+    assert dropped_phones() == before + 1
     metrics = (await ingest.client.get("/metrics")).text
     assert 'crm_ingest_identities_dropped_total{kind="phone"}' in metrics
 

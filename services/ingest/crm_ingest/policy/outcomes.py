@@ -40,6 +40,8 @@ class Candidate:
     event: IncomingEvent
     content_hash: str
     is_dm: bool = False
+    # The kinds of identities normalization left off the event (a phone no valid number).
+    dropped: tuple[str, ...] = ()
 
     @property
     def event_id(self) -> str:

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from crm_ingest.policy.hooks import capi_as_incoming, dm_as_incoming
 from crm_ingest.policy.normalization import (
     InvalidEvent,
+    Normalized,
     content_hash,
     normalize_incoming,
     refuse_nul,
@@ -26,7 +27,6 @@ from crm_ingest.schemas import CapiLead, DmHook
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
-from crm_schemas.envelope import IncomingEvent
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import FieldError
 
@@ -57,20 +57,20 @@ class Ingestion:
         """One event as a client sent it (DOMAIN.md's incoming envelope)."""
         refuse_nul(document, ("body",))
         now = self.clock.now()
-        event = self._normalized(caller, document, now, ("body",))
-        return await self._accept_one(caller, Candidate(event, content_hash(event)), now)
+        normalized = self._normalized(caller, document, now, ("body",))
+        return await self._accept_one(caller, _candidate(normalized), now)
 
     async def accept_dm(self, caller: Caller, hook: DmHook) -> Outcome:
         """A DM: DM_STARTED if it opens a thread, else MESSAGE_RECEIVED (decided on accepting)."""
         now = self.clock.now()
-        event = self._normalized(caller, dm_as_incoming(hook), now, ("body",))
-        return await self._accept_one(caller, Candidate(event, content_hash(event), True), now)
+        normalized = self._normalized(caller, dm_as_incoming(hook), now, ("body",))
+        return await self._accept_one(caller, _candidate(normalized, is_dm=True), now)
 
     async def accept_lead(self, caller: Caller, lead: CapiLead) -> Outcome:
         """A Meta-style lead, as LEAD_QUALIFIED from ads."""
         now = self.clock.now()
-        event = self._normalized(caller, capi_as_incoming(lead), now, ("body",))
-        return await self._accept_one(caller, Candidate(event, content_hash(event)), now)
+        normalized = self._normalized(caller, capi_as_incoming(lead), now, ("body",))
+        return await self._accept_one(caller, _candidate(normalized), now)
 
     async def accept_batch(self, caller: Caller, items: list[Any]) -> BatchOutcome:
         """Each item judged alone; a repeat of an event id inside the batch answers like a
@@ -98,6 +98,8 @@ class Ingestion:
                     "was already used in this batch for an event with another body",
                 )
                 outcome = repeat_outcome(entry, firsts[entry.event_id], outcome, conflict)
+            else:
+                _count_dropped(entry, outcome)
             outcomes.append(outcome)
         # 503 only when there was something to take and Kafka took none of it.
         taken = not accepted or any(o.status is not Status.FAILED for o in accepted.values())
@@ -114,20 +116,22 @@ class Ingestion:
             return Outcome(event_id, Status.REJECTED, errors=[error])
         try:
             refuse_nul(item, loc)
-            event = self._normalized(caller, item, now, loc)
+            normalized = self._normalized(caller, item, now, loc)
         except InvalidEvent as invalid:
             return Outcome(event_id, Status.REJECTED, errors=invalid.errors)
-        return Candidate(event, content_hash(event))
+        return _candidate(normalized)
 
     async def _accept_one(self, caller: Caller, candidate: Candidate, now: datetime) -> Outcome:
-        return await self.singles.accept(
+        outcome = await self.singles.accept(
             caller.account.account_id, candidate, actor_id=caller.actor_id, now=now
         )
+        _count_dropped(candidate, outcome)
+        return outcome
 
     def _normalized(
         self, caller: Caller, document: Any, now: datetime, loc: tuple[str | int, ...]
-    ) -> IncomingEvent:
-        normalized = normalize_incoming(
+    ) -> Normalized:
+        return normalize_incoming(
             document,
             account_id=caller.account.account_id,
             default_region=caller.account.default_region,
@@ -136,6 +140,16 @@ class Ingestion:
             default_source=caller.default_source,
             loc=loc,
         )
-        for kind in normalized.dropped:
+
+
+def _candidate(normalized: Normalized, *, is_dm: bool = False) -> Candidate:
+    event = normalized.event
+    return Candidate(event, content_hash(event), is_dm=is_dm, dropped=normalized.dropped)
+
+
+def _count_dropped(candidate: Candidate, outcome: Outcome) -> None:
+    """Identities left off an event count once, when the event is accepted (not its repeats,
+    nor an event refused for another reason)."""
+    if outcome.status is Status.ACCEPTED:
+        for kind in candidate.dropped:
             IDENTITIES_DROPPED.labels(kind).inc()
-        return normalized.event
