@@ -17,7 +17,7 @@ from crm_ingest import consumer, repository
 from crm_ingest.announce import Announcer
 from crm_ingest.api import claims, events, hooks
 from crm_ingest.api.callers import Gate
-from crm_ingest.api.wiring import Wiring, wiring
+from crm_ingest.api.wiring import Wiring, provide, withdraw
 from crm_ingest.rate_limit import RateLimiter
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.claims import Claims
@@ -58,16 +58,11 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(app):
-            wired = wire(settings, started_resources(app))
-
-            async def provide() -> Wiring:
-                return wired
-
-            app.dependency_overrides[wiring] = provide
+            provide(app, wire(settings, started_resources(app)))
             try:
                 yield
             finally:
-                del app.dependency_overrides[wiring]
+                withdraw(app)
 
     app.router.lifespan_context = lifespan
     return app
