@@ -13,7 +13,25 @@ from crm_ingest.policy.normalization import InvalidEvent, normalize_contact
 from crm_ingest.schemas import ClaimAnswer, ClaimRequest
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import Clock
-from crm_servicekit.problems import Conflict, FieldError, Unprocessable
+from crm_servicekit.problems import FieldError
+
+
+class ClaimRefused(Exception):
+    """The claim names an unknown account or customer, a deleted one, or invalid identities."""
+
+    def __init__(self, title: str, errors: list[FieldError]) -> None:
+        super().__init__(title)
+        self.title = title
+        self.errors = errors
+
+
+class IdentityHeld(Exception):
+    """A live customer other than the claiming one holds this identity."""
+
+    def __init__(self, identity: Identity, holder: UUID) -> None:
+        super().__init__(f"{identity.kind.label} held by {holder}")
+        self.identity = identity
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -23,11 +41,12 @@ class Claims:
     clock: Clock
 
     async def claim(self, claim: ClaimRequest) -> ClaimAnswer:
-        """Link the identities to the customer, or 409 naming the live customer holding one."""
+        """Link the identities to the customer; `IdentityHeld` names a live customer holding
+        one, `ClaimRefused` what else keeps the claim out."""
         account = self.accounts.get(claim.account_id)
         if account is None:
-            raise Unprocessable(
-                "Unknown account.", errors=[FieldError(["body", "account_id"], "unknown account")]
+            raise ClaimRefused(
+                "Unknown account.", [FieldError(["body", "account_id"], "unknown account")]
             )
         try:
             # Normalized again (it is idempotent), so a caller's slip cannot split a person.
@@ -39,7 +58,7 @@ class Claims:
             if checked.phone_refused is not None:
                 raise InvalidEvent([checked.phone_refused])
         except InvalidEvent as invalid:
-            raise Unprocessable("Invalid identities.", errors=invalid.errors) from None
+            raise ClaimRefused("Invalid identities.", invalid.errors) from None
         identities = claim_identities(checked.contact)
         await self._link(claim.account_id, claim.customer_id, identities)
         return ClaimAnswer(
@@ -50,15 +69,13 @@ class Claims:
         now = self.clock.now()
         async with self.pool.acquire() as conn, conn.transaction():
             if await repository.is_deleted(conn, account_id, customer_id):
-                raise Unprocessable(
-                    "Deleted customer.",
-                    errors=[FieldError(["body", "customer_id"], "deleted customer")],
+                raise ClaimRefused(
+                    "Deleted customer.", [FieldError(["body", "customer_id"], "deleted customer")]
                 )
             owner = await repository.remember_customer(conn, account_id, customer_id, now)
             if owner != account_id:
-                raise Unprocessable(
-                    "Unknown customer.",
-                    errors=[FieldError(["body", "customer_id"], "unknown customer")],
+                raise ClaimRefused(
+                    "Unknown customer.", [FieldError(["body", "customer_id"], "unknown customer")]
                 )
             linked = await repository.linked_customers(conn, account_id, identities)
             _refuse_held(linked, customer_id)
@@ -72,8 +89,4 @@ class Claims:
 def _refuse_held(linked: dict[Identity, UUID], customer_id: UUID) -> None:
     held = held_elsewhere(linked, customer_id)
     if held is not None:
-        raise Conflict(
-            f"The {held.kind.label} is held by another customer.",
-            holder_customer_id=str(linked[held]),
-            identity=held.as_json(),
-        )
+        raise IdentityHeld(held, linked[held])
