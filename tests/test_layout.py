@@ -30,6 +30,7 @@ WITHOUT: dict[str, dict[str, str]] = {
 
 # Modules beside the skeleton, and why each exists.
 ALLOWED: dict[str, dict[str, str]] = {
+    "ingest": {"rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua"},
     "nba": {"timer": "the background loop that recomputes answers time changes, and coaches"},
     "rules": {"scheduler": "the background loop that runs service.due's pass every interval"},
     "stats": {"ticker_stream": "Redis adapter and relay loop: ticker items into Redis Streams"},

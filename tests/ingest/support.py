@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from crm_devstack.kafka_testing import eventually, read_records
+from crm_ingest.policy.signatures import signature_of
 from crm_ingest.settings import IngestSettings
-from crm_ingest.signatures import sign
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import headers_dict
 from crm_servicekit.auth import mint_token
@@ -21,6 +21,11 @@ from crm_servicekit.clock import FixedClock
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ACME_KEY, ACME_OLD_KEY, BETA_KEY = b"acme-current-key-32-bytes-long!!", b"acme-old" * 4, b"b" * 32
 SERVICE_TOKEN = "ingest-tests-service-token-0123456789"
+
+
+def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value a sender would send."""
+    return "v1," + base64.b64encode(signature_of(key, msg_id, timestamp, body)).decode()
 
 
 def whsec(key: bytes) -> str:

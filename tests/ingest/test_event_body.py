@@ -1,4 +1,4 @@
-"""POST /api/events documents each event's properties (crm_ingest.event_body), checked by
+"""POST /api/events documents each event's properties (crm_ingest.schemas), checked by
 validating bodies against the published document with a JSON Schema validator."""
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from crm_ingest import repository as repo
-from crm_ingest.identities import Identity, IdentityKind
+from crm_ingest import repository
 from crm_ingest.main import MIGRATIONS
+from crm_ingest.policy.identities import Identity, IdentityKind
 from crm_servicekit.db import apply_migrations_in_thread, create_pool
 
 from .support import T0
@@ -27,10 +27,10 @@ async def pool(new_database: str) -> AsyncIterator[asyncpg.Pool]:
 
 async def test_records_older_than_the_retention_are_purged(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await repo.insert_records(conn, "acme", {"old": "h1"}, T0 - timedelta(days=31))
-        await repo.insert_records(conn, "acme", {"recent": "h2"}, T0 - timedelta(days=29))
-        purged = await repo.purge_records(conn, T0 - timedelta(days=30))
-        left = await repo.read_records(conn, "acme", ["old", "recent"])
+        await repository.insert_records(conn, "acme", {"old": "h1"}, T0 - timedelta(days=31))
+        await repository.insert_records(conn, "acme", {"recent": "h2"}, T0 - timedelta(days=29))
+        purged = await repository.purge_records(conn, T0 - timedelta(days=30))
+        left = await repository.read_records(conn, "acme", ["old", "recent"])
     assert purged == 1
     assert set(left) == {"recent"}
 
@@ -40,20 +40,24 @@ async def test_first_link_wins_and_release_frees_identities(pool: asyncpg.Pool) 
     email = Identity(IdentityKind.EMAIL, "kari@example.com")
     handle = Identity(IdentityKind.HANDLE, "ig:kari")
     async with pool.acquire() as conn:
-        assert await repo.link_identities(conn, "acme", [email], kari, T0) == {email}
-        assert await repo.link_identities(conn, "acme", [email, handle], ola, T0) == {handle}
-        assert await repo.linked_customers(conn, "acme", [email, handle]) == {
+        assert await repository.link_identities(conn, "acme", [email], kari, T0) == {email}
+        assert await repository.link_identities(conn, "acme", [email, handle], ola, T0) == {handle}
+        assert await repository.linked_customers(conn, "acme", [email, handle]) == {
             email: kari,
             handle: ola,
         }
         # Another account has identities of its own.
-        assert await repo.linked_customers(conn, "beta", [email]) == {}
-        assert await repo.release_identities(conn, [("acme", kari)]) == 1
-        assert await repo.linked_customers(conn, "acme", [email, handle]) == {handle: ola}
+        assert await repository.linked_customers(conn, "beta", [email]) == {}
+        assert await repository.release_identities(conn, [("acme", kari)]) == 1
+        assert await repository.linked_customers(conn, "acme", [email, handle]) == {handle: ola}
 
 
 async def test_customer_ids_belong_to_the_first_account_naming_them(pool: asyncpg.Pool) -> None:
     customer = uuid.uuid4()
     async with pool.acquire() as conn:
-        assert await repo.remember_customers(conn, "acme", [customer], T0) == {customer: "acme"}
-        assert await repo.remember_customers(conn, "beta", [customer], T0) == {customer: "acme"}
+        assert await repository.remember_customers(conn, "acme", [customer], T0) == {
+            customer: "acme"
+        }
+        assert await repository.remember_customers(conn, "beta", [customer], T0) == {
+            customer: "acme"
+        }

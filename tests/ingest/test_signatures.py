@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks import Webhook
 
-from crm_ingest.signatures import SignatureRefused, sign, verify_signature
+from crm_ingest.policy.signatures import SignatureRefused, verify_signature
+
+from .support import sign
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 KEY, OLD_KEY, OTHER = b"k" * 32, b"o" * 32, b"x" * 32

@@ -1,15 +1,28 @@
-"""Ingest's process: settings, the service spec, and uvicorn. The one place that wires things."""
+"""Ingest's process: settings, the service spec, the wiring of its collaborators, and uvicorn.
+
+The one place that builds things: the runtime starts the pool, the producer and Redis, and
+right after, before the first request, `wire` builds what the routes use from them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from crm_ingest import api, claims
-from crm_ingest import repository as repo
-from crm_ingest.consumer import WANTED, deletion_handler
+from crm_ingest import consumer, repository
+from crm_ingest.announce import Announcer
+from crm_ingest.api import claims, events, hooks
+from crm_ingest.api.callers import Gate
+from crm_ingest.api.wiring import Wiring, provide, withdraw
+from crm_ingest.rate_limit import RateLimiter
+from crm_ingest.service.acceptance import Acceptor
+from crm_ingest.service.claims import Claims
+from crm_ingest.service.events import Ingestion
+from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
@@ -26,10 +39,10 @@ def build_app(
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM ingest",
-        routers=[api.router, claims.router],
+        routers=[events.router, hooks.router, claims.router],
         migrations_dir=MIGRATIONS,
-        handler=deletion_handler,
-        wanted=WANTED,
+        handler=consumer.handler,
+        wanted=consumer.CONSUMED,
         topic=settings.events_topic,
         uses_redis=True,
         # Ingest reads the whole topic for CUSTOMER_DELETED alone: batches of up to a second
@@ -39,7 +52,59 @@ def build_app(
         fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
         background=[purge_old_records],
     )
-    return build_service_app(spec, clock=clock, accounts=accounts)
+    app = build_service_app(spec, clock=clock, accounts=accounts)
+    started = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with started(app):
+            provide(app, wire(settings, started_resources(app)))
+            try:
+                yield
+            finally:
+                withdraw(app)
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def wire(settings: IngestSettings, res: Resources) -> Wiring:
+    """What the routes use, from what the runtime started."""
+    assert res.redis is not None, "ingest's spec asks for Redis"
+    announcer = Announcer(
+        producer=res.producer,
+        topic=settings.events_topic,
+        send_timeout_s=settings.kafka_send_timeout_s,
+    )
+    acceptor = Acceptor(pool=res.pool, announcer=announcer)
+    singles = GroupCommit(
+        acceptor, max_in_flight=settings.group_commit_in_flight, max_group=settings.max_batch_items
+    )
+    limiter = RateLimiter(
+        res.redis,
+        per_second=settings.rate_limit_per_s,
+        burst=settings.rate_limit_burst,
+        key_prefix=settings.redis_key_prefix,
+    )
+    return Wiring(
+        settings=settings,
+        gate=Gate(
+            accounts=res.accounts,
+            clock=res.clock,
+            limiter=limiter,
+            webhook_tolerance=timedelta(seconds=settings.webhook_tolerance_s),
+        ),
+        ingestion=Ingestion(settings=settings, clock=res.clock, acceptor=acceptor, singles=singles),
+        claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
+    )
+
+
+def started_resources(app: FastAPI) -> Resources:
+    # The runtime keeps what it started on the app; it offers no other way to reach it.
+    found = app.state.resources
+    if not isinstance(found, Resources):
+        raise RuntimeError("the runtime did not start: no resources on the app")
+    return found
 
 
 async def purge_old_records(res: Resources) -> None:
@@ -50,13 +115,9 @@ async def purge_old_records(res: Resources) -> None:
     async def purge() -> int:
         cutoff = res.clock.now() - timedelta(days=settings.dedupe_retention_days)
         async with res.pool.acquire() as conn:
-            return await repo.purge_records(conn, cutoff)
+            return await repository.purge_records(conn, cutoff)
 
     await purge_periodically(res, purge, what="de-duplication records")
-
-
-def app_factory() -> FastAPI:
-    return build_app(IngestSettings())
 
 
 def run() -> None:

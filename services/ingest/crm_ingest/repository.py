@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from crm_ingest.identities import Identity, IdentityKind
+from crm_ingest.policy.identities import Identity, IdentityKind
 from crm_servicekit.connection import Conn
 
 PENDING = "pending"

@@ -34,9 +34,9 @@ class IngestSettings(ServiceSettings):
     # batch after its request timeout (15 s), so this is set above it: a 503 then means the
     # message can no longer reach the topic behind the client's back.
     kafka_send_timeout_s: float = Field(default=20.0, gt=0)
-    # Single events arriving together are accepted together (grouping.py): how many groups
-    # may be in PostgreSQL and Kafka at once. More overlaps round trips, fewer makes bigger
-    # groups; on 2 cores one gave the most events/s (README, benchmark).
+    # Single events arriving together are accepted together (service/group_commit.py): how
+    # many groups may be in PostgreSQL and Kafka at once. More overlaps round trips, fewer
+    # makes bigger groups; on 2 cores one gave the most events/s (docs/benchmarks.md).
     group_commit_in_flight: int = Field(default=1, ge=1)
     future_tolerance_s: int = Field(default=300, ge=0)
     webhook_tolerance_s: int = Field(default=300, ge=1)

@@ -8,21 +8,16 @@ from typing import Any
 
 import pytest
 
-from crm_ingest.identities import (
-    ClaimedIdentities,
-    Identity,
-    IdentityKind,
-    claim_identities,
-    identities_of,
-)
-from crm_ingest.policy import InvalidEvent, normalize_incoming
-from crm_ingest.webhooks import (
+from crm_ingest.policy.hooks import (
     as_message_received,
     capi_as_incoming,
     dm_as_incoming,
     parse_capi,
     parse_dm,
 )
+from crm_ingest.policy.identities import Identity, IdentityKind, claim_identities, identities_of
+from crm_ingest.policy.normalization import InvalidEvent, normalize_incoming
+from crm_ingest.schemas import ClaimedIdentities
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
 
@@ -38,7 +33,7 @@ def incoming(raw: dict[str, Any], source: Source = Source.WEB) -> Any:
         now=NOW,
         future_tolerance=timedelta(minutes=5),
         default_source=source,
-    )
+    ).event
 
 
 def dm(**fields: Any) -> dict[str, Any]:
@@ -97,7 +92,9 @@ def test_a_plain_email_also_stands_for_its_hash() -> None:
 
 def test_claimed_identities_match_event_identities() -> None:
     claimed = claim_identities(
-        ClaimedIdentities(email="kari@example.com", handles={"ig": "kari.n"}, external_id="x")
+        ClaimedIdentities(
+            email="kari@example.com", handles={"ig": "kari.n"}, external_id="x"
+        ).as_contact()
     )
     assert [identity.kind for identity in claimed] == [
         IdentityKind.EMAIL,
@@ -154,7 +151,7 @@ def lead(**fields: Any) -> dict[str, Any]:
 
 def test_a_capi_lead_becomes_lead_qualified_from_ads() -> None:
     parsed = parse_capi(lead())
-    event = incoming(capi_as_incoming(parsed, "NO"))
+    event = incoming(capi_as_incoming(parsed))
     assert event.event_name is EventName.LEAD_QUALIFIED
     assert event.source is Source.ADS
     assert event.timestamp == datetime.fromtimestamp(1_793_610_000, tz=UTC)
@@ -169,7 +166,7 @@ def test_a_capi_lead_becomes_lead_qualified_from_ads() -> None:
 
 def test_a_capi_lead_with_plain_email_in_the_form() -> None:
     raw = lead(user_data={}, lead={"email": " Kari@Example.com", "full_name": "Kari Nordmann"})
-    event = incoming(capi_as_incoming(parse_capi(raw), "NO"))
+    event = incoming(capi_as_incoming(parse_capi(raw)))
     assert event.contact.email == "kari@example.com"
     assert event.contact.name == "Kari Nordmann"
     assert Identity(IdentityKind.EMAIL_SHA256, SHA_EMAIL) in identities_of(event)
@@ -181,12 +178,32 @@ def test_a_capi_lead_with_plain_email_in_the_form() -> None:
         ({"event_time": None}, ["body"]),
         ({"event_time": "soon"}, ["body", "event_time"]),
         ({"user_data": {"em": "not-an-email"}}, ["body", "user_data", "em"]),
-        ({"user_data": {"ph": "12"}}, ["body", "user_data", "ph"]),
         ({"lead": {"email": 7}}, ["body", "lead", "email"]),
     ],
 )
 def test_bad_leads_name_their_fields(fields: dict[str, Any], loc: list[str]) -> None:
     raw = {k: v for k, v in lead(**fields).items() if v is not None}
     with pytest.raises(InvalidEvent) as caught:
-        capi_as_incoming(parse_capi(raw), "NO")
+        capi_as_incoming(parse_capi(raw))
     assert any(list(e.loc)[: len(loc)] == loc for e in caught.value.errors)
+
+
+def test_a_lead_whose_phone_is_no_valid_number_keeps_its_other_identities() -> None:
+    # Once a 422 naming user_data.ph; now the number is left off and the lead accepted.
+    raw = lead(user_data={"em": SHA_EMAIL, "ph": "12"})
+    event = incoming(capi_as_incoming(parse_capi(raw)))
+    assert event.contact.phone is None
+    assert event.contact.email_sha256 == SHA_EMAIL
+
+
+def test_a_lead_naming_nobody_but_an_invalid_phone_is_refused_at_the_phone() -> None:
+    raw = lead(user_data={"ph": "12"})
+    with pytest.raises(InvalidEvent) as caught:
+        incoming(capi_as_incoming(parse_capi(raw)))
+    assert [list(e.loc) for e in caught.value.errors] == [["body", "contact", "phone"]]
+
+
+def test_a_dm_sender_handle_with_spaces_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        dm_as_incoming(parse_dm(dm(sender={"id": "1789", "handle": "Kari Nordmann"})))
+    assert [list(e.loc) for e in caught.value.errors] == [["body", "sender", "handle"]]

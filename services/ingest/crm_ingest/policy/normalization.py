@@ -1,26 +1,26 @@
 """Normalization of what clients send into the incoming envelope: pure functions, no I/O.
 
-Sources take their canonical names, handles lose case and '@', emails are trimmed, lowercased
-and syntax-checked, phones become E.164 (the account's region when no country code is
-given), and a timestamp too far in the future is refused. Every refusal names its field.
+Sources take their canonical names; emails, phones and handles are normalized as
+crm_schemas.identity does for every service (a phone that is no valid number in the account's
+region is left off the event); a timestamp too far in the future is refused. Every refusal
+names its field.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 
 from crm_schemas.contact import Contact, Source
 from crm_schemas.envelope import IncomingEvent
+from crm_schemas.identity import normalize_email, normalize_handle, normalize_phone
 from crm_servicekit.problems import FieldError
 
 # What providers and people write for a source, mapped to its canonical name.
@@ -41,7 +41,6 @@ SOURCE_ALIASES: Final[Mapping[str, str]] = {
     "website": "web",
     "webform": "web",
 }
-_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 class InvalidEvent(ValueError):
@@ -57,50 +56,6 @@ def normalize_source(raw: str) -> str:
     (lowercased) so that validation names it."""
     key = re.sub(r"[\s\-]+", "_", raw.strip().lower())
     return SOURCE_ALIASES.get(key, key)
-
-
-def normalize_handle(raw: str) -> str:
-    handle = raw.strip().lstrip("@").strip().lower()
-    if not handle:
-        raise ValueError("a handle needs at least one character besides '@'")
-    return handle
-
-
-# Senders repeat the same prospects' addresses and numbers; the checks are pure, so cache them.
-@functools.lru_cache(maxsize=65_536)
-def normalize_email(raw: str) -> str:
-    """Trimmed and lowercased, after a syntax check (no DNS lookup: it must work offline)."""
-    try:
-        checked = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValueError(f"not a valid email address: {error}") from None
-    return checked.normalized.lower()
-
-
-@functools.lru_cache(maxsize=65_536)
-def normalize_phone(raw: str, default_region: str) -> str:
-    """E.164; a number without a country code is read in the account's region."""
-    try:
-        number = phonenumbers.parse(raw.strip(), default_region)
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"not a phone number: {error}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"not a valid phone number (region {default_region} assumed)")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def is_sha256_hex(value: str) -> bool:
-    return bool(_SHA256_HEX.match(value.strip()))
-
-
-def email_sha256(email: str) -> str:
-    """Meta's hashed email: SHA-256 hex of the trimmed, lowercased address."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-def phone_sha256(e164: str) -> str:
-    """Meta's hashed phone: SHA-256 hex of the digits with country code, no '+'."""
-    return hashlib.sha256(e164.lstrip("+").encode()).hexdigest()
 
 
 def refuse_nul(document: Any, loc: Sequence[str | int]) -> None:
@@ -139,6 +94,14 @@ def check_not_future(timestamp: datetime, now: datetime, tolerance: timedelta) -
         )
 
 
+@dataclass(frozen=True)
+class Normalized:
+    """A client's event, normalized, and the identities left off it (their kinds)."""
+
+    event: IncomingEvent
+    dropped: tuple[str, ...] = ()
+
+
 def normalize_incoming(
     raw: Any,
     *,
@@ -148,10 +111,13 @@ def normalize_incoming(
     future_tolerance: timedelta,
     default_source: Source,
     loc: Sequence[str | int] = ("body",),
-) -> IncomingEvent:
+) -> Normalized:
     """A client's event, checked and normalized, for the given (already authenticated) account.
 
-    An event without a source gets ``default_source`` (the topic envelope requires one).
+    An event without a source gets ``default_source`` (the topic envelope requires one). A
+    phone that is no valid number in the account's region is left off (it would link unrelated
+    people, and the rest of the event is still worth having), unless it was all the event
+    said about whom it is about.
     """
     if not isinstance(raw, dict):
         raise InvalidEvent([FieldError(list(loc), "must be a JSON object")])
@@ -173,17 +139,34 @@ def normalize_incoming(
         event = IncomingEvent.model_validate(data)
     except ValidationError as error:
         raise InvalidEvent(field_errors(error, loc)) from None
+    dropped: tuple[str, ...] = ()
     if event.contact is not None:
-        event = event.model_copy(
-            update={"contact": normalize_contact(event.contact, default_region, [*loc, "contact"])}
-        )
+        checked = normalize_contact(event.contact, default_region, [*loc, "contact"])
+        event = event.model_copy(update={"contact": checked.contact})
+        if checked.phone_refused is not None:
+            if not _names_someone(event):
+                raise InvalidEvent([checked.phone_refused])
+            dropped = ("phone",)
     check_not_future(event.timestamp, now, future_tolerance)
-    return event
+    return Normalized(event, dropped)
 
 
-def normalize_contact(contact: Contact, default_region: str, loc: Sequence[str | int]) -> Contact:
+@dataclass(frozen=True)
+class CheckedContact:
+    """A contact normalized; an invalid phone is left off it, and why is kept here."""
+
+    contact: Contact
+    phone_refused: FieldError | None = None
+
+
+def normalize_contact(
+    contact: Contact, default_region: str, loc: Sequence[str | int]
+) -> CheckedContact:
+    """Emails and handles normalized or refused (each bad one named); a phone in E.164, or
+    left off when it is no valid number in the region (the caller decides what that means)."""
     errors: list[FieldError] = []
     update: dict[str, Any] = {}
+    phone_refused = None
     if contact.email is not None:
         try:
             update["email"] = normalize_email(contact.email)
@@ -193,7 +176,8 @@ def normalize_contact(contact: Contact, default_region: str, loc: Sequence[str |
         try:
             update["phone"] = normalize_phone(contact.phone, default_region)
         except ValueError as error:
-            errors.append(FieldError([*loc, "phone"], str(error)))
+            update["phone"] = None
+            phone_refused = FieldError([*loc, "phone"], str(error))
     if contact.handles is not None:
         handles: dict[str, str | None] = {}
         for platform, value in contact.handles.model_dump().items():
@@ -206,7 +190,13 @@ def normalize_contact(contact: Contact, default_region: str, loc: Sequence[str |
         update["handles"] = contact.handles.model_copy(update=handles)
     if errors:
         raise InvalidEvent(errors)
-    return contact.model_copy(update=update)
+    return CheckedContact(contact.model_copy(update=update), phone_refused)
+
+
+def _names_someone(event: IncomingEvent) -> bool:
+    """What the envelope asks of every event: a customer id or an identity."""
+    has_identity = event.contact is not None and event.contact.has_identity()
+    return event.customer_id is not None or bool(event.user_id) or has_identity
 
 
 def content_hash(event: IncomingEvent) -> str:

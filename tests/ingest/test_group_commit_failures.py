@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from crm_ingest.acceptance import Candidate, Outcome
+from crm_ingest.policy.outcomes import Candidate, Outcome
 
-from .test_grouping import NOW, ScriptedAcceptor, candidate, group_commit, settle
+from .test_group_commit import NOW, ScriptedAcceptor, candidate, group_commit, settle
 
 
 class GroupFailed(Exception):

@@ -22,7 +22,8 @@ from datetime import datetime
 import structlog
 from prometheus_client import Histogram
 
-from crm_ingest.acceptance import ANOTHER_BODY, Acceptor, Candidate, Outcome, repeat_outcome
+from crm_ingest.policy.outcomes import ANOTHER_BODY, Candidate, Outcome, repeat_outcome
+from crm_ingest.service.acceptance import Acceptor
 from crm_servicekit.problems import FieldError
 
 log = structlog.get_logger(__name__)

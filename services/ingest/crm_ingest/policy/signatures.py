@@ -24,11 +24,6 @@ def signature_of(key: bytes, msg_id: str, timestamp: int, body: bytes) -> bytes:
     return hmac_data(key, f"{msg_id}.{timestamp}.".encode() + body)
 
 
-def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The ``webhook-signature`` value a sender would send (tests and the benchmark use it)."""
-    return "v1," + base64.b64encode(signature_of(key, msg_id, timestamp, body)).decode()
-
-
 def verify_signature(
     body: bytes,
     headers: Mapping[str, str],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,24 +11,31 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_ingest.policy import (
+from crm_ingest.policy.normalization import (
     InvalidEvent,
+    Normalized,
     content_hash,
+    normalize_incoming,
+    normalize_source,
+)
+from crm_schemas.contact import Source
+from crm_schemas.identity import (
     email_sha256,
     is_sha256_hex,
     normalize_email,
     normalize_handle,
-    normalize_incoming,
     normalize_phone,
-    normalize_source,
     phone_sha256,
 )
-from crm_schemas.contact import Source
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def normalized(raw: dict[str, Any], *, region: str = "NO", account: str = "acme") -> Any:
+    return checked(raw, region=region, account=account).event
+
+
+def checked(raw: dict[str, Any], *, region: str = "NO", account: str = "acme") -> Normalized:
     return normalize_incoming(
         raw,
         account_id=account,
@@ -178,6 +186,7 @@ def locs(error: InvalidEvent) -> list[list[str | int]]:
         (event(contact={"email": "nope"}), ["body", "contact", "email"]),
         (event(contact={"phone": "12"}), ["body", "contact", "phone"]),
         (event(contact={"handles": {"ig": "@"}}), ["body", "contact", "handles", "ig"]),
+        (event(contact={"handles": {"ig": "kari n"}}), ["body", "contact", "handles", "ig"]),
         (event(contact={"email_sha256": "xyz"}), ["body", "contact", "email_sha256"]),
         (event(event_id=""), ["body", "event_id"]),
         (event(event_id="x" * 256), ["body", "event_id"]),
@@ -197,6 +206,34 @@ def test_bad_fields_are_named(raw: dict[str, Any], loc: list[str | int]) -> None
     assert loc in locs(caught.value) or any(
         found[: len(loc)] == loc for found in locs(caught.value)
     ), locs(caught.value)
+
+
+@pytest.mark.parametrize("phone", ["12", "+47 1", "hello", "1234567"])
+def test_a_phone_that_is_no_valid_number_is_left_off_the_event(phone: str) -> None:
+    result = checked(event(contact={"email": "kari@example.com", "phone": phone}))
+    assert result.dropped == ("phone",)
+    assert result.event.contact is not None
+    assert result.event.contact.phone is None
+    assert result.event.contact.email == "kari@example.com"
+
+
+def test_a_valid_phone_is_kept_and_nothing_is_dropped() -> None:
+    result = checked(event(contact={"email": "kari@example.com", "phone": "412 34 567"}))
+    assert result.dropped == ()
+    assert result.event.contact is not None
+    assert result.event.contact.phone == "+4741234567"
+
+
+def test_an_invalid_phone_beside_a_customer_id_is_left_off() -> None:
+    result = checked(event(contact={"phone": "12"}, customer_id=str(uuid.uuid4())))
+    assert result.dropped == ("phone",)
+    assert result.event.contact is not None
+    assert result.event.contact.phone is None
+
+
+def test_a_handle_with_spaces_is_refused() -> None:
+    with pytest.raises(ValueError, match="spaces"):
+        normalize_handle("kari nordmann")
 
 
 def test_missing_event_id_and_who_it_is_about() -> None:

@@ -2,71 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
-from crm_ingest.policy import (
-    InvalidEvent,
-    field_errors,
-    is_sha256_hex,
-    normalize_email,
-    normalize_handle,
-    normalize_phone,
-    normalize_source,
-    refuse_nul,
-)
+from crm_ingest.policy.normalization import InvalidEvent, field_errors, refuse_nul
+from crm_ingest.schemas import CapiLead, DmHook, DmSender
 from crm_schemas.catalog import EventName
-from crm_schemas.contact import MESSAGING_PLATFORMS, Consent, Source, Utm
-from crm_schemas.contact import NO_CONTROL_CHARACTERS as NO_CONTROL
-from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, IncomingEvent
-from crm_schemas.instants import Instant
+from crm_schemas.contact import Source
+from crm_schemas.envelope import IncomingEvent
+from crm_schemas.identity import is_sha256_hex, normalize_email, normalize_handle
 from crm_servicekit.problems import FieldError
 
 _BODY = ("body",)
-
-
-class DmSender(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: str | None = Field(default=None, min_length=1, max_length=255, pattern=NO_CONTROL)
-    handle: str | None = Field(default=None, min_length=1, max_length=255, pattern=NO_CONTROL)
-    name: str | None = Field(default=None, max_length=255, pattern=NO_CONTROL)
-
-    @model_validator(mode="after")
-    def _id_or_handle(self) -> Self:
-        if self.id is None and self.handle is None:
-            raise ValueError("a sender needs an id or a handle")
-        return self
-
-
-class DmHook(BaseModel):
-    """A DM provider's webhook (API.md, ingest)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
-    account_id: str = Field(min_length=1, max_length=128)
-    platform: Source
-    sender: DmSender
-    text: str | None = Field(default=None, max_length=20_000)
-    timestamp: Instant
-    consent: Consent | None = None
-    utm: Utm | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _canonical_platform(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("platform"), str):
-            data = {**data, "platform": normalize_source(data["platform"])}
-        return data
-
-    @model_validator(mode="after")
-    def _messaging_platform(self) -> Self:
-        if self.platform not in MESSAGING_PLATFORMS:
-            raise ValueError("platform must be one of ig, messenger, whatsapp")
-        return self
 
 
 def parse_dm(raw: Any) -> DmHook:
@@ -122,47 +70,6 @@ def as_message_received(event: IncomingEvent) -> IncomingEvent:
     )
 
 
-class CapiUserData(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    em: str | list[str] | None = None
-    ph: str | list[str] | None = None
-    fn: str | None = Field(default=None, max_length=255)
-    ln: str | None = Field(default=None, max_length=255)
-    fbp: str | None = Field(default=None, max_length=255)
-    fbc: str | None = Field(default=None, max_length=255)
-    external_id: str | list[str] | None = None
-
-
-class CapiLead(BaseModel):
-    """A lead in the Meta Conversions API style (API.md, ingest)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
-    account_id: str = Field(min_length=1, max_length=128)
-    event_time: int | None = Field(default=None, ge=0, le=32_503_680_000)  # before year 3000
-    timestamp: Instant | None = None
-    user_data: CapiUserData = Field(default_factory=CapiUserData)
-    custom_data: dict[str, Any] | None = None
-    lead: dict[str, Any] | None = None
-    consent: Consent | None = None
-    utm: Utm | None = None
-
-    @model_validator(mode="after")
-    def _when(self) -> Self:
-        if self.event_time is None and self.timestamp is None:
-            raise ValueError("event_time (Unix seconds) or timestamp is required")
-        return self
-
-    @property
-    def occurred_at(self) -> datetime:
-        if self.timestamp is not None:
-            return self.timestamp
-        assert self.event_time is not None  # the validator guarantees one of them
-        return datetime.fromtimestamp(self.event_time, tz=UTC)
-
-
 def parse_capi(raw: Any) -> CapiLead:
     refuse_nul(raw, _BODY)
     try:
@@ -171,7 +78,7 @@ def parse_capi(raw: Any) -> CapiLead:
         raise InvalidEvent(field_errors(error, _BODY)) from None
 
 
-def capi_as_incoming(lead: CapiLead, default_region: str) -> dict[str, Any]:
+def capi_as_incoming(lead: CapiLead) -> dict[str, Any]:
     """LEAD_QUALIFIED with source ads; em/ph plain or SHA-256 hex, form answers kept."""
     errors: list[FieldError] = []
     form = lead.lead or {}
@@ -189,17 +96,14 @@ def capi_as_incoming(lead: CapiLead, default_region: str) -> dict[str, Any]:
             errors.append(FieldError(where, "must be a string"))
         elif is_sha256_hex(value):
             contact[f"{key}_sha256"] = value.strip().lower()
+        elif key == "phone":
+            # Normalized with the event's contact, where an invalid number is left off.
+            contact[key] = value
         else:
             try:
-                plain = (
-                    normalize_email(value)
-                    if key == "email"
-                    else normalize_phone(value, default_region)
-                )
+                contact[key] = normalize_email(value)
             except ValueError as error:
                 errors.append(FieldError(where, str(error)))
-                continue
-            contact[key] = plain
     if errors:
         raise InvalidEvent(errors)
     full_name = form.get("full_name")

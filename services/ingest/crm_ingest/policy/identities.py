@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from crm_ingest.policy import email_sha256, phone_sha256
-from crm_schemas.contact import Contact, Handles
+from crm_schemas.contact import Contact
 from crm_schemas.envelope import IncomingEvent
+from crm_schemas.identity import email_sha256, phone_sha256
 
 
 class IdentityKind(IntEnum):
@@ -70,25 +68,12 @@ def contact_identities(contact: Contact) -> set[Identity]:
     return found
 
 
-class ClaimedIdentities(BaseModel):
-    """The identities the customers service claims (already normalized, as ingest does)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=64)
-    handles: Handles | None = None
-    external_id: str | None = Field(default=None, max_length=255)
-
-    def as_contact(self) -> Contact:
-        return Contact(
-            **self.model_dump(exclude_none=True, exclude={"handles"}), handles=self.handles
-        )
+def claim_identities(contact: Contact) -> list[Identity]:
+    """The identities a claim names, in the order resolution weighs them."""
+    return sorted(contact_identities(contact))
 
 
-def claim_identities(claimed: ClaimedIdentities) -> list[Identity]:
-    return sorted(contact_identities(claimed.as_contact()))
-
-
-def identity_strings(identities: list[Identity]) -> list[dict[str, Any]]:
-    return [identity.as_json() for identity in identities]
+def held_elsewhere(linked: dict[Identity, UUID], customer_id: UUID) -> Identity | None:
+    """The highest-priority identity linked to another customer than `customer_id`, if any."""
+    held = sorted(identity for identity, holder in linked.items() if holder != customer_id)
+    return held[0] if held else None

@@ -10,9 +10,10 @@ from uuid import uuid4
 
 import pytest
 
-from crm_ingest.acceptance import Acceptor, Candidate, Outcome, Status
-from crm_ingest.grouping import GroupCommit
-from crm_ingest.policy import content_hash, normalize_incoming
+from crm_ingest.policy.normalization import content_hash, normalize_incoming
+from crm_ingest.policy.outcomes import Candidate, Outcome, Status
+from crm_ingest.service.acceptance import Acceptor
+from crm_ingest.service.group_commit import GroupCommit
 from crm_schemas.contact import Source
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -31,7 +32,7 @@ def candidate(event_id: str, email: str = "ada@example.com") -> Candidate:
         now=NOW,
         future_tolerance=timedelta(minutes=5),
         default_source=Source.MANUAL,
-    )
+    ).event
     return Candidate(event, content_hash(event))
 
 

@@ -1,0 +1,1 @@
+"""Ingest's routes: events, the providers' hooks, the internal identity claim."""

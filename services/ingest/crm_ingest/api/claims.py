@@ -1,0 +1,29 @@
+"""The internal claim endpoint: the customers service claims identities before it commits."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from crm_ingest.api.wiring import WiringDep
+from crm_ingest.schemas import ClaimAnswer, ClaimRequest
+from crm_ingest.service.claims import ClaimRefused, IdentityHeld
+from crm_servicekit.auth import ServiceTokenRequired
+from crm_servicekit.openapi_problems import problems
+from crm_servicekit.problems import Conflict, Unprocessable
+
+router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[ServiceTokenRequired])
+
+
+@router.post("/identities/claim", response_model=ClaimAnswer, responses=problems(409))
+async def claim(body: ClaimRequest, wiring: WiringDep) -> ClaimAnswer:
+    """Link the identities to the customer, or 409 naming the live customer holding one."""
+    try:
+        return await wiring.claims.claim(body)
+    except ClaimRefused as refused:
+        raise Unprocessable(refused.title, errors=refused.errors) from None
+    except IdentityHeld as held:
+        raise Conflict(
+            f"The {held.identity.kind.label} is held by another customer.",
+            holder_customer_id=str(held.holder),
+            identity=held.identity.as_json(),
+        ) from None

@@ -1,0 +1,1 @@
+"""Ingest's pure rules: normalization, identities, the providers' hooks, signatures, outcomes."""

@@ -1,0 +1,1 @@
+"""Ingest's use cases: accepting events (alone, grouped, in batches), claims, deletions."""

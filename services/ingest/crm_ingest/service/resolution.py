@@ -1,0 +1,55 @@
+"""Resolving the customers of a request's events: one read, the decision (policy), the links.
+
+Concurrent first links meet on the identities' unique index: the loser gets `LostRace`, and
+the caller runs its transaction again, now seeing the winner's links, so both resolve to one
+customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+from prometheus_client import Counter
+
+from crm_ingest import repository
+from crm_ingest.policy.resolution import Known, Resolved, Wanted, resolve
+from crm_servicekit.connection import Conn
+
+log = structlog.get_logger(__name__)
+
+IDENTITY_CONFLICTS = Counter(
+    "crm_ingest_identity_conflicts",
+    "Identities an event names that stay linked to another customer than the one resolved.",
+)
+
+
+class LostRace(Exception):
+    """Another transaction linked one of the identities first; run the transaction again."""
+
+
+async def resolve_all(
+    conn: Conn, account_id: str, wanted: Sequence[Wanted], now: datetime
+) -> list[Resolved]:
+    # One not known yet is taken for this account: the customers service may have created it
+    # a moment ago (API.md, customer resolution).
+    given = [customer for customer, _ in wanted if customer is not None]
+    deleted = await repository.deleted_among(conn, account_id, given) if given else set()
+    owners = await repository.remember_customers(conn, account_id, given, now) if given else {}
+    everything = sorted({identity for _, identities in wanted for identity in identities})
+    linked = await repository.linked_customers(conn, account_id, everything)
+    resolution = resolve(account_id, wanted, Known(deleted, owners, linked))
+    won = await repository.link_each(conn, account_id, resolution.links, now)
+    if len(won) != len(resolution.links):
+        raise LostRace
+    if resolution.created:
+        await repository.record_new_customers(conn, account_id, resolution.created, now)
+    if resolution.conflicts:
+        IDENTITY_CONFLICTS.inc(resolution.conflicts)
+        log.warning(
+            "identities stay with another customer",
+            account_id=account_id,
+            count=resolution.conflicts,
+        )
+    return resolution.resolved

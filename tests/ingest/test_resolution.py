@@ -1,0 +1,42 @@
+"""Customer resolution decided in memory over what the database said (pure)."""
+
+from __future__ import annotations
+
+import uuid
+
+from crm_ingest.policy.identities import Identity, IdentityKind
+from crm_ingest.policy.resolution import DeletedCustomer, Known, UnknownCustomer, resolve
+
+EMAIL = Identity(IdentityKind.EMAIL, "kari@example.com")
+PHONE = Identity(IdentityKind.PHONE, "+4741234567")
+HANDLE = Identity(IdentityKind.HANDLE, "ig:kari")
+
+
+def test_the_highest_priority_linked_identity_decides_and_the_rest_stay() -> None:
+    kari, ola = uuid.uuid4(), uuid.uuid4()
+    known = Known(deleted=set(), owners={}, linked={EMAIL: kari, PHONE: ola})
+    resolution = resolve("acme", [(None, [EMAIL, PHONE, HANDLE])], known)
+    assert resolution.resolved == [kari]
+    assert resolution.links == {HANDLE: kari}  # the phone stays with Ola
+    assert resolution.conflicts == 1
+    assert resolution.created == []
+
+
+def test_events_of_one_request_sharing_a_new_identity_are_one_new_customer() -> None:
+    created = uuid.uuid4()
+    known = Known(deleted=set(), owners={}, linked={})
+    resolution = resolve("acme", [(None, [EMAIL]), (None, [EMAIL, HANDLE])], known, lambda: created)
+    assert resolution.resolved == [created, created]
+    assert resolution.created == [created]
+    assert resolution.links == {EMAIL: created, HANDLE: created}
+
+
+def test_a_given_customer_is_taken_unless_deleted_or_another_accounts() -> None:
+    mine, deleted, theirs = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    known = Known(deleted={deleted}, owners={mine: "acme", theirs: "beta"}, linked={})
+    resolution = resolve("acme", [(mine, [EMAIL]), (deleted, []), (theirs, [HANDLE])], known)
+    first, second, third = resolution.resolved
+    assert first == mine
+    assert isinstance(second, DeletedCustomer)
+    assert isinstance(third, UnknownCustomer)
+    assert resolution.links == {EMAIL: mine}
