@@ -17,7 +17,7 @@ def test_defaults_and_the_shared_names(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.http_port == 8005
     assert settings.ticker_max_items == 250
     spec = service_spec(settings)
-    assert spec.topic == EVENTS_TOPIC
+    assert spec.consumed_topic == EVENTS_TOPIC
     assert spec.wanted is None  # every event reaches the log
     assert spec.uses_redis
     assert not spec.relay_outbox
@@ -25,4 +25,4 @@ def test_defaults_and_the_shared_names(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_tests_point_the_consumer_at_their_own_topic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATS_EVENTS_TOPIC", "test-topic")
-    assert service_spec(StatsSettings()).topic == "test-topic"
+    assert service_spec(StatsSettings()).consumed_topic == "test-topic"

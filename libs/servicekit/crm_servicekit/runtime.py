@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import structlog
@@ -24,7 +25,7 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC
+from crm_schemas.topics import DLQ_TOPIC
 from crm_servicekit.accounts import Accounts, load_accounts
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
@@ -52,10 +53,13 @@ class Resources:
     producer: AIOKafkaProducer
     redis: Redis | None
     stop: asyncio.Event
+    # What the service's `wire` built from the above (its routes' collaborators), if any.
+    wiring: object = None
 
 
 HandlerFactory = Callable[[Resources], BatchHandler]
 BackgroundLoop = Callable[[Resources], Awaitable[None]]
+W = TypeVar("W")
 
 
 @dataclass
@@ -70,7 +74,8 @@ class ServiceSpec:
     wanted: frozenset[str] | None = None
     # Among the wanted names, which decoded events to take (None: all of them).
     accepts: Callable[[EventEnvelope], bool] | None = None
-    topic: str = EVENTS_TOPIC
+    # The topic consumed (and written by the outbox relay); None: the settings' events_topic.
+    topic: str | None = None
     dlq_topic: str = DLQ_TOPIC
     # The consumer group; the service's name unless a test or a benchmark needs its own.
     group_id: str | None = None
@@ -79,6 +84,14 @@ class ServiceSpec:
     uses_redis: bool = False
     # Long-running loops (schedulers, timers) that return once resources.stop is set.
     background: Sequence[BackgroundLoop] = field(default_factory=tuple)
+    # Builds what the routes use from the started resources, once, before the first request;
+    # routes reach it through `wired(...)`. Collaborators that need the pool or the producer
+    # are built here rather than on a first request.
+    wire: Callable[[Resources], object] | None = None
+
+    @property
+    def consumed_topic(self) -> str:
+        return self.topic if self.topic is not None else self.settings.events_topic
 
 
 def resources(request: Request) -> Resources:
@@ -86,6 +99,19 @@ def resources(request: Request) -> Resources:
     if not isinstance(found, Resources):
         raise RuntimeError("the service is not started: no resources on the app")
     return found
+
+
+def wired(kind: type[W]) -> Callable[[Request], Awaitable[W]]:
+    """A FastAPI dependency giving what the spec's `wire` built, checked to be a `kind`:
+    `Annotated[Wiring, Depends(wired(Wiring))]` types a route's collaborators."""
+
+    async def dependency(request: Request) -> W:
+        found = resources(request).wiring
+        if not isinstance(found, kind):
+            raise RuntimeError(f"the service wired no {kind.__name__} at start-up")
+        return found
+
+    return dependency
 
 
 def build_service_app(
@@ -112,6 +138,8 @@ def build_service_app(
             await producer.start()
             stack.push_async_callback(producer.stop)
             res = Resources(settings, accounts, clock, pool, producer, redis, asyncio.Event())
+            if spec.wire is not None:
+                res.wiring = spec.wire(res)
             app.state.resources = res
             add_readiness_check(app, "postgres", postgres_check(pool))
             add_readiness_check(app, "kafka", kafka_check(producer))
@@ -157,7 +185,7 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         accepts=spec.accepts,
     )
     broker = KafkaBroker(res.settings.kafka_bootstrap_servers, logger=None)
-    register_consumer(broker, applier, topic=spec.topic, fetching=spec.fetching)
+    register_consumer(broker, applier, topic=spec.consumed_topic, fetching=spec.fetching)
     return broker
 
 

@@ -23,6 +23,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from crm_schemas.topics import EVENTS_TOPIC
+
 Environment = Literal["development", "test", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -45,6 +47,8 @@ class ServiceSettings(BaseSettings):
     environment: Environment = "development"
     database_url: PostgresDsn
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # The topic every service consumes and writes to (tests point it at a fresh one).
+    events_topic: str = EVENTS_TOPIC
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6379/0")
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     service_token: SecretStr | None = Field(

@@ -6,8 +6,6 @@ right after, before the first request, `wire` builds what the routes use from th
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from crm_ingest import consumer, repository
 from crm_ingest.announce import Announcer
 from crm_ingest.api import claims, events, hooks
 from crm_ingest.api.callers import Gate
-from crm_ingest.api.wiring import Wiring, provide, withdraw
+from crm_ingest.api.wiring import Wiring
 from crm_ingest.rate_limit import RateLimiter
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.claims import Claims
@@ -43,7 +41,6 @@ def build_app(
         migrations_dir=MIGRATIONS,
         handler=consumer.handler,
         wanted=consumer.CONSUMED,
-        topic=settings.events_topic,
         uses_redis=True,
         # Ingest reads the whole topic for CUSTOMER_DELETED alone: batches of up to a second
         # (or 1 MiB) cost it far fewer fetches, batches and offset commits than one per
@@ -51,21 +48,9 @@ def build_app(
         # changes nothing for anyone.
         fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
         background=[purge_old_records],
+        wire=lambda res: wire(settings, res),
     )
-    app = build_service_app(spec, clock=clock, accounts=accounts)
-    started = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with started(app):
-            provide(app, wire(settings, started_resources(app)))
-            try:
-                yield
-            finally:
-                withdraw(app)
-
-    app.router.lifespan_context = lifespan
-    return app
+    return build_service_app(spec, clock=clock, accounts=accounts)
 
 
 def wire(settings: IngestSettings, res: Resources) -> Wiring:
@@ -97,14 +82,6 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         ingestion=Ingestion(settings=settings, clock=res.clock, acceptor=acceptor, singles=singles),
         claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
     )
-
-
-def started_resources(app: FastAPI) -> Resources:
-    # The runtime keeps what it started on the app; it offers no other way to reach it.
-    found = app.state.resources
-    if not isinstance(found, Resources):
-        raise RuntimeError("the runtime did not start: no resources on the app")
-    return found
 
 
 async def purge_old_records(res: Resources) -> None:

@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.settings import ServiceSettings
 
 
@@ -19,7 +18,7 @@ class IngestSettings(ServiceSettings):
     http_port: int = Field(default=8001, ge=1, le=65535)
     # Each request holds a connection while Kafka acknowledges, so the pool bounds concurrency.
     db_pool_max_size: int = Field(default=40, ge=1)
-    events_topic: str = EVENTS_TOPIC
+
     # One event's JSON (a single request, or one item of a batch).
     max_event_bytes: int = Field(default=64 * 1024, ge=1024)
     max_batch_items: int = Field(default=500, ge=1)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from crm_nba.settings import NbaSettings
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
@@ -28,10 +27,7 @@ class Outlet:
     @classmethod
     def of(cls, res: Resources) -> Outlet:
         """The outlet of a running NBA: its accounts, and the topic its settings name."""
-        settings = res.settings
-        if not isinstance(settings, NbaSettings):
-            raise TypeError(f"the NBA runs with NbaSettings, not {type(settings).__name__}")
-        return cls(accounts=res.accounts, topic=settings.events_topic)
+        return cls(accounts=res.accounts, topic=res.settings.events_topic)
 
     def account(self, account_id: str) -> Account:
         # An event may name an account the file no longer lists; its defaults still apply.

@@ -29,7 +29,6 @@ def build_app(
         migrations_dir=MIGRATIONS,
         handler=handler,
         wanted=CONSUMED,
-        topic=settings.events_topic,
         relay_outbox=True,
         background=[timer_loop(settings.timer_interval_s)],
     )

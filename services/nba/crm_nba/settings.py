@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.settings import ServiceSettings
 
 
@@ -17,8 +16,6 @@ class NbaSettings(ServiceSettings):
     service_name: ClassVar[str] = "nba"
 
     http_port: int = Field(default=8004, ge=1, le=65535)
-    # Both what the consumer reads and where the outbox writes, so a test can isolate both.
-    events_topic: str = EVENTS_TOPIC
     timer_interval_s: float = Field(
         default=1.0, gt=0, description="How often the timer looks for recommendations that changed"
     )

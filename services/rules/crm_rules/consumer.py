@@ -10,7 +10,7 @@ from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.batch_apply import BatchHandler
 from crm_servicekit.connection import Conn
-from crm_servicekit.runtime import HandlerFactory, Resources
+from crm_servicekit.runtime import Resources
 
 # The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
 # an import may start at any stage), activity from interactions, deletions, and a person's
@@ -34,15 +34,13 @@ def accepts(event: EventEnvelope) -> bool:
     return event.event_name not in PERSON_REMINDER_EVENTS or is_person_action(event)
 
 
-def handler(topic: str) -> HandlerFactory:
-    """Each batch applied in the consumer's transaction, its announcements to `topic`."""
+def handler(res: Resources) -> BatchHandler:
+    """Each batch applied in the consumer's transaction, its announcements to the topic."""
+    topic = res.settings.events_topic
 
-    def for_resources(res: Resources) -> BatchHandler:
-        async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
-            await apply_events(
-                conn, events, accounts=res.accounts, topic=topic, received_at=res.clock.now()
-            )
+    async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        await apply_events(
+            conn, events, accounts=res.accounts, topic=topic, received_at=res.clock.now()
+        )
 
-        return handle
-
-    return for_resources
+    return handle

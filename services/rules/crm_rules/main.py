@@ -19,16 +19,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def service_spec(settings: RulesSettings, *, scheduler: bool = True) -> ServiceSpec:
-    topic = settings.events_topic
     return ServiceSpec(
         settings=settings,
         title="Frazer CRM rules",
-        routers=[reminders_router(topic)],
+        routers=[reminders_router(settings.events_topic)],
         migrations_dir=MIGRATIONS,
-        handler=handler(topic),
+        handler=handler,
         wanted=CONSUMED,
         accepts=accepts,
-        topic=topic,
         relay_outbox=True,
         background=[due_reminders(settings)] if scheduler else [],
     )

@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.settings import ServiceSettings
 
 
@@ -17,8 +16,6 @@ class RulesSettings(ServiceSettings):
     service_name: ClassVar[str] = "rules"
 
     http_port: int = Field(default=8003, ge=1, le=65535)
-    # Consumed and written to by the outbox; tests point both at a fresh topic.
-    events_topic: str = EVENTS_TOPIC
     # How often the scheduler looks for reminders whose time has come, and how many per pass.
     scheduler_interval_s: float = Field(default=1.0, gt=0)
     scheduler_batch: int = Field(default=200, ge=1)

@@ -27,7 +27,6 @@ def service_spec(settings: StatsSettings) -> ServiceSpec:
         migrations_dir=MIGRATIONS,
         handler=consumer.handler,
         wanted=consumer.CONSUMED,
-        topic=settings.events_topic,
         fetching=Fetching(max_records=500),
         relay_outbox=False,  # stats emits nothing
         uses_redis=True,

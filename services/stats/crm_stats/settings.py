@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.settings import ServiceSettings
 
 
@@ -16,8 +15,6 @@ class StatsSettings(ServiceSettings):
     service_name: ClassVar[str] = "stats"
 
     http_port: int = Field(default=8005, ge=1, le=65535)
-    # Tests point the consumer at a fresh topic; production reads the one events topic.
-    events_topic: str = EVENTS_TOPIC
     # How many ticker items each account's Redis Stream keeps (XADD MAXLEN ~).
     ticker_max_items: int = Field(default=1000, ge=10)
     # How long the ticker relay remembers an item it already appended (redelivery guard).

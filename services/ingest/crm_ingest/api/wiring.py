@@ -1,23 +1,23 @@
-"""What the routes use, built once by main.py when the service starts, as a typed dependency.
+"""What the routes use, built once by main.py's `wire` when the service starts.
 
 The collaborators need the pool, the producer and Redis, which exist only once the runtime
-has started; main.py builds them then and provides them for its app. They are kept per app
-in a typed table rather than in FastAPI's dependency overrides, which make FastAPI inspect
-every dependency of every request again (about 20 µs each).
+has started; the runtime calls `wire` then and keeps the result with its resources, and
+routes take it as a typed dependency (not FastAPI's dependency overrides, which make FastAPI
+inspect every dependency of every request again, about 20 µs each).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from weakref import WeakKeyDictionary
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
 from crm_ingest.service.claims import Claims
 from crm_ingest.service.events import Ingestion
 from crm_ingest.settings import IngestSettings
+from crm_servicekit.runtime import wired
 
 
 @dataclass(frozen=True)
@@ -29,22 +29,4 @@ class Wiring:
     claims: Claims
 
 
-_PROVIDED: WeakKeyDictionary[FastAPI, Wiring] = WeakKeyDictionary()
-
-
-def provide(app: FastAPI, wiring: Wiring) -> None:
-    _PROVIDED[app] = wiring
-
-
-def withdraw(app: FastAPI) -> None:
-    _PROVIDED.pop(app, None)
-
-
-async def provided(request: Request) -> Wiring:
-    found = _PROVIDED.get(request.app)
-    if found is None:
-        raise RuntimeError("ingest is not started: main.py provides its wiring at start-up")
-    return found
-
-
-WiringDep = Annotated[Wiring, Depends(provided)]
+WiringDep = Annotated[Wiring, Depends(wired(Wiring))]
