@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from crm_customers.intake import batch_handler
+from crm_customers.consumer import batch_handler
 from crm_customers.main import MIGRATIONS
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_customers.history import Entry, History, creation_entry, person_move_entry, replay
+from crm_customers.customers.policy.history import (
+    Entry,
+    History,
+    creation_entry,
+    person_move_entry,
+    replay,
+)
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.fold import Fact, PersonMove, fold
 from crm_schemas.pipeline import BookingState, PipelineState, Status

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_customers.policy import (
-    BOOKING_EVENTS,
+from crm_customers.customers.announce import BOOKING_EVENTS
+from crm_customers.customers.policy.moves import (
     MoveRefused,
     NextAction,
     ReasonRequired,

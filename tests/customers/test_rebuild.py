@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import asyncpg
 
-from crm_customers.announce import Cause
 from crm_customers.settings import CustomersSettings
 from crm_devstack.databases import create_database, drop_database
 from crm_schemas.catalog import EventName
+from crm_schemas.causes import Cause
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, CustomerSnapshot
 from crm_servicekit.db import plain_postgres_dsn
@@ -165,9 +165,10 @@ async def test_a_fact_before_the_creation_on_the_topic_still_rebuilds_the_person
     snapshot = CustomerSnapshot(name="Kari", email="kari@example.no", next_action="Confirm")
     created = cause.event(
         E.CUSTOMER_CREATED,
-        "acme",
-        customer,
-        CustomerCreated(customer=snapshot, state=imported, created_at=requested),
+        producer="customers",
+        account_id="acme",
+        customer_id=customer,
+        properties=CustomerCreated(customer=snapshot, state=imported, created_at=requested),
     )
     dm = fact_event(E.DM_STARTED, H - timedelta(minutes=1), customer=customer)
     await produce(service.bootstrap, service.topic, [dm, created])

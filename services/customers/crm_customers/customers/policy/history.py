@@ -7,7 +7,8 @@ each fact's instant, and re-folding when a late fact arrives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -77,7 +78,7 @@ class History(BaseModel):
         return self.latest is not None and entry.order_key < self.latest
 
     def then(self, entry: Entry) -> History:
-        """Apply one entry on top (it must not be late: see `with_entry`)."""
+        """Apply one entry on top (it must not be late: a late one re-folds, see `refolded`)."""
         activity = entry.activity_at
         if activity is None and entry.opts_in and self.state.opted_out:
             activity = entry.timestamp
@@ -96,6 +97,30 @@ def replay(entries: Iterable[Entry]) -> History:
         unique.setdefault(entry.event_id, entry)  # the same event twice is one fact
     history = History()
     for entry in sorted(unique.values(), key=lambda e: e.order_key):
+        history = history.then(entry)
+    return history
+
+
+@dataclass(frozen=True)
+class StoredHistory:
+    """A customer's history as a change reads it: what their row holds, and their stored
+    entries when one of them is at or after the change's time (only then can an entry of
+    the change be late among them)."""
+
+    history: History
+    entries: tuple[Entry, ...] | None = None
+
+
+def refolded(stored: StoredHistory, new: Sequence[Entry]) -> History:
+    """The history with a change's new entries (all at the change's time) folded in.
+
+    Without stored entries at or after that time, every stored entry comes before the new
+    ones, so folding these in order on top of the row's history is the full replay.
+    """
+    if stored.entries is not None:
+        return replay([*stored.entries, *new])
+    history = stored.history
+    for entry in sorted(new, key=lambda e: e.order_key):
         history = history.then(entry)
     return history
 

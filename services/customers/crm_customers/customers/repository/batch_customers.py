@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from crm_customers import repository
-from crm_customers.records import Customer
+from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.repository import customers as repository
 from crm_servicekit.connection import Conn
 
 Key = tuple[str, UUID]  # (account_id, customer id)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import product
 
-from crm_schemas.catalog import EventName
 from crm_schemas.pipeline import (
     Booking,
     BookingState,
@@ -90,15 +89,6 @@ def next_stage_move(current: PipelineState, prospect_why: str | None) -> Pipelin
             missing="prospect_why",
         )
     return current.with_changes(status=target)
-
-
-# The event a person's PUT of a booking state announces, so rules react as to a webhook.
-BOOKING_EVENTS: dict[BookingState, EventName] = {
-    BookingState.BOOKED: EventName.MEETING_BOOKED,
-    BookingState.HELD: EventName.MEETING_HELD,
-    BookingState.NO_SHOW: EventName.NO_SHOW,
-    BookingState.CANCELED: EventName.MEETING_CANCELED,
-}
 
 
 @dataclass(frozen=True)

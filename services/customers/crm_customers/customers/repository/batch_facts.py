@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from crm_customers import repository
-from crm_customers.history import Entry
+from crm_customers.customers.policy.history import Entry
+from crm_customers.customers.repository import facts as repository
 from crm_servicekit.connection import Conn
 
 FactKey = tuple[str, UUID, str]  # (account_id, customer id, event_id)

@@ -1,4 +1,4 @@
-"""What the customers API reads and writes (API.md, customers section)."""
+"""What the customers routes read and answer (API.md, customers section)."""
 
 from __future__ import annotations
 
@@ -16,17 +16,14 @@ from pydantic import (
     model_validator,
 )
 
-from crm_customers.contact_fields import (
-    check_country,
-    check_language,
-    normalize_email,
-    normalize_handle,
-)
+from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.policy.fields import check_country, check_language
 from crm_schemas.contact import CLIENT_SOURCES, Consent, Handles, Source, Utm
+from crm_schemas.identity import normalize_email, normalize_handle
 from crm_schemas.pipeline import BookingState
-from crm_schemas.system_properties import InteractionType
-from crm_schemas.vocabulary import UnknownTermError, parse_booking_state
+from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_booking_state, reverse
 from crm_servicekit.instants import IsoInstant
+from crm_servicekit.pagination import Page
 
 
 def _in_utc(moment: datetime) -> datetime:
@@ -48,14 +45,16 @@ def _no_nul(value: Any) -> Any:
     return value
 
 
-class _Text(BaseModel):
+class Storable(BaseModel):
+    """A request body whose texts PostgreSQL can store (no NUL)."""
+
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return _no_nul(value)
 
 
-class CustomerFields(_Text):
+class CustomerFields(Storable):
     """The fields a person may give on creation and change with PUT."""
 
     model_config = ConfigDict(extra="forbid")
@@ -120,7 +119,7 @@ class CustomerIn(CustomerFields):
         return self
 
 
-class BookingIn(_Text):
+class BookingIn(Storable):
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(max_length=32)
@@ -150,7 +149,7 @@ class CustomerPatch(CustomerFields):
     booking: BookingIn | None = None
 
 
-class NextStageIn(_Text):
+class NextStageIn(Storable):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=2000)
@@ -188,23 +187,41 @@ class CustomerOut(BaseModel):
     updated_at: AwareDatetime
     pipeline_status: str | None = None
 
+    @classmethod
+    def of(cls, customer: Customer, vocabulary: Vocabulary | None) -> CustomerOut:
+        """The card; `pipeline_status` (the term in the asked vocabulary) only when one was
+        asked for: routes answer with the fields set, so it is absent otherwise."""
+        state = customer.state
+        asked = {"pipeline_status": reverse(state, vocabulary)} if vocabulary is not None else {}
+        return cls(
+            **asked,
+            id=customer.id,
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            handles=customer.handles.present(),
+            source=customer.source,
+            country=customer.country,
+            language=customer.language,
+            notes=customer.notes,
+            prospect_why=customer.prospect_why,
+            next_action=customer.next_action,
+            next_action_date=customer.next_action_date,
+            consent=customer.consent.model_dump(exclude_none=True) if customer.consent else None,
+            utm=customer.utm.model_dump(exclude_none=True) if customer.utm else None,
+            status=state.status.value,
+            status_label=state.status.label,
+            booking=BookingOut(
+                state=state.booking.state.value,
+                time=state.booking.time,
+                booking_id=state.booking.booking_id,
+            ),
+            joined_team=state.joined_team,
+            opted_out=state.opted_out,
+            last_activity_at=customer.history.last_activity_at,
+            created_at=customer.created_at,
+            updated_at=customer.updated_at,
+        )
 
-class InteractionIn(_Text):
-    model_config = ConfigDict(extra="forbid")
 
-    customer_id: UUID
-    type: InteractionType
-    content: str | None = Field(default=None, max_length=10000)
-    occurred_at: UtcDatetime | None = None
-    scheduled_for: UtcDatetime | None = None
-    completed: bool = False
-
-
-class InteractionPatch(_Text):
-    model_config = ConfigDict(extra="forbid")
-
-    type: InteractionType | None = None
-    content: str | None = Field(default=None, max_length=10000)
-    occurred_at: UtcDatetime | None = None
-    scheduled_for: UtcDatetime | None = None
-    completed: bool | None = None
+CustomerPage = Page[CustomerOut]

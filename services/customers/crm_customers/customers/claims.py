@@ -78,15 +78,3 @@ def _json(answer: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def identities_of(email: str | None, phone: str | None, handles: dict[str, str]) -> dict[str, Any]:
-    """The claim body's identities: only those given."""
-    found: dict[str, Any] = {}
-    if email:
-        found["email"] = email
-    if phone:
-        found["phone"] = phone
-    if handles:
-        found["handles"] = handles
-    return found

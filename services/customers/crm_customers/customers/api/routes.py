@@ -6,27 +6,32 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
-from crm_customers import customer_service, repository
-from crm_customers.api_models import CustomerIn, CustomerPatch, NextStageIn
-from crm_customers.api_support import (
+from crm_customers.customers.api.requests import (
+    OutletsDep,
     VocabularyQuery,
-    customer_out,
+    by_person,
     keyset_after,
-    person_action,
     refusals_as_problems,
     vocabulary_named,
 )
-from crm_customers.policy import states_showing
-from crm_customers.records import Customer
-from crm_customers.repository import SORTS, ListQuery
+from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.policy.moves import states_showing
+from crm_customers.customers.repository.lists import SORTS, ListQuery
+from crm_customers.customers.schemas import (
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    NextStageIn,
+)
+from crm_customers.customers.service import person, reads
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_status
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import Pagination, build_page
-from crm_servicekit.problems import FieldError, NotFound, Unprocessable
+from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
 
@@ -35,13 +40,12 @@ router = APIRouter(prefix="/api/customers", tags=["customers"])
 SORT_CHOICES = sorted([*SORTS, *(f"-{name}" for name in SORTS)])
 
 
-def _body(customer: Customer, vocabulary: Vocabulary | None) -> dict[str, Any]:
-    out = customer_out(customer, vocabulary)
-    return out.model_dump(mode="json", exclude={"pipeline_status"} if vocabulary is None else None)
+# A card answers pipeline_status only when a vocabulary was asked for (the field is set then
+# only), hence response_model_exclude_unset on the routes answering cards.
 
 
-@router.get("")
-async def list_customers(
+@router.get("", response_model=CustomerPage, response_model_exclude_unset=True)
+async def list_page(
     request: Request,
     principal: CurrentPrincipal,
     page: Pagination,
@@ -49,7 +53,7 @@ async def list_customers(
     status: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=255, pattern=r"^[^\x00]*$")] = None,
     sort: Annotated[str, Query(description=f"one of {', '.join(SORT_CHOICES)}")] = "-created_at",
-) -> dict[str, Any]:
+) -> CustomerPage:
     if sort not in SORT_CHOICES:
         raise Unprocessable(
             "Unknown sort.",
@@ -82,27 +86,36 @@ async def list_customers(
         limit=page.limit,
     )
     async with resources(request).pool.acquire() as conn:
-        rows = await repository.list_customers(conn, query)
+        rows = await reads.listed(conn, query)
     built = build_page(rows, page.limit, lambda row: [row[0], str(row[1].id)])
-    return {
-        "items": [_body(customer, vocabulary) for _, customer in built.items],
-        "next_cursor": built.next_cursor,
-    }
+    return CustomerPage(
+        items=[CustomerOut.of(customer, vocabulary) for _, customer in built.items],
+        next_cursor=built.next_cursor,
+    )
 
 
-@router.get("/{customer_id}")
+@router.get("/{customer_id}", response_model=CustomerOut, response_model_exclude_unset=True)
 async def get_customer(
     request: Request, customer_id: UUID, principal: CurrentPrincipal, vocabulary: VocabularyQuery
-) -> dict[str, Any]:
+) -> CustomerOut:
     async with resources(request).pool.acquire() as conn:
-        customer = await repository.get(conn, principal.account.account_id, customer_id)
-    if customer is None:
-        raise NotFound("No such customer.")
-    return _body(customer, vocabulary)
+        customer = await reads.customer(conn, principal.account.account_id, customer_id)
+    return CustomerOut.of(customer, vocabulary)
+
+
+def _card(customer: Customer, vocabulary: Vocabulary | None) -> dict[str, Any]:
+    """The card as an idempotent answer records it (JSON, the fields set)."""
+    return CustomerOut.of(customer, vocabulary).model_dump(mode="json", exclude_unset=True)
 
 
 # 409: an identity held by another customer; 503: ingest (which holds identities) unreachable
-@router.post("", status_code=201, responses=problems(409, 503))
+@router.post(
+    "",
+    status_code=201,
+    response_model=CustomerOut,
+    response_model_exclude_unset=True,
+    responses=problems(409, 503),
+)
 async def create_customer(
     request: Request,
     body: CustomerIn,
@@ -110,18 +123,24 @@ async def create_customer(
     clock: ClockDep,
     idempotency: IdempotencyDep,
     vocabulary: VocabularyQuery,
+    outlets: OutletsDep,
 ) -> Response:
     vocabulary = vocabulary_named(body.pipeline, ("body", "pipeline")) or vocabulary
-    action = person_action(request, principal, clock, idempotency.key)
+    who = by_person(request, principal, clock, idempotency.key)
     async with resources(request).pool.acquire() as conn, idempotent(conn, idempotency) as slot:
         if slot.replay is not None:
             return slot.replay.to_response()
         with refusals_as_problems():
-            customer = await customer_service.create_customer(conn, action, body, vocabulary)
-        return slot.respond(201, _body(customer, vocabulary))
+            customer = await person.create_customer(conn, outlets, who, body, vocabulary)
+        return slot.respond(201, _card(customer, vocabulary))
 
 
-@router.put("/{customer_id}", responses=problems(409, 503))
+@router.put(
+    "/{customer_id}",
+    response_model=CustomerOut,
+    response_model_exclude_unset=True,
+    responses=problems(409, 503),
+)
 async def update_customer(
     request: Request,
     customer_id: UUID,
@@ -129,28 +148,35 @@ async def update_customer(
     principal: CurrentPrincipal,
     clock: ClockDep,
     vocabulary: VocabularyQuery,
-) -> dict[str, Any]:
+    outlets: OutletsDep,
+) -> CustomerOut:
     vocabulary = vocabulary_named(body.pipeline, ("body", "pipeline")) or vocabulary
-    action = person_action(request, principal, clock)
+    who = by_person(request, principal, clock)
     async with resources(request).pool.acquire() as conn, conn.transaction():
         with refusals_as_problems():
-            customer = await customer_service.update_customer(
-                conn, action, customer_id, body, vocabulary
+            customer = await person.update_customer(
+                conn, outlets, who, customer_id, body, vocabulary
             )
-    return _body(customer, vocabulary)
+    return CustomerOut.of(customer, vocabulary)
 
 
-@router.delete("/{customer_id}", status_code=204)
+@router.delete("/{customer_id}", status_code=204, response_model=None)
 async def delete_customer(
-    request: Request, customer_id: UUID, principal: CurrentPrincipal, clock: ClockDep
+    request: Request,
+    customer_id: UUID,
+    principal: CurrentPrincipal,
+    clock: ClockDep,
+    outlets: OutletsDep,
 ) -> Response:
-    action = person_action(request, principal, clock)
+    who = by_person(request, principal, clock)
     async with resources(request).pool.acquire() as conn, conn.transaction():
-        await customer_service.delete_customer(conn, action, customer_id)
+        await person.delete_customer(conn, outlets, who, customer_id)
     return Response(status_code=204)
 
 
-@router.post("/{customer_id}/next-stage")
+@router.post(
+    "/{customer_id}/next-stage", response_model=CustomerOut, response_model_exclude_unset=True
+)
 async def next_stage(
     request: Request,
     customer_id: UUID,
@@ -158,14 +184,15 @@ async def next_stage(
     clock: ClockDep,
     idempotency: IdempotencyDep,
     vocabulary: VocabularyQuery,
+    outlets: OutletsDep,
     body: NextStageIn | None = None,
-) -> JSONResponse:
-    action = person_action(request, principal, clock, idempotency.key)
+) -> Response:
+    who = by_person(request, principal, clock, idempotency.key)
     async with resources(request).pool.acquire() as conn, idempotent(conn, idempotency) as slot:
         if slot.replay is not None:
             return slot.replay.to_response()
         with refusals_as_problems():
-            customer = await customer_service.next_stage(
-                conn, action, customer_id, body or NextStageIn()
+            customer = await person.next_stage(
+                conn, outlets, who, customer_id, body or NextStageIn()
             )
-        return slot.respond(200, _body(customer, vocabulary))
+        return slot.respond(200, _card(customer, vocabulary))

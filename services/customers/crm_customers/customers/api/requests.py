@@ -1,4 +1,5 @@
-"""What the routes share: the person's action, the vocabulary, refusals as problems."""
+"""What the routes of both aggregates take from a request: the person's command, the
+service's outlets, the vocabulary, the cursor; and the policy's refusals as problems."""
 
 from __future__ import annotations
 
@@ -8,44 +9,49 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 
-from crm_customers.announce import Cause
-from crm_customers.api_models import BookingOut, CustomerOut
-from crm_customers.claims import IdentityClaims
-from crm_customers.customer_service import Action
-from crm_customers.policy import MoveRefused, ReasonRequired
-from crm_customers.records import Customer
-from crm_customers.settings import CustomersSettings
+from crm_customers.customers.policy.changes import ByPerson, FieldRefused
+from crm_customers.customers.policy.moves import MoveRefused, ReasonRequired
+from crm_customers.customers.service.person import Outlets
 from crm_schemas.catalog import EventName
-from crm_schemas.ids import api_action_id
-from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabulary, reverse
+from crm_schemas.causes import Command
+from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabulary
 from crm_servicekit.auth import Principal
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import Conflict, FieldError, Unprocessable
-from crm_servicekit.runtime import resources
 
 
-def person_action(
+def by_person(
     request: Request, principal: Principal, clock: Clock, idempotency_key: str | None = None
-) -> Action:
-    """The cause of a person's request: stable for a repeated Idempotency-Key."""
-    res = resources(request)
-    settings = res.settings
-    assert isinstance(settings, CustomersSettings)
-    account_id = principal.account.account_id
-    kind = f"{request.method} {request.url.path}"
-    now = clock.now()
-    cause = Cause(
-        event_id=str(api_action_id(account_id, idempotency_key, kind)),
-        # A person's move is announced by the STATUS_CHANGED it causes (no other event names it).
-        event_name=EventName.STATUS_CHANGED.value,
-        timestamp=now,
-        received_at=now,
+) -> ByPerson:
+    """A person's request as the use cases take it; its cause is stable for a repeated
+    Idempotency-Key (the cause's kind is the request's method and path)."""
+    command = Command(
+        account_id=principal.account.account_id,
         actor_id=principal.user_id,
+        at=clock.now(),
+        idempotency_key=idempotency_key,
     )
-    claims: IdentityClaims = request.app.state.identity_claims
-    return Action(principal.account, cause, settings.events_topic, claims)
+    # A person's move is announced by the STATUS_CHANGED it causes (no other event names it).
+    cause = command.cause(f"{request.method} {request.url.path}", EventName.STATUS_CHANGED)
+    return ByPerson(cause, command.account_id, principal.account.default_region)
+
+
+def attach_outlets(app: FastAPI, outlets: Outlets) -> None:
+    """main.py's wiring; routes reach the outlets through OutletsDep only."""
+    app.state.customers_outlets = outlets
+
+
+async def _outlets(request: Request) -> Outlets:
+    found = getattr(request.app.state, "customers_outlets", None)
+    if not isinstance(found, Outlets):
+        raise RuntimeError("no Outlets on the app: crm_customers.main.build_app wires them")
+    return found
+
+
+# The claims client and the topic, as main.py wired them.
+OutletsDep = Annotated[Outlets, Depends(_outlets)]
 
 
 async def _vocabulary(  # async: FastAPI runs a plain def dependency in a worker thread
@@ -88,6 +94,10 @@ def refusals_as_problems(status_loc: tuple[str, ...] = ("body", "status")) -> It
         raise Unprocessable(
             str(missing), errors=[FieldError(("body", "reason"), "required to move one step back")]
         ) from None
+    except FieldRefused as refused:
+        raise Unprocessable(
+            f"Invalid {refused.loc[-1]}.", errors=[FieldError(refused.loc, refused.message)]
+        ) from None
     except MoveRefused as refused:
         extra: dict[str, Any] = {"missing": refused.missing} if refused.missing else {}
         raise Conflict(refused.detail, **extra) from None
@@ -110,36 +120,3 @@ def keyset_after(after: Any, *, timestamps: bool) -> tuple[str, str] | None:
     if "\x00" in value:
         raise bad
     return value, after_id
-
-
-def customer_out(customer: Customer, vocabulary: Vocabulary | None) -> CustomerOut:
-    state = customer.state
-    return CustomerOut(
-        id=customer.id,
-        name=customer.name,
-        email=customer.email,
-        phone=customer.phone,
-        handles=customer.handles.present(),
-        source=customer.source,
-        country=customer.country,
-        language=customer.language,
-        notes=customer.notes,
-        prospect_why=customer.prospect_why,
-        next_action=customer.next_action,
-        next_action_date=customer.next_action_date,
-        consent=customer.consent.model_dump(exclude_none=True) if customer.consent else None,
-        utm=customer.utm.model_dump(exclude_none=True) if customer.utm else None,
-        status=state.status.value,
-        status_label=state.status.label,
-        booking=BookingOut(
-            state=state.booking.state.value,
-            time=state.booking.time,
-            booking_id=state.booking.booking_id,
-        ),
-        joined_team=state.joined_team,
-        opted_out=state.opted_out,
-        last_activity_at=customer.history.last_activity_at,
-        created_at=customer.created_at,
-        updated_at=customer.updated_at,
-        pipeline_status=reverse(state, vocabulary) if vocabulary is not None else None,
-    )

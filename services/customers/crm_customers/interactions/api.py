@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from crm_customers import interaction_repository, interaction_service
-from crm_customers.api_models import InteractionIn, InteractionPatch
-from crm_customers.api_support import keyset_after, person_action
-from crm_schemas.system_properties import Interaction
+from crm_customers.customers.api.requests import OutletsDep, by_person, keyset_after
+from crm_customers.interactions import service
+from crm_customers.interactions.schemas import (
+    InteractionIn,
+    InteractionOut,
+    InteractionPage,
+    InteractionPatch,
+)
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.instants import AsOf
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import Pagination, build_page
-from crm_servicekit.problems import NotFound
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
 
 router = APIRouter(prefix="/api/interactions", tags=["interactions"])
 
 
-def _out(interaction: Interaction) -> dict[str, Any]:
-    return interaction.model_dump(mode="json")
-
-
-@router.get("/customer/{customer_id}")
+@router.get("/customer/{customer_id}", response_model=InteractionPage)
 async def of_customer(
     request: Request, customer_id: UUID, principal: CurrentPrincipal, page: Pagination
-) -> dict[str, Any]:
+) -> InteractionPage:
     """Newest first; an id this account does not have gives an empty list."""
     async with resources(request).pool.acquire() as conn:
-        found = await interaction_repository.of_customer(
+        found = await service.of_customer(
             conn,
             principal.account.account_id,
             customer_id,
@@ -41,21 +39,21 @@ async def of_customer(
             page.limit,
         )
     built = build_page(found, page.limit, lambda i: [i.occurred_at, str(i.id)])
-    return {"items": [_out(i) for i in built.items], "next_cursor": built.next_cursor}
+    return InteractionPage(items=built.items, next_cursor=built.next_cursor)
 
 
-@router.get("/upcoming")
+@router.get("/upcoming", response_model=InteractionPage)
 async def upcoming(
     request: Request,
     principal: CurrentPrincipal,
     clock: ClockDep,
     page: Pagination,
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> InteractionPage:
     """Not completed, scheduled at or after as_of, soonest first."""
     moment = as_of or clock.now()
     async with resources(request).pool.acquire() as conn:
-        found = await interaction_repository.upcoming(
+        found = await service.upcoming(
             conn,
             principal.account.account_id,
             moment,
@@ -63,55 +61,58 @@ async def upcoming(
             page.limit,
         )
     built = build_page(found, page.limit, lambda i: [i.scheduled_for, str(i.id)])
-    return {"items": [_out(i) for i in built.items], "next_cursor": built.next_cursor}
+    return InteractionPage(items=built.items, next_cursor=built.next_cursor)
 
 
-@router.get("/{interaction_id}")
+@router.get("/{interaction_id}", response_model=InteractionOut)
 async def get_interaction(
     request: Request, interaction_id: UUID, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> InteractionOut:
     async with resources(request).pool.acquire() as conn, conn.transaction():
-        found = await interaction_repository.get(conn, principal.account.account_id, interaction_id)
-    if found is None:
-        raise NotFound("No such interaction.")
-    return _out(found)
+        return await service.interaction(conn, principal.account.account_id, interaction_id)
 
 
-@router.post("", status_code=201, responses=problems(404))  # 404: no such customer
+# 404: no such customer
+@router.post("", status_code=201, response_model=InteractionOut, responses=problems(404))
 async def log_interaction(
     request: Request,
     body: InteractionIn,
     principal: CurrentPrincipal,
     clock: ClockDep,
     idempotency: IdempotencyDep,
+    outlets: OutletsDep,
 ) -> Response:
-    action = person_action(request, principal, clock, idempotency.key)
+    who = by_person(request, principal, clock, idempotency.key)
     async with resources(request).pool.acquire() as conn, idempotent(conn, idempotency) as slot:
         if slot.replay is not None:
             return slot.replay.to_response()
-        logged = await interaction_service.log_interaction(conn, action, body)
-        return slot.respond(201, _out(logged))
+        logged = await service.log_interaction(conn, outlets, who, body)
+        return slot.respond(201, logged.model_dump(mode="json"))
 
 
-@router.put("/{interaction_id}")
+@router.put("/{interaction_id}", response_model=InteractionOut)
 async def change_interaction(
     request: Request,
     interaction_id: UUID,
     body: InteractionPatch,
     principal: CurrentPrincipal,
     clock: ClockDep,
-) -> dict[str, Any]:
-    action = person_action(request, principal, clock)
+    outlets: OutletsDep,
+) -> InteractionOut:
+    who = by_person(request, principal, clock)
     async with resources(request).pool.acquire() as conn, conn.transaction():
-        changed = await interaction_service.change_interaction(conn, action, interaction_id, body)
-    return _out(changed)
+        return await service.change_interaction(conn, outlets, who, interaction_id, body)
 
 
-@router.delete("/{interaction_id}", status_code=204)
+@router.delete("/{interaction_id}", status_code=204, response_model=None)
 async def delete_interaction(
-    request: Request, interaction_id: UUID, principal: CurrentPrincipal, clock: ClockDep
+    request: Request,
+    interaction_id: UUID,
+    principal: CurrentPrincipal,
+    clock: ClockDep,
+    outlets: OutletsDep,
 ) -> Response:
-    action = person_action(request, principal, clock)
+    who = by_person(request, principal, clock)
     async with resources(request).pool.acquire() as conn, conn.transaction():
-        await interaction_service.delete_interaction(conn, action, interaction_id)
+        await service.delete_interaction(conn, outlets, who, interaction_id)
     return Response(status_code=204)

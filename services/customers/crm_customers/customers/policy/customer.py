@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from crm_customers.history import History
-from crm_customers.policy import NextAction
+from crm_customers.customers.policy.history import History
+from crm_customers.customers.policy.moves import NextAction
 from crm_schemas.contact import Consent, Handles, Utm
 from crm_schemas.pipeline import PipelineState
 from crm_schemas.system_properties import CustomerSnapshot

@@ -55,7 +55,7 @@ async def delete(conn: Conn, account_id: str, interaction_id: UUID) -> None:
 
 
 async def of_customer(
-    conn: Conn, account_id: str, customer_id: UUID, after: Any | None, limit: int
+    conn: Conn, account_id: str, customer_id: UUID, after: tuple[str, str] | None, limit: int
 ) -> list[Interaction]:
     """Newest first, keyed by (occurred_at, id); up to limit + 1."""
     args: list[Any] = [account_id, customer_id]
@@ -73,7 +73,7 @@ async def of_customer(
 
 
 async def upcoming(
-    conn: Conn, account_id: str, as_of: datetime, after: Any | None, limit: int
+    conn: Conn, account_id: str, as_of: datetime, after: tuple[str, str] | None, limit: int
 ) -> list[Interaction]:
     """Not completed, scheduled at or after as_of, soonest first; up to limit + 1."""
     args: list[Any] = [account_id, as_of]

@@ -1,4 +1,5 @@
-"""The code lists customer fields are checked against: ISO 3166-1 alpha-2 and ISO 639-1."""
+"""The code lists a customer's country and language are checked against (ISO 3166-1 alpha-2,
+ISO 639-1): customers' own rules; identities are normalized by crm_schemas.identity."""
 
 from __future__ import annotations
 
@@ -28,3 +29,17 @@ za zh zu
 
 COUNTRY_CODES: Final = frozenset(_COUNTRIES.split())
 LANGUAGE_CODES: Final = frozenset(_LANGUAGES.split())
+
+
+def check_country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in COUNTRY_CODES:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code (e.g. NO, SE, US)")
+    return code
+
+
+def check_language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in LANGUAGE_CODES:
+        raise ValueError("not an ISO 639-1 language code (e.g. nb, en, sv)")
+    return code

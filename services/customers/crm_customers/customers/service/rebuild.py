@@ -1,4 +1,5 @@
-"""Rebuilding from the topic: this service's own events, applied to an empty database.
+"""Rebuilding from the topic: the customers aggregate's own events, applied to an empty
+database.
 
 A live service never gets here for the events it emitted (announce.py counts them as
 processed); a rebuild meets them in topic order and restores what they carry.
@@ -8,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_customers import interaction_repository, repository
-from crm_customers.evolution import with_entry
-from crm_customers.history import Entry, creation_entry
-from crm_customers.policy import shown_next_action
-from crm_customers.records import OWN_FIELDS, Customer
-from crm_schemas.catalog import EventName
+from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
+from crm_customers.customers.policy.history import creation_entry
+from crm_customers.customers.policy.moves import shown_next_action
+from crm_customers.customers.repository import customers as repository
+from crm_customers.customers.service.history import with_entry
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.system_properties import CustomerCreated, CustomerUpdated, InteractionEvent
+from crm_schemas.system_properties import CustomerCreated, CustomerUpdated
 from crm_servicekit.connection import Conn
 
 
@@ -77,21 +77,10 @@ async def restore_updated(conn: Conn, event: EventEnvelope) -> None:
     await repository.save(conn, restored.touched(event.timestamp))
 
 
-async def restore_interaction(conn: Conn, event: EventEnvelope) -> None:
-    interaction = InteractionEvent.model_validate(event.properties).interaction
-    if event.event_name is EventName.INTERACTION_DELETED:
-        await interaction_repository.delete(conn, event.account_id, interaction.id)
-        return
-    await interaction_repository.upsert(conn, event.account_id, interaction, event.timestamp)
-    if event.event_name is not EventName.INTERACTION_LOGGED:
-        return
-    customer = await repository.get(conn, event.account_id, interaction.customer_id, lock=True)
-    if customer is None:
-        return
-    entry = Entry.of_interaction(event.event_id, event.timestamp, interaction.occurred_at)
-    logged = await with_entry(conn, customer, entry)
-    if logged is not None:
-        await repository.save(conn, logged)
+async def restore_deleted(conn: Conn, event: EventEnvelope) -> None:
+    """The runtime records the tombstone of a consumed CUSTOMER_DELETED; the rows go here."""
+    assert event.customer_id is not None
+    await repository.delete(conn, event.account_id, event.customer_id)
 
 
 def _completed(found: Customer, entered: Customer) -> Customer:
