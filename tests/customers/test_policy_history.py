@@ -22,8 +22,6 @@ from crm_schemas.pipeline import BookingState, PipelineState, Status
 
 from .events import T, fact_event
 
-E = EventName
-S = Status
 CUSTOMER = uuid.uuid4()
 
 
@@ -42,50 +40,60 @@ class TestEachFact:
     @pytest.mark.parametrize(
         ("name", "status"),
         [
-            (E.DM_STARTED, S.RELATIONSHIP),
-            (E.MESSAGE_RECEIVED, S.RELATIONSHIP),
-            (E.MESSAGE_SENT, S.LEAD),
-            (E.INVITE_SENT, S.INVITED),
-            (E.LEAD_QUALIFIED, S.QUALIFIED),
-            (E.MEETING_BOOKED, S.QUALIFIED),
-            (E.MEETING_HELD, S.PRESENTATION_SENT),
-            (E.NO_SHOW, S.LEAD),
-            (E.MEETING_CANCELED, S.LEAD),
-            (E.VIDEO_SENT, S.PRESENTATION_SENT),
-            (E.FOLLOW_UP_DONE, S.LEAD),
-            (E.PURCHASED, S.SIGNED_UP),
-            (E.JOINED_TEAM, S.SIGNED_UP),
-            (E.UNSUBSCRIBED, S.LEAD),
+            (EventName.DM_STARTED, Status.RELATIONSHIP),
+            (EventName.MESSAGE_RECEIVED, Status.RELATIONSHIP),
+            (EventName.MESSAGE_SENT, Status.LEAD),
+            (EventName.INVITE_SENT, Status.INVITED),
+            (EventName.LEAD_QUALIFIED, Status.QUALIFIED),
+            (EventName.MEETING_BOOKED, Status.QUALIFIED),
+            (EventName.MEETING_HELD, Status.PRESENTATION_SENT),
+            (EventName.NO_SHOW, Status.LEAD),
+            (EventName.MEETING_CANCELED, Status.LEAD),
+            (EventName.VIDEO_SENT, Status.PRESENTATION_SENT),
+            (EventName.FOLLOW_UP_DONE, Status.LEAD),
+            (EventName.PURCHASED, Status.SIGNED_UP),
+            (EventName.JOINED_TEAM, Status.SIGNED_UP),
+            (EventName.UNSUBSCRIBED, Status.LEAD),
         ],
     )
     def test_from_a_new_customer(self, name: EventName, status: Status) -> None:
         assert state_after(name).status is status
 
     def test_never_backward(self) -> None:
-        assert state_after(E.VIDEO_SENT, E.DM_STARTED, E.INVITE_SENT).status is S.PRESENTATION_SENT
+        assert (
+            state_after(EventName.VIDEO_SENT, EventName.DM_STARTED, EventName.INVITE_SENT).status
+            is Status.PRESENTATION_SENT
+        )
 
     def test_follow_up_done_moves_only_after_the_presentation(self) -> None:
-        assert state_after(E.INVITE_SENT, E.FOLLOW_UP_DONE).status is S.INVITED
-        assert state_after(E.VIDEO_SENT, E.FOLLOW_UP_DONE).status is S.FOLLOW_UP
+        assert state_after(EventName.INVITE_SENT, EventName.FOLLOW_UP_DONE).status is Status.INVITED
+        assert (
+            state_after(EventName.VIDEO_SENT, EventName.FOLLOW_UP_DONE).status is Status.FOLLOW_UP
+        )
 
     def test_booking(self) -> None:
-        booked = state_after(E.DM_STARTED, E.MEETING_BOOKED)
-        assert (booked.status, booked.booking.state) == (S.QUALIFIED, BookingState.BOOKED)
+        booked = state_after(EventName.DM_STARTED, EventName.MEETING_BOOKED)
+        assert (booked.status, booked.booking.state) == (Status.QUALIFIED, BookingState.BOOKED)
         assert booked.booking.time == T + timedelta(days=1)
-        assert state_after(E.MEETING_BOOKED, E.NO_SHOW).booking.state is BookingState.NO_SHOW
-        assert state_after(E.MEETING_BOOKED, E.MEETING_CANCELED).booking.state is (
+        assert (
+            state_after(EventName.MEETING_BOOKED, EventName.NO_SHOW).booking.state
+            is BookingState.NO_SHOW
+        )
+        assert state_after(EventName.MEETING_BOOKED, EventName.MEETING_CANCELED).booking.state is (
             BookingState.CANCELED
         )
-        held = state_after(E.MEETING_BOOKED, E.MEETING_HELD)
-        assert (held.status, held.booking.state) == (S.PRESENTATION_SENT, BookingState.HELD)
+        held = state_after(EventName.MEETING_BOOKED, EventName.MEETING_HELD)
+        assert (held.status, held.booking.state) == (Status.PRESENTATION_SENT, BookingState.HELD)
 
     def test_s_no_show(self) -> None:
-        state = state_after(E.DM_STARTED, E.INVITE_SENT, E.MEETING_BOOKED, E.NO_SHOW)
-        assert (state.status, state.booking.state) == (S.QUALIFIED, BookingState.NO_SHOW)
+        state = state_after(
+            EventName.DM_STARTED, EventName.INVITE_SENT, EventName.MEETING_BOOKED, EventName.NO_SHOW
+        )
+        assert (state.status, state.booking.state) == (Status.QUALIFIED, BookingState.NO_SHOW)
 
     def test_joined_team(self) -> None:
-        assert state_after(E.JOINED_TEAM).joined_team
-        assert not state_after(E.PURCHASED).joined_team
+        assert state_after(EventName.JOINED_TEAM).joined_team
+        assert not state_after(EventName.PURCHASED).joined_team
 
 
 class TestNotNow:
@@ -93,9 +101,9 @@ class TestNotNow:
         """A person's PUT to not_now (their moves are facts too)."""
         fact = Fact(
             event_id="move",
-            event_name=E.STATUS_CHANGED,
+            event_name=EventName.STATUS_CHANGED,
             timestamp=T + timedelta(minutes=1),
-            person_move=PersonMove(status=S.NOT_NOW),
+            person_move=PersonMove(status=Status.NOT_NOW),
         )
         return Entry(
             event_id="move", event_name="STATUS_CHANGED", timestamp=fact.timestamp, fact=fact
@@ -104,71 +112,82 @@ class TestNotNow:
     @pytest.mark.parametrize(
         ("name", "status"),
         [
-            (E.DM_STARTED, S.RELATIONSHIP),
-            (E.MESSAGE_RECEIVED, S.RELATIONSHIP),
-            (E.LEAD_QUALIFIED, S.QUALIFIED),
-            (E.MEETING_BOOKED, S.QUALIFIED),
-            (E.PURCHASED, S.SIGNED_UP),
-            (E.JOINED_TEAM, S.SIGNED_UP),
-            (E.INVITE_SENT, S.NOT_NOW),
-            (E.VIDEO_SENT, S.NOT_NOW),
-            (E.MEETING_HELD, S.NOT_NOW),
-            (E.FOLLOW_UP_DONE, S.NOT_NOW),
-            (E.MESSAGE_SENT, S.NOT_NOW),
+            (EventName.DM_STARTED, Status.RELATIONSHIP),
+            (EventName.MESSAGE_RECEIVED, Status.RELATIONSHIP),
+            (EventName.LEAD_QUALIFIED, Status.QUALIFIED),
+            (EventName.MEETING_BOOKED, Status.QUALIFIED),
+            (EventName.PURCHASED, Status.SIGNED_UP),
+            (EventName.JOINED_TEAM, Status.SIGNED_UP),
+            (EventName.INVITE_SENT, Status.NOT_NOW),
+            (EventName.VIDEO_SENT, Status.NOT_NOW),
+            (EventName.MEETING_HELD, Status.NOT_NOW),
+            (EventName.FOLLOW_UP_DONE, Status.NOT_NOW),
+            (EventName.MESSAGE_SENT, Status.NOT_NOW),
         ],
     )
     def test_reopening(self, name: EventName, status: Status) -> None:
-        history = replay([entry(E.INVITE_SENT, 0), self.not_now(), entry(name, 10)])
+        history = replay([entry(EventName.INVITE_SENT, 0), self.not_now(), entry(name, 10)])
         assert history.state.status is status
 
 
 class TestConsentAndActivity:
     def test_opt_out_and_back_in(self) -> None:
-        out = replay([entry(E.DM_STARTED, 0, messaging=False)])
+        out = replay([entry(EventName.DM_STARTED, 0, messaging=False)])
         assert out.state.opted_out
-        assert replay([entry(E.UNSUBSCRIBED, 0)]).state.opted_out
+        assert replay([entry(EventName.UNSUBSCRIBED, 0)]).state.opted_out
         back = replay(
-            [entry(E.DM_STARTED, 0, messaging=False), entry(E.MESSAGE_SENT, 5, messaging=True)]
+            [
+                entry(EventName.DM_STARTED, 0, messaging=False),
+                entry(EventName.MESSAGE_SENT, 5, messaging=True),
+            ]
         )
         assert not back.state.opted_out
 
     def test_last_activity_is_the_latest_activity(self) -> None:
         history = replay(
-            [entry(E.DM_STARTED, 0), entry(E.INVITE_SENT, 30), entry(E.UNSUBSCRIBED, 60)]
+            [
+                entry(EventName.DM_STARTED, 0),
+                entry(EventName.INVITE_SENT, 30),
+                entry(EventName.UNSUBSCRIBED, 60),
+            ]
         )
         assert history.last_activity_at == T + timedelta(minutes=30)
 
     def test_canceled_meeting_is_not_activity(self) -> None:
-        assert replay([entry(E.MEETING_CANCELED, 5)]).last_activity_at is None
+        assert replay([entry(EventName.MEETING_CANCELED, 5)]).last_activity_at is None
 
     def test_opting_back_in_is_activity(self) -> None:
-        history = replay([entry(E.UNSUBSCRIBED, 0), entry(E.MEETING_CANCELED, 5, messaging=True)])
+        history = replay(
+            [entry(EventName.UNSUBSCRIBED, 0), entry(EventName.MEETING_CANCELED, 5, messaging=True)]
+        )
         assert history.last_activity_at == T + timedelta(minutes=5)
 
     def test_consent_true_without_opt_out_is_not_activity(self) -> None:
-        assert replay([entry(E.MEETING_CANCELED, 5, messaging=True)]).last_activity_at is None
+        assert (
+            replay([entry(EventName.MEETING_CANCELED, 5, messaging=True)]).last_activity_at is None
+        )
 
     def test_interaction_counts_at_occurred_at(self) -> None:
         logged = Entry.of_interaction("i1", T + timedelta(hours=2), T + timedelta(hours=1))
-        history = replay([entry(E.DM_STARTED, 0), logged])
+        history = replay([entry(EventName.DM_STARTED, 0), logged])
         assert history.last_activity_at == T + timedelta(hours=1)
-        assert history.state.status is S.RELATIONSHIP
+        assert history.state.status is Status.RELATIONSHIP
 
 
 class TestArrivalOrder:
     def test_late_fact_is_detected(self) -> None:
-        history = History().then(entry(E.INVITE_SENT, 10))
-        assert history.is_late(entry(E.DM_STARTED, 5))
-        assert not history.is_late(entry(E.DM_STARTED, 15))
+        history = History().then(entry(EventName.INVITE_SENT, 10))
+        assert history.is_late(entry(EventName.DM_STARTED, 5))
+        assert not history.is_late(entry(EventName.DM_STARTED, 15))
 
     def test_late_booking_is_refolded(self) -> None:
         # The no-show arrived before the booking it is about.
-        booked, no_show = entry(E.MEETING_BOOKED, 10), entry(E.NO_SHOW, 20)
+        booked, no_show = entry(EventName.MEETING_BOOKED, 10), entry(EventName.NO_SHOW, 20)
         state = replay([no_show, booked]).state
         assert state.booking.state is BookingState.NO_SHOW
 
     def test_a_duplicate_changes_nothing(self) -> None:
-        booked, no_show = entry(E.MEETING_BOOKED, 10), entry(E.NO_SHOW, 20)
+        booked, no_show = entry(EventName.MEETING_BOOKED, 10), entry(EventName.NO_SHOW, 20)
         once = replay([booked, no_show])
         assert replay([booked, no_show, booked, no_show, booked]) == once
 
@@ -221,21 +240,24 @@ def test_any_arrival_order_ends_where_timestamp_order_does(
 
 
 def test_an_import_is_where_the_history_starts() -> None:
-    imported = PipelineState(status=S.QUALIFIED, joined_team=True)
+    imported = PipelineState(status=Status.QUALIFIED, joined_team=True)
     start = creation_entry("created", T, imported)
     assert replay([start]).state == imported
     # A later fact folds on top of it; an earlier one (late) is folded before it.
-    assert replay([start, entry(E.VIDEO_SENT, 5)]).state.status is S.PRESENTATION_SENT
-    assert replay([start, entry(E.DM_STARTED, -5)]).state == imported
+    assert replay([start, entry(EventName.VIDEO_SENT, 5)]).state.status is Status.PRESENTATION_SENT
+    assert replay([start, entry(EventName.DM_STARTED, -5)]).state == imported
 
 
 def test_a_persons_move_is_folded_in_time_order() -> None:
     back = person_move_entry(
         "move",
         T + timedelta(minutes=30),
-        PipelineState(status=S.INVITED),
-        PipelineState(status=S.RELATIONSHIP),
+        PipelineState(status=Status.INVITED),
+        PipelineState(status=Status.RELATIONSHIP),
     )
-    history = replay([entry(E.INVITE_SENT, 10), back, entry(E.MEETING_BOOKED, 40)])
-    assert (history.state.status, history.state.booking.state) == (S.QUALIFIED, BookingState.BOOKED)
-    assert replay([entry(E.INVITE_SENT, 10), back]).state.status is S.RELATIONSHIP
+    history = replay([entry(EventName.INVITE_SENT, 10), back, entry(EventName.MEETING_BOOKED, 40)])
+    assert (history.state.status, history.state.booking.state) == (
+        Status.QUALIFIED,
+        BookingState.BOOKED,
+    )
+    assert replay([entry(EventName.INVITE_SENT, 10), back]).state.status is Status.RELATIONSHIP

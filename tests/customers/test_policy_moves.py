@@ -37,7 +37,6 @@ from crm_schemas.vocabulary import (
     reverse,
 )
 
-S = Status
 T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -58,12 +57,12 @@ class TestNextStage:
     @pytest.mark.parametrize(
         ("here", "there"),
         [
-            (S.LEAD, S.RELATIONSHIP),
-            (S.RELATIONSHIP, S.INVITED),
-            (S.QUALIFIED, S.PRESENTATION_SENT),
-            (S.PRESENTATION_SENT, S.FOLLOW_UP),
-            (S.FOLLOW_UP, S.SIGNED_UP),
-            (S.NOT_NOW, S.RELATIONSHIP),
+            (Status.LEAD, Status.RELATIONSHIP),
+            (Status.RELATIONSHIP, Status.INVITED),
+            (Status.QUALIFIED, Status.PRESENTATION_SENT),
+            (Status.PRESENTATION_SENT, Status.FOLLOW_UP),
+            (Status.FOLLOW_UP, Status.SIGNED_UP),
+            (Status.NOT_NOW, Status.RELATIONSHIP),
         ],
     )
     def test_one_step_forward(self, here: Status, there: Status) -> None:
@@ -71,26 +70,26 @@ class TestNextStage:
 
     def test_entering_qualified_needs_the_why(self) -> None:
         with pytest.raises(MoveRefused) as refused:
-            next_stage_move(at(S.INVITED), None)
+            next_stage_move(at(Status.INVITED), None)
         assert refused.value.missing == "prospect_why"
         with pytest.raises(MoveRefused):
-            next_stage_move(at(S.INVITED), "   ")
-        assert next_stage_move(at(S.INVITED), "free time").status is S.QUALIFIED
+            next_stage_move(at(Status.INVITED), "   ")
+        assert next_stage_move(at(Status.INVITED), "free time").status is Status.QUALIFIED
 
     def test_signed_up_has_no_next(self) -> None:
         with pytest.raises(MoveRefused) as refused:
-            next_stage_move(at(S.SIGNED_UP), "why")
+            next_stage_move(at(Status.SIGNED_UP), "why")
         assert refused.value.missing is None
 
     def test_keeps_booking_team_and_consent(self) -> None:
         state = PipelineState(
-            status=S.QUALIFIED,
+            status=Status.QUALIFIED,
             booking=Booking(state=BookingState.NO_SHOW),
             joined_team=True,
             opted_out=True,
         )
         moved = next_stage_move(state, None)
-        assert moved == state.with_changes(status=S.PRESENTATION_SENT)
+        assert moved == state.with_changes(status=Status.PRESENTATION_SENT)
 
 
 class TestPutStatus:
@@ -105,10 +104,12 @@ class TestPutStatus:
 
     @pytest.mark.parametrize("here", sorted(OPEN_STATUSES))
     def test_not_now_from_any_open_stage(self, here: Status) -> None:
-        assert put_status(at(here), "not_now", None, None).status is S.NOT_NOW
+        assert put_status(at(here), "not_now", None, None).status is Status.NOT_NOW
 
     def test_relationship_from_not_now(self) -> None:
-        assert put_status(at(S.NOT_NOW), "relationship", None, None).status is S.RELATIONSHIP
+        assert (
+            put_status(at(Status.NOT_NOW), "relationship", None, None).status is Status.RELATIONSHIP
+        )
 
     def test_every_other_change_is_refused(self) -> None:
         allowed = 0
@@ -123,8 +124,8 @@ class TestPutStatus:
                 )
                 expected = (
                     back
-                    or (there is S.NOT_NOW and here.is_open)
-                    or (here is S.NOT_NOW and there is S.RELATIONSHIP)
+                    or (there is Status.NOT_NOW and here.is_open)
+                    or (here is Status.NOT_NOW and there is Status.RELATIONSHIP)
                 )
                 try:
                     put_status(at(here), there.value, None, "because")
@@ -136,12 +137,12 @@ class TestPutStatus:
 
     def test_signed_up_to_not_now_is_refused(self) -> None:
         with pytest.raises(MoveRefused):
-            put_status(at(S.SIGNED_UP), "not_now", None, None)
+            put_status(at(Status.SIGNED_UP), "not_now", None, None)
 
     def test_changes_the_stage_only(self) -> None:
-        state = at(S.QUALIFIED, BookingState.BOOKED).with_changes(opted_out=True)
+        state = at(Status.QUALIFIED, BookingState.BOOKED).with_changes(opted_out=True)
         moved = put_status(state, "Not Now", Vocabulary.FRAZER, None)
-        assert moved == state.with_changes(status=S.NOT_NOW)
+        assert moved == state.with_changes(status=Status.NOT_NOW)
 
     @given(states, st.sampled_from(Vocabulary))
     def test_writing_back_the_shown_term_is_a_no_op(
@@ -157,30 +158,33 @@ class TestPutStatus:
 
     def test_a_term_naming_the_same_stage_changes_nothing(self) -> None:
         # Booked names qualified + booked; a PUT changes the stage only, which is the same.
-        state = at(S.QUALIFIED)
+        state = at(Status.QUALIFIED)
         assert put_status(state, "Booked", Vocabulary.SALES, None) == state
 
     def test_terms_of_a_vocabulary(self) -> None:
-        state = at(S.SIGNED_UP)
+        state = at(Status.SIGNED_UP)
         assert put_status(state, "Won", Vocabulary.SALES, None) == state
-        assert put_status(at(S.QUALIFIED), "lost", Vocabulary.SALES, None).status is S.NOT_NOW
+        assert (
+            put_status(at(Status.QUALIFIED), "lost", Vocabulary.SALES, None).status
+            is Status.NOT_NOW
+        )
         with pytest.raises(MoveRefused):
-            put_status(at(S.LEAD), "Held", Vocabulary.RECRUITING, None)
+            put_status(at(Status.LEAD), "Held", Vocabulary.RECRUITING, None)
 
     def test_unknown_term_lists_the_accepted(self) -> None:
         with pytest.raises(UnknownTermError) as unknown:
-            put_status(at(S.LEAD), "Video Sent", Vocabulary.SALES, None)
+            put_status(at(Status.LEAD), "Video Sent", Vocabulary.SALES, None)
         assert unknown.value.accepted == VOCABULARY_TERMS[Vocabulary.SALES]
         with pytest.raises(UnknownTermError):
-            put_status(at(S.LEAD), "Booked", None, None)
+            put_status(at(Status.LEAD), "Booked", None, None)
 
 
 class TestCreation:
     def test_booking_terms_set_the_booking(self) -> None:
         booked = created_state(forward("Booked", Vocabulary.RECRUITING))
-        assert booked == at(S.QUALIFIED, BookingState.BOOKED)
+        assert booked == at(Status.QUALIFIED, BookingState.BOOKED)
         held = created_state(forward("held", Vocabulary.SALES))
-        assert held == at(S.PRESENTATION_SENT, BookingState.HELD)
+        assert held == at(Status.PRESENTATION_SENT, BookingState.HELD)
         assert created_state(forward("No-Show", Vocabulary.FRAZER)).booking.state is (
             BookingState.NO_SHOW
         )
@@ -189,13 +193,13 @@ class TestCreation:
         assert created_state(forward("Team", Vocabulary.FRAZER)).joined_team
         assert created_state(forward("joined", Vocabulary.RECRUITING)).joined_team
         won = created_state(forward("Won", Vocabulary.SALES))
-        assert won.status is S.SIGNED_UP
+        assert won.status is Status.SIGNED_UP
         assert not won.joined_team
 
     def test_shows_term(self) -> None:
-        assert shows_term(at(S.QUALIFIED, BookingState.BOOKED), "booked", Vocabulary.FRAZER)
-        assert not shows_term(at(S.QUALIFIED), "Booked", Vocabulary.FRAZER)
-        assert shows_term(at(S.INVITED), "New", Vocabulary.SALES)
+        assert shows_term(at(Status.QUALIFIED, BookingState.BOOKED), "booked", Vocabulary.FRAZER)
+        assert not shows_term(at(Status.QUALIFIED), "Booked", Vocabulary.FRAZER)
+        assert shows_term(at(Status.INVITED), "New", Vocabulary.SALES)
 
 
 def test_every_booking_state_but_none_has_its_event() -> None:
@@ -237,6 +241,6 @@ class TestStatesShowing:
 
     def test_booked(self) -> None:
         assert set(states_showing("booked", Vocabulary.SALES)) == {
-            (S.QUALIFIED, BookingState.BOOKED, False),
-            (S.QUALIFIED, BookingState.BOOKED, True),
+            (Status.QUALIFIED, BookingState.BOOKED, False),
+            (Status.QUALIFIED, BookingState.BOOKED, True),
         }

@@ -23,8 +23,6 @@ from .events import T, fact_event, nba_changed
 from .kafka_io import eventually, produce
 from .test_facts_integration import s_no_show
 
-E = EventName
-
 
 class RebuildSettings(CustomersSettings):
     # A consumer group of its own starts at the topic's beginning: the group reset a rebuild
@@ -119,7 +117,11 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
         await produce(
             kafka_bootstrap,
             topic,
-            [fact_event(E.DM_STARTED, 30 * H, customer=uuid.UUID(kari["id"]), messaging=False)],
+            [
+                fact_event(
+                    EventName.DM_STARTED, 30 * H, customer=uuid.UUID(kari["id"]), messaging=False
+                )
+            ],
         )
         await eventually(
             lambda: first.call("GET", f"/api/customers/{kari['id']}"),
@@ -164,13 +166,13 @@ async def test_a_fact_before_the_creation_on_the_topic_still_rebuilds_the_person
     imported = PipelineState(status=Status.QUALIFIED, booking=Booking(state=BookingState.BOOKED))
     snapshot = CustomerSnapshot(name="Kari", email="kari@example.no", next_action="Confirm")
     created = cause.event(
-        E.CUSTOMER_CREATED,
+        EventName.CUSTOMER_CREATED,
         producer="customers",
         account_id="acme",
         customer_id=customer,
         properties=CustomerCreated(customer=snapshot, state=imported, created_at=requested),
     )
-    dm = fact_event(E.DM_STARTED, H - timedelta(minutes=1), customer=customer)
+    dm = fact_event(EventName.DM_STARTED, H - timedelta(minutes=1), customer=customer)
     await produce(service.bootstrap, service.topic, [dm, created])
     card = await eventually(
         lambda: service.call("GET", f"/api/customers/{customer}"),

@@ -16,7 +16,7 @@ from crm_customers.customers.api.requests import (
     vocabulary_named,
 )
 from crm_customers.customers.policy.customer import Customer
-from crm_customers.customers.policy.moves import states_showing
+from crm_customers.customers.policy.moves import states_filtered
 from crm_customers.customers.repository.lists import SORTS, ListQuery
 from crm_customers.customers.schemas import (
     CustomerIn,
@@ -26,7 +26,7 @@ from crm_customers.customers.schemas import (
     NextStageIn,
 )
 from crm_customers.customers.service import person, reads
-from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_status
+from crm_schemas.vocabulary import UnknownTermError, Vocabulary
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.openapi_problems import problems
@@ -42,8 +42,6 @@ SORT_CHOICES = sorted([*SORTS, *(f"-{name}" for name in SORTS)])
 
 # A card answers pipeline_status only when a vocabulary was asked for (the field is set then
 # only), hence response_model_exclude_unset on the routes answering cards.
-
-
 @router.get("", response_model=CustomerPage, response_model_exclude_unset=True)
 async def list_page(
     request: Request,
@@ -61,21 +59,14 @@ async def list_page(
         )
     by = sort.lstrip("-")
     after = keyset_after(page.after, timestamps=by not in ("name", "status"))
-    statuses: list[Any] = []
-    if status is not None:
-        try:
-            if vocabulary is None:
-                statuses = [(parse_status(status), None, None)]
-            else:
-                statuses = list(states_showing(status, vocabulary))
-        except UnknownTermError as unknown:
-            raise Unprocessable(
-                str(unknown),
-                errors=[
-                    FieldError(("query", "status"), f"accepted: {', '.join(unknown.accepted)}")
-                ],
-                accepted=list(unknown.accepted),
-            ) from None
+    try:
+        statuses = states_filtered(status, vocabulary) if status is not None else []
+    except UnknownTermError as unknown:
+        raise Unprocessable(
+            str(unknown),
+            errors=[FieldError(("query", "status"), f"accepted: {', '.join(unknown.accepted)}")],
+            accepted=list(unknown.accepted),
+        ) from None
     query = ListQuery(
         account_id=principal.account.account_id,
         statuses=statuses,

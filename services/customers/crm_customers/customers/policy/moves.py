@@ -18,7 +18,14 @@ from crm_schemas.pipeline import (
     next_stage,
     previous_stage,
 )
-from crm_schemas.vocabulary import TermMeaning, Vocabulary, meaning_of, parse_term, reverse
+from crm_schemas.vocabulary import (
+    TermMeaning,
+    Vocabulary,
+    meaning_of,
+    parse_status,
+    parse_term,
+    reverse,
+)
 
 
 class MoveRefused(Exception):
@@ -122,3 +129,13 @@ def states_showing(term: str, vocabulary: Vocabulary) -> list[tuple[Status, Book
         )
         == wanted
     ]
+
+
+def states_filtered(
+    term: str, vocabulary: Vocabulary | None
+) -> list[tuple[Status, BookingState | None, bool | None]]:
+    """What a list filtered on a status term takes: (status, booking state, joined_team)
+    triples, None for any; without a vocabulary the term is a status of the pipeline."""
+    if vocabulary is None:
+        return [(parse_status(term), None, None)]
+    return list(states_showing(term, vocabulary))

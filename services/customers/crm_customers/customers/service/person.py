@@ -71,7 +71,8 @@ async def next_stage(
 async def delete_customer(
     conn: Conn, outlets: Outlets, person: ByPerson, customer_id: UUID
 ) -> None:
-    await _read(conn, person, customer_id)
+    if await repository.get(conn, person.account_id, customer_id, lock=True) is None:
+        raise NotFound("No such customer.")
     event = customer_deleted(person.cause, person.account_id, customer_id)
     await repository.delete_with_tombstone(
         conn, person.account_id, customer_id, person.cause.timestamp, event.event_id
