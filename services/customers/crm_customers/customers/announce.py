@@ -36,6 +36,11 @@ BOOKING_EVENTS: dict[BookingState, EventName] = {
 }
 
 
+def event_id_of(cause: Cause, account_id: str, name: EventName) -> str:
+    """The id the event `name` of this cause gets (its entry's id, when it is one)."""
+    return str(system_event_id(account_id, cause.event_id, name.value))
+
+
 def customer_created(
     cause: Cause,
     account_id: str,
@@ -123,7 +128,7 @@ def booking_fact(
         properties["booking_time"] = booking.time
     return EventEnvelope(
         event_name=name,
-        event_id=str(system_event_id(account_id, cause.event_id, name.value)),
+        event_id=event_id_of(cause, account_id, name),
         timestamp=cause.timestamp,
         account_id=account_id,
         customer_id=customer_id,

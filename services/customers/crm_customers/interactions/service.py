@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from crm_customers.customers.announce import announce
+from crm_customers.customers.announce import announce, event_id_of
 from crm_customers.customers.policy.changes import ByPerson, with_new_entry
 from crm_customers.customers.policy.history import Entry
 from crm_customers.customers.repository import customers as customers_repository
@@ -27,18 +27,20 @@ async def log_interaction(
 ) -> Interaction:
     """Logged, and activity of its customer at its occurred_at."""
     cause = person.cause
+    entry_id = event_id_of(cause, person.account_id, EventName.INTERACTION_LOGGED)
     found = await customers_repository.read_for_change(
-        conn, person.account_id, body.customer_id, cause.timestamp
+        conn, person.account_id, body.customer_id, cause.timestamp, [entry_id]
     )
     if found is None:
         raise NotFound("No such customer.")
     customer, stored = found
     interaction = policy.logged(UUID(cause.event_id), customer.id, body, cause.timestamp)
     event = interaction_event(EventName.INTERACTION_LOGGED, cause, person.account_id, interaction)
-    entry = Entry.of_interaction(event.event_id, cause.timestamp, interaction.occurred_at)
-    active = with_new_entry(customer, entry, stored, [entry])
     await repository.upsert(conn, person.account_id, interaction, cause.timestamp)
-    await customers_repository.write_change(conn, active, [entry])
+    if entry_id not in stored.known:  # else a repeated cause: its activity is stored
+        entry = Entry.of_interaction(entry_id, cause.timestamp, interaction.occurred_at)
+        active = with_new_entry(customer, entry, stored, [entry])
+        await customers_repository.write_change(conn, active, [entry])
     await announce(conn, [event], outlets.topic)
     return interaction
 

@@ -15,10 +15,12 @@ from typing import Any
 from uuid import UUID
 
 from crm_customers.customers.announce import (
+    BOOKING_EVENTS,
     booking_fact,
     caused_by_fact,
     customer_created,
     customer_updated,
+    event_id_of,
     status_changed,
 )
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
@@ -37,6 +39,7 @@ from crm_customers.customers.policy.moves import (
     shown_next_action,
 )
 from crm_customers.customers.schemas import BookingIn, CustomerIn, CustomerPatch, NextStageIn
+from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.contact import Handles
 from crm_schemas.envelope import EventEnvelope
@@ -93,6 +96,16 @@ def phone_in_region(value: str | None, region: str) -> str | None:
         return normalize_phone(value, region)
     except ValueError as invalid:
         raise FieldRefused(("body", "phone"), str(invalid)) from None
+
+
+def entry_ids(person: ByPerson, booking: BookingIn | None = None) -> tuple[str, ...]:
+    """The ids of the entries a person's move (and booking) would add: read with the
+    customer, to tell whether they are stored already."""
+    ids = [event_id_of(person.cause, person.account_id, EventName.STATUS_CHANGED)]
+    if booking is not None:
+        name = BOOKING_EVENTS[BookingState(booking.state)]
+        ids.append(event_id_of(person.cause, person.account_id, name))
+    return tuple(ids)
 
 
 def with_new_entry(
@@ -243,6 +256,8 @@ def _person_move(
     event = status_changed(
         cause, account_id, customer.id, before, target, actor=Actor.PERSON, reason=reason
     )
+    if event.event_id in stored.known:
+        return customer, []
     entry = person_move_entry(event.event_id, cause.timestamp, before, target)
     added.append(entry)  # stored even when the fold leaves the state as it was
     moved = with_new_entry(customer, entry, stored, added)
@@ -274,6 +289,8 @@ def _booking(
     if booking == customer.state.booking:
         return customer, []
     fact = booking_fact(cause, customer.account_id, customer.id, booking)
+    if fact.event_id in stored.known:
+        return customer, []
     entry = Entry.of(fact)
     assert entry is not None
     added.append(entry)

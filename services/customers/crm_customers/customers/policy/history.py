@@ -103,12 +103,14 @@ def replay(entries: Iterable[Entry]) -> History:
 
 @dataclass(frozen=True)
 class StoredHistory:
-    """A customer's history as a change reads it: what their row holds, and their stored
+    """A customer's history as a change reads it: what their row holds, their stored
     entries when one of them is at or after the change's time (only then can an entry of
-    the change be late among them)."""
+    the change be late among them), and which of the change's entries are stored already
+    (a cause repeated with an old Idempotency-Key: a stored entry changes nothing)."""
 
     history: History
     entries: tuple[Entry, ...] | None = None
+    known: frozenset[str] = frozenset()
 
 
 def refolded(stored: StoredHistory, new: Sequence[Entry]) -> History:

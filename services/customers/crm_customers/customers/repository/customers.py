@@ -65,7 +65,7 @@ def customer_of(row: asyncpg.Record) -> Customer:
         joined_team=row["joined_team"],
         opted_out=row["opted_out"],
     )
-    fields = {k: v for k, v in row.items() if k not in _HISTORY_COLUMNS and k != "sort_value"}
+    fields = {k: v for k, v in row.items() if k not in _HISTORY_COLUMNS and k not in _READ_WITH}
     return Customer.model_validate(
         {
             **fields,
@@ -76,6 +76,8 @@ def customer_of(row: asyncpg.Record) -> Customer:
     )
 
 
+# Columns some reads add beside the customer's: a list's sort value, a change's known entries.
+_READ_WITH = frozenset({"sort_value", "known"})
 _HISTORY_COLUMNS = frozenset(
     {"status", "booking", "joined_team", "opted_out", "last_activity_at"}
     | {"latest_fact_at", "latest_fact_id"}
@@ -113,18 +115,28 @@ async def get_many(
 
 
 async def read_for_change(
-    conn: Conn, account_id: str, customer_id: UUID, at: datetime
+    conn: Conn, account_id: str, customer_id: UUID, at: datetime, entry_ids: Sequence[str]
 ) -> tuple[Customer, StoredHistory] | None:
-    """A customer locked for a change at `at`, with their stored entries when one of them
-    is at or after it (a change's entry can only be late among those)."""
-    customer = await get(conn, account_id, customer_id, lock=True)
-    if customer is None:
+    """A customer locked for a change at `at`, with which of the change's `entry_ids` are
+    stored already, and their stored entries when one of them is at or after `at` (a
+    change's entry can only be late among those)."""
+    row = await conn.fetchrow(
+        f"SELECT account_id, id, {COLUMNS}, ARRAY(SELECT f.event_id FROM customer_facts f"
+        " WHERE f.account_id = $1 AND f.customer_id = $2 AND f.event_id = ANY($3::text[]))"
+        " AS known FROM customers WHERE account_id = $1 AND id = $2 FOR UPDATE",
+        account_id,
+        customer_id,
+        list(entry_ids),
+    )
+    if row is None:
         return None
+    customer = customer_of(row)
+    known = frozenset(row["known"])
     latest = customer.history.latest
     if latest is None or latest[0] < at:
-        return customer, StoredHistory(customer.history)
+        return customer, StoredHistory(customer.history, known=known)
     stored = await facts.entries(conn, account_id, customer_id)
-    return customer, StoredHistory(customer.history, tuple(stored))
+    return customer, StoredHistory(customer.history, tuple(stored), known)
 
 
 async def write_change(conn: Conn, customer: Customer, entries: Sequence[Entry]) -> None:

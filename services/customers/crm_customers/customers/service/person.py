@@ -16,7 +16,7 @@ from crm_customers.customers.policy.changes import ByPerson, Change
 from crm_customers.customers.policy.customer import Customer
 from crm_customers.customers.policy.history import StoredHistory
 from crm_customers.customers.repository import customers as repository
-from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
+from crm_customers.customers.schemas import BookingIn, CustomerIn, CustomerPatch, NextStageIn
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 from crm_servicekit.connection import Conn
 from crm_servicekit.problems import Conflict, NotFound
@@ -54,7 +54,7 @@ async def update_customer(
 ) -> Customer:
     if body.status is not None:
         meaning_of(body.status, vocabulary)  # an unknown term is 422 before the state is read
-    customer, stored = await _read(conn, person, customer_id)
+    customer, stored = await _read(conn, person, customer_id, body.booking)
     change = changes.updated(customer, stored, person, body, vocabulary)
     await _claim(outlets, change)
     return await _write(conn, outlets, change)
@@ -80,9 +80,15 @@ async def delete_customer(
     await announce(conn, [event], outlets.topic)
 
 
-async def _read(conn: Conn, person: ByPerson, customer_id: UUID) -> tuple[Customer, StoredHistory]:
+async def _read(
+    conn: Conn, person: ByPerson, customer_id: UUID, booking: BookingIn | None = None
+) -> tuple[Customer, StoredHistory]:
     found = await repository.read_for_change(
-        conn, person.account_id, customer_id, person.cause.timestamp
+        conn,
+        person.account_id,
+        customer_id,
+        person.cause.timestamp,
+        changes.entry_ids(person, booking),
     )
     if found is None:
         raise NotFound("No such customer.")
