@@ -7,7 +7,8 @@ from datetime import datetime
 from uuid import UUID
 
 from crm_customers.customers.announce import announce, event_id_of
-from crm_customers.customers.policy.changes import ByPerson, with_new_entry
+from crm_customers.customers.policy.changes import ByPerson
+from crm_customers.customers.policy.entries import with_new_entry
 from crm_customers.customers.policy.history import Entry
 from crm_customers.customers.repository import customers as customers_repository
 from crm_customers.customers.service.history import with_entry

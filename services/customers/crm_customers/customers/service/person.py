@@ -14,6 +14,7 @@ from crm_customers.customers.claims import IdentityClaims
 from crm_customers.customers.policy import changes
 from crm_customers.customers.policy.changes import ByPerson, Change
 from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.policy.entries import entry_ids
 from crm_customers.customers.policy.history import StoredHistory
 from crm_customers.customers.repository import customers as repository
 from crm_customers.customers.schemas import BookingIn, CustomerIn, CustomerPatch, NextStageIn
@@ -88,7 +89,7 @@ async def _read(
         person.account_id,
         customer_id,
         person.cause.timestamp,
-        changes.entry_ids(person, booking),
+        entry_ids(person.cause, person.account_id, booking),
     )
     if found is None:
         raise NotFound("No such customer.")
