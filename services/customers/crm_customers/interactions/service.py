@@ -8,7 +8,6 @@ from uuid import UUID
 
 from crm_customers.customers.announce import announce, event_id_of
 from crm_customers.customers.policy.changes import ByPerson
-from crm_customers.customers.policy.entries import with_new_entry
 from crm_customers.customers.policy.history import Entry
 from crm_customers.customers.repository import customers as customers_repository
 from crm_customers.customers.service.history import with_entry
@@ -35,15 +34,12 @@ async def log_interaction(
     if found is None:
         raise NotFound("No such customer.")
     customer, stored = found
-    interaction = policy.logged(UUID(cause.event_id), customer.id, body, cause.timestamp)
-    event = interaction_event(EventName.INTERACTION_LOGGED, cause, person.account_id, interaction)
-    await repository.upsert(conn, person.account_id, interaction, cause.timestamp)
-    if entry_id not in stored.known:  # else a repeated cause: its activity is stored
-        entry = Entry.of_interaction(entry_id, cause.timestamp, interaction.occurred_at)
-        active = with_new_entry(customer, entry, stored, [entry])
-        await customers_repository.write_change(conn, active, [entry])
-    await announce(conn, [event], outlets.topic)
-    return interaction
+    logged = policy.logged(customer, stored, cause, body)
+    await repository.upsert(conn, person.account_id, logged.interaction, cause.timestamp)
+    if logged.entry is not None:
+        await customers_repository.write_change(conn, logged.customer, [logged.entry])
+    await announce(conn, [logged.event], outlets.topic)
+    return logged.interaction
 
 
 async def change_interaction(
