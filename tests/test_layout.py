@@ -21,7 +21,9 @@ TOP_ROLES = ("main", "settings", "consumer", "migrations")
 AGGREGATE_ROLES = ("api", "schemas", "service", "policy", "repository", "announce")
 
 # A service with more than one aggregate keeps each in a subpackage with the roles inside.
-AGGREGATES: dict[str, tuple[str, ...]] = {}
+AGGREGATES: dict[str, tuple[str, ...]] = {
+    "customers": ("customers", "interactions"),
+}
 
 # Roles a service (or aggregate) does not have, and why.
 WITHOUT: dict[str, dict[str, str]] = {
@@ -30,6 +32,7 @@ WITHOUT: dict[str, dict[str, str]] = {
 
 # Modules beside the skeleton, and why each exists.
 ALLOWED: dict[str, dict[str, str]] = {
+    "customers": {"claims": "the client of ingest's identity claim endpoint (ingest holds them)"},
     "ingest": {"rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua"},
     "nba": {"timer": "the background loop that recomputes answers time changes, and coaches"},
     "rules": {"scheduler": "the background loop that runs service.due's pass every interval"},

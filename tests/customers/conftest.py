@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from crm_customers.claims import IdentityClaims
+from crm_customers.customers.claims import IdentityClaims
 from crm_customers.main import build_app
 from crm_customers.settings import CustomersSettings
 from crm_servicekit.accounts import Account, load_accounts, write_accounts_file

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from crm_customers.intake import batch_handler
+from crm_customers.consumer import batch_handler
 from crm_customers.main import MIGRATIONS
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
@@ -24,7 +24,6 @@ from crm_servicekit.idempotency_store import claim_new, drop_tombstoned
 
 from .events import T, fact_event, nba_changed
 
-E = EventName
 H, D = timedelta(hours=1), timedelta(days=1)
 TOPIC = "crm.events.v1"
 
@@ -32,7 +31,7 @@ TOPIC = "crm.events.v1"
 def notes_changed(customer: uuid.UUID, at: timedelta, notes: str) -> EventEnvelope:
     """This service's own CUSTOMER_UPDATED, as a rebuild meets it: written to the row directly."""
     return system_event(
-        name=E.CUSTOMER_UPDATED,
+        name=EventName.CUSTOMER_UPDATED,
         account_id="acme",
         customer_id=customer,
         properties={"changes": {"notes": notes}},
@@ -45,21 +44,21 @@ def notes_changed(customer: uuid.UUID, at: timedelta, notes: str) -> EventEnvelo
 
 def mixed_batch() -> list[EventEnvelope]:
     kari, ola, nobody = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    invite = fact_event(E.INVITE_SENT, H, customer=kari)
+    invite = fact_event(EventName.INVITE_SENT, H, customer=kari)
     return [
-        fact_event(E.DM_STARTED, timedelta(0), customer=kari, contact={"name": "Kari"}),
-        fact_event(E.DM_STARTED, 10 * H, customer=ola, contact={"name": "Ola"}),
+        fact_event(EventName.DM_STARTED, timedelta(0), customer=kari, contact={"name": "Kari"}),
+        fact_event(EventName.DM_STARTED, 10 * H, customer=ola, contact={"name": "Ola"}),
         nba_changed(kari, "Invite them", 2 * H, action="invite", due=3 * H),
-        fact_event(E.MESSAGE_SENT, 3 * H, customer=kari),
+        fact_event(EventName.MESSAGE_SENT, 3 * H, customer=kari),
         invite,  # late: older than the MESSAGE_SENT before it, so the history is re-folded
         invite,  # a redelivered copy in the same batch
         notes_changed(kari, 4 * H, "met at the gym"),  # written directly, mid-batch
-        fact_event(E.VIDEO_SENT, 5 * H, customer=kari),
+        fact_event(EventName.VIDEO_SENT, 5 * H, customer=kari),
         nba_changed(kari, "Ask what they thought", 6 * H, action="follow_up", due=D),
         # The same recommendation again: nothing to change.
         nba_changed(kari, "Ask what they thought", 7 * H, action="follow_up", due=D),
         nba_changed(nobody, "Invite them", 8 * H, action="invite"),  # no such customer
-        fact_event(E.INVITE_SENT, 11 * H, customer=ola),
+        fact_event(EventName.INVITE_SENT, 11 * H, customer=ola),
     ]
 
 
@@ -104,6 +103,8 @@ async def test_one_batch_ends_where_one_event_at_a_time_ends(
     assert kari["status"] == "presentation_sent"
     assert len(at_once["customers"]) == 2
     names = [row["event_name"] for row in at_once["outbox"]]
-    assert names.count(E.CUSTOMER_CREATED.value) == 2
-    assert names.count(E.CUSTOMER_UPDATED.value) == 2  # two mirrored changes; not the repeat
-    assert E.STATUS_CHANGED.value in names
+    assert names.count(EventName.CUSTOMER_CREATED.value) == 2
+    assert (
+        names.count(EventName.CUSTOMER_UPDATED.value) == 2
+    )  # two mirrored changes; not the repeat
+    assert EventName.STATUS_CHANGED.value in names

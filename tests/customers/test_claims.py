@@ -7,7 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from crm_customers.claims import IngestClaims, identities_of
+from crm_customers.customers.claims import IngestClaims
+from crm_customers.customers.policy.changes import identities_of
 from crm_servicekit.problems import Conflict, ServiceUnavailable, Unprocessable
 
 CUSTOMER = uuid.uuid4()

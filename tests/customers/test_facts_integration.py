@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from crm_customers.intake import batch_handler
+from crm_customers.consumer import batch_handler
 from crm_customers.main import MIGRATIONS
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
@@ -21,19 +21,20 @@ from .conftest import Service, customers_settings, running
 from .events import T, fact_event
 from .kafka_io import eventually, named, produce, read_events
 
-E = EventName
 H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
 
 
 def s_no_show(customer: uuid.UUID) -> list[EventEnvelope]:
     """DOMAIN.md S-NoShow; the NO_SHOW is sent 5 times with one event_id."""
     contact = {"name": "Kari", "email": "kari@example.no"}
-    no_show = fact_event(E.NO_SHOW, D + 15 * M, customer=customer, event_id=f"noshow-{customer}")
+    no_show = fact_event(
+        EventName.NO_SHOW, D + 15 * M, customer=customer, event_id=f"noshow-{customer}"
+    )
     return [
-        fact_event(E.DM_STARTED, timedelta(0), customer=customer, contact=contact),
-        fact_event(E.INVITE_SENT, H, customer=customer),
+        fact_event(EventName.DM_STARTED, timedelta(0), customer=customer, contact=contact),
+        fact_event(EventName.INVITE_SENT, H, customer=customer),
         fact_event(
-            E.MEETING_BOOKED,
+            EventName.MEETING_BOOKED,
             2 * H,
             customer=customer,
             properties={"booking_time": (T + D).isoformat()},
@@ -52,7 +53,7 @@ async def changes_of(service: Service, customer: uuid.UUID, count: int) -> list[
 
     async def probe() -> list[EventEnvelope]:
         found = await read_events(service.bootstrap, service.topic)
-        return [e for e in named(found, E.STATUS_CHANGED) if e.customer_id == customer]
+        return [e for e in named(found, EventName.STATUS_CHANGED) if e.customer_id == customer]
 
     return await eventually(probe, lambda found: len(found) >= count)
 
@@ -80,20 +81,20 @@ async def test_s_no_show_gives_qualified_with_booking_no_show(service: Service) 
     assert {c.properties["actor"] for c in changes} == {"event"}
     assert [c.timestamp for c in changes] == [f.timestamp for f in facts[:4]]
     everything = await read_events(service.bootstrap, service.topic)
-    (created,) = named(everything, E.CUSTOMER_CREATED)
+    (created,) = named(everything, EventName.CUSTOMER_CREATED)
     assert created.properties["state"]["status"] == "relationship"
     assert created.properties["customer"]["name"] == "Kari"
 
 
 async def test_a_duplicated_event_changes_nothing(service: Service) -> None:
     customer = uuid.uuid4()
-    invite = fact_event(E.INVITE_SENT, H, customer=customer)
+    invite = fact_event(EventName.INVITE_SENT, H, customer=customer)
     await produce(service.bootstrap, service.topic, [invite])
     first = await eventually(
         lambda: card(service, customer), lambda c: c.get("status") == "invited"
     )
     await produce(service.bootstrap, service.topic, [invite, invite])
-    marker = fact_event(E.MESSAGE_SENT, 2 * H, customer=customer)
+    marker = fact_event(EventName.MESSAGE_SENT, 2 * H, customer=customer)
     await produce(service.bootstrap, service.topic, [marker])
     after = await eventually(
         lambda: card(service, customer),
@@ -108,10 +109,13 @@ async def test_a_duplicated_event_changes_nothing(service: Service) -> None:
 async def test_late_events_end_where_timestamp_order_does(service: Service) -> None:
     customer = uuid.uuid4()
     booked = fact_event(
-        E.MEETING_BOOKED, 2 * H, customer=customer, properties={"booking_time": (T + D).isoformat()}
+        EventName.MEETING_BOOKED,
+        2 * H,
+        customer=customer,
+        properties={"booking_time": (T + D).isoformat()},
     )
-    no_show = fact_event(E.NO_SHOW, D, customer=customer)
-    dm = fact_event(E.DM_STARTED, timedelta(0), customer=customer)
+    no_show = fact_event(EventName.NO_SHOW, D, customer=customer)
+    dm = fact_event(EventName.DM_STARTED, timedelta(0), customer=customer)
     await produce(service.bootstrap, service.topic, [no_show])
     await eventually(
         lambda: card(service, customer), lambda c: c.get("booking", {}).get("state") == "no_show"
@@ -140,17 +144,21 @@ async def test_not_now_is_reopened_by_a_dm(service: Service) -> None:
     await produce(
         service.bootstrap,
         service.topic,
-        [fact_event(E.INVITE_SENT, timedelta(0), customer=customer)],
+        [fact_event(EventName.INVITE_SENT, timedelta(0), customer=customer)],
     )
     await eventually(lambda: card(service, customer), lambda c: c.get("status") == "invited")
     service.clock.set(T + H)
     moved = await service.call("PUT", f"/api/customers/{customer}", json={"status": "not_now"})
     assert moved.json()["status"] == "not_now"
     await produce(
-        service.bootstrap, service.topic, [fact_event(E.VIDEO_SENT, 2 * H, customer=customer)]
+        service.bootstrap,
+        service.topic,
+        [fact_event(EventName.VIDEO_SENT, 2 * H, customer=customer)],
     )
     await produce(
-        service.bootstrap, service.topic, [fact_event(E.DM_STARTED, 3 * H, customer=customer)]
+        service.bootstrap,
+        service.topic,
+        [fact_event(EventName.DM_STARTED, 3 * H, customer=customer)],
     )
     reopened = await eventually(
         lambda: card(service, customer), lambda c: c.get("status") == "relationship"
@@ -163,7 +171,7 @@ async def test_nba_is_mirrored_unless_a_person_chose(service: Service) -> None:
     await produce(
         service.bootstrap,
         service.topic,
-        [fact_event(E.DM_STARTED, timedelta(0), customer=customer)],
+        [fact_event(EventName.DM_STARTED, timedelta(0), customer=customer)],
     )
     await eventually(lambda: card(service, customer), lambda c: c.get("status") == "relationship")
     recommendation = {
@@ -177,7 +185,7 @@ async def test_nba_is_mirrored_unless_a_person_chose(service: Service) -> None:
         "computed_at": (T + M).isoformat(),
     }
     nba = EventEnvelope(
-        event_name=E.NBA_CHANGED,
+        event_name=EventName.NBA_CHANGED,
         event_id=f"nba-{customer}",
         timestamp=T + M,
         account_id="acme",
@@ -209,11 +217,12 @@ async def test_nba_is_mirrored_unless_a_person_chose(service: Service) -> None:
     found = await eventually(
         lambda: read_events(service.bootstrap, service.topic),
         lambda events: (
-            len([e for e in named(events, E.CUSTOMER_UPDATED) if e.customer_id == customer]) >= 2
+            len([e for e in named(events, EventName.CUSTOMER_UPDATED) if e.customer_id == customer])
+            >= 2
             and any(e.event_id == later.event_id for e in events)
         ),
     )
-    updates = [e for e in named(found, E.CUSTOMER_UPDATED) if e.customer_id == customer]
+    updates = [e for e in named(found, EventName.CUSTOMER_UPDATED) if e.customer_id == customer]
     assert [u.properties["changes"]["next_action_by"] for u in updates] == ["nba", "person"]
     assert (await card(service, customer))["next_action"] == "Coffee"
 
@@ -245,7 +254,7 @@ async def test_a_crash_after_the_commit_still_publishes_each_change_once(
         changes = await changes_of(service, customer, 4)
         assert len({c.event_id for c in changes}) == 4
         # The consumer met the same facts again from the uncommitted offsets: duplicates.
-        marker = fact_event(E.MESSAGE_SENT, 2 * D, customer=customer)
+        marker = fact_event(EventName.MESSAGE_SENT, 2 * D, customer=customer)
         await produce(kafka_bootstrap, settings.events_topic, [marker])
         await eventually(
             lambda: card(service, customer),
@@ -253,5 +262,5 @@ async def test_a_crash_after_the_commit_still_publishes_each_change_once(
         )
         everything = await read_events(kafka_bootstrap, settings.events_topic)
     mine = [e for e in everything if e.customer_id == customer]
-    assert len(named(mine, E.STATUS_CHANGED)) == 4
-    assert len(named(mine, E.CUSTOMER_CREATED)) == 1
+    assert len(named(mine, EventName.STATUS_CHANGED)) == 4
+    assert len(named(mine, EventName.CUSTOMER_CREATED)) == 1

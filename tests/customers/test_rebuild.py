@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import asyncpg
 
-from crm_customers.announce import Cause
 from crm_customers.settings import CustomersSettings
 from crm_devstack.databases import create_database, drop_database
 from crm_schemas.catalog import EventName
+from crm_schemas.causes import Cause
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, CustomerSnapshot
 from crm_servicekit.db import plain_postgres_dsn
@@ -22,8 +22,6 @@ from .conftest import Service, customers_settings, running
 from .events import T, fact_event, nba_changed
 from .kafka_io import eventually, produce
 from .test_facts_integration import s_no_show
-
-E = EventName
 
 
 class RebuildSettings(CustomersSettings):
@@ -119,7 +117,11 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
         await produce(
             kafka_bootstrap,
             topic,
-            [fact_event(E.DM_STARTED, 30 * H, customer=uuid.UUID(kari["id"]), messaging=False)],
+            [
+                fact_event(
+                    EventName.DM_STARTED, 30 * H, customer=uuid.UUID(kari["id"]), messaging=False
+                )
+            ],
         )
         await eventually(
             lambda: first.call("GET", f"/api/customers/{kari['id']}"),
@@ -164,12 +166,13 @@ async def test_a_fact_before_the_creation_on_the_topic_still_rebuilds_the_person
     imported = PipelineState(status=Status.QUALIFIED, booking=Booking(state=BookingState.BOOKED))
     snapshot = CustomerSnapshot(name="Kari", email="kari@example.no", next_action="Confirm")
     created = cause.event(
-        E.CUSTOMER_CREATED,
-        "acme",
-        customer,
-        CustomerCreated(customer=snapshot, state=imported, created_at=requested),
+        EventName.CUSTOMER_CREATED,
+        producer="customers",
+        account_id="acme",
+        customer_id=customer,
+        properties=CustomerCreated(customer=snapshot, state=imported, created_at=requested),
     )
-    dm = fact_event(E.DM_STARTED, H - timedelta(minutes=1), customer=customer)
+    dm = fact_event(EventName.DM_STARTED, H - timedelta(minutes=1), customer=customer)
     await produce(service.bootstrap, service.topic, [dm, created])
     card = await eventually(
         lambda: service.call("GET", f"/api/customers/{customer}"),

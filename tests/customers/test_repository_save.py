@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from crm_customers import repository
-from crm_customers.history import History
+from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.policy.history import History
+from crm_customers.customers.repository import customers as repository
 from crm_customers.main import MIGRATIONS
-from crm_customers.records import Customer
 from crm_schemas.contact import Consent, Handles, Utm
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_servicekit.db import apply_migrations_in_thread, create_pool

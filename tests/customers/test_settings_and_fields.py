@@ -1,17 +1,13 @@
-"""Settings (prefix CUSTOMERS_, port 8002, ingest's address) and contact field normalization."""
+"""Settings (prefix CUSTOMERS_, port 8002, ingest's address), the identity normalization the
+service takes from crm_schemas.identity, and its own country and language checks."""
 
 from __future__ import annotations
 
 import pytest
 
-from crm_customers.contact_fields import (
-    check_country,
-    check_language,
-    normalize_email,
-    normalize_handle,
-    normalize_phone,
-)
+from crm_customers.customers.policy.fields import check_country, check_language
 from crm_customers.settings import CustomersSettings
+from crm_schemas.identity import normalize_email, normalize_handle, normalize_phone
 from crm_schemas.topics import EVENTS_TOPIC
 
 

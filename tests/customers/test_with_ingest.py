@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from crm_customers.claims import IngestClaims
+from crm_customers.customers.claims import IngestClaims
 from crm_devstack.databases import create_database, drop_database
 from crm_ingest.main import build_app as build_ingest
 from crm_ingest.settings import IngestSettings

@@ -1,0 +1,80 @@
+"""Claiming identities through ingest's internal endpoint, before a customer is committed.
+
+Ingest is the single writer of identities (DOMAIN.md); a taken identity is 409 naming its
+holder. The client is injectable so API tests can run without ingest.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+from uuid import UUID
+
+import httpx
+import structlog
+
+from crm_servicekit.problems import Conflict, FieldError, ServiceUnavailable, Unprocessable
+
+log = structlog.get_logger(__name__)
+
+
+class IdentityClaims(Protocol):
+    async def claim(self, account_id: str, customer_id: UUID, identities: dict[str, Any]) -> None:
+        """Link the identities to the customer, or raise Conflict naming the holder."""
+        ...
+
+
+class IngestClaims:
+    """The real thing: `POST {ingest_url}/internal/identities/claim` with the service token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        service_token: str | None,
+        *,
+        timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {service_token}"} if service_token else {}
+        self._client = httpx.AsyncClient(
+            base_url=base_url, headers=headers, timeout=timeout_s, transport=transport
+        )
+
+    async def claim(self, account_id: str, customer_id: UUID, identities: dict[str, Any]) -> None:
+        body = {"account_id": account_id, "customer_id": str(customer_id), "identities": identities}
+        try:
+            answer = await self._client.post("/internal/identities/claim", json=body)
+        except httpx.HTTPError as error:
+            log.warning("identity claim failed", error=repr(error))
+            raise ServiceUnavailable(
+                "Identities cannot be checked right now (ingest unreachable); retry.",
+                retry_after_s=2,
+            ) from None
+        if answer.status_code == 200:
+            return
+        problem = _json(answer)
+        if answer.status_code == 409:
+            raise Conflict(
+                str(problem.get("detail") or "An identity is held by another customer."),
+                holder_customer_id=problem.get("holder_customer_id"),
+                identity=problem.get("identity"),
+            )
+        if answer.status_code == 422:
+            errors = [
+                FieldError(["body", *error.get("loc", [])[2:]], str(error.get("msg")))
+                for error in problem.get("errors", [])
+                if isinstance(error, dict)
+            ]
+            raise Unprocessable(str(problem.get("detail") or "Invalid identities."), errors=errors)
+        log.warning("identity claim refused", status=answer.status_code, body=answer.text[:500])
+        raise ServiceUnavailable("Identities cannot be checked right now; retry.", retry_after_s=2)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def _json(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

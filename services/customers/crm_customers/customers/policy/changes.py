@@ -1,0 +1,202 @@
+"""What a person's request does to a customer, decided from what was read.
+
+Each function takes the customer (and their stored history) as read under the row lock and
+returns a Change: the customer after the request, the history entries it adds, the
+identities it claims and the events that announce it. No I/O: the use case reads, calls
+one of these, claims, and writes the Change once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from crm_customers.customers.announce import customer_created, customer_updated
+from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
+from crm_customers.customers.policy.entries import booked, person_move
+from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry
+from crm_customers.customers.policy.moves import (
+    NextAction,
+    created_state,
+    next_stage_move,
+    put_status,
+    shown_next_action,
+)
+from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
+from crm_schemas.causes import Cause
+from crm_schemas.contact import Handles
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.identity import normalize_phone
+from crm_schemas.vocabulary import Vocabulary, meaning_of
+
+
+class FieldRefused(Exception):
+    """A value this service does not take for a field (422 naming the field)."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ByPerson:
+    """A person's command as a use case takes it: its cause (id, time, who), the account,
+    and the account's region (a phone without a country code is read in it)."""
+
+    cause: Cause
+    account_id: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Change:
+    customer: Customer
+    entries: tuple[Entry, ...] = ()
+    events: tuple[EventEnvelope, ...] = ()
+    identities: dict[str, Any] = field(default_factory=dict)
+
+
+def identities_of(email: str | None, phone: str | None, handles: dict[str, str]) -> dict[str, Any]:
+    """The identities a change claims (ingest's claim body): only those given."""
+    found: dict[str, Any] = {}
+    if email:
+        found["email"] = email
+    if phone:
+        found["phone"] = phone
+    if handles:
+        found["handles"] = handles
+    return found
+
+
+def phone_in_region(value: str | None, region: str) -> str | None:
+    """E.164 of a valid number, read in the account's region when it has no country code."""
+    if value is None:
+        return None
+    try:
+        return normalize_phone(value, region)
+    except ValueError as invalid:
+        raise FieldRefused(("body", "phone"), str(invalid)) from None
+
+
+def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -> Change:
+    """A new customer at the term's state (an import: no STATUS_CHANGED, no booking event)."""
+    # A customer created without a status is a lead.
+    meaning = meaning_of(body.status, vocabulary) if body.status else meaning_of("lead", None)
+    state = created_state(meaning)
+    now = person.cause.timestamp
+    phone = phone_in_region(body.phone, person.region)
+    customer = Customer(
+        account_id=person.account_id,
+        id=UUID(person.cause.event_id),
+        **body.model_dump(include=set(OWN_FIELDS) - {"phone"}, exclude_none=True),
+        phone=phone,
+        person_next_action=body.next_action,
+        person_next_action_date=body.next_action_date,
+        next_action=body.next_action,
+        next_action_date=body.next_action_date,
+        created_at=now,
+        updated_at=now,
+    )
+    event = customer_created(
+        person.cause, person.account_id, customer.id, customer.snapshot(), state, now
+    )
+    entry = creation_entry(event.event_id, now, state)
+    placed = customer.model_copy(update={"history": customer.history.then(entry)}).touched(now)
+    identities = identities_of(customer.email, customer.phone, customer.handles.present())
+    return Change(placed, (entry,), (event,), identities)
+
+
+def updated(
+    customer: Customer,
+    stored: StoredHistory,
+    person: ByPerson,
+    body: CustomerPatch,
+    vocabulary: Vocabulary | None,
+) -> Change:
+    """A person's PUT: own fields, next action, a move of the status, the booking."""
+    cause = person.cause
+    given = body.model_fields_set
+    values = body.model_dump(mode="json", include=set(OWN_FIELDS) & given)
+    if "phone" in values:
+        values["phone"] = phone_in_region(body.phone, person.region)
+    if "handles" in values:
+        values["handles"] = Handles.model_validate(values["handles"] or {}).model_dump()
+    current = customer.own_fields()
+    changes: dict[str, Any] = {k: v for k, v in values.items() if v != current.get(k)}
+    # Checked before anything is claimed or written: a refused move changes nothing.
+    target = customer.state
+    if body.status is not None:
+        target = put_status(customer.state, body.status, vocabulary, body.reason)
+    after = Customer.model_validate({**customer.model_dump(), **changes})
+    identities = identities_of(
+        changes.get("email"),
+        changes.get("phone"),
+        after.handles.present() if "handles" in changes else {},
+    )
+    if {"next_action", "next_action_date"} & given:
+        after, next_changes = _person_next_action(after, body, given, cause.timestamp)
+        changes |= next_changes
+    events: list[EventEnvelope] = []
+    if changes:
+        after = after.touched(cause.timestamp)
+        events.append(customer_updated(cause, customer.account_id, customer.id, changes))
+    added: list[Entry] = []
+    if target != customer.state:
+        after, moved = person_move(after, target, body.reason, cause, stored, added)
+        events.extend(moved)
+    if body.booking is not None:
+        after, announced = booked(after, body.booking, cause, stored, added)
+        events.extend(announced)
+    return Change(after, tuple(added), tuple(events), identities)
+
+
+def moved_to_next_stage(
+    customer: Customer, stored: StoredHistory, person: ByPerson, body: NextStageIn
+) -> Change:
+    """One step forward; a new prospect_why given with it is a change of its own."""
+    cause = person.cause
+    why = body.prospect_why or customer.prospect_why
+    target = next_stage_move(customer.state, why)
+    events: list[EventEnvelope] = []
+    after = customer
+    if body.prospect_why and body.prospect_why != customer.prospect_why:
+        after = customer.model_copy(update={"prospect_why": body.prospect_why}).touched(
+            cause.timestamp
+        )
+        changes = {"prospect_why": body.prospect_why}
+        events.append(customer_updated(cause, customer.account_id, customer.id, changes))
+    added: list[Entry] = []
+    after, moved = person_move(after, target, body.reason, cause, stored, added)
+    events.extend(moved)
+    return Change(after, tuple(added), tuple(events))
+
+
+def _person_next_action(
+    customer: Customer, body: CustomerPatch, given: set[str], now: datetime
+) -> tuple[Customer, dict[str, Any]]:
+    title = body.next_action if "next_action" in given else customer.person_next_action
+    due = body.next_action_date if "next_action_date" in given else customer.person_next_action_date
+    person = NextAction(title, due, by_person=True) if title is not None else None
+    shown = shown_next_action(person, customer.nba_title, customer.nba_due_at, now)
+    after = customer.model_copy(
+        update={
+            "person_next_action": title,
+            "person_next_action_date": due if title is not None else None,
+            "next_action": shown.title,
+            "next_action_date": shown.due,
+        }
+    )
+    unchanged = (title, due) == (customer.person_next_action, customer.person_next_action_date)
+    if unchanged and (shown.title, shown.due) == (customer.next_action, customer.next_action_date):
+        return after, {}
+    # The person's own choice travels with what is shown, so a rebuild restores both.
+    return after, {
+        "next_action": shown.title,
+        "next_action_date": shown.due,
+        "next_action_by": "person" if shown.by_person else "nba",
+        "person_next_action": title,
+        "person_next_action_date": due if title is not None else None,
+    }

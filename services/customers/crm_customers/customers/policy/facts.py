@@ -1,0 +1,70 @@
+"""What facts from the topic make of a customer, decided without I/O: an unknown customer
+named by a fact, and the next action when the NBA's recommendation changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.policy.moves import shown_next_action
+from crm_schemas.contact import Handles, Source
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.system_properties import Recommendation
+
+
+def customer_from_event(event: EventEnvelope) -> Customer:
+    """An unknown customer named by a fact: who they are, as the envelope tells."""
+    assert event.customer_id is not None
+    contact = event.contact
+    handles = contact.handles if contact and contact.handles else Handles()
+    return Customer(
+        account_id=event.account_id,
+        id=event.customer_id,
+        name=contact.name if contact else None,
+        email=contact.email if contact else None,
+        phone=contact.phone if contact else None,
+        handles=handles,
+        source=event.source.value if event.source is not Source.SYSTEM else None,
+        consent=event.consent,
+        utm=event.utm,
+        created_at=event.timestamp,
+        updated_at=event.timestamp,
+    )
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """The customer after an NBA_CHANGED; `changes` (what CUSTOMER_UPDATED carries) when what
+    the card shows changed, and whether there is anything to save at all."""
+
+    customer: Customer
+    changes: dict[str, Any] | None
+    to_save: bool
+
+
+def nba_mirrored(customer: Customer, recommendation: Recommendation, at: datetime) -> Mirrored:
+    """next_action and next_action_date follow the NBA unless a person's choice stands."""
+    has_action = recommendation.action != "none"
+    title = recommendation.title if has_action else None
+    due = recommendation.due_at if has_action else None
+    shown = shown_next_action(customer.person_action, title, due, as_of=at)
+    updated = customer.model_copy(
+        update={
+            "nba_title": title,
+            "nba_due_at": due,
+            "next_action": shown.title,
+            "next_action_date": shown.due,
+        }
+    )
+    changed = (shown.title, shown.due) != (customer.next_action, customer.next_action_date)
+    if not changed:
+        to_save = (title, due) != (customer.nba_title, customer.nba_due_at)
+        return Mirrored(updated, None, to_save)
+    changes = {
+        "next_action": shown.title,
+        "next_action_date": shown.due.isoformat() if shown.due else None,
+        "next_action_by": "person" if shown.by_person else "nba",
+    }
+    return Mirrored(updated.touched(at), changes, True)

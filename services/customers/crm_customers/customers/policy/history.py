@@ -1,0 +1,165 @@
+"""A customer's history: their stored facts folded into the pipeline state and last activity.
+
+The fold itself is crm_schemas' (one function every service shares); this adds what the
+customers service keeps beside it: last_activity_at, which depends on the opt-out state at
+each fact's instant, and re-folding when a late fact arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.fold import Fact, PersonMove, activity_time, apply
+from crm_schemas.pipeline import PipelineState
+
+
+class Entry(BaseModel):
+    """One stored event of a customer: its pipeline fact (if any) and what it says of activity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event_name: str
+    timestamp: AwareDatetime
+    fact: Fact | None = None
+    # When the event is activity whatever the state (DOMAIN.md's Activity set).
+    activity_at: AwareDatetime | None = None
+    # An opt-in counts as activity only for a customer opted out at that instant.
+    opts_in: bool = False
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        return (self.timestamp, self.event_id)
+
+    @classmethod
+    def of(cls, event: EventEnvelope) -> Entry | None:
+        """The entry an event makes in its customer's history, or None if it makes none."""
+        fact = Fact.from_event(event)
+        activity = activity_time(event, was_opted_out=False)
+        opts_in = event.opts_in and not event.opts_out
+        if fact is None and activity is None:
+            return None
+        return cls(
+            event_id=event.event_id,
+            event_name=event.event_name.value,
+            timestamp=event.timestamp,
+            fact=fact,
+            activity_at=activity,
+            opts_in=opts_in,
+        )
+
+    @classmethod
+    def of_interaction(cls, event_id: str, timestamp: datetime, occurred_at: datetime) -> Entry:
+        """A logged interaction counts as activity at its occurred_at."""
+        return cls(
+            event_id=event_id,
+            event_name=EventName.INTERACTION_LOGGED.value,
+            timestamp=timestamp,
+            activity_at=occurred_at,
+        )
+
+
+class History(BaseModel):
+    """What a customer's entries give: the pipeline state, last activity, the latest entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: PipelineState = PipelineState()
+    last_activity_at: AwareDatetime | None = None
+    latest: tuple[AwareDatetime, str] | None = None
+
+    def is_late(self, entry: Entry) -> bool:
+        return self.latest is not None and entry.order_key < self.latest
+
+    def then(self, entry: Entry) -> History:
+        """Apply one entry on top (it must not be late: a late one re-folds, see `refolded`)."""
+        activity = entry.activity_at
+        if activity is None and entry.opts_in and self.state.opted_out:
+            activity = entry.timestamp
+        last = self.last_activity_at
+        if activity is not None and (last is None or activity > last):
+            last = activity
+        state = apply(self.state, entry.fact) if entry.fact is not None else self.state
+        latest = entry.order_key if self.latest is None else max(self.latest, entry.order_key)
+        return History(state=state, last_activity_at=last, latest=latest)
+
+
+def replay(entries: Iterable[Entry]) -> History:
+    """The history that (timestamp, event_id) order gives, whatever order entries arrived in."""
+    unique: dict[str, Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.event_id, entry)  # the same event twice is one fact
+    history = History()
+    for entry in sorted(unique.values(), key=lambda e: e.order_key):
+        history = history.then(entry)
+    return history
+
+
+@dataclass(frozen=True)
+class StoredHistory:
+    """A customer's history as a change reads it: what their row holds, their stored
+    entries when one of them is at or after the change's time (only then can an entry of
+    the change be late among them), and which of the change's entries are stored already
+    (a cause repeated with an old Idempotency-Key: a stored entry changes nothing)."""
+
+    history: History
+    entries: tuple[Entry, ...] | None = None
+    known: frozenset[str] = frozenset()
+
+
+def refolded(stored: StoredHistory, new: Sequence[Entry]) -> History:
+    """The history with a change's new entries (all at the change's time) folded in.
+
+    Without stored entries at or after that time, every stored entry comes before the new
+    ones, so folding these in order on top of the row's history is the full replay.
+    """
+    if stored.entries is not None:
+        return replay([*stored.entries, *new])
+    history = stored.history
+    for entry in sorted(new, key=lambda e: e.order_key):
+        history = history.then(entry)
+    return history
+
+
+def creation_entry(event_id: str, timestamp: datetime, state: PipelineState) -> Entry:
+    """Where a person's creation put the customer, as the first entry of their history.
+
+    It is recorded as a person's move (the parts that differ from a new lead) so that a
+    re-fold starts from it; an import is not a fact, so no event is derived from it.
+    """
+    fact = Fact(
+        event_id=event_id,
+        event_name=EventName.CUSTOMER_CREATED,
+        timestamp=timestamp,
+        person_move=PersonMove.between(PipelineState(), state),
+    )
+    return Entry(
+        event_id=event_id,
+        event_name=EventName.CUSTOMER_CREATED.value,
+        timestamp=timestamp,
+        fact=fact,
+    )
+
+
+def person_move_entry(
+    event_id: str, timestamp: datetime, before: PipelineState, after: PipelineState
+) -> Entry:
+    """A person's move, stored under the id of the STATUS_CHANGED that announces it."""
+    fact = Fact(
+        event_id=event_id,
+        event_name=EventName.STATUS_CHANGED,
+        timestamp=timestamp,
+        person_move=PersonMove.between(before, after),
+    )
+    return Entry(
+        event_id=event_id,
+        event_name=EventName.STATUS_CHANGED.value,
+        timestamp=timestamp,
+        fact=fact,
+    )

@@ -1,0 +1,109 @@
+"""A person's use cases on customers: create, change, move to the next stage, delete.
+
+Each runs in the request's transaction: one read (under the row lock), a decision of
+policy/changes.py, the claim of new identities at ingest, one write and one outbox write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from crm_customers.customers.announce import announce, customer_deleted
+from crm_customers.customers.claims import IdentityClaims
+from crm_customers.customers.policy import changes
+from crm_customers.customers.policy.changes import ByPerson, Change
+from crm_customers.customers.policy.customer import Customer
+from crm_customers.customers.policy.entries import entry_ids
+from crm_customers.customers.policy.history import StoredHistory
+from crm_customers.customers.repository import customers as repository
+from crm_customers.customers.schemas import BookingIn, CustomerIn, CustomerPatch, NextStageIn
+from crm_schemas.vocabulary import Vocabulary, meaning_of
+from crm_servicekit.connection import Conn
+from crm_servicekit.problems import Conflict, NotFound
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """Where a person's use cases reach beyond the database: ingest, which holds the
+    identities, and the topic the events go to."""
+
+    claims: IdentityClaims
+    topic: str
+
+
+async def create_customer(
+    conn: Conn, outlets: Outlets, person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None
+) -> Customer:
+    change = changes.created(person, body, vocabulary)
+    await _claim(outlets, change)
+    if not await repository.insert_new(conn, change.customer, change.entries):
+        raise Conflict(
+            "A customer with this id exists already.", customer_id=str(change.customer.id)
+        )
+    await announce(conn, change.events, outlets.topic)
+    return change.customer
+
+
+async def update_customer(
+    conn: Conn,
+    outlets: Outlets,
+    person: ByPerson,
+    customer_id: UUID,
+    body: CustomerPatch,
+    vocabulary: Vocabulary | None,
+) -> Customer:
+    if body.status is not None:
+        meaning_of(body.status, vocabulary)  # an unknown term is 422 before the state is read
+    customer, stored = await _read(conn, person, customer_id, body.booking)
+    change = changes.updated(customer, stored, person, body, vocabulary)
+    await _claim(outlets, change)
+    return await _write(conn, outlets, change)
+
+
+async def next_stage(
+    conn: Conn, outlets: Outlets, person: ByPerson, customer_id: UUID, body: NextStageIn
+) -> Customer:
+    customer, stored = await _read(conn, person, customer_id)
+    change = changes.moved_to_next_stage(customer, stored, person, body)
+    return await _write(conn, outlets, change)
+
+
+async def delete_customer(
+    conn: Conn, outlets: Outlets, person: ByPerson, customer_id: UUID
+) -> None:
+    if await repository.get(conn, person.account_id, customer_id, lock=True) is None:
+        raise NotFound("No such customer.")
+    event = customer_deleted(person.cause, person.account_id, customer_id)
+    await repository.delete_with_tombstone(
+        conn, person.account_id, customer_id, person.cause.timestamp, event.event_id
+    )
+    await announce(conn, [event], outlets.topic)
+
+
+async def _read(
+    conn: Conn, person: ByPerson, customer_id: UUID, booking: BookingIn | None = None
+) -> tuple[Customer, StoredHistory]:
+    found = await repository.read_for_change(
+        conn,
+        person.account_id,
+        customer_id,
+        person.cause.timestamp,
+        entry_ids(person.cause, person.account_id, booking),
+    )
+    if found is None:
+        raise NotFound("No such customer.")
+    return found
+
+
+async def _claim(outlets: Outlets, change: Change) -> None:
+    """New identities are claimed at ingest before anything is written (409 names the holder)."""
+    if change.identities:
+        customer = change.customer
+        await outlets.claims.claim(customer.account_id, customer.id, change.identities)
+
+
+async def _write(conn: Conn, outlets: Outlets, change: Change) -> Customer:
+    await repository.write_change(conn, change.customer, change.entries)
+    await announce(conn, change.events, outlets.topic)
+    return change.customer
