@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from crm_customers import consumer
 from crm_customers.customers.api import routes as customers_api
-from crm_customers.customers.api.requests import attach_outlets
 from crm_customers.customers.claims import IdentityClaims, IngestClaims
 from crm_customers.customers.service.person import Outlets
 from crm_customers.interactions import api as interactions_api
@@ -30,17 +29,6 @@ def build_app(
     claims: IdentityClaims | None = None,
 ) -> FastAPI:
     """The service's app; tests pass `claims` to stand in for ingest's claim endpoint."""
-    spec = ServiceSpec(
-        settings=settings,
-        title="Frazer CRM customers",
-        routers=[customers_api.router, interactions_api.router],
-        migrations_dir=MIGRATIONS,
-        handler=consumer.handler,
-        wanted=consumer.CONSUMED,
-        topic=settings.events_topic,
-        relay_outbox=True,
-    )
-    app = build_service_app(spec, clock=clock, accounts=accounts)
     outlets = Outlets(
         claims=claims
         or IngestClaims(
@@ -50,8 +38,17 @@ def build_app(
         ),
         topic=settings.events_topic,
     )
-    attach_outlets(app, outlets)
-    return app
+    spec = ServiceSpec(
+        settings=settings,
+        title="Frazer CRM customers",
+        routers=[customers_api.router, interactions_api.router],
+        migrations_dir=MIGRATIONS,
+        handler=consumer.handler,
+        wanted=consumer.CONSUMED,
+        relay_outbox=True,
+        wire=lambda _: outlets,
+    )
+    return build_service_app(spec, clock=clock, accounts=accounts)
 
 
 def run() -> None:

@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.settings import ServiceSettings
 
 
@@ -20,5 +19,3 @@ class CustomersSettings(ServiceSettings):
     # Ingest's internal claim endpoint, the single writer of identities (DOMAIN.md).
     ingest_url: str = "http://127.0.0.1:8001"
     claim_timeout_s: float = Field(default=5.0, gt=0)
-    # One topic in and out; tests point both at a fresh topic.
-    events_topic: str = EVENTS_TOPIC

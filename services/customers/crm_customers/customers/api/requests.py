@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, Query, Request
 
 from crm_customers.customers.policy.changes import ByPerson, FieldRefused
 from crm_customers.customers.policy.moves import MoveRefused, ReasonRequired
@@ -20,6 +20,7 @@ from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabular
 from crm_servicekit.auth import Principal
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import Conflict, FieldError, Unprocessable
+from crm_servicekit.runtime import wired
 
 
 def by_person(
@@ -38,20 +39,8 @@ def by_person(
     return ByPerson(cause, command.account_id, principal.account.default_region)
 
 
-def attach_outlets(app: FastAPI, outlets: Outlets) -> None:
-    """main.py's wiring; routes reach the outlets through OutletsDep only."""
-    app.state.customers_outlets = outlets
-
-
-async def _outlets(request: Request) -> Outlets:
-    found = getattr(request.app.state, "customers_outlets", None)
-    if not isinstance(found, Outlets):
-        raise RuntimeError("no Outlets on the app: crm_customers.main.build_app wires them")
-    return found
-
-
 # The claims client and the topic, as main.py wired them.
-OutletsDep = Annotated[Outlets, Depends(_outlets)]
+OutletsDep = Annotated[Outlets, Depends(wired(Outlets))]
 
 
 async def _vocabulary(  # async: FastAPI runs a plain def dependency in a worker thread
