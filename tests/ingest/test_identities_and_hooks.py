@@ -12,6 +12,7 @@ from crm_ingest.policy.hooks import (
     as_message_received,
     capi_as_incoming,
     dm_as_incoming,
+    lead_phone_field,
     parse_capi,
     parse_dm,
 )
@@ -201,6 +202,25 @@ def test_a_lead_naming_nobody_but_an_invalid_phone_is_refused_at_the_phone() -> 
     with pytest.raises(InvalidEvent) as caught:
         incoming(capi_as_incoming(parse_capi(raw)))
     assert [list(e.loc) for e in caught.value.errors] == [["body", "contact", "phone"]]
+    # The lead's sender wrote user_data.ph: the refusal is renamed to it (as the route does).
+    renamed = caught.value.renamed(["body", "contact", "phone"], lead_phone_field(parse_capi(raw)))
+    assert [list(e.loc) for e in renamed.errors] == [["body", "user_data", "ph"]]
+
+
+@pytest.mark.parametrize(
+    ("user_data", "form", "field"),
+    [
+        ({"ph": "12"}, None, ["body", "user_data", "ph"]),
+        ({"ph": SHA_EMAIL}, {"phone": "12"}, ["body", "lead", "phone"]),
+        ({"em": SHA_EMAIL}, {"phone": "12"}, ["body", "lead", "phone"]),
+        ({"em": SHA_EMAIL}, None, None),
+    ],
+)
+def test_a_leads_plain_phone_is_named_where_the_lead_wrote_it(
+    user_data: dict[str, str], form: dict[str, str] | None, field: list[str] | None
+) -> None:
+    raw = {k: v for k, v in lead(user_data=user_data, lead=form).items() if v is not None}
+    assert lead_phone_field(parse_capi(raw)) == field
 
 
 def test_a_dm_sender_handle_with_spaces_is_refused_naming_the_field() -> None:

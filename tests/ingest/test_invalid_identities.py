@@ -109,3 +109,19 @@ async def test_a_claim_with_a_phone_that_is_no_valid_number_is_still_422(ingest:
     )
     assert answer.status_code == 422, answer.text
     assert [e["loc"] for e in answer.json()["errors"]] == [["body", "identities", "phone"]]
+
+
+async def test_a_lead_naming_nobody_but_an_invalid_phone_is_422_at_the_leads_field(
+    ingest: Ingest,
+) -> None:
+    lead = {
+        "event_id": new_id("lead"),
+        "account_id": "acme",
+        "event_time": int(ingest.clock.now().timestamp()) - 60,
+        "user_data": {"ph": "12", "fn": "Ola"},
+    }
+    before = dropped_phones()
+    answer = await ingest.post_signed("/api/hooks/capi/lead", lead)
+    assert answer.status_code == 422, answer.text
+    assert [e["loc"] for e in answer.json()["errors"]] == [["body", "user_data", "ph"]]
+    assert dropped_phones() == before

@@ -70,6 +70,26 @@ def as_message_received(event: IncomingEvent) -> IncomingEvent:
     )
 
 
+def _lead_identities(lead: CapiLead) -> list[tuple[str, Any, list[str | int]]]:
+    """A lead's email and phone as the provider may send them, first found first taken."""
+    form = lead.lead or {}
+    return [
+        ("email", _first(lead.user_data.em), ["body", "user_data", "em"]),
+        ("email", form.get("email"), ["body", "lead", "email"]),
+        ("phone", _first(lead.user_data.ph), ["body", "user_data", "ph"]),
+        ("phone", form.get("phone"), ["body", "lead", "phone"]),
+    ]
+
+
+def lead_phone_field(lead: CapiLead) -> list[str | int] | None:
+    """Where the plain phone `capi_as_incoming` took came from, so that a refusal of it names
+    the lead's own field rather than the event's contact.phone."""
+    for key, value, where in _lead_identities(lead):
+        if key == "phone" and isinstance(value, str) and not is_sha256_hex(value):
+            return where
+    return None
+
+
 def parse_capi(raw: Any) -> CapiLead:
     refuse_nul(raw, _BODY)
     try:
@@ -83,13 +103,7 @@ def capi_as_incoming(lead: CapiLead) -> dict[str, Any]:
     errors: list[FieldError] = []
     form = lead.lead or {}
     contact: dict[str, Any] = {}
-    em, ph = _first(lead.user_data.em), _first(lead.user_data.ph)
-    for key, value, where in (
-        ("email", em, ["body", "user_data", "em"]),
-        ("email", form.get("email"), ["body", "lead", "email"]),
-        ("phone", ph, ["body", "user_data", "ph"]),
-        ("phone", form.get("phone"), ["body", "lead", "phone"]),
-    ):
+    for key, value, where in _lead_identities(lead):
         if value is None or contact.get(key) is not None:
             continue
         if not isinstance(value, str):

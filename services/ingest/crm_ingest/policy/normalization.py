@@ -50,6 +50,14 @@ class InvalidEvent(ValueError):
         super().__init__("; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors))
         self.errors = list(errors)
 
+    def renamed(self, loc: Sequence[str | int], to: Sequence[str | int] | None) -> InvalidEvent:
+        """The same refusal with the field at `loc` named `to` (where the client wrote it)."""
+        if to is None:
+            return self
+        return InvalidEvent(
+            [FieldError(list(to), e.msg) if list(e.loc) == list(loc) else e for e in self.errors]
+        )
+
 
 def normalize_source(raw: str) -> str:
     """``Instagram``, ``instagram`` and `` IG `` are all ``ig``; an unknown name is kept as is

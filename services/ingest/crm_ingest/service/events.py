@@ -14,7 +14,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from crm_ingest.policy.hooks import capi_as_incoming, dm_as_incoming
+from crm_ingest.policy.hooks import capi_as_incoming, dm_as_incoming, lead_phone_field
 from crm_ingest.policy.normalization import (
     InvalidEvent,
     Normalized,
@@ -69,7 +69,10 @@ class Ingestion:
     async def accept_lead(self, caller: Caller, lead: CapiLead) -> Outcome:
         """A Meta-style lead, as LEAD_QUALIFIED from ads."""
         now = self.clock.now()
-        normalized = self._normalized(caller, capi_as_incoming(lead), now, ("body",))
+        try:
+            normalized = self._normalized(caller, capi_as_incoming(lead), now, ("body",))
+        except InvalidEvent as invalid:
+            raise invalid.renamed(["body", "contact", "phone"], lead_phone_field(lead)) from None
         return await self._accept_one(caller, _candidate(normalized), now)
 
     async def accept_batch(self, caller: Caller, items: list[Any]) -> BatchOutcome:
