@@ -5,11 +5,11 @@ given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devst
 `make up` addresses), on a fresh database and a fresh 12-partition topic, with the rate
 limit raised through settings. Prints accepted events/s and p50/p99 latency for single
 events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate
-(driven by wrk, see loadgen.py), and for the batch endpoint.
+(driven by wrk, see ingest_loadgen.py), and for the batch endpoint.
 
 `--replicas N` (2 by default) runs N ingest processes sharing the port (`http_reuse_port`),
 as ops would scale ingest on a host: one Python process uses at most one core, and on 2
-cores one process left the other mostly idle (README, benchmark).
+cores one process left the other mostly idle (docs/benchmarks.md, ingest replicas).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The accounts a backtest writes into: read from the system's accounts file (plain JSON),
-with DOMAIN.md's defaults for whatever a file leaves out."""
+with the defaults of docs/domain.md (Accounts) for whatever a file leaves out."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`make bench`'s one table with the machine above it: printed, and written as JSON and as
-Markdown (the README's table is pasted from the Markdown)."""
+Markdown (docs/benchmarks.md's table is pasted from the Markdown)."""
 
 from __future__ import annotations
 

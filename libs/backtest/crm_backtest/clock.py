@@ -1,4 +1,4 @@
-"""Instants as the API writes them, and the local-time arithmetic DOMAIN.md asks for."""
+"""Instants as the API writes them, and the local-time arithmetic docs/domain.md asks for."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def local_date(instant: datetime, zone: str) -> date:
 
 def local_instant(day: date, clock: time, zone: str) -> datetime:
     """The instant of a local wall-clock time: a DST gap moves to the first valid instant,
-    an ambiguous time takes its first occurrence (DOMAIN.md, quiet hours)."""
+    an ambiguous time takes its first occurrence (docs/domain.md, quiet hours)."""
     tz = ZoneInfo(zone)
     wall = datetime.combine(day, clock, tzinfo=tz)  # fold=0: the first occurrence
     instant = wall.astimezone(UTC)

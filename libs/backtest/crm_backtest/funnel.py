@@ -1,4 +1,4 @@
-"""The funnel and speed to lead of DOMAIN.md's KPIs, for one account's customers."""
+"""The funnel and speed to lead of docs/domain.md's figures, for one account's customers."""
 
 from __future__ import annotations
 

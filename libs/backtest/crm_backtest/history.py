@@ -14,7 +14,7 @@ from crm_backtest.clock import iso, parse
 
 Route = Literal["dm", "capi", "event", "batch"]
 
-# A person's move through the API (S2's next-stage): a fact of the fold, never an event sent
+# A person's move through the API (a next-stage): a fact of the fold, never an event sent
 # to ingest by the generator.
 PERSON_MOVE = "PERSON_MOVE"
 

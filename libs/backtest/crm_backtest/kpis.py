@@ -1,5 +1,5 @@
 """The expected figures of GET /api/customers/stats for one account, a custom period
-`[start, end)` and `as_of`, from the facts alone (DOMAIN.md, KPIs)."""
+`[start, end)` and `as_of`, from the facts alone (docs/domain.md, Figures)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The expected next best action of one customer at `as_of`: DOMAIN.md's NBA table, first
+"""The expected next best action of one customer at `as_of`: docs/domain.md's NBA table, first
 matching row, from all the facts and the expected reminders."""
 
 from __future__ import annotations

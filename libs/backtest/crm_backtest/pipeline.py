@@ -1,4 +1,4 @@
-"""The pipeline state as DOMAIN.md defines it, folded afresh from a customer's facts in
+"""The pipeline state as docs/domain.md defines it, folded afresh from a customer's facts in
 (timestamp, event_id) order. Written from the page, not from the services' code."""
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def apply(state: Pipeline | None, fact: Fact) -> Pipeline:
 
 
 def is_activity(before: Pipeline | None, after: Pipeline, fact: Fact) -> bool:
-    """DOMAIN.md's activity list, plus the event that opts a customer back in."""
+    """docs/domain.md's activity list, plus the event that opts a customer back in."""
     opted_in = before is not None and before.opted_out and not after.opted_out
     return fact.name in ACTIVITY or opted_in
 

@@ -1,4 +1,4 @@
-"""Expected reminders of one customer: DOMAIN.md's automation rules table, applied to the
+"""Expected reminders of one customer: docs/domain.md's reminder table, applied to the
 facts in timestamp order (which is how the rules must behave whatever the arrival order)."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class ReminderBook:
 
     def apply(self, step: Step) -> None:
         fact, before, after = step.fact, step.before, step.after
-        # Cancellations and completions come first (DOMAIN.md: within one event).
+        # Cancellations and completions come first (docs/domain.md: within one event).
         if after.opted_out and not (before and before.opted_out):
             self._close("canceled", self.open())
         if after.status in ("signed_up", "not_now"):

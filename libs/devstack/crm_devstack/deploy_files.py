@@ -88,7 +88,7 @@ def _matches_by_service() -> dict[str, list[dict[str, Any]]]:
 
 
 def http_route() -> dict[str, Any]:
-    """The HTTPRoute: API.md's methods and paths to the Service of the owner."""
+    """The HTTPRoute: the API's methods and paths to the Service of the owner."""
     rules: list[dict[str, Any]] = [
         {"matches": matches, "backendRefs": _backend(service)}
         for service, matches in _matches_by_service().items()

@@ -1,7 +1,8 @@
-"""The gateway's routing table: which service answers which method and path of API.md.
+"""The gateway's routing table: which service answers which method and path of the API.
 
 One table feeds the nginx configuration (locally and in compose) and the test that walks
-API.md's paths through the gateway, so the two cannot disagree.
+the API's paths, each with the service that owns it (tests/api_md_paths.py), through the
+gateway, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ ROUTES: Final[tuple[Route, ...]] = (
 )
 
 # POST /api/events and /api/events/batch are ingest's; every GET of /api/events... is the
-# event log of stats (API.md).
+# event log of stats (docs/architecture.md, the gateway).
 EVENTS_BY_METHOD: Final[dict[str, str]] = {"POST": "ingest"}
 EVENTS_DEFAULT: Final = "stats"
 

@@ -1,6 +1,6 @@
 """Where the tests' Kafka, PostgreSQL and Redis come from, each obtained on first request.
 
-For each server, in this order (INFRA.md):
+For each server, in this order (docs/architecture.md, running it):
 1. an address given in the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, REDIS_URL);
 2. a container, when a Docker engine answers (testcontainers);
 3. the local launcher, the same code `make up` runs (crm_devstack.stack.ensure_up).

@@ -135,7 +135,7 @@ def _opted_out_after(state: PipelineState, fact: Fact) -> bool:
 
 
 def apply(state: PipelineState, fact: Fact) -> PipelineState:
-    """The pipeline state after one fact (DOMAIN.md, 'Moving through the pipeline')."""
+    """The pipeline state after one fact (docs/domain.md, 'How a customer moves')."""
     if fact.person_move is not None:
         move = fact.person_move
         return state.with_changes(

@@ -1,6 +1,6 @@
 """Status vocabularies (frazer, recruiting, sales) and their mapping to the canonical pipeline.
 
-The forward list and the reverse table are DOMAIN.md's, written as data so the concordance
+The forward list and the reverse table are docs/domain.md's, written as data so the concordance
 artifact and the tests read the same thing the services use.
 """
 
@@ -132,7 +132,7 @@ def meaning_of(status_or_term: str, vocabulary: Vocabulary | None) -> TermMeanin
 
 
 def reverse(state: PipelineState, vocabulary: Vocabulary) -> str:
-    """Canonical state -> the term a vocabulary shows for it (DOMAIN.md's reverse table)."""
+    """Canonical state -> the term a vocabulary shows for it (docs/domain.md's reverse table)."""
     status, booking = state.status, state.booking.state
     frazer = vocabulary is Vocabulary.FRAZER
     if status is Status.LEAD:

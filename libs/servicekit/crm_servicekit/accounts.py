@@ -1,4 +1,5 @@
-"""The accounts file (DOMAIN.md, Accounts): every tenant and its settings, checked at start."""
+"""The accounts file (docs/domain.md, Accounts): every tenant and its settings, checked at
+start."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from crm_servicekit.problems import PayloadTooLarge
 class BodySizeLimitMiddleware:
     """Raises ``PayloadTooLarge`` when the body is read, not on arrival.
 
-    Raising at read time lets the route's authentication answer 401 first (API.md's order
-    of checks), and leaves routes that never read a body untouched.
+    Raising at read time lets the route's authentication answer 401 first (the order of
+    checks in docs/architecture.md), and leaves routes that never read a body untouched.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:

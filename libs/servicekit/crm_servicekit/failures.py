@@ -1,6 +1,6 @@
 """Which failures are worth waiting out and which can never succeed.
 
-ARCHITECTURE.md: transient errors (an outage, a timeout, a serialization failure) are
+As docs/architecture.md says: transient errors (an outage, a timeout, a serialization failure) are
 retried for as long as they last and never reach the DLQ; a payload that cannot be valid
 is dead-lettered at once; anything else is retried a few times, then isolated.
 """

@@ -1,5 +1,5 @@
-"""``Idempotency-Key`` on POSTs (API.md): the same key and body within 24 hours replay the
-first answer and do nothing more; the same key with another body is 409.
+"""``Idempotency-Key`` on POSTs (docs/architecture.md): the same key and body within 24 hours
+replay the first answer and do nothing more; the same key with another body is 409.
 
 A route uses it in a few lines::
 

@@ -170,7 +170,7 @@ log = structlog.get_logger(__name__)
 
 
 def authenticates_first(check: AuthenticationCheck) -> Callable[[F], F]:
-    """Mark a dependency as authentication, which API.md wants checked before the body.
+    """Mark a dependency as authentication, checked before the body (docs/architecture.md).
 
     FastAPI reads and parses the body before it runs any dependency, so a malformed or
     oversized body would be answered 400/413 before a missing token is seen. The problem

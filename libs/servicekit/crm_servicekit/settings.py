@@ -2,7 +2,7 @@
 
 A value is looked up, first match wins, in: constructor arguments, the service's own
 prefix (``RULES_JWT_SECRET``), the shared ``CRM_`` prefix (``CRM_JWT_SECRET``, so one
-secret serves all services), then the infrastructure names of INFRA.md
+secret serves all services), then the unprefixed infrastructure names
 (``DATABASE_URL`` with the service's own database name, ``KAFKA_BOOTSTRAP_SERVERS``,
 ``REDIS_URL``), then the defaults below.
 """
@@ -133,7 +133,7 @@ def with_database_name(dsn: str, database: str) -> str:
 
 
 class _InfrastructureEnv(PydanticBaseSettingsSource):
-    """The unprefixed addresses INFRA.md names, shared by every service of one deployment."""
+    """The unprefixed server addresses, shared by every service of one deployment."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         # Unused: __call__ below produces all values at once.

@@ -85,7 +85,8 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
 
 
 async def purge_old_records(res: Resources) -> None:
-    """Drop de-duplication records past the retention (kept at least 30 days, API.md)."""
+    """Drop de-duplication records past the retention (kept at least 30 days: see
+    docs/architecture.md, ingest)."""
     settings = res.settings
     assert isinstance(settings, IngestSettings)
 

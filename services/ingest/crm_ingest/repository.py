@@ -148,7 +148,7 @@ async def link_identities(
 
 
 async def release_identities(conn: Conn, pairs: Sequence[tuple[str, UUID]]) -> int:
-    """A deleted customer's identities are free again (DOMAIN.md, deletion)."""
+    """A deleted customer's identities are free again (docs/domain.md, deletion)."""
     if not pairs:
         return 0
     status = await conn.execute(

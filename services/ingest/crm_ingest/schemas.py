@@ -108,7 +108,7 @@ class DmSender(BaseModel):
 
 
 class DmHook(BaseModel):
-    """A DM provider's webhook (API.md, ingest)."""
+    """A DM provider's webhook (POST /api/hooks/dm)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -148,7 +148,7 @@ class CapiUserData(BaseModel):
 
 
 class CapiLead(BaseModel):
-    """A lead in the Meta Conversions API style (API.md, ingest)."""
+    """A lead in the Meta Conversions API style (POST /api/hooks/capi/lead)."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -1,4 +1,4 @@
-"""Ingest's settings (env prefix INGEST_): topic, limits, rate limit, de-duplication retention."""
+"""Ingest's settings (env prefix INGEST_): limits, rate limit, de-duplication retention."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class IngestSettings(ServiceSettings):
     rate_limit_burst: int = Field(default=400, ge=1)
     # Namespace of ingest's Redis keys, for deployments (or tests) sharing one Redis.
     redis_key_prefix: str = Field(default="ingest", min_length=1)
-    # De-duplication records are kept at least this long (API.md: 30 days or more).
+    # De-duplication records are kept at least this long (docs/architecture.md: 30 days or more).
     dedupe_retention_days: int = Field(default=30, ge=30)
     # Bounds the wait for Kafka's acknowledgement. The runtime's producer expires an unsent
     # batch after its request timeout (15 s), so this is set above it: a 503 then means the

@@ -1,5 +1,6 @@
-"""The answers of the stats API (API.md's shapes): the dashboard, the DMO, the event log and
-the ticker. Policy builds the figures in these models; the routes return them as they are."""
+"""The answers of the stats API, as its OpenAPI document gives them: the dashboard, the DMO,
+the event log and the ticker. Policy builds the figures in these models; the routes return
+them as they are."""
 
 from __future__ import annotations
 

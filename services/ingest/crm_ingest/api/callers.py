@@ -1,6 +1,7 @@
 """Who is calling and whether they may: token or webhook signature, then the rate limit.
 
-API.md's order of checks: authentication (401), then the rate limit (429), then the body.
+The order of checks (docs/architecture.md): authentication (401), then the rate limit (429),
+then the body.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api", tags=["ingest"])
     openapi_extra=incoming_event_body(),
 )
 async def post_event(request: Request, wiring: WiringDep) -> JSONResponse:
-    """One event (DOMAIN.md's incoming envelope): a token, or a Standard Webhooks signature."""
+    """One event (docs/domain.md's incoming envelope): a token, or a Standard Webhooks signature."""
     raw = await request.body()
     gate = wiring.gate
     if request.headers.get("authorization"):

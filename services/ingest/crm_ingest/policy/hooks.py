@@ -62,7 +62,7 @@ def _handle_of(sender: DmSender) -> str | None:
 
 
 def as_message_received(event: IncomingEvent) -> IncomingEvent:
-    """A DM after the first from that customer on that platform (DOMAIN.md, DM webhooks)."""
+    """A DM after the first from that customer on that platform (docs/domain.md, DM_STARTED)."""
     channel = event.source.value if event.source is not None else "unknown"
     properties = _without_none({"channel": channel, "text": event.properties.get("text")})
     return event.model_copy(

@@ -1,4 +1,4 @@
-"""Which identities an event or a claim names, in DOMAIN.md's priority order (pure)."""
+"""Which identities an event or a claim names, in docs/domain.md's priority order (pure)."""
 
 from __future__ import annotations
 

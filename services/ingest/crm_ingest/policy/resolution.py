@@ -1,9 +1,11 @@
-"""Customer resolution (DOMAIN.md, customers and identity): which customer an event is about.
+"""Customer resolution (docs/domain.md, customers and identity): which customer an event is
+about.
 
-The highest-priority identity already linked decides; else the customer id given; else a new
-customer. Identities not linked yet are linked to that customer; one linked elsewhere stays
-where it is (counted as a conflict). Decided over one read of every identity a request names,
-so events of one batch sharing an identity resolve to one customer, in input order.
+The customer id given decides (unless deleted, or known from another account); else the
+highest-priority identity already linked; else a new customer. Identities not linked yet are
+linked to that customer; one linked elsewhere stays where it is (counted as a conflict).
+Decided over one read of every identity a request names, so events of one batch sharing an
+identity resolve to one customer, in input order.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Accepting events: record, resolve, publish, answer (ARCHITECTURE.md, ingest).
+"""Accepting events: record, resolve, publish, answer (docs/architecture.md, ingest).
 
 Two transactions per call. The first records each new (account, event_id) as `pending` with
 its resolved customer and the exact message, and commits: a crash after it loses nothing,

@@ -1,4 +1,5 @@
-"""The customers service claims identities for a customer before it commits (API.md, ingest)."""
+"""The customers service claims identities for a customer before it commits
+(docs/architecture.md, ingest)."""
 
 from __future__ import annotations
 

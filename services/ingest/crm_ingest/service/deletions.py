@@ -1,4 +1,4 @@
-"""A deleted customer's identities are free again (DOMAIN.md, deletion)."""
+"""A deleted customer's identities are free again (docs/domain.md, deletion)."""
 
 from __future__ import annotations
 

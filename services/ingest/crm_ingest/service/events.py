@@ -54,7 +54,7 @@ class Ingestion:
     singles: GroupCommit
 
     async def accept_event(self, caller: Caller, document: Any) -> Outcome:
-        """One event as a client sent it (DOMAIN.md's incoming envelope)."""
+        """One event as a client sent it (docs/domain.md's incoming envelope)."""
         refuse_nul(document, ("body",))
         now = self.clock.now()
         normalized = self._normalized(caller, document, now, ("body",))

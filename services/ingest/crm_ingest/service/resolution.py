@@ -33,7 +33,7 @@ async def resolve_all(
     conn: Conn, account_id: str, wanted: Sequence[Wanted], now: datetime
 ) -> list[Resolved]:
     # One not known yet is taken for this account: the customers service may have created it
-    # a moment ago (API.md, customer resolution).
+    # a moment ago (docs/architecture.md, ingest).
     given = [customer for customer, _ in wanted if customer is not None]
     deleted = await repository.deleted_among(conn, account_id, given) if given else set()
     owners = await repository.remember_customers(conn, account_id, given, now) if given else {}

@@ -55,8 +55,8 @@ def progress(tally: DayTally, targets: DmoTargets) -> DmoProgress:
 
 def streak(days: Mapping[date, DayTally], targets: DmoTargets, today: date) -> int:
     """Consecutive met days ending today, or yesterday while today is not met yet."""
-    # DOMAIN.md is silent on targets of 0: such a day is met (0 done >= 0), with or without
-    # a tally, so every day is met and only the cap ends the walk. The walk stops at
+    # With targets of 0 a day is met (0 done >= 0), with or without a tally, so every day is
+    # met and only the cap ends the walk (docs/domain.md, DMO edge cases). The walk stops at
     # STREAK_HORIZON_DAYS in every case, as day_tallies reads no further back. A year-long
     # streak is walked on every dashboard request, so the walk looks dates up in a set.
     met_days = {day for day, tally in days.items() if met(tally, targets)}

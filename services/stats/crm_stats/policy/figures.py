@@ -221,7 +221,7 @@ def by_pipeline_status(states: Sequence[StateCount], vocabulary: Vocabulary) -> 
 
 
 def stats_figures(inputs: StatsInputs, vocabulary: Vocabulary | None) -> CustomerStats:
-    """The body of GET /api/customers/stats (API.md's shape)."""
+    """The body of GET /api/customers/stats (CustomerStats, as the OpenAPI document gives it)."""
     period = inputs.period
     tallies = inputs.tallies
     return CustomerStats(

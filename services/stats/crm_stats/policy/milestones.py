@@ -167,7 +167,7 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
 
 
 def activity_at(event: EventEnvelope) -> datetime | None:
-    """DOMAIN.md's activity: the activity events, an interaction at its occurred_at, and an
+    """docs/domain.md's activity: the activity events, an interaction at its occurred_at, and an
     event that opts the customer in (counted whether or not they were opted out: the
     dashboard only asks whether anything happened in the last 7 days)."""
     if event.event_name is EventName.INTERACTION_LOGGED:
