@@ -95,12 +95,13 @@ class FactLog(Generic[EntryT, StateT]):
             return self.state
         self._ids.add(entry.event_id)
         self.entries.append(entry)
-        if is_late(self._latest, entry.order_key) or self.restarts(entry):
+        key = entry.order_key
+        if is_late(self._latest, key) or self.restarts(entry):
             self.refolds += 1
             self.state = self._folded()
         else:
             self.state = self.step(self.state, entry)
-            self._latest = entry.order_key
+            self._latest = key
         return self.state
 
     def _folded(self) -> StateT:
