@@ -23,6 +23,11 @@ def at(status: Status, **changes: object) -> PipelineState:
     return PipelineState(status=status).model_copy(update=changes)
 
 
+def pipeline_log() -> FactLog[Fact, PipelineState]:
+    """Pipeline facts folded as they arrive, from a new lead."""
+    return FactLog(step=apply, start=lambda facts: PipelineState())
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -126,7 +131,7 @@ def test_person_move_changes_only_what_the_person_changed() -> None:
 
 
 def test_late_dm_before_a_persons_not_now_leaves_not_now() -> None:
-    log = FactLog()
+    log = pipeline_log()
     log.add(fact(E.STATUS_CHANGED, 10, move_to=Status.NOT_NOW))
     assert log.add(fact(E.DM_STARTED, 5)).status is Status.NOT_NOW
     assert log.refolds == 1
@@ -163,7 +168,7 @@ def test_any_arrival_order_ends_in_the_timestamp_order_state(
 ) -> None:
     expected = fold(sorted(facts, key=lambda f: f.order_key))
     arrival = data.draw(st.permutations(facts))
-    log = FactLog()
+    log = pipeline_log()
     for f in arrival:
         log.add(f)
     for f in data.draw(st.lists(st.sampled_from(facts), max_size=3)) if facts else []:

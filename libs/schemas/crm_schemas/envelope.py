@@ -6,6 +6,7 @@ timestamp, source, properties, consent and utm keep their names and meaning.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final, Self
 from uuid import UUID
 
@@ -132,6 +133,11 @@ class EventEnvelope(_EnvelopeFields):
         if self.customer_id is None and not CATALOG[self.event_name].account_level:
             raise ValueError(f"{self.event_name} needs a customer_id")
         return self
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        """Where the event sorts in its customer's history (a customer's fact log)."""
+        return (self.timestamp, self.event_id)
 
     @property
     def kafka_key(self) -> bytes:

@@ -2,8 +2,9 @@
 
 `project` is pure: the stored projection and `POST /api/nba/analyze` with a posted
 history both come from it, so they cannot disagree. Pipeline facts are folded in
-(timestamp, event_id) order whatever order they arrived in; reminder events are applied
-in arrival order, because rules emits a reminder's changes in the order they happened.
+(timestamp, event_id) order whatever order they arrived in, one per event id, as the shared
+fact log (crm_schemas.factlog) orders them, with policy.folding's step; reminder events are
+applied in arrival order, because rules emits a reminder's changes in the order they happened.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from crm_nba.policy.folding import Folding
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.fold import Fact, activity_time, apply
+from crm_schemas.factlog import fold_entries
+from crm_schemas.fold import Fact, activity_time
 from crm_schemas.pipeline import BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, ReminderEvent, ReminderType
 
@@ -135,7 +138,8 @@ def fold_more(folded: Fold, events: Sequence[EventEnvelope]) -> Fold | None:
     if not folded.created and any(e.event_name is EventName.CUSTOMER_CREATED for e in events):
         return None
     last = folded.last
-    if last is not None and any(_order(e) <= last and _place_matters(folded, e) for e in events):
+    # At the latest key is a late event too: the same event again.
+    if last is not None and any(e.order_key <= last and _place_matters(folded, e) for e in events):
         return None
     return _continued(folded, events)
 
@@ -155,51 +159,37 @@ def _place_matters(folded: Fold, event: EventEnvelope) -> bool:
     return not folded.created and (folded.created_at is None or event.timestamp < folded.created_at)
 
 
-def _order(event: EventEnvelope) -> tuple[datetime, str]:
-    return (event.timestamp, event.event_id)
-
-
 def _continued(folded: Fold, events: Sequence[EventEnvelope]) -> Fold:
-    """Facts in (timestamp, event_id) order; reminder changes in arrival order."""
-    state = folded.state
-    created_at, stage_entered_at = folded.created_at, folded.stage_entered_at
-    no_show_at = folded.no_show_at
-    last_activity, last_video = folded.last_activity_at, folded.last_video_at
-    last_follow_up = folded.last_follow_up_done_at
-    ordered = sorted(events, key=_order)
-    for event in ordered:
-        created_at = created_at or event.timestamp
-        stage_entered_at = stage_entered_at or event.timestamp
-        was_opted_out = state.opted_out
-        fact = Fact.from_event(event)
-        if fact is not None:
-            after = apply(state, fact)
-            if after.status is not state.status:
-                stage_entered_at = fact.timestamp
-            if after.booking.state is BookingState.NO_SHOW and after.booking != state.booking:
-                no_show_at = fact.timestamp
-            state = after
-        if (at := activity_time(event, was_opted_out)) is not None:
-            last_activity = _later(last_activity, at)
-        if event.event_name is EventName.VIDEO_SENT:
-            last_video = _later(last_video, event.timestamp)
-        if event.event_name is EventName.FOLLOW_UP_DONE:
-            last_follow_up = _later(last_follow_up, event.timestamp)
+    """Facts in (timestamp, event_id) order, one per event id; reminder changes in arrival
+    order."""
+    facts = fold_entries(
+        Folding.then,
+        Folding(
+            state=folded.state,
+            created_at=folded.created_at,
+            stage_entered_at=folded.stage_entered_at,
+            no_show_at=folded.no_show_at,
+            last_activity_at=folded.last_activity_at,
+            last_video_at=folded.last_video_at,
+            last_follow_up_done_at=folded.last_follow_up_done_at,
+        ),
+        events,
+    )
     opened, closed = _reminders_after(folded, events)
     last = folded.last
-    if ordered:
-        newest = _order(ordered[-1])
+    if events:
+        newest = max(e.order_key for e in events)
         last = newest if last is None else max(last, newest)
     return Fold(
         customer_id=folded.customer_id,
         created=folded.created,
-        state=state,
-        created_at=created_at,
-        stage_entered_at=stage_entered_at,
-        last_activity_at=last_activity,
-        last_video_at=last_video,
-        last_follow_up_done_at=last_follow_up,
-        no_show_at=no_show_at,
+        state=facts.state,
+        created_at=facts.created_at,
+        stage_entered_at=facts.stage_entered_at,
+        last_activity_at=facts.last_activity_at,
+        last_video_at=facts.last_video_at,
+        last_follow_up_done_at=facts.last_follow_up_done_at,
+        no_show_at=facts.no_show_at,
         open_reminders=opened,
         closed_reminders=closed,
         deleted=folded.deleted or any(e.event_name is EventName.CUSTOMER_DELETED for e in events),
@@ -258,10 +248,6 @@ def _imported_no_show(state: PipelineState, created_at: datetime | None) -> date
     if state.booking.state is not BookingState.NO_SHOW:
         return None
     return state.booking.time or created_at
-
-
-def _later(current: datetime | None, candidate: datetime) -> datetime:
-    return candidate if current is None or candidate > current else current
 
 
 def signed_up_at(projection: Projection) -> datetime | None:

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from crm_schemas.catalog import ACTIVITY_EVENTS, EventName
+from crm_schemas.catalog import EventName
 from crm_schemas.contact import MESSAGING_PLATFORMS, Source
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.fold import Fact
+from crm_schemas.fold import Fact, activity_time
 from crm_schemas.pipeline import PipelineState
-from crm_schemas.system_properties import CustomerCreated, InteractionEvent
+from crm_schemas.system_properties import CustomerCreated
 
 INBOUND_MESSAGES = frozenset({EventName.DM_STARTED, EventName.MESSAGE_RECEIVED})
 
@@ -44,16 +44,10 @@ class CustomerEvent(BaseModel):
             event_name=event.event_name,
             timestamp=event.timestamp,
             fact=Fact.from_event(event),
-            activity_at=_activity_at(event),
+            activity_at=activity_time(event, was_opted_out=False),
             inbound_platform=_inbound_platform(event),
             initial_state=_initial_state(event),
         )
-
-
-def _activity_at(event: EventEnvelope) -> datetime | None:
-    if event.event_name is EventName.INTERACTION_LOGGED:
-        return InteractionEvent.model_validate(event.properties).interaction.occurred_at
-    return event.timestamp if event.event_name in ACTIVITY_EVENTS else None
 
 
 def _inbound_platform(event: EventEnvelope) -> Source | None:

@@ -12,10 +12,22 @@ from crm_schemas.system_properties import CompletedBy
 
 @dataclass(frozen=True)
 class PersonAction:
-    """Something a person did to a stored reminder, at the request's time."""
+    """Something a person did to a stored reminder, at the request's time: an entry of the
+    customer's fact log beside their events."""
 
     at: datetime
     reminder: Reminder
+    closes: bool = False  # the person closed the reminder (else they made it)
+
+    @property
+    def event_id(self) -> str:
+        # Not an event: the reminder and what was done to it name the entry.
+        return f"person {'closed' if self.closes else 'made'} reminder {self.reminder.id}"
+
+    @property
+    def order_key(self) -> tuple[datetime, int, str]:
+        """After the customer's events of the same instant (see CustomerEvent.order_key)."""
+        return (self.at, 2, str(self.reminder.id))
 
 
 def person_actions(stored: Iterable[Reminder]) -> list[PersonAction]:
@@ -28,5 +40,5 @@ def person_actions(stored: Iterable[Reminder]) -> list[PersonAction]:
             reminder.cancel_reason == CANCELED_BY_PERSON
         )
         if closed_by_person and reminder.closed_at is not None:
-            actions.append(PersonAction(reminder.closed_at, reminder))
+            actions.append(PersonAction(reminder.closed_at, reminder, closes=True))
     return actions

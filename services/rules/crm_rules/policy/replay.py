@@ -10,7 +10,7 @@ puts it. policy.decisions turns the difference with what is stored into REMINDER
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from crm_rules.policy.rules import (
     RuleReminder,
 )
 from crm_schemas.catalog import EventName
+from crm_schemas.factlog import FactLog
 from crm_schemas.fold import apply
 from crm_schemas.pipeline import PipelineState, Status
 from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
@@ -87,6 +88,15 @@ class _Replay:
 
     def place(self, moment: datetime) -> datetime:
         return outside_quiet_hours(moment, self.account.zone, self.account.quiet_hours)
+
+    def then(self, point: CustomerEvent | PersonAction) -> _Replay:
+        """The replay after one more point of the history; it updates itself (a replay is
+        the log's state, and every re-fold starts a new one)."""
+        if isinstance(point, CustomerEvent):
+            self.on_event(point)
+        else:
+            self.on_person(point)
+        return self
 
     def on_event(self, event: CustomerEvent) -> None:
         before = self.state
@@ -184,12 +194,18 @@ def _enters_presentation(before: PipelineState, after: PipelineState, event: Cus
     )
 
 
-Key = tuple[datetime, int, str]
+# A customer's fact log holds their events and what people did to their reminders.
+Point = CustomerEvent | PersonAction
+
+
+def _sets_the_start(point: Point) -> bool:
+    return isinstance(point, CustomerEvent) and point.initial_state is not None
 
 
 class CustomerReplay:
-    """A customer's replay kept across their new events: an event later than everything
-    replayed so far is applied on top; an earlier one (late) replays the whole history."""
+    """A customer's replay kept across their new events, in the shared fact log: an event
+    later than everything replayed so far is applied on top; an earlier one (late), or one
+    that says where the customer started, replays the whole history."""
 
     def __init__(
         self,
@@ -200,42 +216,30 @@ class CustomerReplay:
     ) -> None:
         self.account = account
         self.customer_id = customer_id
-        self.events = list(events)
         self.stored = list(stored)
-        self._last: Key | None = None
-        self._replay = self._replayed()
+        points: list[Point] = [*events, *person_actions(self.stored)]
+        self._log: FactLog[Point, _Replay] = FactLog(
+            step=_Replay.then, start=self._start, restarts=_sets_the_start, entries=points
+        )
+
+    @property
+    def events(self) -> list[CustomerEvent]:
+        return [point for point in self._log.entries if isinstance(point, CustomerEvent)]
 
     @property
     def reminders(self) -> dict[uuid.UUID, Intended]:
-        return self._replay.reminders
+        return self._log.state.reminders
 
     def add(self, event: CustomerEvent) -> dict[uuid.UUID, Intended]:
-        self.events.append(event)
-        if event.initial_state is not None:
-            self._replay = self._replayed()  # a new starting point: replay from it
-        elif self._last is None or event.order_key > self._last:
-            self._replay.on_event(event)
-            self._last = event.order_key
-        else:
-            self._replay = self._replayed()
-        return self._replay.reminders
+        return self._log.add(event).reminders
 
-    def _replayed(self) -> _Replay:
+    def _start(self, points: Sequence[Point]) -> _Replay:
+        """A new replay, from the state the first CUSTOMER_CREATED gives (an import may
+        start anywhere), else from a new lead."""
         replay = _Replay(self.account, self.customer_id, self.stored)
-        created = next((e for e in self.events if e.initial_state is not None), None)
-        if created is not None and created.initial_state is not None:
+        created = next((p for p in points if _sets_the_start(p)), None)
+        if isinstance(created, CustomerEvent) and created.initial_state is not None:
             replay.state = created.initial_state
-        timeline: list[tuple[Key, CustomerEvent | PersonAction]] = [
-            (event.order_key, event) for event in self.events
-        ]
-        timeline += [((a.at, 2, str(a.reminder.id)), a) for a in person_actions(self.stored)]
-        timeline.sort(key=lambda entry: entry[0])
-        for _, item in timeline:
-            if isinstance(item, CustomerEvent):
-                replay.on_event(item)
-            else:
-                replay.on_person(item)
-        self._last = timeline[-1][0] if timeline else None
         return replay
 
 

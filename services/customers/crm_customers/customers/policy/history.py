@@ -1,8 +1,9 @@
 """A customer's history: their stored facts folded into the pipeline state and last activity.
 
-The fold itself is crm_schemas' (one function every service shares); this adds what the
-customers service keeps beside it: last_activity_at, which depends on the opt-out state at
-each fact's instant, and re-folding when a late fact arrives.
+The fold and the fact log are crm_schemas' (what every service shares: entries in
+(timestamp, event_id) order, one per event id, a late one re-folds from the start); this
+adds what the customers service keeps beside the state: last_activity_at, which depends on
+the opt-out state at each fact's instant, and the latest entry's key, stored with the row.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.factlog import fold_entries, is_late
 from crm_schemas.fold import Fact, PersonMove, activity_time, apply
 from crm_schemas.pipeline import PipelineState
 
@@ -75,7 +77,7 @@ class History(BaseModel):
     latest: tuple[AwareDatetime, str] | None = None
 
     def is_late(self, entry: Entry) -> bool:
-        return self.latest is not None and entry.order_key < self.latest
+        return is_late(self.latest, entry.order_key)
 
     def then(self, entry: Entry) -> History:
         """Apply one entry on top (it must not be late: a late one re-folds, see `refolded`)."""
@@ -92,13 +94,7 @@ class History(BaseModel):
 
 def replay(entries: Iterable[Entry]) -> History:
     """The history that (timestamp, event_id) order gives, whatever order entries arrived in."""
-    unique: dict[str, Entry] = {}
-    for entry in entries:
-        unique.setdefault(entry.event_id, entry)  # the same event twice is one fact
-    history = History()
-    for entry in sorted(unique.values(), key=lambda e: e.order_key):
-        history = history.then(entry)
-    return history
+    return fold_entries(History.then, History(), entries)
 
 
 @dataclass(frozen=True)
@@ -117,14 +113,12 @@ def refolded(stored: StoredHistory, new: Sequence[Entry]) -> History:
     """The history with a change's new entries (all at the change's time) folded in.
 
     Without stored entries at or after that time, every stored entry comes before the new
-    ones, so folding these in order on top of the row's history is the full replay.
+    ones (each a different event), so folding these in order on top of the row's history is
+    the full replay.
     """
     if stored.entries is not None:
         return replay([*stored.entries, *new])
-    history = stored.history
-    for entry in sorted(new, key=lambda e: e.order_key):
-        history = history.then(entry)
-    return history
+    return fold_entries(History.then, stored.history, new)
 
 
 def creation_entry(event_id: str, timestamp: datetime, state: PipelineState) -> Entry:
