@@ -127,7 +127,12 @@ async def list_latencies(
     settings: NbaSettings, now: datetime, requests: int, as_of: datetime | None
 ) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds of each request (client and server share the process)."""
-    spec = ServiceSpec(settings=settings, title="nba bench", routers=[router])
+    spec = ServiceSpec(
+        settings=settings,
+        title="nba bench",
+        routers=[router],
+        wire=lambda res: Outlet(res.accounts, res.settings.events_topic),
+    )
     accounts = Accounts([Account(account_id=ACCOUNT)])
     clock = FixedClock(now)
     app = build_service_app(spec, clock=clock, accounts=accounts)

@@ -28,6 +28,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import EVENTS_TOPIC, message_headers
 from crm_servicekit.connection import Conn
 from crm_servicekit.failures import is_transient
+from crm_servicekit.idempotency_store import mark_processed
 from crm_servicekit.kafka import OutgoingRecord, publish_in_order, record_of
 from crm_servicekit.metrics import EVENTS_PUBLISHED
 
@@ -64,6 +65,19 @@ async def enqueue(conn: Conn, events: Sequence[EventEnvelope], topic: str = EVEN
         # Delivered at commit only, so the relay wakes when there is something to send.
         await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
     return len(rows)
+
+
+async def enqueue_applied(conn: Conn, events: Sequence[EventEnvelope], topic: str) -> None:
+    """Write to the outbox events whose effects this transaction applied already, and count
+    them as processed by this service.
+
+    When they come back from the topic the consumer must not apply them again (a late copy
+    of an older change would undo a newer one); a rebuild, from an empty store, does.
+    """
+    if not events:
+        return
+    await enqueue(conn, events, topic)
+    await mark_processed(conn, events)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import CoachingPrompt, NbaChanged, Recommendation
 from crm_servicekit.accounts import Account, Accounts
-from crm_servicekit.runtime import Resources
 
 PRODUCER = "nba"
 
@@ -23,11 +22,6 @@ class Outlet:
 
     accounts: Accounts
     topic: str
-
-    @classmethod
-    def of(cls, res: Resources) -> Outlet:
-        """The outlet of a running NBA: its accounts, and the topic its settings name."""
-        return cls(accounts=res.accounts, topic=res.settings.events_topic)
 
     def account(self, account_id: str) -> Account:
         # An event may name an account the file no longer lists; its defaults still apply.

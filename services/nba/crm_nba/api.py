@@ -19,17 +19,14 @@ from crm_servicekit.auth import CurrentAccount
 from crm_servicekit.instants import AsOf
 from crm_servicekit.pagination import Page, Pagination
 from crm_servicekit.problems import NotFound
-from crm_servicekit.runtime import resources
+from crm_servicekit.runtime import resources, wired
 from crm_servicekit.service_context import ClockDep
 
 router = APIRouter(prefix="/api", tags=["nba"])
 
 
-async def outlet(request: Request) -> Outlet:  # async: no worker-thread hop
-    return Outlet.of(resources(request))
-
-
-OutletDep = Annotated[Outlet, Depends(outlet)]
+# The accounts and the topic, as main.py wired them.
+OutletDep = Annotated[Outlet, Depends(wired(Outlet))]
 
 
 @router.get("/nba", response_model=Page[Recommendation])

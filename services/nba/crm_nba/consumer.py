@@ -17,7 +17,7 @@ CONSUMED: frozenset[str] = frozenset(name.value for name in JOURNALED_EVENTS)
 
 
 def handler(res: Resources) -> BatchHandler:
-    outlet = Outlet.of(res)
+    outlet = Outlet(res.accounts, res.settings.events_topic)
 
     async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
         # "Now" for the batch: the recommendation stored is the one that holds now.

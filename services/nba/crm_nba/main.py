@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from crm_nba.announce import Outlet
 from crm_nba.api import router
 from crm_nba.consumer import CONSUMED, handler
 from crm_nba.settings import NbaSettings
@@ -31,6 +32,7 @@ def build_app(
         wanted=CONSUMED,
         relay_outbox=True,
         background=[timer_loop(settings.timer_interval_s)],
+        wire=lambda res: Outlet(res.accounts, res.settings.events_topic),
     )
     return build_service_app(spec, clock=clock, accounts=accounts)
 

@@ -33,7 +33,7 @@ async def tick(res: Resources, outlet: Outlet) -> None:
 
 def timer_loop(interval_s: float) -> Callable[[Resources], Awaitable[None]]:
     async def run(res: Resources) -> None:
-        outlet = Outlet.of(res)
+        outlet = Outlet(res.accounts, res.settings.events_topic)
         while not res.stop.is_set():
             await tick(res, outlet)
             with contextlib.suppress(TimeoutError):

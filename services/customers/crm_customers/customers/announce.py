@@ -1,9 +1,9 @@
 """What the customers aggregate emits: its events, built with deterministic ids from their
-cause, and written to the outbox in the transaction of the change they announce."""
+cause (pure; the use cases write them to the outbox in the transaction of their change)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,9 +21,6 @@ from crm_schemas.system_properties import (
     CustomerSnapshot,
     StatusChanged,
 )
-from crm_servicekit.connection import Conn
-from crm_servicekit.idempotency_store import mark_processed
-from crm_servicekit.outbox import enqueue
 
 PRODUCER = "customers"
 
@@ -146,16 +143,3 @@ def caused_by_fact(fact: EventEnvelope, person: Cause) -> Cause:
     return Cause(
         fact.event_id, fact.event_name.value, fact.timestamp, person.received_at, person.actor_id
     )
-
-
-async def announce(conn: Conn, events: Sequence[EventEnvelope], topic: str) -> None:
-    """Write events to the outbox, and count them as processed by this service.
-
-    Their effects are in this transaction already. When they come back from the topic the
-    consumer must not apply them again: a late copy of an older CUSTOMER_UPDATED would undo
-    a newer change. A rebuild, from an empty database, does apply them.
-    """
-    if not events:
-        return
-    await enqueue(conn, events, topic)
-    await mark_processed(conn, events)

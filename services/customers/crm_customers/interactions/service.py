@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from crm_customers.customers.announce import announce, event_id_of
+from crm_customers.customers.announce import event_id_of
 from crm_customers.customers.policy.changes import ByPerson
 from crm_customers.customers.policy.history import Entry
 from crm_customers.customers.repository import customers as customers_repository
@@ -19,6 +19,7 @@ from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Interaction, InteractionEvent
 from crm_servicekit.connection import Conn
+from crm_servicekit.outbox import enqueue_applied
 from crm_servicekit.problems import NotFound
 
 
@@ -38,7 +39,7 @@ async def log_interaction(
     await repository.upsert(conn, person.account_id, logged.interaction, cause.timestamp)
     if logged.entry is not None:
         await customers_repository.write_change(conn, logged.customer, [logged.entry])
-    await announce(conn, [logged.event], outlets.topic)
+    await enqueue_applied(conn, [logged.event], outlets.topic)
     return logged.interaction
 
 
@@ -53,7 +54,7 @@ async def change_interaction(
         EventName.INTERACTION_UPDATED, person.cause, person.account_id, changed
     )
     await repository.upsert(conn, person.account_id, changed, person.cause.timestamp)
-    await announce(conn, [event], outlets.topic)
+    await enqueue_applied(conn, [event], outlets.topic)
     return changed
 
 
@@ -65,7 +66,7 @@ async def delete_interaction(
         EventName.INTERACTION_DELETED, person.cause, person.account_id, interaction
     )
     await repository.delete(conn, person.account_id, interaction_id)
-    await announce(conn, [event], outlets.topic)
+    await enqueue_applied(conn, [event], outlets.topic)
 
 
 async def restore_interaction(conn: Conn, event: EventEnvelope) -> None:

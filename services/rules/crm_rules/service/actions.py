@@ -25,8 +25,7 @@ from crm_schemas.causes import Cause, Command
 from crm_schemas.fold import fold
 from crm_schemas.system_properties import CompletedBy
 from crm_servicekit.connection import Conn
-from crm_servicekit.idempotency_store import mark_processed
-from crm_servicekit.outbox import enqueue
+from crm_servicekit.outbox import enqueue_applied
 from crm_servicekit.problems import Conflict, NotFound
 
 
@@ -122,10 +121,9 @@ async def _locked(conn: Conn, command: Command, reminder_id: uuid.UUID) -> Remin
 async def _record(conn: Conn, decision: Decision, cause: Cause, topic: str) -> None:
     await repo.save_reminders(conn, [decision.reminder])
     event = announcement(decision, cause)
-    await enqueue(conn, [event], topic)
     # Applied here already: the consumer takes it back only into an empty store
     # (policy.restore).
-    await mark_processed(conn, [event])
+    await enqueue_applied(conn, [event], topic)
 
 
 async def _view(conn: Conn, reminder: Reminder) -> ReminderView:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crm_customers.customers.announce import (
-    announce,
     customer_created,
     customer_updated,
     status_changed,
@@ -31,6 +30,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Actor, NbaChanged
 from crm_servicekit.clock import Clock
 from crm_servicekit.connection import Conn
+from crm_servicekit.outbox import enqueue_applied
 
 # Events that may be facts of a customer's history (apply_fact stores their entries).
 FACT_NAMES = EXTERNAL_EVENTS | {EventName.STATUS_CHANGED}
@@ -79,7 +79,7 @@ async def closed(batch: Batch, topic: str) -> None:
     """The batch's facts and customers written, and what it announces, in order."""
     await batch.facts.save()
     await batch.customers.save()
-    await announce(batch.conn, batch.out, topic)
+    await enqueue_applied(batch.conn, batch.out, topic)
 
 
 async def apply_fact(batch: Batch, event: EventEnvelope) -> None:

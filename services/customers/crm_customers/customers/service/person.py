@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from crm_customers.customers.announce import announce, customer_deleted
+from crm_customers.customers.announce import customer_deleted
 from crm_customers.customers.claims import IdentityClaims
 from crm_customers.customers.policy import changes
 from crm_customers.customers.policy.changes import ByPerson, Change
@@ -20,6 +20,7 @@ from crm_customers.customers.repository import customers as repository
 from crm_customers.customers.schemas import BookingIn, CustomerIn, CustomerPatch, NextStageIn
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 from crm_servicekit.connection import Conn
+from crm_servicekit.outbox import enqueue_applied
 from crm_servicekit.problems import Conflict, NotFound
 
 
@@ -41,7 +42,7 @@ async def create_customer(
         raise Conflict(
             "A customer with this id exists already.", customer_id=str(change.customer.id)
         )
-    await announce(conn, change.events, outlets.topic)
+    await enqueue_applied(conn, change.events, outlets.topic)
     return change.customer
 
 
@@ -78,7 +79,7 @@ async def delete_customer(
     await repository.delete_with_tombstone(
         conn, person.account_id, customer_id, person.cause.timestamp, event.event_id
     )
-    await announce(conn, [event], outlets.topic)
+    await enqueue_applied(conn, [event], outlets.topic)
 
 
 async def _read(
@@ -105,5 +106,5 @@ async def _claim(outlets: Outlets, change: Change) -> None:
 
 async def _write(conn: Conn, outlets: Outlets, change: Change) -> Customer:
     await repository.write_change(conn, change.customer, change.entries)
-    await announce(conn, change.events, outlets.topic)
+    await enqueue_applied(conn, change.events, outlets.topic)
     return change.customer
