@@ -71,62 +71,93 @@ def _spec(
     return EventSpec(name, model, emitter, meaning, activity, account_level)
 
 
-E = EventName
 OUT, CUS, RUL, NBA = Emitter.OUTSIDE, Emitter.CUSTOMERS, Emitter.RULES, Emitter.NBA
 
 CATALOG: dict[EventName, EventSpec] = {
     spec.name: spec
     for spec in (
-        _spec(E.DM_STARTED, p.DmStarted, OUT, "a DM conversation began (inbound)", activity=True),
         _spec(
-            E.MESSAGE_RECEIVED, p.MessageReceived, OUT, "the prospect wrote again", activity=True
+            EventName.DM_STARTED,
+            p.DmStarted,
+            OUT,
+            "a DM conversation began (inbound)",
+            activity=True,
         ),
-        _spec(E.MESSAGE_SENT, p.MessageSent, OUT, "the marketer wrote (outbound)", activity=True),
-        _spec(E.INVITE_SENT, p.InviteSent, OUT, "the marketer asked the question", activity=True),
         _spec(
-            E.LEAD_QUALIFIED,
+            EventName.MESSAGE_RECEIVED,
+            p.MessageReceived,
+            OUT,
+            "the prospect wrote again",
+            activity=True,
+        ),
+        _spec(
+            EventName.MESSAGE_SENT,
+            p.MessageSent,
+            OUT,
+            "the marketer wrote (outbound)",
+            activity=True,
+        ),
+        _spec(
+            EventName.INVITE_SENT,
+            p.InviteSent,
+            OUT,
+            "the marketer asked the question",
+            activity=True,
+        ),
+        _spec(
+            EventName.LEAD_QUALIFIED,
             p.LeadQualified,
             OUT,
             "yes with a Why, or a qualifying lead form",
             activity=True,
         ),
-        _spec(E.MEETING_BOOKED, p.MeetingBooked, OUT, "intro/presentation booked", activity=True),
-        _spec(E.MEETING_HELD, p.BookingRef, OUT, "the meeting happened", activity=True),
-        _spec(E.NO_SHOW, p.BookingRef, OUT, "they did not come", activity=True),
-        _spec(E.MEETING_CANCELED, p.BookingRef, OUT, "the booking was canceled"),
-        _spec(E.VIDEO_SENT, p.VideoSent, OUT, "a presentation video was sent", activity=True),
         _spec(
-            E.FOLLOW_UP_DONE,
+            EventName.MEETING_BOOKED,
+            p.MeetingBooked,
+            OUT,
+            "intro/presentation booked",
+            activity=True,
+        ),
+        _spec(EventName.MEETING_HELD, p.BookingRef, OUT, "the meeting happened", activity=True),
+        _spec(EventName.NO_SHOW, p.BookingRef, OUT, "they did not come", activity=True),
+        _spec(EventName.MEETING_CANCELED, p.BookingRef, OUT, "the booking was canceled"),
+        _spec(
+            EventName.VIDEO_SENT, p.VideoSent, OUT, "a presentation video was sent", activity=True
+        ),
+        _spec(
+            EventName.FOLLOW_UP_DONE,
             p.FollowUpDone,
             OUT,
             "a follow-up conversation happened",
             activity=True,
         ),
-        _spec(E.PURCHASED, p.Purchased, OUT, "bought a product", activity=True),
-        _spec(E.JOINED_TEAM, p.NoProperties, OUT, "joined as a partner", activity=True),
-        _spec(E.UNSUBSCRIBED, p.NoProperties, OUT, "asked not to be contacted"),
-        _spec(E.CUSTOMER_CREATED, s.CustomerCreated, CUS, "a customer was created"),
-        _spec(E.CUSTOMER_UPDATED, s.CustomerUpdated, CUS, "a customer's fields changed"),
-        _spec(E.CUSTOMER_DELETED, s.CustomerDeleted, CUS, "a customer was deleted (tombstone)"),
-        _spec(E.STATUS_CHANGED, s.StatusChanged, CUS, "the pipeline state changed"),
+        _spec(EventName.PURCHASED, p.Purchased, OUT, "bought a product", activity=True),
+        _spec(EventName.JOINED_TEAM, p.NoProperties, OUT, "joined as a partner", activity=True),
+        _spec(EventName.UNSUBSCRIBED, p.NoProperties, OUT, "asked not to be contacted"),
+        _spec(EventName.CUSTOMER_CREATED, s.CustomerCreated, CUS, "a customer was created"),
+        _spec(EventName.CUSTOMER_UPDATED, s.CustomerUpdated, CUS, "a customer's fields changed"),
+        _spec(
+            EventName.CUSTOMER_DELETED, s.CustomerDeleted, CUS, "a customer was deleted (tombstone)"
+        ),
+        _spec(EventName.STATUS_CHANGED, s.StatusChanged, CUS, "the pipeline state changed"),
         # Activity at the interaction's occurred_at, not the event's timestamp.
         _spec(
-            E.INTERACTION_LOGGED,
+            EventName.INTERACTION_LOGGED,
             s.InteractionEvent,
             CUS,
             "an interaction was logged",
             activity=True,
         ),
-        _spec(E.INTERACTION_UPDATED, s.InteractionEvent, CUS, "an interaction was changed"),
-        _spec(E.INTERACTION_DELETED, s.InteractionEvent, CUS, "an interaction was deleted"),
-        _spec(E.REMINDER_CREATED, s.ReminderEvent, RUL, "a reminder was created"),
-        _spec(E.REMINDER_RESCHEDULED, s.ReminderEvent, RUL, "a reminder moved"),
-        _spec(E.REMINDER_DUE, s.ReminderEvent, RUL, "a reminder's time has come"),
-        _spec(E.REMINDER_COMPLETED, s.ReminderEvent, RUL, "a reminder was completed"),
-        _spec(E.REMINDER_CANCELED, s.ReminderEvent, RUL, "a reminder was canceled"),
-        _spec(E.NBA_CHANGED, s.NbaChanged, NBA, "a customer's next best action changed"),
+        _spec(EventName.INTERACTION_UPDATED, s.InteractionEvent, CUS, "an interaction was changed"),
+        _spec(EventName.INTERACTION_DELETED, s.InteractionEvent, CUS, "an interaction was deleted"),
+        _spec(EventName.REMINDER_CREATED, s.ReminderEvent, RUL, "a reminder was created"),
+        _spec(EventName.REMINDER_RESCHEDULED, s.ReminderEvent, RUL, "a reminder moved"),
+        _spec(EventName.REMINDER_DUE, s.ReminderEvent, RUL, "a reminder's time has come"),
+        _spec(EventName.REMINDER_COMPLETED, s.ReminderEvent, RUL, "a reminder was completed"),
+        _spec(EventName.REMINDER_CANCELED, s.ReminderEvent, RUL, "a reminder was canceled"),
+        _spec(EventName.NBA_CHANGED, s.NbaChanged, NBA, "a customer's next best action changed"),
         _spec(
-            E.COACHING_PROMPT,
+            EventName.COACHING_PROMPT,
             s.CoachingPrompt,
             NBA,
             "a coaching prompt for the account",

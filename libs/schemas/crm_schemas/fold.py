@@ -16,25 +16,28 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status, is_forward
 from crm_schemas.system_properties import Actor, StatusChanged
 
-E = EventName
-
 # The stage each fact moves a customer to (never backward).
 STAGE_OF_FACT: dict[EventName, Status] = {
-    E.DM_STARTED: Status.RELATIONSHIP,
-    E.MESSAGE_RECEIVED: Status.RELATIONSHIP,
-    E.INVITE_SENT: Status.INVITED,
-    E.LEAD_QUALIFIED: Status.QUALIFIED,
-    E.MEETING_BOOKED: Status.QUALIFIED,
-    E.MEETING_HELD: Status.PRESENTATION_SENT,
-    E.VIDEO_SENT: Status.PRESENTATION_SENT,
-    E.PURCHASED: Status.SIGNED_UP,
-    E.JOINED_TEAM: Status.SIGNED_UP,
+    EventName.DM_STARTED: Status.RELATIONSHIP,
+    EventName.MESSAGE_RECEIVED: Status.RELATIONSHIP,
+    EventName.INVITE_SENT: Status.INVITED,
+    EventName.LEAD_QUALIFIED: Status.QUALIFIED,
+    EventName.MEETING_BOOKED: Status.QUALIFIED,
+    EventName.MEETING_HELD: Status.PRESENTATION_SENT,
+    EventName.VIDEO_SENT: Status.PRESENTATION_SENT,
+    EventName.PURCHASED: Status.SIGNED_UP,
+    EventName.JOINED_TEAM: Status.SIGNED_UP,
 }
 # Facts that take a not_now customer back into the pipeline at the stage they imply.
 REOPENING_FACTS: frozenset[EventName] = frozenset(
-    {E.DM_STARTED, E.MESSAGE_RECEIVED, E.LEAD_QUALIFIED, E.MEETING_BOOKED}
+    {
+        EventName.DM_STARTED,
+        EventName.MESSAGE_RECEIVED,
+        EventName.LEAD_QUALIFIED,
+        EventName.MEETING_BOOKED,
+    }
 )
-SIGNING_FACTS: frozenset[EventName] = frozenset({E.PURCHASED, E.JOINED_TEAM})
+SIGNING_FACTS: frozenset[EventName] = frozenset({EventName.PURCHASED, EventName.JOINED_TEAM})
 
 
 class PersonMove(BaseModel):
@@ -78,7 +81,7 @@ class Fact(BaseModel):
     def from_event(cls, event: EventEnvelope) -> Fact | None:
         """The fact an event carries, or None when the event does not touch the pipeline."""
         move: PersonMove | None = None
-        if event.event_name is E.STATUS_CHANGED:
+        if event.event_name is EventName.STATUS_CHANGED:
             change = StatusChanged.model_validate(event.properties)
             if change.actor is not Actor.PERSON:
                 return None  # a consequence of a fact the folder sees itself
@@ -102,7 +105,7 @@ def _stage_after(state: PipelineState, name: EventName) -> Status:
     current = state.status
     if target is None:
         # FOLLOW_UP_DONE moves only a customer who has been shown the presentation.
-        if name is E.FOLLOW_UP_DONE and current is Status.PRESENTATION_SENT:
+        if name is EventName.FOLLOW_UP_DONE and current is Status.PRESENTATION_SENT:
             return Status.FOLLOW_UP
         return current
     if current is Status.NOT_NOW:
@@ -113,21 +116,21 @@ def _stage_after(state: PipelineState, name: EventName) -> Status:
 def _booking_after(booking: Booking, fact: Fact) -> Booking:
     name = fact.event_name
     booking_id = fact.booking_id or booking.booking_id
-    if name is E.MEETING_BOOKED:
+    if name is EventName.MEETING_BOOKED:
         return Booking(
             state=BookingState.BOOKED, time=fact.booking_time, booking_id=fact.booking_id
         )
-    if name is E.MEETING_HELD:
+    if name is EventName.MEETING_HELD:
         return Booking(state=BookingState.HELD, time=booking.time, booking_id=booking_id)
-    if name is E.NO_SHOW:
+    if name is EventName.NO_SHOW:
         return Booking(state=BookingState.NO_SHOW, time=booking.time, booking_id=booking_id)
-    if name is E.MEETING_CANCELED:
+    if name is EventName.MEETING_CANCELED:
         return Booking(state=BookingState.CANCELED, time=booking.time, booking_id=booking_id)
     return booking
 
 
 def _opted_out_after(state: PipelineState, fact: Fact) -> bool:
-    if fact.event_name is E.UNSUBSCRIBED or fact.consent_messaging is False:
+    if fact.event_name is EventName.UNSUBSCRIBED or fact.consent_messaging is False:
         return True
     if fact.consent_messaging is True:
         return False
@@ -147,7 +150,7 @@ def apply(state: PipelineState, fact: Fact) -> PipelineState:
     return PipelineState(
         status=_stage_after(state, fact.event_name),
         booking=_booking_after(state.booking, fact),
-        joined_team=state.joined_team or fact.event_name is E.JOINED_TEAM,
+        joined_team=state.joined_team or fact.event_name is EventName.JOINED_TEAM,
         opted_out=_opted_out_after(state, fact),
     )
 
@@ -166,7 +169,7 @@ def activity_time(event: EventEnvelope, was_opted_out: bool) -> datetime | None:
     INTERACTION_LOGGED counts at the interaction's occurred_at; an event that opts an
     opted-out customer back in counts as activity whatever its name.
     """
-    if event.event_name is E.INTERACTION_LOGGED:
+    if event.event_name is EventName.INTERACTION_LOGGED:
         occurred = event.properties.get("interaction", {}).get("occurred_at")
         return datetime.fromisoformat(occurred) if occurred else event.timestamp
     if event.event_name in ACTIVITY_EVENTS:

@@ -21,7 +21,6 @@ from crm_schemas.contact import CLIENT_SOURCES, Consent, Contact, Source, Utm
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, EventEnvelope, IncomingEvent
 from crm_schemas.ids import SYSTEM_EVENT_NAMESPACE
 
-E = EventName
 _ENUM = "properties.event_name.enum"
 
 
@@ -45,7 +44,11 @@ def _events_added() -> Json:
 
 
 def _legacy_events_kept() -> Json:
-    kept = [n for n in src.LEGACY_EVENT_NAMES if n in KNOWN_EVENT_NAMES and E(n) in EXTERNAL_EVENTS]
+    kept = [
+        n
+        for n in src.LEGACY_EVENT_NAMES
+        if n in KNOWN_EVENT_NAMES and EventName(n) in EXTERNAL_EVENTS
+    ]
     dropped = [n for n in src.LEGACY_EVENT_NAMES if n not in kept]
     return change(
         "legacy-events-kept",
@@ -80,7 +83,7 @@ def _typed_properties() -> Json:
 
 
 def _meeting_booked() -> Json:
-    required = _required(E.MEETING_BOOKED)
+    required = _required(EventName.MEETING_BOOKED)
     return change(
         "meeting-booked-requires-booking-time",
         f"MEETING_BOOKED now requires {names(required)} (a time with offset): the booking's time "
@@ -96,8 +99,8 @@ def _meeting_booked() -> Json:
 
 
 def _purchased() -> Json:
-    required = _required(E.PURCHASED)
-    capi = next(c for c in src.CAPI_EVENTS if c.source_event == E.PURCHASED.value)
+    required = _required(EventName.PURCHASED)
+    capi = next(c for c in src.CAPI_EVENTS if c.source_event == EventName.PURCHASED.value)
     reads = [f"{field}←{prop}" for field, prop in capi.custom_data.items()]
     return change(
         "purchased-requires-amount-currency-product-ids",
@@ -116,8 +119,8 @@ def _purchased() -> Json:
 
 
 def _capi_lead() -> Json:
-    capi = next(c for c in src.CAPI_EVENTS if c.source_event == E.LEAD_QUALIFIED.value)
-    model = CATALOG[E.LEAD_QUALIFIED].properties
+    capi = next(c for c in src.CAPI_EVENTS if c.source_event == EventName.LEAD_QUALIFIED.value)
+    model = CATALOG[EventName.LEAD_QUALIFIED].properties
     untyped = [prop for prop in capi.custom_data.values() if prop not in model.model_fields]
     hashed = [f for f in Contact.model_fields if f.endswith("_sha256")]
     return change(

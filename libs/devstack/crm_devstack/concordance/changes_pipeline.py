@@ -22,8 +22,6 @@ from crm_schemas.vocabulary import (
     reverse,
 )
 
-V = Vocabulary
-
 
 def _field(model: type[BaseModel], name: str) -> str:
     """'Model.field', refusing a field the model does not have, so a claim cannot go stale."""
@@ -67,12 +65,12 @@ def _canonical_codes() -> Json:
 
 def _vocabularies() -> list[Json]:
     legacy_terms = {t for terms in src.LEGACY_PIPELINES.values() for t in terms}
-    frazer = VOCABULARY_TERMS[V.FRAZER]
+    frazer = VOCABULARY_TERMS[Vocabulary.FRAZER]
     new_terms = [t for t in frazer if t not in legacy_terms]
     kept = [
         v
         for v, pipeline in src.PIPELINE_OF_VOCABULARY.items()
-        if VOCABULARY_TERMS[V(v)] == src.LEGACY_PIPELINES[pipeline]
+        if VOCABULARY_TERMS[Vocabulary(v)] == src.LEGACY_PIPELINES[pipeline]
     ]
     return [
         change(
@@ -102,7 +100,7 @@ def _legacy_lists_disagree() -> Json:
         f"{t} in {v.value}"
         for t in ("Won", "Joined")
         for v in Vocabulary
-        if v is not V.FRAZER and not _accepts(t, v)
+        if v is not Vocabulary.FRAZER and not _accepts(t, v)
     ]
     return change(
         "legacy-stage-lists-disagreed",
@@ -153,7 +151,8 @@ def _signed_up_terms() -> Json:
     shown = {v.value: sorted({reverse(s, v) for s in signed}) for v in Vocabulary}
     return change(
         "won-and-joined-are-signed-up",
-        f"Sales {_shown('Won', V.SALES)} and Recruiting {_shown('Joined', V.RECRUITING)} are "
+        f"Sales {_shown('Won', Vocabulary.SALES)} and Recruiting "
+        f"{_shown('Joined', Vocabulary.RECRUITING)} are "
         "both signed_up; only Joined (like frazer Team) sets joined_team. Read back, signed_up "
         f"shows as {names(f'{v} {names(t)}' for v, t in shown.items())}.",
         "Won and Joined were separate final stages of two pipelines",
@@ -170,7 +169,7 @@ def _lost() -> Json:
     reopening = [n.value for n in CATALOG if n in REOPENING_FACTS]
     return change(
         "lost-is-not-now",
-        f"{_shown('Lost', V.SALES)}: a side state off the pipeline line, not an end; "
+        f"{_shown('Lost', Vocabulary.SALES)}: a side state off the pipeline line, not an end; "
         f"{names(reopening)} re-open the customer at the stage they imply.",
         "Lost was a stage of both pipelines",
         "not_now (Not Now in frazer, Lost in recruiting and sales)",

@@ -12,9 +12,6 @@ from typing import NamedTuple
 from crm_schemas.catalog import ACTIVITY_EVENTS, CATALOG, EventName
 from crm_schemas.system_properties import ReminderRule, ReminderType, Urgency
 
-E = EventName
-T = ReminderType
-
 
 class RuleRow(NamedTuple):
     trigger: str
@@ -30,41 +27,41 @@ _ACTIVITY = tuple(name for name in CATALOG if name in ACTIVITY_EVENTS)
 RULES: tuple[RuleRow, ...] = (
     RuleRow(
         "VIDEO_SENT",
-        (E.VIDEO_SENT,),
+        (EventName.VIDEO_SENT,),
         ReminderRule.VIDEO_SENT,
-        ((T.FOLLOW_UP_24H, "+24h"), (T.FOLLOW_UP_48H, "+48h")),
+        ((ReminderType.FOLLOW_UP_24H, "+24h"), (ReminderType.FOLLOW_UP_48H, "+48h")),
         "open reminders of an earlier video are canceled (superseded)",
     ),
     RuleRow(
         "NO_SHOW",
-        (E.NO_SHOW,),
+        (EventName.NO_SHOW,),
         ReminderRule.NO_SHOW,
-        ((T.FOLLOW_UP_2H, "+2h"), (T.FOLLOW_UP_1D, "+1 day")),
+        ((ReminderType.FOLLOW_UP_2H, "+2h"), (ReminderType.FOLLOW_UP_1D, "+1 day")),
     ),
     RuleRow(
         "MEETING_BOOKED after a no-show",
-        (E.MEETING_BOOKED,),
+        (EventName.MEETING_BOOKED,),
         ReminderRule.NO_SHOW,
         (),
         "open no-show reminders are canceled",
     ),
     RuleRow(
         "STATUS_CHANGED into presentation_sent whose cause is not VIDEO_SENT",
-        (E.STATUS_CHANGED,),
+        (EventName.STATUS_CHANGED,),
         ReminderRule.PRESENTATION_SENT,
-        ((T.FOLLOW_UP_48H, "+48h from the cause's timestamp"),),
+        ((ReminderType.FOLLOW_UP_48H, "+48h from the cause's timestamp"),),
         "not created while a follow_up_48h is open",
     ),
     RuleRow(
         "any activity",
         _ACTIVITY,
         ReminderRule.INACTIVITY,
-        ((T.FOLLOW_UP_7D, "last activity +7 days"),),
+        ((ReminderType.FOLLOW_UP_7D, "last activity +7 days"),),
         "one open per customer; created, or rescheduled with REMINDER_RESCHEDULED",
     ),
     RuleRow(
         "FOLLOW_UP_DONE",
-        (E.FOLLOW_UP_DONE,),
+        (EventName.FOLLOW_UP_DONE,),
         None,
         (),
         "completes every open automated reminder of that customer with scheduled_for ≤ its "
@@ -72,14 +69,14 @@ RULES: tuple[RuleRow, ...] = (
     ),
     RuleRow(
         "PURCHASED, JOINED_TEAM (signed_up) or not_now",
-        (E.PURCHASED, E.JOINED_TEAM, E.STATUS_CHANGED),
+        (EventName.PURCHASED, EventName.JOINED_TEAM, EventName.STATUS_CHANGED),
         None,
         (),
         "all open automated reminders are canceled",
     ),
     RuleRow(
         "opt-out, deletion",
-        (E.UNSUBSCRIBED, E.CUSTOMER_DELETED),
+        (EventName.UNSUBSCRIBED, EventName.CUSTOMER_DELETED),
         None,
         (),
         "all open reminders are canceled (opt-out also by consent.messaging false on any event)",
@@ -138,21 +135,21 @@ class Kpi(NamedTuple):
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("new_leads", "customers created in the period"),
-    Kpi("dms_started", "customers with a DM_STARTED in the period", (E.DM_STARTED,)),
-    Kpi("invites_sent", "events in the period", (E.INVITE_SENT,)),
-    Kpi("videos_sent", "events in the period", (E.VIDEO_SENT,)),
-    Kpi("meetings_booked", "events in the period", (E.MEETING_BOOKED,)),
-    Kpi("meetings_held", "events in the period", (E.MEETING_HELD,)),
-    Kpi("no_shows", "events in the period", (E.NO_SHOW,)),
+    Kpi("dms_started", "customers with a DM_STARTED in the period", (EventName.DM_STARTED,)),
+    Kpi("invites_sent", "events in the period", (EventName.INVITE_SENT,)),
+    Kpi("videos_sent", "events in the period", (EventName.VIDEO_SENT,)),
+    Kpi("meetings_booked", "events in the period", (EventName.MEETING_BOOKED,)),
+    Kpi("meetings_held", "events in the period", (EventName.MEETING_HELD,)),
+    Kpi("no_shows", "events in the period", (EventName.NO_SHOW,)),
     Kpi(
         "follow_ups_done",
         "FOLLOW_UP_DONE events + follow_up_* reminders completed by a person",
-        (E.FOLLOW_UP_DONE, E.REMINDER_COMPLETED),
+        (EventName.FOLLOW_UP_DONE, EventName.REMINDER_COMPLETED),
     ),
     Kpi(
         "signed_up",
         "customers whose first PURCHASED or JOINED_TEAM is in the period",
-        (E.PURCHASED, E.JOINED_TEAM),
+        (EventName.PURCHASED, EventName.JOINED_TEAM),
     ),
     Kpi("reminders_due", "open reminders at as_of (due includes overdue)"),
     Kpi("reminders_overdue", "open reminders at as_of past the account's overdue_grace"),
@@ -163,27 +160,33 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "funnel",
         "cohort, qualified, booked, held, signed_up, show and no-show rates, rebook recovery",
-        (E.DM_STARTED, E.LEAD_QUALIFIED, E.MEETING_BOOKED, E.MEETING_HELD, E.NO_SHOW),
+        (
+            EventName.DM_STARTED,
+            EventName.LEAD_QUALIFIED,
+            EventName.MEETING_BOOKED,
+            EventName.MEETING_HELD,
+            EventName.NO_SHOW,
+        ),
     ),
     Kpi(
         "speed_to_lead",
         "time from DM_STARTED to the first MESSAGE_SENT: median_s, p90_s, sla_5min_ratio",
-        (E.DM_STARTED, E.MESSAGE_SENT),
+        (EventName.DM_STARTED, EventName.MESSAGE_SENT),
     ),
     Kpi("pipeline_health", "open, not opted-out customers with activity in the last 7 days"),
     Kpi(
         "ticker",
         "newest first: events, NBA changes, coaching prompts, due reminders",
         (
-            E.MEETING_BOOKED,
-            E.MEETING_HELD,
-            E.NO_SHOW,
-            E.VIDEO_SENT,
-            E.PURCHASED,
-            E.JOINED_TEAM,
-            E.NBA_CHANGED,
-            E.COACHING_PROMPT,
-            E.REMINDER_DUE,
+            EventName.MEETING_BOOKED,
+            EventName.MEETING_HELD,
+            EventName.NO_SHOW,
+            EventName.VIDEO_SENT,
+            EventName.PURCHASED,
+            EventName.JOINED_TEAM,
+            EventName.NBA_CHANGED,
+            EventName.COACHING_PROMPT,
+            EventName.REMINDER_DUE,
         ),
     ),
 )
