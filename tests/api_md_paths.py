@@ -1,5 +1,6 @@
-"""API.md's endpoints, each with the service that owns it: what the gateway tests and the
-generated deploy files are checked against (written from API.md, not from the routing table).
+"""The API's endpoints, each with the service that owns it: what the gateway tests and the
+generated deploy files are checked against (written by hand, not from the routing table, so
+a path the table misses is caught).
 
 Shared by tests/devstack and tests/deploy; pytest puts tests/ on the import path for both.
 """

@@ -64,7 +64,7 @@ class Scenario:
             "timestamp": iso(at),
             "contact": {"handles": {"ig": self.handle}},
             "source": "ig",
-            # MESSAGE_SENT and MESSAGE_RECEIVED require their channel (DOMAIN.md's catalog).
+            # MESSAGE_SENT and MESSAGE_RECEIVED require their channel (docs/domain.md's catalog).
             "properties": extra.pop("properties", CHANNEL.get(name, {})),
             **extra,
         }

@@ -1,5 +1,5 @@
 """The whole system through the gateway: a 1k-contact backtest with zero mismatches, then
-DOMAIN.md's scenarios S-NoShow, S-Video, S-Inactivity and S1–S4 as named tests.
+the scenarios S-NoShow, S-Video, S-Inactivity and S1–S4 (docs/domain.md, 'Scenarios').
 
 Skipped only when the services' console scripts are not installed; otherwise a service that
 is missing or wrong makes these fail, which is the point.

@@ -1,4 +1,4 @@
-"""The oracle on DOMAIN.md's scenarios, expected values written by hand from the page."""
+"""The oracle on docs/domain.md's scenarios, expected values written by hand from the page."""
 
 from __future__ import annotations
 

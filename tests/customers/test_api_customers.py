@@ -1,4 +1,4 @@
-"""The customers endpoints (API.md): answers, normalization, 401 / 404 / 409 / 422 cases."""
+"""The customers endpoints: answers, normalization, 401 / 404 / 409 / 422 cases."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
 
 
 def s_no_show(customer: uuid.UUID) -> list[EventEnvelope]:
-    """DOMAIN.md S-NoShow; the NO_SHOW is sent 5 times with one event_id."""
+    """S-NoShow (docs/domain.md, 'Scenarios'); the NO_SHOW is sent 5 times with one event_id."""
     contact = {"name": "Kari", "email": "kari@example.no"}
     no_show = fact_event(
         EventName.NO_SHOW, D + 15 * M, customer=customer, event_id=f"noshow-{customer}"

@@ -1,4 +1,4 @@
-"""A person's moves through the pipeline: every allowed and refused one (DOMAIN.md)."""
+"""A person's moves through the pipeline: every allowed and refused one (docs/domain.md)."""
 
 from __future__ import annotations
 

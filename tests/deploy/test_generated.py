@@ -1,5 +1,5 @@
 """deploy/gateway/nginx.conf and deploy/k8s/httproute.yaml are generated from the routing table
-and current, and the HTTPRoute sends API.md's methods and paths where the table does."""
+and current, and the HTTPRoute sends the API's methods and paths where the table does."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The gateway: API.md's methods and paths reach the service that serves them, through real nginx.
+"""The gateway: the API's methods and paths reach the service that serves them, through nginx.
 
 The services behind it are stand-ins that answer with their own name, so this test is about
 routing alone; every service's own tests cover what it answers.

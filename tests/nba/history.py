@@ -1,4 +1,4 @@
-"""Building customer histories for the NBA tests: the scenarios of DOMAIN.md as envelopes."""
+"""Building customer histories for the NBA tests: docs/domain.md's scenarios as envelopes."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ class History:
 
 
 def s_noshow(h: History) -> dict[str, uuid.UUID]:
-    """DOMAIN.md S-NoShow, with the reminders rules would create."""
+    """S-NoShow, with the reminders rules would create."""
     h.add("DM_STARTED", T)
     h.add("INVITE_SENT", T + H)
     h.add("MEETING_BOOKED", T + 2 * H, {"booking_time": (T + D).isoformat()})
@@ -112,7 +112,7 @@ def s_noshow(h: History) -> dict[str, uuid.UUID]:
 
 
 def s_video(h: History) -> dict[str, uuid.UUID]:
-    """DOMAIN.md S-Video, with its reminders."""
+    """S-Video, with its reminders."""
     h.add("DM_STARTED", T)
     h.add("VIDEO_SENT", T + 3 * H)
     ids = {"24h": uuid.uuid4(), "48h": uuid.uuid4()}
@@ -122,7 +122,7 @@ def s_video(h: History) -> dict[str, uuid.UUID]:
 
 
 def s_inactivity(h: History) -> uuid.UUID:
-    """DOMAIN.md S-Inactivity: a 7-day reminder moved by an invite at T+5d."""
+    """S-Inactivity: a 7-day reminder moved by an invite at T+5d."""
     seven = uuid.uuid4()
     h.add("DM_STARTED", T)
     h.reminder("REMINDER_CREATED", T, seven, "follow_up_7d", T + 7 * D)
@@ -132,7 +132,7 @@ def s_inactivity(h: History) -> uuid.UUID:
 
 
 def s1(h: History) -> None:
-    """DOMAIN.md S1: DM, invite, video, no-show."""
+    """S1: DM, invite, video, no-show."""
     h.add("DM_STARTED", T)
     h.add("INVITE_SENT", T + H)
     h.add("VIDEO_SENT", T + 2 * H)

@@ -1,4 +1,4 @@
-"""DOMAIN.md's scenarios through the policy, imports, and the urgency bands."""
+"""docs/domain.md's scenarios through the policy, imports, and the urgency bands."""
 
 from __future__ import annotations
 

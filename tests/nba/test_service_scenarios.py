@@ -1,4 +1,4 @@
-"""The NBA service against real Kafka and PostgreSQL: DOMAIN.md's scenarios end to end."""
+"""The NBA service against real Kafka and PostgreSQL: docs/domain.md's scenarios end to end."""
 
 from __future__ import annotations
 

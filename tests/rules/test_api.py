@@ -1,4 +1,4 @@
-"""Every endpoint of the rules section of API.md, with its 401, 404, 409 and 422 cases."""
+"""Every endpoint of the rules service's API, with its 401, 404, 409 and 422 cases."""
 
 from __future__ import annotations
 
@@ -172,7 +172,8 @@ async def test_snooze(rules: RulesUnderTest) -> None:
     assert ["body", "until"] in problem_fields(past)
     missing = await rules.client.post(url, json={}, headers=rules.headers())
     assert missing.status_code == 422
-    # Unix seconds are not a time here (API.md: ISO 8601), nor is the year 9999.
+    # Unix seconds are not a time here (ISO 8601 only: docs/architecture.md, 'Time'), nor is
+    # the year 9999.
     for until in (T0.timestamp() + 3 * D.total_seconds(), "9999-12-31T23:59:59Z"):
         odd = await rules.client.post(url, json={"until": until}, headers=rules.headers())
         assert odd.status_code == 422

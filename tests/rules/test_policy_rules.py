@@ -1,4 +1,4 @@
-"""Every row of DOMAIN.md's automation table, with exact scheduled_for values."""
+"""Every row of docs/domain.md's reminder table, with exact scheduled_for values."""
 
 from __future__ import annotations
 

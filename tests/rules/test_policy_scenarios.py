@@ -1,4 +1,4 @@
-"""DOMAIN.md's scenarios, as the policy sees them."""
+"""docs/domain.md's scenarios, as the policy sees them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Rebuilding the rules' store from the topic gives back the reminders, a person's actions
-included (ARCHITECTURE.md: any consumer service rebuilds its store by replaying the topic)."""
+included (docs/architecture.md, 'Deterministic ids, and rebuilding from the topic')."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DOMAIN.md's scenarios against real Kafka and PostgreSQL, read back through the API."""
+"""docs/domain.md's scenarios against real Kafka and PostgreSQL, read back through the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pipeline fold: each fact's effect per DOMAIN.md, and order independence."""
+"""The pipeline fold: each fact's effect per docs/domain.md, and order independence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The status mapping against DOMAIN.md's forward list and reverse table, term by term."""
+"""The status mapping against docs/domain.md's forward list and reverse table, term by term."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from crm_schemas.vocabulary import (
 F, R, S = Vocabulary.FRAZER, Vocabulary.RECRUITING, Vocabulary.SALES
 B = BookingState
 
-# DOMAIN.md, forward: term -> (status, booking, joined_team), for each vocabulary that has it.
+# docs/domain.md, forward: term -> (status, booking, joined_team), for each vocabulary that has it.
 FORWARD_TABLE = {
     "New": ("lead", "none", False),
     "Relationship": ("relationship", "none", False),
@@ -39,7 +39,7 @@ FORWARD_TABLE = {
     "Lost": ("not_now", "none", False),
 }
 
-# DOMAIN.md, reverse: (status, booking or "any"/"other") -> (frazer, recruiting, sales).
+# docs/domain.md, reverse: (status, booking or "any"/"other") -> (frazer, recruiting, sales).
 REVERSE_TABLE = [
     ("lead", "any", ("New", "New", "New")),
     ("relationship", "any", ("Relationship", "New", "New")),

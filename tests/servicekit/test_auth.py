@@ -114,7 +114,8 @@ async def test_token_missing_a_required_claim(client: httpx.AsyncClient, missing
 
 
 async def test_authentication_comes_before_body_checks(client: httpx.AsyncClient) -> None:
-    # API.md's order of checks: 401 first, even when the body is malformed, invalid or too large.
+    # The order of checks (docs/architecture.md): 401 first, even before a malformed, invalid or
+    # too large body.
     malformed = await client.post(
         "/api/things", content=b"{not json", headers={"Content-Type": "application/json"}
     )

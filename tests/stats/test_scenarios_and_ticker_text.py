@@ -1,4 +1,4 @@
-"""DOMAIN.md's scenarios as figures, what counts as a follow-up, and the ticker's sentences."""
+"""docs/domain.md's scenarios as figures, what counts as a follow-up, the ticker's sentences."""
 
 from __future__ import annotations
 

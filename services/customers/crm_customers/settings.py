@@ -16,6 +16,6 @@ class CustomersSettings(ServiceSettings):
     service_name: ClassVar[str] = "customers"
 
     http_port: int = Field(default=8002, ge=1, le=65535)
-    # Ingest's internal claim endpoint, the single writer of identities (DOMAIN.md).
+    # Ingest's internal claim endpoint: ingest is the single writer of identities.
     ingest_url: str = "http://127.0.0.1:8001"
     claim_timeout_s: float = Field(default=5.0, gt=0)

@@ -1,4 +1,4 @@
-"""The nba section of API.md: who next, one customer's action, analyze, coaching."""
+"""The nba routes: who next, one customer's action, analyze, coaching."""
 
 from __future__ import annotations
 

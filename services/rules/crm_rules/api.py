@@ -1,4 +1,4 @@
-"""The reminders API (API.md, rules): routes parse, call one use case, shape the answer."""
+"""The reminders API: routes parse, call one use case, shape the answer."""
 
 from __future__ import annotations
 

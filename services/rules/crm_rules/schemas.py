@@ -1,4 +1,4 @@
-"""The reminders API's request and response bodies (API.md, rules)."""
+"""The reminders API's request and response bodies, as its OpenAPI document shows them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Claiming identities through ingest's internal endpoint, before a customer is committed.
 
-Ingest is the single writer of identities (DOMAIN.md); a taken identity is 409 naming its
+Ingest is the single writer of identities (docs/domain.md, 'Customers and identity'); a taken
+identity is 409 naming its
 holder. The client is injectable so API tests can run without ingest.
 """
 

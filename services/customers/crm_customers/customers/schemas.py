@@ -1,4 +1,4 @@
-"""What the customers routes read and answer (API.md, customers section)."""
+"""What the customers routes read and answer: the bodies of the service's OpenAPI document."""
 
 from __future__ import annotations
 

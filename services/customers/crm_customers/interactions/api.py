@@ -1,4 +1,4 @@
-"""The interactions routes (API.md): CRUD and the upcoming list."""
+"""The interactions routes: CRUD and the upcoming list."""
 
 from __future__ import annotations
 

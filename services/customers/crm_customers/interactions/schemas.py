@@ -1,4 +1,4 @@
-"""What the interactions routes read and answer (API.md, interactions section)."""
+"""What the interactions routes read and answer: the bodies of the OpenAPI document."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Coaching prompts (DOMAIN.md): which of the five kinds hold at an instant, in the local day.
+"""Coaching prompts (docs/domain.md): which of the five kinds hold at an instant, in the day.
 
 Pure: the DMO counts per local day and the number of customers waiting for a rebook come
 in, the prompts that hold come out; `dmo_kind` says which events count towards the DMO.
@@ -45,7 +45,7 @@ class DmoTargets:
 
 
 def dmo_kind(event: EventEnvelope) -> str | None:
-    """'invite' or 'follow_up' when the event counts towards the DMO (DOMAIN.md, KPIs)."""
+    """'invite' or 'follow_up' when the event counts towards the DMO (docs/domain.md, 'Figures')."""
     if event.event_name is EventName.INVITE_SENT:
         return "invite"
     if event.event_name is EventName.FOLLOW_UP_DONE:

@@ -31,7 +31,8 @@ REMINDER_CLOSING: frozenset[EventName] = frozenset(
 )
 
 # Every event a customer's projection depends on; the consumer keeps these in the journal.
-# REMINDER_DUE is a notification for people, never an input (DOMAIN.md), so it is left out.
+# REMINDER_DUE is a notice for people, never an input: due and overdue come from
+# `scheduled_for` (docs/domain.md, 'Reminders'), so it is left out.
 JOURNALED_EVENTS: frozenset[EventName] = frozenset(
     {
         EventName.DM_STARTED,

@@ -1,4 +1,4 @@
-"""The next best action: DOMAIN.md's table as data, evaluated over a projection at `as_of`.
+"""The next best action: docs/domain.md's table as data, evaluated over a projection at `as_of`.
 
 `NBA_TABLE` holds one `Row` per line of the table, first match wins; adding a rule is
 adding a row. Time-dependent rows change without a new event, so `assess` also says
@@ -58,12 +58,12 @@ class Row:
     title: str
     priority: int
     matches: Matcher
-    # Rows after the first apply only to open stages, except onboard (DOMAIN.md).
+    # Rows after the first apply only to open stages, except onboard (docs/domain.md).
     open_stages_only: bool = True
 
 
 def _iso(moment: datetime | None) -> str | None:
-    # As every time in a response: UTC, written with Z (API.md).
+    # As every time in a response: UTC, written with Z (docs/architecture.md, 'Time').
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
@@ -176,7 +176,7 @@ def recently_signed_up(p: Projection, c: Context) -> Situation | None:
     )
 
 
-# DOMAIN.md, "Next best action": first matching row wins.
+# docs/domain.md, "Next best action (nba)": first matching row wins.
 NBA_TABLE: tuple[Row, ...] = (
     Row("follow_up_now", "Follow up now", 95, overdue_reminder, open_stages_only=False),
     Row("rebook", "Rebook the meeting", 90, no_show_without_new_booking),

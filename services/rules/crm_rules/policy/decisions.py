@@ -1,7 +1,7 @@
 """From what the rules intend to what changes: the REMINDER_* decisions of one cause.
 
 Pure, like the replay. Cancellations and completions come before creations and reschedules.
-A reminder closed in the replay that was never stored is not created at all (DOMAIN.md's
+A reminder closed in the replay that was never stored is not created at all (docs/domain.md's
 out-of-order rule: a later fact already took it away), and a stored reminder that is
 completed or canceled never changes again. The follow_up_7d is matched by role rather
 than by id: the customer's one open inactivity reminder stays that one reminder (its id

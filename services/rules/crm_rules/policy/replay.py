@@ -1,4 +1,4 @@
-"""The automation rules of DOMAIN.md, as a pure function of one customer's history.
+"""The reminder rules (docs/domain.md, 'Reminders'), as a pure function of one history.
 
 `intended_reminders` replays the customer's events in timestamp order (the pipeline fold
 from crm_schemas judging each trigger at its instant) together with what people did to
@@ -124,7 +124,7 @@ class _Replay:
         activity = event.activity_at
         opts_back_in = before.opted_out and not after.opted_out
         if activity is None and opts_back_in:
-            activity = at  # DOMAIN.md: opting back in counts as activity
+            activity = at  # opting back in counts as activity (docs/domain.md, consent)
         if activity is not None and (self.last_activity is None or activity > self.last_activity):
             self.last_activity = activity
         # Then creation and rescheduling, only for a customer open and reachable after it.

@@ -1,4 +1,4 @@
-"""DOMAIN.md's automation table: which trigger makes which reminders, and which it cancels."""
+"""docs/domain.md's reminder table: which trigger makes which reminders, and which it cancels."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ INACTIVITY_7D: Final = RuleReminder(
     "No activity for 7 days: reconnect",
 )
 
-# DOMAIN.md's table: the reminders a trigger creates ...
+# docs/domain.md's table: the reminders a trigger creates ...
 CREATED_BY: Final[Mapping[EventName, tuple[RuleReminder, ...]]] = {
     EventName.VIDEO_SENT: (VIDEO_24H, VIDEO_48H),
     EventName.NO_SHOW: (NO_SHOW_2H, NO_SHOW_1D),

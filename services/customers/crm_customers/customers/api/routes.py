@@ -1,4 +1,4 @@
-"""The customers routes (API.md): parse, call one use case in a transaction, answer."""
+"""The customers routes: parse, call one use case in a transaction, answer."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ class Entry(BaseModel):
     event_name: str
     timestamp: AwareDatetime
     fact: Fact | None = None
-    # When the event is activity whatever the state (DOMAIN.md's Activity set).
+    # When the event is activity whatever the state (docs/domain.md, 'Events and envelopes').
     activity_at: AwareDatetime | None = None
     # An opt-in counts as activity only for a customer opted out at that instant.
     opts_in: bool = False

@@ -1,4 +1,4 @@
-"""The pipeline rules for people (DOMAIN.md, 'Moving through the pipeline'), as pure functions.
+"""The pipeline rules for people (docs/domain.md, 'How a customer moves'), as pure functions.
 
 A person's move is checked against the customer's current state when requested; facts
 (events) go through the shared fold instead (see history.py).
