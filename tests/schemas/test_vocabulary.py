@@ -18,7 +18,6 @@ from crm_schemas.vocabulary import (
 )
 
 F, R, S = Vocabulary.FRAZER, Vocabulary.RECRUITING, Vocabulary.SALES
-B = BookingState
 
 # docs/domain.md, forward: term -> (status, booking, joined_team), for each vocabulary that has it.
 FORWARD_TABLE = {
@@ -58,10 +57,10 @@ REVERSE_TABLE = [
 
 def _bookings(spec: str) -> list[BookingState]:
     if spec == "any":
-        return list(B)
+        return list(BookingState)
     if spec == "other":
-        return [b for b in B if b is not B.HELD]
-    return [B(spec)]
+        return [b for b in BookingState if b is not BookingState.HELD]
+    return [BookingState(spec)]
 
 
 @pytest.mark.parametrize("vocabulary", list(Vocabulary))
@@ -84,7 +83,7 @@ def test_reverse_table(status: str, booking: str, terms: tuple[str, str, str]) -
 
 
 def test_signed_up_reverse_depends_on_joined_team_in_frazer_only() -> None:
-    for booking_state in B:
+    for booking_state in BookingState:
         plain = PipelineState(status=Status.SIGNED_UP, booking=Booking(state=booking_state))
         team = plain.with_changes(joined_team=True)
         assert (reverse(plain, F), reverse(plain, R), reverse(plain, S)) == (
@@ -97,7 +96,7 @@ def test_signed_up_reverse_depends_on_joined_team_in_frazer_only() -> None:
 
 def test_every_reverse_term_belongs_to_its_vocabulary() -> None:
     for status in Status:
-        for booking_state in B:
+        for booking_state in BookingState:
             for joined in (False, True):
                 state = PipelineState(
                     status=status, booking=Booking(state=booking_state), joined_team=joined
@@ -122,7 +121,7 @@ def test_recruiting_terms_are_the_legacy_pipeline() -> None:
 states = st.builds(
     PipelineState,
     status=st.sampled_from(list(Status)),
-    booking=st.builds(Booking, state=st.sampled_from(list(B))),
+    booking=st.builds(Booking, state=st.sampled_from(list(BookingState))),
     joined_team=st.booleans(),
     opted_out=st.booleans(),
 )
@@ -175,9 +174,9 @@ def test_canonical_codes_and_legacy_booking_values() -> None:
     assert parse_status("NOT NOW") is Status.NOT_NOW
     with pytest.raises(UnknownTermError):
         parse_status("Booked")
-    assert parse_booking_state("pending") is B.BOOKED
-    assert parse_booking_state("confirmed") is B.BOOKED
-    assert parse_booking_state("no-show") is B.NO_SHOW
-    assert parse_booking_state("held") is B.HELD
+    assert parse_booking_state("pending") is BookingState.BOOKED
+    assert parse_booking_state("confirmed") is BookingState.BOOKED
+    assert parse_booking_state("no-show") is BookingState.NO_SHOW
+    assert parse_booking_state("held") is BookingState.HELD
     with pytest.raises(UnknownTermError):
         parse_booking_state("maybe")
