@@ -148,6 +148,26 @@ async def test_back_to_redis_when_it_answers_asked_at_most_once_per_interval(
             await direct.aclose()
 
 
+async def test_a_dropped_connection_is_made_again_without_leaving_redis(redis_url: str) -> None:
+    target = urlsplit(redis_url)
+    prefix = f"t-{uuid.uuid4().hex}"
+    direct = Redis.from_url(redis_url)
+    with tcp_proxy(target.hostname or "127.0.0.1", target.port or 6379) as proxy:
+        redis = Redis.from_url(f"redis://{proxy.address}/0")
+        limiter = RateLimiter(redis, per_second=1.0, burst=5, key_prefix=prefix)
+        try:
+            assert (await limiter.take("acme", "events", NOW)).allowed
+            proxy.cut()  # Redis crashed and came back at once
+            verdicts = [await limiter.take("acme", "events", NOW) for _ in range(2)]
+            assert all(v.allowed for v in verdicts)
+            assert not limiter.deciding_locally
+            # All three tokens were taken from the bucket in Redis.
+            assert await direct.hget(f"{prefix}:rate:acme:events", "tokens") == b"2"
+        finally:
+            await redis.aclose()
+            await direct.aclose()
+
+
 @contextlib.asynccontextmanager
 async def silent_server() -> AsyncIterator[str]:
     """A hung Redis: it takes connections and never answers. Yields its redis:// URL."""

@@ -28,6 +28,7 @@ from datetime import datetime
 import structlog
 from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 log = structlog.get_logger(__name__)
 
@@ -199,12 +200,15 @@ class RateLimiter:
             # Queued behind a call that failed meanwhile.
             self._settle_locally(key, requests)
             return
-        now_ms = max(_milliseconds(r.now) for r in requests)
+        args = [self.per_second, self.burst, max(_milliseconds(r.now) for r in requests)]
         try:
             async with asyncio.timeout(self.redis_timeout_s):
-                granted, wait_ms = await self._take(
-                    keys=[key], args=[self.per_second, self.burst, now_ms, len(requests)]
-                )
+                try:
+                    granted, wait_ms = await self._take(keys=[key], args=[*args, len(requests)])
+                except RedisConnectionError:
+                    # The pool's connection may have died with a Redis that restarted since;
+                    # one call on a new connection tells that apart from Redis being away.
+                    granted, wait_ms = await self._take(keys=[key], args=[*args, len(requests)])
         except Exception as error:
             # Whatever keeps Redis from answering (refused, reset, no answer in time, a reply
             # of another shape) is no reason to refuse an event.
