@@ -148,8 +148,9 @@ async def newest_ticker_items(
     redis: Redis, account_id: str, limit: int, timeout_s: float
 ) -> TickerItems:
     try:
-        async with ticker_stream.redis_answering(timeout_s):
-            items = await ticker_stream.recent_items(redis, account_id, limit)
+        items = await ticker_stream.ask_redis(
+            lambda: ticker_stream.recent_items(redis, account_id, limit), timeout_s
+        )
     except ticker_stream.TickerUnavailable as error:
         log.warning("ticker read failed: Redis cannot be asked", error=str(error))
         raise ServiceUnavailable(TICKER_UNAVAILABLE, retry_after_s=TICKER_RETRY_AFTER_S) from None
@@ -167,8 +168,9 @@ async def live_ticker(
     asked before the stream starts, so that an outage is a 503 rather than a stream that
     ends at once."""
     try:
-        async with ticker_stream.redis_answering(timeout_s):
-            newest = await ticker_stream.newest_id(redis, account_id)
+        newest = await ticker_stream.ask_redis(
+            lambda: ticker_stream.newest_id(redis, account_id), timeout_s
+        )
     except ticker_stream.TickerUnavailable as error:
         log.warning("ticker stream refused: Redis cannot be asked", error=str(error))
         raise ServiceUnavailable(TICKER_UNAVAILABLE, retry_after_s=TICKER_RETRY_AFTER_S) from None

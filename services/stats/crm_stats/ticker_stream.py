@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from crm_servicekit.db import plain_postgres_dsn
@@ -30,6 +31,7 @@ from crm_stats.repository import ticker_queue
 from crm_stats.settings import StatsSettings
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 _APPEND_ONCE = """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
@@ -45,12 +47,16 @@ class TickerUnavailable(Exception):
     """Redis did not answer (refused, reset, or not within the timeout)."""
 
 
-@contextlib.asynccontextmanager
-async def redis_answering(timeout_s: float) -> AsyncIterator[None]:
-    """Bounds a Redis exchange: redis-py's own retries would hold a caller for seconds."""
+async def ask_redis(call: Callable[[], Awaitable[T]], timeout_s: float) -> T:
+    """`call()` within timeout_s, or TickerUnavailable. A call that fails on a dropped
+    connection is made once more: the pool's connection may have died with a Redis that
+    restarted since, and a new one tells that apart from Redis being away."""
     try:
         async with asyncio.timeout(timeout_s):
-            yield
+            try:
+                return await call()
+            except RedisConnectionError:
+                return await call()
     except (RedisError, OSError) as error:  # OSError: TimeoutError and socket errors
         raise TickerUnavailable(repr(error)) from error
 
@@ -169,28 +175,26 @@ class TickerRelay:
         async with self.res.pool.acquire() as conn, conn.transaction():
             rows = await ticker_queue.take(conn, DRAIN_BATCH)
             if rows:
-                # One round trip for the chunk (each call still appends only once, guarded);
-                # awaiting each append alone was 13% of the service's CPU under load.
-                async with (
-                    redis_answering(self.settings.ticker_redis_timeout_s),
-                    self.redis.pipeline(transaction=False) as pipe,
-                ):
-                    for row in rows:
-                        await self.append_once(
-                            keys=[
-                                stream_key(row.account_id),
-                                guard_key(row.account_id, row.item_id),
-                            ],
-                            args=[
-                                row.item,
-                                self.settings.ticker_max_items,
-                                self.settings.ticker_guard_ttl_s,
-                            ],
-                            client=pipe,
-                        )
-                    await pipe.execute()
+                await ask_redis(lambda: self._append(rows), self.settings.ticker_redis_timeout_s)
                 await ticker_queue.remove(conn, rows)
         return len(rows)
+
+    async def _append(self, rows: list[ticker_queue.PendingItem]) -> None:
+        # One round trip for the chunk (each call still appends only once, guarded, so the
+        # chunk may be sent again); awaiting each append alone was 13% of the service's CPU
+        # under load.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                await self.append_once(
+                    keys=[stream_key(row.account_id), guard_key(row.account_id, row.item_id)],
+                    args=[
+                        row.item,
+                        self.settings.ticker_max_items,
+                        self.settings.ticker_guard_ttl_s,
+                    ],
+                    client=pipe,
+                )
+            await pipe.execute()
 
 
 async def run_ticker_relay(res: Resources) -> None:
