@@ -1,10 +1,12 @@
-"""Redis holds only the ticker. With stats' Redis behind a proxy that refuses connections, the
-ticker's routes answer 503 with Retry-After, the consumer and the figures go on, the replica
-stays ready (Redis degraded), and the items queued meanwhile reach the ticker once Redis is
-back; a connection dropped by a Redis that restarted at once costs no 503."""
+"""Redis holds only the ticker. With stats' Redis behind a proxy that refuses connections, an
+open ticker stream ends, the ticker's routes answer 503 with Retry-After, the consumer and the
+figures go on, the replica stays ready (Redis degraded), and the items queued meanwhile reach
+the ticker once Redis is back; a connection dropped by a Redis that restarted at once costs no
+503."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +20,7 @@ from crm_servicekit.clock import FixedClock
 
 from .kafka_support import eventually, produce
 from .scripted_week import AS_OF, at, event
-from .service_support import running_stats
+from .service_support import running_stats, sse_items
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +56,14 @@ async def test_ticker_answers_503_and_catches_up_while_figures_go_on(
             accounts=[Account(account_id=account, time_zone="UTC")],
             clock=FixedClock(AS_OF),
         ) as stats:
+            # An open stream ends when Redis goes, so its client reconnects (and gets 503).
+            streaming = asyncio.Event()
+            listening = asyncio.create_task(
+                sse_items(stats.base_url, stats.auth(account), 1, ready=streaming)
+            )
+            await asyncio.wait_for(streaming.wait(), timeout=60)
             proxy.refuse()
+            assert await asyncio.wait_for(listening, timeout=60) == []
             await produce(kafka_bootstrap, booked, topic)
 
             async def meetings_booked() -> int:
