@@ -33,7 +33,10 @@ WITHOUT: dict[str, dict[str, str]] = {
 # Modules beside the skeleton, and why each exists.
 ALLOWED: dict[str, dict[str, str]] = {
     "customers": {"claims": "the client of ingest's identity claim endpoint (ingest holds them)"},
-    "ingest": {"rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua"},
+    "ingest": {
+        "rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua, "
+        "and in the process's memory while Redis cannot be asked"
+    },
     "nba": {"timer": "the background loop that recomputes answers time changes, and coaches"},
     "rules": {"scheduler": "the background loop that runs service.due's pass every interval"},
     "stats": {"ticker_stream": "Redis adapter and relay loop: ticker items into Redis Streams"},

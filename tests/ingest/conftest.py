@@ -63,7 +63,7 @@ def start_ingest(
         settings = ingest_settings(
             extra.pop("database", new_database),  # type: ignore[arg-type]
             extra.pop("bootstrap", kafka_bootstrap),  # type: ignore[arg-type]
-            redis_url,
+            extra.pop("redis_url", redis_url),  # type: ignore[arg-type]
             extra.pop("topic", None) or new_topic(partitions=3),  # type: ignore[arg-type]
             accounts_file(tmp_path),
             **extra,

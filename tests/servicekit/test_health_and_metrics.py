@@ -78,6 +78,39 @@ async def test_checks_added_later_count() -> None:
     assert (await get(app, "/health/ready")).status_code == 503
 
 
+async def test_a_degrading_check_that_does_not_pass_leaves_the_replica_ready() -> None:
+    app = sample_app(readiness_checks={"database": ok})
+    add_readiness_check(app, "redis", refused, degrades=True)
+    add_readiness_check(app, "search", hangs, degrades=True)
+    add_readiness_check(app, "cache", ok, degrades=True)
+    response = await get(app, "/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "instance": instance_name(os.getpid()),
+        "checks": {
+            "database": {"status": "ok"},
+            "redis": {"status": "degraded", "error": "ConnectionRefusedError"},
+            "search": {"status": "degraded", "error": "no answer within 0.2s"},
+            "cache": {"status": "ok"},
+        },
+    }
+
+
+async def test_a_failing_check_fails_the_replica_beside_a_degraded_one() -> None:
+    app = sample_app(readiness_checks={"database": refused})
+    add_readiness_check(app, "redis", refused, degrades=True)
+    response = await get(app, "/health/ready")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    body = response.json()
+    assert body["detail"] == "Not ready: database failed."
+    assert body["checks"] == {
+        "database": {"status": "failed", "error": "ConnectionRefusedError"},
+        "redis": {"status": "degraded", "error": "ConnectionRefusedError"},
+    }
+
+
 def sample_count(route: str, status: str, method: str = "GET") -> float:
     labels = {"method": method, "route": route, "status": status}
     return REGISTRY.get_sample_value("crm_http_requests_total", labels) or 0.0

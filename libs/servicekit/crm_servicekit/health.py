@@ -1,4 +1,11 @@
-"""``/health/live`` answers while the process runs; ``/health/ready`` checks dependencies."""
+"""``/health/live`` answers while the process runs; ``/health/ready`` checks dependencies.
+
+A check either fails the replica (503 naming it: a load balancer sends it no traffic) or only
+degrades it: a dependency the replica serves without, less well (ingest limits rates in its
+own process without Redis). A degrading check that does not pass is reported by name as
+``degraded`` while the replica answers 200, so losing that one dependency does not take every
+replica out of the load balancer at once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -22,6 +30,17 @@ from crm_servicekit.service_context import service_context
 # Raises (or times out) when the dependency cannot serve; its return value is ignored.
 ReadinessCheck = Callable[[], Awaitable[Any]]
 
+
+@dataclass(frozen=True)
+class DegradingCheck:
+    """A check whose failure leaves the replica ready, reported as degraded."""
+
+    check: ReadinessCheck
+
+
+# What `app.state.readiness_checks` maps each name to.
+RegisteredCheck = ReadinessCheck | DegradingCheck
+
 log = structlog.get_logger(__name__)
 health_router = APIRouter(prefix="/health", tags=["ops"])
 
@@ -35,9 +54,12 @@ def instance_name(pid: int) -> str:
 INSTANCE = instance_name(os.getpid())
 
 
-def add_readiness_check(app: FastAPI, name: str, check: ReadinessCheck) -> None:
-    """Declare a dependency to check; call from the lifespan once its client exists."""
-    app.state.readiness_checks[name] = check
+def add_readiness_check(
+    app: FastAPI, name: str, check: ReadinessCheck, *, degrades: bool = False
+) -> None:
+    """Declare a dependency to check; call from the lifespan once its client exists.
+    With `degrades`, the replica stays ready without it (reported as degraded)."""
+    app.state.readiness_checks[name] = DegradingCheck(check) if degrades else check
 
 
 def postgres_check(pool: asyncpg.Pool) -> ReadinessCheck:
@@ -56,8 +78,9 @@ def redis_check(client: Redis) -> ReadinessCheck:
 
 
 class Readiness(BaseModel):
-    """A ready replica's report; a replica that is not ready answers 503 with problem details
-    carrying the same `instance` and `checks`."""
+    """A ready replica's report (`ready`, or `degraded` when a degrading check did not pass);
+    a replica that is not ready answers 503 with problem details carrying the same `instance`
+    and `checks`."""
 
     status: str
     instance: str
@@ -71,14 +94,16 @@ async def live() -> dict[str, str]:
 
 @health_router.get("/ready", responses={200: {"model": Readiness}, **problems(503)})
 async def ready(request: Request) -> Response:
-    checks: Mapping[str, ReadinessCheck] = request.app.state.readiness_checks
+    checks: Mapping[str, RegisteredCheck] = request.app.state.readiness_checks
     timeout = service_context(request).settings.readiness_timeout_s
     names = list(checks)
     outcomes = await asyncio.gather(*(_run(name, checks[name], timeout) for name in names))
     results = dict(zip(names, outcomes, strict=True))
-    failed = sorted(name for name, result in results.items() if result["status"] != "ok")
+    failed = sorted(name for name, result in results.items() if result["status"] == "failed")
     if not failed:
-        return JSONResponse({"status": "ready", "instance": INSTANCE, "checks": results})
+        degraded = any(result["status"] == "degraded" for result in results.values())
+        status = "degraded" if degraded else "ready"
+        return JSONResponse({"status": status, "instance": INSTANCE, "checks": results})
     return problem_response(
         503,
         f"Not ready: {', '.join(failed)} failed.",
@@ -87,15 +112,19 @@ async def ready(request: Request) -> Response:
     )
 
 
-async def _run(name: str, check: ReadinessCheck, limit_s: float) -> dict[str, str]:
+async def _run(name: str, registered: RegisteredCheck, limit_s: float) -> dict[str, str]:
+    if isinstance(registered, DegradingCheck):
+        check, not_passed = registered.check, "degraded"
+    else:
+        check, not_passed = registered, "failed"
     try:
         async with asyncio.timeout(limit_s):
             await check()
     except TimeoutError:
-        log.warning("readiness check timed out", check=name, timeout_s=limit_s)
-        return {"status": "failed", "error": f"no answer within {limit_s:g}s"}
+        log.warning("readiness check timed out", check=name, timeout_s=limit_s, status=not_passed)
+        return {"status": not_passed, "error": f"no answer within {limit_s:g}s"}
     except Exception as error:
         # A failing dependency is the answer here, not a fault of ours.
-        log.warning("readiness check failed", check=name, error=repr(error))
-        return {"status": "failed", "error": type(error).__name__}
+        log.warning("readiness check failed", check=name, error=repr(error), status=not_passed)
+        return {"status": not_passed, "error": type(error).__name__}
     return {"status": "ok"}

@@ -131,7 +131,10 @@ def build_service_app(
             if spec.uses_redis:
                 redis = Redis.from_url(str(settings.redis_url))
                 stack.push_async_callback(redis.aclose)
-                add_readiness_check(app, "redis", redis_check(redis))
+                # No service needs Redis to do its work (ingest then limits rates in its own
+                # process; stats' ticker routes answer 503 while its figures go on), so a
+                # Redis outage must not take every replica out of the load balancer.
+                add_readiness_check(app, "redis", redis_check(redis), degrades=True)
             producer = idempotent_producer(
                 settings.kafka_bootstrap_servers, client_id=settings.service_name
             )

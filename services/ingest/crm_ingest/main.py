@@ -70,6 +70,8 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         per_second=settings.rate_limit_per_s,
         burst=settings.rate_limit_burst,
         key_prefix=settings.redis_key_prefix,
+        redis_timeout_s=settings.rate_limit_redis_timeout_s,
+        probe_every_s=settings.rate_limit_probe_every_s,
     )
     return Wiring(
         settings=settings,

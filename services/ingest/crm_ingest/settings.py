@@ -25,6 +25,11 @@ class IngestSettings(ServiceSettings):
     # Token bucket per (account, endpoint); a batch counts as one request.
     rate_limit_per_s: float = Field(default=200.0, gt=0)
     rate_limit_burst: int = Field(default=400, ge=1)
+    # Redis answers the bucket's script in well under a millisecond; past this the request is
+    # decided in this process instead (rate_limit.py), so a hung Redis stalls no request.
+    rate_limit_redis_timeout_s: float = Field(default=0.5, gt=0)
+    # While deciding locally, how often one request asks Redis whether it is back.
+    rate_limit_probe_every_s: float = Field(default=1.0, gt=0)
     # Namespace of ingest's Redis keys, for deployments (or tests) sharing one Redis.
     redis_key_prefix: str = Field(default="ingest", min_length=1)
     # De-duplication records are kept at least this long (docs/architecture.md: 30 days or more).

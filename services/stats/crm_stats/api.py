@@ -17,6 +17,7 @@ from crm_schemas.catalog import KNOWN_EVENT_NAMES, EventName
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabulary
 from crm_servicekit.auth import CurrentAccount
 from crm_servicekit.instants import AsOf, From, To
+from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import PageRequest, Pagination
 from crm_servicekit.problems import FieldError, ServiceUnavailable, Unprocessable
 from crm_servicekit.runtime import resources
@@ -25,6 +26,7 @@ from crm_stats import service
 from crm_stats.policy.periods import PeriodName
 from crm_stats.repository.event_log import EventFilter, LogPosition
 from crm_stats.schemas import CustomerStats, DmoDays, EventPage, TickerItems
+from crm_stats.settings import StatsSettings
 
 stats_router = APIRouter(prefix="/api", tags=["stats"])
 events_router = APIRouter(prefix="/api/events", tags=["events"])
@@ -181,6 +183,12 @@ def _redis(request: Request) -> Redis:
     return redis
 
 
+def _settings(request: Request) -> StatsSettings:
+    settings = resources(request).settings
+    assert isinstance(settings, StatsSettings), "stats runs with its own settings"
+    return settings
+
+
 def _stream_id(value: str | None) -> str | None:
     """A Last-Event-ID is one of our stream ids ('<ms>-<seq>'); anything else is 422."""
     if value is None:
@@ -194,17 +202,18 @@ def _stream_id(value: str | None) -> str | None:
     return value
 
 
-@ticker_router.get("", response_model=TickerItems)
+@ticker_router.get("", response_model=TickerItems, responses=problems(503))
 async def ticker(
     request: Request,
     account: CurrentAccount,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TickerItems:
-    return await service.newest_ticker_items(_redis(request), account.account_id, limit)
+    timeout_s = _settings(request).ticker_redis_timeout_s
+    return await service.newest_ticker_items(_redis(request), account.account_id, limit, timeout_s)
 
 
 # A stream of Server-Sent Events, not one JSON body: no response model.
-@ticker_router.get("/stream", response_model=None)
+@ticker_router.get("/stream", response_model=None, responses=problems(503))
 async def ticker_stream(
     request: Request,
     account: CurrentAccount,
@@ -212,9 +221,15 @@ async def ticker_stream(
 ) -> EventSourceResponse:
     redis = _redis(request)
     resume_from = _stream_id(last_event_id)
+    live = await service.live_ticker(
+        redis,
+        account.account_id,
+        resume_from,
+        request.is_disconnected,
+        _settings(request).ticker_redis_timeout_s,
+    )
 
     async def items() -> AsyncIterator[ServerSentEvent]:
-        live = service.live_ticker(redis, account.account_id, resume_from, request.is_disconnected)
         async for item in live:
             yield ServerSentEvent(data=json.dumps(item), id=item["id"], event="ticker")
 

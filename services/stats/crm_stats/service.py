@@ -10,6 +10,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import structlog
 from redis.asyncio import Redis
 
 from crm_schemas.envelope import EventEnvelope
@@ -17,6 +18,7 @@ from crm_schemas.vocabulary import Vocabulary
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.pagination import build_page
+from crm_servicekit.problems import ServiceUnavailable
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
 from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes
@@ -37,6 +39,8 @@ from crm_stats.repository import (
 from crm_stats.repository.event_log import EventFilter, LogPosition
 from crm_stats.repository.figures import stats_inputs
 from crm_stats.schemas import CustomerStats, DmoDays, EventPage, TickerItem, TickerItems
+
+log = structlog.get_logger(__name__)
 
 
 async def record_batch(conn: Conn, events: Sequence[EventEnvelope], accounts: Accounts) -> None:
@@ -135,16 +139,39 @@ async def events_page(
     return EventPage(items=[row.envelope for row in found.items], next_cursor=found.next_cursor)
 
 
-async def newest_ticker_items(redis: Redis, account_id: str, limit: int) -> TickerItems:
-    items = await ticker_stream.recent_items(redis, account_id, limit)
+# The ticker is all that needs Redis: without it, its routes say so and the rest goes on.
+TICKER_UNAVAILABLE = "The live ticker is unavailable (its Redis does not answer); retry shortly."
+TICKER_RETRY_AFTER_S = 5
+
+
+async def newest_ticker_items(
+    redis: Redis, account_id: str, limit: int, timeout_s: float
+) -> TickerItems:
+    try:
+        items = await ticker_stream.ask_redis(
+            lambda: ticker_stream.recent_items(redis, account_id, limit), timeout_s
+        )
+    except ticker_stream.TickerUnavailable as error:
+        log.warning("ticker read failed: Redis cannot be asked", error=str(error))
+        raise ServiceUnavailable(TICKER_UNAVAILABLE, retry_after_s=TICKER_RETRY_AFTER_S) from None
     return TickerItems(items=[TickerItem.model_validate(item) for item in items])
 
 
-def live_ticker(
+async def live_ticker(
     redis: Redis,
     account_id: str,
     resume_from: str | None,
     disconnected: Callable[[], Awaitable[bool]],
+    timeout_s: float,
 ) -> AsyncIterator[dict[str, Any]]:
-    """The account's items as they arrive, after resume_from (None: from now on)."""
-    return ticker_stream.live_items(redis, account_id, resume_from, disconnected)
+    """The account's items as they arrive, after resume_from (None: from now on). Redis is
+    asked before the stream starts, so that an outage is a 503 rather than a stream that
+    ends at once."""
+    try:
+        newest = await ticker_stream.ask_redis(
+            lambda: ticker_stream.newest_id(redis, account_id), timeout_s
+        )
+    except ticker_stream.TickerUnavailable as error:
+        log.warning("ticker stream refused: Redis cannot be asked", error=str(error))
+        raise ServiceUnavailable(TICKER_UNAVAILABLE, retry_after_s=TICKER_RETRY_AFTER_S) from None
+    return ticker_stream.live_items(redis, account_id, resume_from or newest, disconnected)

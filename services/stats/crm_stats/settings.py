@@ -19,3 +19,6 @@ class StatsSettings(ServiceSettings):
     ticker_max_items: int = Field(default=1000, ge=10)
     # How long the ticker relay remembers an item it already appended (redelivery guard).
     ticker_guard_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    # How long a ticker read or a relay chunk waits for Redis: past it the route answers 503
+    # and the relay tries again later (redis-py's own retries would wait seconds).
+    ticker_redis_timeout_s: float = Field(default=2.0, gt=0)

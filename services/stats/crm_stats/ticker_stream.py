@@ -5,6 +5,10 @@ relay once committed. The append is guarded by a per-item key set in the same Lu
 a relay that dies between XADD and deleting the queue row appends nothing twice. Stream ids
 are the SSE ids: a client reconnecting with Last-Event-ID reads on from there (XREAD), which
 pub/sub could not do.
+
+Redis holds only the ticker: while it cannot be asked, the ticker's routes answer 503 (the
+figures and the consumer go on), items wait in ticker_pending, and the relay appends them
+once Redis answers again.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from crm_servicekit.db import plain_postgres_dsn
 from crm_servicekit.runtime import Resources
@@ -25,6 +31,7 @@ from crm_stats.repository import ticker_queue
 from crm_stats.settings import StatsSettings
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 _APPEND_ONCE = """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
@@ -34,6 +41,24 @@ return false
 """
 DRAIN_BATCH = 200
 IDLE_WAIT_S = 1.0
+
+
+class TickerUnavailable(Exception):
+    """Redis did not answer (refused, reset, or not within the timeout)."""
+
+
+async def ask_redis(call: Callable[[], Awaitable[T]], timeout_s: float) -> T:
+    """`call()` within timeout_s, or TickerUnavailable. A call that fails on a dropped
+    connection is made once more: the pool's connection may have died with a Redis that
+    restarted since, and a new one tells that apart from Redis being away."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            try:
+                return await call()
+            except RedisConnectionError:
+                return await call()
+    except (RedisError, OSError) as error:  # OSError: TimeoutError and socket errors
+        raise TickerUnavailable(repr(error)) from error
 
 
 def stream_key(account_id: str) -> str:
@@ -59,14 +84,17 @@ async def recent_items(redis: Redis, account_id: str, limit: int) -> list[dict[s
     return [_decode(entry_id, fields) for entry_id, fields in entries]
 
 
+async def newest_id(redis: Redis, account_id: str) -> str:
+    """The id of the account's newest item ("0-0" when there is none)."""
+    newest: Any = await redis.xrevrange(stream_key(account_id), count=1)
+    return str(newest[0][0].decode()) if newest else "0-0"
+
+
 async def items_after(
-    redis: Redis, account_id: str, last_id: str | None, block_ms: int
+    redis: Redis, account_id: str, last_id: str, block_ms: int
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Items after last_id (None: only those added from now on), waiting up to block_ms."""
+    """Items after last_id, waiting up to block_ms."""
     key = stream_key(account_id)
-    if last_id is None:
-        newest: Any = await redis.xrevrange(key, count=1)
-        last_id = newest[0][0].decode() if newest else "0-0"
     answer: Any = await redis.xread({key: last_id}, block=block_ms, count=100)
     items = [_decode(entry_id, fields) for _, entries in answer for entry_id, fields in entries]
     return (items[-1]["id"] if items else last_id), items
@@ -75,11 +103,17 @@ async def items_after(
 async def live_items(
     redis: Redis,
     account_id: str,
-    last_id: str | None,
+    last_id: str,
     disconnected: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[dict[str, Any]]:
+    """Ends when Redis stops answering: the client reconnects with the Last-Event-ID it has
+    and is answered 503 until Redis is back, then resumes where it was."""
     while not await disconnected():
-        last_id, items = await items_after(redis, account_id, last_id, block_ms=5000)
+        try:
+            last_id, items = await items_after(redis, account_id, last_id, block_ms=5000)
+        except (RedisError, OSError) as error:
+            log.warning("ticker stream ended: Redis cannot be asked", error=repr(error))
+            return
         for item in items:
             yield item
 
@@ -95,6 +129,8 @@ class TickerRelay:
         self.settings: StatsSettings = res.settings
         self.append_once = self.redis.register_script(_APPEND_ONCE)
         self.woken = asyncio.Event()
+        # Set while Redis cannot be asked, so an outage is logged once, not every pass.
+        self.redis_down = False
 
     async def run(self) -> None:
         listener = await asyncpg.connect(plain_postgres_dsn(self.settings.database_url))
@@ -102,12 +138,26 @@ class TickerRelay:
             await listener.add_listener(ticker_queue.TICKER_CHANNEL, lambda *_: self.woken.set())
             while not self.res.stop.is_set():
                 self.woken.clear()
-                while await self.drain() == DRAIN_BATCH:
-                    pass
+                await self._drain_queue()
+                # While Redis is down, new batches' notices do not make it try sooner.
+                waiting = self.res.stop.wait() if self.redis_down else self._woken_or_stopped()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken_or_stopped(), timeout=IDLE_WAIT_S)
+                    await asyncio.wait_for(waiting, timeout=IDLE_WAIT_S)
         finally:
             await listener.close()
+
+    async def _drain_queue(self) -> None:
+        try:
+            while await self.drain() == DRAIN_BATCH:
+                pass
+        except TickerUnavailable as error:
+            if not self.redis_down:
+                log.warning("ticker relay paused: Redis cannot be asked", error=str(error))
+            self.redis_down = True
+            return
+        if self.redis_down:
+            log.info("ticker relay resumed: Redis answers again")
+        self.redis_down = False
 
     async def _woken_or_stopped(self) -> None:
         stop = asyncio.create_task(self.res.stop.wait())
@@ -119,29 +169,32 @@ class TickerRelay:
             woken.cancel()
 
     async def drain(self) -> int:
-        """Append one chunk of queued items; several replicas share the queue."""
+        """Append one chunk of queued items; several replicas share the queue. Without
+        Redis, TickerUnavailable, and the chunk stays queued (its transaction rolls back;
+        what a cut connection did append is guarded against appending twice)."""
         async with self.res.pool.acquire() as conn, conn.transaction():
             rows = await ticker_queue.take(conn, DRAIN_BATCH)
             if rows:
-                # One round trip for the chunk (each call still appends only once, guarded);
-                # awaiting each append alone was 13% of the service's CPU under load.
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for row in rows:
-                        await self.append_once(
-                            keys=[
-                                stream_key(row.account_id),
-                                guard_key(row.account_id, row.item_id),
-                            ],
-                            args=[
-                                row.item,
-                                self.settings.ticker_max_items,
-                                self.settings.ticker_guard_ttl_s,
-                            ],
-                            client=pipe,
-                        )
-                    await pipe.execute()
+                await ask_redis(lambda: self._append(rows), self.settings.ticker_redis_timeout_s)
                 await ticker_queue.remove(conn, rows)
         return len(rows)
+
+    async def _append(self, rows: list[ticker_queue.PendingItem]) -> None:
+        # One round trip for the chunk (each call still appends only once, guarded, so the
+        # chunk may be sent again); awaiting each append alone was 13% of the service's CPU
+        # under load.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                await self.append_once(
+                    keys=[stream_key(row.account_id), guard_key(row.account_id, row.item_id)],
+                    args=[
+                        row.item,
+                        self.settings.ticker_max_items,
+                        self.settings.ticker_guard_ttl_s,
+                    ],
+                    client=pipe,
+                )
+            await pipe.execute()
 
 
 async def run_ticker_relay(res: Resources) -> None:

@@ -15,11 +15,11 @@ from fastapi import Request
 
 from crm_ingest.policy.outcomes import Caller
 from crm_ingest.policy.signatures import SignatureRefused, verify_signature
-from crm_ingest.rate_limit import RateLimiter, RateLimitUnavailable
+from crm_ingest.rate_limit import RateLimiter
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.auth import authenticate
 from crm_servicekit.clock import Clock
-from crm_servicekit.problems import ServiceUnavailable, TooManyRequests, Unauthorized
+from crm_servicekit.problems import TooManyRequests, Unauthorized
 
 log = structlog.get_logger(__name__)
 # An unknown account gets the same answer as a bad signature, so ids cannot be probed.
@@ -60,11 +60,8 @@ class Gate:
         return Caller(account, None)
 
     async def within_rate(self, caller: Caller, endpoint: str) -> None:
-        try:
-            verdict = await self.limiter.take(caller.account.account_id, endpoint, self.clock.now())
-        except RateLimitUnavailable as error:
-            log.warning("rate limiter unavailable", error=str(error))
-            raise ServiceUnavailable("The rate limiter is unavailable; retry shortly.") from None
+        # Never refuses for Redis: without it the limiter decides in this process.
+        verdict = await self.limiter.take(caller.account.account_id, endpoint, self.clock.now())
         if not verdict.allowed:
             raise TooManyRequests(
                 f"Too many requests to {endpoint} for this account.",
