@@ -15,7 +15,7 @@ from crm_schemas.causes import Command
 from crm_schemas.system_properties import ReminderType
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
-from crm_servicekit.instants import AsOf
+from crm_servicekit.instants import AsOf, IsoDuration
 from crm_servicekit.pagination import Page, PageRequest, Pagination
 from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
@@ -56,11 +56,11 @@ def reminders_router(topic: str) -> APIRouter:
         clock: ClockDep,
         page: Pagination,
         as_of: AsOf = None,
-        within: Annotated[timedelta, Query(description="ISO 8601 duration")] = timedelta(days=7),
+        within: Annotated[
+            IsoDuration, Query(description="ISO 8601 duration, e.g. P7D; at most ten years")
+        ] = timedelta(days=7),
     ) -> Page[ReminderOut]:
         at = as_of or clock.now()
-        if within <= timedelta(0):
-            raise _invalid("query", "within", "must be a positive ISO 8601 duration such as P7D")
         after = _after(page)
         async with resources(request).pool.acquire() as conn:
             found = await reads.upcoming(
