@@ -14,7 +14,7 @@ from crm_servicekit.clock import Clock, FixedClock
 from crm_servicekit.health import ReadinessCheck
 from crm_servicekit.http import create_app
 from crm_servicekit.openapi_problems import problems
-from crm_servicekit.pagination import Page, Pagination, build_page
+from crm_servicekit.pagination import CursorKind, Page, Pagination
 from crm_servicekit.problems import (
     Conflict,
     NotFound,
@@ -28,6 +28,7 @@ SERVICE_TOKEN = "test-service-token-8d2c4a6e0f1b3d5c7e9a"
 MAX_REQUEST_BYTES = 2048
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 NUMBERS = list(range(120))
+NUMBERS_CURSOR = CursorKind("/api/numbers", int)
 
 
 class SampleSettings(ServiceSettings):
@@ -112,8 +113,9 @@ async def boom(account: CurrentAccount) -> None:
 
 @router.get("/numbers")
 async def numbers(page: Pagination, account: CurrentAccount) -> Page[int]:
-    start = 0 if page.after is None else page.after["n"] + 1
-    return build_page(NUMBERS[start : start + page.limit + 1], page.limit, lambda n: {"n": n})
+    keyset = page.keyset(NUMBERS_CURSOR)
+    start = 0 if keyset.after is None else keyset.after + 1
+    return keyset.page(NUMBERS[start : start + keyset.limit + 1], lambda n: n)
 
 
 @internal.get("/ping")

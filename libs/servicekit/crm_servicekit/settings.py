@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     service_token: SecretStr | None = Field(
         default=None, description="Bearer token of service-to-service calls (internal endpoints)."
     )
+    # Signs list cursors, so a cursor one replica issued is taken by every other. Unset, the
+    # key is derived from jwt_secret, which every replica already shares.
+    cursor_secret: SecretStr | None = None
     accounts_file: Path = Path("accounts.yaml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
@@ -84,7 +87,11 @@ class ServiceSettings(BaseSettings):
     def _refuse_weak_secrets_outside_development(self) -> ServiceSettings:
         if self.environment in ("development", "test"):
             return self
-        secrets = {"jwt_secret": self.jwt_secret, "service_token": self.service_token}
+        secrets = {
+            "jwt_secret": self.jwt_secret,
+            "service_token": self.service_token,
+            "cursor_secret": self.cursor_secret,
+        }
         for name, secret in secrets.items():
             if secret is not None and (problem := weak_secret_problem(secret.get_secret_value())):
                 raise ValueError(

@@ -13,11 +13,11 @@ from crm_nba.schemas import AnalyzeRequest, Coaching, HistoryAnalysis, Recompute
 from crm_nba.service.coaching import coaching_at
 from crm_nba.service.history import assess_history
 from crm_nba.service.recompute import recompute_asked
-from crm_nba.service.who_next import customer_recommendation, who_next_at
+from crm_nba.service.who_next import WhoNextPosition, customer_recommendation, who_next_at
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.auth import CurrentAccount
 from crm_servicekit.instants import AsOf
-from crm_servicekit.pagination import Page, Pagination
+from crm_servicekit.pagination import CursorKind, Page, Pagination
 from crm_servicekit.problems import NotFound
 from crm_servicekit.runtime import resources, wired
 from crm_servicekit.service_context import ClockDep
@@ -27,14 +27,16 @@ router = APIRouter(prefix="/api", tags=["nba"])
 
 # The accounts and the topic, as main.py wired them.
 OutletDep = Annotated[Outlet, Depends(wired(Outlet))]
+WHO_NEXT_CURSOR = CursorKind("/api/nba", WhoNextPosition)
 
 
 @router.get("/nba", response_model=Page[Recommendation])
 async def who_next(
     request: Request, account: CurrentAccount, page: Pagination, clock: ClockDep, as_of: AsOf = None
 ) -> Response:
+    keyset = page.keyset(WHO_NEXT_CURSOR)
     async with resources(request).pool.acquire() as conn:
-        found = await who_next_at(conn, account, as_of or clock.now(), page)
+        found = await who_next_at(conn, account, as_of or clock.now(), keyset)
     # The stored JSON goes out as stored (it was a validated Recommendation when written).
     return Response(found.to_json(), media_type="application/json")
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Consent, Source
 from crm_schemas.system_properties import CoachingPrompt, Recommendation
+from crm_servicekit.instants import IsoInstant
 
 MAX_ANALYZED_CUSTOMERS = 500
 MAX_HISTORY_EVENTS = 5000
@@ -22,7 +23,7 @@ class HistoryEvent(BaseModel):
 
     event_name: EventName
     event_id: str = Field(min_length=1, max_length=255)
-    timestamp: AwareDatetime
+    timestamp: IsoInstant
     customer_id: UUID | None = None
     source: Source | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
@@ -41,7 +42,7 @@ class AnalyzeRequest(BaseModel):
     customer_id: UUID | None = Field(
         default=None, description="who the history is about, when its events do not say"
     )
-    as_of: AwareDatetime | None = Field(
+    as_of: IsoInstant | None = Field(
         default=None, description="evaluate a history at this instant (default now)"
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -15,11 +15,16 @@ from crm_schemas.causes import Command
 from crm_schemas.system_properties import ReminderType
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
-from crm_servicekit.instants import AsOf
-from crm_servicekit.pagination import Page, PageRequest, Pagination
+from crm_servicekit.instants import AsOf, IsoDuration
+from crm_servicekit.pagination import CursorKind, Page, Pagination
 from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
+
+# Each list's cursors are its own: one of another list (even of the same order) is 422.
+DUE_CURSOR = CursorKind("/api/reminders/due", reads.Position)
+UPCOMING_CURSOR = CursorKind("/api/reminders/upcoming", reads.Position)
+LIST_CURSOR = CursorKind("/api/reminders", reads.Position)
 
 
 def reminders_router(topic: str) -> APIRouter:
@@ -41,8 +46,7 @@ def reminders_router(topic: str) -> APIRouter:
                 principal.account,
                 as_of=at,
                 customer_id=customer_id,
-                limit=page.limit,
-                after=_after(page),
+                page=page.keyset(DUE_CURSOR),
             )
         return Page[DueReminderOut](
             items=[DueReminderOut.of_due(item) for item in found.items],
@@ -56,20 +60,19 @@ def reminders_router(topic: str) -> APIRouter:
         clock: ClockDep,
         page: Pagination,
         as_of: AsOf = None,
-        within: Annotated[timedelta, Query(description="ISO 8601 duration")] = timedelta(days=7),
+        within: Annotated[
+            IsoDuration, Query(description="ISO 8601 duration, e.g. P7D; at most ten years")
+        ] = timedelta(days=7),
     ) -> Page[ReminderOut]:
         at = as_of or clock.now()
-        if within <= timedelta(0):
-            raise _invalid("query", "within", "must be a positive ISO 8601 duration such as P7D")
-        after = _after(page)
+        keyset = page.keyset(UPCOMING_CURSOR)
         async with resources(request).pool.acquire() as conn:
             found = await reads.upcoming(
                 conn,
                 principal.account.account_id,
                 as_of=at,
                 within=within,
-                limit=page.limit,
-                after=after,
+                page=keyset,
             )
         return _page(found)
 
@@ -82,7 +85,7 @@ def reminders_router(topic: str) -> APIRouter:
         status: ReminderStatus | None = None,
         type: ReminderType | None = None,
     ) -> Page[ReminderOut]:
-        after = _after(page)
+        keyset = page.keyset(LIST_CURSOR)
         async with resources(request).pool.acquire() as conn:
             found = await reads.listed(
                 conn,
@@ -90,8 +93,7 @@ def reminders_router(topic: str) -> APIRouter:
                 customer_id=customer_id,
                 status=status,
                 type_=type,
-                limit=page.limit,
-                after=after,
+                page=keyset,
             )
         return _page(found)
 
@@ -182,18 +184,3 @@ def _page(found: reads.ReminderPage[reads.ReminderView]) -> Page[ReminderOut]:
     return Page[ReminderOut](
         items=[ReminderOut.of(item) for item in found.items], next_cursor=found.next_cursor
     )
-
-
-def _after(page: PageRequest) -> reads.Position | None:
-    """The page's start from the cursor: the last item's (scheduled_for, id)."""
-    if page.after is None:
-        return None
-    return _cursor_key(page.after)
-
-
-def _cursor_key(after: Any) -> tuple[datetime, uuid.UUID]:
-    try:
-        moment, rid = after
-        return datetime.fromisoformat(moment), uuid.UUID(rid)
-    except (TypeError, ValueError):
-        raise _invalid("query", "cursor", "malformed cursor") from None

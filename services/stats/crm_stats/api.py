@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request
@@ -18,7 +18,7 @@ from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabular
 from crm_servicekit.auth import CurrentAccount
 from crm_servicekit.instants import AsOf, From, To
 from crm_servicekit.openapi_problems import problems
-from crm_servicekit.pagination import PageRequest, Pagination
+from crm_servicekit.pagination import CursorKind, PageRequest, Pagination
 from crm_servicekit.problems import FieldError, ServiceUnavailable, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
@@ -36,6 +36,10 @@ ROUTERS = (stats_router, events_router, ticker_router)
 KEEP_ALIVE_S = 15
 _STREAM_ID_PARTS = 2
 _AFTER_FROM = [FieldError(("query", "to"), "must be after from")]
+# The log's three lists page in one order, yet each takes only its own cursors.
+ALL_EVENTS_CURSOR = CursorKind("/api/events", LogPosition)
+CUSTOMER_EVENTS_CURSOR = CursorKind("/api/events/customer", LogPosition)
+TYPE_EVENTS_CURSOR = CursorKind("/api/events/type", LogPosition)
 
 
 def _vocabulary(pipeline: str | None) -> Vocabulary | None:
@@ -112,28 +116,17 @@ def _event_name(name: str | None, loc: tuple[str, str]) -> EventName | None:
     )
 
 
-def _log_position(cursor: Any) -> LogPosition | None:
-    """The (timestamp, event_id) a cursor carries; anything else is 422 naming `cursor`."""
-    if cursor is None:
-        return None
-    try:
-        moment, event_id = cursor
-        return LogPosition(datetime.fromisoformat(moment), str(event_id))
-    except (TypeError, ValueError):
-        raise Unprocessable(
-            "The cursor is not one of this list's; pass next_cursor unchanged.",
-            errors=[FieldError(("query", "cursor"), "not a cursor of the event log")],
-        ) from None
-
-
 async def _page(
-    request: Request, account_id: str, where: EventFilter, page: PageRequest
+    request: Request,
+    account_id: str,
+    where: EventFilter,
+    page: PageRequest,
+    kind: CursorKind[LogPosition],
 ) -> EventPage:
     if where.start is not None and where.end is not None and where.start >= where.end:
         raise Unprocessable("from must be before to.", errors=_AFTER_FROM)
-    after = _log_position(page.after)
-    pool = resources(request).pool
-    return await service.events_page(pool, account_id, where, after, page.limit)
+    keyset = page.keyset(kind)
+    return await service.events_page(resources(request).pool, account_id, where, keyset)
 
 
 @events_router.get("", response_model=EventPage)
@@ -147,7 +140,7 @@ async def events(
     end: To = None,
 ) -> EventPage:
     where = EventFilter(_event_name(type, ("query", "type")), customer_id, start, end)
-    return await _page(request, account.account_id, where, page)
+    return await _page(request, account.account_id, where, page, ALL_EVENTS_CURSOR)
 
 
 @events_router.get("/customer/{customer_id}", response_model=EventPage)
@@ -160,7 +153,7 @@ async def events_of_customer(
     end: To = None,
 ) -> EventPage:
     where = EventFilter(None, customer_id, start, end)
-    return await _page(request, account.account_id, where, page)
+    return await _page(request, account.account_id, where, page, CUSTOMER_EVENTS_CURSOR)
 
 
 @events_router.get("/type/{event_name}", response_model=EventPage)
@@ -173,7 +166,7 @@ async def events_of_type(
     end: To = None,
 ) -> EventPage:
     where = EventFilter(_event_name(event_name, ("path", "event_name")), None, start, end)
-    return await _page(request, account.account_id, where, page)
+    return await _page(request, account.account_id, where, page, TYPE_EVENTS_CURSOR)
 
 
 def _redis(request: Request) -> Redis:

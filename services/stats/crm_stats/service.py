@@ -17,7 +17,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.vocabulary import Vocabulary
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
-from crm_servicekit.pagination import build_page
+from crm_servicekit.pagination import Keyset
 from crm_servicekit.problems import ServiceUnavailable
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
@@ -129,13 +129,12 @@ async def events_page(
     pool: asyncpg.Pool[Any],
     account_id: str,
     where: EventFilter,
-    after: LogPosition | None,
-    limit: int,
+    keyset: Keyset[LogPosition],
 ) -> EventPage:
     """A page of the account's log, newest first; its cursor is the last item's position."""
     async with pool.acquire() as conn:
-        rows = await event_log.events_page(conn, account_id, where, after, limit + 1)
-    found = build_page(rows, limit, lambda row: [row.ts.isoformat(), row.event_id])
+        rows = await event_log.events_page(conn, account_id, where, keyset.after, keyset.limit + 1)
+    found = keyset.page(rows, lambda row: LogPosition(row.ts, row.event_id))
     return EventPage(items=[row.envelope for row in found.items], next_cursor=found.next_cursor)
 
 

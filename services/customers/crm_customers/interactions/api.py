@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from crm_customers.customers.api.requests import OutletsDep, by_person, keyset_after
+from crm_customers.customers.api.requests import OutletsDep, TimePosition, by_person
 from crm_customers.interactions import service
 from crm_customers.interactions.schemas import (
     InteractionIn,
@@ -14,15 +14,18 @@ from crm_customers.interactions.schemas import (
     InteractionPage,
     InteractionPatch,
 )
+from crm_schemas.system_properties import Interaction
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.instants import AsOf
 from crm_servicekit.openapi_problems import problems
-from crm_servicekit.pagination import Pagination, build_page
+from crm_servicekit.pagination import CursorKind, Pagination
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
 
 router = APIRouter(prefix="/api/interactions", tags=["interactions"])
+OF_CUSTOMER_CURSOR = CursorKind("/api/interactions/customer", TimePosition)
+UPCOMING_CURSOR = CursorKind("/api/interactions/upcoming", TimePosition)
 
 
 @router.get("/customer/{customer_id}", response_model=InteractionPage)
@@ -30,15 +33,12 @@ async def of_customer(
     request: Request, customer_id: UUID, principal: CurrentPrincipal, page: Pagination
 ) -> InteractionPage:
     """Newest first; an id this account does not have gives an empty list."""
+    keyset = page.keyset(OF_CUSTOMER_CURSOR)
     async with resources(request).pool.acquire() as conn:
         found = await service.of_customer(
-            conn,
-            principal.account.account_id,
-            customer_id,
-            keyset_after(page.after, timestamps=True),
-            page.limit,
+            conn, principal.account.account_id, customer_id, keyset.after, keyset.limit
         )
-    built = build_page(found, page.limit, lambda i: [i.occurred_at, str(i.id)])
+    built = keyset.page(found, lambda i: TimePosition(i.occurred_at, i.id))
     return InteractionPage(items=built.items, next_cursor=built.next_cursor)
 
 
@@ -52,16 +52,19 @@ async def upcoming(
 ) -> InteractionPage:
     """Not completed, scheduled at or after as_of, soonest first."""
     moment = as_of or clock.now()
+    keyset = page.keyset(UPCOMING_CURSOR)
     async with resources(request).pool.acquire() as conn:
         found = await service.upcoming(
-            conn,
-            principal.account.account_id,
-            moment,
-            keyset_after(page.after, timestamps=True),
-            page.limit,
+            conn, principal.account.account_id, moment, keyset.after, keyset.limit
         )
-    built = build_page(found, page.limit, lambda i: [i.scheduled_for, str(i.id)])
+    built = keyset.page(found, _scheduled_position)
     return InteractionPage(items=built.items, next_cursor=built.next_cursor)
+
+
+def _scheduled_position(interaction: Interaction) -> TimePosition:
+    # The upcoming list holds scheduled interactions only.
+    assert interaction.scheduled_for is not None
+    return TimePosition(interaction.scheduled_for, interaction.id)
 
 
 @router.get("/{interaction_id}", response_model=InteractionOut)

@@ -55,14 +55,14 @@ async def delete(conn: Conn, account_id: str, interaction_id: UUID) -> None:
 
 
 async def of_customer(
-    conn: Conn, account_id: str, customer_id: UUID, after: tuple[str, str] | None, limit: int
+    conn: Conn, account_id: str, customer_id: UUID, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[Interaction]:
     """Newest first, keyed by (occurred_at, id); up to limit + 1."""
     args: list[Any] = [account_id, customer_id]
     keyset = ""
     if after is not None:
-        args.extend([after[0], UUID(after[1])])
-        keyset = " AND (occurred_at, id) < ($3::text::timestamptz, $4)"
+        args.extend(after)
+        keyset = " AND (occurred_at, id) < ($3, $4)"
     args.append(limit + 1)
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM interactions WHERE account_id = $1 AND customer_id = $2"
@@ -73,14 +73,14 @@ async def of_customer(
 
 
 async def upcoming(
-    conn: Conn, account_id: str, as_of: datetime, after: tuple[str, str] | None, limit: int
+    conn: Conn, account_id: str, as_of: datetime, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[Interaction]:
     """Not completed, scheduled at or after as_of, soonest first; up to limit + 1."""
     args: list[Any] = [account_id, as_of]
     keyset = ""
     if after is not None:
-        args.extend([after[0], UUID(after[1])])
-        keyset = " AND (scheduled_for, id) > ($3::text::timestamptz, $4)"
+        args.extend(after)
+        keyset = " AND (scheduled_for, id) > ($3, $4)"
     args.append(limit + 1)
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM interactions WHERE account_id = $1 AND NOT completed"

@@ -104,14 +104,14 @@ async def interaction(conn: Conn, account_id: str, interaction_id: UUID) -> Inte
 
 
 async def of_customer(
-    conn: Conn, account_id: str, customer_id: UUID, after: tuple[str, str] | None, limit: int
+    conn: Conn, account_id: str, customer_id: UUID, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[Interaction]:
     """Newest first; up to limit + 1 (an id this account does not have gives none)."""
     return await repository.of_customer(conn, account_id, customer_id, after, limit)
 
 
 async def upcoming(
-    conn: Conn, account_id: str, as_of: datetime, after: tuple[str, str] | None, limit: int
+    conn: Conn, account_id: str, as_of: datetime, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[Interaction]:
     """Not completed, scheduled at or after as_of, soonest first; up to limit + 1."""
     return await repository.upcoming(conn, account_id, as_of, after, limit)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, NamedTuple
 from uuid import UUID
+
+from pydantic import Field
 
 from crm_nba.policy.table import recommend
 from crm_nba.repository import customers
@@ -20,8 +22,8 @@ from crm_nba.repository.who_next import FAR_FUTURE, WhoNextKey
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
-from crm_servicekit.pagination import PageRequest, encode_cursor
-from crm_servicekit.problems import FieldError, Unprocessable
+from crm_servicekit.instants import StoredInstant
+from crm_servicekit.pagination import Keyset
 
 
 def who_next_key(recommendation: Recommendation, last_activity_at: datetime | None) -> WhoNextKey:
@@ -34,21 +36,13 @@ def who_next_key(recommendation: Recommendation, last_activity_at: datetime | No
     )
 
 
-def cursor_key(after: Any) -> WhoNextKey:
-    """The sort key a cursor carries; one we did not make is 422 naming `cursor`."""
-    try:
-        neg_priority, due, activity, customer = after
-        return (
-            int(neg_priority),
-            datetime.fromisoformat(due),
-            datetime.fromisoformat(activity),
-            UUID(customer),
-        )
-    except (TypeError, ValueError):
-        raise Unprocessable(
-            "The cursor does not belong to this list; pass next_cursor unchanged.",
-            errors=[FieldError(("query", "cursor"), "not a cursor of /api/nba")],
-        ) from None
+class WhoNextPosition(NamedTuple):
+    """A cursor's key: the last listed item's place in the order of ``who_next_key``."""
+
+    neg_priority: Annotated[int, Field(ge=-100, le=0)]
+    due: StoredInstant
+    last_activity: StoredInstant
+    customer_id: UUID
 
 
 @dataclass(frozen=True)
@@ -64,9 +58,9 @@ class WhoNextPage:
 
 
 async def who_next_at(
-    conn: Conn, account: Account, as_of: datetime, page: PageRequest
+    conn: Conn, account: Account, as_of: datetime, page: Keyset[WhoNextPosition]
 ) -> WhoNextPage:
-    after = cursor_key(page.after) if page.after is not None else None
+    after = page.after
     stored = await listing.who_next_page(conn, account.account_id, as_of, after, page.limit + 1)
     fresh = [
         (who_next_key(rec, p.last_activity_at), rec.model_dump_json())
@@ -80,7 +74,7 @@ async def who_next_at(
     more = len(ranked) > page.limit
     return WhoNextPage(
         items=[body for _, body in ranked[: page.limit]],
-        next_cursor=encode_cursor(list(ranked[page.limit - 1][0])) if more else None,
+        next_cursor=page.cursor_at(WhoNextPosition(*ranked[page.limit - 1][0])) if more else None,
     )
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from crm_rules import repository as repo
 from crm_rules.policy.channel_window import ChannelWindow, channel_window
@@ -15,11 +15,16 @@ from crm_rules.repository import ReminderFilter
 from crm_schemas.system_properties import ReminderType
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
-from crm_servicekit.pagination import build_page
+from crm_servicekit.instants import StoredInstant
+from crm_servicekit.pagination import Keyset
 from crm_servicekit.problems import NotFound
 
-# Where a page starts: after this (scheduled_for, id).
-Position = tuple[datetime, uuid.UUID]
+
+class Position(NamedTuple):
+    """Where a page of reminders starts: after this (scheduled_for, id); a cursor's key."""
+
+    scheduled_for: StoredInstant
+    id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,10 @@ async def listed(
     customer_id: uuid.UUID | None,
     status: ReminderStatus | None,
     type_: ReminderType | None,
-    limit: int,
-    after: Position | None,
+    page: Keyset[Position],
 ) -> ReminderPage[ReminderView]:
-    matching = ReminderFilter(customer_id=customer_id, status=status, type=type_, after=after)
-    return await _page(conn, account_id, matching, limit)
+    matching = ReminderFilter(customer_id=customer_id, status=status, type=type_, after=page.after)
+    return await _page(conn, account_id, matching, page)
 
 
 async def upcoming(
@@ -71,17 +75,16 @@ async def upcoming(
     *,
     as_of: datetime,
     within: timedelta,
-    limit: int,
-    after: Position | None,
+    page: Keyset[Position],
 ) -> ReminderPage[ReminderView]:
     """Open reminders due after as_of and at the latest `within` later."""
     matching = ReminderFilter(
         status=ReminderStatus.OPEN,
         scheduled_after=as_of,
         scheduled_until=as_of + within,
-        after=after,
+        after=page.after,
     )
-    return await _page(conn, account_id, matching, limit)
+    return await _page(conn, account_id, matching, page)
 
 
 async def due(
@@ -90,14 +93,13 @@ async def due(
     *,
     as_of: datetime,
     customer_id: uuid.UUID | None,
-    limit: int,
-    after: Position | None,
+    page: Keyset[Position],
 ) -> ReminderPage[DueReminderView]:
     """Open reminders due at as_of, each overdue once past the account's grace."""
     matching = ReminderFilter(
-        customer_id=customer_id, status=ReminderStatus.OPEN, scheduled_until=as_of, after=after
+        customer_id=customer_id, status=ReminderStatus.OPEN, scheduled_until=as_of, after=page.after
     )
-    found = await _page(conn, account.account_id, matching, limit)
+    found = await _page(conn, account.account_id, matching, page)
     return ReminderPage(
         items=[
             DueReminderView(
@@ -120,11 +122,11 @@ async def views(conn: Conn, account_id: str, reminders: Sequence[Reminder]) -> l
 
 
 async def _page(
-    conn: Conn, account_id: str, matching: ReminderFilter, limit: int
+    conn: Conn, account_id: str, matching: ReminderFilter, keyset: Keyset[Position]
 ) -> ReminderPage[ReminderView]:
     """Oldest first by (scheduled_for, id); the cursor is the last item's pair."""
-    rows = await repo.list_reminders(conn, account_id, matching, limit=limit + 1)
-    page = build_page(rows, limit, lambda r: [r.scheduled_for.isoformat(), str(r.id)])
+    rows = await repo.list_reminders(conn, account_id, matching, limit=keyset.limit + 1)
+    page = keyset.page(rows, lambda r: Position(r.scheduled_for, r.id))
     return ReminderPage(
         items=await views(conn, account_id, page.items), next_cursor=page.next_cursor
     )

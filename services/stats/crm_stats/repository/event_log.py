@@ -6,11 +6,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 from uuid import UUID
 
+from pydantic import Field
+
 from crm_schemas.catalog import EventName
+from crm_schemas.envelope import MAX_EVENT_ID_LENGTH
 from crm_servicekit.connection import Conn
+from crm_servicekit.instants import StoredInstant
 from crm_stats.policy.batch import LoggedEvent
 from crm_stats.policy.milestones import Tally
 from crm_stats.policy.periods import Period
@@ -42,10 +46,13 @@ class EventFilter:
 
 
 class LogPosition(NamedTuple):
-    """Where a page ends in the log's order (newest first): the last item's time and id."""
+    """Where a page ends in the log's order (newest first): the last item's time and id; a
+    cursor's key."""
 
-    ts: datetime
-    event_id: str
+    ts: StoredInstant
+    event_id: Annotated[
+        str, Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH, pattern=r"^[^\x00]*$")
+    ]
 
 
 class LoggedRow(NamedTuple):

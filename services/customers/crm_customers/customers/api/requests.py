@@ -1,15 +1,16 @@
 """What the routes of both aggregates take from a request: the person's command, the
-service's outlets, the vocabulary, the cursor; and the policy's refusals as problems."""
+service's outlets, the vocabulary, the cursors' keys; and the policy's refusals as problems."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from uuid import UUID
 
 from fastapi import Depends, Query, Request
+from pydantic import Field
 
 from crm_customers.customers.policy.changes import ByPerson, FieldRefused
 from crm_customers.customers.policy.moves import MoveRefused, ReasonRequired
@@ -19,6 +20,7 @@ from crm_schemas.causes import Command
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabulary
 from crm_servicekit.auth import Principal
 from crm_servicekit.clock import Clock
+from crm_servicekit.instants import StoredInstant
 from crm_servicekit.problems import Conflict, FieldError, Unprocessable
 from crm_servicekit.runtime import wired
 
@@ -92,20 +94,21 @@ def refusals_as_problems(status_loc: tuple[str, ...] = ("body", "status")) -> It
         raise Conflict(refused.detail, **extra) from None
 
 
-def keyset_after(after: Any, *, timestamps: bool) -> tuple[str, str] | None:
-    """The (sort value, id) a cursor carries, checked, so a forged one is 422 and never 500."""
-    if after is None:
-        return None
-    bad = Unprocessable("Bad cursor.", errors=[FieldError(("query", "cursor"), "malformed cursor")])
-    if not (isinstance(after, list) and len(after) == 2 and all(isinstance(p, str) for p in after)):
-        raise bad
-    value, after_id = after
-    try:
-        UUID(after_id)
-        if timestamps:
-            datetime.fromisoformat(value)
-    except ValueError:
-        raise bad from None
-    if "\x00" in value:
-        raise bad
-    return value, after_id
+class TimePosition(NamedTuple):
+    """A cursor's key in a list ordered by a time: the last item's time and id."""
+
+    at: StoredInstant
+    id: UUID
+
+
+class TextPosition(NamedTuple):
+    """A cursor's key in a list ordered by text (a name, a status): its value and id."""
+
+    # Names are at most 255 characters (crm_schemas.contact) and PostgreSQL stores no NUL.
+    value: Annotated[str, Field(max_length=255, pattern=r"^[^\x00]*$")]
+    id: UUID
+
+
+# A customers list cursor: the type of its value is its sort's (the kind, bound to the sort,
+# says which).
+CustomerPosition = tuple[datetime | str, UUID]

@@ -8,16 +8,18 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from crm_customers.customers.api.requests import (
+    CustomerPosition,
     OutletsDep,
+    TextPosition,
+    TimePosition,
     VocabularyQuery,
     by_person,
-    keyset_after,
     refusals_as_problems,
     vocabulary_named,
 )
 from crm_customers.customers.policy.customer import Customer
 from crm_customers.customers.policy.moves import states_filtered
-from crm_customers.customers.repository.lists import SORTS, ListQuery
+from crm_customers.customers.repository.lists import SORTS, TEXT_SORTS, ListQuery
 from crm_customers.customers.schemas import (
     CustomerIn,
     CustomerOut,
@@ -30,7 +32,7 @@ from crm_schemas.vocabulary import UnknownTermError, Vocabulary
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.openapi_problems import problems
-from crm_servicekit.pagination import Pagination, build_page
+from crm_servicekit.pagination import CursorKind, Pagination
 from crm_servicekit.problems import FieldError, Unprocessable
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
@@ -38,6 +40,14 @@ from crm_servicekit.service_context import ClockDep
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 
 SORT_CHOICES = sorted([*SORTS, *(f"-{name}" for name in SORTS)])
+# A cursor is bound to its sort (and direction): one of another sort is 422.
+CURSORS = {
+    sort: CursorKind[CustomerPosition](
+        f"/api/customers?sort={sort}",
+        TextPosition if sort.lstrip("-") in TEXT_SORTS else TimePosition,
+    )
+    for sort in SORT_CHOICES
+}
 
 
 # A card answers pipeline_status only when a vocabulary was asked for (the field is set then
@@ -58,7 +68,7 @@ async def list_page(
             errors=[FieldError(("query", "sort"), f"must be one of {', '.join(SORT_CHOICES)}")],
         )
     by = sort.lstrip("-")
-    after = keyset_after(page.after, timestamps=by not in ("name", "status"))
+    keyset = page.keyset(CURSORS[sort])
     try:
         statuses = states_filtered(status, vocabulary) if status is not None else []
     except UnknownTermError as unknown:
@@ -73,12 +83,12 @@ async def list_page(
         q=q,
         sort=by,
         descending=sort.startswith("-"),
-        after=after,
-        limit=page.limit,
+        after=keyset.after,
+        limit=keyset.limit,
     )
     async with resources(request).pool.acquire() as conn:
         rows = await reads.listed(conn, query)
-    built = build_page(rows, page.limit, lambda row: [row[0], str(row[1].id)])
+    built = keyset.page(rows, lambda row: (row[0], row[1].id))
     return CustomerPage(
         items=[CustomerOut.of(customer, vocabulary) for _, customer in built.items],
         next_cursor=built.next_cursor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,8 @@ SORTS: dict[str, str] = {
     "last_activity_at": "coalesce(last_activity_at, '1970-01-01T00:00:00Z'::timestamptz)",
     "status": "status",
 }
+# The sorts by text; the others are by a time.
+TEXT_SORTS = frozenset({"name", "status"})
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class ListQuery:
     q: str | None = None
     sort: str = "created_at"
     descending: bool = False
-    after: tuple[str, str] | None = None
+    after: tuple[datetime | str, UUID] | None = None
     limit: int = 50
 
 
@@ -61,9 +64,8 @@ async def list_customers(conn: Conn, query: ListQuery) -> list[tuple[Any, Custom
         )
     comparison = "<" if query.descending else ">"
     if query.after is not None:
-        value, after_id = query.after
-        args.extend([value, UUID(after_id)])
-        key = f"${len(args) - 1}::text::{_cast(query.sort)}, ${len(args)}"
+        args.extend(query.after)
+        key = f"${len(args) - 1}::{_cast(query.sort)}, ${len(args)}"
         where.append(f"({expression}, id) {comparison} ({key})")
     direction = "DESC" if query.descending else "ASC"
     args.append(query.limit + 1)
@@ -77,4 +79,4 @@ async def list_customers(conn: Conn, query: ListQuery) -> list[tuple[Any, Custom
 
 
 def _cast(sort: str) -> str:
-    return "text" if sort in ("name", "status") else "timestamptz"
+    return "text" if sort in TEXT_SORTS else "timestamptz"
