@@ -20,7 +20,7 @@ from crm_ingest.policy.normalization import (
     Normalized,
     content_hash,
     normalize_incoming,
-    refuse_nul,
+    refuse_unstorable,
 )
 from crm_ingest.policy.outcomes import Caller, Candidate, Outcome, Status, repeat_outcome
 from crm_ingest.schemas import CapiLead, DmHook
@@ -55,7 +55,7 @@ class Ingestion:
 
     async def accept_event(self, caller: Caller, document: Any) -> Outcome:
         """One event as a client sent it (docs/domain.md's incoming envelope)."""
-        refuse_nul(document, ("body",))
+        refuse_unstorable(document, ("body",))
         now = self.clock.now()
         normalized = self._normalized(caller, document, now, ("body",))
         return await self._accept_one(caller, _candidate(normalized), now)
@@ -118,7 +118,7 @@ class Ingestion:
             error = FieldError(list(loc), f"exceeds {limit} bytes")
             return Outcome(event_id, Status.REJECTED, errors=[error])
         try:
-            refuse_nul(item, loc)
+            refuse_unstorable(item, loc)
             normalized = self._normalized(caller, item, now, loc)
         except InvalidEvent as invalid:
             return Outcome(event_id, Status.REJECTED, errors=invalid.errors)
