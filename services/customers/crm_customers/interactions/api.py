@@ -17,7 +17,6 @@ from crm_customers.interactions.schemas import (
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.instants import AsOf
-from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import Pagination, build_page
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
@@ -72,8 +71,7 @@ async def get_interaction(
         return await service.interaction(conn, principal.account.account_id, interaction_id)
 
 
-# 404: no such customer
-@router.post("", status_code=201, response_model=InteractionOut, responses=problems(404))
+@router.post("", status_code=201, response_model=InteractionOut)
 async def log_interaction(
     request: Request,
     body: InteractionIn,
