@@ -108,6 +108,8 @@ async def test_a_batch_rejects_the_unstorable_items_alone(ingest: Ingest) -> Non
         invite(nan, {"score": float("nan")}),
         invite(nested, {"a": {"b": [1, float("inf")]}}),
         invite(surrogate, {"text": "\ud800"}),
+        invite("e\ud800", contact={"email": "e@example.com"}),
+        invite(float("nan"), contact={"email": "n@example.com"}),
     ]
     answer = await ingest.client.post(
         "/api/events/batch",
@@ -121,11 +123,16 @@ async def test_a_batch_rejects_the_unstorable_items_alone(ingest: Ingest) -> Non
         (nan, "rejected"),
         (nested, "rejected"),
         (surrogate, "rejected"),
+        # An id the answer cannot carry is answered as null; the errors name it.
+        (None, "rejected"),
+        (None, "rejected"),
     ]
     assert [[e["loc"] for e in r["errors"]] for r in results[1:]] == [
         [["body", "events", 1, "properties", "score"]],
         [["body", "events", 2, "properties", "a", "b", 1]],
         [["body", "events", 3, "properties", "text"]],
+        [["body", "events", 4, "event_id"]],
+        [["body", "events", 5, "event_id"]],
     ]
     (published,) = await ingest.published_with(good)
     assert published.envelope.properties == {"score": 1.5}

@@ -27,6 +27,7 @@ from crm_ingest.schemas import CapiLead, DmHook
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
+from crm_schemas.storable import unstorable
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import FieldError
 
@@ -111,8 +112,12 @@ class Ingestion:
     def _judged_item(
         self, caller: Caller, item: Any, now: datetime, loc: tuple[str | int, ...]
     ) -> Outcome | Candidate:
-        # As the item gave it, whatever it is: a rejected item is answered with its own id.
+        # As the item gave it, whatever it is: a rejected item is answered with its own id,
+        # unless the answer could not carry it (a lone surrogate, NaN): then null, and the
+        # item's errors name it.
         event_id: Any = item.get("event_id") if isinstance(item, dict) else None
+        if unstorable(event_id):
+            event_id = None
         limit = self.settings.max_event_bytes
         if len(json.dumps(item).encode()) > limit:
             error = FieldError(list(loc), f"exceeds {limit} bytes")
