@@ -279,4 +279,4 @@ async def test_forged_cursors_and_nul_characters_are_422(service: Service) -> No
     nested = await service.call(
         "POST", "/api/customers", json={"name": "a", "utm": {"source": "\x00"}}
     )
-    assert field_errors(nested) == [["body", "utm"]]
+    assert field_errors(nested) == [["body", "utm", "source"]]

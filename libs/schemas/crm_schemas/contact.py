@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from crm_schemas.storable import STORABLE_TEXT_CHECK, StorableText
 
 
 class Source(StrEnum):
@@ -27,10 +29,11 @@ MESSAGING_PLATFORMS: frozenset[Source] = frozenset({Source.IG, Source.MESSENGER,
 # Identities and names are matched, stored and shown: a control character (NUL, tab, newline)
 # in one is a sender's bug, refused with the field named rather than stored.
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+IdentityText = Annotated[str, StringConstraints(pattern=NO_CONTROL_CHARACTERS), STORABLE_TEXT_CHECK]
 
 
 def _text(max_length: int) -> Any:
-    return Field(default=None, max_length=max_length, pattern=NO_CONTROL_CHARACTERS)
+    return Field(default=None, max_length=max_length)
 
 
 class Handles(BaseModel):
@@ -38,9 +41,9 @@ class Handles(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ig: str | None = _text(255)
-    whatsapp: str | None = _text(255)
-    messenger: str | None = _text(255)
+    ig: IdentityText | None = _text(255)
+    whatsapp: IdentityText | None = _text(255)
+    messenger: IdentityText | None = _text(255)
 
     def present(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v}
@@ -51,11 +54,11 @@ class Contact(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str | None = _text(320)
-    phone: str | None = _text(64)
+    email: IdentityText | None = _text(320)
+    phone: IdentityText | None = _text(64)
     handles: Handles | None = None
-    name: str | None = _text(255)
-    external_id: str | None = _text(255)
+    name: IdentityText | None = _text(255)
+    external_id: IdentityText | None = _text(255)
     # Meta-style SHA-256 hex of the lowercased email / the digits of the E.164 phone.
     email_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     phone_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
@@ -78,14 +81,14 @@ class Consent(BaseModel):
     email: bool | None = None
     sms: bool | None = None
     messaging: bool | None = None
-    terms_version: str | None = Field(default=None, max_length=64)
+    terms_version: StorableText | None = Field(default=None, max_length=64)
 
 
 class Utm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    source: str | None = Field(default=None, max_length=255)
-    medium: str | None = Field(default=None, max_length=255)
-    campaign: str | None = Field(default=None, max_length=255)
-    content: str | None = Field(default=None, max_length=255)
-    term: str | None = Field(default=None, max_length=255)
+    source: StorableText | None = Field(default=None, max_length=255)
+    medium: StorableText | None = Field(default=None, max_length=255)
+    campaign: StorableText | None = Field(default=None, max_length=255)
+    content: StorableText | None = Field(default=None, max_length=255)
+    term: StorableText | None = Field(default=None, max_length=255)

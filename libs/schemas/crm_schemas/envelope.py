@@ -24,6 +24,7 @@ from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS, EventName
 from crm_schemas.contact import Consent, Contact, Source, Utm
 from crm_schemas.instants import Instant
 from crm_schemas.properties import Properties
+from crm_schemas.storable import StorableText, raise_unstorable, unstorable
 
 SCHEMA_VERSION: Final = 1
 MAX_EVENT_ID_LENGTH: Final = 255
@@ -35,9 +36,11 @@ STORED: Final = "stored"
 
 
 def _validated_properties(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-    """Check properties against the event's model; keep them as plain JSON data."""
+    """Check properties against the event's model; keep them as plain JSON data. Every value,
+    nested ones and a sender's own fields too, must be storable (crm_schemas.storable)."""
     if info.context and info.context.get(STORED):
         return value
+    raise_unstorable(unstorable(value), "properties")
     name = info.data.get("event_name")
     if name is None:  # event_name itself was invalid; that error is reported already
         return value
@@ -47,11 +50,11 @@ def _validated_properties(value: dict[str, Any], info: ValidationInfo) -> dict[s
 
 class _EnvelopeFields(BaseModel):
     event_name: EventName
-    event_id: str = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
+    event_id: StorableText = Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)
     timestamp: Instant
-    account_id: str | None = Field(default=None, min_length=1, max_length=128)
+    account_id: StorableText | None = Field(default=None, min_length=1, max_length=128)
     customer_id: UUID | None = None
-    user_id: str | None = Field(
+    user_id: StorableText | None = Field(
         default=None, max_length=255, description="the prospect's id on the source platform"
     )
     contact: Contact | None = None
@@ -118,15 +121,15 @@ class EventEnvelope(_EnvelopeFields):
 
     model_config = ConfigDict(extra="ignore")
 
-    account_id: str = Field(min_length=1, max_length=128)
+    account_id: StorableText = Field(min_length=1, max_length=128)
     # Null only for account-level events (COACHING_PROMPT), which are keyed by account id.
     customer_id: UUID | None = None
     source: Source
-    actor_id: str | None = None
+    actor_id: StorableText | None = None
     schema_version: int = SCHEMA_VERSION
     received_at: AwareDatetime
-    producer: str = Field(min_length=1)
-    cause_event_id: str | None = None
+    producer: StorableText = Field(min_length=1)
+    cause_event_id: StorableText | None = None
 
     @model_validator(mode="after")
     def _customer_unless_account_level(self) -> Self:

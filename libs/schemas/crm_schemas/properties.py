@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_schemas.instants import Instant
+from crm_schemas.storable import StorableNumber
 
 
 class Properties(BaseModel):
@@ -61,7 +61,7 @@ class FollowUpDone(Properties):
 
 
 class Purchased(Properties):
-    amount: Decimal = Field(ge=0)
+    amount: StorableNumber = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
     product_ids: list[str]
 

@@ -23,6 +23,9 @@ ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ("exp", "sub", "account_id")
 # An unknown account gets the same answer as a forged token, so account ids cannot be probed.
 _INVALID_TOKEN = "Invalid or expired token."
+# How far ahead of this service's clock a token's nbf and iat may be: the clock of whoever
+# minted it may run a little ahead (the service's `jwt_leeway_s` setting).
+DEFAULT_LEEWAY = timedelta(seconds=60)
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +39,9 @@ class TokenClaims:
     sub: str
     account_id: str
     exp: datetime
+    # Optional claims (RFC 7519): not valid before `nbf`; minted at `iat`.
+    nbf: datetime | None = None
+    iat: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,19 +73,31 @@ def mint_token(
 
 
 def verify_token(
-    secret: str | SecretStr, token: str, *, clock: Clock = SYSTEM_CLOCK
+    secret: str | SecretStr,
+    token: str,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    leeway: timedelta = DEFAULT_LEEWAY,
 ) -> TokenClaims:
+    """The token's claims once its signature and times hold at the clock's now: not expired,
+    not used before its `nbf`, not minted (`iat`) in the future. `nbf` and `iat` may be ahead by
+    `leeway`, for a minting clock that runs a little ahead."""
     claims = _verified_claims(_secret_text(secret), token)
-    if claims.exp <= clock.now():
+    now = clock.now()
+    if claims.exp <= now:
         raise InvalidToken("expired")
+    if claims.nbf is not None and claims.nbf > now + leeway:
+        raise InvalidToken("not valid yet (nbf)")
+    if claims.iat is not None and claims.iat > now + leeway:
+        raise InvalidToken("issued in the future (iat)")
     return claims
 
 
 @functools.lru_cache(maxsize=4096)
 def _verified_claims(secret: str, token: str) -> TokenClaims:
     """The signature and claims check of a token, which depends on nothing but its bytes and
-    the secret, so a client's token is checked once; expiry is judged on every call, against
-    the injected clock. Refusals raise, and exceptions are not cached."""
+    the secret, so a client's token is checked once; its times (exp, nbf, iat) are judged on
+    every call, against the injected clock. Refusals raise, and exceptions are not cached."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -95,18 +113,28 @@ def _verified_claims(secret: str, token: str) -> TokenClaims:
         )
     except jwt.InvalidTokenError as error:
         raise InvalidToken(f"{type(error).__name__}: {error}") from error
-    sub, account_id, exp = claims["sub"], claims["account_id"], claims["exp"]
+    sub, account_id = claims["sub"], claims["account_id"]
     if not isinstance(sub, str) or not sub:
         raise InvalidToken("sub must be a non-empty string")
     if not isinstance(account_id, str) or not account_id:
         raise InvalidToken("account_id must be a non-empty string")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        raise InvalidToken("exp must be a number")
+    return TokenClaims(
+        sub=sub,
+        account_id=account_id,
+        exp=_instant(claims["exp"], "exp"),
+        nbf=_instant(claims["nbf"], "nbf") if "nbf" in claims else None,
+        iat=_instant(claims["iat"], "iat") if "iat" in claims else None,
+    )
+
+
+def _instant(value: Any, name: str) -> datetime:
+    """A NumericDate claim (Unix seconds) as an instant."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidToken(f"{name} must be a number")
     try:
-        expires = datetime.fromtimestamp(exp, tz=UTC)
+        return datetime.fromtimestamp(value, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise InvalidToken("exp is out of range") from None
-    return TokenClaims(sub=sub, account_id=account_id, exp=expires)
+        raise InvalidToken(f"{name} is out of range") from None
 
 
 async def authenticate(request: Request) -> Principal:
@@ -114,7 +142,12 @@ async def authenticate(request: Request) -> Principal:
     context = service_context(request)
     token = _bearer_token(request)
     try:
-        claims = verify_token(context.settings.jwt_secret, token, clock=context.clock)
+        claims = verify_token(
+            context.settings.jwt_secret,
+            token,
+            clock=context.clock,
+            leeway=timedelta(seconds=context.settings.jwt_leeway_s),
+        )
     except InvalidToken as error:
         log.info("token refused", reason=str(error))
         raise Unauthorized(_INVALID_TOKEN, challenge='Bearer error="invalid_token"') from None

@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
     events_topic: str = EVENTS_TOPIC
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6379/0")
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    # How far a token's nbf and iat may be ahead of this service's clock (the minting host's
+    # clock may run a little ahead); beyond it the token is refused.
+    jwt_leeway_s: float = Field(default=60.0, ge=0, le=3600)
     service_token: SecretStr | None = Field(
         default=None, description="Bearer token of service-to-service calls (internal endpoints)."
     )

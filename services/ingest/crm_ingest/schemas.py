@@ -28,6 +28,7 @@ from crm_schemas.contact import (
 )
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, IncomingEvent
 from crm_schemas.instants import Instant
+from crm_schemas.storable import StorableBody
 from crm_servicekit.openapi_bodies import COMPONENTS_KEY, REF_TEMPLATE, raw_json_body
 
 
@@ -192,7 +193,7 @@ class ClaimedIdentities(BaseModel):
         )
 
 
-class ClaimRequest(BaseModel):
+class ClaimRequest(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     account_id: str = Field(min_length=1, max_length=128)

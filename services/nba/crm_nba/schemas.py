@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Consent, Source
+from crm_schemas.storable import StorableBody
 from crm_schemas.system_properties import CoachingPrompt, Recommendation
 from crm_servicekit.instants import IsoInstant
 
@@ -30,7 +31,7 @@ class HistoryEvent(BaseModel):
     consent: Consent | None = None
 
 
-class AnalyzeRequest(BaseModel):
+class AnalyzeRequest(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     customer_ids: list[UUID] | None = Field(

@@ -157,6 +157,20 @@ async def get_reminder(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> R
     return _reminder(row) if row else None
 
 
+async def belongs_to_another_account(conn: Conn, account_id: str, customer_id: uuid.UUID) -> bool:
+    """Whether another account has events or reminders of this customer id."""
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (SELECT FROM customer_events WHERE customer_id = $2 AND account_id <> $1)
+                OR EXISTS (SELECT FROM reminders WHERE customer_id = $2 AND account_id <> $1)
+            """,
+            account_id,
+            customer_id,
+        )
+    )
+
+
 async def is_deleted(conn: Conn, account_id: str, customer_id: uuid.UUID) -> bool:
     return bool(
         await conn.fetchval(

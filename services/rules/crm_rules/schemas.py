@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm_rules.policy.channel_window import ChannelWindow
 from crm_rules.policy.reminder import ReminderStatus
 from crm_rules.service.reads import DueReminderView, ReminderView
+from crm_schemas.storable import StorableBody
 from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.instants import IsoInstant
 
@@ -55,7 +56,7 @@ class DueReminderOut(ReminderOut):
         return cls(**ReminderOut.of(view).model_dump(), overdue=view.overdue)
 
 
-class NewReminder(BaseModel):
+class NewReminder(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID
@@ -64,7 +65,7 @@ class NewReminder(BaseModel):
     message: str | None = Field(default=None, max_length=2000)
 
 
-class Snooze(BaseModel):
+class Snooze(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     until: IsoInstant

@@ -21,6 +21,7 @@ from crm_customers.customers.policy.fields import check_country, check_language
 from crm_schemas.contact import CLIENT_SOURCES, Consent, Handles, Source, Utm
 from crm_schemas.identity import normalize_email, normalize_handle
 from crm_schemas.pipeline import BookingState
+from crm_schemas.storable import StorableBody
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_booking_state, reverse
 from crm_servicekit.instants import IsoInstant
 from crm_servicekit.pagination import Page
@@ -37,24 +38,7 @@ _TEXT = Field(default=None, max_length=2000)
 _SHORT = Field(default=None, max_length=255)
 
 
-def _no_nul(value: Any) -> Any:
-    # PostgreSQL text cannot hold NUL; refused here as a bad field rather than failing there.
-    found = value.model_dump().values() if isinstance(value, BaseModel) else [value]
-    if any(isinstance(part, str) and "\x00" in part for part in found):
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-class Storable(BaseModel):
-    """A request body whose texts PostgreSQL can store (no NUL)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        return _no_nul(value)
-
-
-class CustomerFields(Storable):
+class CustomerFields(StorableBody):
     """The fields a person may give on creation and change with PUT."""
 
     model_config = ConfigDict(extra="forbid")
@@ -119,7 +103,7 @@ class CustomerIn(CustomerFields):
         return self
 
 
-class BookingIn(Storable):
+class BookingIn(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(max_length=32)
@@ -149,7 +133,7 @@ class CustomerPatch(CustomerFields):
     booking: BookingIn | None = None
 
 
-class NextStageIn(Storable):
+class NextStageIn(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=2000)

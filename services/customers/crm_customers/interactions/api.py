@@ -18,7 +18,6 @@ from crm_schemas.system_properties import Interaction
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
 from crm_servicekit.instants import AsOf
-from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import CursorKind, Pagination
 from crm_servicekit.runtime import resources
 from crm_servicekit.service_context import ClockDep
@@ -75,8 +74,7 @@ async def get_interaction(
         return await service.interaction(conn, principal.account.account_id, interaction_id)
 
 
-# 404: no such customer
-@router.post("", status_code=201, response_model=InteractionOut, responses=problems(404))
+@router.post("", status_code=201, response_model=InteractionOut)
 async def log_interaction(
     request: Request,
     body: InteractionIn,

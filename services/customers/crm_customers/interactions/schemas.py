@@ -6,12 +6,13 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from crm_customers.customers.schemas import Storable, UtcDatetime
+from crm_customers.customers.schemas import UtcDatetime
+from crm_schemas.storable import StorableBody
 from crm_schemas.system_properties import Interaction, InteractionType
 from crm_servicekit.pagination import Page
 
 
-class InteractionIn(Storable):
+class InteractionIn(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: UUID
@@ -22,7 +23,7 @@ class InteractionIn(Storable):
     completed: bool = False
 
 
-class InteractionPatch(Storable):
+class InteractionPatch(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     type: InteractionType | None = None

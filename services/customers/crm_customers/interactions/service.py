@@ -20,7 +20,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Interaction, InteractionEvent
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue_applied
-from crm_servicekit.problems import NotFound
+from crm_servicekit.problems import FieldError, NotFound, Unprocessable
 
 
 async def log_interaction(
@@ -32,8 +32,10 @@ async def log_interaction(
     found = await customers_repository.read_for_change(
         conn, person.account_id, body.customer_id, cause.timestamp, [entry_id]
     )
-    if found is None:
-        raise NotFound("No such customer.")
+    if found is None:  # another account's, deleted, or never made: named as ingest names it
+        raise Unprocessable(
+            "Unknown customer.", errors=[FieldError(["body", "customer_id"], "unknown customer")]
+        )
     customer, stored = found
     logged = policy.logged(customer, stored, cause, body)
     await repository.upsert(conn, person.account_id, logged.interaction, cause.timestamp)

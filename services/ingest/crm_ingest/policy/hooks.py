@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crm_ingest.policy.normalization import InvalidEvent, field_errors, refuse_nul
+from crm_ingest.policy.normalization import InvalidEvent, field_errors, refuse_unstorable
 from crm_ingest.schemas import CapiLead, DmHook, DmSender
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
@@ -18,7 +18,7 @@ _BODY = ("body",)
 
 
 def parse_dm(raw: Any) -> DmHook:
-    refuse_nul(raw, _BODY)
+    refuse_unstorable(raw, _BODY)
     try:
         return DmHook.model_validate(raw)
     except ValidationError as error:
@@ -91,7 +91,7 @@ def lead_phone_field(lead: CapiLead) -> list[str | int] | None:
 
 
 def parse_capi(raw: Any) -> CapiLead:
-    refuse_nul(raw, _BODY)
+    refuse_unstorable(raw, _BODY)
     try:
         return CapiLead.model_validate(raw)
     except ValidationError as error:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from crm_schemas.contact import Contact, Source
 from crm_schemas.envelope import IncomingEvent
 from crm_schemas.identity import normalize_email, normalize_handle, normalize_phone
+from crm_schemas.storable import unstorable
 from crm_servicekit.problems import FieldError
 
 # What providers and people write for a source, mapped to its canonical name.
@@ -66,32 +67,19 @@ def normalize_source(raw: str) -> str:
     return SOURCE_ALIASES.get(key, key)
 
 
-def refuse_nul(document: Any, loc: Sequence[str | int]) -> None:
-    """Refuse U+0000 anywhere in a JSON document, keys included, naming each place.
+def refuse_unstorable(document: Any, loc: Sequence[str | int]) -> None:
+    """Refuse anything in a JSON document, keys included, that no store can hold: NUL, a lone
+    surrogate, NaN, Infinity or a number beyond a double (crm_schemas.storable), naming each
+    place.
 
-    PostgreSQL's text and jsonb cannot hold it, and every service stores what an event
-    carries: let in, it would fail every store downstream. JSON can only carry it escaped.
-    Called once per document a client sent, where it is parsed (an event, a batch item, a
-    hook), not on the envelopes built from already checked hooks.
+    Every service stores what an event carries: let in, it would fail every store downstream,
+    or (NaN, Infinity) be dropped silently. Called once per document a client sent, where it
+    is parsed (an event, a batch item, a hook), not on the envelopes built from already
+    checked hooks.
     """
-    errors: list[FieldError] = []
-    _collect_nul(document, list(loc), errors)
-    if errors:
-        raise InvalidEvent(errors)
-
-
-def _collect_nul(value: Any, loc: list[str | int], errors: list[FieldError]) -> None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            errors.append(FieldError(loc, "must not contain the NUL character (U+0000)"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key:
-                errors.append(FieldError(loc, "must not have a key with the NUL character"))
-            _collect_nul(item, [*loc, key], errors)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _collect_nul(item, [*loc, index], errors)
+    found = unstorable(document, loc)
+    if found:
+        raise InvalidEvent([FieldError(list(item.loc), item.msg) for item in found])
 
 
 def check_not_future(timestamp: datetime, now: datetime, tolerance: timedelta) -> None:

@@ -20,13 +20,14 @@ from crm_ingest.policy.normalization import (
     Normalized,
     content_hash,
     normalize_incoming,
-    refuse_nul,
+    refuse_unstorable,
 )
 from crm_ingest.policy.outcomes import Caller, Candidate, Outcome, Status, repeat_outcome
 from crm_ingest.schemas import CapiLead, DmHook
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
+from crm_schemas.storable import unstorable
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import FieldError
 
@@ -55,7 +56,7 @@ class Ingestion:
 
     async def accept_event(self, caller: Caller, document: Any) -> Outcome:
         """One event as a client sent it (docs/domain.md's incoming envelope)."""
-        refuse_nul(document, ("body",))
+        refuse_unstorable(document, ("body",))
         now = self.clock.now()
         normalized = self._normalized(caller, document, now, ("body",))
         return await self._accept_one(caller, _candidate(normalized), now)
@@ -111,14 +112,18 @@ class Ingestion:
     def _judged_item(
         self, caller: Caller, item: Any, now: datetime, loc: tuple[str | int, ...]
     ) -> Outcome | Candidate:
-        # As the item gave it, whatever it is: a rejected item is answered with its own id.
+        # As the item gave it, whatever it is: a rejected item is answered with its own id,
+        # unless the answer could not carry it (a lone surrogate, NaN): then null, and the
+        # item's errors name it.
         event_id: Any = item.get("event_id") if isinstance(item, dict) else None
+        if unstorable(event_id):
+            event_id = None
         limit = self.settings.max_event_bytes
         if len(json.dumps(item).encode()) > limit:
             error = FieldError(list(loc), f"exceeds {limit} bytes")
             return Outcome(event_id, Status.REJECTED, errors=[error])
         try:
-            refuse_nul(item, loc)
+            refuse_unstorable(item, loc)
             normalized = self._normalized(caller, item, now, loc)
         except InvalidEvent as invalid:
             return Outcome(event_id, Status.REJECTED, errors=invalid.errors)

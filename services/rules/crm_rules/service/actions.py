@@ -26,7 +26,7 @@ from crm_schemas.fold import fold
 from crm_schemas.system_properties import CompletedBy
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue_applied
-from crm_servicekit.problems import Conflict, NotFound
+from crm_servicekit.problems import Conflict, FieldError, NotFound, Unprocessable
 
 
 async def create_manual(
@@ -39,6 +39,12 @@ async def create_manual(
     topic: str,
 ) -> ReminderView:
     await repo.lock_customer(conn, command.account_id, customer_id)
+    # Another account's customer is refused as ingest refuses it; an id no account has shown
+    # yet is taken, since the customer may be moments old (docs/domain.md).
+    if await repo.belongs_to_another_account(conn, command.account_id, customer_id):
+        raise Unprocessable(
+            "Unknown customer.", errors=[FieldError(["body", "customer_id"], "unknown customer")]
+        )
     if await repo.is_deleted(conn, command.account_id, customer_id):
         raise NotFound(f"Customer {customer_id} was deleted.")
     history = await repo.events_of(conn, command.account_id, customer_id)

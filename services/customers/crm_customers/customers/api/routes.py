@@ -28,6 +28,7 @@ from crm_customers.customers.schemas import (
     NextStageIn,
 )
 from crm_customers.customers.service import person, reads
+from crm_schemas.storable import StorableText
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary
 from crm_servicekit.auth import CurrentPrincipal
 from crm_servicekit.idempotency import IdempotencyDep, idempotent
@@ -59,7 +60,7 @@ async def list_page(
     page: Pagination,
     vocabulary: VocabularyQuery,
     status: Annotated[str | None, Query(max_length=64)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=255, pattern=r"^[^\x00]*$")] = None,
+    q: Annotated[StorableText | None, Query(min_length=1, max_length=255)] = None,
     sort: Annotated[str, Query(description=f"one of {', '.join(SORT_CHOICES)}")] = "-created_at",
 ) -> CustomerPage:
     if sort not in SORT_CHOICES:
