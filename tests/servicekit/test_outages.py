@@ -1,0 +1,129 @@
+"""A dependency down is a 503 naming it wherever it escapes a route, logged as a warning
+(PostgreSQL behind a TCP proxy)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import APIRouter
+from outage_support import postgres_proxy
+from redis.asyncio import Redis
+
+from crm_devstack.kafka_testing import eventually
+from crm_devstack.processes import free_port
+from crm_servicekit.auth import CurrentAccount
+from crm_servicekit.db import create_pool
+from crm_servicekit.problems import PROBLEM_CONTENT_TYPE
+
+from .sample_service import bearer, sample_app
+
+pytestmark = pytest.mark.integration
+
+
+def outage_routes(pool: asyncpg.Pool, redis: Redis, sleep_query: str) -> APIRouter:
+    router = APIRouter(prefix="/api/outage")
+
+    @router.get("/postgres")
+    async def read_postgres(account: CurrentAccount) -> dict[str, int]:
+        async with pool.acquire() as conn:
+            return {"one": await conn.fetchval("SELECT 1")}
+
+    @router.get("/slow")
+    async def slow(account: CurrentAccount) -> dict[str, int]:
+        async with pool.acquire() as conn:
+            await conn.execute(sleep_query)
+        return {}
+
+    @router.get("/redis")
+    async def read_redis(account: CurrentAccount) -> dict[str, bool]:
+        return {"pong": bool(await redis.ping())}
+
+    return router
+
+
+class Outage:
+    """The sample app with routes on a PostgreSQL behind a proxy and on a Redis nobody runs."""
+
+    def __init__(self, postgres_url: str) -> None:
+        # Distinct text, so that the test finds (and ends) its own sleeping backend.
+        self.sleep_query = f"SELECT pg_sleep(60) -- outage test {uuid.uuid4().hex}"
+        self.postgres_url = postgres_url
+
+    @contextlib.asynccontextmanager
+    async def started(self, dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+        self.pool = await create_pool(dsn, min_size=3, max_size=3)
+        redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+        app = sample_app(routers=(outage_routes(self.pool, redis, self.sleep_query),))
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
+                yield client
+        finally:
+            await self.pool.close()
+            await redis.aclose()
+            await self.end_sleepers()
+
+    async def sleepers(self) -> int:
+        conn = await asyncpg.connect(self.postgres_url)
+        try:
+            count: int = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = $1", self.sleep_query
+            )
+            return count
+        finally:
+            await conn.close()
+
+    async def end_sleepers(self) -> None:
+        conn = await asyncpg.connect(self.postgres_url)
+        try:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1",
+                self.sleep_query,
+            )
+        finally:
+            await conn.close()
+
+
+def assert_unavailable(response: httpx.Response, dependency: str) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_CONTENT_TYPE)
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.json()["dependency"] == dependency
+
+
+async def test_postgres_refused_is_503_naming_it_and_a_warning_not_a_500(
+    postgres_url: str, json_log_lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    outage = Outage(postgres_url)
+    with postgres_proxy(postgres_url) as (proxy, dsn):
+        async with outage.started(dsn) as client:
+            assert (await client.get("/api/outage/postgres", headers=bearer())).status_code == 200
+            await asyncio.to_thread(proxy.refuse)
+            down = await client.get("/api/outage/postgres", headers=bearer())
+            assert_unavailable(down, "postgres")
+            await asyncio.to_thread(proxy.restore)
+            back = await eventually(
+                lambda: client.get("/api/outage/postgres", headers=bearer()),
+                lambda r: r.status_code != 503,
+                within_s=60,
+            )
+            assert back.json() == {"one": 1}
+    warnings = [line for line in json_log_lines() if line["event"] == "dependency unavailable"]
+    assert warnings, "the outage was not logged"
+    assert {line["level"] for line in warnings} == {"warning"}
+    assert {line["dependency"] for line in warnings} == {"postgres"}
+    assert all(line["error_class"] for line in warnings)
+    assert not [line for line in json_log_lines() if line["event"] == "unhandled error"]
+
+
+async def test_redis_down_is_503_naming_redis(postgres_url: str) -> None:
+    outage = Outage(postgres_url)
+    async with outage.started(postgres_url) as client:
+        assert_unavailable(await client.get("/api/outage/redis", headers=bearer()), "redis")
