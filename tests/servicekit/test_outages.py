@@ -1,5 +1,5 @@
-"""A dependency down is a 503 naming it wherever it escapes a route, logged as a warning
-(PostgreSQL behind a TCP proxy)."""
+"""A dependency down is a 503 naming it wherever it escapes a route, logged as a warning; a
+connection broken mid-operation is never handed out again (PostgreSQL behind a TCP proxy)."""
 
 from __future__ import annotations
 
@@ -127,3 +127,59 @@ async def test_redis_down_is_503_naming_redis(postgres_url: str) -> None:
     outage = Outage(postgres_url)
     async with outage.started(postgres_url) as client:
         assert_unavailable(await client.get("/api/outage/redis", headers=bearer()), "redis")
+
+
+async def test_a_connection_cut_mid_query_is_never_handed_out_again(
+    postgres_url: str, json_log_lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    outage = Outage(postgres_url)
+    with postgres_proxy(postgres_url) as (proxy, dsn):
+        async with outage.started(dsn) as client:
+            slow = asyncio.create_task(client.get("/api/outage/slow", headers=bearer()))
+            await eventually(outage.sleepers, lambda count: count == 1, within_s=60)
+            await asyncio.to_thread(proxy.cut)
+            assert_unavailable(await slow, "postgres")
+            statuses: list[int] = []
+            for _ in range(5):  # more requests than the pool has connections, at once
+                wave = await asyncio.gather(
+                    *(client.get("/api/outage/postgres", headers=bearer()) for _ in range(6))
+                )
+                statuses += [response.status_code for response in wave]
+            assert set(statuses) <= {200, 503}, statuses
+            # Once asyncpg saw the cut, every connection handed out is a new, working one.
+            await eventually(
+                lambda: client.get("/api/outage/postgres", headers=bearer()),
+                lambda r: r.status_code == 200,
+                within_s=60,
+            )
+            wave = await asyncio.gather(
+                *(client.get("/api/outage/postgres", headers=bearer()) for _ in range(6))
+            )
+            assert [response.status_code for response in wave] == [200] * 6
+    logged = " ".join(str(line) for line in json_log_lines())
+    assert "another operation" not in logged
+    assert "unhandled error" not in logged
+
+
+async def test_a_checkout_that_broke_its_connection_never_gives_it_back(new_database: str) -> None:
+    pool = await create_pool(new_database, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            first = conn.get_server_pid()
+        with pytest.raises(LookupError):
+            async with pool.acquire() as conn:
+                raise LookupError("a route's own error: the connection is fine")
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() == first  # kept
+        with pytest.raises(asyncpg.exceptions.InternalClientError):
+            async with pool.acquire() as conn:
+                # What asyncpg raises on a connection whose session the server ended while
+                # it sat in the pool, before it saw the socket close.
+                raise asyncpg.exceptions.InternalClientError(
+                    "cannot switch to state 15; another operation (2) is in progress"
+                )
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() != first  # terminated, replaced
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await pool.close()
