@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psycopg2
 import pytest
 from fastapi import APIRouter
 from outage_support import postgres_proxy
@@ -20,6 +21,7 @@ from crm_devstack.kafka_testing import eventually
 from crm_devstack.processes import free_port
 from crm_servicekit.auth import CurrentAccount
 from crm_servicekit.db import create_pool
+from crm_servicekit.failures import Dependency, unavailable_dependency
 from crm_servicekit.problems import PROBLEM_CONTENT_TYPE
 
 from .sample_service import bearer, sample_app
@@ -180,6 +182,49 @@ async def test_a_checkout_that_broke_its_connection_never_gives_it_back(new_data
                 )
         async with pool.acquire() as conn:
             assert conn.get_server_pid() != first  # terminated, replaced
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await pool.close()
+
+
+def end_backend_while_the_loop_waits(dsn: str, pid: int) -> None:
+    """Terminate a backend and wait until it is gone, blocking: the event loop does not run
+    meanwhile, so asyncpg has read none of what the server sent before closing."""
+    connection = psycopg2.connect(dsn)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            gone = False
+            while not gone:
+                cursor.execute("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s", (pid,))
+                row = cursor.fetchone()
+                gone = bool(row and row[0])
+    finally:
+        connection.close()
+
+
+async def test_a_session_the_server_ended_while_pooled_fails_once_as_postgres_unavailable(
+    new_database: str,
+) -> None:
+    pool = await create_pool(new_database, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            pid = conn.get_server_pid()
+        end_backend_while_the_loop_waits(new_database, pid)
+        # Two turns of the loop: asyncio reads the server's FATAL message, not yet the end of
+        # the stream, the window in which asyncpg's protocol is stuck ("another operation (2)
+        # is in progress").
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        with pytest.raises(
+            (asyncpg.exceptions.InternalClientError, asyncpg.exceptions.ConnectionDoesNotExistError)
+        ) as failed:
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        assert unavailable_dependency(failed.value) is Dependency.POSTGRES
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() != pid
             assert await conn.fetchval("SELECT 1") == 1
     finally:
         await pool.close()
