@@ -34,10 +34,23 @@ def fresh_event() -> dict[str, Any]:
     }
 
 
-def test_postgres_down_is_503_on_single_events_and_batches(module_servers: ModuleServers) -> None:
+def fresh_dm() -> dict[str, Any]:
+    """A DM provider's webhook for the account that takes unsigned ones."""
+    return {
+        "event_id": f"outage-dm-{uuid.uuid4().hex[:12]}",
+        "account_id": "devbox",
+        "platform": "ig",
+        "sender": {"id": "17841400099", "handle": "@outage.dm", "name": "Outage DM"},
+        "text": "Hi!",
+        "timestamp": (T0 - timedelta(minutes=1)).isoformat(),
+    }
+
+
+def test_postgres_down_is_503_on_events_batches_and_hooks(module_servers: ModuleServers) -> None:
     probes = [
         Probe("POST", "/api/events", ok=frozenset({202}), body=fresh_event),
         Probe("POST", "/api/events/batch", body=lambda: {"events": [fresh_event()]}),
+        Probe("POST", "/api/hooks/dm", ok=frozenset({202}), body=fresh_dm),
     ]
     with served_behind_proxy(module_servers, ingest_app) as (proxy, url):
         outage_and_recovery(proxy, url, user_bearer("acme", T0), probes)
