@@ -95,6 +95,16 @@ class AppProcess:
             while (line := await self.process.stdout.readline()).strip() != b"ready":
                 assert line, "the consumer process exited before it was ready"
 
+    async def printed(self, text: str, within_s: float = 120.0) -> str:
+        """Read what the process prints until a line holds `text` (its log says what it met)."""
+        assert self.process is not None
+        assert self.process.stdout is not None
+        async with asyncio.timeout(within_s):
+            while line := (await self.process.stdout.readline()).decode():
+                if text in line:
+                    return line
+        raise AssertionError(f"the process exited without printing {text!r}")
+
     async def kill(self) -> None:
         assert self.process is not None
         self.process.kill()  # SIGKILL: no cleanup, no commit

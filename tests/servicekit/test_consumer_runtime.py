@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from outage_support import postgres_proxy
 
 from crm_devstack.servers_for_tests import docker_answers
 from crm_devstack.settings import StackConfig
@@ -214,3 +215,34 @@ async def test_postgres_down_for_10s_loses_nothing_and_dead_letters_nothing(
         assert await read_letters(kafka_bootstrap, dlq) == []
     finally:
         await app.stop()
+
+
+async def test_postgres_refused_mid_stream_is_waited_out_and_each_event_applied_once(
+    kafka_bootstrap: str, new_database: str, new_topic: Callable[..., str]
+) -> None:
+    topic, dlq = new_topic(partitions=3), new_topic(partitions=1)
+    group = f"effects-{uuid.uuid4().hex[:8]}"
+    customers = [uuid.uuid4() for _ in range(10)]
+    before = [message_sent(c, n) for n in range(20) for c in customers]
+    during = [message_sent(c, n) for n in range(20, 60) for c in customers]
+    with postgres_proxy(new_database) as (proxy, through_proxy):
+        app = ConsumerProcess(through_proxy, kafka_bootstrap, topic, group, dlq)
+        # Slow batches, so that the outage finds one inside its transaction.
+        await app.start("--max-records", "50", "--work-s", "0.05")
+        try:
+            await produce(kafka_bootstrap, records_for(before, topic))
+            await eventually(
+                lambda: effect_counts(new_database), lambda c: c[0] >= 50, interval=0.02
+            )
+            await asyncio.to_thread(proxy.refuse)
+            try:
+                await produce(kafka_bootstrap, records_for(during, topic))
+                await app.printed("transient error; batch held")
+            finally:
+                await asyncio.to_thread(proxy.restore)
+            total = len(before) + len(during)
+            await eventually(lambda: committed_everything(kafka_bootstrap, topic, group), bool)
+            assert await effect_counts(new_database) == (total, total)
+            assert await read_letters(kafka_bootstrap, dlq) == []
+        finally:
+            await app.stop()

@@ -34,11 +34,11 @@ def test_every_error_is_a_problem_and_fastapis_validation_body_is_gone() -> None
 
 def test_statuses_follow_the_operations_shape() -> None:
     paths = _document()["paths"]
-    # A token, a body: 400 (malformed JSON), 401, 413, 422.
-    assert set(_errors(paths["/api/things"]["post"])) == {"400", "401", "413", "422"}
+    # A token, a body: 400 (malformed JSON), 401, 413, 422, and 503 (a dependency down).
+    assert set(_errors(paths["/api/things"]["post"])) == {"400", "401", "413", "422", "503"}
     # A path parameter: 404 as well; no body, so no 400 or 413.
-    assert set(_errors(paths["/api/things/{thing_id}"]["get"])) == {"401", "404", "422"}
+    assert set(_errors(paths["/api/things/{thing_id}"]["get"])) == {"401", "404", "422", "503"}
     # Declared by the route with problems(409).
-    assert set(_errors(paths["/api/claims"]["post"])) == {"401", "409"}
+    assert set(_errors(paths["/api/claims"]["post"])) == {"401", "409", "503"}
     # No input, no token: nothing to refuse.
     assert _errors(paths["/health/live"]["get"]) == {}

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from itertools import chain
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pydantic_core
+from asyncpg.pool import PoolAcquireContext
 from pydantic import PostgresDsn
 from yoyo import get_backend, read_migrations
 from yoyo.migrations import MigrationList
 
+from crm_servicekit.failures import Dependency, unavailable_dependency
 from crm_servicekit.settings import ServiceSettings
 
 # Shared tables (idempotency keys, the consumer's state, the outbox) that every service applies
@@ -37,11 +40,18 @@ def plain_postgres_dsn(dsn: str | PostgresDsn) -> str:
 async def create_pool(
     dsn: str | PostgresDsn, *, min_size: int = 1, max_size: int = 10
 ) -> asyncpg.Pool:
-    """A pool whose sessions speak UTC and read json/jsonb as Python values."""
-    pool = await asyncpg.create_pool(
+    """A pool whose sessions speak UTC and read json/jsonb as Python values, and that never
+    hands out a connection an outage broke (`DiscardingBrokenPool`)."""
+    pool = DiscardingBrokenPool(
         plain_postgres_dsn(dsn),
         min_size=min_size,
         max_size=max_size,
+        # asyncpg.create_pool's defaults, which it passes to the Pool it builds.
+        max_queries=50000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         init=_init_connection,
         reset=_keep_session,
         # timestamptz values come back in UTC whatever the server's default zone is.
@@ -52,9 +62,39 @@ async def create_pool(
         # single events ran at 1,100-1,400/s instead of 3,500-3,800/s when that happened.
         server_settings={"timezone": "UTC", "plan_cache_mode": "force_custom_plan"},
     )
-    if pool is None:  # only when created with an explicit loop argument; never here
-        raise RuntimeError("asyncpg returned no pool")
-    return pool
+    return await pool
+
+
+class DiscardingBrokenPool(asyncpg.Pool):
+    """An asyncpg pool that terminates a connection whose checkout ended in an error showing
+    it broken (failures.py: PostgreSQL unavailable), instead of handing it to the next user.
+
+    On release asyncpg discards a connection only when it is already closed or its reset
+    fails; it counts on the reset's statement to find one whose protocol is stuck. Ours
+    (`_keep_session`) sends no statement outside a transaction. So a connection whose session
+    the server ended while it sat idle (the server's FATAL message read, the end of the
+    stream not yet: asyncpg waits for the end of an answer that never comes) would go back to
+    the pool as healthy, and each next user would get "cannot switch to state 15; another
+    operation (2) is in progress". Deciding on the error its user saw costs no round trip.
+    """
+
+    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
+        return _Checkout(self, timeout)
+
+
+class _Checkout(PoolAcquireContext):
+    async def __aexit__(self, *exc: object) -> None:
+        error = exc[1] if len(exc) > 1 else None
+        connection = self.connection
+        if isinstance(error, BaseException) and connection is not None and _breaks(error):
+            # Already released by asyncpg when it saw the socket close; then nothing is left.
+            with contextlib.suppress(asyncpg.InterfaceError):
+                connection.terminate()
+        await super().__aexit__(*exc)
+
+
+def _breaks(error: BaseException) -> bool:
+    return unavailable_dependency(error) is Dependency.POSTGRES
 
 
 async def create_service_pool(settings: ServiceSettings) -> asyncpg.Pool:

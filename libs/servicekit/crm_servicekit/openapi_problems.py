@@ -3,8 +3,8 @@
 FastAPI documents a 422 with its own `HTTPValidationError` body as `application/json`, and no
 other error, while every error here is an RFC 9457 problem (`application/problem+json`, see
 problems.py). This rewrites each operation's error responses: the ones every operation
-of its shape can give (401 behind a token, 404 on a path naming a resource, 400 and 413 with a
-body, 409 with an Idempotency-Key, 422 with any input), plus those its route declares with
+of its shape can give (401 and 503 behind a token, 404 on a path naming a resource, 400 and 413
+with a body, 409 with an Idempotency-Key, 422 with any input), plus those its route declares with
 `problems(...)`, all as problem details.
 """
 
@@ -92,6 +92,8 @@ def _implied_statuses(operation: dict[str, Any]) -> Iterable[int]:
     parameters = operation.get("parameters", [])
     if operation.get("security"):
         yield 401
+        # What a client may call reaches the service's stores: a dependency down is 503.
+        yield 503
     if any(p["in"] == "path" for p in parameters):
         yield 404
     if "requestBody" in operation:

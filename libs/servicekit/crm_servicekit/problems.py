@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm_servicekit.failures import Dependency, unavailable_dependency
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 _PROBLEM_TYPE_BASE = "urn:frazer-crm:problem:"
 _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
@@ -148,6 +150,18 @@ class ServiceUnavailable(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))}, **extra)
 
 
+DEPENDENCY_RETRY_AFTER_S = 5  # a restarting PostgreSQL or broker is usually back by then
+
+
+def dependency_unavailable(dependency: Dependency) -> ServiceUnavailable:
+    """The 503 for an outage of `dependency`, named in the member ``dependency``."""
+    return ServiceUnavailable(
+        f"A dependency of this service ({dependency}) is unavailable; nothing was done.",
+        retry_after_s=DEPENDENCY_RETRY_AFTER_S,
+        dependency=dependency.value,
+    )
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One bad field of a request: where it is (``["body", "email"]``) and what is wrong."""
@@ -240,7 +254,8 @@ def _authentication_checks(dependant: Dependant | None) -> Iterator[Authenticati
 
 
 class UnexpectedErrorMiddleware:
-    """Turns an unhandled exception into a 500 problem that leaks nothing, and logs it.
+    """Turns an unhandled exception into a 500 problem that leaks nothing, and logs it; an
+    error that shows a dependency unavailable (failures.py decides) into a 503 naming it.
 
     Starlette's own last-resort handler re-raises after answering, which logs every error
     twice under uvicorn; this one answers once and keeps the traceback in our JSON log.
@@ -267,8 +282,16 @@ class UnexpectedErrorMiddleware:
             if response_started:
                 raise
             await problem.to_response()(scope, receive, send)
-        except Exception:
-            log.exception("unhandled error", path=scope.get("path"), method=scope.get("method"))
+        except Exception as error:
+            where = {"path": scope.get("path"), "method": scope.get("method")}
+            dependency = unavailable_dependency(error)
+            if dependency is None:
+                log.exception("unhandled error", **where)
+                answer = problem_response(500, _UNEXPECTED_DETAIL)
+            else:  # an outage, not a bug: a warning, and the client is told to come back
+                cause = {"error_class": type(error).__name__, "error": str(error)[:500]}
+                log.warning("dependency unavailable", dependency=dependency.value, **cause, **where)
+                answer = dependency_unavailable(dependency).to_response()
             if response_started:
                 raise
-            await problem_response(500, _UNEXPECTED_DETAIL)(scope, receive, send)
+            await answer(scope, receive, send)

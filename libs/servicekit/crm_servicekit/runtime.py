@@ -32,6 +32,7 @@ from crm_servicekit.clock import SYSTEM_CLOCK, Clock
 from crm_servicekit.consumer import Fetching, register_consumer
 from crm_servicekit.db import apply_migrations_in_thread, create_service_pool, plain_postgres_dsn
 from crm_servicekit.dlq import DeadLetter, send_dead_letters
+from crm_servicekit.failures import is_transient
 from crm_servicekit.health import add_readiness_check, postgres_check, redis_check
 from crm_servicekit.http import create_app
 from crm_servicekit.idempotency import purge_expired_idempotency_keys
@@ -246,8 +247,12 @@ async def _supervised(loop: BackgroundLoop, res: Resources) -> None:
     while not res.stop.is_set():
         try:
             await loop(res)
-        except Exception:
-            log.exception("background loop failed; restarting", loop=repr(loop))
+        except Exception as error:
+            if is_transient(error):  # an outage: expected now and then, and not a bug
+                cause = {"error_class": type(error).__name__, "error": str(error)[:500]}
+                log.warning("background loop met an outage; restarting", loop=repr(loop), **cause)
+            else:
+                log.exception("background loop failed; restarting", loop=repr(loop))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(res.stop.wait(), timeout=1.0)
 
