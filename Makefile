@@ -70,7 +70,7 @@ test: sync
 # The OpenAPI fuzz tests of the five services at a size `make test` cannot afford: FUZZ_EXAMPLES
 # per operation (CI's default is 40) makes more than 10,000 requests. It prints how many were
 # sent and how many got a 5xx; any 5xx fails the run.
-FUZZ_EXAMPLES ?= 120
+FUZZ_EXAMPLES ?= 400
 FUZZ_TESTS := $(foreach service,ingest customers rules nba stats,tests/$(service)/test_openapi_fuzz.py)
 fuzz: sync
 	CRM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen pytest -p no:cacheprovider \

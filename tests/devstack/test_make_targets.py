@@ -60,8 +60,9 @@ def test_make_fuzz_runs_the_five_openapi_fuzz_tests_at_more_than_ci_size() -> No
     assert DEVSTACK_INSTALL not in commands
     examples = re.search(r"CRM_FUZZ_EXAMPLES=(\d+) .*pytest", commands)
     assert examples is not None, commands
-    # CI's 40 examples per operation sent 4,522 requests; make fuzz promises over 10,000.
-    assert int(examples.group(1)) >= 100
+    # Requests grow slower than examples (small operations run out of new inputs): 40 per
+    # operation sent 4,522 requests and 120 sent 7,322; make fuzz promises over 10,000.
+    assert int(examples.group(1)) >= 400
     for service in ("ingest", "customers", "rules", "nba", "stats"):
         assert f"tests/{service}/test_openapi_fuzz.py" in commands
     assert commands.index("sync --frozen") < commands.index("pytest")
