@@ -2,7 +2,7 @@
 
 The hooks are signed (Standard Webhooks, API.md's Signatures): a signature by another key,
 one that is too old or from the future, one over other bytes or a malformed one is 401; a
-webhook sent again as it was, within the tolerance, is a duplicate that publishes nothing.
+webhook sent again as it was, within the tolerance, is answered 200 as a duplicate.
 """
 
 from __future__ import annotations
