@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync install up down status lint fmt test backtest bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
+.PHONY: help sync install up down status lint fmt test fuzz backtest bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk)"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they install and start the servers they need themselves)"
+	@echo "make fuzz     fuzz every service's API from its OpenAPI document, >10,000 requests (FUZZ_EXAMPLES)"
 	@echo "make bench    run every benchmark and backtests at 1k and 10k contacts; one table (BENCH_ARGS)"
 	@echo "make backtest replay N synthetic contacts (SEED, RATE) through the running system; check reminders, NBA and figures"
 
@@ -65,6 +66,15 @@ test: sync
 	@status=0; $(UV) run --frozen pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status
+
+# The OpenAPI fuzz tests of the five services at a size `make test` cannot afford: FUZZ_EXAMPLES
+# per operation (CI's default is 40) makes more than 10,000 requests. It prints how many were
+# sent and how many got a 5xx; any 5xx fails the run.
+FUZZ_EXAMPLES ?= 400
+FUZZ_TESTS := $(foreach service,ingest customers rules nba stats,tests/$(service)/test_openapi_fuzz.py)
+fuzz: sync
+	CRM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen pytest -p no:cacheprovider \
+		--timeout=3600 $(FUZZ_TESTS)
 
 N ?= 1000
 SEED ?= 7

@@ -8,6 +8,7 @@ tests alike can use them (`new_topic(partitions=3)` needs no await).
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 
@@ -29,6 +30,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many requests the OpenAPI fuzz tests sent and how many got a 5xx (`make fuzz`
+    reports this); nothing when no fuzz test ran (openapi_fuzz.py was never imported)."""
+    fuzz = sys.modules.get("openapi_fuzz")
+    if fuzz is not None and fuzz.TALLY.sent:
+        terminalreporter.write_line(fuzz.TALLY.summary())
 
 
 def unique_name(prefix: str) -> str:
