@@ -123,6 +123,11 @@ class PayloadTooLarge(ProblemError):
     title = "Content Too Large"  # RFC 9110's name; Python 3.11 has the older phrase
 
 
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    slug = "unsupported-media-type"
+
+
 class Unprocessable(ProblemError):
     """422 with ``errors: [{"loc": [...], "msg": ...}]`` naming each bad field."""
 

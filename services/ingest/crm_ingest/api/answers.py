@@ -17,11 +17,12 @@ from crm_servicekit.problems import (
     PayloadTooLarge,
     ServiceUnavailable,
     Unprocessable,
+    UnsupportedMediaType,
 )
 
 # The bodies are read raw (signatures cover the exact bytes, and the caller is checked before
 # anything is parsed), so FastAPI infers neither these answers nor the bodies.
-BATCH_PROBLEMS = problems(400, 401, 413, 422, 429, 503)
+BATCH_PROBLEMS = problems(400, 401, 413, 415, 422, 429, 503)
 SINGLE_PROBLEMS = problems(409) | BATCH_PROBLEMS  # 409: the event id was used for another body
 SINGLE_ANSWERS: dict[int | str, dict[str, Any]] = {
     202: {"model": EventAnswer, "description": "Accepted: published, Kafka acknowledged it."},
@@ -31,20 +32,33 @@ SINGLE_ANSWERS: dict[int | str, dict[str, Any]] = {
 RETRY_AFTER_S = 5
 
 
-def json_of(raw: bytes, limit: int) -> Any:
+def json_of(raw: bytes, content_type: str | None, limit: int) -> Any:
     """One event's JSON document, within its size limit."""
     if len(raw) > limit:
         raise PayloadTooLarge(f"One event's body may not exceed {limit} bytes.")
-    return parse_json(raw)
+    return parse_json(raw, content_type)
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, content_type: str | None) -> Any:
+    """The body as JSON; one declared as anything but JSON is refused rather than guessed at.
+    No Content-Type at all is read as JSON, as FastAPI reads the other services' bodies."""
+    if content_type and not _is_json_media_type(content_type):
+        raise UnsupportedMediaType(
+            f"The body must be JSON (Content-Type: application/json), not {content_type!r}."
+        )
     try:
         return json.loads(raw)
     except ValueError as error:  # UnicodeDecodeError included
         raise BadRequest(f"Malformed JSON body: {error}.") from None
     except RecursionError:
         raise BadRequest("Malformed JSON body: nested too deeply.") from None
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 def unprocessable(error: InvalidEvent) -> Unprocessable:

@@ -40,7 +40,7 @@ async def post_event(request: Request, wiring: WiringDep) -> JSONResponse:
     else:
         caller = await gate.webhook_caller(request, raw)
     await gate.within_rate(caller, "events")
-    document = json_of(raw, wiring.settings.max_event_bytes)
+    document = json_of(raw, request.headers.get("content-type"), wiring.settings.max_event_bytes)
     try:
         outcome = await wiring.ingestion.accept_event(caller, document)
     except InvalidEvent as invalid:
@@ -60,7 +60,7 @@ async def post_batch(request: Request, wiring: WiringDep) -> JSONResponse:
     raw = await request.body()
     caller = await wiring.gate.token_caller(request)
     await wiring.gate.within_rate(caller, "events_batch")
-    document = parse_json(raw)
+    document = parse_json(raw, request.headers.get("content-type"))
     items = document.get("events") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise Unprocessable(

@@ -27,7 +27,7 @@ async def post_dm(request: Request, wiring: WiringDep) -> JSONResponse:
     raw = await request.body()
     caller = await wiring.gate.webhook_caller(request, raw)
     await wiring.gate.within_rate(caller, "hooks_dm")
-    document = json_of(raw, wiring.settings.max_event_bytes)
+    document = json_of(raw, request.headers.get("content-type"), wiring.settings.max_event_bytes)
     try:
         outcome = await wiring.ingestion.accept_dm(caller, parse_dm(document))
     except InvalidEvent as invalid:
@@ -47,7 +47,7 @@ async def post_capi_lead(request: Request, wiring: WiringDep) -> JSONResponse:
     raw = await request.body()
     caller = await wiring.gate.webhook_caller(request, raw)
     await wiring.gate.within_rate(caller, "hooks_capi_lead")
-    document = json_of(raw, wiring.settings.max_event_bytes)
+    document = json_of(raw, request.headers.get("content-type"), wiring.settings.max_event_bytes)
     try:
         outcome = await wiring.ingestion.accept_lead(caller, parse_capi(document))
     except InvalidEvent as invalid:
