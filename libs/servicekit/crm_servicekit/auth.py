@@ -16,7 +16,8 @@ from pydantic import SecretStr
 
 from crm_servicekit.accounts import Account
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
-from crm_servicekit.problems import Unauthorized, authenticates_first
+from crm_servicekit.problem_handlers import authenticates_first
+from crm_servicekit.problems import Unauthorized
 from crm_servicekit.service_context import service_context
 
 ALGORITHM = "HS256"

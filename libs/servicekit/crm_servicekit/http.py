@@ -20,7 +20,7 @@ from crm_servicekit.health import ReadinessCheck, health_router
 from crm_servicekit.logging import configure_logging
 from crm_servicekit.metrics import HttpMetricsMiddleware, metrics_router
 from crm_servicekit.openapi_problems import install_problem_openapi
-from crm_servicekit.problems import install_problem_handlers
+from crm_servicekit.problem_handlers import install_problem_handlers
 from crm_servicekit.request_context import RequestContextMiddleware
 from crm_servicekit.service_context import ServiceContext, attach_service_context
 from crm_servicekit.settings import ServiceSettings
