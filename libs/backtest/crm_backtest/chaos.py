@@ -1,10 +1,11 @@
 """The chaos suite: a backtest whose replay is interrupted by each piece of the system in turn
 being killed with SIGKILL and started again the way `make up` starts it.
 
-The history is cut at one mark per piece, evenly spread over the deliveries. When the replay
-reaches a piece's mark the piece is killed while the replay goes on, then `crm-devstack system
-up` starts it again and waits until every piece answers ready. The replay does not pass the
-next mark until that piece is back, so every kill lands mid-replay and outages never overlap.
+The history is cut into one stretch per piece, and the piece is killed when the replay reaches
+the middle of its stretch; the replay goes on while `crm-devstack system up` starts it again
+and waits until every piece answers ready. The replay does not pass the next piece's mark until
+that piece is back (the time it waits is reported), so every kill lands mid-replay and outages
+never overlap.
 The client retries 429/502/503/504 (as Retry-After says) for as long as an outage may last and
 records every answer; a 5xx it does not retry (a 500) is a failure, however brief.
 """
@@ -42,7 +43,9 @@ class Chaos:
         self.stack = stack
         self.console = console
         self.runs = [PieceRun(piece) for piece in pieces]
-        self.marks = [deliveries * (i + 1) // (len(pieces) + 1) for i in range(len(pieces))]
+        # The middle of each of len(pieces) equal stretches: traffic before the first kill and
+        # after the last, and the most time between two kills for a piece to come back.
+        self.marks = [int(deliveries * (i + 0.5) / len(pieces)) for i in range(len(pieces))]
         self._reached = [asyncio.Event() for _ in pieces]
         self._back = [asyncio.Event() for _ in pieces]
         self._task: asyncio.Task[None] | None = None
@@ -59,8 +62,10 @@ class Chaos:
     async def hold(self, released: int) -> None:
         for i, mark in enumerate(self.marks):
             if released >= mark and not self._reached[i].is_set():
-                if i > 0:
+                if i > 0 and not self._back[i - 1].is_set():
+                    holding_since = monotonic()
                     await self._back[i - 1].wait()
+                    self.runs[i - 1].held_s += monotonic() - holding_since
                 self.runs[i].during_replay = True
                 self._reached[i].set()
 

@@ -10,7 +10,8 @@ returned):
   metadata, the gateway /gateway/health);
 - accepting: until ingest first accepted (answered 2xx through the gateway) a request the
   replay sent after the kill, i.e. the system took events again. A piece ingest does not need
-  leaves this at the replay's next send.
+  leaves this at the replay's next send, unless the replay was held for the piece (`replay
+  held`: it waited at the next piece's mark), when it is at least that.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class PieceRun:
     accepting_at: float | None = None
     during_replay: bool = False
     system_up_runs: int = 0  # `crm-devstack system up` runs until the system was ready
+    held_s: float = 0.0  # the replay waited this long at the next mark for the piece to be back
     error: str | None = None
     answers: dict[str, int] = field(default_factory=dict)  # until the next kill
 
@@ -145,6 +147,7 @@ class ChaosReport:
                 "ready_s": p.seconds_after_kill(p.ready_at),
                 "accepting_s": p.seconds_after_kill(p.accepting_at),
                 "system_up_runs": p.system_up_runs,
+                "replay_held_s": round(p.held_s, 2),
                 "failures_5xx": p.failures,
                 "answers": p.answers,
                 "error": p.error,
@@ -173,7 +176,8 @@ class ChaosReport:
     def print(self, console: Console) -> None:
         self.backtest.print(console)
         table = Table(title="Chaos: each piece killed (SIGKILL) mid-replay and restarted")
-        for column in ("piece", "killed at", "ready", "accepting", "5xx failed", "seen"):
+        columns = ("piece", "killed at", "ready", "accepting", "replay held", "5xx failed", "seen")
+        for column in columns:
             table.add_column(column, justify="left" if column in ("piece", "seen") else "right")
         for row in self.piece_rows():
             shown = ", ".join(f"{status}×{n}" for status, n in row["answers"].items())
@@ -183,6 +187,7 @@ class ChaosReport:
                 _seconds(row["killed_at_s"]) + ("" if row["during_replay"] else " (after replay)"),
                 _seconds(row["ready_s"]),
                 _seconds(row["accepting_s"]),
+                _seconds(row["replay_held_s"]),
                 f"[{style}]{row['failures_5xx']}[/{style}]",
                 (shown or "-") + (f"; error: {row['error']}" if row["error"] else ""),
             )
