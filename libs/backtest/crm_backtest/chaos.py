@@ -85,6 +85,7 @@ class Chaos:
                 self._back[i].set()
 
     async def _kill_and_restart(self, run: PieceRun) -> None:
+        run.kill_sent_at = monotonic()
         try:
             await self.stack.kill(run.piece)
         except StackError as error:
@@ -137,7 +138,7 @@ async def run_chaos(
                 await stack.system_up()  # no piece is left dead behind a failed run
             raise
         attempts = gateway.attempts
-    kills = [run.killed_at for run in chaos.runs]
+    kills = [run.kill_sent_at for run in chaos.runs]
     for i, run in enumerate(chaos.runs):
         run.observe(attempts, next((k for k in kills[i + 1 :] if k is not None), None))
     try:

@@ -56,7 +56,8 @@ def answered(attempts: list[Attempt]) -> dict[str, int]:
 @dataclass
 class PieceRun:
     piece: str
-    killed_at: float | None = None  # perf_counter seconds
+    kill_sent_at: float | None = None  # perf_counter seconds: `crm-devstack kill` started
+    killed_at: float | None = None  # its processes gone: `crm-devstack kill` returned
     ready_at: float | None = None
     accepting_at: float | None = None
     during_replay: bool = False
@@ -66,22 +67,19 @@ class PieceRun:
     answers: dict[str, int] = field(default_factory=dict)  # until the next kill
 
     def observe(self, attempts: list[Attempt], until: float | None) -> None:
-        """What the sender saw from this kill until the next one (or the end)."""
-        if self.killed_at is None:
+        """What the sender saw from this kill until the next one (or the end). The window opens
+        when the kill command starts: the SIGKILL comes a moment before the command returns."""
+        if self.kill_sent_at is None or self.killed_at is None:
             return
-        start = self.killed_at
-        window = [
-            a
-            for a in attempts
-            if start <= a.answered_at and (until is None or a.answered_at < until)
-        ]
+        end = float("inf") if until is None else until
+        window = [a for a in attempts if self.kill_sent_at <= a.answered_at < end]
         self.answers = answered(window)
         accepted = [
             a.answered_at
             for a in attempts
             if a.method == "POST"
             and a.path.startswith(INGEST_POSTS)
-            and a.sent_at >= start
+            and a.sent_at >= self.killed_at
             and a.status is not None
             and 200 <= a.status < 300
         ]
