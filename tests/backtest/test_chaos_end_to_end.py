@@ -25,9 +25,9 @@ from .conftest import System
 
 SERVICES = ("ingest", "customers", "rules", "nba", "stats")
 MISSING = [s for s in SERVICES if not (Path(sys.executable).parent / f"crm-{s}").exists()]
-# About 560 deliveries at 3 a second: stretches of ~23 s, each long enough for a kill and a
-# restart, and the whole run short enough for CI (about four minutes on two cores).
-CONTACTS = 130
+# About 480 deliveries at 3 a second: stretches of ~20 s, about what a kill and a restart
+# take on two busy cores, and the whole run short enough for CI (about four minutes).
+CONTACTS = 110
 RATE = 3.0
 
 pytestmark = [

@@ -6,6 +6,7 @@ the middle of its stretch; the replay goes on while `crm-devstack system up` sta
 and waits until every piece answers ready. The replay does not pass the next piece's mark until
 that piece is back (the time it waits is reported), so every kill lands mid-replay and outages
 never overlap.
+
 The client retries 429/502/503/504 (as Retry-After says) for as long as an outage may last and
 records every answer; a 5xx it does not retry (a 500) is a failure, however brief.
 """
