@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync install up down status lint fmt test fuzz backtest bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
+.PHONY: help sync install up down status lint fmt test fuzz backtest chaos bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk)"
@@ -25,6 +25,7 @@ help:
 	@echo "make fuzz     fuzz every service's API from its OpenAPI document, >10,000 requests (FUZZ_EXAMPLES)"
 	@echo "make bench    run every benchmark and backtests at 1k and 10k contacts; one table (BENCH_ARGS)"
 	@echo "make backtest replay N synthetic contacts (SEED, RATE) through the running system; check reminders, NBA and figures"
+	@echo "make chaos    a backtest (CHAOS_N contacts at CHAOS_RATE events/s) while each piece is killed and restarted; recovery times"
 
 # uv and the Python dependencies (the dev group with the developer tools included).
 sync:
@@ -82,6 +83,15 @@ RATE ?= 500
 # Needs the system running (make up); the report is printed and written to backtest.json.
 backtest: install
 	$(UV) run --frozen crm-backtest run --contacts $(N) --seed $(SEED) --rate $(RATE) --report backtest.json
+
+CHAOS_N ?= 500
+CHAOS_RATE ?= 10
+# The backtest again while customers, rules, nba, stats, ingest, Kafka, PostgreSQL and Redis are
+# each killed (SIGKILL) mid-replay and restarted as `make up` does; checks every figure, no 500
+# answered, nothing dead-lettered, and prints each piece's time to recover (also chaos.json).
+# Starts the system when it is down and leaves it running; docs/benchmarks.md, "Chaos".
+chaos: install
+	$(UV) run --frozen crm-backtest chaos --contacts $(CHAOS_N) --seed $(SEED) --rate $(CHAOS_RATE) --report chaos.json
 
 # Benchmarks print figures; they are not tests and assert nothing about time. Each uses the
 # local servers (started if needed) and databases and topics of its own. `make bench` runs them

@@ -19,6 +19,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "e2e: the whole system through the gateway (brought up by the fixture)"
     )
+    config.addinivalue_line(
+        "markers", "chaos: kills and restarts servers and services; runs after every other test"
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The chaos tests go last in the whole session, in their order: they kill Kafka, PostgreSQL,
+    Redis and the services, which every other test of the session may be using."""
+    items.sort(key=lambda item: item.get_closest_marker("chaos") is not None)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ check must report zero mismatches, and a deliberate fault must show up)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections import defaultdict
@@ -59,14 +60,30 @@ class FakeSystem:
         # When set, the instant whose NBA this run's customers show in next_actions_overdue
         # (their NBA timers having fired on the wall clock after as_of).
         self.nba_at: datetime | None = None
+        # Outages, as the chaos tests make them: while `down_with` is set every request gets
+        # that status (502: a gateway in front of a dead service); the next `lose_answers`
+        # POSTs are done and then answered 502, as when a service dies before it answers.
+        self.down_with: int | None = None
+        self.refused = asyncio.Event()  # set at the first request answered `down_with`
+        self.lose_answers = 0
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if self.down_with is not None:
+            self.refused.set()
+            return httpx.Response(self.down_with, headers={"retry-after": "0"})
         if self.throttle_every and self.requests % self.throttle_every == 0:
             return httpx.Response(429, headers={"retry-after": "0"})
+        response = self._route(request)
+        if self.lose_answers and request.method == "POST":
+            self.lose_answers -= 1
+            return httpx.Response(502)
+        return response
+
+    def _route(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/api")
         if path.startswith("/hooks/"):
             return self._webhook(request, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import psutil
@@ -14,6 +15,7 @@ from crm_devstack.processes import (
     Command,
     DevstackError,
     ServerProcess,
+    crash_process,
     port_is_free,
     stop_processes,
 )
@@ -60,4 +62,23 @@ def test_taken_port_is_named_in_the_error(tmp_path: Path) -> None:
         server = RedisServer(StackConfig(state_dir=tmp_path, ports=Ports(redis=port)))
         with pytest.raises(DevstackError, match=f"port {port} on 127.0.0.1 is already taken"):
             run_coroutine(server.ensure_running)
+    assert server.running() is None
+
+
+def test_a_crash_kills_the_process_group_and_every_descendant(tmp_path: Path) -> None:
+    server = ServerProcess("crasher", tmp_path / "run", tmp_path / "crasher.log")
+    # One child in the server's group, one in a session of its own (as PostgreSQL's backends).
+    started = server.start(Command(argv=["sh", "-c", "setsid sleep 60 & sleep 60 & wait"]))
+    deadline = time.monotonic() + 30
+    while len(started.children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = started.children()
+    assert len(children) == 2
+    assert {os.getsid(child.pid) == started.pid for child in children} == {True, False}
+
+    killed = crash_process(started)
+    assert killed[0] == started.pid
+    assert sorted(killed[1:]) == sorted(child.pid for child in children)
+    for process in (started, *children):
+        assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
     assert server.running() is None

@@ -1,9 +1,11 @@
 """The system as a real client sees it: one /api behind the gateway, Bearer JWTs per account,
-Standard Webhooks signatures, and polite retries on 503 and 429."""
+Standard Webhooks signatures, and polite retries on 503 and 429. Every try is recorded (its
+status, or none when no answer came), so a run can say what the sender saw."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +21,33 @@ from standardwebhooks.webhooks import Webhook
 from crm_backtest.senders import AiohttpSender, HttpxSender, Sender
 
 RETRIED = frozenset({429, 502, 503, 504})
+# What a gateway in front of a dead or hung service answers: the request may have been done.
+LOST = frozenset({502, 504})
 MAX_ATTEMPTS = 12
+# Where the statuses of a response's earlier tries are kept (None: no answer at all).
+EARLIER_TRIES = "crm_backtest.earlier_tries"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of one request as the sender saw it (perf_counter seconds)."""
+
+    method: str
+    path: str
+    sent_at: float
+    answered_at: float
+    status: int | None  # None: no answer (refused, dropped or timed out)
+
+
+def earlier_tries(response: httpx.Response) -> tuple[int | None, ...]:
+    """The statuses of the tries before this answer; empty when it came at the first try."""
+    earlier: tuple[int | None, ...] = response.extensions.get(EARLIER_TRIES, ())
+    return earlier
+
+
+def answer_lost(response: httpx.Response) -> bool:
+    """Whether an earlier try may have been done without its answer reaching us."""
+    return any(status is None or status in LOST for status in earlier_tries(response))
 
 
 @dataclass(frozen=True)
@@ -60,7 +88,7 @@ def _encode(body: Any) -> bytes:
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
     """The server's Retry-After when given, else capped exponential backoff."""
-    backoff: float = min(0.05 * 2**attempt, 2.0)
+    backoff: float = min(0.05 * 2 ** min(attempt, 10), 2.0)
     header = str(response.headers.get("retry-after") or "")
     try:
         return min(float(header), 5.0) if header else backoff
@@ -78,8 +106,12 @@ class Gateway:
         concurrency: int = 64,
         transport: httpx.AsyncBaseTransport | None = None,  # tests put a fake system here
         fast_client: bool = True,
+        patience_s: float | None = None,
     ) -> None:
+        """`patience_s`: retry for this long instead of MAX_ATTEMPTS times (through outages)."""
         self.api = api.rstrip("/")
+        self.patience_s = patience_s
+        self.attempts: list[Attempt] = []
         self.credentials = credentials
         # aiohttp sends ~5x faster: httpx's pool is CPU-bound at 64 connections. Tests that
         # fake the system pass an httpx transport, which only httpx can use.
@@ -126,7 +158,7 @@ class Gateway:
         def send() -> Awaitable[httpx.Response]:
             return self.sender.send(method, path, sent, content, query)
 
-        return await self._retrying(send)
+        return await self._retrying(method, path, send)
 
     async def webhook(self, path: str, message_id: str, body: dict[str, Any]) -> httpx.Response:
         """A signed webhook; signed afresh on each try (the timestamp must be recent)."""
@@ -136,23 +168,38 @@ class Gateway:
             headers = signature_headers(self.credentials.webhook_secret, message_id, raw)
             return self.sender.send("POST", path, headers, raw.encode(), ())
 
-        return await self._retrying(send)
+        return await self._retrying("POST", path, send)
 
-    async def _retrying(self, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
-        for attempt in range(MAX_ATTEMPTS):
+    def _may_retry(self, attempt: int, began: float) -> bool:
+        if self.patience_s is None:
+            return attempt < MAX_ATTEMPTS - 1
+        return monotonic() - began < self.patience_s
+
+    async def _retrying(
+        self, method: str, path: str, send: Callable[[], Awaitable[httpx.Response]]
+    ) -> httpx.Response:
+        began = monotonic()
+        earlier: list[int | None] = []
+        for attempt in itertools.count():
+            sent_at = monotonic()
             try:
                 response = await send()
             except httpx.TransportError:  # timeouts included; senders raise httpx's errors
-                if attempt == MAX_ATTEMPTS - 1:
+                self.attempts.append(Attempt(method, path, sent_at, monotonic(), None))
+                if not self._may_retry(attempt, began):
                     raise
+                earlier.append(None)
                 self.retries += 1
-                await asyncio.sleep(min(0.1 * 2**attempt, 3.0))
+                await asyncio.sleep(min(0.1 * 2 ** min(attempt, 10), 3.0))
                 continue
-            if response.status_code not in RETRIED or attempt == MAX_ATTEMPTS - 1:
+            self.attempts.append(Attempt(method, path, sent_at, monotonic(), response.status_code))
+            if response.status_code not in RETRIED or not self._may_retry(attempt, began):
+                response.extensions[EARLIER_TRIES] = tuple(earlier)
                 return response
+            earlier.append(response.status_code)
             self.retries += 1
             await asyncio.sleep(_retry_after(response, attempt))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        raise AssertionError("unreachable: itertools.count() does not end")
 
     async def get_json(self, path: str, account_id: str, **params: Any) -> Any:
         response = await self.request("GET", path, account_id, params=params)

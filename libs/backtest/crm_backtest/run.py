@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import httpx
 from rich.console import Console
@@ -57,6 +58,16 @@ def _kpi_latencies(result: Replay, matched_at: dict[str, float]) -> list[float]:
     return [when - last[account] for account, when in matched_at.items() if account in last]
 
 
+class Disturbance(Protocol):
+    """What the chaos suite does to the system while a backtest runs."""
+
+    async def hold(self, released: int) -> None:
+        """Awaited before each send is released; `released`: the deliveries sent so far."""
+
+    async def settled(self) -> None:
+        """Awaited after the replay: returns once the system is whole again."""
+
+
 async def run_backtest(
     history: History,
     api: str,
@@ -69,9 +80,23 @@ async def run_backtest(
     now: Callable[[], datetime] = wall_clock,
 ) -> Report:
     """`now`: the wall clock, against which the NBA's timers move next actions (stats_checker)."""
+    async with Gateway(api, credentials, transport=transport, fast_client=fast_client) as gateway:
+        return await backtest_through(gateway, history, rate, catch_up_s, console, now=now)
+
+
+async def backtest_through(
+    gateway: Gateway,
+    history: History,
+    rate: float,
+    catch_up_s: float,
+    console: Console,
+    now: Callable[[], datetime] = wall_clock,
+    disturbance: Disturbance | None = None,
+) -> Report:
+    """The backtest through a gateway client the caller opened (and closes)."""
     expectations = expect(history)
     report = Report(
-        api=api,
+        api=gateway.api,
         seed=history.seed,
         contacts=len(history.contacts),
         facts=len(history.facts),
@@ -80,47 +105,49 @@ async def run_backtest(
         rate=rate,
     )
     results = {name: CheckResult(name) for name in CHECKS}
-    async with Gateway(api, credentials, transport=transport, fast_client=fast_client) as gateway:
-        baselines = await read_baselines(gateway, expectations)
-        probe = ReminderProbe(gateway, history, expectations, watch_for_s=catch_up_s)
-        with _progress(console) as progress:
-            bar = progress.add_task(f"replay at {rate:.0f} ev/s", total=len(history.deliveries))
-            replayed = await replay(
+    baselines = await read_baselines(gateway, expectations)
+    probe = ReminderProbe(gateway, history, expectations, watch_for_s=catch_up_s)
+    with _progress(console) as progress:
+        bar = progress.add_task(f"replay at {rate:.0f} ev/s", total=len(history.deliveries))
+        replayed = await replay(
+            gateway,
+            history.deliveries,
+            rate,
+            advance=lambda n: progress.advance(bar, n),
+            on_outcome=probe.on_outcome,
+            hold=None if disturbance is None else disturbance.hold,
+        )
+    if disturbance is not None:
+        await disturbance.settled()
+    report.replay_seconds = replayed.seconds
+    report.retries = replayed.retries
+    check_ingest(replayed, results)
+    started = monotonic()
+    deadline = started + catch_up_s
+    customer_ids = replayed.customer_ids()
+    with _progress(console) as progress:
+        bar = progress.add_task("checks (customers)", total=len(expectations.contacts))
+        matched_at, _ = await asyncio.gather(
+            check_stats(
                 gateway,
-                history.deliveries,
-                rate,
+                expectations,
+                baselines,
+                results["figures"],
+                deadline,
+                customer_ids,
+                now=now,
+            ),
+            check_customers(
+                gateway,
+                expectations,
+                customer_ids,
+                results,
+                deadline,
                 advance=lambda n: progress.advance(bar, n),
-                on_outcome=probe.on_outcome,
-            )
-        report.replay_seconds = replayed.seconds
-        report.retries = replayed.retries
-        check_ingest(replayed, results)
-        started = monotonic()
-        deadline = started + catch_up_s
-        customer_ids = replayed.customer_ids()
-        with _progress(console) as progress:
-            bar = progress.add_task("checks (customers)", total=len(expectations.contacts))
-            matched_at, _ = await asyncio.gather(
-                check_stats(
-                    gateway,
-                    expectations,
-                    baselines,
-                    results["figures"],
-                    deadline,
-                    customer_ids,
-                    now=now,
-                ),
-                check_customers(
-                    gateway,
-                    expectations,
-                    customer_ids,
-                    results,
-                    deadline,
-                    advance=lambda n: progress.advance(bar, n),
-                ),
-            )
-        await probe.finish()
-        report.check_seconds = monotonic() - started
+            ),
+        )
+    await probe.finish()
+    report.check_seconds = monotonic() - started
     report.checks = [results[name] for name in CHECKS]
     answers = [o.answer_s for o in replayed.outcomes if o.answer_s is not None]
     report.latency = {

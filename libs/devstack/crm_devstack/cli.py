@@ -10,10 +10,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from crm_devstack.app_servers import system_servers
 from crm_devstack.concordance.cli import app as concordance_app
-from crm_devstack.processes import DevstackError
+from crm_devstack.processes import DevstackError, crash_process
 from crm_devstack.settings import ENV_STATE_DIR, StackConfig
-from crm_devstack.stack import SERVER_NAMES, bring_down, bring_up, install, states
+from crm_devstack.stack import SERVER_NAMES, bring_down, bring_up, install, servers, states
 from crm_devstack.system_cli import system_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -113,3 +114,25 @@ def install_command(state_dir: StateDir = None, only: Only = None) -> None:
 def env(state_dir: StateDir = None) -> None:
     """Print the addresses as shell exports: eval "$(uv run crm-devstack env)"."""
     _print_env(StackConfig.from_env(state_dir))
+
+
+@app.command()
+def kill(
+    name: Annotated[str, typer.Argument(help="kafka, postgres, redis, a service or gateway")],
+    state_dir: StateDir = None,
+) -> None:
+    """Crash one piece: SIGKILL it and all its processes, with no chance to clean up (the chaos
+    suite's outage; `up` and `system up` start it again)."""
+    config = StackConfig.from_env(state_dir)
+    pieces = {piece.name: piece for piece in [*servers(config), *system_servers(config)]}
+    if name not in pieces:
+        raise _fail(ValueError(f"unknown piece {name!r}; known: {', '.join(pieces)}"))
+    process = pieces[name].running()
+    if process is None:
+        raise _fail(DevstackError(f"{name} is not running (pid file in {config.run_dir})"))
+    try:
+        pids = crash_process(process)
+    except DevstackError as error:
+        raise _fail(error) from error
+    pieces[name].running()  # drops the now stale pid file
+    console.print(f"{name:9} killed: pids {' '.join(map(str, pids))}")

@@ -13,6 +13,8 @@ import os
 import signal
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +91,10 @@ class ServerProcess:
         _started_here.append(child)
         process = psutil.Process(child.pid)
         self.pid_file.write_text(f"{child.pid} {process.create_time()}\n")
+        # Reaped as soon as it exits: a crashed server left as our zombie would still look
+        # alive to its successor (PostgreSQL takes a zombie's pid in postmaster.pid for a
+        # running postmaster and refuses to start).
+        threading.Thread(target=child.wait, name=f"reap-{self.name}", daemon=True).start()
         return process
 
 
@@ -109,6 +115,32 @@ def stop_processes(
             process.send_signal(signal.SIGKILL)
     psutil.wait_procs(alive, timeout=10)
     return killed
+
+
+def crash_process(process: psutil.Process, timeout: float = 30.0) -> list[int]:
+    """SIGKILL a server as a crash would: its process group (it leads one, started in its own
+    session) and every descendant, which covers PostgreSQL's backends (each in a session of its
+    own). Returns once all are gone (or zombies); the pids killed, the server's first."""
+    doomed = [process, *process.children(recursive=True)]
+    # The leader first, so that it cannot start a replacement for a child killed before it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for member in doomed:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    deadline = time.monotonic() + timeout
+    while any(_alive(member) for member in doomed):
+        if time.monotonic() > deadline:
+            raise DevstackError(f"pids {[p.pid for p in doomed if _alive(p)]} outlived SIGKILL")
+        time.sleep(0.05)
+    return [member.pid for member in doomed]
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def free_port(host: str = "127.0.0.1") -> int:
