@@ -13,12 +13,14 @@ from fastapi import FastAPI
 
 from crm_ingest import consumer, repository
 from crm_ingest.announce import Announcer
-from crm_ingest.api import claims, events, hooks
+from crm_ingest.api import claims, connectors, events, hooks
 from crm_ingest.api.callers import Gate
 from crm_ingest.api.wiring import Wiring
+from crm_ingest.graph_api import GraphApi
 from crm_ingest.rate_limit import RateLimiter
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.claims import Claims
+from crm_ingest.service.connectors import ConnectorIngestion
 from crm_ingest.service.events import Ingestion
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
@@ -37,7 +39,7 @@ def build_app(
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM ingest",
-        routers=[events.router, hooks.router, claims.router],
+        routers=[events.router, hooks.router, connectors.router, claims.router],
         migrations_dir=MIGRATIONS,
         handler=consumer.handler,
         wanted=consumer.CONSUMED,
@@ -83,6 +85,11 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         ),
         ingestion=Ingestion(settings=settings, clock=res.clock, acceptor=acceptor, singles=singles),
         claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
+        connectors=ConnectorIngestion(
+            settings=settings,
+            acceptor=acceptor,
+            graph=GraphApi(settings.graph_api_base, settings.graph_timeout_s),
+        ),
     )
 
 

@@ -232,6 +232,23 @@ async def deleted_among(conn: Conn, account_id: str, customer_ids: Sequence[UUID
     return {row["customer_id"] for row in rows}
 
 
+async def live_customers_among(
+    conn: Conn, account_id: str, customer_ids: Sequence[UUID]
+) -> set[UUID]:
+    """Those of the ids ingest knows as this account's customers and not deleted."""
+    rows = await conn.fetch(
+        """
+        SELECT k.customer_id FROM known_customers k
+        WHERE k.account_id = $1 AND k.customer_id = ANY($2::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM deleted_customers d
+                          WHERE d.account_id = $1 AND d.customer_id = k.customer_id)
+        """,
+        account_id,
+        list(customer_ids),
+    )
+    return {row["customer_id"] for row in rows}
+
+
 async def remember_customers(
     conn: Conn, account_id: str, customer_ids: Sequence[UUID], now: datetime
 ) -> dict[UUID, str]:

@@ -204,3 +204,22 @@ class ClaimRequest(StorableBody):
 class ClaimAnswer(BaseModel):
     customer_id: UUID
     claimed: list[dict[str, str]]
+
+
+class DeliveryItemResult(BaseModel):
+    provider_id: str
+    account_id: str
+    outcome: Literal["accepted", "duplicate", "ignored", "rejected", "failed"]
+    reason: str | None = None
+    event_id: str | None = None
+    customer_id: UUID | None = None
+
+
+class DeliveryAnswer(BaseModel):
+    """A provider's delivery, taken: how many items it held and what became of each item
+    an account owns (the deliveries log has the same)."""
+
+    items: int
+    # accepted, duplicate, ignored, rejected, and unowned (no account lists the addressee).
+    outcomes: dict[str, int]
+    results: list[DeliveryItemResult]

@@ -43,4 +43,10 @@ class IngestSettings(ServiceSettings):
     # makes bigger groups; on 2 cores one gave the most events/s (docs/benchmarks.md).
     group_commit_in_flight: int = Field(default=1, ge=1)
     future_tolerance_s: int = Field(default=300, ge=0)
+    # One provider delivery (docs/connectors.md): Meta batches up to 1,000 items in one POST.
+    max_delivery_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # The deployment's Meta app (one app serves every account; several during a rotation),
+    # and the tokens its subscription handshake may present.
+    meta_app_secrets: tuple[str, ...] = ()
+    meta_verify_tokens: tuple[str, ...] = ()
     webhook_tolerance_s: int = Field(default=300, ge=1)

@@ -15,6 +15,7 @@ from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
 from crm_ingest.service.claims import Claims
+from crm_ingest.service.connectors import ConnectorIngestion
 from crm_ingest.service.events import Ingestion
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.runtime import wired
@@ -27,6 +28,8 @@ class Wiring:
     gate: Gate
     ingestion: Ingestion
     claims: Claims
+    # The providers' own webhooks (docs/connectors.md).
+    connectors: ConnectorIngestion
 
 
 WiringDep = Annotated[Wiring, Depends(wired(Wiring))]
