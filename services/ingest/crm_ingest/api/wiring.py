@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
+from crm_ingest.graph_api import GraphApi
 from crm_ingest.service.claims import Claims
 from crm_ingest.service.events import Ingestion
 from crm_ingest.settings import IngestSettings
@@ -27,6 +28,8 @@ class Wiring:
     gate: Gate
     ingestion: Ingestion
     claims: Claims
+    # Reads Lead Ads answers from Meta; closed at shutdown by main.py.
+    graph_api: GraphApi
 
 
 WiringDep = Annotated[Wiring, Depends(wired(Wiring))]
