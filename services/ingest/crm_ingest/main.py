@@ -49,7 +49,7 @@ def build_app(
         # handful of messages, and freeing a deleted customer's identities a second later
         # changes nothing for anyone.
         fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
-        background=[purge_old_records],
+        background=[purge_old_records, close_graph_api_at_shutdown],
         wire=lambda res: wire(settings, res),
     )
     return build_service_app(spec, clock=clock, accounts=accounts)
@@ -64,6 +64,7 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         send_timeout_s=settings.kafka_send_timeout_s,
     )
     acceptor = Acceptor(pool=res.pool, announcer=announcer)
+    graph_api = GraphApi(settings.graph_api_base, timeout_s=settings.graph_timeout_s)
     singles = GroupCommit(
         acceptor, max_in_flight=settings.group_commit_in_flight, max_group=settings.max_batch_items
     )
@@ -85,11 +86,8 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         ),
         ingestion=Ingestion(settings=settings, clock=res.clock, acceptor=acceptor, singles=singles),
         claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
-        connectors=ConnectorIngestion(
-            settings=settings,
-            acceptor=acceptor,
-            graph=GraphApi(settings.graph_api_base, settings.graph_timeout_s),
-        ),
+        connectors=ConnectorIngestion(settings=settings, acceptor=acceptor, graph=graph_api),
+        graph_api=graph_api,
     )
 
 
@@ -105,6 +103,15 @@ async def purge_old_records(res: Resources) -> None:
             return await repository.purge_records(conn, cutoff)
 
     await purge_periodically(res, purge, what="de-duplication records")
+
+
+async def close_graph_api_at_shutdown(res: Resources) -> None:
+    """The Graph API client keeps its connections for the service's life; the runtime closes
+    only what it opened itself, so this loop closes the client once the service stops."""
+    await res.stop.wait()
+    wiring = res.wiring
+    assert isinstance(wiring, Wiring), "ingest's spec wires a Wiring"
+    await wiring.graph_api.aclose()
 
 
 def run() -> None:

@@ -50,3 +50,8 @@ class IngestSettings(ServiceSettings):
     meta_app_secrets: tuple[str, ...] = ()
     meta_verify_tokens: tuple[str, ...] = ()
     webhook_tolerance_s: int = Field(default=300, ge=1)
+    # The Graph API (its version included) from which Lead Ads answers are read; tests point
+    # it at a local server. v26.0 is the current version (Meta's changelog, July 2026).
+    graph_api_base: str = Field(default="https://graph.facebook.com/v26.0", min_length=1)
+    # A lead not read within this is answered 503, and Meta retries the delivery.
+    graph_timeout_s: float = Field(default=5.0, gt=0)

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
+from crm_ingest.graph_api import GraphApi
 from crm_ingest.service.claims import Claims
 from crm_ingest.service.connectors import ConnectorIngestion
 from crm_ingest.service.events import Ingestion
@@ -30,6 +31,8 @@ class Wiring:
     claims: Claims
     # The providers' own webhooks (docs/connectors.md).
     connectors: ConnectorIngestion
+    # Reads Lead Ads answers from Meta; closed at shutdown by main.py.
+    graph_api: GraphApi
 
 
 WiringDep = Annotated[Wiring, Depends(wired(Wiring))]
