@@ -10,8 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_ingest.policy.connectors.items import Connector, Item, Mapped, SkipOutcome, Skipped
+from crm_ingest.policy.connectors.items import (
+    Connector,
+    Item,
+    LeadToFetch,
+    Mapped,
+    SkipOutcome,
+    Skipped,
+)
 from crm_ingest.policy.connectors.meta import meta_items
+from crm_ingest.policy.connectors.meta_leads import lead_as_incoming
 from crm_schemas.instants import EARLIEST, LATEST
 
 PAYLOADS = Path(__file__).parent / "connector_payloads" / "meta"
@@ -143,41 +151,20 @@ JSON = st.recursive(
     ),
     max_leaves=30,
 )
-KEYS = st.sampled_from(
-    [
-        "object",
-        "entry",
-        "id",
-        "messaging",
-        "standby",
-        "changes",
-        "field",
-        "value",
-        "sender",
-        "recipient",
-        "timestamp",
-        "message",
-        "mid",
-        "is_echo",
-        "text",
-        "metadata",
-        "messages",
-        "statuses",
-        "phone_number_id",
-        "from",
-        "type",
-        "status",
-        "recipient_id",
-        "contacts",
-        "leadgen_id",
-        "page_id",
-        "created_time",
-        "wa_id",
-        "profile",
-        "name",
-        "body",
-    ]
-)
+
+
+def keys_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value).union(*(keys_in(child) for child in value.values()))
+    if isinstance(value, list):
+        return set().union(*(keys_in(child) for child in value))
+    return set()
+
+
+FIXTURES = {path.stem: json.loads(path.read_text()) for path in sorted(PAYLOADS.glob("*.json"))}
+DELIVERIES = [document for name, document in FIXTURES.items() if name != "lead_answer"]
+# The keys Meta's documented payloads use, so that generated documents reach inner branches.
+KEYS = st.sampled_from(sorted(keys_in(DELIVERIES)))
 LEAVES = (
     st.none()
     | st.booleans()
@@ -211,3 +198,48 @@ def test_any_json_value_maps_without_raising(document: Any) -> None:
             assert event["event_id"].split(":")[0] in {"meta", "wa", "wa-status"}
             assert EARLIEST <= event["timestamp"] < LATEST
             assert isinstance(event["user_id"], str)
+
+
+def paths_in(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every place in a document where a value sits."""
+    children: list[tuple[str | int, Any]] = []
+    if isinstance(value, dict):
+        children = list(value.items())
+    elif isinstance(value, list):
+        children = list(enumerate(value))
+    found = [path]
+    for key, child in children:
+        found += paths_in(child, (*path, key))
+    return found
+
+
+def replaced(document: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = json.loads(json.dumps(document))
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = new
+    return copy
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_documented_payload_with_any_part_replaced_maps_without_raising(data: Any) -> None:
+    document = data.draw(st.sampled_from(DELIVERIES))
+    path = data.draw(st.sampled_from(paths_in(document)))
+    broken = replaced(document, path, data.draw(META_LIKE | JSON))
+    items = meta_items(broken)
+    assert all(isinstance(item.judged, Mapped | LeadToFetch | Skipped) for item in items)
+    assert all(isinstance(item.provider_id, str) and item.provider_id for item in items)
+
+
+@settings(max_examples=300)
+@given(st.one_of(JSON, META_LIKE))
+def test_any_graph_api_answer_is_a_lead_or_a_reason(answer: Any) -> None:
+    lead = LeadToFetch("1", "2", None, EARLIEST)
+    judged = lead_as_incoming(lead, answer, "why_join")
+    assert isinstance(judged, dict | Skipped)
+    if isinstance(judged, dict):
+        assert judged["event_id"] == "leadgen:1"

@@ -80,6 +80,16 @@ def test_an_echo_in_standby_is_the_marketers_message_sent_to_the_recipient() -> 
     assert valid(item).properties == {"channel": "messenger"}
 
 
+def test_a_messenger_attachment_is_a_dm_without_text() -> None:
+    item = only(meta_items(payload("messenger_attachment")))
+    assert item.provider_id == "mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c"
+    assert isinstance(item.judged, Mapped)
+    assert item.judged.is_dm
+    assert item.judged.event["properties"] == {"sender_id": PSID}
+    assert item.judged.event["timestamp"] == datetime(2018, 2, 12, 23, 46, 35, 308000, tzinfo=UTC)
+    assert valid(item).event_id == "meta:mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c"
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
