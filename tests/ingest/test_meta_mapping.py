@@ -217,3 +217,16 @@ def test_a_whatsapp_change_with_a_message_and_a_status_gives_both() -> None:
     items = meta_items(document)
     assert [item.provider_id for item in items] == [WAMID_TEXT, f"{WAMID_SENT}:sent"]
     assert [valid(item).event_name.value for item in items] == ["DM_STARTED", "MESSAGE_SENT"]
+
+
+def test_instagram_changes_and_an_entry_with_nothing_are_ignored_not_dropped() -> None:
+    document = payload("instagram_message")
+    document["entry"][0]["changes"] = [{"field": "comments", "value": {"id": "1"}}]
+    document["entry"].append({"id": "17841400000", "time": 1569262486134})
+    items = meta_items(document)
+    instagram = Addressee(ProviderIdKind.INSTAGRAM, "17841400000")
+    assert [(item.addressee, item.judged) for item in items[1:]] == [
+        (instagram, Skipped(SkipOutcome.IGNORED, "instagram change comments")),
+        (instagram, Skipped(SkipOutcome.IGNORED, "entry with no messaging, standby or changes")),
+    ]
+    assert isinstance(items[0].judged, Mapped)

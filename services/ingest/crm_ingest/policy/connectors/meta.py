@@ -65,6 +65,10 @@ def _page_or_instagram_items(kind: str, where: str, entry: dict[str, Any]) -> li
             items.extend(leadgen_items(where, entry, entry_id))
         else:
             items.extend(_instagram_changes(where, entry, entry_id))
+    if not {"messaging", "standby", "changes"} & entry.keys():
+        skipped = Skipped(SkipOutcome.IGNORED, "entry with no messaging, standby or changes")
+        addressed = Addressee(id_kind, entry_id) if entry_id else None
+        items.append(Item(connector, where, addressed, skipped))
     return items
 
 
