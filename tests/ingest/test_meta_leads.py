@@ -131,12 +131,17 @@ def test_without_a_why_question_the_answers_are_kept_and_no_why_is_made() -> Non
     ("answer", "reason"),
     [
         ([], "the Graph API's lead is not an object"),
-        ({"id": "1"}, "the Graph API's lead has no field_data list"),
+        ({"id": "123123123123"}, "the Graph API's lead has no field_data list"),
         ({"field_data": "email"}, "the Graph API's lead has no field_data list"),
         ({"field_data": [{"values": ["a"]}]}, "field_data[0].name is missing"),
         ({"field_data": [{"name": "email", "values": "a"}]}, "field_data[0].values"),
         ({"field_data": [{"name": "email", "values": [1]}]}, "field_data[0].values"),
         ({"field_data": [{"name": "city", "values": ["Oslo"]}]}, "no email or phone_number"),
+        ({"id": "999", "field_data": []}, "the Graph API's lead has another id"),
+        (
+            {"error": {"message": "Unsupported get request.", "type": "GraphMethodException"}},
+            "the Graph API answered an error: Unsupported get request.",
+        ),
     ],
 )
 def test_a_lead_of_the_wrong_shape_is_rejected_with_the_reason(answer: Any, reason: str) -> None:

@@ -67,7 +67,7 @@ def lead_as_incoming(
     list); `email`, `phone_number` and `full_name` (else `first_name` and `last_name`) are the
     contact, normalized by the core like any event's; the account's `why_question` answer is
     the prospect's Why."""
-    fields = _answers(answer)
+    fields = _answers(answer, lead.leadgen_id)
     if isinstance(fields, Skipped):
         return fields
     answers = {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
@@ -94,10 +94,17 @@ def lead_as_incoming(
     }
 
 
-def _answers(answer: Any) -> dict[str, list[str]] | Skipped:
+def _answers(answer: Any, leadgen_id: str) -> dict[str, list[str]] | Skipped:
     """field_data as name -> values, or the reason it cannot be read."""
     if not isinstance(answer, dict):
         return Skipped(SkipOutcome.REJECTED, "the Graph API's lead is not an object")
+    error = answer.get("error")
+    if error is not None:
+        message = text(error.get("message")) if isinstance(error, dict) else None
+        reason = f"the Graph API answered an error: {(message or 'without a message')[:200]}"
+        return Skipped(SkipOutcome.REJECTED, reason)
+    if "id" in answer and text_id(answer["id"]) != leadgen_id:
+        return Skipped(SkipOutcome.REJECTED, "the Graph API's lead has another id")
     field_data = answer.get("field_data")
     if not isinstance(field_data, list):
         return Skipped(SkipOutcome.REJECTED, "the Graph API's lead has no field_data list")
