@@ -131,7 +131,8 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
     if trigger != CANCELLED:
         properties["booking_time"] = start
     if trigger == RESCHEDULED:
-        # A booking moved twice to the same new uid stays one fact per start time.
+        # The new start is part of the id, so each new time is its own fact even were a uid
+        # to come back, while a retried delivery of the same move stays one.
         event_id += f":{start}"
     contact = {"email": booker.email, "name": booker.name, "phone": _phone(booker, booking)}
     metadata = booking.metadata or {}
