@@ -119,9 +119,9 @@ async def test_later_messages_echoes_and_reads_of_one_thread(ingest: Ingest) -> 
     answer = await post_meta(ingest.client, body)
     assert answer.status_code == 200, answer.text
     assert answer.json()["outcomes"] == {"accepted": 3, "ignored": 1}
-    first, second, echo = (
+    first, second, echo = [
         (await ingest.published_with(f"meta:ig-{n}"))[0].envelope for n in (1, 2, 3)
-    )
+    ]
     assert first.event_name is EventName.DM_STARTED
     assert first.source == "ig"
     assert second.event_name is EventName.MESSAGE_RECEIVED
