@@ -7,6 +7,13 @@ from crm_ingest.repository.customers import (
     remember_customer,
     remember_customers,
 )
+from crm_ingest.repository.deliveries import (
+    DeliveryPosition,
+    ListedDelivery,
+    insert_deliveries,
+    list_deliveries,
+    purge_deliveries,
+)
 from crm_ingest.repository.dm_threads import open_dm_threads
 from crm_ingest.repository.identities import (
     link_each,
@@ -29,16 +36,21 @@ from crm_ingest.repository.records import (
 __all__ = [
     "PENDING",
     "PUBLISHED",
+    "DeliveryPosition",
     "EventRecord",
+    "ListedDelivery",
     "deleted_among",
     "forget_records",
+    "insert_deliveries",
     "insert_records",
     "is_deleted",
     "link_each",
     "link_identities",
     "linked_customers",
+    "list_deliveries",
     "mark_published",
     "open_dm_threads",
+    "purge_deliveries",
     "purge_records",
     "read_records",
     "record_new_customers",
