@@ -15,6 +15,7 @@ from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
 from crm_ingest.service.claims import Claims
+from crm_ingest.service.deliveries import Deliveries
 from crm_ingest.service.events import Ingestion
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.runtime import wired
@@ -27,6 +28,8 @@ class Wiring:
     gate: Gate
     ingestion: Ingestion
     claims: Claims
+    # The webhook deliveries log: every hook and connector records what its items came to.
+    deliveries: Deliveries
 
 
 WiringDep = Annotated[Wiring, Depends(wired(Wiring))]
