@@ -85,6 +85,22 @@ async def test_each_hook_delivery_is_listed_newest_first(ingest: Ingest) -> None
     assert answer.json()["next_cursor"] is None
 
 
+async def test_unreadable_bodies_and_reused_ids_are_listed_as_rejected(ingest: Ingest) -> None:
+    reused = new_id("dm")
+    raw, headers = ingest.signed(b'{"account_id": "acme", "event_id": ')
+    malformed = await ingest.client.post(
+        "/api/hooks/dm?account_id=acme", content=raw, headers=headers
+    )
+    first = await ingest.post_signed("/api/hooks/dm", dm(reused))
+    conflict = await ingest.post_signed("/api/hooks/dm", dm(reused, text="another text"))
+    assert [malformed.status_code, first.status_code, conflict.status_code] == [400, 202, 409]
+    items = (await deliveries(ingest, outcome="rejected")).json()["items"]
+    by_id = {item["provider_id"]: item for item in items}
+    assert set(by_id) == {"", reused}
+    assert by_id[""]["reason"].startswith("body: Malformed JSON body")
+    assert by_id[reused]["reason"].startswith("body.event_id: ")
+
+
 async def test_filters(ingest: Ingest) -> None:
     ids = await post_one_of_each(ingest)
     leads = (await deliveries(ingest, connector="capi_lead")).json()["items"]
