@@ -210,3 +210,27 @@ async def test_a_log_that_cannot_be_written_loses_nothing_else(new_database: str
     await Deliveries(pool).record([row])  # no exception: the delivery was already answered
     after = REGISTRY.get_sample_value("crm_ingest_deliveries_log_failures_total")
     assert after == before + 1
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_items_unowned_items_and_refused_deliveries_are_counted(ingest: Ingest) -> None:
+    items = ("crm_ingest_connector_items_total", {"connector": "dm", "outcome": "accepted"})
+    unowned = ("crm_ingest_connector_unowned_total", {"connector": "whatsapp"})
+    refused = (
+        "crm_ingest_connector_refused_deliveries_total",
+        {"connector": "instagram", "reason": "bad signature"},
+    )
+    before = [sample(name, **labels) for name, labels in (items, unowned, refused)]
+    assert (await ingest.post_signed("/api/hooks/dm", dm(new_id("dm")))).status_code == 202
+    pool = await create_pool(str(ingest.settings.database_url))
+    try:
+        log = Deliveries(pool)
+        log.count_unowned(Connector.WHATSAPP, 3)
+        log.count_refused_delivery(Connector.INSTAGRAM, "bad signature")
+    finally:
+        await pool.close()
+    after = [sample(name, **labels) for name, labels in (items, unowned, refused)]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 3, 1]
