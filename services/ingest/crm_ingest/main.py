@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from crm_ingest import consumer, repository
 from crm_ingest.announce import Announcer
-from crm_ingest.api import claims, connectors, events, hooks
+from crm_ingest.api import claims, connectors, deliveries, events, hooks
 from crm_ingest.api.callers import Gate
 from crm_ingest.api.wiring import Wiring
 from crm_ingest.graph_api import GraphApi
@@ -21,6 +21,7 @@ from crm_ingest.rate_limit import RateLimiter
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.claims import Claims
 from crm_ingest.service.connectors import ConnectorIngestion
+from crm_ingest.service.deliveries import Deliveries
 from crm_ingest.service.events import Ingestion
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
@@ -39,7 +40,8 @@ def build_app(
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM ingest",
-        routers=[events.router, hooks.router, connectors.router, claims.router],
+        # The deliveries list before the hooks: a provider path under /api/hooks never shadows it.
+        routers=[events.router, deliveries.router, hooks.router, connectors.router, claims.router],
         migrations_dir=MIGRATIONS,
         handler=consumer.handler,
         wanted=consumer.CONSUMED,
@@ -49,7 +51,7 @@ def build_app(
         # handful of messages, and freeing a deleted customer's identities a second later
         # changes nothing for anyone.
         fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
-        background=[purge_old_records, close_graph_api_at_shutdown],
+        background=[purge_old_records, purge_old_deliveries, close_graph_api_at_shutdown],
         wire=lambda res: wire(settings, res),
     )
     return build_service_app(spec, clock=clock, accounts=accounts)
@@ -88,6 +90,7 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
         connectors=ConnectorIngestion(settings=settings, acceptor=acceptor, graph=graph_api),
         graph_api=graph_api,
+        deliveries=Deliveries(pool=res.pool),
     )
 
 
@@ -112,6 +115,18 @@ async def close_graph_api_at_shutdown(res: Resources) -> None:
     wiring = res.wiring
     assert isinstance(wiring, Wiring), "ingest's spec wires a Wiring"
     await wiring.graph_api.aclose()
+
+
+async def purge_old_deliveries(res: Resources) -> None:
+    """Drop deliveries log rows past their retention (deliveries_retention_days)."""
+    settings = res.settings
+    assert isinstance(settings, IngestSettings)
+    log = Deliveries(pool=res.pool)
+
+    async def purge() -> int:
+        return await log.purge(res.clock.now() - timedelta(days=settings.deliveries_retention_days))
+
+    await purge_periodically(res, purge, what="deliveries log rows")
 
 
 def run() -> None:

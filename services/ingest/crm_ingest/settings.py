@@ -1,4 +1,4 @@
-"""Ingest's settings (env prefix INGEST_): limits, rate limit, de-duplication retention."""
+"""Ingest's settings (env prefix INGEST_): limits, rate limit, retention of its records."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ class IngestSettings(ServiceSettings):
     redis_key_prefix: str = Field(default="ingest", min_length=1)
     # De-duplication records are kept at least this long (docs/architecture.md: 30 days or more).
     dedupe_retention_days: int = Field(default=30, ge=30)
+    # The webhook deliveries log is for finding why a delivery did not show up, not an archive.
+    deliveries_retention_days: int = Field(default=7, ge=1)
     # Bounds the wait for Kafka's acknowledgement. The runtime's producer expires an unsent
     # batch after its request timeout (15 s), so this is set above it: a 503 then means the
     # message can no longer reach the topic behind the client's back.

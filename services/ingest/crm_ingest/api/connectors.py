@@ -16,7 +16,7 @@ from crm_ingest.api.wiring import Wiring, WiringDep
 from crm_ingest.policy.connectors.calcom import calcom_items
 from crm_ingest.policy.connectors.calendly import calendly_items
 from crm_ingest.policy.connectors.delivery import Owned, owners_of
-from crm_ingest.policy.connectors.items import Item
+from crm_ingest.policy.connectors.items import Connector, Item
 from crm_ingest.policy.connectors.meta import meta_items
 from crm_ingest.policy.connectors.signatures import (
     ConnectorSignatureRefused,
@@ -72,11 +72,18 @@ async def post_meta(request: Request, wiring: WiringDep) -> JSONResponse:
     try:
         matched = verify_meta(raw, request.headers.get("x-hub-signature-256"), secrets)
     except ConnectorSignatureRefused as error:
+        # No account can be told (the entries are not read before the signature holds): the
+        # refusal is counted and logged, not listed in any account's deliveries log.
+        wiring.deliveries.count_refused_delivery(Connector.META, "bad signature")
         log.info("connector delivery refused", connector="meta", reason=str(error))
         raise Unauthorized(NOT_AUTHENTIC, challenge="X-Hub-Signature-256") from None
     document = json_of(raw, request.headers.get("content-type"), _limit(wiring))
     items = meta_items(document)
     owned, unowned = owners_of(items, accounts, matched, deployment)
+    for connector in {item.connector for item in unowned}:
+        wiring.deliveries.count_unowned(
+            connector, sum(item.connector is connector for item in unowned)
+        )
     if unowned:
         addressees = {f"{i.addressee.kind}:{i.addressee.id}" for i in unowned if i.addressee}
         log.info(
@@ -92,7 +99,7 @@ async def post_meta(request: Request, wiring: WiringDep) -> JSONResponse:
 async def post_calendly(account_id: str, request: Request, wiring: WiringDep) -> JSONResponse:
     """A Calendly webhook subscription of the account in the path, signed with its key."""
     raw = await request.body()
-    account = _path_account(wiring, account_id, "calendly")
+    account = _path_account(wiring, account_id, Connector.CALENDLY)
     try:
         verify_calendly(
             raw,
@@ -102,7 +109,7 @@ async def post_calendly(account_id: str, request: Request, wiring: WiringDep) ->
             tolerance=wiring.gate.webhook_tolerance,
         )
     except ConnectorSignatureRefused as error:
-        raise _refused("calendly", account_id, error) from None
+        raise _refused(wiring, Connector.CALENDLY, account_id, error) from None
     document = json_of(raw, request.headers.get("content-type"), _limit(wiring))
     return await _answer(wiring, [Owned(account, i) for i in calendly_items(document)], [])
 
@@ -111,27 +118,32 @@ async def post_calendly(account_id: str, request: Request, wiring: WiringDep) ->
 async def post_calcom(account_id: str, request: Request, wiring: WiringDep) -> JSONResponse:
     """A Cal.com webhook of the account in the path, signed with its secret."""
     raw = await request.body()
-    account = _path_account(wiring, account_id, "calcom")
+    account = _path_account(wiring, account_id, Connector.CALCOM)
     try:
         verify_calcom(
             raw, request.headers.get("x-cal-signature-256"), account.connectors.calcom.secrets
         )
     except ConnectorSignatureRefused as error:
-        raise _refused("calcom", account_id, error) from None
+        raise _refused(wiring, Connector.CALCOM, account_id, error) from None
     document = json_of(raw, request.headers.get("content-type"), _limit(wiring))
     return await _answer(wiring, [Owned(account, i) for i in calcom_items(document)], [])
 
 
-def _path_account(wiring: Wiring, account_id: str, connector: str) -> Account:
+def _path_account(wiring: Wiring, account_id: str, connector: Connector) -> Account:
     # An unknown account answers like a bad signature, so account ids cannot be probed.
     account = wiring.gate.accounts.get(account_id)
     if account is None:
-        log.info("connector delivery refused", connector=connector, reason="unknown account")
+        wiring.deliveries.count_refused_delivery(connector, "unknown account")
         raise Unauthorized(NOT_AUTHENTIC, challenge="Signature")
     return account
 
 
-def _refused(connector: str, account_id: str, error: Exception) -> Unauthorized:
+def _refused(
+    wiring: Wiring, connector: Connector, account_id: str, error: Exception
+) -> Unauthorized:
+    # Not listed in the account's log: anyone can post to the path, and only a signed
+    # delivery is the account's.
+    wiring.deliveries.count_refused_delivery(connector, "bad signature")
     log.info(
         "connector delivery refused", connector=connector, account_id=account_id, reason=str(error)
     )
@@ -143,10 +155,12 @@ def _limit(wiring: Wiring) -> int:
 
 
 async def _answer(wiring: Wiring, owned: list[Owned], unowned: list[Item]) -> JSONResponse:
-    result = await wiring.connectors.accept(owned, wiring.gate.clock.now())
+    received_at = wiring.gate.clock.now()
+    result = await wiring.connectors.accept(owned, received_at)
+    await wiring.deliveries.record([verdict.row(received_at) for verdict in result.verdicts])
     counts: dict[str, int] = {}
     for verdict in result.verdicts:
-        counts[verdict.outcome] = counts.get(verdict.outcome, 0) + 1
+        counts[verdict.outcome.value] = counts.get(verdict.outcome.value, 0) + 1
     if unowned:
         counts["unowned"] = len(unowned)
     if not result.complete:
@@ -159,7 +173,7 @@ async def _answer(wiring: Wiring, owned: list[Owned], unowned: list[Item]) -> JS
         {
             "provider_id": verdict.item.provider_id,
             "account_id": verdict.account_id,
-            "outcome": verdict.outcome,
+            "outcome": verdict.outcome.value,
             "reason": verdict.reason,
             "event_id": verdict.event_id,
             "customer_id": str(verdict.customer_id) if verdict.customer_id else None,

@@ -28,6 +28,7 @@ from crm_ingest.policy.connectors.delivery import (
 )
 from crm_ingest.policy.connectors.items import LeadToFetch, Mapped, Skipped
 from crm_ingest.policy.connectors.meta_leads import lead_as_incoming
+from crm_ingest.policy.deliveries import DeliveryOutcome
 from crm_ingest.policy.normalization import InvalidEvent, normalize_incoming
 from crm_ingest.policy.outcomes import Candidate, Status
 from crm_ingest.service.acceptance import Acceptor
@@ -44,7 +45,7 @@ class DeliveryResult:
     @property
     def complete(self) -> bool:
         """Whether every item was taken or judged; else the provider must send it again."""
-        return all(verdict.outcome != "failed" for verdict in self.verdicts)
+        return all(verdict.outcome is not DeliveryOutcome.FAILED for verdict in self.verdicts)
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,12 @@ class ConnectorIngestion:
         )
         for index, entry, candidate in waiting:
             outcome = outcomes[candidate.event_id]
-            status = outcome.status.value
+            status = DeliveryOutcome(outcome.status.value)
             if candidates[candidate.event_id] is not candidate and outcome.status in (
                 Status.ACCEPTED,
                 Status.DUPLICATE,
             ):
-                status = Status.DUPLICATE.value  # the same fact twice in one delivery
+                status = DeliveryOutcome.DUPLICATE  # the same fact twice in one delivery
             verdicts[index] = Verdict(
                 account.account_id,
                 entry.item,
@@ -104,15 +105,17 @@ class ConnectorIngestion:
         return [verdict for verdict in verdicts if verdict is not None]
 
     async def _judged(self, entry: Owned) -> Mapped | Verdict:
-        judged = entry.item.judged
+        judged: Mapped | LeadToFetch | Skipped | Verdict = entry.item.judged
         if isinstance(judged, LeadToFetch):
             judged = await self._lead(entry, judged)
-            if isinstance(judged, Verdict):
-                return judged
         if isinstance(judged, Skipped):
             return Verdict(
-                entry.account.account_id, entry.item, judged.outcome.value, judged.reason
+                entry.account.account_id,
+                entry.item,
+                DeliveryOutcome(judged.outcome.value),
+                judged.reason,
             )
+        assert not isinstance(judged, LeadToFetch)
         return judged
 
     async def _lead(self, entry: Owned, lead: LeadToFetch) -> Mapped | Skipped | Verdict:
@@ -120,16 +123,18 @@ class ConnectorIngestion:
         meta = entry.account.connectors.meta
         if meta.page_access_token is None:
             reason = "no page access token configured to read Lead Ads answers"
-            return Verdict(account_id, entry.item, "rejected", reason)
+            return Verdict(account_id, entry.item, DeliveryOutcome.REJECTED, reason)
         try:
             answer: dict[str, Any] | LeadNotFound = await self.graph.lead(
                 lead.leadgen_id, meta.page_access_token
             )
         except GraphUnavailable as error:
             log.warning("lead could not be read", account_id=account_id, reason=str(error))
-            return Verdict(account_id, entry.item, "failed", f"Graph API: {error}")
+            return Verdict(account_id, entry.item, DeliveryOutcome.FAILED, f"Graph API: {error}")
         if isinstance(answer, LeadNotFound):
-            return Verdict(account_id, entry.item, "rejected", f"Graph API: {answer.reason}")
+            return Verdict(
+                account_id, entry.item, DeliveryOutcome.REJECTED, f"Graph API: {answer.reason}"
+            )
         mapped = lead_as_incoming(lead, answer, meta.lead_why_question)
         return Mapped(mapped) if isinstance(mapped, dict) else mapped
 
@@ -159,7 +164,7 @@ def _rejected(entry: Owned, mapped: Mapped, reason: str) -> Verdict:
     return Verdict(
         entry.account.account_id,
         entry.item,
-        "rejected",
+        DeliveryOutcome.REJECTED,
         reason,
         event_id=event_id if isinstance(event_id, str) else None,
     )

@@ -12,9 +12,11 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from crm_ingest.policy.connectors.items import Item, Mapped
+from crm_ingest.policy.deliveries import DeliveryOutcome, DeliveryRow
 from crm_servicekit.accounts import Account, Accounts
 
 _REFERENCE_PREFIX = "crm-"
@@ -72,12 +74,24 @@ def connector_hash(event_id: str) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What became of one item for its account: the deliveries log's row."""
+    """What became of one item for its account."""
 
     account_id: str
     item: Item
-    # accepted, duplicate, ignored, rejected or failed.
-    outcome: str
+    outcome: DeliveryOutcome
     reason: str | None = None
     event_id: str | None = None
     customer_id: UUID | None = None
+
+    def row(self, received_at: datetime) -> DeliveryRow:
+        """The deliveries log's row of it."""
+        return DeliveryRow(
+            self.account_id,
+            received_at,
+            self.item.connector,
+            self.item.provider_id,
+            self.outcome,
+            self.reason,
+            self.event_id,
+            self.customer_id,
+        )
