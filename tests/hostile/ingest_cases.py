@@ -16,6 +16,7 @@ from ingest.support import ACME_KEY, BETA_KEY, T0, whsec
 from crm_servicekit.accounts import Account
 
 from .attack import INVALID, UNAUTHENTICATED, Case, by_id
+from .connector_cases import ACME_CONNECTORS, CONNECTOR_CASES
 from .families import (
     LONE_SURROGATE,
     NUL,
@@ -38,7 +39,7 @@ from .ingest_bodies import (
 )
 
 ACCOUNTS = [
-    Account(account_id="acme", webhook_secrets=(whsec(ACME_KEY),)),
+    Account(account_id="acme", webhook_secrets=(whsec(ACME_KEY),), connectors=ACME_CONNECTORS),
     Account(account_id="beta", webhook_secrets=(whsec(BETA_KEY),)),
 ]
 
@@ -266,5 +267,6 @@ CASES = by_id(
         *bad_text(CLAIM, "email", lambda text: claim(email=f"a{text}@example.com"), auth="service"),
         *bad_text(CLAIM, "ig", lambda text: claim(handles={"ig": text}), auth="service"),
         *bad_bodies(CLAIM, claim(email="ada@example.com"), auth="service"),
+        *CONNECTOR_CASES,
     ]
 )
