@@ -9,11 +9,15 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from crm_devstack.kafka_testing import eventually
 from crm_schemas.catalog import EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of
 
 from . import meta_deliveries as meta
 from .connector_fixtures import payload
@@ -170,3 +174,34 @@ async def test_signatures_and_unknown_accounts_publish_nothing(ingest: Ingest) -
     # The signing key being rotated out still signs.
     rotated = await post_calendly(ingest.client, booked, at=now, key=CALENDLY_OLD_KEY)
     assert rotated.status_code == 200
+
+
+async def test_a_customer_created_through_the_api_is_known_to_the_booking_reference(
+    ingest: Ingest,
+) -> None:
+    """Ingest learns of customers the customers service created (CUSTOMER_CREATED) even when
+    no event named them yet, so their booking link resolves to them."""
+    created_by_api = uuid.uuid4()
+    golden = Path(__file__).parents[1] / "schemas" / "golden" / "v1" / "CUSTOMER_CREATED.json"
+    document = {
+        **json.loads(golden.read_text()),
+        "customer_id": str(created_by_api),
+        "event_id": f"created-{created_by_api}",
+    }
+    producer = idempotent_producer(ingest.bootstrap, client_id="tests")
+    await producer.start()
+    try:
+        event = EventEnvelope.model_validate(document)
+        await publish_in_order(producer, [record_of(event, ingest.settings.events_topic)])
+    finally:
+        await producer.stop()
+
+    async def book() -> Any:
+        # A new invitee each time: a repeat of one accepted would answer "duplicate".
+        booked = calendly("invitee_created", f"{uuid.uuid4().hex}@example.com", None)
+        booked["payload"]["uri"] = f"https://api.calendly.com/invitees/{uuid.uuid4()}"
+        booked["payload"]["tracking"]["utm_content"] = f"crm-{created_by_api}"
+        answer = await post_calendly(ingest.client, booked, at=ingest.clock.now())
+        return answer.json()["results"][0]["customer_id"]
+
+    assert await eventually(book, lambda customer: customer == str(created_by_api))
