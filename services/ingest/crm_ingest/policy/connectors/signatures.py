@@ -1,18 +1,33 @@
 """The providers' own webhook signatures, checked on the raw bytes before any parsing (pure).
 
 Each check compares in constant time and refuses with one exception only, whatever the header
-or body holds, so that a caller answers 401 for any refusal and never a 500. The signers are the
-same computations, for tests and tooling.
+or body holds, so that a caller answers 401 for any refusal and never a 500. The signers
+(`crm_servicekit.provider_signatures`, which `crm webhook` sends with) are the same
+computations.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-META_PREFIX = "sha256="
+from crm_servicekit.provider_signatures import (
+    calcom_signature,
+    calendly_signature,
+    hmac_sha256_hex,
+    meta_signature,
+)
+
+__all__ = [
+    "ConnectorSignatureRefused",
+    "calcom_signature",
+    "calendly_signature",
+    "meta_signature",
+    "verify_calcom",
+    "verify_calendly",
+    "verify_meta",
+]
 
 
 class ConnectorSignatureRefused(Exception):
@@ -23,18 +38,9 @@ class ConnectorSignatureRefused(Exception):
         self.reason = reason
 
 
-def _hex_hmac(key: str, message: bytes) -> str:
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
-
-
 def _matches(expected: str, offered: str) -> bool:
     # compare_digest refuses non-ASCII str, so any header text is compared as bytes.
     return hmac.compare_digest(expected.encode(), offered.encode("utf-8", "surrogatepass"))
-
-
-def meta_signature(raw: bytes, secret: str) -> str:
-    """The `X-Hub-Signature-256` header Meta sends for this body and app secret."""
-    return META_PREFIX + _hex_hmac(secret, raw)
 
 
 def verify_meta(raw: bytes, header: str | None, secrets: Sequence[str]) -> str:
@@ -46,14 +52,9 @@ def verify_meta(raw: bytes, header: str | None, secrets: Sequence[str]) -> str:
     if scheme.lower() != "sha256" or not offered:
         raise ConnectorSignatureRefused("X-Hub-Signature-256 is not sha256=<hex>")
     for secret in secrets:
-        if secret and _matches(_hex_hmac(secret, raw), offered.lower()):
+        if secret and _matches(hmac_sha256_hex(secret, raw), offered.lower()):
             return secret
     raise ConnectorSignatureRefused("no configured Meta app secret signed this body")
-
-
-def calendly_signature(raw: bytes, key: str, t: int) -> str:
-    """The `Calendly-Webhook-Signature` header Calendly sends for this body, key and time."""
-    return f"t={t},v1={_hex_hmac(key, f'{t}.'.encode() + raw)}"
 
 
 def verify_calendly(
@@ -88,15 +89,10 @@ def verify_calendly(
     for key in signing_keys:
         if not key:
             continue
-        expected = _hex_hmac(key, message)
+        expected = hmac_sha256_hex(key, message)
         if any(_matches(expected, candidate) for candidate in offered):
             return
     raise ConnectorSignatureRefused("no signing key of the account signed this body")
-
-
-def calcom_signature(raw: bytes, secret: str) -> str:
-    """The `X-Cal-Signature-256` header Cal.com sends for this body and secret."""
-    return _hex_hmac(secret, raw)
 
 
 def verify_calcom(raw: bytes, header: str | None, secrets: Sequence[str]) -> None:
@@ -104,6 +100,6 @@ def verify_calcom(raw: bytes, header: str | None, secrets: Sequence[str]) -> Non
         raise ConnectorSignatureRefused("missing X-Cal-Signature-256")
     offered = header.strip().lower()
     for secret in secrets:
-        if secret and _matches(_hex_hmac(secret, raw), offered):
+        if secret and _matches(hmac_sha256_hex(secret, raw), offered):
             return
     raise ConnectorSignatureRefused("no secret of the account signed this body")
