@@ -12,6 +12,7 @@ C = "7d6f2a8c-0d1e-4a55-9b1f-3f1c2e4d5a6b"
 API_PATHS = [
     ("POST", "/api/hooks/dm", "ingest"),
     ("POST", "/api/hooks/capi/lead", "ingest"),
+    ("GET", "/api/hooks/deliveries", "ingest"),
     ("POST", "/api/events", "ingest"),
     ("POST", "/api/events/batch", "ingest"),
     ("GET", "/api/customers", "customers"),

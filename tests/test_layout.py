@@ -35,7 +35,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "customers": {"claims": "the client of ingest's identity claim endpoint (ingest holds them)"},
     "ingest": {
         "rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua, "
-        "and in the process's memory while Redis cannot be asked"
+        "and in the process's memory while Redis cannot be asked",
+        "graph_api": "the Graph API client: Lead Ads answers are read from Meta",
     },
     "nba": {"timer": "the background loop that recomputes answers time changes, and coaches"},
     "rules": {"scheduler": "the background loop that runs service.due's pass every interval"},

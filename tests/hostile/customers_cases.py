@@ -31,6 +31,7 @@ READ = "GET /api/customers/{customer_id}"
 CHANGE = "PUT /api/customers/{customer_id}"
 DELETE = "DELETE /api/customers/{customer_id}"
 NEXT_STAGE = "POST /api/customers/{customer_id}/next-stage"
+BOOKING_LINK = "GET /api/customers/{customer_id}/booking-link"
 INTERACTIONS_OF = "GET /api/interactions/customer/{customer_id}"
 UPCOMING = "GET /api/interactions/upcoming"
 INTERACTION = "GET /api/interactions/{interaction_id}"
@@ -189,6 +190,23 @@ CASES = by_id(
             body={"reason": "moved on"},
             **B_UNCHANGED,
         ),
+        Case(
+            "booking-link of another account's customer",
+            BOOKING_LINK,
+            NOT_FOUND,
+            path=THEIRS,
+            query={"url": "https://calendly.com/acme/intro"},
+        ),
+        Case(
+            "booking-link to a javascript: URL",
+            BOOKING_LINK,
+            INVALID,
+            path=MINE,
+            query={"url": "javascript:alert(1)"},
+            names="url",
+        ),
+        Case("booking-link without a URL", BOOKING_LINK, INVALID, path=MINE, names="url"),
+        *bad_query_text(BOOKING_LINK, "url", path=MINE),
         *bad_bodies(NEXT_STAGE, {"reason": "ready"}, path=MINE),
         *bad_text(NEXT_STAGE, "reason", lambda text: {"reason": text}, path=MINE),
         Case(

@@ -16,10 +16,15 @@ from ingest.support import ACME_KEY, BETA_KEY, T0, whsec
 from crm_servicekit.accounts import Account
 
 from .attack import INVALID, UNAUTHENTICATED, Case, by_id
+from .connector_cases import ACME_CONNECTORS, CONNECTOR_CASES
 from .families import (
     LONE_SURROGATE,
+    NUL,
     bad_bodies,
+    bad_instants,
+    bad_limits,
     bad_text,
+    forged_cursors,
     forged_tokens,
     without_token,
 )
@@ -34,7 +39,7 @@ from .ingest_bodies import (
 )
 
 ACCOUNTS = [
-    Account(account_id="acme", webhook_secrets=(whsec(ACME_KEY),)),
+    Account(account_id="acme", webhook_secrets=(whsec(ACME_KEY),), connectors=ACME_CONNECTORS),
     Account(account_id="beta", webhook_secrets=(whsec(BETA_KEY),)),
 ]
 
@@ -43,9 +48,15 @@ BATCH = "POST /api/events/batch"
 DM = "POST /api/hooks/dm"
 LEAD = "POST /api/hooks/capi/lead"
 CLAIM = "POST /internal/identities/claim"
+DELIVERIES = "GET /api/hooks/deliveries"
 # Ingest has no read API: the cross-account cases read what was published for B's customer.
 B_UNCHANGED = {"other_account_unchanged": True}
 AS_ACME = {"account_id": "acme"}  # names the account when the body cannot be read
+
+
+def delivery_key(moment: str, ident: str) -> list[Any]:
+    """The deliveries log's sort key: (received_at, row id)."""
+    return [moment, ident]
 
 
 def only(status: str) -> Callable[[Any], bool]:
@@ -218,6 +229,31 @@ CASES = by_id(
         ),
         *bad_text(LEAD, "fn", lambda text: lead(user_data={"fn": text, "em": "a@b.se"}), **SIGNED),
         *bad_bodies(LEAD, lead(), query=AS_ACME, **SIGNED),
+        *forged_tokens(DELIVERIES),
+        without_token(DELIVERIES),
+        *forged_cursors(DELIVERIES, delivery_key),
+        *bad_limits(DELIVERIES),
+        *bad_instants(DELIVERIES, "from"),
+        *bad_instants(DELIVERIES, "to"),
+        *(
+            Case(f"deliveries {name} {label}", DELIVERIES, INVALID, query={name: v}, names=name)
+            for name in ("connector", "outcome")
+            for label, v in {"unknown": "telegram", "nul": f"dm{NUL}"}.items()
+        ),
+        Case(
+            "deliveries from after to",
+            DELIVERIES,
+            INVALID,
+            query={"from": "2026-11-02T10:00:00Z", "to": "2026-11-02T09:00:00Z"},
+            names="to",
+        ),
+        Case(
+            "deliveries with a webhook signature instead of a token",
+            DELIVERIES,
+            UNAUTHENTICATED,
+            auth=None,
+            sign=signed(),
+        ),
         Case("claim without a token", CLAIM, UNAUTHENTICATED, auth=None, body=claim(ig="ada")),
         Case("claim with a person's token", CLAIM, UNAUTHENTICATED, body=claim(ig="ada")),
         Case(
@@ -231,5 +267,6 @@ CASES = by_id(
         *bad_text(CLAIM, "email", lambda text: claim(email=f"a{text}@example.com"), auth="service"),
         *bad_text(CLAIM, "ig", lambda text: claim(handles={"ig": text}), auth="service"),
         *bad_bodies(CLAIM, claim(email="ada@example.com"), auth="service"),
+        *CONNECTOR_CASES,
     ]
 )

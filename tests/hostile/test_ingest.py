@@ -22,6 +22,7 @@ from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import FixedClock
 
 from .attack import World, attack, body_bytes, routes_of, served
+from .connector_cases import META_SETTINGS
 from .ingest_bodies import event, signed
 from .ingest_cases import ACCOUNTS, CASES, REPLAYED_DM
 from .tokens import bearer, credentials_at
@@ -39,6 +40,7 @@ def ingest_app(servers: ModuleServers | None = None) -> FastAPI:
             service_token=SERVICE_TOKEN,
             rate_limit_per_s=100_000.0,
             rate_limit_burst=100_000,
+            **META_SETTINGS,
         )
     )
     return build_app(settings, FixedClock(T0), Accounts(ACCOUNTS))

@@ -14,6 +14,7 @@ from crm_ingest.settings import IngestSettings
 from crm_servicekit.accounts import Account, load_accounts, write_accounts_file
 from crm_servicekit.clock import FixedClock
 
+from .connector_support import CONNECTORS
 from .support import ACME_KEY, ACME_OLD_KEY, BETA_KEY, SERVICE_TOKEN, T0, Ingest, whsec
 
 
@@ -36,9 +37,19 @@ def accounts_file(tmp_path: Path) -> Path:
     return write_accounts_file(
         tmp_path / "accounts.yaml",
         [
-            Account(account_id="acme", webhook_secrets=(whsec(ACME_KEY), whsec(ACME_OLD_KEY))),
-            Account(account_id="beta", webhook_secrets=(whsec(BETA_KEY),), default_region="SE"),
+            Account(
+                account_id="acme",
+                webhook_secrets=(whsec(ACME_KEY), whsec(ACME_OLD_KEY)),
+                connectors=CONNECTORS["acme"],
+            ),
+            Account(
+                account_id="beta",
+                webhook_secrets=(whsec(BETA_KEY),),
+                default_region="SE",
+                connectors=CONNECTORS["beta"],
+            ),
             Account(account_id="devbox", allow_unsigned_webhooks=True),
+            Account(account_id="solo", connectors=CONNECTORS["solo"]),
         ],
     )
 

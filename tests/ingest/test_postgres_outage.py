@@ -51,6 +51,7 @@ def test_postgres_down_is_503_on_events_batches_and_hooks(module_servers: Module
         Probe("POST", "/api/events", ok=frozenset({202}), body=fresh_event),
         Probe("POST", "/api/events/batch", body=lambda: {"events": [fresh_event()]}),
         Probe("POST", "/api/hooks/dm", ok=frozenset({202}), body=fresh_dm),
+        Probe("GET", "/api/hooks/deliveries"),
     ]
     with served_behind_proxy(module_servers, ingest_app) as (proxy, url):
         outage_and_recovery(proxy, url, user_bearer("acme", T0), probes)

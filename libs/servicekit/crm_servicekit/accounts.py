@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crm_servicekit.account_connectors import Connectors
+
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _WEBHOOK_SECRET_PREFIX = "whsec_"
 
@@ -56,6 +58,7 @@ class Account(BaseModel):
     webhook_secrets: tuple[str, ...] = ()
     allow_unsigned_webhooks: bool = False
     default_region: str = "NO"
+    connectors: Connectors = Connectors()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -131,13 +134,27 @@ class Accounts:
 
     def __init__(self, accounts: Iterable[Account]) -> None:
         self._by_id: dict[str, Account] = {}
+        self._by_provider_id: dict[tuple[str, str], Account] = {}
         for account in accounts:
             if account.account_id in self._by_id:
                 raise AccountsFileError(f"account {account.account_id!r} appears twice")
             self._by_id[account.account_id] = account
+            for key in account.connectors.provider_ids():
+                holder = self._by_provider_id.setdefault(key, account)
+                if holder is not account:
+                    # Deliveries to that id could not be told apart: refuse the whole file.
+                    raise AccountsFileError(
+                        f"{key[0]} id {key[1]!r} is listed by accounts "
+                        f"{holder.account_id!r} and {account.account_id!r}"
+                    )
 
     def get(self, account_id: str) -> Account | None:
         return self._by_id.get(account_id)
+
+    def owner_of(self, kind: str, provider_id: str) -> Account | None:
+        """The account that lists this provider id (a page, Instagram account, WhatsApp
+        number) in its connectors."""
+        return self._by_provider_id.get((kind, provider_id))
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self._by_id.values())

@@ -100,6 +100,11 @@ class Unauthorized(ProblemError):
         super().__init__(detail, headers={"WWW-Authenticate": challenge}, **extra)
 
 
+class Forbidden(ProblemError):
+    status = 403
+    slug = "forbidden"
+
+
 class NotFound(ProblemError):
     status = 404
     slug = "not-found"

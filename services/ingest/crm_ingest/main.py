@@ -13,12 +13,15 @@ from fastapi import FastAPI
 
 from crm_ingest import consumer, repository
 from crm_ingest.announce import Announcer
-from crm_ingest.api import claims, events, hooks
+from crm_ingest.api import claims, connectors, deliveries, events, hooks
 from crm_ingest.api.callers import Gate
 from crm_ingest.api.wiring import Wiring
+from crm_ingest.graph_api import GraphApi
 from crm_ingest.rate_limit import RateLimiter
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.claims import Claims
+from crm_ingest.service.connectors import ConnectorIngestion
+from crm_ingest.service.deliveries import Deliveries
 from crm_ingest.service.events import Ingestion
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
@@ -37,7 +40,8 @@ def build_app(
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM ingest",
-        routers=[events.router, hooks.router, claims.router],
+        # The deliveries list before the hooks: a provider path under /api/hooks never shadows it.
+        routers=[events.router, deliveries.router, hooks.router, connectors.router, claims.router],
         migrations_dir=MIGRATIONS,
         handler=consumer.handler,
         wanted=consumer.CONSUMED,
@@ -47,7 +51,7 @@ def build_app(
         # handful of messages, and freeing a deleted customer's identities a second later
         # changes nothing for anyone.
         fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
-        background=[purge_old_records],
+        background=[purge_old_records, purge_old_deliveries, close_graph_api_at_shutdown],
         wire=lambda res: wire(settings, res),
     )
     return build_service_app(spec, clock=clock, accounts=accounts)
@@ -62,6 +66,7 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         send_timeout_s=settings.kafka_send_timeout_s,
     )
     acceptor = Acceptor(pool=res.pool, announcer=announcer)
+    graph_api = GraphApi(settings.graph_api_base, timeout_s=settings.graph_timeout_s)
     singles = GroupCommit(
         acceptor, max_in_flight=settings.group_commit_in_flight, max_group=settings.max_batch_items
     )
@@ -83,6 +88,9 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         ),
         ingestion=Ingestion(settings=settings, clock=res.clock, acceptor=acceptor, singles=singles),
         claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
+        connectors=ConnectorIngestion(settings=settings, acceptor=acceptor, graph=graph_api),
+        graph_api=graph_api,
+        deliveries=Deliveries(pool=res.pool),
     )
 
 
@@ -98,6 +106,27 @@ async def purge_old_records(res: Resources) -> None:
             return await repository.purge_records(conn, cutoff)
 
     await purge_periodically(res, purge, what="de-duplication records")
+
+
+async def close_graph_api_at_shutdown(res: Resources) -> None:
+    """The Graph API client keeps its connections for the service's life; the runtime closes
+    only what it opened itself, so this loop closes the client once the service stops."""
+    await res.stop.wait()
+    wiring = res.wiring
+    assert isinstance(wiring, Wiring), "ingest's spec wires a Wiring"
+    await wiring.graph_api.aclose()
+
+
+async def purge_old_deliveries(res: Resources) -> None:
+    """Drop deliveries log rows past their retention (deliveries_retention_days)."""
+    settings = res.settings
+    assert isinstance(settings, IngestSettings)
+    log = Deliveries(pool=res.pool)
+
+    async def purge() -> int:
+        return await log.purge(res.clock.now() - timedelta(days=settings.deliveries_retention_days))
+
+    await purge_periodically(res, purge, what="deliveries log rows")
 
 
 def run() -> None:

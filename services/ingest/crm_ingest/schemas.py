@@ -15,6 +15,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crm_ingest.policy.connectors.items import Connector
+from crm_ingest.policy.deliveries import DeliveryOutcome
 from crm_ingest.policy.normalization import normalize_source
 from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS
 from crm_schemas.contact import (
@@ -204,3 +206,39 @@ class ClaimRequest(StorableBody):
 class ClaimAnswer(BaseModel):
     customer_id: UUID
     claimed: list[dict[str, str]]
+
+
+class DeliveryItemResult(BaseModel):
+    provider_id: str
+    account_id: str
+    outcome: DeliveryOutcome
+    reason: str | None = None
+    event_id: str | None = None
+    customer_id: UUID | None = None
+
+
+class DeliveryAnswer(BaseModel):
+    """A provider's delivery, taken: how many items it held and what became of each item
+    an account owns (the deliveries log has the same)."""
+
+    items: int
+    # accepted, duplicate, ignored, rejected, and unowned (no account lists the addressee).
+    outcomes: dict[str, int]
+    results: list[DeliveryItemResult]
+
+
+class DeliveryItem(BaseModel):
+    """One delivery item of the webhook deliveries log (GET /api/hooks/deliveries)."""
+
+    received_at: datetime
+    connector: Connector
+    provider_id: str = Field(description="the provider's own id of the item")
+    outcome: DeliveryOutcome
+    reason: str | None = Field(description="why it was ignored, rejected or failed")
+    event_id: str | None = Field(description="the event it produced")
+    customer_id: UUID | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryItem]
+    next_cursor: str | None = None

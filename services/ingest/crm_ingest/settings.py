@@ -1,4 +1,4 @@
-"""Ingest's settings (env prefix INGEST_): limits, rate limit, de-duplication retention."""
+"""Ingest's settings (env prefix INGEST_): limits, rate limit, retention of its records."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ class IngestSettings(ServiceSettings):
     redis_key_prefix: str = Field(default="ingest", min_length=1)
     # De-duplication records are kept at least this long (docs/architecture.md: 30 days or more).
     dedupe_retention_days: int = Field(default=30, ge=30)
+    # The webhook deliveries log is for finding why a delivery did not show up, not an archive.
+    deliveries_retention_days: int = Field(default=7, ge=1)
     # Bounds the wait for Kafka's acknowledgement. The runtime's producer expires an unsent
     # batch after its request timeout (15 s), so this is set above it: a 503 then means the
     # message can no longer reach the topic behind the client's back.
@@ -43,4 +45,15 @@ class IngestSettings(ServiceSettings):
     # makes bigger groups; on 2 cores one gave the most events/s (docs/benchmarks.md).
     group_commit_in_flight: int = Field(default=1, ge=1)
     future_tolerance_s: int = Field(default=300, ge=0)
+    # One provider delivery (docs/connectors.md): Meta batches up to 1,000 items in one POST.
+    max_delivery_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # The deployment's Meta app (one app serves every account; several during a rotation),
+    # and the tokens its subscription handshake may present.
+    meta_app_secrets: tuple[str, ...] = ()
+    meta_verify_tokens: tuple[str, ...] = ()
     webhook_tolerance_s: int = Field(default=300, ge=1)
+    # The Graph API (its version included) from which Lead Ads answers are read; tests point
+    # it at a local server. v26.0 is the current version (Meta's changelog, July 2026).
+    graph_api_base: str = Field(default="https://graph.facebook.com/v26.0", min_length=1)
+    # A lead not read within this is answered 503, and Meta retries the delivery.
+    graph_timeout_s: float = Field(default=5.0, gt=0)

@@ -209,3 +209,10 @@ class CustomerOut(BaseModel):
 
 
 CustomerPage = Page[CustomerOut]
+
+
+class BookingLinkOut(BaseModel):
+    url: str = Field(
+        description="the scheduling URL with the customer's reference (utm_content for "
+        "Calendly, metadata[crm_ref] for Cal.com)"
+    )

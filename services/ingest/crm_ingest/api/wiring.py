@@ -14,7 +14,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
+from crm_ingest.graph_api import GraphApi
 from crm_ingest.service.claims import Claims
+from crm_ingest.service.connectors import ConnectorIngestion
+from crm_ingest.service.deliveries import Deliveries
 from crm_ingest.service.events import Ingestion
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.runtime import wired
@@ -27,6 +30,12 @@ class Wiring:
     gate: Gate
     ingestion: Ingestion
     claims: Claims
+    # The providers' own webhooks (docs/connectors.md).
+    connectors: ConnectorIngestion
+    # Reads Lead Ads answers from Meta; closed at shutdown by main.py.
+    graph_api: GraphApi
+    # The webhook deliveries log: every hook and connector records what its items came to.
+    deliveries: Deliveries
 
 
 WiringDep = Annotated[Wiring, Depends(wired(Wiring))]

@@ -42,6 +42,8 @@ class Candidate:
     is_dm: bool = False
     # The kinds of identities normalization left off the event (a phone no valid number).
     dropped: tuple[str, ...] = ()
+    # A booking link's customer reference (policy/resolution.py).
+    reference: UUID | None = None
 
     @property
     def event_id(self) -> str:

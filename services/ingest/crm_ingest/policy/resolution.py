@@ -1,8 +1,9 @@
 """Customer resolution (docs/domain.md, customers and identity): which customer an event is
 about.
 
-The customer id given decides (unless deleted, or known from another account); else the
-highest-priority identity already linked; else a new customer. Identities not linked yet are
+The customer id given decides (unless deleted, or known from another account); else a booking
+link's reference to a live customer of the account; else the highest-priority identity already
+linked; else a new customer. Identities not linked yet are
 linked to that customer; one linked elsewhere stays where it is (counted as a conflict).
 Decided over one read of every identity a request names, so events of one batch sharing an
 identity resolve to one customer, in input order.
@@ -26,7 +27,15 @@ class UnknownCustomer(Exception):
     """A customer id known to belong to another account."""
 
 
-Wanted = tuple[UUID | None, Sequence[Identity]]
+@dataclass(frozen=True)
+class Wanted:
+    customer_id: UUID | None
+    identities: Sequence[Identity]
+    # A booking link's customer reference: taken only when it names a live customer of the
+    # account (docs/connectors.md, booking tools); anything else is ignored.
+    reference: UUID | None = None
+
+
 Resolved = UUID | DeletedCustomer | UnknownCustomer
 
 
@@ -38,6 +47,8 @@ class Known:
     # The account each given customer id belongs to.
     owners: Mapping[UUID, str]
     linked: Mapping[Identity, UUID]
+    # The references that name a live customer of the account.
+    live_references: frozenset[UUID] = frozenset()
 
 
 @dataclass
@@ -59,7 +70,10 @@ def resolve(
     """The customer of each (customer id, identities) in order; later ones see earlier links."""
     linked = dict(known.linked)
     resolution = Resolution()
-    for customer_id, identities in wanted:
+    for want in wanted:
+        customer_id, identities = want.customer_id, want.identities
+        if customer_id is None and want.reference in known.live_references:
+            customer_id = want.reference
         if customer_id is not None and customer_id in known.deleted:
             resolution.resolved.append(DeletedCustomer(str(customer_id)))
             continue

@@ -29,7 +29,7 @@ from crm_ingest.policy.outcomes import (
     conflict_outcome,
     invalid_customer_outcome,
 )
-from crm_ingest.policy.resolution import DeletedCustomer
+from crm_ingest.policy.resolution import DeletedCustomer, Wanted
 from crm_ingest.service.resolution import LostRace, resolve_all
 from crm_servicekit.connection import Conn
 
@@ -108,7 +108,7 @@ class Acceptor:
             else:  # pending: an earlier try was not acknowledged; publish its message again
                 to_publish.append(event_id)
         fresh = [c for c in candidates if c.event_id in new]
-        wanted = [(c.event.customer_id, identities_of(c.event)) for c in fresh]
+        wanted = [Wanted(c.event.customer_id, identities_of(c.event), c.reference) for c in fresh]
         resolved = await resolve_all(conn, account_id, wanted, now) if fresh else []
         first_dms = await self._first_dms(conn, account_id, fresh, resolved)
         messages: dict[str, tuple[UUID, bytes]] = {}

@@ -34,12 +34,16 @@ async def resolve_all(
 ) -> list[Resolved]:
     # One not known yet is taken for this account: the customers service may have created it
     # a moment ago (docs/architecture.md, ingest).
-    given = [customer for customer, _ in wanted if customer is not None]
+    given = [want.customer_id for want in wanted if want.customer_id is not None]
     deleted = await repository.deleted_among(conn, account_id, given) if given else set()
     owners = await repository.remember_customers(conn, account_id, given, now) if given else {}
-    everything = sorted({identity for _, identities in wanted for identity in identities})
+    everything = sorted({identity for want in wanted for identity in want.identities})
     linked = await repository.linked_customers(conn, account_id, everything)
-    resolution = resolve(account_id, wanted, Known(deleted, owners, linked))
+    references = [want.reference for want in wanted if want.reference is not None]
+    live = (
+        await repository.live_customers_among(conn, account_id, references) if references else set()
+    )
+    resolution = resolve(account_id, wanted, Known(deleted, owners, linked, frozenset(live)))
     won = await repository.link_each(conn, account_id, resolution.links, now)
     if len(won) != len(resolution.links):
         raise LostRace

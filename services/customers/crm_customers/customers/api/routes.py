@@ -17,10 +17,12 @@ from crm_customers.customers.api.requests import (
     refusals_as_problems,
     vocabulary_named,
 )
+from crm_customers.customers.policy.booking_link import NotASchedulingUrl, with_reference
 from crm_customers.customers.policy.customer import Customer
 from crm_customers.customers.policy.moves import states_filtered
 from crm_customers.customers.repository.lists import SORTS, TEXT_SORTS, ListQuery
 from crm_customers.customers.schemas import (
+    BookingLinkOut,
     CustomerIn,
     CustomerOut,
     CustomerPage,
@@ -103,6 +105,27 @@ async def get_customer(
     async with resources(request).pool.acquire() as conn:
         customer = await reads.customer(conn, principal.account.account_id, customer_id)
     return CustomerOut.of(customer, vocabulary)
+
+
+@router.get("/{customer_id}/booking-link", response_model=BookingLinkOut)
+async def booking_link(
+    request: Request,
+    customer_id: UUID,
+    principal: CurrentPrincipal,
+    url: Annotated[
+        StorableText,
+        Query(min_length=1, max_length=2048, description="the booking tool's scheduling URL"),
+    ],
+) -> BookingLinkOut:
+    try:
+        link = with_reference(url, customer_id)
+    except NotASchedulingUrl as bad:
+        raise Unprocessable(
+            "Not a scheduling URL.", errors=[FieldError(("query", "url"), str(bad))]
+        ) from None
+    async with resources(request).pool.acquire() as conn:
+        await reads.customer(conn, principal.account.account_id, customer_id)
+    return BookingLinkOut(url=link)
 
 
 def _card(customer: Customer, vocabulary: Vocabulary | None) -> dict[str, Any]:

@@ -24,6 +24,8 @@ class Connector(StrEnum):
     LEAD_ADS = "lead_ads"
     CALENDLY = "calendly"
     CALCOM = "calcom"
+    # A Meta delivery refused before its items were read (bad signature): metrics only.
+    META = "meta"
     # Our own signed webhooks (/api/hooks/dm, /api/hooks/capi/lead).
     DM = "dm"
     CAPI_LEAD = "capi_lead"

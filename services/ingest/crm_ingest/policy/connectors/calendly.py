@@ -1,0 +1,154 @@
+"""Calendly's webhook deliveries (API v2) as items (pure).
+
+A delivery is `{"event", "created_at", "created_by", "payload"}`; for the invitee events
+(`invitee.created`, `invitee.canceled`, `invitee_no_show.created`, `invitee_no_show.deleted`)
+the payload is the invitee: its `uri`, `email`, `name`, `text_reminder_number`, `tracking`
+(the booking page's UTM parameters), `rescheduled` and the embedded `scheduled_event`. A no-show
+carries the same invitee, with the no-show record itself under `no_show`. The account is named
+by the path, so items have no addressee.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+
+from crm_ingest.policy.connectors.bookings import (
+    SOURCE,
+    checked,
+    reference_of,
+    refusal,
+    without_none,
+)
+from crm_ingest.policy.connectors.items import Connector, Item, Mapped, SkipOutcome, Skipped
+from crm_schemas.catalog import EventName
+
+CREATED: Final = "invitee.created"
+CANCELED: Final = "invitee.canceled"
+NO_SHOW_CREATED: Final = "invitee_no_show.created"
+NO_SHOW_DELETED: Final = "invitee_no_show.deleted"
+
+_EVENT_NAMES: Final = {
+    CREATED: EventName.MEETING_BOOKED,
+    CANCELED: EventName.MEETING_CANCELED,
+    NO_SHOW_CREATED: EventName.NO_SHOW,
+}
+
+# Where each field of the event came from, for a refusal's reason.
+_WHERE: Final = {
+    "": "payload.email",
+    "event_id": "payload.uri",
+    "timestamp": "created_at",
+    "contact.email": "payload.email",
+    "contact.name": "payload.name",
+    "contact.phone": "payload.text_reminder_number",
+    "properties.booking_time": "payload.scheduled_event.start_time",
+    "properties.booking_id": "payload.scheduled_event.uri",
+    "utm.source": "payload.tracking.utm_source",
+    "utm.medium": "payload.tracking.utm_medium",
+    "utm.campaign": "payload.tracking.utm_campaign",
+    "utm.term": "payload.tracking.utm_term",
+}
+
+
+class _Delivery(BaseModel):
+    event: str
+    created_at: AwareDatetime
+    payload: Any = None
+
+
+class _Tracking(BaseModel):
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    # Carries the booking link's reference (crm-<customer id>), not a campaign's content.
+    utm_content: Any = None
+
+
+class _ScheduledEvent(BaseModel):
+    uri: str = Field(min_length=1)
+    start_time: AwareDatetime
+
+
+class _Invitee(BaseModel):
+    uri: str = Field(min_length=1)
+    email: str | None = None
+    name: str | None = None
+    text_reminder_number: str | None = None
+    rescheduled: bool | None = None
+    tracking: _Tracking | None = None
+    scheduled_event: _ScheduledEvent
+
+
+def calendly_items(document: Any) -> list[Item]:
+    """One item per delivery: Calendly sends one invitee event at a time."""
+    return [Item(Connector.CALENDLY, _provider_id(document), None, _judged(document))]
+
+
+def _provider_id(document: Any) -> str:
+    payload = document.get("payload") if isinstance(document, dict) else None
+    uri = payload.get("uri") if isinstance(payload, dict) else None
+    return uri if isinstance(uri, str) else ""
+
+
+def _judged(document: Any) -> Mapped | Skipped:
+    if not isinstance(document, dict):
+        return Skipped(SkipOutcome.REJECTED, "body: must be a JSON object")
+    event = document.get("event")
+    if event == NO_SHOW_DELETED:
+        # The card keeps the no-show until a person or a MEETING_HELD changes it.
+        return Skipped(SkipOutcome.IGNORED, "no-show withdrawn")
+    if not isinstance(event, str) or event not in _EVENT_NAMES:
+        shown = event if isinstance(event, str) else type(event).__name__
+        return Skipped(SkipOutcome.IGNORED, f"Calendly event {shown[:100]!r} is not modelled")
+    try:
+        delivery = _Delivery.model_validate(document)
+    except ValidationError as error:
+        return refusal(error, ())
+    try:
+        invitee = _Invitee.model_validate(delivery.payload)
+    except ValidationError as error:
+        return refusal(error, ("payload",))
+    if event == CANCELED and invitee.rescheduled:
+        # The new time arrives as its own invitee.created, which books it.
+        return Skipped(SkipOutcome.IGNORED, "rescheduled")
+    return _mapped(event, delivery, invitee)
+
+
+def _mapped(event: str, delivery: _Delivery, invitee: _Invitee) -> Mapped | Skipped:
+    tracking = invitee.tracking or _Tracking()
+    booked = event == CREATED
+    properties: dict[str, Any] = {"booking_id": invitee.scheduled_event.uri}
+    utm = None
+    if booked:
+        properties["booking_time"] = invitee.scheduled_event.start_time.isoformat()
+        utm = without_none(
+            {
+                "source": tracking.utm_source,
+                "medium": tracking.utm_medium,
+                "campaign": tracking.utm_campaign,
+                "term": tracking.utm_term,
+            }
+        )
+    contact = {
+        "email": invitee.email,
+        "name": invitee.name,
+        "phone": invitee.text_reminder_number,
+    }
+    return checked(
+        without_none(
+            {
+                "event_name": _EVENT_NAMES[event].value,
+                "event_id": f"calendly:{invitee.uri}:{event}",
+                "timestamp": delivery.created_at,
+                "source": SOURCE,
+                "contact": without_none(contact),
+                "properties": properties,
+                "utm": utm or None,
+            }
+        ),
+        booking_reference=reference_of(tracking.utm_content),
+        where=_WHERE,
+    )
