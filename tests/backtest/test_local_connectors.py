@@ -9,7 +9,7 @@ from pathlib import Path
 from crm_backtest.accounts import DEFAULT_ACCOUNTS, connector_ids, load_profiles
 from crm_backtest.client import Credentials
 from crm_devstack.app_servers import APP_SERVER_TYPES
-from crm_devstack.demo_account import LocalSecrets, write_accounts_file
+from crm_devstack.demo_account import LocalSecrets, demo_env_text, write_accounts_file
 from crm_devstack.settings import StackConfig
 
 PROVIDER_SECRETS = ("meta_app_secret", "meta_verify_token", "calendly_signing_key", "calcom_secret")
@@ -68,3 +68,18 @@ def test_ingest_starts_with_the_meta_app_secret_and_verify_token_as_json_lists(
     local = LocalSecrets.load_or_create(tmp_path)
     assert json.loads(env["INGEST_META_APP_SECRETS"]) == [local.meta_app_secret]
     assert json.loads(env["INGEST_META_VERIFY_TOKENS"]) == [local.meta_verify_token]
+
+
+def test_demo_env_gives_crm_webhook_the_providers_secrets(tmp_path: Path) -> None:
+    local = LocalSecrets.load_or_create(tmp_path)
+    lines = demo_env_text("http://127.0.0.1:8000/api", "a.token", local).splitlines()
+    exported = dict(line.removeprefix("export ").split("=", 1) for line in lines)
+    assert exported == {
+        "CRM_API": "http://127.0.0.1:8000/api",
+        "TOKEN": "a.token",
+        "WEBHOOK_SECRET": local.webhook_secret,
+        "META_APP_SECRET": local.meta_app_secret,
+        "META_VERIFY_TOKEN": local.meta_verify_token,
+        "CALENDLY_SIGNING_KEY": local.calendly_signing_key,
+        "CALCOM_WEBHOOK_SECRET": local.calcom_secret,
+    }

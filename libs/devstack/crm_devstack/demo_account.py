@@ -122,3 +122,17 @@ def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
     accounts += [_account(name, zone, quiet, local) for name, zone, quiet in BACKTEST_ACCOUNTS]
     path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n")
     return path
+
+
+def demo_env_text(api: str, token: str, local: LocalSecrets) -> str:
+    """The shell lines of `demo.env`: the API, a token, the webhook secret, and what
+    `crm webhook meta|calendly|calcom` signs the providers' deliveries with (the names of its
+    options' environment variables)."""
+    return (
+        f"export CRM_API={api}\nexport TOKEN={token}\n"
+        f"export WEBHOOK_SECRET={local.webhook_secret}\n"
+        f"export META_APP_SECRET={local.meta_app_secret}\n"
+        f"export META_VERIFY_TOKEN={local.meta_verify_token}\n"
+        f"export CALENDLY_SIGNING_KEY={local.calendly_signing_key}\n"
+        f"export CALCOM_WEBHOOK_SECRET={local.calcom_secret}\n"
+    )
