@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 import jwt
-from standardwebhooks.webhooks import Webhook
 
 from crm_backtest.accounts import AccountProfile
+from crm_backtest.client import Credentials
 from crm_backtest.clock import iso, parse
 from crm_backtest.expectations import Period
 from crm_backtest.history import Fact
@@ -26,8 +26,19 @@ from crm_backtest.nba import expected_nba
 from crm_backtest.pipeline import OPEN_STAGES, fold
 from crm_backtest.reminders import expected_reminders
 
+from .fake_hooks import (
+    CALCOM_SECRET,
+    CALENDLY_KEY,
+    META_SECRET,
+    WEBHOOK_SECRET,
+    Refused,
+    hook_envelopes,
+    identity_keys,
+)
+
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
-WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="
+# What a replay into the fake signs with: the CRM's own webhooks and the providers'.
+CREDENTIALS = Credentials(JWT_SECRET, WEBHOOK_SECRET, META_SECRET, CALENDLY_KEY, CALCOM_SECRET)
 
 
 def _json(status: int, body: Any) -> httpx.Response:
@@ -66,6 +77,9 @@ class FakeSystem:
         self.down_with: int | None = None
         self.refused = asyncio.Event()  # set at the first request answered `down_with`
         self.lose_answers = 0
+        # Customers not consuming yet: this many booking-link reads answer 404 first.
+        self.unknown_to_customers = 0
+        self.booking_links = 0  # booking links given
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -108,42 +122,30 @@ class FakeSystem:
 
     def _webhook(self, request: httpx.Request, path: str) -> httpx.Response:
         try:
-            body = Webhook(WEBHOOK_SECRET).verify(request.content, dict(request.headers))
-        except Exception:
+            envelopes = hook_envelopes(request, path, self.accounts)
+        except Refused:
             return _json(401, {"title": "bad signature"})
-        account = body["account_id"]
-        if path == "/hooks/dm":
-            sender = body["sender"]
-            envelope = {
-                "event_id": body["event_id"],
-                "timestamp": body["timestamp"],
-                "contact": {"handles": {body["platform"]: sender["handle"]}},
-                "consent": body.get("consent"),
-                "dm_platform": body["platform"],
-            }
-        else:
-            email = body["user_data"]["em"].lower()
-            envelope = {
-                "event_name": "LEAD_QUALIFIED",
-                "event_id": body["event_id"],
-                "timestamp": iso(datetime.fromtimestamp(body["event_time"], UTC)),
-                "contact": {"email_hash": email if len(email) == 64 else _sha(email)},
-            }
-        status, result = self._accept(account, envelope)
-        return _json(status, result)
+        if path in ("/hooks/dm", "/hooks/capi/lead"):
+            status, result = self._accept(*envelopes[0])
+            return _json(status, result)
+        results = []
+        for account, envelope in envelopes:
+            status, result = self._accept(account, envelope)
+            outcome = result.get("status", "rejected") if status < 400 else "rejected"
+            results.append({"account_id": account, "outcome": outcome,
+                            "event_id": envelope["event_id"],
+                            "customer_id": result.get("customer_id")})  # fmt: skip
+        return _json(200, {"items": len(results), "results": results})
 
-    def _customer(self, account: str, contact: dict[str, Any]) -> str:
-        keys = [f"h:{p}:{h}" for p, h in sorted((contact.get("handles") or {}).items())]
-        if contact.get("email"):
-            keys.append(f"e:{_sha(contact['email'].lower())}")
-        if contact.get("email_hash"):
-            keys.append(f"e:{contact['email_hash']}")
+    def _customer(self, account: str, envelope: dict[str, Any]) -> str:
+        keys = identity_keys(envelope)
+        known = envelope.get("customer_id")
+        found = known if self.account_of.get(known or "") == account else None
         for key in keys:
-            if (account, key) in self.identities:
-                return self.identities[(account, key)]
-        customer = hashlib.md5(f"{account}{keys}".encode()).hexdigest()
+            found = found or self.identities.get((account, key))
+        customer = found or hashlib.md5(f"{account}{keys}".encode()).hexdigest()
         for key in keys:
-            self.identities[(account, key)] = customer
+            self.identities.setdefault((account, key), customer)
         self.account_of[customer] = account
         return customer
 
@@ -158,7 +160,7 @@ class FakeSystem:
         if self.at_first_event is not None:
             self.at_first_event()
             self.at_first_event = None
-        customer = self._customer(account, envelope["contact"])
+        customer = self._customer(account, envelope)
         name = envelope.get("event_name")
         if "dm_platform" in envelope:
             first = (customer, envelope["dm_platform"]) not in self.dm_platforms
@@ -181,15 +183,25 @@ class FakeSystem:
             "/customers": lambda: self._customers(account, self.as_of),
             "/nba": lambda: self._who_next(account, profile, parse(params["as_of"])),
         }
-        self.card_reads += path not in reads or "customer_id" in params
+        link = path.endswith("/booking-link")  # the replay's, not a check's read
+        self.card_reads += not link and (path not in reads or "customer_id" in params)
         if path in ("/reminders", "/nba") and "customer_id" not in params and self.empty_lists:
             self.empty_lists -= 1
             return _json(200, {"items": [], "next_cursor": None})
         if path in reads:
             return reads[path]()
-        customer = path.rsplit("/", 1)[-1]
+        customer = path.removesuffix("/booking-link").rsplit("/", 1)[-1]
         if self.account_of.get(customer) != account:
             return _json(404, {"title": "not found"})
+        if link and self.unknown_to_customers:
+            self.unknown_to_customers -= 1
+            return _json(404, {"title": "not found"})
+        if link:
+            self.booking_links += 1
+            query = httpx.QueryParams({"utm_content": f"crm-{customer}"})
+            if "cal.com" in params["url"]:
+                query = query.set("metadata[crm_ref]", f"crm-{customer}")
+            return _json(200, {"url": f"{params['url']}?{query}"})
         if path.startswith("/nba/customer/"):
             action = expected_nba(self.facts[customer], profile, parse(params["as_of"]))
             due = iso(action.due_at) if action.due_at else None

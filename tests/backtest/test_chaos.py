@@ -18,15 +18,14 @@ from rich.console import Console
 
 from crm_backtest.chaos import PIECES, run_chaos
 from crm_backtest.chaos_report import ChaosReport
-from crm_backtest.client import MAX_ATTEMPTS, Credentials, Gateway, earlier_tries
+from crm_backtest.client import MAX_ATTEMPTS, Gateway, earlier_tries
 from crm_backtest.generator import generate
 from crm_backtest.history import History
 
-from .fake_system import JWT_SECRET, WEBHOOK_SECRET, FakeSystem
+from .fake_system import CREDENTIALS, FakeSystem
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHOR = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-CREDENTIALS = Credentials(JWT_SECRET, WEBHOOK_SECRET)
 API = "http://gateway.test/api"
 
 

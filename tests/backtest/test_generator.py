@@ -62,7 +62,7 @@ def test_every_contact_starts_with_a_webhook_sent_before_its_other_events(
     for delivery in history.deliveries:
         if delivery.contact not in seen:
             assert delivery.event_id in firsts
-            assert delivery.route in ("dm", "capi")
+            assert delivery.route in ("dm", "capi", "meta")
             seen.add(delivery.contact)
 
 
@@ -78,7 +78,9 @@ def test_the_mix_is_varied(history: History) -> None:
     opt_outs = [f for f in history.facts if f.consent_messaging is False]
     assert opt_ins
     assert opt_outs
-    assert Counter(d.route for d in history.deliveries).keys() == {"dm", "capi", "event", "batch"}
+    assert Counter(d.route for d in history.deliveries).keys() == {
+        "dm", "capi", "event", "batch", "meta", "calendly", "calcom",
+    }  # fmt: skip
     assert len({c.account_id for c in history.contacts}) == 3
     assert len({p.time_zone for p in history.accounts}) == 3
     assert len({c.platform for c in history.contacts}) == 4  # ig, messenger, whatsapp, ads

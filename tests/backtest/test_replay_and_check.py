@@ -13,7 +13,6 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from crm_backtest.cli import app
-from crm_backtest.client import Credentials
 from crm_backtest.clock import iso
 from crm_backtest.expectations import expect
 from crm_backtest.generator import generate
@@ -21,10 +20,9 @@ from crm_backtest.history import History
 from crm_backtest.report import Report
 from crm_backtest.run import run_backtest
 
-from .fake_system import JWT_SECRET, WEBHOOK_SECRET, FakeSystem
+from .fake_system import CREDENTIALS, FakeSystem
 
 ANCHOR = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-CREDENTIALS = Credentials(JWT_SECRET, WEBHOOK_SECRET)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ with the defaults of docs/domain.md (Accounts) for whatever a file leaves out.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,11 @@ class AccountProfile:
     invites_target: int = 20
     follow_ups_target: int = 30
     overdue_grace: timedelta = timedelta(hours=1)
+    # The account's own provider ids (its accounts file `connectors.meta`); None: the account
+    # takes no Meta deliveries, so the generator sends it none.
+    page_id: str | None = None
+    instagram_account_id: str | None = None
+    whatsapp_phone_number_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -29,7 +35,15 @@ class AccountProfile:
             "invites_target": self.invites_target,
             "follow_ups_target": self.follow_ups_target,
             "overdue_grace_s": int(self.overdue_grace.total_seconds()),
+            "page_id": self.page_id,
+            "instagram_account_id": self.instagram_account_id,
+            "whatsapp_phone_number_id": self.whatsapp_phone_number_id,
         }
+
+    @property
+    def takes_meta(self) -> bool:
+        ids = (self.page_id, self.instagram_account_id, self.whatsapp_phone_number_id)
+        return all(ids)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AccountProfile:
@@ -41,7 +55,37 @@ class AccountProfile:
             invites_target=data["invites_target"],
             follow_ups_target=data["follow_ups_target"],
             overdue_grace=timedelta(seconds=data["overdue_grace_s"]),
+            page_id=data.get("page_id"),
+            instagram_account_id=data.get("instagram_account_id"),
+            whatsapp_phone_number_id=data.get("whatsapp_phone_number_id"),
         )
+
+
+def _digits(kind: str, account_id: str, length: int) -> str:
+    number = int(hashlib.sha256(f"{kind}:{account_id}".encode()).hexdigest(), 16)
+    return "1" + str(number)[: length - 1]
+
+
+def connector_ids(account_id: str) -> dict[str, str]:
+    """The provider ids `make up` gives a local account (crm_devstack.demo_account derives the
+    same; the backtest may not import the devstack, and a test holds the two together)."""
+    return {
+        "page_id": _digits("page", account_id, 15),
+        "instagram_account_id": _digits("instagram", account_id, 17),
+        "whatsapp_phone_number_id": _digits("whatsapp", account_id, 15),
+    }
+
+
+def _local(account_id: str, time_zone: str, quiet: tuple[str, str] | None = None) -> AccountProfile:
+    ids = connector_ids(account_id)
+    return AccountProfile(
+        account_id,
+        time_zone,
+        quiet,
+        page_id=ids["page_id"],
+        instagram_account_id=ids["instagram_account_id"],
+        whatsapp_phone_number_id=ids["whatsapp_phone_number_id"],
+    )
 
 
 # The backtest's accounts as `make up` writes them (crm_devstack/demo_account.py), apart from
@@ -49,9 +93,9 @@ class AccountProfile:
 # when no accounts file is at hand (e.g. `generate` on a laptop).
 BACKTEST_ACCOUNT_IDS = ("demo-ny", "demo-tokyo", "demo-oslo")
 DEFAULT_ACCOUNTS: tuple[AccountProfile, ...] = (
-    AccountProfile("demo-ny", "America/New_York"),
-    AccountProfile("demo-tokyo", "Asia/Tokyo"),
-    AccountProfile("demo-oslo", "Europe/Oslo", ("22:00", "07:00")),
+    _local("demo-ny", "America/New_York"),
+    _local("demo-tokyo", "Asia/Tokyo"),
+    _local("demo-oslo", "Europe/Oslo", ("22:00", "07:00")),
 )
 
 
@@ -80,6 +124,7 @@ def load_profiles(path: Path, wanted: list[str] | None = None) -> list[AccountPr
             continue
         quiet = entry.get("quiet_hours")
         targets = entry.get("dmo_targets") or {}
+        meta = (entry.get("connectors") or {}).get("meta") or {}
         profiles.append(
             AccountProfile(
                 account_id=entry["account_id"],
@@ -88,6 +133,13 @@ def load_profiles(path: Path, wanted: list[str] | None = None) -> list[AccountPr
                 invites_target=int(targets.get("invites", 20)),
                 follow_ups_target=int(targets.get("follow_ups", 30)),
                 overdue_grace=_grace(entry.get("overdue_grace", 3600)),
+                page_id=_first(meta.get("page_ids")),
+                instagram_account_id=_first(meta.get("instagram_account_ids")),
+                whatsapp_phone_number_id=_first(meta.get("whatsapp_phone_number_ids")),
             )
         )
     return profiles
+
+
+def _first(ids: list[str] | None) -> str | None:
+    return ids[0] if ids else None

@@ -98,19 +98,20 @@ def _properties(
 def _envelope(
     fact: Fact, contact: Contact, bookings: dict[str, str], rng: random.Random
 ) -> dict[str, Any]:
-    identity: dict[str, Any] = (
-        {"handles": {contact.platform: contact.handle}}
-        if contact.origin == "dm"
-        else {"email": contact.email}
-    )
     body: dict[str, Any] = {
         "event_name": fact.name,
         "event_id": fact.event_id,
         "timestamp": iso(fact.at),
-        "contact": identity,
         "source": contact.platform if contact.origin == "dm" else "web",
         "properties": _properties(fact, contact, bookings, rng),
     }
+    if contact.platform_id is not None:
+        # Meta sends no handle: the CRM knows a provider contact by the platform's id.
+        body["user_id"] = contact.platform_id
+    elif contact.origin == "dm":
+        body["contact"] = {"handles": {contact.platform: contact.handle}}
+    else:
+        body["contact"] = {"email": contact.email}
     if (consent := _consent(fact)) is not None:
         body["consent"] = consent
     return body

@@ -54,12 +54,23 @@ def answer_lost(response: httpx.Response) -> bool:
 class Credentials:
     jwt_secret: str
     webhook_secret: str
+    # What the providers sign their own webhooks with (the local system gives every account
+    # the same Calendly key and Cal.com secret); None: that provider's deliveries cannot go.
+    meta_app_secret: str | None = None
+    calendly_signing_key: str | None = None
+    calcom_secret: str | None = None
 
     @classmethod
     def from_state_dir(cls, state_dir: Path) -> Credentials:
         """`.local/secrets.json`, written by `make up`."""
         secrets = json.loads((state_dir / "secrets.json").read_text())
-        return cls(secrets["jwt_secret"], secrets["webhook_secret"])
+        return cls(
+            secrets["jwt_secret"],
+            secrets["webhook_secret"],
+            secrets.get("meta_app_secret"),
+            secrets.get("calendly_signing_key"),
+            secrets.get("calcom_secret"),
+        )
 
 
 def mint_token(secret: str, account_id: str, ttl: timedelta = timedelta(hours=6)) -> str:
@@ -167,6 +178,18 @@ class Gateway:
         def send() -> Awaitable[httpx.Response]:
             headers = signature_headers(self.credentials.webhook_secret, message_id, raw)
             return self.sender.send("POST", path, headers, raw.encode(), ())
+
+        return await self._retrying("POST", path, send)
+
+    async def signed(
+        self, path: str, raw: bytes, sign: Callable[[bytes], dict[str, str]]
+    ) -> httpx.Response:
+        """A provider's own webhook: `sign` gives its signature headers, afresh on each try
+        (Calendly's carry the time of signing)."""
+
+        def send() -> Awaitable[httpx.Response]:
+            headers = {**sign(raw), "content-type": "application/json"}
+            return self.sender.send("POST", path, headers, raw, ())
 
         return await self._retrying("POST", path, send)
 

@@ -1,5 +1,6 @@
 """A seeded history for N contacts over several accounts, and its deliveries: first DMs by the
-DM webhook, leads by the CAPI webhook, the rest by /api/events (single and batch), ~5% sent
+DM webhook, leads by the CAPI webhook, the rest by /api/events (single and batch); a share as
+the providers' own deliveries (Meta, WhatsApp, Calendly, Cal.com: provider_routes); ~5% sent
 twice with one event_id, and some of a contact's events delivered out of order."""
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import itertools
 import random
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from crm_backtest.accounts import DEFAULT_ACCOUNTS, AccountProfile
 from crm_backtest.batching import group_batches
@@ -17,6 +17,15 @@ from crm_backtest.bodies import body_for
 from crm_backtest.clock import iso
 from crm_backtest.history import Contact, Delivery, Fact, History, Route
 from crm_backtest.journeys import Timeline, dm_journey, lead_journey
+from crm_backtest.provider_routes import (
+    PROVIDER_CONTACT_SHARE,
+    ToolBooking,
+    booking_body,
+    meta_body,
+    platform_id,
+    provider_route,
+    tool_booking,
+)
 
 DUPLICATE_SHARE = 0.05
 SWAP_CHANCE = 0.3  # of the contacts that have a swappable pair
@@ -53,10 +62,39 @@ def _contact(rng: random.Random, n: int, tag: str, account: AccountProfile) -> C
 def _route(fact: Fact, contact: Contact, first: bool, rng: random.Random) -> Route:
     if first:
         return "dm" if contact.origin == "dm" else "capi"
-    inbound_dm = fact.name == "MESSAGE_RECEIVED" and contact.origin == "dm"
+    # A provider contact's DMs come through Meta only (a DM webhook would name a handle).
+    inbound_dm = (
+        fact.name == "MESSAGE_RECEIVED" and contact.origin == "dm" and contact.platform_id is None
+    )
     if inbound_dm and rng.random() < 0.5:
         return "dm"
     return "event" if rng.random() < 0.5 else "batch"
+
+
+def _as_provider_contact(
+    contact: Contact, facts: list[Fact], profile: AccountProfile, tag: str, roll: float
+) -> Contact:
+    """A share of the DM contacts write through Meta; not those whose first DM carries consent
+    (Meta carries none) or shares its second with another of their facts (ingest orders
+    same-second events by the ids it publishes, which a provider prefixes)."""
+    if contact.origin != "dm" or not profile.takes_meta or roll >= PROVIDER_CONTACT_SHARE:
+        return contact
+    if not facts or facts[0].consent_messaging is not None:
+        return contact
+    if len(facts) > 1 and facts[1].at == facts[0].at:
+        return contact
+    return replace(contact, platform_id=platform_id(tag, contact.key, contact.platform))
+
+
+def _tied(by_contact: dict[str, list[Fact]]) -> set[str]:
+    """Facts that share their second with another fact of their contact: they keep the CRM's
+    routes, so the order ingest publishes them in stays (timestamp, event_id)."""
+    tied: set[str] = set()
+    for facts in by_contact.values():
+        for a, b in itertools.pairwise(facts):
+            if a.at == b.at:
+                tied.update((a.event_id, b.event_id))
+    return tied
 
 
 def _swap_some(order: list[Fact], by_contact: dict[str, list[Fact]], rng: random.Random) -> None:
@@ -93,6 +131,54 @@ def _with_duplicates(deliveries: list[Delivery], rng: random.Random) -> list[Del
     return result
 
 
+class _Routing:
+    """How each fact reaches the system: a provider's delivery (provider_routes) or one of the
+    CRM's own routes; keeps each contact's booking ids and the booking a tool made."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        people: list[Contact],
+        by_contact: dict[str, list[Fact]],
+        profiles: list[AccountProfile],
+    ) -> None:
+        self.rng = rng
+        self.contact_of = {contact.key: contact for contact in people}
+        self.profile_of = {profile.account_id: profile for profile in profiles}
+        self.firsts = {facts[0].event_id for facts in by_contact.values() if facts}
+        self.tied = _tied(by_contact)
+        self.bookings: dict[str, str] = {}
+        self.tool_bookings: dict[str, ToolBooking | None] = {}
+
+    def delivery(self, fact: Fact) -> Delivery:
+        contact = self.contact_of[fact.contact]
+        first = fact.event_id in self.firsts
+        roll = self.rng.random()
+        open_booking = self.tool_bookings.get(contact.key)
+        route: Route | None = None
+        if fact.event_id not in self.tied:
+            route = provider_route(fact, contact, first, roll, open_booking)
+        published = None
+        if route == "meta":
+            profile = self.profile_of[fact.account_id]
+            body, published = meta_body(fact, contact, profile, self.rng.randrange(1_000))
+        elif route in ("calendly", "calcom"):
+            booking = open_booking
+            if fact.name == "MEETING_BOOKED" or booking is None:
+                booking = tool_booking(fact, route, contact)
+                self.tool_bookings[contact.key] = booking
+                self.bookings[contact.key] = booking.booking_id
+            body, published = booking_body(fact, booking)
+        else:
+            if fact.name == "MEETING_BOOKED":
+                self.tool_bookings[contact.key] = None
+            route = _route(fact, contact, first, self.rng)
+            body = body_for(fact, contact, route, self.bookings, self.rng)
+        return Delivery(
+            route, fact.account_id, fact.contact, fact.event_id, body, published_id=published
+        )
+
+
 def generate(
     contacts: int,
     seed: int,
@@ -113,27 +199,22 @@ def generate(
     people: list[Contact] = []
     by_contact: dict[str, list[Fact]] = {}
     for n in range(contacts):
-        contact = _contact(rng, n, tag, rng.choice(profiles))
+        profile = rng.choice(profiles)
+        contact = _contact(rng, n, tag, profile)
         offset = rng.uniform(timedelta(hours=1).total_seconds(), span.total_seconds())
         start = (anchor - timedelta(seconds=int(offset))).replace(microsecond=0)
         line = Timeline(rng, contact, start, anchor, new_id)
         (dm_journey if contact.origin == "dm" else lead_journey)(line)
-        people.append(contact)
-        by_contact[contact.key] = sorted(line.facts, key=lambda f: (f.at, f.event_id))
+        facts_of = sorted(line.facts, key=lambda f: (f.at, f.event_id))
+        people.append(_as_provider_contact(contact, facts_of, profile, tag, rng.random()))
+        by_contact[contact.key] = facts_of
     facts = sorted(
         (fact for facts in by_contact.values() for fact in facts),
         key=lambda f: (f.at, f.event_id),
     )
     order = list(facts)
     _swap_some(order, by_contact, rng)
-    contact_of = {contact.key: contact for contact in people}
-    firsts = {facts[0].event_id for facts in by_contact.values() if facts}
-    bookings: dict[str, str] = {}
-    deliveries = []
-    for fact in order:
-        contact = contact_of[fact.contact]
-        route = _route(fact, contact, fact.event_id in firsts, rng)
-        body: dict[str, Any] = body_for(fact, contact, route, bookings, rng)
-        deliveries.append(Delivery(route, fact.account_id, fact.contact, fact.event_id, body))
+    routing = _Routing(rng, people, by_contact, profiles)
+    deliveries = [routing.delivery(fact) for fact in order]
     deliveries = group_batches(_with_duplicates(deliveries, rng), batch_size)
     return History(seed, anchor, profiles, people, facts, deliveries)

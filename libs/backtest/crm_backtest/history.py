@@ -12,7 +12,8 @@ from typing import Any, Literal
 from crm_backtest.accounts import AccountProfile
 from crm_backtest.clock import iso, parse
 
-Route = Literal["dm", "capi", "event", "batch"]
+# The CRM's own routes, then the providers' own webhooks (crm_backtest.provider_routes).
+Route = Literal["dm", "capi", "event", "batch", "meta", "calendly", "calcom"]
 
 # A person's move through the API (a next-stage): a fact of the fold, never an event sent
 # to ingest by the generator.
@@ -28,6 +29,9 @@ class Contact:
     handle: str | None = None
     email: str | None = None
     utm: dict[str, str] | None = None
+    # A provider contact's id on its platform (page- or Instagram-scoped id, or wa_id): it
+    # writes through Meta and the CRM knows it by this id, not by its handle.
+    platform_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,13 @@ class Delivery:
     body: dict[str, Any]
     duplicate: bool = False
     batch: int | None = None  # consecutive deliveries with one batch number go in one POST
+    # The event id ingest publishes a provider's delivery under (`meta:<mid>`, ...), when it
+    # is not `event_id`.
+    published_id: str | None = None
+
+    @property
+    def published_event_id(self) -> str:
+        return self.published_id or self.event_id
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Sends a history through the gateway at a chosen rate: webhooks signed, events with the
-account's token (single and batch), each contact's sends strictly in the history's order."""
+account's token (single and batch), the providers' deliveries signed their way, each
+contact's sends strictly in the history's order."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import httpx
 
 from crm_backtest.client import Gateway, answer_lost, monotonic
 from crm_backtest.history import Delivery
+from crm_backtest.provider_routes import PROVIDER_ROUTES
+from crm_backtest.provider_sending import booking_link, connector_answer, send_provider
 
 PATHS = {"dm": "/hooks/dm", "capi": "/hooks/capi/lead", "event": "/events"}
 IN_FLIGHT = 64
@@ -109,8 +112,28 @@ async def _send_batch(gateway: Gateway, items: list[Delivery]) -> list[Outcome]:
     return [outcomes[i] for i in range(len(items))]
 
 
-async def _send(gateway: Gateway, items: list[Delivery]) -> list[Outcome]:
+async def _send_provider(gateway: Gateway, delivery: Delivery, customer_id: str | None) -> Outcome:
+    """A provider's delivery; a booking tool's after asking the customer's booking link (the
+    customer as ingest answered for the contact's earlier deliveries)."""
+    link = None
+    if delivery.route != "meta":
+        if customer_id is not None:
+            link = await booking_link(gateway, delivery, customer_id)
+        if link is None:
+            why = "no booking link: " + ("no customer id yet" if customer_id is None else "none")
+            return Outcome(delivery, 0, "error", None, monotonic(), why)
+    response = await send_provider(gateway, delivery, link)
+    status, customer, detail = connector_answer(response)
+    status = _seen_status(delivery, status, response)
+    return Outcome(delivery, response.status_code, status, customer, monotonic(), detail)
+
+
+async def _send(
+    gateway: Gateway, items: list[Delivery], customers: dict[str, str]
+) -> list[Outcome]:
     first = items[0]
+    if first.route in PROVIDER_ROUTES:
+        return [await _send_provider(gateway, first, customers.get(first.contact))]
     if first.batch is not None:
         return await _send_batch(gateway, items)
     if first.route in ("dm", "capi"):
@@ -134,13 +157,16 @@ async def replay(
     result = Replay()
     limit = asyncio.Semaphore(IN_FLIGHT)
     last_of_contact: dict[str, asyncio.Task[None]] = {}
+    customers: dict[str, str] = {}  # contact → the customer id ingest answered
 
     async def run(items: list[Delivery], before: list[asyncio.Task[None]]) -> None:
         await asyncio.gather(*before)
         async with limit:
             began = monotonic()
-            outcomes = await _send(gateway, items)
+            outcomes = await _send(gateway, items, customers)
         for outcome in outcomes:
+            if outcome.customer_id:
+                customers.setdefault(outcome.delivery.contact, outcome.customer_id)
             if outcome.accepted_at is not None:
                 outcome.answer_s = outcome.accepted_at - began
             result.outcomes.append(outcome)

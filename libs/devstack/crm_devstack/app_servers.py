@@ -6,6 +6,7 @@ Redis, so `make up` and `make down` treat the whole system alike.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import ClassVar
@@ -69,6 +70,9 @@ class AppService(LocalServer):
             f"{prefix}_HTTP_HOST": HOST,
             f"{prefix}_HTTP_PORT": str(self.port),
             "CUSTOMERS_INGEST_URL": f"http://{HOST}:{SERVICE_PORTS['ingest']}",
+            # pydantic-settings reads a tuple field from the environment as a JSON list.
+            "INGEST_META_APP_SECRETS": json.dumps([local.meta_app_secret]),
+            "INGEST_META_VERIFY_TOKENS": json.dumps([local.meta_verify_token]),
         }
         return Command(argv=[str(self._executable())], env=env, cwd=self.home)
 

@@ -7,9 +7,10 @@ Generated once per state dir and kept, so tokens and signing secrets printed by 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 DEMO_ACCOUNT = "demo"
@@ -20,21 +21,69 @@ class LocalSecrets:
     jwt_secret: str
     service_token: str
     webhook_secret: str  # Standard Webhooks: whsec_ + base64 key
+    # The providers' own webhooks (docs/connectors.md): the deployment's Meta app and its
+    # verify token, and the Calendly signing key and Cal.com secret every local account uses.
+    meta_app_secret: str
+    meta_verify_token: str
+    calendly_signing_key: str
+    calcom_secret: str
 
     @classmethod
     def load_or_create(cls, state_dir: Path) -> LocalSecrets:
+        """The kept secrets; any this version has and the file lacks (a state dir made by an
+        earlier version) are generated now and added to the file."""
         path = state_dir / "secrets.json"
-        if path.exists():
-            return cls(**json.loads(path.read_text()))
-        created = cls(
-            jwt_secret=secrets.token_urlsafe(48),
-            service_token=secrets.token_urlsafe(48),
-            webhook_secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
-        )
+        kept = json.loads(path.read_text()) if path.exists() else {}
+        known = {field.name for field in fields(cls)}
+        values = {name: kept[name] for name in known if name in kept}
+        missing = known - values.keys()
+        if not missing:
+            return cls(**values)
+        values.update({name: _new_secret(name) for name in missing})
+        local = cls(**values)
         state_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(created.__dict__, indent=2) + "\n")
+        path.write_text(json.dumps(asdict(local), indent=2) + "\n")
         path.chmod(0o600)
-        return created
+        return local
+
+
+def _new_secret(name: str) -> str:
+    if name == "webhook_secret":
+        return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return secrets.token_urlsafe(48)
+
+
+def _digits(kind: str, account_id: str, length: int) -> str:
+    """A stable numeric id for one of the account's provider ids, as Meta's ids are digits."""
+    number = int(hashlib.sha256(f"{kind}:{account_id}".encode()).hexdigest(), 16)
+    return "1" + str(number)[: length - 1]
+
+
+def connector_ids(account_id: str) -> dict[str, str]:
+    """The account's own Facebook page, Instagram account and WhatsApp phone number id: derived
+    from its id, so they differ between accounts and stay the same from one start to the next
+    (crm_backtest.accounts derives the same ones for its defaults)."""
+    return {
+        "page_id": _digits("page", account_id, 15),
+        "instagram_account_id": _digits("instagram", account_id, 17),
+        "whatsapp_phone_number_id": _digits("whatsapp", account_id, 15),
+    }
+
+
+def _connectors(account_id: str, local: LocalSecrets) -> dict[str, object]:
+    ids = connector_ids(account_id)
+    return {
+        "meta": {
+            "app_secrets": [],  # the deployment's Meta app (INGEST_META_APP_SECRETS)
+            "page_ids": [ids["page_id"]],
+            "instagram_account_ids": [ids["instagram_account_id"]],
+            "whatsapp_phone_number_ids": [ids["whatsapp_phone_number_id"]],
+            "page_access_token": None,
+            "lead_why_question": None,
+        },
+        "calendly": {"signing_keys": [local.calendly_signing_key]},
+        "calcom": {"secrets": [local.calcom_secret]},
+    }
 
 
 # The backtest's own accounts, apart from the demo account people try things in: one west of
@@ -58,6 +107,7 @@ def _account(
         "webhook_secrets": [local.webhook_secret],
         "allow_unsigned_webhooks": False,
         "default_region": "NO",
+        "connectors": _connectors(account_id, local),
     }
     if quiet_hours is not None:
         document["quiet_hours"] = quiet_hours
@@ -72,3 +122,17 @@ def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
     accounts += [_account(name, zone, quiet, local) for name, zone, quiet in BACKTEST_ACCOUNTS]
     path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n")
     return path
+
+
+def demo_env_text(api: str, token: str, local: LocalSecrets) -> str:
+    """The shell lines of `demo.env`: the API, a token, the webhook secret, and what
+    `crm webhook meta|calendly|calcom` signs the providers' deliveries with (the names of its
+    options' environment variables)."""
+    return (
+        f"export CRM_API={api}\nexport TOKEN={token}\n"
+        f"export WEBHOOK_SECRET={local.webhook_secret}\n"
+        f"export META_APP_SECRET={local.meta_app_secret}\n"
+        f"export META_VERIFY_TOKEN={local.meta_verify_token}\n"
+        f"export CALENDLY_SIGNING_KEY={local.calendly_signing_key}\n"
+        f"export CALCOM_WEBHOOK_SECRET={local.calcom_secret}\n"
+    )

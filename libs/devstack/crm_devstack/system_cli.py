@@ -36,7 +36,10 @@ def up() -> None:
     typer.echo(f"account:        {info.account}")
     typer.echo(f"token:          {info.token}")
     typer.echo(f"webhook secret: {info.webhook_secret}")
-    typer.echo(f"in a shell:     source {info.demo_env}   (sets CRM_API, TOKEN, WEBHOOK_SECRET)")
+    typer.echo(
+        f"in a shell:     source {info.demo_env}   (sets CRM_API, TOKEN, WEBHOOK_SECRET and the"
+        " providers' secrets for `crm webhook meta|calendly|calcom`)"
+    )
     typer.echo('then:           curl -H "Authorization: Bearer $TOKEN" "$CRM_API/nba"')
     typer.echo("stop with:      make down")
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from crm_devstack.app_servers import Gateway, system_servers
-from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets
+from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets, demo_env_text
 from crm_devstack.local_server import ServerState
 from crm_devstack.processes import stop_processes
 from crm_devstack.settings import StackConfig
@@ -40,12 +40,9 @@ async def bring_up_system(config: StackConfig, say: Callable[[str], None]) -> Sy
     local = LocalSecrets.load_or_create(config.state_dir)
     token = mint_token(local.jwt_secret, DEMO_ACCOUNT, "demo-user", TOKEN_TTL)
     api = f"{Gateway(config).address()}/api"
-    # For a shell (the README's quick start sources it): the API, a token, the secret.
+    # For a shell (the README's quick start sources it): the API, a token, the secrets.
     demo_env = config.state_dir / "demo.env"
-    demo_env.write_text(
-        f"export CRM_API={api}\nexport TOKEN={token}\n"
-        f"export WEBHOOK_SECRET={local.webhook_secret}\n"
-    )
+    demo_env.write_text(demo_env_text(api, token, local))
     return SystemInfo(
         api=api,
         account=DEMO_ACCOUNT,
