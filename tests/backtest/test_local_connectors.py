@@ -82,4 +82,7 @@ def test_demo_env_gives_crm_webhook_the_providers_secrets(tmp_path: Path) -> Non
         "META_VERIFY_TOKEN": local.meta_verify_token,
         "CALENDLY_SIGNING_KEY": local.calendly_signing_key,
         "CALCOM_WEBHOOK_SECRET": local.calcom_secret,
+        "DEMO_PAGE_ID": connector_ids("demo")["page_id"],
+        "DEMO_INSTAGRAM_ID": connector_ids("demo")["instagram_account_id"],
+        "DEMO_WHATSAPP_ID": connector_ids("demo")["whatsapp_phone_number_id"],
     }

@@ -127,7 +127,9 @@ def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
 def demo_env_text(api: str, token: str, local: LocalSecrets) -> str:
     """The shell lines of `demo.env`: the API, a token, the webhook secret, and what
     `crm webhook meta|calendly|calcom` signs the providers' deliveries with (the names of its
-    options' environment variables)."""
+    options' environment variables), and the demo account's own page, Instagram account and
+    WhatsApp number, to address Meta deliveries to."""
+    ids = connector_ids(DEMO_ACCOUNT)
     return (
         f"export CRM_API={api}\nexport TOKEN={token}\n"
         f"export WEBHOOK_SECRET={local.webhook_secret}\n"
@@ -135,4 +137,7 @@ def demo_env_text(api: str, token: str, local: LocalSecrets) -> str:
         f"export META_VERIFY_TOKEN={local.meta_verify_token}\n"
         f"export CALENDLY_SIGNING_KEY={local.calendly_signing_key}\n"
         f"export CALCOM_WEBHOOK_SECRET={local.calcom_secret}\n"
+        f"export DEMO_PAGE_ID={ids['page_id']}\n"
+        f"export DEMO_INSTAGRAM_ID={ids['instagram_account_id']}\n"
+        f"export DEMO_WHATSAPP_ID={ids['whatsapp_phone_number_id']}\n"
     )
