@@ -5,7 +5,9 @@ given by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and REDIS_URL (default: the devst
 `make up` addresses), on a fresh database and a fresh 12-partition topic, with the rate
 limit raised through settings. Prints accepted events/s and p50/p99 latency for single
 events at concurrency 1, 16 and 64, for a paced run at half the best single-event rate
-(driven by wrk, see ingest_loadgen.py), and for the batch endpoint.
+(driven by wrk, see ingest_loadgen.py), and for the batch endpoint; then deliveries/s,
+messages/s accepted and p50/p99 per delivery for signed Meta deliveries of 100 Messenger
+messages at concurrency 1 and 4 (ingest_meta.py).
 
 `--replicas N` (2 by default) runs N ingest processes sharing the port (`http_reuse_port`),
 as ops would scale ingest on a host: one Python process uses at most one core, and on 2
@@ -19,12 +21,10 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench import ingest_loadgen as loadgen
+from bench import ingest_meta as meta
+from bench.ingest_phase import Phase, cpu_seconds
 from crm_servicekit.accounts import Account, write_accounts_file
 from crm_servicekit.auth import mint_token
 from crm_servicekit.health import instance_name
@@ -41,48 +43,6 @@ from crm_servicekit.settings import with_database_name
 
 JWT_SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"
 CUSTOMERS = 2_000
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to tell our cost from the load's."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class Phase:
-    name: str
-    accepted: int
-    seconds: float
-    latencies_ms: list[float]
-    server_cpu_s: float = 0.0
-    # Given by wrk, which keeps the latencies itself.
-    percentiles_ms: tuple[float, float] | None = None
-
-    def figures(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies_ms) or [0.0]
-        p50, p99 = self.percentiles_ms or (
-            statistics.median(ordered),
-            ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
-        )
-        return {
-            "name": self.name,
-            "accepted": self.accepted,
-            "seconds": round(self.seconds, 3),
-            "events_per_s": round(self.accepted / self.seconds if self.seconds else 0.0, 1),
-            "p50_ms": round(p50, 1),
-            "p99_ms": round(p99, 1),
-            "cpu_ms_per_event": round(1000 * self.server_cpu_s / max(1, self.accepted), 2),
-        }
-
-    def line(self) -> str:
-        figures = self.figures()
-        rate, p50, p99 = figures["events_per_s"], figures["p50_ms"], figures["p99_ms"]
-        return (
-            f"{self.name:<34} {rate:>9.0f} events/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
-            f"   ({self.accepted} accepted in {self.seconds:.1f} s,"
-            f" ingest CPU {1000 * self.server_cpu_s / max(1, self.accepted):.2f} ms/event)"
-        )
 
 
 def event(n: int) -> dict[str, Any]:
@@ -186,7 +146,9 @@ async def main(args: argparse.Namespace) -> None:
     await admin.start()
     await admin.create_topics([NewTopic(topic, num_partitions=12, replication_factor=1)])
     folder = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
-    accounts = write_accounts_file(folder / "accounts.yaml", [Account(account_id="bench")])
+    accounts = write_accounts_file(
+        folder / "accounts.yaml", [Account(account_id="bench", connectors=meta.connectors())]
+    )
     port = free_port()
     settings = {
         "INGEST_DATABASE_URL": with_database_name(server_dsn, database),
@@ -202,6 +164,7 @@ async def main(args: argparse.Namespace) -> None:
         # Raised for the benchmark through settings; never switched off in code.
         "INGEST_RATE_LIMIT_PER_S": str(args.rate_limit),
         "INGEST_RATE_LIMIT_BURST": str(int(args.rate_limit)),
+        **meta.settings(),
     }
     if args.replicas > 1:
         settings["INGEST_HTTP_REUSE_PORT"] = "true"
@@ -251,6 +214,13 @@ async def main(args: argparse.Namespace) -> None:
             best = max(p.accepted / p.seconds for p in results)
             await measured(paced(base_url, token, best / 2, args.seconds))
             await measured(batches(client, 4, args.seconds))
+            # Meta signs its deliveries and sends no token.
+            async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as hooks:
+                pool = await meta.introduce_pool(hooks)
+                for concurrency in (1, 4):
+                    await measured(meta.deliveries(hooks, pool, concurrency, args.seconds))
+            meta_best = max(p.accepted / p.seconds for p in results if p.deliveries is not None)
+            print(f"meta messages/s over the best single events/s: {meta_best / best:.2f}")
             print(f"load average during the run: {os.getloadavg()}")
             if args.json:
                 phases = [phase.figures() for phase in results]

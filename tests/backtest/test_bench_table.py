@@ -23,6 +23,12 @@ INGEST = {
         {"name": "single, paced at 1600/s", "events_per_s": 1590.0, "p50_ms": 4.0, "p99_ms": 70.0},
         {"name": "batch of 500, concurrency 4", "events_per_s": 12000.0, "p50_ms": 150.0,
          "p99_ms": 300.0},
+        {"name": "meta delivery of 100 messages, concurrency 1", "events_per_s": 800.0,
+         "p50_ms": 120.0, "p99_ms": 180.0, "deliveries": 80, "deliveries_per_s": 8.0,
+         "messages_per_s": 800.0},
+        {"name": "meta delivery of 100 messages, concurrency 4", "events_per_s": 1600.0,
+         "p50_ms": 240.0, "p99_ms": 400.0, "deliveries": 160, "deliveries_per_s": 16.0,
+         "messages_per_s": 1600.0},
     ],
 }  # fmt: skip
 NBA = {
@@ -95,6 +101,20 @@ def test_ingest_rows_judge_best_single_rate_paced_p99_and_batches() -> None:
     assert "replicas (processes sharing the port)" not in by_metric(
         build_rows({"ingest": one_process}), "ingest"
     )
+
+
+def test_meta_delivery_rows_give_deliveries_and_messages_per_s_and_the_ratio_to_singles() -> None:
+    rows = by_metric(build_rows({"ingest": INGEST}), "ingest")
+    four = rows[
+        "meta delivery of 100 messages, concurrency 4: deliveries/s, messages/s,"
+        " p50 / p99 per delivery"
+    ]
+    assert four.value == "16.0 deliveries/s, 1,600 messages/s, 240.0 ms / 400.0 ms"
+    assert four.met is None  # no target was set for it
+    ratio = rows["meta deliveries: best messages/s over best single events/s"]
+    assert ratio.value == "0.50×"  # 1,600 messages/s against 3,200 single events/s
+    before = {**INGEST, "phases": [p for p in INGEST["phases"] if "deliveries" not in p]}
+    assert not any(row.metric.startswith("meta") for row in build_rows({"ingest": before}))
 
 
 def test_query_p99s_are_judged_only_at_the_size_the_target_names() -> None:

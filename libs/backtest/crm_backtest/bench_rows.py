@@ -71,8 +71,8 @@ def ingest_rows(data: Figures) -> list[Row]:
         rows.insert(
             0, Row("ingest", "replicas (processes sharing the port)", str(data["replicas"]))
         )
-    if singles:
-        best = max(p["events_per_s"] for p in singles)
+    best = max((p["events_per_s"] for p in singles), default=None)
+    if best is not None:
         rows.append(
             Row("ingest", "single events, best concurrency", _rate(best),
                 f"≥ {INGEST_SINGLE_MIN:,.0f} events/s", best >= INGEST_SINGLE_MIN)
@@ -88,6 +88,25 @@ def ingest_rows(data: Figures) -> list[Row]:
                 Row("ingest", p["name"], _rate(p["events_per_s"]),
                     f"≥ {INGEST_BATCH_MIN:,.0f} events/s", p["events_per_s"] >= INGEST_BATCH_MIN)
             )  # fmt: skip
+    return rows + meta_delivery_rows(phases, best)
+
+
+def meta_delivery_rows(phases: list[Figures], best_single: float | None) -> list[Row]:
+    """Signed Meta deliveries of many messages each: deliveries/s and messages/s accepted, with
+    the latency per delivery, and the best messages/s against the best single events/s."""
+    deliveries = [p for p in phases if "deliveries_per_s" in p]
+    rows = [
+        Row("ingest", f"{p['name']}: deliveries/s, messages/s, p50 / p99 per delivery",
+            f"{p['deliveries_per_s']:,.1f} deliveries/s, {p['messages_per_s']:,.0f} messages/s, "
+            f"{_ms(p['p50_ms'])} / {_ms(p['p99_ms'])}")
+        for p in deliveries
+    ]  # fmt: skip
+    if deliveries and best_single:
+        best = max(p["messages_per_s"] for p in deliveries)
+        rows.append(
+            Row("ingest", "meta deliveries: best messages/s over best single events/s",
+                f"{best / best_single:.2f}×")
+        )  # fmt: skip
     return rows
 
 
