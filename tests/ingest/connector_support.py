@@ -23,6 +23,8 @@ CALENDLY_KEY, CALENDLY_OLD_KEY = "acme-calendly-signing-key", "acme-calendly-old
 CALCOM_SECRET = "acme-calcom-secret"
 
 ACME_PAGE, ACME_IG, ACME_WA = "1000000001", "17841400000001", "106540352242922"
+# The ids of the providers' documented examples (connector_payloads/), also acme's.
+DOCUMENTED_PAGE, DOCUMENTED_IG = "682498302938465", "17841400000"
 BETA_PAGE, BETA_IG = "2000000002", "17841400000002"
 SOLO_PAGE = "3000000003"
 UNKNOWN_PAGE = "9999999999"
@@ -31,8 +33,8 @@ CONNECTORS: dict[str, Connectors] = {
     "acme": Connectors.model_validate(
         {
             "meta": {
-                "page_ids": [ACME_PAGE],
-                "instagram_account_ids": [ACME_IG],
+                "page_ids": [ACME_PAGE, DOCUMENTED_PAGE],
+                "instagram_account_ids": [ACME_IG, DOCUMENTED_IG],
                 "whatsapp_phone_number_ids": [ACME_WA],
                 "page_access_token": "acme-page-token",
                 "lead_why_question": "why_join",

@@ -205,3 +205,14 @@ async def test_a_customer_created_through_the_api_is_known_to_the_booking_refere
         return answer.json()["results"][0]["customer_id"]
 
     assert await eventually(book, lambda customer: customer == str(created_by_api))
+
+
+async def test_the_booking_tools_are_rate_limited_per_account(
+    start_ingest: Callable[..., Any],
+) -> None:
+    async with start_ingest(rate_limit_per_s=0.01, rate_limit_burst=1) as limited:
+        body = payload("calcom", "meeting_ended")
+        first = await post_calcom(limited.client, body)
+        second = await post_calcom(limited.client, body)
+        assert (first.status_code, second.status_code) == (200, 429)
+        assert "retry-after" in second.headers

@@ -24,6 +24,7 @@ from crm_ingest.policy.connectors.signatures import (
     verify_calendly,
     verify_meta,
 )
+from crm_ingest.policy.outcomes import Caller
 from crm_ingest.schemas import DeliveryAnswer
 from crm_servicekit.accounts import Account
 from crm_servicekit.openapi_problems import problems
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/api/hooks", tags=["connectors"])
 
 _DELIVERY_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"model": DeliveryAnswer, "description": "Every item taken, or judged and logged."},
-    **problems(400, 401, 413, 415, 503),
+    **problems(400, 401, 413, 415, 429, 503),
 }
 
 
@@ -64,7 +65,8 @@ async def verify_meta_subscription(
 @router.post("/meta", response_model=DeliveryAnswer, responses=_DELIVERY_ANSWERS)
 async def post_meta(request: Request, wiring: WiringDep) -> JSONResponse:
     """A Meta app's delivery: each entry goes to the account that lists its page, Instagram
-    account or WhatsApp number and trusts the app secret that signed it."""
+    account or WhatsApp number and trusts the app secret that signed it. Not rate-limited
+    per account: one delivery holds several accounts' items, and a 429 would hold back all."""
     raw = await request.body()
     accounts = wiring.gate.accounts
     deployment = wiring.settings.meta_app_secrets
@@ -110,6 +112,7 @@ async def post_calendly(account_id: str, request: Request, wiring: WiringDep) ->
         )
     except ConnectorSignatureRefused as error:
         raise _refused(wiring, Connector.CALENDLY, account_id, error) from None
+    await wiring.gate.within_rate(Caller(account, None), "hooks_calendly")
     document = json_of(raw, request.headers.get("content-type"), _limit(wiring))
     return await _answer(wiring, [Owned(account, i) for i in calendly_items(document)], [])
 
@@ -125,6 +128,7 @@ async def post_calcom(account_id: str, request: Request, wiring: WiringDep) -> J
         )
     except ConnectorSignatureRefused as error:
         raise _refused(wiring, Connector.CALCOM, account_id, error) from None
+    await wiring.gate.within_rate(Caller(account, None), "hooks_calcom")
     document = json_of(raw, request.headers.get("content-type"), _limit(wiring))
     return await _answer(wiring, [Owned(account, i) for i in calcom_items(document)], [])
 
