@@ -1,11 +1,12 @@
 """Benchmark: the NBA policy's CPU per event, for customers with realistic histories.
 
-    uv run python -m bench.nba_policy [--customers 300] [--rounds 5]
+    uv run python -m bench.nba_policy [--customers 300] [--rounds 5] [--most-reminders 20]
 
 Pure policy, no server: what the consumer's use case computes for each customer an event
 touches (the stored fold continued by the event, its projection, and `assess` at now),
 and `assess` alone. Each customer has about 50 facts and 2 to 20 open reminders, scheduled
-from ten days before now to ten days after, so some are overdue and some are not. Prints
+from ten days before now to ten days after, so some are overdue and some are not
+(--most-reminders sets the most, to show how the cost grows with them). Prints
 microseconds per event, the best of the rounds (the figure least distorted by a busy
 machine); compare only figures of one sitting.
 """
@@ -54,8 +55,8 @@ def _event(
     )
 
 
-def history(rng: random.Random) -> tuple[uuid.UUID, list[EventEnvelope]]:
-    """About 50 facts over the 40 days before now, then 2 to 20 open reminders."""
+def history(rng: random.Random, most: int) -> tuple[uuid.UUID, list[EventEnvelope]]:
+    """About 50 facts over the 40 days before now, then 2 to `most` open reminders."""
     customer = uuid.UUID(int=rng.getrandbits(128), version=4)
     at = NOW - timedelta(days=40)
     names = ["DM_STARTED"] + [rng.choice(("MESSAGE_SENT", "MESSAGE_RECEIVED")) for _ in range(44)]
@@ -68,7 +69,7 @@ def history(rng: random.Random) -> tuple[uuid.UUID, list[EventEnvelope]]:
             props = {"booking_time": (at + timedelta(hours=2)).isoformat()}
         at = min(at, NOW - timedelta(hours=1))
         events.append(_event(customer, len(events), name, at, props))
-    for _ in range(rng.randrange(2, 21)):
+    for _ in range(rng.randrange(2, most + 1)):
         reminder = {
             "reminder_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "type": rng.choice(REMINDER_TYPES),
@@ -98,7 +99,7 @@ def main(args: argparse.Namespace) -> None:
     stored: list[Fold] = []
     arriving: list[EventEnvelope] = []
     for _ in range(args.customers):
-        customer, events = history(rng)
+        customer, events = history(rng, args.most_reminders)
         stored.append(fold(customer, events))
         arriving.append(_event(customer, 10_000, "MESSAGE_RECEIVED", NOW, {"channel": "ig"}))
     projections: list[Projection] = [projection_of(f) for f in stored]
@@ -126,6 +127,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--most-reminders", type=int, default=20)
     return parser.parse_args()
 
 
