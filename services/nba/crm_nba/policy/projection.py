@@ -88,7 +88,9 @@ class Projection(_CustomerFacts):
 
     # When the current booking became a no-show.
     no_show_at: AwareDatetime | None = None
-    open_reminders: tuple[OpenReminder, ...] = ()  # soonest first
+    # Soonest first, of equals the lowest reminder_id first: the policy finds the oldest
+    # and the overdue ones by position.
+    open_reminders: tuple[OpenReminder, ...] = ()
 
 
 class Fold(_CustomerFacts):
@@ -231,7 +233,7 @@ def projection_of(folded: Fold) -> Projection:
         **shared,
         no_show_at=folded.no_show_at if no_show else None,
         open_reminders=tuple(
-            sorted(folded.open_reminders, key=lambda r: (r.scheduled_for, str(r.reminder_id)))
+            sorted(folded.open_reminders, key=lambda r: (r.scheduled_for, r.reminder_id))
         ),
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -208,8 +207,8 @@ def is_overdue(reminder: OpenReminder, as_of: datetime, grace: timedelta) -> boo
 
 
 def oldest_reminder(p: Projection) -> OpenReminder | None:
-    """The open reminder scheduled first (of equals, the first listed)."""
-    return min(p.open_reminders, key=attrgetter("scheduled_for"), default=None)
+    """The open reminder scheduled first: a projection lists them soonest first."""
+    return p.open_reminders[0] if p.open_reminders else None
 
 
 def silence_start(p: Projection) -> datetime | None:

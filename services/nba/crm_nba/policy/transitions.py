@@ -12,10 +12,12 @@ work does not grow with the customer's open reminders.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
-from crm_nba.policy.projection import Projection, signed_up_at
+from crm_nba.policy.projection import OpenReminder, Projection, signed_up_at
 from crm_nba.policy.table import (
     JUST_AFTER,
     NONE_ACTION,
@@ -94,6 +96,16 @@ def assess(p: Projection, as_of: datetime, account: Account) -> Assessment:
     )
     # Every threshold counts here, each reminder's becoming overdue included: valid_from
     # says since when nothing changed, and that is the latest of them at or before as_of.
-    overdue_from = (r.scheduled_for + grace + JUST_AFTER for r in p.open_reminders)
-    valid_from = max((t for t in (*overdue_from, *_row_changes(p)) if t <= as_of), default=None)
-    return Assessment(current, next_change, valid_from)
+    found = [t for t in _row_changes(p) if t <= as_of]
+    if (overdue := last_overdue(p, as_of, grace)) is not None:
+        found.append(overdue.scheduled_for + grace + JUST_AFTER)
+    return Assessment(current, next_change, max(found, default=None))
+
+
+def last_overdue(p: Projection, as_of: datetime, grace: timedelta) -> OpenReminder | None:
+    """The open reminder that became overdue last at or before as_of (a projection lists
+    them soonest first, so a bisection finds it)."""
+    overdue = bisect_right(
+        p.open_reminders, as_of - grace - JUST_AFTER, key=attrgetter("scheduled_for")
+    )
+    return p.open_reminders[overdue - 1] if overdue else None
