@@ -68,10 +68,11 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def overdue_reminder(p: Projection, c: Context) -> Situation | None:
-    overdue = [r for r in p.open_reminders if is_overdue(r, c.as_of, c.overdue_grace)]
-    if not overdue:
+    # The grace is never negative, so whenever any reminder is overdue the oldest is: the
+    # oldest overdue is the oldest open one, and no other reminder needs looking at.
+    oldest = oldest_reminder(p)
+    if oldest is None or not is_overdue(oldest, c.as_of, c.overdue_grace):
         return None
-    oldest = min(overdue, key=lambda r: r.scheduled_for)
     return Situation(
         oldest.scheduled_for,
         f"The {REMINDER_NAMES[oldest.type]} was due {c.at(oldest.scheduled_for)} and is overdue",
@@ -203,6 +204,11 @@ def urgency_of(priority: int) -> Urgency:
 
 def is_overdue(reminder: OpenReminder, as_of: datetime, grace: timedelta) -> bool:
     return reminder.scheduled_for <= as_of and as_of - reminder.scheduled_for > grace
+
+
+def oldest_reminder(p: Projection) -> OpenReminder | None:
+    """The open reminder scheduled first: a projection lists them soonest first."""
+    return p.open_reminders[0] if p.open_reminders else None
 
 
 def silence_start(p: Projection) -> datetime | None:

@@ -1,22 +1,30 @@
 """When a recommendation changes without a new event, since when it has held, and whether a
 change is news worth announcing.
 
-Between two consecutive thresholds the table's answer is constant (every time-dependent
-row compares `as_of` with one of them), so evaluating at the thresholds is exact.
+Thresholds are the instants at which a reminder becomes overdue or a time-dependent row
+starts or stops matching. Between two consecutive thresholds the table's answer is
+constant (every time-dependent row compares `as_of` with one of them). Most
+thresholds cannot change the answer, though: `overdue_reminder` looks only at the oldest
+open reminder, so of the reminders' thresholds only the oldest one's matters. `assess`
+evaluates the table at those few instants only (`answer_changes`, at most four), so its
+work does not grow with the customer's open reminders.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
-from crm_nba.policy.projection import Projection, signed_up_at
+from crm_nba.policy.projection import OpenReminder, Projection, signed_up_at
 from crm_nba.policy.table import (
     JUST_AFTER,
     NONE_ACTION,
     ONBOARDING,
     SILENCE,
     VIDEO_FEEDBACK_AFTER,
+    oldest_reminder,
     recommend,
     silence_start,
 )
@@ -33,17 +41,26 @@ class Assessment:
     valid_from: datetime | None
 
 
-def thresholds(p: Projection, grace: timedelta) -> list[datetime]:
-    """Every instant at which some time-dependent row may start or stop matching."""
+def answer_changes(p: Projection, grace: timedelta) -> list[datetime]:
+    """The thresholds at which the table's answer may change, soonest first: the rows'
+    own, and of the reminders only when the oldest becomes overdue (`overdue_reminder`
+    matches from then on, whatever the others do)."""
+    found = _row_changes(p)
+    if (oldest := oldest_reminder(p)) is not None:
+        found.append(oldest.scheduled_for + grace + JUST_AFTER)
+    return sorted(set(found))
+
+
+def _row_changes(p: Projection) -> list[datetime]:
+    """Where the rows other than `overdue_reminder` compare `as_of` with an instant."""
     found: list[datetime] = []
     if p.last_video_at is not None:
         found.append(p.last_video_at + VIDEO_FEEDBACK_AFTER)
-    found.extend(r.scheduled_for + grace + JUST_AFTER for r in p.open_reminders)
     if (quiet_since := silence_start(p)) is not None:
         found.append(quiet_since + SILENCE)
     if (signed := signed_up_at(p)) is not None:
         found.append(signed + ONBOARDING + JUST_AFTER)
-    return sorted(set(found))
+    return found
 
 
 def same_answer(a: Recommendation, b: Recommendation) -> bool:
@@ -65,11 +82,30 @@ def is_news(before: Recommendation | None, after: Recommendation) -> bool:
 
 
 def assess(p: Projection, as_of: datetime, account: Account) -> Assessment:
+    grace = account.overdue_grace
     current = recommend(p, as_of, account)
-    times = thresholds(p, account.overdue_grace)
+    # The answer is constant between two consecutive answer changes, so the first threshold
+    # after as_of with another answer is the first such answer change.
     next_change = next(
-        (t for t in times if t > as_of and not same_answer(recommend(p, t, account), current)),
+        (
+            t
+            for t in answer_changes(p, grace)
+            if t > as_of and not same_answer(recommend(p, t, account), current)
+        ),
         None,
     )
-    valid_from = max((t for t in times if t <= as_of), default=None)
-    return Assessment(current, next_change, valid_from)
+    # Every threshold counts here, each reminder's becoming overdue included: valid_from
+    # says since when nothing changed, and that is the latest of them at or before as_of.
+    found = [t for t in _row_changes(p) if t <= as_of]
+    if (overdue := last_overdue(p, as_of, grace)) is not None:
+        found.append(overdue.scheduled_for + grace + JUST_AFTER)
+    return Assessment(current, next_change, max(found, default=None))
+
+
+def last_overdue(p: Projection, as_of: datetime, grace: timedelta) -> OpenReminder | None:
+    """The open reminder that became overdue last at or before as_of (a projection lists
+    them soonest first, so a bisection finds it)."""
+    overdue = bisect_right(
+        p.open_reminders, as_of - grace - JUST_AFTER, key=attrgetter("scheduled_for")
+    )
+    return p.open_reminders[overdue - 1] if overdue else None
