@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from crm_devstack.gateway_routes import SERVICE_PORTS
 from crm_schemas.topics import EVENTS_TOPIC
+from crm_servicekit.kafka import topic_partitions
 
 T = TypeVar("T")
 LOOKS_IN_A_ROW = 3
@@ -40,7 +41,13 @@ class Backlog:
 class BacklogWatch:
     """Reads the services' consumer lag on the events topic from the broker."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str = EVENTS_TOPIC,
+        groups: Sequence[str] = tuple(SERVICE_PORTS),
+    ) -> None:
+        self._topic, self._groups = topic, tuple(groups)
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         self._ends = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
 
@@ -54,25 +61,16 @@ class BacklogWatch:
         await self._admin.close()
 
     async def look(self) -> Backlog:
-        partitions = [
-            TopicPartition(EVENTS_TOPIC, p)
-            for p in sorted(self._ends.partitions_for_topic(EVENTS_TOPIC) or ())
-        ]
-        if not partitions:
-            await self._ends.topics()  # the first look fetches the topic's metadata
-            partitions = [
-                TopicPartition(EVENTS_TOPIC, p)
-                for p in sorted(self._ends.partitions_for_topic(EVENTS_TOPIC) or ())
-            ]
+        partitions = await topic_partitions(self._ends, self._topic)
         ends = await self._ends.end_offsets(partitions)
         lag = {}
-        for group in SERVICE_PORTS:
-            committed = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
+        for group in self._groups:
+            asked = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
+            # -1: the group has no offset there (for a group that does not exist, anywhere).
+            committed = {tp: meta.offset for tp, meta in asked.items() if meta.offset >= 0}
             if not committed:
                 continue  # this service reads no events (or has not read any yet)
-            lag[group] = sum(
-                ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in partitions
-            )
+            lag[group] = sum(ends[tp] - committed.get(tp, 0) for tp in partitions)
         return Backlog(ends=dict(ends), lag=lag)
 
     async def drained(self, timeout_s: float, sample: Callable[[], T]) -> Drained[T] | None:
