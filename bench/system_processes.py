@@ -8,8 +8,9 @@ what its exited children left in the parent's cutime/cstime.
 
 PostgreSQL and Kafka are shared with whoever else uses the same servers (tests run their own
 databases and topics on them): of PostgreSQL only the server's own processes and the
-backends connected to the services' databases count, and its exited children are left out
-(they may be anyone's backends). Kafka is one JVM and cannot be split that way.
+backends whose client is a connection of the system's processes count, and its exited
+children are left out (they may be anyone's backends). Kafka is one JVM and cannot be split
+that way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import psutil
 
 from crm_devstack.app_servers import system_servers
-from crm_devstack.settings import SERVICE_DATABASES, StackConfig
+from crm_devstack.settings import StackConfig
 from crm_devstack.stack import servers
 
 CpuSeconds = dict[str, float]
@@ -51,7 +52,19 @@ class SystemProcesses:
 
     def cpu_seconds(self) -> CpuSeconds:
         """CPU seconds each group has used so far."""
-        return {name: _group_cpu(name, root) for name, root in self.roots.items()}
+        clients = client_ports([r for name, r in self.roots.items() if name != "postgres"])
+        return {name: _group_cpu(name, root, clients) for name, root in self.roots.items()}
+
+
+def client_ports(roots: list[psutil.Process]) -> set[int]:
+    """The local TCP ports of the processes' connections (and their children's)."""
+    ports: set[int] = set()
+    for root in roots:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            for process in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    ports.update(c.laddr.port for c in process.net_connections(kind="tcp"))
+    return ports
 
 
 def _own_time(process: psutil.Process) -> float:
@@ -59,15 +72,18 @@ def _own_time(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-def _is_system_postgres(process: psutil.Process) -> bool:
-    """The server's own workers (checkpointer, walwriter, ...) and the services' backends;
-    a client backend is titled `postgres: <user> <database> <host>(<port>) <state>`."""
+def is_system_postgres(process: psutil.Process, clients: set[int]) -> bool:
+    """The server's own workers (checkpointer, walwriter, ...) and the backends serving the
+    system's connections; a client backend is titled
+    `postgres: <user> <database> <host>(<port>) <state>`."""
     words = " ".join(process.cmdline()).split()
-    is_client_backend = len(words) >= 4 and "(" in words[3]
-    return not is_client_backend or words[2] in SERVICE_DATABASES
+    if len(words) < 4 or "(" not in words[3]:
+        return True
+    port = words[3].rsplit("(", 1)[1].rstrip(")")
+    return port.isdigit() and int(port) in clients
 
 
-def _group_cpu(name: str, root: psutil.Process) -> float:
+def _group_cpu(name: str, root: psutil.Process, clients: set[int]) -> float:
     times = root.cpu_times()
     total = float(times.user + times.system)
     if name != "postgres":
@@ -75,7 +91,7 @@ def _group_cpu(name: str, root: psutil.Process) -> float:
     for child in root.children(recursive=True):
         # A child may exit between the listing and the reading: its time is then in cutime.
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            if name != "postgres" or _is_system_postgres(child):
+            if name != "postgres" or is_system_postgres(child, clients):
                 total += _own_time(child)
     return total
 
