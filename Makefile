@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync install up down status lint fmt test fuzz backtest chaos bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats
+.PHONY: help sync install up down status lint fmt test fuzz backtest chaos bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats bench-system-cpu
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk)"
@@ -119,3 +119,7 @@ bench-nba: install
 
 bench-stats: install
 	$(UV) run --frozen python -m bench.stats
+
+# Against the running system (`make up`): system-wide CPU per single webhook, docs/benchmarks.md.
+bench-system-cpu: install
+	$(UV) run --frozen python -m bench.system_cpu --seconds 10

@@ -28,6 +28,9 @@ local token = os.getenv("LOADGEN_TOKEN")
 local timestamp = os.getenv("LOADGEN_TIMESTAMP")
 local customers = tonumber(os.getenv("LOADGEN_CUSTOMERS"))
 local pause_ms = tonumber(os.getenv("LOADGEN_PAUSE_MS"))
+local event_name = os.getenv("LOADGEN_EVENT_NAME")
+local properties = os.getenv("LOADGEN_PROPERTIES")
+local new_every = tonumber(os.getenv("LOADGEN_NEW_EVERY"))
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
 
 function setup(thread)
@@ -37,11 +40,14 @@ end
 
 function request()
   counter = counter + 1
+  local email = string.format("prospect%d@example.com", counter % customers)
+  if new_every > 0 and counter % new_every == 0 then
+    email = string.format("new-%s-%d-%d@example.com", run, tid, counter)
+  end
   local body = string.format(
-    '{"event_name":"MESSAGE_SENT","event_id":"load-%s-%d-%d","timestamp":"%s",'
-    .. '"source":"ig","contact":{"email":"prospect%d@example.com"},'
-    .. '"properties":{"channel":"ig"}}',
-    run, tid, counter, timestamp, counter % customers)
+    '{"event_name":"%s","event_id":"load-%s-%d-%d","timestamp":"%s",'
+    .. '"source":"ig","contact":{"email":"%s"},"properties":%s}',
+    event_name, run, tid, counter, timestamp, email, properties)
   return wrk.format("POST", "/api/events", headers, body)
 end
 
@@ -93,10 +99,16 @@ async def single_events(
     seconds: float,
     rate: float | None = None,
     customers: int = 2_000,
+    event_name: str = "MESSAGE_SENT",
+    properties: str = '{"channel":"ig"}',
+    new_every: int = 0,
 ) -> LoadResult:
     """POST new single events for `seconds` over `connections` keep-alive connections; with
     `rate`, each connection waits between requests so that all together send about that many
-    per second (closed loop: a slow answer delays that connection's next request)."""
+    per second (closed loop: a slow answer delays that connection's next request).
+
+    The events go to `customers` prospects in turn; with `new_every` k, every k-th request
+    instead names a customer no earlier request named (a first contact)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise LoadgenMissing("wrk is missing: run `make install` (apt-get install -y wrk)")
@@ -110,6 +122,9 @@ async def single_events(
             "LOADGEN_TIMESTAMP": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
             "LOADGEN_CUSTOMERS": str(customers),
             "LOADGEN_PAUSE_MS": str(pause_ms),
+            "LOADGEN_EVENT_NAME": event_name,
+            "LOADGEN_PROPERTIES": properties,
+            "LOADGEN_NEW_EVERY": str(new_every),
             "PATH": "/usr/bin:/bin",
         }
         process = await asyncio.create_subprocess_exec(

@@ -180,6 +180,30 @@ def test_latency_at_the_controlled_rate_counts_only_when_the_rate_was_held() -> 
     assert steady["accepted → reminder readable, p50 / p99 (n=50)"].met is None  # not the target
 
 
+def test_system_cpu_rows_give_cpu_per_event_by_process_and_the_share_of_the_floor() -> None:
+    by_group = {"postgres": 10.0, "kafka": 5.0, "ingest": 3.5}
+    single = {"name": "single, concurrency 16", "concurrency": 16, "accepted": 3000,
+              "refused": 0, "events_per_s": 300.0, "drained": True, "processed_per_s": 48.0,
+              "cpu_ms_per_event": 18.5, "cpu_ms_per_event_by_group": by_group,
+              "floor_requests_per_s": 6000.0, "floor_share": 0.008}  # fmt: skip
+    backlogged = {**single, "name": "single, concurrency 64", "drained": False, "refused": 1200}
+    replayed = {"name": "backtest, 1000 contacts", "contacts": 1000, "deliveries": 5000,
+                "ok": False, "mismatch_count": 2, "drained": True, "processed_per_s": 250.0,
+                "cpu_ms_per_event": 6.0, "cpu_ms_per_event_by_group": by_group,
+                "floor_requests_per_s": 5000.0, "floor_share": 0.05}  # fmt: skip
+    data = {"benchmark": "system_cpu", "phases": [single, backlogged, replayed]}
+    rows = by_metric(build_rows({"cpu": data}), "system cpu")
+    cpu = rows["single, concurrency 16: CPU per event, all processes (by process)"]
+    assert cpu.value == "18.5 ms (postgres 10.0 · kafka 5.0 · ingest 3.5)"
+    share = rows["single, concurrency 16: fully processed, share of the HTTP floor"]
+    assert share.value == "48.0 events/s (accepted 300 events/s), 0.8% of 6,000 requests/s"
+    late = rows["single, concurrency 64: fully processed, share of the HTTP floor"].value
+    assert late.endswith("(backlog NOT drained, 1,200 refused)")
+    delivery = rows["backtest, 1000 contacts: fully processed, share of the HTTP floor"]
+    assert delivery.value == "250.0 deliveries/s, 5.0% of 5,000 requests/s (2 mismatches)"
+    assert rows["backtest, 1000 contacts: CPU per delivery, all processes (by process)"].value
+
+
 def test_a_step_without_figures_is_one_row_in_run_order() -> None:
     rows = build_rows({"nba": NBA, "backtest 10000": "timed out after 1800 s", "stats": STATS})
     parts = list(dict.fromkeys(row.part for row in rows))
@@ -213,17 +237,20 @@ def test_machine_facts_from_proc_files() -> None:
 def test_plan_runs_services_first_then_the_controlled_rate_then_the_sizes(tmp_path: Path) -> None:
     planned = steps(Plan(contacts=(1000, 10000)), tmp_path)
     assert [s.name for s in planned] == [
-        "consumer", "floor", "ingest", "rules", "nba", "stats",
+        "consumer", "floor", "ingest", "rules", "nba", "stats", "cpu",
         "latency 1000", "steady 300", "backtest 1000", "backtest 10000",
     ]  # fmt: skip
-    assert [s.needs_system for s in planned].count(True) == 4
+    assert [s.needs_system for s in planned].count(True) == 5
     assert planned[1].shown().startswith("uv run python -m bench.http_floor --seconds 10")
-    latency = planned[6].shown()
+    cpu = planned[6].shown()
+    assert cpu.startswith("uv run python -m bench.system_cpu --seconds 10")
+    assert "--backtest-contacts 1000 --backtest-seed 107 " in cpu
+    latency = planned[7].shown()
     assert "--rate 500 " in latency
     assert latency.startswith("uv run python -m crm_backtest.cli run --contacts 1000 --seed 7")
-    steady = planned[7].shown()
+    steady = planned[8].shown()
     assert "--contacts 300 --seed 8 --rate 50 " in steady
-    assert "--seed 10" in planned[9].shown()  # a seed of its own per run
+    assert "--seed 10" in planned[10].shown()  # a seed of its own per run
     assert all(str(s.output) in s.command for s in planned)
     only = steps(Plan(parts=("ingest",)), tmp_path)
     assert [s.name for s in only] == ["ingest"]

@@ -89,6 +89,9 @@ def bench_command(
     rules_customers: Annotated[int, typer.Option(help="bench-rules --customers")] = 2_000,
     nba_customers: Annotated[int, typer.Option(help="bench-nba --customers")] = 10_000,
     stats_events: Annotated[int, typer.Option(help="bench-stats --events")] = 1_000_000,
+    cpu_contacts: Annotated[
+        int, typer.Option(help="Contacts of the backtest measured for system CPU per delivery")
+    ] = 1_000,
     out: Annotated[Path, typer.Option(help="latest.json, latest.md and raw/ go here")] = Path(
         ".local/bench"
     ),
@@ -113,6 +116,7 @@ def bench_command(
         rules_customers=rules_customers,
         nba_customers=nba_customers,
         stats_events=stats_events,
+        cpu_contacts=cpu_contacts,
         state_dir=state_dir,
     )
     machine = describe(Path.cwd())

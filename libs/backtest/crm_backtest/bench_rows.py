@@ -200,6 +200,32 @@ def latency_rows(report: Figures) -> list[Row]:
     ]  # fmt: skip
 
 
+def system_cpu_rows(data: Figures) -> list[Row]:
+    """CPU of every process of the running system per event fully processed (single webhooks
+    by concurrency, and the backtest's deliveries), and that rate as a share of the HTTP floor
+    measured beside it."""
+    rows = []
+    for p in data["phases"]:
+        unit, units = ("delivery", "deliveries") if "deliveries" in p else ("event", "events")
+        groups = " · ".join(f"{k} {v:,.1f}" for k, v in p["cpu_ms_per_event_by_group"].items())
+        accepted = f" (accepted {_rate(p['events_per_s'])})" if "events_per_s" in p else ""
+        caveats = [] if p["drained"] else ["backlog NOT drained"]
+        if p.get("refused"):
+            caveats.append(f"{p['refused']:,} refused")
+        if "ok" in p and not p["ok"]:
+            caveats.append(f"{p['mismatch_count']} mismatches")
+        share = "—" if p["floor_share"] is None else f"{p['floor_share']:.1%}"
+        rows += [
+            Row("system cpu", f"{p['name']}: CPU per {unit}, all processes (by process)",
+                f"{_ms(p['cpu_ms_per_event'])} ({groups})"),
+            Row("system cpu", f"{p['name']}: fully processed, share of the HTTP floor",
+                f"{p['processed_per_s']:,.1f} {units}/s{accepted}, {share} of "
+                f"{p['floor_requests_per_s']:,.0f} requests/s"
+                + (f" ({', '.join(caveats)})" if caveats else "")),
+        ]  # fmt: skip
+    return rows
+
+
 BUILDERS: dict[str, Callable[[Figures], list[Row]]] = {
     "consumer": consumer_rows,
     "floor": floor_rows,
@@ -207,6 +233,7 @@ BUILDERS: dict[str, Callable[[Figures], list[Row]]] = {
     "rules": rules_rows,
     "nba": nba_rows,
     "stats": stats_rows,
+    "cpu": system_cpu_rows,
     "backtest": backtest_rows,
     "latency": latency_rows,
     "steady": latency_rows,

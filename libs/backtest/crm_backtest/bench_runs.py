@@ -13,8 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-PARTS = ("consumer", "floor", "ingest", "rules", "nba", "stats", "latency", "steady", "backtest")
-SYSTEM_PARTS = frozenset({"latency", "steady", "backtest"})
+PARTS = (
+    "consumer", "floor", "ingest", "rules", "nba", "stats", "cpu", "latency", "steady", "backtest",
+)  # fmt: skip
+SYSTEM_PARTS = frozenset({"cpu", "latency", "steady", "backtest"})
+# The system-wide CPU step's own backtest, apart from the seeds of the backtests after it.
+CPU_SEED_OFFSET = 100
 STOP_GRACE_S = 15.0
 
 
@@ -36,6 +40,7 @@ class Plan:
     rules_customers: int = 2_000
     nba_customers: int = 10_000
     stats_events: int = 1_000_000
+    cpu_contacts: int = 1_000  # the backtest measured for system CPU per delivery
     state_dir: Path = Path(".local")
 
 
@@ -82,6 +87,12 @@ def steps(plan: Plan, raw: Path) -> list[Step]:
         add("nba", _module("bench.nba", "--customers", plan.nba_customers))
     if "stats" in wanted:
         add("stats", _module("bench.stats", "--events", plan.stats_events))
+    if "cpu" in wanted:  # first through the system, while it holds the least
+        add("cpu", _module(
+            "bench.system_cpu", "--seconds", plan.ingest_seconds, "--backtest-contacts",
+            plan.cpu_contacts, "--backtest-seed", plan.seed + CPU_SEED_OFFSET,
+            "--state-dir", plan.state_dir,
+        ), plan.backtest_timeout_s)  # fmt: skip
     runs: list[tuple[str, int, float]] = []
     if "latency" in wanted:
         runs.append((f"latency {plan.latency_contacts}", plan.latency_contacts, plan.latency_rate))
