@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from crm_schemas.system_properties import ReminderType
 from crm_servicekit.connection import Conn
 from crm_servicekit.unnest import as_columns
 
+CustomerKey = tuple[str, uuid.UUID]  # (account_id, customer_id)
 _COLUMNS = (
     "id, account_id, customer_id, type, rule, trigger_event_id, automated, message, status,"
     " scheduled_for, rule_scheduled_for, created_at, closed_at, completed_by, cancel_reason"
@@ -33,7 +34,7 @@ async def lock_customer(conn: Conn, account_id: str, customer_id: uuid.UUID) -> 
     )
 
 
-async def lock_customers(conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]) -> None:
+async def lock_customers(conn: Conn, keys: Sequence[CustomerKey]) -> None:
     """lock_customer for a whole batch in one statement, in a fixed order (no deadlocks)."""
     await conn.execute(
         """
@@ -45,19 +46,24 @@ async def lock_customers(conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]) -> N
     )
 
 
-async def events_of_many(
-    conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]
-) -> dict[tuple[str, uuid.UUID], list[CustomerEvent]]:
-    rows = await conn.fetch(
-        """
-        SELECT e.account_id, e.customer_id, e.body FROM customer_events e
-        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
-          ON e.account_id = k.account_id AND e.customer_id = k.customer_id
+async def _of_customers(conn: Conn, select: str, keys: Sequence[CustomerKey]) -> list[Any]:
+    """The rows of `select` (its table named x) of these customers, in one statement."""
+    return await conn.fetch(
+        f"""
+        {select} JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+          ON x.account_id = k.account_id AND x.customer_id = k.customer_id
         """,
         [a for a, _ in keys],
         [c for _, c in keys],
     )
-    found: dict[tuple[str, uuid.UUID], list[CustomerEvent]] = {key: [] for key in keys}
+
+
+async def events_of_many(
+    conn: Conn, keys: Sequence[CustomerKey]
+) -> dict[CustomerKey, list[CustomerEvent]]:
+    select = "SELECT x.account_id, x.customer_id, x.body FROM customer_events x"
+    rows = await _of_customers(conn, select, keys)
+    found: dict[CustomerKey, list[CustomerEvent]] = {key: [] for key in keys}
     for row in rows:
         key = (row["account_id"], row["customer_id"])
         found[key].append(CustomerEvent.model_validate(row["body"]))
@@ -65,19 +71,11 @@ async def events_of_many(
 
 
 async def reminders_of_many(
-    conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]
-) -> dict[tuple[str, uuid.UUID], list[Reminder]]:
-    columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
-    rows = await conn.fetch(
-        f"""
-        SELECT {columns} FROM reminders r
-        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
-          ON r.account_id = k.account_id AND r.customer_id = k.customer_id
-        """,
-        [a for a, _ in keys],
-        [c for _, c in keys],
-    )
-    found: dict[tuple[str, uuid.UUID], list[Reminder]] = {key: [] for key in keys}
+    conn: Conn, keys: Sequence[CustomerKey]
+) -> dict[CustomerKey, list[Reminder]]:
+    columns = ", ".join(f"x.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = await _of_customers(conn, f"SELECT {columns} FROM reminders x", keys)
+    found: dict[CustomerKey, list[Reminder]] = {key: [] for key in keys}
     for row in rows:
         reminder = _reminder(row)
         found[(reminder.account_id, reminder.customer_id)].append(reminder)
@@ -85,7 +83,7 @@ async def reminders_of_many(
 
 
 async def add_events_of_many(
-    conn: Conn, batches: Sequence[tuple[tuple[str, uuid.UUID], Sequence[CustomerEvent]]]
+    conn: Conn, batches: Sequence[tuple[CustomerKey, Sequence[CustomerEvent]]]
 ) -> None:
     rows = [(key, e) for key, events in batches for e in events]
     if not rows:
@@ -116,25 +114,44 @@ async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list
     return [CustomerEvent.model_validate(row["body"]) for row in rows]
 
 
-async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
-    """Insert or overwrite each reminder with its latest values: one statement per batch
+async def heads_of_many(conn: Conn, keys: Sequence[CustomerKey]) -> dict[CustomerKey, uuid.UUID]:
+    """Each customer's head (customer_heads), for those that have one."""
+    select = "SELECT x.account_id, x.customer_id, x.head FROM customer_heads x"
+    rows = await _of_customers(conn, select, keys)
+    return {(row["account_id"], row["customer_id"]): row["head"] for row in rows}
+
+
+async def save_reminders(
+    conn: Conn, reminders: Sequence[Reminder], heads: Mapping[CustomerKey, uuid.UUID] | None = None
+) -> None:
+    """Insert or overwrite each reminder with its latest values, and give their customers
+    and those of `heads` a new head (these given, else random): one statement per batch
     (arrays unnested, rather than a statement per reminder)."""
     latest = {(r.account_id, r.id): r for r in reminders}  # DO UPDATE takes a row only once
-    if not latest:
+    new_heads = {(r.account_id, r.customer_id): uuid.uuid4() for r in latest.values()}
+    new_heads.update(heads or {})
+    if not new_heads:
         return
     await conn.execute(
         f"""
-        INSERT INTO reminders ({_COLUMNS})
-        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
-            $6::text[], $7::boolean[], $8::text[], $9::text[], $10::timestamptz[],
-            $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[])
-        ON CONFLICT (account_id, id) DO UPDATE SET
-            status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
-            rule_scheduled_for = EXCLUDED.rule_scheduled_for,
-            trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
-            completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
+        WITH saved AS (
+            INSERT INTO reminders ({_COLUMNS})
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
+                $6::text[], $7::boolean[], $8::text[], $9::text[], $10::timestamptz[],
+                $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[],
+                $15::text[])
+            ON CONFLICT (account_id, id) DO UPDATE SET
+                status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
+                rule_scheduled_for = EXCLUDED.rule_scheduled_for,
+                trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
+                completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
+        )
+        INSERT INTO customer_heads (account_id, customer_id, head)
+        SELECT * FROM unnest($16::text[], $17::uuid[], $18::uuid[])
+        ON CONFLICT (account_id, customer_id) DO UPDATE SET head = EXCLUDED.head
         """,
-        *as_columns([_row(r) for r in latest.values()]),
+        *(as_columns([_row(r) for r in latest.values()]) or [[]] * 15),  # no rows: empty
+        *as_columns([(*key, head) for key, head in new_heads.items()]),
     )
 
 
