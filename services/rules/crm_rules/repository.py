@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,43 +115,32 @@ async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list
 
 
 async def heads_of_many(conn: Conn, keys: Sequence[CustomerKey]) -> dict[CustomerKey, uuid.UUID]:
-    """Each customer's head (customer_heads), for those that have one."""
+    """Each customer's head (customer_heads, renewed by triggers whenever their events or
+    reminders are written), for those that have one."""
     select = "SELECT x.account_id, x.customer_id, x.head FROM customer_heads x"
     rows = await _of_customers(conn, select, keys)
     return {(row["account_id"], row["customer_id"]): row["head"] for row in rows}
 
 
-async def save_reminders(
-    conn: Conn, reminders: Sequence[Reminder], heads: Mapping[CustomerKey, uuid.UUID] | None = None
-) -> None:
-    """Insert or overwrite each reminder with its latest values, and give their customers
-    and those of `heads` a new head (these given, else random): one statement per batch
+async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
+    """Insert or overwrite each reminder with its latest values: one statement per batch
     (arrays unnested, rather than a statement per reminder)."""
     latest = {(r.account_id, r.id): r for r in reminders}  # DO UPDATE takes a row only once
-    new_heads = {(r.account_id, r.customer_id): uuid.uuid4() for r in latest.values()}
-    new_heads.update(heads or {})
-    if not new_heads:
+    if not latest:
         return
     await conn.execute(
         f"""
-        WITH saved AS (
-            INSERT INTO reminders ({_COLUMNS})
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
-                $6::text[], $7::boolean[], $8::text[], $9::text[], $10::timestamptz[],
-                $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[],
-                $15::text[])
-            ON CONFLICT (account_id, id) DO UPDATE SET
-                status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
-                rule_scheduled_for = EXCLUDED.rule_scheduled_for,
-                trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
-                completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
-        )
-        INSERT INTO customer_heads (account_id, customer_id, head)
-        SELECT * FROM unnest($16::text[], $17::uuid[], $18::uuid[])
-        ON CONFLICT (account_id, customer_id) DO UPDATE SET head = EXCLUDED.head
+        INSERT INTO reminders ({_COLUMNS})
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
+            $6::text[], $7::boolean[], $8::text[], $9::text[], $10::timestamptz[],
+            $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[])
+        ON CONFLICT (account_id, id) DO UPDATE SET
+            status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
+            rule_scheduled_for = EXCLUDED.rule_scheduled_for,
+            trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
+            completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
         """,
-        *(as_columns([_row(r) for r in latest.values()]) or [[]] * 15),  # no rows: empty
-        *as_columns([(*key, head) for key, head in new_heads.items()]),
+        *as_columns([_row(r) for r in latest.values()]),
     )
 
 

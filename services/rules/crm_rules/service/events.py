@@ -52,7 +52,6 @@ async def apply_events(
     missing = [key for key in keys if found.get(key) is None]
     histories = await repo.events_of_many(conn, missing) if missing else {}
     reminders = await repo.reminders_of_many(conn, missing) if missing else {}
-    new_heads = {key: uuid.uuid4() for key in keys}
     fresh: list[tuple[CustomerKey, list[CustomerEvent]]] = []
     changed: list[Reminder] = []
     outgoing: list[EventEnvelope] = []
@@ -73,12 +72,15 @@ async def apply_events(
         outgoing += effects.outgoing
         keeping.append((key, effects))
     await repo.add_events_of_many(conn, fresh)
-    await repo.save_reminders(conn, changed, new_heads)
+    await repo.save_reminders(conn, changed)
     announced = await enqueue(conn, outgoing, topic)
-    for key, effects in keeping:
-        if kept is not None and effects.replay.fits(effects.changed):
+    if kept is not None:
+        fitting = [(key, e) for key, e in keeping if e.replay.fits(e.changed)]
+        # The heads this transaction's writes left (the triggers renewed them).
+        heads = await repo.heads_of_many(conn, [key for key, _ in fitting]) if fitting else {}
+        for key, effects in fitting:
             stored = {**effects.stored, **{r.id: as_read_back(r) for r in effects.changed}}
-            kept.keep(key, KeptReplay(new_heads[key], effects.replay, stored))
+            kept.keep(key, KeptReplay(heads.get(key), effects.replay, stored))
     return announced
 
 

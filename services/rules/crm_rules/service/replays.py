@@ -2,9 +2,10 @@
 
 Without them each batch reads and re-folds a customer's whole history, a cost that grows with
 the history; kept, an event later than the customer's latest costs one step. A kept replay is
-used only while the customer's head in the store (customer_heads, which every write of their
-events or reminders renews) is the one written with it, so a batch another replica applied, a
-person's action through the API, or a transaction that never committed makes it read again.
+used only while the customer's head in the store is the one its batch left (customer_heads,
+which triggers renew at every write of the customer's events or reminders), so a batch another
+replica applied, a person's action through the API, or a transaction that never committed
+makes it read again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from crm_rules.repository import CustomerKey
 class KeptReplay:
     """A customer's replay and their reminders as the store holds them after it."""
 
-    head: uuid.UUID
+    head: uuid.UUID | None  # None: the customer had no head (nothing of theirs written)
     replay: CustomerReplay
     stored: Mapping[uuid.UUID, Reminder]
 
