@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from crm_rules.announce import PERSON_REMINDER_EVENTS, is_person_action
 from crm_rules.service.events import apply_events
+from crm_rules.service.replays import KeptReplays
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.batch_apply import BatchHandler
@@ -35,12 +36,19 @@ def accepts(event: EventEnvelope) -> bool:
 
 
 def handler(res: Resources) -> BatchHandler:
-    """Each batch applied in the consumer's transaction, its announcements to the topic."""
+    """Each batch applied in the consumer's transaction, its announcements to the topic; the
+    customers' replays kept from batch to batch (service.replays)."""
     topic = res.settings.events_topic
+    kept = KeptReplays()
 
     async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
         await apply_events(
-            conn, events, accounts=res.accounts, topic=topic, received_at=res.clock.now()
+            conn,
+            events,
+            accounts=res.accounts,
+            topic=topic,
+            received_at=res.clock.now(),
+            kept=kept,
         )
 
     return handle

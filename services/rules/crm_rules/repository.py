@@ -16,6 +16,7 @@ from crm_schemas.system_properties import ReminderType
 from crm_servicekit.connection import Conn
 from crm_servicekit.unnest import as_columns
 
+CustomerKey = tuple[str, uuid.UUID]  # (account_id, customer_id)
 _COLUMNS = (
     "id, account_id, customer_id, type, rule, trigger_event_id, automated, message, status,"
     " scheduled_for, rule_scheduled_for, created_at, closed_at, completed_by, cancel_reason"
@@ -33,7 +34,7 @@ async def lock_customer(conn: Conn, account_id: str, customer_id: uuid.UUID) -> 
     )
 
 
-async def lock_customers(conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]) -> None:
+async def lock_customers(conn: Conn, keys: Sequence[CustomerKey]) -> None:
     """lock_customer for a whole batch in one statement, in a fixed order (no deadlocks)."""
     await conn.execute(
         """
@@ -45,19 +46,24 @@ async def lock_customers(conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]) -> N
     )
 
 
-async def events_of_many(
-    conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]
-) -> dict[tuple[str, uuid.UUID], list[CustomerEvent]]:
-    rows = await conn.fetch(
-        """
-        SELECT e.account_id, e.customer_id, e.body FROM customer_events e
-        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
-          ON e.account_id = k.account_id AND e.customer_id = k.customer_id
+async def _of_customers(conn: Conn, select: str, keys: Sequence[CustomerKey]) -> list[Any]:
+    """The rows of `select` (its table named x) of these customers, in one statement."""
+    return await conn.fetch(
+        f"""
+        {select} JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+          ON x.account_id = k.account_id AND x.customer_id = k.customer_id
         """,
         [a for a, _ in keys],
         [c for _, c in keys],
     )
-    found: dict[tuple[str, uuid.UUID], list[CustomerEvent]] = {key: [] for key in keys}
+
+
+async def events_of_many(
+    conn: Conn, keys: Sequence[CustomerKey]
+) -> dict[CustomerKey, list[CustomerEvent]]:
+    select = "SELECT x.account_id, x.customer_id, x.body FROM customer_events x"
+    rows = await _of_customers(conn, select, keys)
+    found: dict[CustomerKey, list[CustomerEvent]] = {key: [] for key in keys}
     for row in rows:
         key = (row["account_id"], row["customer_id"])
         found[key].append(CustomerEvent.model_validate(row["body"]))
@@ -65,19 +71,11 @@ async def events_of_many(
 
 
 async def reminders_of_many(
-    conn: Conn, keys: Sequence[tuple[str, uuid.UUID]]
-) -> dict[tuple[str, uuid.UUID], list[Reminder]]:
-    columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
-    rows = await conn.fetch(
-        f"""
-        SELECT {columns} FROM reminders r
-        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
-          ON r.account_id = k.account_id AND r.customer_id = k.customer_id
-        """,
-        [a for a, _ in keys],
-        [c for _, c in keys],
-    )
-    found: dict[tuple[str, uuid.UUID], list[Reminder]] = {key: [] for key in keys}
+    conn: Conn, keys: Sequence[CustomerKey]
+) -> dict[CustomerKey, list[Reminder]]:
+    columns = ", ".join(f"x.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = await _of_customers(conn, f"SELECT {columns} FROM reminders x", keys)
+    found: dict[CustomerKey, list[Reminder]] = {key: [] for key in keys}
     for row in rows:
         reminder = _reminder(row)
         found[(reminder.account_id, reminder.customer_id)].append(reminder)
@@ -85,7 +83,7 @@ async def reminders_of_many(
 
 
 async def add_events_of_many(
-    conn: Conn, batches: Sequence[tuple[tuple[str, uuid.UUID], Sequence[CustomerEvent]]]
+    conn: Conn, batches: Sequence[tuple[CustomerKey, Sequence[CustomerEvent]]]
 ) -> None:
     rows = [(key, e) for key, events in batches for e in events]
     if not rows:
@@ -114,6 +112,14 @@ async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list
         customer_id,
     )
     return [CustomerEvent.model_validate(row["body"]) for row in rows]
+
+
+async def heads_of_many(conn: Conn, keys: Sequence[CustomerKey]) -> dict[CustomerKey, uuid.UUID]:
+    """Each customer's head (customer_heads, renewed by triggers whenever their events or
+    reminders are written), for those that have one."""
+    select = "SELECT x.account_id, x.customer_id, x.head FROM customer_heads x"
+    rows = await _of_customers(conn, select, keys)
+    return {(row["account_id"], row["customer_id"]): row["head"] for row in rows}
 
 
 async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:

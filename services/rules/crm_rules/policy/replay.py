@@ -41,11 +41,21 @@ class _Replay:
         self.state = PipelineState()
         self.last_activity: datetime | None = None
         self.reminders: dict[uuid.UUID, Intended] = {}
+        # The open ones' ids, in the order they were made: a closed reminder never opens
+        # again, so each step looks at the open few rather than at every reminder ever made.
+        self._open: dict[uuid.UUID, None] = {}
         # A person's snooze moves the time FOLLOW_UP_DONE compares, while the rule's time holds.
         self.snoozed = {r.id: r for r in stored if r.scheduled_for != r.rule_scheduled_for}
 
     def open(self) -> list[Intended]:
-        return [r for r in self.reminders.values() if r.is_open]
+        return [self.reminders[rid] for rid in self._open]
+
+    def put(self, reminder: Intended) -> None:
+        self.reminders[reminder.id] = reminder
+        if reminder.is_open:
+            self._open[reminder.id] = None
+        else:
+            self._open.pop(reminder.id, None)
 
     def effective_time(self, reminder: Intended) -> datetime:
         snoozed = self.snoozed.get(reminder.id)
@@ -61,12 +71,14 @@ class _Replay:
         completed_by: CompletedBy | None = None,
         cancel_reason: str | None = None,
     ) -> None:
-        self.reminders[reminder.id] = replace(
-            reminder,
-            status=ReminderStatus.COMPLETED if completed_by else ReminderStatus.CANCELED,
-            closed_at=at,
-            completed_by=completed_by,
-            cancel_reason=None if completed_by else cancel_reason,
+        self.put(
+            replace(
+                reminder,
+                status=ReminderStatus.COMPLETED if completed_by else ReminderStatus.CANCELED,
+                closed_at=at,
+                completed_by=completed_by,
+                cancel_reason=None if completed_by else cancel_reason,
+            )
         )
 
     def create(self, spec: RuleReminder, trigger: CustomerEvent, base: datetime) -> None:
@@ -75,15 +87,17 @@ class _Replay:
         )
         if rid in self.reminders:
             return
-        self.reminders[rid] = Intended(
-            id=rid,
-            type=spec.type,
-            rule=spec.rule,
-            trigger_event_id=trigger.event_id,
-            scheduled_for=self.place(base + spec.after),
-            message=spec.message,
-            automated=True,
-            created_at=trigger.timestamp,
+        self.put(
+            Intended(
+                id=rid,
+                type=spec.type,
+                rule=spec.rule,
+                trigger_event_id=trigger.event_id,
+                scheduled_for=self.place(base + spec.after),
+                message=spec.message,
+                automated=True,
+                created_at=trigger.timestamp,
+            )
         )
 
     def place(self, moment: datetime) -> datetime:
@@ -146,9 +160,7 @@ class _Replay:
         if current is None:
             self.create(INACTIVITY_7D, event, last_activity)
         elif wanted != current.scheduled_for:
-            self.reminders[current.id] = replace(
-                current, scheduled_for=wanted, trigger_event_id=event.event_id
-            )
+            self.put(replace(current, scheduled_for=wanted, trigger_event_id=event.event_id))
 
     def on_person(self, action: PersonAction) -> None:
         stored = action.reminder
@@ -157,15 +169,17 @@ class _Replay:
             and stored.created_at == action.at
             and stored.id not in self.reminders
         ):
-            self.reminders[stored.id] = Intended(
-                id=stored.id,
-                type=stored.type,
-                rule=stored.rule,
-                trigger_event_id=stored.trigger_event_id,
-                scheduled_for=stored.rule_scheduled_for,
-                message=stored.message,
-                automated=False,
-                created_at=stored.created_at,
+            self.put(
+                Intended(
+                    id=stored.id,
+                    type=stored.type,
+                    rule=stored.rule,
+                    trigger_event_id=stored.trigger_event_id,
+                    scheduled_for=stored.rule_scheduled_for,
+                    message=stored.message,
+                    automated=False,
+                    created_at=stored.created_at,
+                )
             )
         current = self.reminders.get(stored.id)
         if current is None and stored.rule is ReminderRule.INACTIVITY:
@@ -205,7 +219,9 @@ def _sets_the_start(point: Point) -> bool:
 class CustomerReplay:
     """A customer's replay kept across their new events, in the shared fact log: an event
     later than everything replayed so far is applied on top; an earlier one (late), or one
-    that says where the customer started, replays the whole history."""
+    that says where the customer started, replays the whole history.
+
+    It may be kept across batches too, while the store changes only as `fits` allows."""
 
     def __init__(
         self,
@@ -217,7 +233,10 @@ class CustomerReplay:
         self.account = account
         self.customer_id = customer_id
         self.stored = list(stored)
-        points: list[Point] = [*events, *person_actions(self.stored)]
+        self._stored_by_id = {r.id: r for r in self.stored}
+        known = list(events)
+        self._event_ids = {e.event_id for e in known}
+        points: list[Point] = [*known, *person_actions(self.stored)]
         self._log: FactLog[Point, _Replay] = FactLog(
             step=_Replay.then, start=self._start, restarts=_sets_the_start, entries=points
         )
@@ -230,8 +249,19 @@ class CustomerReplay:
     def reminders(self) -> dict[uuid.UUID, Intended]:
         return self._log.state.reminders
 
+    def knows(self, event_id: str) -> bool:
+        return event_id in self._event_ids
+
     def add(self, event: CustomerEvent) -> dict[uuid.UUID, Intended]:
+        self._event_ids.add(event.event_id)
         return self._log.add(event).reminders
+
+    def fits(self, changed: Iterable[Reminder]) -> bool:
+        """Whether this replay is still the one the store with these changes gives: what it
+        reads of the stored reminders (a person's snoozes and actions) is unchanged."""
+        return all(
+            _read_by_replay(self._stored_by_id.get(r.id)) == _read_by_replay(r) for r in changed
+        )
 
     def _start(self, points: Sequence[Point]) -> _Replay:
         """A new replay, from the state the first CUSTOMER_CREATED gives (an import may
@@ -241,6 +271,16 @@ class CustomerReplay:
         if isinstance(created, CustomerEvent) and created.initial_state is not None:
             replay.state = created.initial_state
         return replay
+
+
+def _read_by_replay(reminder: Reminder | None) -> tuple[object, ...]:
+    """What a replay takes from one stored reminder (see _Replay.snoozed, person_actions)."""
+    if reminder is None:
+        return (None,)
+    snooze = None
+    if reminder.scheduled_for != reminder.rule_scheduled_for:
+        snooze = (reminder.scheduled_for, reminder.rule_scheduled_for)
+    return (snooze, *person_actions([reminder]))
 
 
 def intended_reminders(
