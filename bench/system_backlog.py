@@ -18,6 +18,9 @@ from typing import Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
+from aiokafka.structs import OffsetAndMetadata
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from crm_devstack.gateway_routes import SERVICE_PORTS
 from crm_schemas.topics import EVENTS_TOPIC
@@ -26,6 +29,9 @@ from crm_servicekit.kafka import topic_partitions
 T = TypeVar("T")
 LOOKS_IN_A_ROW = 3
 LOOK_EVERY_S = 0.5
+
+
+COORDINATOR_NOT_READY = (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError)
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,29 @@ class BacklogWatch:
         ends = await self._ends.end_offsets(partitions)
         lag = {}
         for group in self._groups:
-            asked = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
+            asked = await self._offsets(group, partitions)
             # -1: the group has no offset there (for a group that does not exist, anywhere).
             committed = {tp: meta.offset for tp, meta in asked.items() if meta.offset >= 0}
             if not committed:
                 continue  # this service reads no events (or has not read any yet)
             lag[group] = sum(ends[tp] - committed.get(tp, 0) for tp in partitions)
         return Backlog(ends=dict(ends), lag=lag)
+
+    @retry(
+        retry=retry_if_exception_type(COORDINATOR_NOT_READY),
+        wait=wait_fixed(0.2),
+        stop=stop_after_delay(30),
+        reraise=True,
+    )
+    async def _offsets(
+        self, group: str, partitions: list[TopicPartition]
+    ) -> dict[TopicPartition, OffsetAndMetadata]:
+        # A broker answers "coordinator not available" until its offsets topic exists (a
+        # fresh broker, before any group committed) or while it loads: ask again.
+        asked: dict[
+            TopicPartition, OffsetAndMetadata
+        ] = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
+        return asked
 
     async def drained(self, timeout_s: float, sample: Callable[[], T]) -> Drained[T] | None:
         """Polls until drained (never assumed from time passing); None if not within
