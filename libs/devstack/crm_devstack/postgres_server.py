@@ -160,6 +160,11 @@ class PostgresServer(LocalServer):
                 # Five services with connection pools, plus the tests' own connections.
                 "-c",
                 "max_connections=200",
+                # Per-statement counts and times for profiling (`CREATE EXTENSION
+                # pg_stat_statements` in a database to read them); the module ships with
+                # PostgreSQL and costs little when nobody reads it.
+                "-c",
+                "shared_preload_libraries=pg_stat_statements",
             ],
             user=run_user(),
             cwd=Path("/"),
