@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -115,6 +115,14 @@ class BacklogWatch:
             previous = current
             await asyncio.sleep(LOOK_EVERY_S)
         return None
+
+
+def messages_between(
+    before: Mapping[TopicPartition, int], after: Mapping[TopicPartition, int]
+) -> int:
+    """Messages that reached the topic between two readings of its end offsets, summed over
+    partitions (a partition absent from the first reading counts from its start)."""
+    return sum(end - before.get(tp, 0) for tp, end in after.items())
 
 
 @dataclass(frozen=True)

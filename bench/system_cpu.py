@@ -9,7 +9,11 @@ account with a token signed by the local secrets like the quick start's. After e
 polls until every service's consumer group has caught up (bench/system_backlog.py): the
 window is from the first request until then, and all CPU in it counts, less the idle rate
 over the same time. With `--backtest-contacts N` it measures a backtest of N contacts the
-same way (`crm-backtest run`, batched as the history holds them), per delivery.
+same way (`crm-backtest run`, batched as the history holds them), per delivery. Each phase
+also counts the messages that reached crm.events.v1 in its window (the end offsets summed
+over partitions, before the first request and when drained) per accepted event: the events
+themselves and the services' announcements they cause, the unit KEDA counts lag in.
+`--json PATH` writes the result, with the command, commit and time, for bench.capacity.
 
 The floor is bench/http_floor.py's do-nothing route with the bearer-token check, measured
 by its method just before each phase at the same concurrency: the share is events fully
@@ -25,20 +29,25 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiokafka import TopicPartition
+
 from bench import http_floor
 from bench import ingest_loadgen as loadgen
-from bench.system_backlog import BacklogWatch, Drained
+from bench.system_backlog import BacklogWatch, messages_between
 from bench.system_processes import CpuSeconds, SystemProcesses, used_between
+from crm_backtest.machine import git_commit
 from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets
 from crm_devstack.processes import free_port
 from crm_devstack.settings import StackConfig
@@ -80,19 +89,34 @@ async def idle_rate(processes: SystemProcesses, seconds: float) -> CpuSeconds:
     return {name: value / (time.monotonic() - start) for name, value in used.items()}
 
 
+@dataclass(frozen=True)
+class Window:
+    """A measuring window's end: CPU then, when, and the topic's end offsets then."""
+
+    drained: bool
+    cpu: CpuSeconds
+    at: float
+    ends: dict[TopicPartition, int]
+
+
 async def until_drained(
     watch: BacklogWatch, processes: SystemProcesses, timeout_s: float
-) -> tuple[Drained[CpuSeconds] | None, CpuSeconds, float]:
-    """(drained, CPU at the end of the window, the window's end): the window ends when the
-    backlog was found drained, or at the timeout."""
+) -> Window:
+    """The window ends when the backlog was found drained, or at the timeout."""
     drained = await watch.drained(timeout_s, processes.cpu_seconds)
     if drained is None:
-        return None, processes.cpu_seconds(), time.monotonic()
-    return drained, drained.sample, drained.at
+        cpu, at = processes.cpu_seconds(), time.monotonic()
+        return Window(False, cpu, at, (await watch.look()).ends)
+    return Window(True, drained.sample, drained.at, drained.backlog.ends)
 
 
 def figures(
-    units: int, window_s: float, used: CpuSeconds, idle: CpuSeconds, floor_rps: float
+    units: int,
+    window_s: float,
+    used: CpuSeconds,
+    idle: CpuSeconds,
+    floor_rps: float,
+    messages: int,
 ) -> dict[str, Any]:
     by_group = per_unit_ms(used, idle, window_s, units)
     processed = units / window_s if window_s > 0 else 0.0
@@ -101,6 +125,10 @@ def figures(
         "processed_per_s": round(processed, 1),
         "cpu_ms_per_event": round(sum(by_group.values()), 3),
         "cpu_ms_per_event_by_group": by_group,
+        # KEDA counts lag in messages of the topic, and each event causes several (the
+        # services' announcements): how many, for turning events/s into messages/s.
+        "topic_messages": messages,
+        "messages_per_event": round(messages / max(1, units), 2),
         "floor_requests_per_s": floor_rps,
         "floor_share": round(processed / floor_rps, 4) if floor_rps else None,
     }
@@ -118,12 +146,13 @@ async def single_phase(
     measured_floor = await asyncio.to_thread(
         http_floor.load, floor[0], floor[1], concurrency, args.seconds
     )
+    ends = (await watch.look()).ends
     before, start = processes.cpu_seconds(), time.monotonic()
     load = await loadgen.single_events(
         args.gateway, token, connections=concurrency, seconds=args.seconds,
         event_name="NO_SHOW", properties="{}", new_every=2, customers=args.customers,
     )  # fmt: skip
-    drained, after, end = await until_drained(watch, processes, args.drain_timeout)
+    window = await until_drained(watch, processes, args.drain_timeout)
     phase = {
         "name": f"single, concurrency {concurrency}",
         "concurrency": concurrency,
@@ -132,9 +161,9 @@ async def single_phase(
         "events_per_s": round(load.accepted / load.seconds, 1),
         "p50_ms": load.p50_ms,
         "p99_ms": load.p99_ms,
-        "drained": drained is not None,
-        **figures(load.accepted, end - start, used_between(before, after), idle,
-                  measured_floor["requests_per_s"]),
+        "drained": window.drained,
+        **figures(load.accepted, window.at - start, used_between(before, window.cpu), idle,
+                  measured_floor["requests_per_s"], messages_between(ends, window.ends)),
     }  # fmt: skip
     return phase
 
@@ -157,10 +186,11 @@ async def backtest_phase(
             "--rate", "100000", "--catch-up", "300", "--api", f"{args.gateway}/api",
             "--state-dir", str(args.state_dir), "--report", str(report_file),
         ]  # fmt: skip
+        ends = (await watch.look()).ends
         before, start = processes.cpu_seconds(), time.monotonic()
         replay = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL)
         await replay.wait()
-        drained, after, end = await until_drained(watch, processes, args.drain_timeout)
+        window = await until_drained(watch, processes, args.drain_timeout)
         if not report_file.exists():
             raise RuntimeError(f"the backtest wrote no report (exit code {replay.returncode})")
         report = json.loads(report_file.read_text())
@@ -171,9 +201,9 @@ async def backtest_phase(
         "deliveries": deliveries,
         "ok": bool(report["ok"]),
         "mismatch_count": report["mismatch_count"],
-        "drained": drained is not None,
-        **figures(deliveries, end - start, used_between(before, after), idle,
-                  measured_floor["requests_per_s"]),
+        "drained": window.drained,
+        **figures(deliveries, window.at - start, used_between(before, window.cpu), idle,
+                  measured_floor["requests_per_s"], messages_between(ends, window.ends)),
     }  # fmt: skip
 
 
@@ -185,6 +215,7 @@ def line(phase: dict[str, Any]) -> str:
         f"{phase['name']:<28} {accepted}{phase['processed_per_s']:>7.1f}/s fully processed"
         f"{'' if phase['drained'] else ' (NOT drained)'}, "
         f"CPU {phase['cpu_ms_per_event']:.2f} ms each, "
+        f"{phase['messages_per_event']:.2f} topic messages each, "
         f"{share} of the floor ({phase['floor_requests_per_s']:,.0f} requests/s)"
         f"{', refused ' + str(phase['refused']) if phase.get('refused') else ''}\n"
         f"{'':<28} by process: {groups}"
@@ -196,7 +227,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     processes = SystemProcesses.find(config)
     local = LocalSecrets.load_or_create(config.state_dir)
     token = mint_token(local.jwt_secret, DEMO_ACCOUNT, "system-cpu-bench", timedelta(hours=2))
-    print(f"command: uv run python -m bench.system_cpu --seconds {args.seconds:g}", flush=True)
+    command = shlex.join(["uv", "run", "python", "-m", "bench.system_cpu", *sys.argv[1:]])
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"command: {command}", flush=True)
     phases = []
     with floor_server() as floor:
         async with BacklogWatch(config.endpoints.kafka_bootstrap) as watch:
@@ -221,6 +254,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     print(f"load average: {os.getloadavg()}")
     return {
         "benchmark": "system_cpu",
+        "command": command,
+        "commit": git_commit(Path.cwd()),
+        "measured_at": started,
         "seconds_per_phase": args.seconds,
         "idle_cpu_ms_per_s": {k: round(1000 * v, 2) for k, v in idle.items()},
         "phases": phases,

@@ -202,6 +202,17 @@ def test_system_cpu_rows_give_cpu_per_event_by_process_and_the_share_of_the_floo
     delivery = rows["backtest, 1000 contacts: fully processed, share of the HTTP floor"]
     assert delivery.value == "250.0 deliveries/s, 5.0% of 5,000 requests/s (2 mismatches)"
     assert rows["backtest, 1000 contacts: CPU per delivery, all processes (by process)"].value
+    assert "single, concurrency 16: messages on crm.events.v1 per event" not in rows
+
+
+def test_system_cpu_rows_give_the_topic_messages_per_event_when_counted() -> None:
+    phase = {"name": "single, concurrency 64", "events_per_s": 200.0, "drained": True,
+             "processed_per_s": 170.0, "cpu_ms_per_event": 10.0,
+             "cpu_ms_per_event_by_group": {"rules": 2.0}, "floor_requests_per_s": 2000.0,
+             "floor_share": 0.085, "topic_messages": 9_350, "messages_per_event": 5.5}  # fmt: skip
+    rows = by_metric(build_rows({"cpu": {"benchmark": "system_cpu", "phases": [phase]}}),
+                     "system cpu")  # fmt: skip
+    assert rows["single, concurrency 64: messages on crm.events.v1 per event"].value == "5.50"
 
 
 def test_a_step_without_figures_is_one_row_in_run_order() -> None:

@@ -3,6 +3,7 @@ and current, and the HTTPRoute sends the API's methods and paths where the table
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ def test_checked_in_generated_files_are_current() -> None:
 def test_check_mode_names_a_stale_file_and_writing_makes_it_current(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The manifests whose thresholds are generated are written by hand: copy deploy/ over.
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
+    (tmp_path / deploy_files.NGINX_CONF).unlink()
     assert deploy_files.main(["--check", "--root", str(tmp_path)]) == 1
     assert "stale: deploy/gateway/nginx.conf" in capsys.readouterr().err
     assert deploy_files.main(["--root", str(tmp_path)]) == 0

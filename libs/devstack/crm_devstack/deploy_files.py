@@ -1,9 +1,12 @@
-"""Deployment files generated from the gateway's routing table, so that routes cannot drift.
+"""Deployment files generated from one source each, so that they cannot drift from it.
 
 - ``deploy/gateway/nginx.conf``: the compose gateway, rendered by the same
   ``gateway_config.render`` that ``make up`` uses, with the compose service names as upstreams.
 - ``deploy/k8s/httproute.yaml``: the Kubernetes Gateway API ``HTTPRoute`` with the same
   methods and paths (an ``Exact`` match per exact nginx location, a ``PathPrefix`` per prefix).
+- the KEDA thresholds in ``deploy/k8s/<service>.yaml``, from the measured figures of
+  ``deploy/capacity.json`` (``crm_devstack.deploy_scaling``; the rest of those files is
+  written by hand).
 
 ``uv run python -m crm_devstack.deploy_files`` rewrites them; ``--check`` (CI) changes nothing
 and exits 1 naming every file that differs.
@@ -12,6 +15,7 @@ and exits 1 naming every file that differs.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,6 +23,7 @@ from typing import Any, Final
 
 import yaml
 
+from crm_devstack.deploy_scaling import SCALED_MANIFESTS, generated_manifest
 from crm_devstack.gateway_config import render
 from crm_devstack.gateway_routes import (
     EVENTS_BY_METHOD,
@@ -124,9 +129,14 @@ def http_route_yaml() -> str:
     return _HEADER + yaml.safe_dump(http_route(), sort_keys=False, default_flow_style=False)
 
 
-GENERATED: Final[Mapping[Path, Callable[[], str]]] = {
-    NGINX_CONF: compose_nginx_conf,
-    HTTP_ROUTE: http_route_yaml,
+# Each generated file and how to render it from the checkout (or copy of deploy/) at a root.
+GENERATED: Final[Mapping[Path, Callable[[Path], str]]] = {
+    NGINX_CONF: lambda _root: compose_nginx_conf(),
+    HTTP_ROUTE: lambda _root: http_route_yaml(),
+    **{
+        path: functools.partial(generated_manifest, service=service)
+        for path, service in SCALED_MANIFESTS.items()
+    },
 }
 
 
@@ -139,11 +149,11 @@ def repository_root() -> Path:
 
 
 def stale_files(root: Path) -> list[Path]:
-    """The generated files missing under root or differing from what the table gives."""
+    """The generated files missing under root or differing from what their source gives."""
     stale = []
     for relative, generate in GENERATED.items():
         target = root / relative
-        if not target.is_file() or target.read_text(encoding="utf-8") != generate():
+        if not target.is_file() or target.read_text(encoding="utf-8") != generate(root):
             stale.append(relative)
     return stale
 
@@ -154,7 +164,7 @@ def write_files(root: Path) -> list[Path]:
     for relative in stale_files(root):
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(GENERATED[relative](), encoding="utf-8")
+        target.write_text(GENERATED[relative](root), encoding="utf-8")
         written.append(relative)
     return written
 
@@ -162,7 +172,8 @@ def write_files(root: Path) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m crm_devstack.deploy_files",
-        description="Write deploy/gateway/nginx.conf and deploy/k8s/httproute.yaml, or --check.",
+        description="Write deploy/gateway/nginx.conf, deploy/k8s/httproute.yaml and the KEDA "
+        "thresholds in deploy/k8s/<service>.yaml, or --check.",
     )
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if a file is out of date"
