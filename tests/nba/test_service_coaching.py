@@ -10,13 +10,15 @@ import asyncpg
 import pytest
 
 from crm_nba.repository.coaching import claim_coaching_kinds
+from crm_nba.service.coaching import coaching_at
 from crm_schemas.system_properties import CoachingKind, CoachingPrompt
 
-from .conftest import RunningNba
+from .conftest import ACCOUNTS, RunningNba
 from .history import D, H, History, M, T
 from .kafka_io import eventually
 
 pytestmark = pytest.mark.integration
+ACME = ACCOUNTS[0]
 
 
 async def coaching(nba: RunningNba, **params: Any) -> dict[str, str]:
@@ -85,6 +87,26 @@ async def test_rebooks_waiting_counts_customers_whose_action_is_rebook(nba: Runn
     await nba.send(h.events)
     found = await eventually(lambda: coaching(nba), lambda c: "rebooks_waiting" in c)
     assert found["rebooks_waiting"] == "1 no-show waiting to be rebooked"
+
+
+async def test_the_timer_stops_counting_no_shows_once_rebooks_waiting_is_emitted(
+    nba: RunningNba,
+) -> None:
+    h = History()
+    h.add("MEETING_BOOKED", T - D, {"booking_time": (T - H).isoformat()})
+    h.add("NO_SHOW", T - 30 * M)
+    await nba.send(h.events)
+    await eventually(lambda: coaching(nba), lambda c: "rebooks_waiting" in c)
+    conn = await asyncpg.connect(nba.database)
+    try:
+        asked = await coaching_at(conn, ACME, T)
+        # What the timer asks once the kind went out today: the no-shows are not counted.
+        after_emission = await coaching_at(conn, ACME, T, emitted={"rebooks_waiting"})
+    finally:
+        await conn.close()
+    assert "rebooks_waiting" in {prompt.kind for prompt in asked}
+    assert "rebooks_waiting" not in {prompt.kind for prompt in after_emission}
+    assert [p for p in asked if p.kind != "rebooks_waiting"] == after_emission
 
 
 async def test_a_kind_is_claimed_once_a_day_whoever_claims_it(nba: RunningNba) -> None:
