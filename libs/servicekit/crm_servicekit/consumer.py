@@ -41,18 +41,20 @@ class Fetching:
     """How a consumer takes its batches: at most `max_records`, and how long the broker may
     hold a fetch to gather `fetch_min_bytes`.
 
-    The broker holds each fetch up to 100 ms unless a megabyte is waiting. Answering as soon
-    as anything is there (aiokafka's default, 1 byte) hands a consumer of a sparse stream one
-    message per batch, and each batch costs a transaction, an offset commit and a relay
-    round whatever its size: webhooks arriving one at a time cost 49 ms of system CPU per
-    event that way, 27 ms with the wait (bench.system_cpu at concurrency 1, docs/benchmarks.md).
-    Under load the megabyte fills first and nothing waits. The wait adds up to 100 ms per hop
-    to a lone event's way through the services, and an idle consumer asks 10 times a second.
-    A consumer that needs few of the topic's events trades more latency for larger batches."""
+    The broker holds each fetch up to 100 ms unless 64 KiB (about a hundred events) wait.
+    Answering as soon as anything is there (aiokafka's default, 1 byte) hands a consumer of a
+    sparse stream one message per batch, and each batch costs a transaction, an offset commit
+    and a relay round whatever its size: webhooks arriving one at a time cost 41-49 ms of
+    system CPU per event that way, 22-27 ms with the wait (bench.system_cpu at concurrency 1,
+    docs/benchmarks.md). Under load the bytes are there first and nothing waits; a larger
+    minimum would make a consumer that is less than that behind wait the whole 100 ms between
+    batches. The wait adds up to 100 ms per hop to a lone event's way through the services,
+    and an idle consumer asks 10 times a second. A consumer that needs few of the topic's
+    events trades more latency for larger batches."""
 
     max_records: int = 500
     fetch_max_wait_ms: int = 100
-    fetch_min_bytes: int = 1 << 20
+    fetch_min_bytes: int = 64 << 10
     # How long a poll waits for a first record before the consume loop polls again (it does
     # not sleep in between: batch_polling.py). A poll that finds records returns at once,
     # whatever this is.
