@@ -13,6 +13,7 @@ from crm_rules.repository.history import (
     events_of,
     events_of_many,
     inbound_messages,
+    known_events,
 )
 from crm_rules.repository.reminders import (
     ReminderFilter,
@@ -20,9 +21,11 @@ from crm_rules.repository.reminders import (
     get_reminder,
     list_reminders,
     mark_notified,
+    open_reminders_and,
     reminders_of_many,
     save_reminders,
 )
+from crm_rules.repository.snapshots import save_snapshots, snapshots_at_heads
 
 __all__ = [
     "CustomerKey",
@@ -36,10 +39,14 @@ __all__ = [
     "heads_of_many",
     "inbound_messages",
     "is_deleted",
+    "known_events",
     "list_reminders",
     "lock_customer",
     "lock_customers",
     "mark_notified",
+    "open_reminders_and",
     "reminders_of_many",
     "save_reminders",
+    "save_snapshots",
+    "snapshots_at_heads",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,37 @@ _COLUMNS = (
 
 def _reminder(row: Any) -> Reminder:
     return Reminder.model_validate(dict(row))
+
+
+async def open_reminders_and(
+    conn: Conn, wanted: Mapping[CustomerKey, Collection[uuid.UUID]]
+) -> dict[CustomerKey, list[Reminder]]:
+    """Each customer's open reminders, and the ones of theirs with these ids."""
+    columns = ", ".join(f"x.{c.strip()}" for c in _COLUMNS.split(","))
+    pairs = [(key, rid) for key, ids in wanted.items() for rid in ids]
+    rows = await conn.fetch(
+        f"""
+        SELECT {columns} FROM reminders x
+        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+          ON x.account_id = k.account_id AND x.customer_id = k.customer_id
+        WHERE x.status = 'open'
+        UNION
+        SELECT {columns} FROM reminders x
+        JOIN unnest($3::text[], $4::uuid[]) AS k(account_id, id)
+          ON x.account_id = k.account_id AND x.id = k.id
+        """,
+        [a for a, _ in wanted],
+        [c for _, c in wanted],
+        [key[0] for key, _ in pairs],
+        [rid for _, rid in pairs],
+    )
+    found: dict[CustomerKey, list[Reminder]] = {key: [] for key in wanted}
+    for row in rows:
+        reminder = _reminder(row)
+        key = (reminder.account_id, reminder.customer_id)
+        if key in found:
+            found[key].append(reminder)
+    return found
 
 
 async def reminders_of_many(
