@@ -3,7 +3,6 @@
 from crm_rules.repository.customers import (
     CustomerKey,
     belongs_to_another_account,
-    heads_of_many,
     is_deleted,
     lock_customer,
     lock_customers,
@@ -13,7 +12,6 @@ from crm_rules.repository.history import (
     events_of,
     events_of_many,
     inbound_messages,
-    known_events,
 )
 from crm_rules.repository.reminders import (
     ReminderFilter,
@@ -25,21 +23,20 @@ from crm_rules.repository.reminders import (
     reminders_of_many,
     save_reminders,
 )
-from crm_rules.repository.snapshots import save_snapshots, snapshots_at_heads
+from crm_rules.repository.snapshots import Standing, save_snapshots, standings
 
 __all__ = [
     "CustomerKey",
     "ReminderFilter",
+    "Standing",
     "add_events_of_many",
     "belongs_to_another_account",
     "claim_due",
     "events_of",
     "events_of_many",
     "get_reminder",
-    "heads_of_many",
     "inbound_messages",
     "is_deleted",
-    "known_events",
     "list_reminders",
     "lock_customer",
     "lock_customers",
@@ -48,5 +45,5 @@ __all__ = [
     "reminders_of_many",
     "save_reminders",
     "save_snapshots",
-    "snapshots_at_heads",
+    "standings",
 ]

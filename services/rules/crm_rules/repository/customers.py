@@ -1,4 +1,4 @@
-"""Customers as a whole: their keys, the lock that serializes their writers, their heads."""
+"""Customers as a whole: their keys, the lock that serializes their writers, their owner."""
 
 from __future__ import annotations
 
@@ -40,14 +40,6 @@ async def of_customers(conn: Conn, select: str, keys: Sequence[CustomerKey]) -> 
         [a for a, _ in keys],
         [c for _, c in keys],
     )
-
-
-async def heads_of_many(conn: Conn, keys: Sequence[CustomerKey]) -> dict[CustomerKey, uuid.UUID]:
-    """Each customer's head (customer_heads, renewed by triggers whenever their events or
-    reminders are written), for those that have one."""
-    select = "SELECT x.account_id, x.customer_id, x.head FROM customer_heads x"
-    rows = await of_customers(conn, select, keys)
-    return {(row["account_id"], row["customer_id"]): row["head"] for row in rows}
 
 
 async def belongs_to_another_account(conn: Conn, account_id: str, customer_id: uuid.UUID) -> bool:

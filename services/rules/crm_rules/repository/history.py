@@ -77,23 +77,3 @@ async def inbound_messages(
             InboundMessage(at=row["timestamp"], platform=platform)
         )
     return found
-
-
-async def known_events(
-    conn: Conn, asked: Sequence[tuple[CustomerKey, str]]
-) -> set[tuple[CustomerKey, str]]:
-    """Which of these (customer, event id) are stored already."""
-    if not asked:
-        return set()
-    rows = await conn.fetch(
-        """
-        SELECT x.account_id, x.customer_id, x.event_id FROM customer_events x
-        JOIN unnest($1::text[], $2::uuid[], $3::text[]) AS k(account_id, customer_id, event_id)
-          ON x.account_id = k.account_id AND x.customer_id = k.customer_id
-         AND x.event_id = k.event_id
-        """,
-        [key[0] for key, _ in asked],
-        [key[1] for key, _ in asked],
-        [event_id for _, event_id in asked],
-    )
-    return {((row["account_id"], row["customer_id"]), row["event_id"]) for row in rows}

@@ -15,7 +15,7 @@ from crm_rules.policy.decisions import Decision, cancel_all, decide, read_beyond
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay import CustomerReplay
 from crm_rules.policy.restore import restored
-from crm_rules.policy.snapshot import ReplaySnapshot
+from crm_rules.policy.snapshot import Continuation
 from crm_rules.repository import CustomerKey
 from crm_rules.service.replays import KeptReplay, KeptReplays, Started, as_read_back, start_replays
 from crm_schemas.catalog import EventName
@@ -73,7 +73,7 @@ async def apply_events(
     await repo.save_reminders(conn, changed)
     announced = await enqueue(conn, outgoing, topic)
     if kept is not None:
-        await _keep(conn, kept, keeping, starts)
+        await _keep(conn, kept, keeping)
     return announced
 
 
@@ -87,38 +87,26 @@ async def _whole_histories(
         key: Started(
             CustomerReplay(account, key[1], histories[key], reminders[key]),
             {r.id: r for r in reminders[key]},
-            head=None,
-            continued=False,
         )
         for key, (account, _) in by_customer.items()
     }
 
 
-async def _keep(
-    conn: Conn,
-    kept: KeptReplays,
-    keeping: list[tuple[CustomerKey, Effects]],
-    starts: dict[CustomerKey, Started],
-) -> None:
+async def _keep(conn: Conn, kept: KeptReplays, keeping: list[tuple[CustomerKey, Effects]]) -> None:
     """Where each replay stands after the batch, kept with the head the batch's writes left
     (the triggers renewed it): unless the batch changed what the replay reads of the stored
     reminders, which only a replay from the history gives again."""
     fitting = [(key, e) for key, e in keeping if e.replay.fits(e.changed)]
-    heads = await repo.heads_of_many(conn, [key for key, _ in fitting]) if fitting else {}
-    snapshots: list[tuple[CustomerKey, uuid.UUID, ReplaySnapshot]] = []
+    continuations: list[tuple[CustomerKey, Continuation, dict[uuid.UUID, Reminder]]] = []
     for key, effects in fitting:
-        head = heads.get(key)
         stored = {**effects.stored, **{r.id: as_read_back(r) for r in effects.changed}}
-        continuation = effects.replay.continuation().settled(stored)
-        # Of the stored reminders, what a continuation reads (as start_replays reads it).
+        continuations.append((key, effects.replay.continuation().settled(stored), stored))
+    heads = await repo.save_snapshots(conn, [(key, c.snapshot()) for key, c, _ in continuations])
+    for key, continuation, stored in continuations:
+        # Of the stored reminders, what a continuation reads (as start_replays reads them).
         beyond = read_beyond_open(key[0], key[1], continuation.state.reminders.values())
         read = {rid: r for rid, r in stored.items() if r.is_open or rid in beyond}
-        kept.keep(key, KeptReplay(head, continuation, read))
-        start = starts[key]
-        # A snapshot that stood for the store before still does if nothing was written.
-        if head is not None and not (start.continued and head == start.head):
-            snapshots.append((key, head, continuation.snapshot()))
-    await repo.save_snapshots(conn, snapshots)
+        kept.keep(key, KeptReplay(heads.get(key), continuation, read))
 
 
 @dataclass

@@ -26,7 +26,7 @@ from crm_rules.policy.customer_event import CustomerEvent
 from crm_rules.policy.decisions import read_beyond_open
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay import CustomerReplay
-from crm_rules.policy.snapshot import Continuation, OrderKey
+from crm_rules.policy.snapshot import Continuation, OrderKey, ReplaySnapshot
 from crm_rules.repository import CustomerKey
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
@@ -75,8 +75,6 @@ class Started:
 
     replay: Replay
     stored: dict[uuid.UUID, Reminder]
-    head: uuid.UUID | None  # the customer's head before the batch
-    continued: bool  # from a kept replay or a snapshot (else the whole history)
 
 
 async def start_replays(
@@ -88,18 +86,20 @@ async def start_replays(
     replay or a snapshot that stands for the store; else from their whole history. A few
     statements for the whole batch rather than a few per customer."""
     keys = list(groups)
-    heads = await repo.heads_of_many(conn, keys)
-    in_memory = {key: kept.take(key, heads.get(key)) for key in keys}
-    at_heads = {key: heads[key] for key in keys if in_memory[key] is None and key in heads}
-    snapshots = await repo.snapshots_at_heads(conn, at_heads) if at_heads else {}
+    asked = {key: [e.event_id for e in _replayed(groups[key][1])] for key in keys}
+    standing = await repo.standings(conn, asked)
+    heads = {key: standing[key].head for key in keys}
+    in_memory = {key: kept.take(key, heads[key]) for key in keys}
+    snapshots: dict[CustomerKey, ReplaySnapshot] = {}
+    for key in keys:
+        snapshot = standing[key].snapshot
+        if in_memory[key] is None and snapshot is not None:
+            snapshots[key] = snapshot
     latest: dict[CustomerKey, OrderKey | None] = {key: s.latest for key, s in snapshots.items()}
     for key, found in in_memory.items():
         if found is not None:
             latest[key] = found.continuation.latest
-    asked = [(key, e.event_id) for key in latest for e in _replayed(groups[key][1])]
-    known: dict[CustomerKey, set[str]] = {key: set() for key in latest}
-    for key, event_id in await repo.known_events(conn, asked):
-        known[key].add(event_id)
+    known = {key: set(standing[key].known) for key in keys}
     going_on = [key for key in latest if _go_on_top(latest[key], groups[key][1], known[key])]
     # What a continuation reads of the store: the open reminders and a few more by id.
     wanted = {
@@ -117,14 +117,14 @@ async def start_replays(
             stored = stored_of[key]
             continuation = snapshots[key].continuation(groups[key][0], key[1], stored)
         replay = ContinuedReplay(continuation, stored, known[key])
-        started[key] = Started(replay, _by_id(stored), heads.get(key), True)
+        started[key] = Started(replay, _by_id(stored))
     # The rest read their whole history and every reminder (a full replay reads them all).
     rest = [key for key in keys if key not in started]
     histories = await repo.events_of_many(conn, rest) if rest else {}
     reminders = await repo.reminders_of_many(conn, rest) if rest else {}
     for key in rest:
         full = CustomerReplay(groups[key][0], key[1], histories[key], reminders[key])
-        started[key] = Started(full, _by_id(reminders[key]), heads.get(key), False)
+        started[key] = Started(full, _by_id(reminders[key]))
     return started
 
 
