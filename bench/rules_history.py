@@ -1,13 +1,17 @@
 """What one new event costs the rules consumer, by the length of the customer's history.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
-    uv run python -m bench.rules_history [--lengths 10 100 500] [--customers 20]
+    uv run python -m bench.rules_history [--lengths 10 100 500] [--customers 20] [--kept 0]
 
 On a fresh database (removed after), for each history length N: `--customers` customers are
 given N facts each (the method's journey over and over, in batches of 100, through the
 consumer's own batch handler), then each gets one more fact, later than all of theirs, in a
 transaction of its own as the consumer applies a batch of one. Prints the mean µs per event for
 each length: the figure that must not grow with N.
+
+`--kept K` replaces the consumer's cache of replays by one of K customers: with 0 nothing is
+kept in memory, so every batch is a miss (a customer another replica applied last, or seen
+before a restart) and the figure is what a miss costs.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -24,11 +29,14 @@ import asyncpg
 
 from crm_rules.consumer import handler
 from crm_rules.main import MIGRATIONS
+from crm_rules.service.events import apply_events
+from crm_rules.service.replays import KeptReplays
 from crm_rules.settings import RulesSettings
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.batch_apply import BatchHandler
 from crm_servicekit.clock import FixedClock
+from crm_servicekit.connection import Conn
 from crm_servicekit.db import apply_migrations_in_thread, create_pool, plain_postgres_dsn
 from crm_servicekit.runtime import Resources
 from crm_servicekit.settings import with_database_name
@@ -53,6 +61,25 @@ async def apply(pool: asyncpg.Pool, handle: BatchHandler, events: list[EventEnve
         await handle(conn, events)
 
 
+def consumer_handle(resources: Resources, kept: int | None) -> BatchHandler:
+    """The consumer's own batch handler, or the same with a cache of `kept` customers."""
+    if kept is None:
+        return handler(resources)
+    replays = KeptReplays(size=kept)
+
+    async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        await apply_events(
+            conn,
+            events,
+            accounts=resources.accounts,
+            topic=resources.settings.events_topic,
+            received_at=resources.clock.now(),
+            kept=replays,
+        )
+
+    return handle
+
+
 async def per_event_us(
     pool: asyncpg.Pool, handle: BatchHandler, length: int, customers: int
 ) -> list[float]:
@@ -70,7 +97,7 @@ async def per_event_us(
     return [s * 1e6 for s in seconds]
 
 
-async def main(lengths: list[int], customers: int) -> None:
+async def main(lengths: list[int], customers: int, kept: int | None) -> None:
     base = RulesSettings()
     name = f"rules_history_bench_{uuid.uuid4().hex[:8]}"
     server = plain_postgres_dsn(with_database_name(str(base.database_url), "postgres"))
@@ -89,7 +116,8 @@ async def main(lengths: list[int], customers: int) -> None:
             redis=None,
             stop=asyncio.Event(),
         )
-        handle = handler(resources)
+        handle = consumer_handle(resources, kept)
+        cache = "the consumer's cache" if kept is None else f"a cache of {kept}"
         try:
             await per_event_us(pool, handle, 10, 3)  # warm-up: the first statements prepare
             for length in lengths:
@@ -97,7 +125,7 @@ async def main(lengths: list[int], customers: int) -> None:
                 print(
                     f"history {length:>4} facts: one new in-order event"
                     f" mean {statistics.fmean(us):8.0f} µs, median {statistics.median(us):8.0f}"
-                    f" µs ({customers} customers)",
+                    f" µs ({customers} customers, {cache})",
                     flush=True,
                 )
         finally:
@@ -111,5 +139,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--lengths", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument(
+        "--kept", type=int, default=None, help="customers whose replays are kept (0: none)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.lengths, args.customers))
+    asyncio.run(main(args.lengths, args.customers, args.kept))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
@@ -104,7 +105,7 @@ def envelope_of(fact: Fact, n: int, customer: uuid.UUID, account: str) -> EventE
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[str, list[Fact], list[Batch]]:
+def scenarios(draw: st.DrawFn, replicas: int = 2) -> tuple[str, list[Fact], list[Batch]]:
     account = draw(st.sampled_from(["acme", "quiet"]))
     facts = draw(
         st.lists(
@@ -134,7 +135,7 @@ def scenarios(draw: st.DrawFn) -> tuple[str, list[Fact], list[Batch]]:
         batches.append(
             Batch(
                 arrivals[start : start + size],
-                replica=draw(st.integers(0, 1)),
+                replica=draw(st.integers(0, replicas - 1)),
                 rolled_back_first=draw(st.booleans()),
                 person=person,
             )
@@ -178,11 +179,17 @@ async def written(conn: asyncpg.Connection, customer: uuid.UUID, after: int) -> 
     return [dict(r) for r in reminders], [tuple(r) for r in outbox]
 
 
-async def run(dsns: tuple[str, str], account: str, facts: list[Fact], batches: list[Batch]) -> None:
+async def run(
+    dsns: tuple[str, str],
+    account: str,
+    facts: list[Fact],
+    batches: list[Batch],
+    replicas: Sequence[KeptReplays | None] = (),  # None keeps nothing (an older version)
+) -> None:
     customer = uuid.uuid4()
     envelopes = [envelope_of(fact, n, customer, account) for n, fact in enumerate(facts)]
     accounts = Accounts(ACCOUNTS)
-    replicas = [KeptReplays(), KeptReplays()]
+    replicas = replicas or [KeptReplays(), KeptReplays()]
     kept_pool, reference_pool = [await create_pool(dsn, max_size=1) for dsn in dsns]
     try:
         async with kept_pool.acquire() as conn:

@@ -126,6 +126,24 @@ def _inactivity(
 _IDLE = ReminderRule.INACTIVITY
 
 
+def read_beyond_open(
+    account_id: str, customer_id: uuid.UUID, intended: Iterable[Intended]
+) -> set[uuid.UUID]:
+    """The ids of the stored reminders besides the open ones that `decide` may read while
+    these intended reminders, and ones made after them for events not seen before, are
+    compared with the store: each one's stored twin, and the one the open inactivity
+    reminder's trigger would have made (_inactivity). A reminder made for a new event has a
+    new id, which nothing stored has."""
+    intended = list(intended)
+    ids = {want.id for want in intended}
+    ids |= {
+        _inactivity_id(account_id, customer_id, want.trigger_event_id)
+        for want in intended
+        if want.rule is _IDLE and want.is_open
+    }
+    return ids
+
+
 def _inactivity_id(account_id: str, customer_id: uuid.UUID, trigger: str) -> uuid.UUID:
     return reminder_identity(account_id, customer_id, _IDLE, ReminderType.FOLLOW_UP_7D, trigger)
 

@@ -1,212 +1,26 @@
 """The reminder rules (docs/domain.md, 'Reminders'), as a pure function of one history.
 
 `intended_reminders` replays the customer's events in timestamp order (the pipeline fold
-from crm_schemas judging each trigger at its instant) together with what people did to
-their reminders, and returns every reminder as the rules leave it. Replaying the whole
-history is what makes arrival order irrelevant: a late event lands where its timestamp
-puts it. policy.decisions turns the difference with what is stored into REMINDER_* changes.
+from crm_schemas judging each trigger at its instant, policy.replay_state's step) together
+with what people did to their reminders, and returns every reminder as the rules leave it.
+Replaying the whole history is what makes arrival order irrelevant: a late event lands where
+its timestamp puts it. policy.decisions turns the difference with what is stored into
+REMINDER_* changes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
 
 from crm_rules.policy.customer_event import CustomerEvent
 from crm_rules.policy.person_actions import PersonAction, person_actions
-from crm_rules.policy.quiet_hours import outside_quiet_hours
-from crm_rules.policy.reminder import Reminder, ReminderStatus, reminder_identity
-from crm_rules.policy.rules import (
-    CREATED_BY,
-    INACTIVITY_7D,
-    PRESENTATION_48H,
-    SUPERSEDES,
-    Intended,
-    RuleReminder,
-)
-from crm_schemas.catalog import EventName
+from crm_rules.policy.reminder import Reminder
+from crm_rules.policy.replay_state import ReplayState
+from crm_rules.policy.rules import Intended
+from crm_rules.policy.snapshot import Continuation, OrderKey
 from crm_schemas.factlog import FactLog
-from crm_schemas.fold import apply
-from crm_schemas.pipeline import PipelineState, Status
-from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderType
 from crm_servicekit.accounts import Account
-
-
-class _Replay:
-    def __init__(self, account: Account, customer_id: uuid.UUID, stored: Iterable[Reminder]):
-        self.account = account
-        self.customer_id = customer_id
-        self.state = PipelineState()
-        self.last_activity: datetime | None = None
-        self.reminders: dict[uuid.UUID, Intended] = {}
-        # The open ones' ids, in the order they were made: a closed reminder never opens
-        # again, so each step looks at the open few rather than at every reminder ever made.
-        self._open: dict[uuid.UUID, None] = {}
-        # A person's snooze moves the time FOLLOW_UP_DONE compares, while the rule's time holds.
-        self.snoozed = {r.id: r for r in stored if r.scheduled_for != r.rule_scheduled_for}
-
-    def open(self) -> list[Intended]:
-        return [self.reminders[rid] for rid in self._open]
-
-    def put(self, reminder: Intended) -> None:
-        self.reminders[reminder.id] = reminder
-        if reminder.is_open:
-            self._open[reminder.id] = None
-        else:
-            self._open.pop(reminder.id, None)
-
-    def effective_time(self, reminder: Intended) -> datetime:
-        snoozed = self.snoozed.get(reminder.id)
-        if snoozed is not None and snoozed.rule_scheduled_for == reminder.scheduled_for:
-            return snoozed.scheduled_for
-        return reminder.scheduled_for
-
-    def close(
-        self,
-        reminder: Intended,
-        at: datetime,
-        *,
-        completed_by: CompletedBy | None = None,
-        cancel_reason: str | None = None,
-    ) -> None:
-        self.put(
-            replace(
-                reminder,
-                status=ReminderStatus.COMPLETED if completed_by else ReminderStatus.CANCELED,
-                closed_at=at,
-                completed_by=completed_by,
-                cancel_reason=None if completed_by else cancel_reason,
-            )
-        )
-
-    def create(self, spec: RuleReminder, trigger: CustomerEvent, base: datetime) -> None:
-        rid = reminder_identity(
-            self.account.account_id, self.customer_id, spec.rule, spec.type, trigger.event_id
-        )
-        if rid in self.reminders:
-            return
-        self.put(
-            Intended(
-                id=rid,
-                type=spec.type,
-                rule=spec.rule,
-                trigger_event_id=trigger.event_id,
-                scheduled_for=self.place(base + spec.after),
-                message=spec.message,
-                automated=True,
-                created_at=trigger.timestamp,
-            )
-        )
-
-    def place(self, moment: datetime) -> datetime:
-        return outside_quiet_hours(moment, self.account.zone, self.account.quiet_hours)
-
-    def then(self, point: CustomerEvent | PersonAction) -> _Replay:
-        """The replay after one more point of the history; it updates itself (a replay is
-        the log's state, and every re-fold starts a new one)."""
-        if isinstance(point, CustomerEvent):
-            self.on_event(point)
-        else:
-            self.on_person(point)
-        return self
-
-    def on_event(self, event: CustomerEvent) -> None:
-        before = self.state
-        if event.fact is not None:
-            self.state = apply(before, event.fact)
-        after, at = self.state, event.timestamp
-        # Cancellations and completions first.
-        if after.opted_out and not before.opted_out:
-            for reminder in self.open():
-                self.close(reminder, at, cancel_reason="opted_out")
-        elif not after.status.is_open:
-            for reminder in self.open():
-                if reminder.automated:
-                    self.close(reminder, at, cancel_reason=after.status.value)
-        superseded = SUPERSEDES.get(event.event_name)
-        for reminder in self.open():
-            if reminder.rule is superseded:
-                self.close(reminder, at, cancel_reason=f"superseded by {event.event_name}")
-            elif (
-                event.event_name is EventName.FOLLOW_UP_DONE
-                and reminder.automated
-                and self.effective_time(reminder) <= at
-            ):
-                self.close(reminder, at, completed_by=CompletedBy.FOLLOW_UP_DONE)
-        activity = event.activity_at
-        opts_back_in = before.opted_out and not after.opted_out
-        if activity is None and opts_back_in:
-            activity = at  # opting back in counts as activity (docs/domain.md, consent)
-        if activity is not None and (self.last_activity is None or activity > self.last_activity):
-            self.last_activity = activity
-        # Then creation and rescheduling, only for a customer open and reachable after it.
-        if not after.status.is_open or after.opted_out:
-            return
-        for spec in CREATED_BY.get(event.event_name, ()):
-            self.create(spec, event, at)
-        if _enters_presentation(before, after, event) and not any(
-            r.type is ReminderType.FOLLOW_UP_48H for r in self.open()
-        ):
-            self.create(PRESENTATION_48H, event, at)
-        if activity is not None and self.last_activity is not None:
-            self.keep_inactivity(event, self.last_activity)
-
-    def keep_inactivity(self, event: CustomerEvent, last_activity: datetime) -> None:
-        """One open follow_up_7d at last activity + 7 days; it keeps its id when it moves."""
-        wanted = self.place(last_activity + INACTIVITY_7D.after)
-        current = next((r for r in self.open() if r.rule is ReminderRule.INACTIVITY), None)
-        if current is None:
-            self.create(INACTIVITY_7D, event, last_activity)
-        elif wanted != current.scheduled_for:
-            self.put(replace(current, scheduled_for=wanted, trigger_event_id=event.event_id))
-
-    def on_person(self, action: PersonAction) -> None:
-        stored = action.reminder
-        if (
-            not stored.automated
-            and stored.created_at == action.at
-            and stored.id not in self.reminders
-        ):
-            self.put(
-                Intended(
-                    id=stored.id,
-                    type=stored.type,
-                    rule=stored.rule,
-                    trigger_event_id=stored.trigger_event_id,
-                    scheduled_for=stored.rule_scheduled_for,
-                    message=stored.message,
-                    automated=False,
-                    created_at=stored.created_at,
-                )
-            )
-        current = self.reminders.get(stored.id)
-        if current is None and stored.rule is ReminderRule.INACTIVITY:
-            # The one follow_up_7d, whatever id the replay gave it (see policy.decisions).
-            current = next((r for r in self.open() if r.rule is ReminderRule.INACTIVITY), None)
-        if current is not None and current.is_open and stored.closed_at == action.at:
-            self.close(
-                current,
-                action.at,
-                completed_by=stored.completed_by,
-                cancel_reason=stored.cancel_reason,
-            )
-
-
-def _enters_presentation(before: PipelineState, after: PipelineState, event: CustomerEvent) -> bool:
-    """Entering presentation_sent other than by a video, judged by this service's own fold.
-
-    The fold sees the facts (MEETING_HELD...) and a person's moves (their STATUS_CHANGED), so
-    the rule never waits for the customers service's STATUS_CHANGED of a fact: waiting would
-    make the trigger late whenever a later fact (FOLLOW_UP_DONE, PURCHASED) got here first.
-    """
-    return (
-        after.status is Status.PRESENTATION_SENT
-        and before.status is not Status.PRESENTATION_SENT
-        and event.event_name is not EventName.VIDEO_SENT
-    )
-
 
 # A customer's fact log holds their events and what people did to their reminders.
 Point = CustomerEvent | PersonAction
@@ -221,7 +35,8 @@ class CustomerReplay:
     later than everything replayed so far is applied on top; an earlier one (late), or one
     that says where the customer started, replays the whole history.
 
-    It may be kept across batches too, while the store changes only as `fits` allows."""
+    Where it stands (`continuation`) may be kept across batches, while the store changes only
+    as `fits` allows (policy.continued)."""
 
     def __init__(
         self,
@@ -237,8 +52,10 @@ class CustomerReplay:
         known = list(events)
         self._event_ids = {e.event_id for e in known}
         points: list[Point] = [*known, *person_actions(self.stored)]
-        self._log: FactLog[Point, _Replay] = FactLog(
-            step=_Replay.then, start=self._start, restarts=_sets_the_start, entries=points
+        # The greatest order key among the entries: the one the log applied last.
+        self._latest: OrderKey | None = max((p.order_key for p in points), default=None)
+        self._log: FactLog[Point, ReplayState] = FactLog(
+            step=ReplayState.then, start=self._start, restarts=_sets_the_start, entries=points
         )
 
     @property
@@ -253,28 +70,40 @@ class CustomerReplay:
         return event_id in self._event_ids
 
     def add(self, event: CustomerEvent) -> dict[uuid.UUID, Intended]:
+        if event.event_id not in self._event_ids:
+            key = event.order_key
+            self._latest = key if self._latest is None else max(self._latest, key)
         self._event_ids.add(event.event_id)
         return self._log.add(event).reminders
 
     def fits(self, changed: Iterable[Reminder]) -> bool:
         """Whether this replay is still the one the store with these changes gives: what it
         reads of the stored reminders (a person's snoozes and actions) is unchanged."""
-        return all(
-            _read_by_replay(self._stored_by_id.get(r.id)) == _read_by_replay(r) for r in changed
-        )
+        return reads_the_same(self._stored_by_id, changed)
 
-    def _start(self, points: Sequence[Point]) -> _Replay:
+    def continuation(self) -> Continuation:
+        """Where the replay stands, without the history (the state is the live one: the
+        replay is not used after)."""
+        return Continuation(self._log.state, self._latest)
+
+    def _start(self, points: Sequence[Point]) -> ReplayState:
         """A new replay, from the state the first CUSTOMER_CREATED gives (an import may
         start anywhere), else from a new lead."""
-        replay = _Replay(self.account, self.customer_id, self.stored)
+        replay = ReplayState(self.account, self.customer_id, self.stored)
         created = next((p for p in points if _sets_the_start(p)), None)
         if isinstance(created, CustomerEvent) and created.initial_state is not None:
             replay.state = created.initial_state
         return replay
 
 
+def reads_the_same(before: Mapping[uuid.UUID, Reminder], changed: Iterable[Reminder]) -> bool:
+    """Whether a replay reads the stored reminders `before` and the same with `changed`
+    written over them alike."""
+    return all(_read_by_replay(before.get(r.id)) == _read_by_replay(r) for r in changed)
+
+
 def _read_by_replay(reminder: Reminder | None) -> tuple[object, ...]:
-    """What a replay takes from one stored reminder (see _Replay.snoozed, person_actions)."""
+    """What a replay takes from one stored reminder (ReplayState.snoozed, person_actions)."""
     if reminder is None:
         return (None,)
     snooze = None

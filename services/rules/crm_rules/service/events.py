@@ -9,13 +9,15 @@ from datetime import datetime
 
 from crm_rules import repository as repo
 from crm_rules.announce import announcement, is_person_action
+from crm_rules.policy.continued import Replay
 from crm_rules.policy.customer_event import CustomerEvent
-from crm_rules.policy.decisions import Decision, cancel_all, decide
+from crm_rules.policy.decisions import Decision, cancel_all, decide, read_beyond_open
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay import CustomerReplay
 from crm_rules.policy.restore import restored
+from crm_rules.policy.snapshot import Continuation
 from crm_rules.repository import CustomerKey
-from crm_rules.service.replays import KeptReplay, KeptReplays, as_read_back
+from crm_rules.service.replays import KeptReplay, KeptReplays, Started, as_read_back, start_replays
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
@@ -36,37 +38,33 @@ async def apply_events(
 ) -> int:
     """Apply a batch (inside the caller's transaction); returns how many events were announced.
 
-    With `kept`, a customer's replay kept from an earlier batch is used while it still
-    stands for the store, rather than their history read and replayed again."""
-    by_customer: dict[CustomerKey, list[EventEnvelope]] = {}
+    With `kept` (the consumer's), a customer's replay continues from where it stood when
+    that still stands for the store (service.replays), and where it stands after is kept
+    again, in memory and in the store. Without it every customer's whole history is read
+    and replayed, and nothing is kept: the reference the tests compare with."""
+    by_customer: dict[CustomerKey, tuple[Account, list[EventEnvelope]]] = {}
     for event in events:
         if event.customer_id is not None:
-            by_customer.setdefault((event.account_id, event.customer_id), []).append(event)
+            key = (event.account_id, event.customer_id)
+            if key not in by_customer:
+                account = accounts.get(event.account_id)
+                if account is None:
+                    raise PermanentEventError(f"account {key[0]!r} is not in the accounts file")
+                by_customer[key] = (account, [])
+            by_customer[key][1].append(event)
     keys = list(by_customer)
-    # A few statements for the whole batch rather than a few per customer.
     await repo.lock_customers(conn, keys)
-    found: dict[CustomerKey, KeptReplay | None] = {}
-    if kept is not None:
-        heads = await repo.heads_of_many(conn, keys)
-        found = {key: kept.take(key, heads.get(key)) for key in keys}
-    missing = [key for key in keys if found.get(key) is None]
-    histories = await repo.events_of_many(conn, missing) if missing else {}
-    reminders = await repo.reminders_of_many(conn, missing) if missing else {}
+    if kept is None:
+        starts = await _whole_histories(conn, by_customer)
+    else:
+        starts = await start_replays(conn, by_customer, kept)
     fresh: list[tuple[CustomerKey, list[CustomerEvent]]] = []
     changed: list[Reminder] = []
     outgoing: list[EventEnvelope] = []
     keeping: list[tuple[CustomerKey, Effects]] = []
-    for key, group in by_customer.items():
-        account = accounts.get(key[0])
-        if account is None:
-            raise PermanentEventError(f"account {key[0]!r} is not in the accounts file")
-        start = found.get(key)
-        if start is None:
-            replay = CustomerReplay(account, key[1], histories[key], reminders[key])
-            stored = {r.id: r for r in reminders[key]}
-        else:
-            replay, stored = start.replay, dict(start.stored)
-        effects = _apply_customer(account, key[1], replay, stored, group, received_at)
+    for key, (account, group) in by_customer.items():
+        start = starts[key]
+        effects = _apply_customer(account, key[1], start, group, received_at)
         fresh.append((key, effects.fresh))
         changed += effects.changed
         outgoing += effects.outgoing
@@ -75,13 +73,40 @@ async def apply_events(
     await repo.save_reminders(conn, changed)
     announced = await enqueue(conn, outgoing, topic)
     if kept is not None:
-        fitting = [(key, e) for key, e in keeping if e.replay.fits(e.changed)]
-        # The heads this transaction's writes left (the triggers renewed them).
-        heads = await repo.heads_of_many(conn, [key for key, _ in fitting]) if fitting else {}
-        for key, effects in fitting:
-            stored = {**effects.stored, **{r.id: as_read_back(r) for r in effects.changed}}
-            kept.keep(key, KeptReplay(heads.get(key), effects.replay, stored))
+        await _keep(conn, kept, keeping)
     return announced
+
+
+async def _whole_histories(
+    conn: Conn, by_customer: dict[CustomerKey, tuple[Account, list[EventEnvelope]]]
+) -> dict[CustomerKey, Started]:
+    keys = list(by_customer)
+    histories = await repo.events_of_many(conn, keys)
+    reminders = await repo.reminders_of_many(conn, keys)
+    return {
+        key: Started(
+            CustomerReplay(account, key[1], histories[key], reminders[key]),
+            {r.id: r for r in reminders[key]},
+        )
+        for key, (account, _) in by_customer.items()
+    }
+
+
+async def _keep(conn: Conn, kept: KeptReplays, keeping: list[tuple[CustomerKey, Effects]]) -> None:
+    """Where each replay stands after the batch, kept with the head the batch's writes left
+    (the triggers renewed it): unless the batch changed what the replay reads of the stored
+    reminders, which only a replay from the history gives again."""
+    fitting = [(key, e) for key, e in keeping if e.replay.fits(e.changed)]
+    continuations: list[tuple[CustomerKey, Continuation, dict[uuid.UUID, Reminder]]] = []
+    for key, effects in fitting:
+        stored = {**effects.stored, **{r.id: as_read_back(r) for r in effects.changed}}
+        continuations.append((key, effects.replay.continuation().settled(stored), stored))
+    heads = await repo.save_snapshots(conn, [(key, c.snapshot()) for key, c, _ in continuations])
+    for key, continuation, stored in continuations:
+        # Of the stored reminders, what a continuation reads (as start_replays reads them).
+        beyond = read_beyond_open(key[0], key[1], continuation.state.reminders.values())
+        read = {rid: r for rid, r in stored.items() if r.is_open or rid in beyond}
+        kept.keep(key, KeptReplay(heads.get(key), continuation, read))
 
 
 @dataclass
@@ -90,22 +115,21 @@ class Effects:
     changed: list[Reminder]
     outgoing: list[EventEnvelope]
     # The replay after the customer's events and the reminders stored before them.
-    replay: CustomerReplay
+    replay: Replay
     stored: dict[uuid.UUID, Reminder]
 
 
 def _apply_customer(
     account: Account,
     customer_id: uuid.UUID,
-    replay: CustomerReplay,
-    stored: dict[uuid.UUID, Reminder],
+    start: Started,
     group: Sequence[EventEnvelope],
     received_at: datetime,
 ) -> Effects:
     """One customer's new events, each replayed with the history before it (pure, but for
-    `replay` and `stored`, which it brings up to date)."""
+    the replay, which it brings up to date)."""
     account_id = account.account_id
-    before = dict(stored)
+    replay, stored = start.replay, dict(start.stored)
     fresh: list[CustomerEvent] = []
     changed: dict[uuid.UUID, Reminder] = {}
     outgoing: list[EventEnvelope] = []
@@ -115,6 +139,8 @@ def _apply_customer(
         if is_person_action(envelope):
             reminder = restored(envelope, stored)
             if reminder is not None:  # a rebuild: the store gets the action back, unannounced
+                if not isinstance(replay, CustomerReplay):
+                    raise TypeError("a person's action given back needs the customer's history")
                 stored[reminder.id] = changed[reminder.id] = reminder
                 replay = CustomerReplay(account, customer_id, replay.events, stored.values())
             continue
@@ -130,4 +156,4 @@ def _apply_customer(
         for decision in decisions:
             stored[decision.reminder.id] = changed[decision.reminder.id] = decision.reminder
             outgoing.append(announcement(decision, cause))
-    return Effects(fresh, list(changed.values()), outgoing, replay, before)
+    return Effects(fresh, list(changed.values()), outgoing, replay, dict(start.stored))

@@ -1,22 +1,19 @@
-"""Every SQL statement of the rules service."""
+"""The reminders: a customer's, one by id, pages of an account's, the due ones."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crm_rules.policy.channel_window import InboundMessage
-from crm_rules.policy.customer_event import INBOUND_MESSAGES, CustomerEvent
 from crm_rules.policy.reminder import Reminder, ReminderStatus
-from crm_schemas.contact import Source
+from crm_rules.repository.customers import CustomerKey, of_customers
 from crm_schemas.system_properties import ReminderType
 from crm_servicekit.connection import Conn
 from crm_servicekit.unnest import as_columns
 
-CustomerKey = tuple[str, uuid.UUID]  # (account_id, customer_id)
 _COLUMNS = (
     "id, account_id, customer_id, type, rule, trigger_event_id, automated, message, status,"
     " scheduled_for, rule_scheduled_for, created_at, closed_at, completed_by, cancel_reason"
@@ -27,46 +24,34 @@ def _reminder(row: Any) -> Reminder:
     return Reminder.model_validate(dict(row))
 
 
-async def lock_customer(conn: Conn, account_id: str, customer_id: uuid.UUID) -> None:
-    """Serialize the consumer and the API on one customer's reminders until commit."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{account_id}|{customer_id}"
-    )
-
-
-async def lock_customers(conn: Conn, keys: Sequence[CustomerKey]) -> None:
-    """lock_customer for a whole batch in one statement, in a fixed order (no deadlocks)."""
-    await conn.execute(
-        """
-        SELECT pg_advisory_xact_lock(h)
-        FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) AS locks
-        ORDER BY h
-        """,
-        [f"{account}|{customer}" for account, customer in keys],
-    )
-
-
-async def _of_customers(conn: Conn, select: str, keys: Sequence[CustomerKey]) -> list[Any]:
-    """The rows of `select` (its table named x) of these customers, in one statement."""
-    return await conn.fetch(
+async def open_reminders_and(
+    conn: Conn, wanted: Mapping[CustomerKey, Collection[uuid.UUID]]
+) -> dict[CustomerKey, list[Reminder]]:
+    """Each customer's open reminders, and the ones of theirs with these ids."""
+    columns = ", ".join(f"x.{c.strip()}" for c in _COLUMNS.split(","))
+    pairs = [(key, rid) for key, ids in wanted.items() for rid in ids]
+    rows = await conn.fetch(
         f"""
-        {select} JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+        SELECT {columns} FROM reminders x
+        JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
           ON x.account_id = k.account_id AND x.customer_id = k.customer_id
+        WHERE x.status = 'open'
+        UNION
+        SELECT {columns} FROM reminders x
+        JOIN unnest($3::text[], $4::uuid[]) AS k(account_id, id)
+          ON x.account_id = k.account_id AND x.id = k.id
         """,
-        [a for a, _ in keys],
-        [c for _, c in keys],
+        [a for a, _ in wanted],
+        [c for _, c in wanted],
+        [key[0] for key, _ in pairs],
+        [rid for _, rid in pairs],
     )
-
-
-async def events_of_many(
-    conn: Conn, keys: Sequence[CustomerKey]
-) -> dict[CustomerKey, list[CustomerEvent]]:
-    select = "SELECT x.account_id, x.customer_id, x.body FROM customer_events x"
-    rows = await _of_customers(conn, select, keys)
-    found: dict[CustomerKey, list[CustomerEvent]] = {key: [] for key in keys}
+    found: dict[CustomerKey, list[Reminder]] = {key: [] for key in wanted}
     for row in rows:
-        key = (row["account_id"], row["customer_id"])
-        found[key].append(CustomerEvent.model_validate(row["body"]))
+        reminder = _reminder(row)
+        key = (reminder.account_id, reminder.customer_id)
+        if key in found:
+            found[key].append(reminder)
     return found
 
 
@@ -74,52 +59,12 @@ async def reminders_of_many(
     conn: Conn, keys: Sequence[CustomerKey]
 ) -> dict[CustomerKey, list[Reminder]]:
     columns = ", ".join(f"x.{c.strip()}" for c in _COLUMNS.split(","))
-    rows = await _of_customers(conn, f"SELECT {columns} FROM reminders x", keys)
+    rows = await of_customers(conn, f"SELECT {columns} FROM reminders x", keys)
     found: dict[CustomerKey, list[Reminder]] = {key: [] for key in keys}
     for row in rows:
         reminder = _reminder(row)
         found[(reminder.account_id, reminder.customer_id)].append(reminder)
     return found
-
-
-async def add_events_of_many(
-    conn: Conn, batches: Sequence[tuple[CustomerKey, Sequence[CustomerEvent]]]
-) -> None:
-    rows = [(key, e) for key, events in batches for e in events]
-    if not rows:
-        return
-    await conn.execute(
-        """
-        INSERT INTO customer_events
-            (account_id, customer_id, event_id, "timestamp", event_name, body)
-        SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[],
-                             $5::text[], $6::jsonb[])
-        ON CONFLICT DO NOTHING
-        """,
-        [key[0] for key, _ in rows],
-        [key[1] for key, _ in rows],
-        [e.event_id for _, e in rows],
-        [e.timestamp for _, e in rows],
-        [e.event_name.value for _, e in rows],
-        [e.model_dump(mode="json") for _, e in rows],
-    )
-
-
-async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list[CustomerEvent]:
-    rows = await conn.fetch(
-        "SELECT body FROM customer_events WHERE account_id = $1 AND customer_id = $2",
-        account_id,
-        customer_id,
-    )
-    return [CustomerEvent.model_validate(row["body"]) for row in rows]
-
-
-async def heads_of_many(conn: Conn, keys: Sequence[CustomerKey]) -> dict[CustomerKey, uuid.UUID]:
-    """Each customer's head (customer_heads, renewed by triggers whenever their events or
-    reminders are written), for those that have one."""
-    select = "SELECT x.account_id, x.customer_id, x.head FROM customer_heads x"
-    rows = await _of_customers(conn, select, keys)
-    return {(row["account_id"], row["customer_id"]): row["head"] for row in rows}
 
 
 async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
@@ -161,53 +106,6 @@ async def get_reminder(conn: Conn, account_id: str, reminder_id: uuid.UUID) -> R
         reminder_id,
     )
     return _reminder(row) if row else None
-
-
-async def belongs_to_another_account(conn: Conn, account_id: str, customer_id: uuid.UUID) -> bool:
-    """Whether another account has events or reminders of this customer id."""
-    return bool(
-        await conn.fetchval(
-            """
-            SELECT EXISTS (SELECT FROM customer_events WHERE customer_id = $2 AND account_id <> $1)
-                OR EXISTS (SELECT FROM reminders WHERE customer_id = $2 AND account_id <> $1)
-            """,
-            account_id,
-            customer_id,
-        )
-    )
-
-
-async def is_deleted(conn: Conn, account_id: str, customer_id: uuid.UUID) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT true FROM deleted_customers WHERE account_id = $1 AND customer_id = $2",
-            account_id,
-            customer_id,
-        )
-    )
-
-
-async def inbound_messages(
-    conn: Conn, account_id: str, customer_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[InboundMessage]]:
-    """Each customer's inbound messages from a messaging platform, for channel_window."""
-    rows = await conn.fetch(
-        """
-        SELECT customer_id, "timestamp", body->>'inbound_platform' AS platform
-        FROM customer_events
-        WHERE account_id = $1 AND customer_id = ANY($2::uuid[]) AND event_name = ANY($3::text[])
-        """,
-        account_id,
-        list(set(customer_ids)),
-        [name.value for name in INBOUND_MESSAGES],
-    )
-    found: dict[uuid.UUID, list[InboundMessage]] = {}
-    for row in rows:
-        platform = Source(row["platform"]) if row["platform"] else Source.WEB
-        found.setdefault(row["customer_id"], []).append(
-            InboundMessage(at=row["timestamp"], platform=platform)
-        )
-    return found
 
 
 @dataclass(frozen=True)
