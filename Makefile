@@ -17,6 +17,7 @@ help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk)"
 	@echo "make sync     install uv and the Python dependencies only"
 	@echo "make up       start the whole system locally (servers, five services, gateway on :8000)"
+	@echo "              REPLICAS=\"customers=2 rules=2\": processes per service (1-12, kept until make down)"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
@@ -37,8 +38,12 @@ sync:
 install: sync
 	$(UV) run --frozen crm-devstack install
 
+# REPLICAS="customers=2 ingest=3": that many processes of those services, sharing each service's
+# port (the kernel spreads connections) and its consumer group (the replicas split the
+# partitions). Counts are kept until `make down`; a plain `make up` keeps them.
+REPLICAS ?=
 up: install
-	$(UV) run --frozen crm-devstack system up
+	$(UV) run --frozen crm-devstack system up$(if $(strip $(REPLICAS)), --replicas "$(strip $(REPLICAS))")
 
 down:
 	$(UV) run --frozen crm-devstack system down

@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
-from crm_backtest.chaos import PIECES, run_chaos
+from crm_backtest.chaos import PIECES, is_piece, run_chaos
 from crm_backtest.chaos_report import ChaosReport
+from crm_backtest.cli import app
 from crm_backtest.client import MAX_ATTEMPTS, Gateway, earlier_tries
 from crm_backtest.generator import generate
 from crm_backtest.history import History
@@ -203,3 +205,16 @@ def test_make_chaos_installs_first_then_runs_the_chaos_suite_and_is_in_the_help(
     assert commands.index("crm-devstack install") < commands.index("crm-backtest chaos")
     assert "--report chaos.json" in commands
     assert "make chaos" in _make("help")
+
+
+def test_a_further_replica_is_a_piece_to_kill_and_a_wrong_name_is_refused(tmp_path: Path) -> None:
+    assert all(is_piece(name) for name in (*PIECES, "customers-2", "ingest-12", "stats-9"))
+    for name in ("customers-1", "customers-13", "kafka-2", "gateway", "customers2", "nba-02"):
+        assert not is_piece(name), name
+    result = CliRunner().invoke(
+        app,
+        ["chaos", "--pieces", "customers-2,kafka-2", "--state-dir", str(tmp_path)],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "unknown ['kafka-2']" in result.output

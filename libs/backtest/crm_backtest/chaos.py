@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Sequence
 
 import httpx
@@ -28,11 +29,19 @@ from crm_backtest.run import backtest_through
 
 # Services first, then what they all stand on. Each name is a piece `crm-devstack kill` knows.
 PIECES = ("customers", "rules", "nba", "stats", "ingest", "kafka", "postgres", "redis")
+# A further replica of a service under `make up REPLICAS=...`: customers-2 ... customers-12
+# (the first replica is the service's own name).
+_REPLICA = re.compile(r"^(customers|rules|nba|stats|ingest)-([2-9]|1[0-2])$")
 # `crm-devstack system up` runs per piece before it counts as not recovered; a run already waits
 # up to two minutes for each piece to answer.
 SYSTEM_UP_RUNS = 3
 # How long the client keeps retrying one request through an outage.
 PATIENCE_S = 300.0
+
+
+def is_piece(name: str) -> bool:
+    """A name `crm-devstack kill` takes: one of PIECES or a service's further replica."""
+    return name in PIECES or _REPLICA.match(name) is not None
 
 
 class Chaos:

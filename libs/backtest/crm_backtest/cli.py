@@ -17,7 +17,7 @@ from crm_backtest.accounts import (
     load_profiles,
 )
 from crm_backtest.bench_cli import bench_command
-from crm_backtest.chaos import PATIENCE_S, PIECES, run_chaos
+from crm_backtest.chaos import PATIENCE_S, PIECES, is_piece, run_chaos
 from crm_backtest.chaos_stack import LocalStack, StackError
 from crm_backtest.client import Credentials
 from crm_backtest.clock import parse
@@ -126,7 +126,11 @@ def chaos_command(
         float, typer.Option(help="Seconds the system may take to catch up after the replay")
     ] = 300.0,
     pieces: Annotated[
-        str, typer.Option(help="Comma-separated pieces to kill, in this order")
+        str,
+        typer.Option(
+            help="Comma-separated pieces to kill, in this order; a service's further replica "
+            "(customers-2) too, when the system runs several (make up REPLICAS=...)"
+        ),
     ] = ",".join(PIECES),
     patience: Annotated[
         float, typer.Option(help="Seconds the client retries one request through an outage")
@@ -138,10 +142,11 @@ def chaos_command(
     `make up` does; zero mismatches, no 500, no dead letter, and each piece's recovery time.
     Starts the system when it is down (`crm-devstack system up`) and leaves it running."""
     chosen = [piece.strip() for piece in pieces.split(",") if piece.strip()]
-    unknown = sorted(set(chosen) - set(PIECES))
+    unknown = sorted(piece for piece in set(chosen) if not is_piece(piece))
     if unknown or not chosen:
         raise typer.BadParameter(
-            f"unknown {unknown}; known: {','.join(PIECES)}", param_hint="--pieces"
+            f"unknown {unknown}; known: {','.join(PIECES)} and replicas such as customers-2",
+            param_hint="--pieces",
         )
     stack = LocalStack(state_dir.resolve())
     try:

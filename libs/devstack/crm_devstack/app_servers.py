@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,10 +19,18 @@ from crm_devstack.gateway_binary import nginx_binary
 from crm_devstack.gateway_config import render
 from crm_devstack.gateway_routes import GATEWAY_PORT, SERVICE_PORTS
 from crm_devstack.local_server import LocalServer
-from crm_devstack.processes import Command, DevstackError
+from crm_devstack.processes import Command, DevstackError, listening_pids
+from crm_devstack.replicas import replica_name, running_replica_indexes
 from crm_devstack.settings import HOST, StackConfig
+from crm_servicekit.health import instance_name as health_instance_name
 
 APP_NAMES: tuple[str, ...] = tuple(SERVICE_PORTS)
+
+
+# Requests per replica of the service before a replica is taken as not answering: the kernel
+# picks among the port's listeners by hashing each connection's addresses, so one replica of
+# two is missed by 16 new connections once in 65,536 checks.
+PROBES_PER_REPLICA = 16
 
 
 async def _answers_200(url: str) -> bool:
@@ -32,11 +41,46 @@ async def _answers_200(url: str) -> bool:
         return False
 
 
+async def answered_by(url: str, instance: str, attempts: int) -> bool:
+    """True when one of `attempts` GETs, each on a new connection, is answered 200 by the
+    process named `instance` (the `instance` of servicekit's health answers)."""
+    # No keep-alive: each request a new connection, which the kernel may give any replica.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=2.0, limits=limits) as client:
+        for _ in range(attempts):
+            try:
+                response = await client.get(url)
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200 and _instance_of(response) == instance:
+                return True
+    return False
+
+
+def _instance_of(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("instance") if isinstance(body, dict) else None
+
+
 class AppService(LocalServer):
-    """One service (`crm-<name>`): its API, consumer, relay and loops in one process."""
+    """One process of a service (`crm-<name>`): its API, consumer, relay and loops.
+
+    Replica `replica` of the service; every replica listens on the service's one port.
+    """
 
     name: ClassVar[str]
     start_timeout: ClassVar[float] = 120.0
+
+    def __init__(self, config: StackConfig, replica: int = 1) -> None:
+        self.replica = replica
+        super().__init__(config)
+
+    @property
+    def instance_name(self) -> str:
+        return replica_name(self.name, self.replica)
 
     @property
     def port(self) -> int:
@@ -69,6 +113,11 @@ class AppService(LocalServer):
             "CRM_SERVICE_TOKEN": local.service_token,
             f"{prefix}_HTTP_HOST": HOST,
             f"{prefix}_HTTP_PORT": str(self.port),
+            # Always, even for one replica: a running system can then be given more replicas
+            # by a later `system up --replicas`, and a killed replica be replaced while the
+            # others keep the port. The launcher still refuses to start a replica beside a
+            # program that is not one of the service's (shares_port_with_listeners).
+            f"{prefix}_HTTP_REUSE_PORT": "true",
             "CUSTOMERS_INGEST_URL": f"http://{HOST}:{SERVICE_PORTS['ingest']}",
             # pydantic-settings reads a tuple field from the environment as a JSON list.
             "INGEST_META_APP_SECRETS": json.dumps([local.meta_app_secret]),
@@ -77,7 +126,32 @@ class AppService(LocalServer):
         return Command(argv=[str(self._executable())], env=env, cwd=self.home)
 
     async def answers(self) -> bool:
-        return await _answers_200(f"{self.address()}/health/ready")
+        """True once this very process answers ready. The replicas share the port and the
+        kernel spreads new connections among them, so the check asks on new connections
+        until this replica answers or every replica had several chances to."""
+        process = self.running()
+        if process is None:
+            return False
+        return await answered_by(
+            f"{self.address()}/health/ready",
+            health_instance_name(process.pid),
+            attempts=PROBES_PER_REPLICA * max(1, len(self.sibling_pids())),
+        )
+
+    def sibling_pids(self) -> set[int]:
+        """The live processes of every replica of this service, this one's included."""
+        found = set()
+        for index in running_replica_indexes(self.config.run_dir, self.name):
+            process = type(self)(self.config, index).running()
+            if process is not None:
+                found.add(process.pid)
+        return found
+
+    def shares_port_with_listeners(self, port: int) -> bool:
+        # None (a listener whose pid we may not see) is never one of ours.
+        ours: set[int | None] = set(self.sibling_pids())
+        listeners = listening_pids(port)
+        return bool(listeners) and listeners <= ours
 
     async def provision(self) -> None:
         """Services apply their own migrations at start; nothing to do from outside."""
@@ -135,7 +209,20 @@ class Gateway(LocalServer):
         """Nothing to create: the configuration is written before start."""
 
 
-def system_servers(config: StackConfig) -> list[LocalServer]:
-    """In start order: the services (ingest first: customers claims identities there), then
-    the gateway in front of them."""
-    return [*(APP_SERVER_TYPES[name](config) for name in APP_NAMES), Gateway(config)]
+def service_replicas(config: StackConfig, counts: Mapping[str, int]) -> list[AppService]:
+    """Every replica of every service, by replica number first: the first replica of each
+    service, then the second of each, and so on (services in APP_NAMES order)."""
+    return [
+        APP_SERVER_TYPES[name](config, index)
+        for index in range(1, max(counts.values(), default=1) + 1)
+        for name in APP_NAMES
+        if index <= counts.get(name, 1)
+    ]
+
+
+def system_servers(
+    config: StackConfig, counts: Mapping[str, int] | None = None
+) -> list[LocalServer]:
+    """In start order: the services' replicas (ingest first: customers claims identities
+    there), then the gateway in front of them. One replica each unless counts say more."""
+    return [*service_replicas(config, counts or {}), Gateway(config)]

@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crm_devstack.app_servers import system_servers
 from crm_devstack.concordance.cli import app as concordance_app
 from crm_devstack.processes import DevstackError, crash_process
 from crm_devstack.settings import ENV_STATE_DIR, StackConfig
 from crm_devstack.stack import SERVER_NAMES, bring_down, bring_up, install, servers, states
 from crm_devstack.system_cli import system_app
+from crm_devstack.system_stack import known_pieces
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 app.add_typer(concordance_app, name="concordance")
@@ -118,13 +118,20 @@ def env(state_dir: StateDir = None) -> None:
 
 @app.command()
 def kill(
-    name: Annotated[str, typer.Argument(help="kafka, postgres, redis, a service or gateway")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="kafka, postgres, redis, gateway, a service (its first replica) or a "
+            "replica (customers-2)"
+        ),
+    ],
     state_dir: StateDir = None,
 ) -> None:
     """Crash one piece: SIGKILL it and all its processes, with no chance to clean up (the chaos
-    suite's outage; `up` and `system up` start it again)."""
+    suite's outage; `up` and `system up` start it again, a replica as its own name)."""
     config = StackConfig.from_env(state_dir)
-    pieces = {piece.name: piece for piece in [*servers(config), *system_servers(config)]}
+    known = [*servers(config), *known_pieces(config)]
+    pieces = {piece.instance_name: piece for piece in known}
     if name not in pieces:
         raise _fail(ValueError(f"unknown piece {name!r}; known: {', '.join(pieces)}"))
     process = pieces[name].running()

@@ -43,7 +43,13 @@ class LocalServer(ABC):
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.process = ServerProcess(self.name, config.run_dir, self.output_file)
+        self.process = ServerProcess(self.instance_name, config.run_dir, self.output_file)
+
+    @property
+    def instance_name(self) -> str:
+        """The name of this process's pid file and log: the server's, unless it is one of
+        several replicas (crm_devstack.replicas)."""
+        return self.name
 
     @property
     def home(self) -> Path:
@@ -53,7 +59,7 @@ class LocalServer(ABC):
     @property
     def log_file(self) -> Path:
         """The log to read first when this server misbehaves."""
-        return self.config.logs_dir / f"{self.name}.log"
+        return self.config.logs_dir / f"{self.instance_name}.log"
 
     @property
     def output_file(self) -> Path:
@@ -95,7 +101,7 @@ class LocalServer(ABC):
     async def state(self) -> ServerState:
         process = self.running()
         return ServerState(
-            name=self.name,
+            name=self.instance_name,
             pid=process.pid if process else None,
             answering=await self.answers() if process else False,
             address=self.address(),
@@ -113,7 +119,7 @@ class LocalServer(ABC):
             missing = self.missing_pieces()
             if missing:
                 raise DevstackError(
-                    f"{self.name} cannot start, missing: {', '.join(missing)}. "
+                    f"{self.instance_name} cannot start, missing: {', '.join(missing)}. "
                     "Run `make install` (or `uv run crm-devstack install`)."
                 )
             self.prepare()
@@ -125,12 +131,17 @@ class LocalServer(ABC):
 
     def _refuse_taken_ports(self) -> None:
         for port in self.ports():
-            if not port_is_free(HOST, port):
+            if not port_is_free(HOST, port) and not self.shares_port_with_listeners(port):
                 raise DevstackError(
-                    f"cannot start {self.name}: port {port} on {HOST} is already taken by "
+                    f"cannot start {self.instance_name}: port {port} on {HOST} is already taken by "
                     f"{describe_port_owner(port)}. Stop that program, or pick other ports "
                     "with the CRM_*_PORT environment variables."
                 )
+
+    def shares_port_with_listeners(self, port: int) -> bool:
+        """True when whoever listens on the port may go on doing so beside this server (its
+        own replicas); a server owns its ports alone unless it says otherwise."""
+        return False
 
     async def _wait_until_answering(self) -> None:
         retrying = AsyncRetrying(
@@ -146,12 +157,12 @@ class LocalServer(ABC):
                         return
                     if self.running() is None:
                         raise DevstackError(
-                            f"{self.name} exited while starting; see {self.log_file}\n"
+                            f"{self.instance_name} exited while starting; see {self.log_file}\n"
                             + self._log_excerpt()
                         )
                     raise _NotReadyYet
         except _NotReadyYet:
             raise DevstackError(
-                f"{self.name} did not answer on {self.address()} within "
+                f"{self.instance_name} did not answer on {self.address()} within "
                 f"{self.start_timeout:.0f}s; see {self.log_file}\n{self._log_excerpt()}"
             ) from None

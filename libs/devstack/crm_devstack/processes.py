@@ -164,6 +164,15 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def listening_pids(port: int) -> set[int | None]:
+    """The processes listening on the TCP port (None for one whose pid is not ours to see)."""
+    return {
+        conn.pid
+        for conn in psutil.net_connections(kind="tcp")
+        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN
+    }
+
+
 def describe_port_owner(port: int) -> str:
     """Who listens on the port, for the error message (best effort: may need root)."""
     try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from crm_devstack.processes import DevstackError
+from crm_devstack.replicas import MAX_REPLICAS, parse_replicas
 from crm_devstack.settings import StackConfig
 from crm_devstack.system_stack import bring_down_system, bring_up_system, system_states
 
@@ -20,13 +22,25 @@ def _say(message: str) -> None:
     console.print(f"[dim]{message}[/dim]")
 
 
+Replicas = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--replicas",
+        help='Processes per service, e.g. "customers=2 rules=2" (1 to '
+        f"{MAX_REPLICAS}; kept until `system down`; a service not named keeps its count, "
+        "one at first). Repeatable.",
+    ),
+]
+
+
 @system_app.command("up")
-def up() -> None:
+def up(replicas: Replicas = None) -> None:
     """Start Kafka, PostgreSQL, Redis, the five services and the gateway; wait until ready."""
     config = StackConfig.from_env()
     began = time.monotonic()
     try:
-        info = asyncio.run(bring_up_system(config, _say))
+        counts = parse_replicas(replicas or [])
+        info = asyncio.run(bring_up_system(config, _say, counts))
     except (DevstackError, ValueError) as error:
         console.print(f"[bold red]error:[/bold red] {error}")
         raise typer.Exit(code=1) from error
@@ -46,14 +60,19 @@ def up() -> None:
 
 @system_app.command("down")
 def down() -> None:
-    """Stop the gateway and the services (`crm-devstack down` stops the servers)."""
+    """Stop the gateway and every replica of the services (`crm-devstack down` stops the
+    servers); the next `system up` runs one replica each."""
     for name, outcome in asyncio.run(bring_down_system(StackConfig.from_env())).items():
-        console.print(f"{name:10} {outcome}")
+        console.print(f"{name:12} {outcome}")
 
 
 @system_app.command("status")
 def status() -> None:
+    """Each replica of each service, then the gateway: running, ready, pid, address, log."""
     for state in asyncio.run(system_states(StackConfig.from_env())):
         running = "running" if state.pid else "stopped"
         ready = "ready" if state.answering else "not answering"
-        console.print(f"{state.name:10} {running:8} {ready:14} {state.address}  {state.log_file}")
+        pid = f"pid {state.pid}" if state.pid else "-"
+        console.print(
+            f"{state.name:12} {running:8} {ready:14} {pid:10} {state.address}  {state.log_file}"
+        )

@@ -1,17 +1,36 @@
-"""The whole system for `make up`: infrastructure, then the five services, then the gateway."""
+"""The whole system for `make up`: infrastructure, then the five services, then the gateway.
+
+Each service runs as many replicas as recorded for this state folder (crm_devstack.replicas):
+one each unless `system up --replicas` said more.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import groupby
 from pathlib import Path
 
-from crm_devstack.app_servers import Gateway, system_servers
+import psutil
+
+from crm_devstack.app_servers import (
+    APP_NAMES,
+    APP_SERVER_TYPES,
+    AppService,
+    Gateway,
+    service_replicas,
+)
 from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets, demo_env_text
-from crm_devstack.local_server import ServerState
+from crm_devstack.local_server import LocalServer, ServerState
 from crm_devstack.processes import stop_processes
+from crm_devstack.replicas import (
+    forget_counts,
+    record_counts,
+    recorded_counts,
+    running_replica_indexes,
+)
 from crm_devstack.settings import StackConfig
 from crm_devstack.stack import STOP_TIMEOUT, bring_up
 from crm_devstack.system_packages import install_packages, missing_packages
@@ -29,13 +48,27 @@ class SystemInfo:
     demo_env: Path
 
 
-async def bring_up_system(config: StackConfig, say: Callable[[str], None]) -> SystemInfo:
-    """Start whatever is not running yet and wait until every part answers."""
+async def bring_up_system(
+    config: StackConfig,
+    say: Callable[[str], None],
+    replicas: Mapping[str, int] | None = None,
+) -> SystemInfo:
+    """Start whatever is not running yet and wait until every part answers.
+
+    `replicas`: new counts for some services (recorded for later runs); the others keep the
+    recorded ones. Replicas beyond a service's count are stopped.
+    """
+    run_dir = config.run_dir
+    counts = record_counts(run_dir, replicas) if replicas else recorded_counts(run_dir)
     await bring_up(config, None, say)
     await asyncio.to_thread(install_packages, missing_packages(["gateway"]), say)
-    *services, gateway = system_servers(config)
-    # The services start side by side (each applies its own migrations), the gateway after.
-    await asyncio.gather(*(service.ensure_running() for service in services))
+    await stop_replicas_beyond(config, counts, say)
+    # The services start side by side (each applies its own migrations), the first replica of
+    # each before any second one: that one then takes its relay's lock and is the service's
+    # first member of its consumer group. The gateway starts last.
+    for _, replicas_of_round in groupby(service_replicas(config, counts), lambda r: r.replica):
+        await asyncio.gather(*(replica.ensure_running() for replica in replicas_of_round))
+    gateway = Gateway(config)
     await gateway.ensure_running()
     local = LocalSecrets.load_or_create(config.state_dir)
     token = mint_token(local.jwt_secret, DEMO_ACCOUNT, "demo-user", TOKEN_TTL)
@@ -52,23 +85,64 @@ async def bring_up_system(config: StackConfig, say: Callable[[str], None]) -> Sy
     )
 
 
+def known_replicas(config: StackConfig) -> list[AppService]:
+    """Every replica the recorded counts name, and any other that has a pid file (stopped
+    by a count lowered meanwhile, or left by a crash), by service and replica number."""
+    counts = recorded_counts(config.run_dir)
+    found: list[AppService] = []
+    for name in APP_NAMES:
+        indexes = set(range(1, counts[name] + 1))
+        indexes.update(running_replica_indexes(config.run_dir, name))
+        found.extend(APP_SERVER_TYPES[name](config, index) for index in sorted(indexes))
+    return found
+
+
+def known_pieces(config: StackConfig) -> list[LocalServer]:
+    """What `system status` lists and `crm-devstack kill` may name: the replicas, the gateway."""
+    return [*known_replicas(config), Gateway(config)]
+
+
+async def stop_replicas_beyond(
+    config: StackConfig, counts: Mapping[str, int], say: Callable[[str], None]
+) -> list[str]:
+    """Stop every replica numbered beyond its service's count; the names of those stopped."""
+    beyond = [r for r in known_replicas(config) if r.replica > counts[r.name]]
+    running = {}
+    for replica in beyond:
+        process = replica.running()
+        if process is not None:
+            say(f"stopping {replica.instance_name}: beyond {replica.name}'s replica count")
+            running[replica.instance_name] = (process, replica.stop_signal)
+    await _stop(running)
+    for replica in beyond:
+        replica.running()  # drops stale pid files
+    return list(running)
+
+
+async def _stop(running: Mapping[str, tuple[psutil.Process, int]]) -> list[str]:
+    return await asyncio.to_thread(stop_processes, running, STOP_TIMEOUT) if running else []
+
+
 async def bring_down_system(config: StackConfig) -> dict[str, str]:
-    """Stop the gateway and the services (the infrastructure is `crm-devstack down`)."""
+    """Stop the gateway and every replica of the services (the infrastructure is
+    `crm-devstack down`), and forget the replica counts: the next `system up` runs one each."""
+    pieces = known_pieces(config)
     running = {}
     outcome: dict[str, str] = {}
-    for server in system_servers(config):
-        process = server.running()
+    for piece in pieces:
+        process = piece.running()
         if process is None:
-            outcome[server.name] = "not running"
+            outcome[piece.instance_name] = "not running"
         else:
-            running[server.name] = (process, server.stop_signal)
-    killed = await asyncio.to_thread(stop_processes, running, STOP_TIMEOUT)
+            running[piece.instance_name] = (process, piece.stop_signal)
+    killed = await _stop(running)
     for name in running:
         outcome[name] = "killed (did not stop in time)" if name in killed else "stopped"
-    for server in system_servers(config):
-        server.running()  # drops stale pid files
+    for piece in pieces:
+        piece.running()  # drops stale pid files
+    forget_counts(config.run_dir)
     return outcome
 
 
 async def system_states(config: StackConfig) -> list[ServerState]:
-    return list(await asyncio.gather(*(server.state() for server in system_servers(config))))
+    return list(await asyncio.gather(*(piece.state() for piece in known_pieces(config))))

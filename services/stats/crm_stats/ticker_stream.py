@@ -169,7 +169,8 @@ class TickerRelay:
             woken.cancel()
 
     async def drain(self) -> int:
-        """Append one chunk of queued items; several replicas share the queue. Without
+        """Append one chunk of queued items; several replicas share the queue and take turns,
+        so items reach the stream in the order they were queued. Without
         Redis, TickerUnavailable, and the chunk stays queued (its transaction rolls back;
         what a cut connection did append is guarded against appending twice)."""
         async with self.res.pool.acquire() as conn, conn.transaction():

@@ -4,6 +4,7 @@ taken and removed by the relay once they are in Redis."""
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -20,7 +21,14 @@ FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, i, t, n)
 ORDER BY n
 """
 
-# SKIP LOCKED: several replicas share the queue, each taking chunks the others do not hold.
+# One relay appends at a time, across replicas: two taking the next chunks side by side could
+# append the later chunk first, and a customer's items would reach the stream out of order.
+# A lock of the transaction, so a relay killed mid-chunk releases it with its connection.
+RELAY_LOCK_KEY = zlib.crc32(b"stats-ticker-relay")
+_TAKE_TURN = "SELECT pg_advisory_xact_lock($1)"
+
+# The relays take turns (above); SKIP LOCKED keeps a drain from ever waiting on a row that
+# something else holds.
 _TAKE = """
 SELECT seq, account_id, item_id, item::text AS item FROM ticker_pending
 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -45,7 +53,9 @@ async def queue_ticker_items(conn: Conn, items: Sequence[tuple[str, str, dict[st
 
 
 async def take(conn: Conn, limit: int) -> list[PendingItem]:
-    """The oldest queued items no other relay holds, locked until the transaction ends."""
+    """The oldest queued items, locked until the transaction ends; first waits while another
+    relay's transaction is appending its chunk."""
+    await conn.execute(_TAKE_TURN, RELAY_LOCK_KEY)
     rows = await conn.fetch(_TAKE, limit)
     return [PendingItem(r["seq"], r["account_id"], r["item_id"], r["item"]) for r in rows]
 
