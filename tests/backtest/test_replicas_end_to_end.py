@@ -12,7 +12,6 @@ others; it leaves one replica of each service running, as the session's `system`
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,17 +19,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from rich.console import Console
 
 from crm_backtest.accounts import BACKTEST_ACCOUNT_IDS, load_profiles
-from crm_backtest.chaos import run_chaos
-from crm_backtest.chaos_stack import LocalStack
 from crm_backtest.generator import generate
 from crm_backtest.history import History
 from crm_devstack.servers_for_tests import run_coroutine
 from crm_devstack.settings import StackConfig
 from crm_devstack.system_stack import bring_up_system, system_states
 
+from .chaos_support import clean_chaos_run
 from .conftest import System
 from .store_checks import customers_problems, ingest_problems, reminder_problems
 
@@ -102,24 +99,9 @@ async def test_two_replicas_each_with_one_of_each_consumer_killed_mid_replay_los
     profiles = load_profiles(system.state_dir / "accounts.json", list(BACKTEST_ACCOUNT_IDS))
     anchor = datetime.now(UTC).replace(second=0, microsecond=0)
     history = generate(CONTACTS, seed=29, anchor=anchor, accounts=profiles)
-    output = io.StringIO()
-    console = Console(file=output, width=200)
-    report = await run_chaos(
-        history, system.api, system.credentials, LocalStack(system.state_dir),
-        rate=RATE, catch_up_s=180, console=console, pieces=KILLED,
-    )  # fmt: skip
-    report.write(tmp_path / "replicas.json")
-    report.print(console)
-    shown = output.getvalue()
-    print(shown)
-    assert [run.piece for run in report.pieces] == list(KILLED)
-    assert all(run.during_replay for run in report.pieces), shown
-    assert all(run.error is None and run.ready_at is not None for run in report.pieces), shown
-    assert report.healthy_after, shown
-    assert report.new_dead_letters == 0, shown
-    assert report.failures == 0, shown
-    assert report.backtest.mismatches == 0, shown
-    assert report.ok, shown
+    await clean_chaos_run(
+        system, history, tmp_path / "replicas.json", rate=RATE, catch_up_s=180, pieces=KILLED
+    )
     # Each killed replica was replaced: both replicas of every service run again.
     assert _replica_names(system) == running
     assert await _store_problems(system, history) == []

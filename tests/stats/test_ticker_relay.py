@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
+import pytest
 from redis.asyncio import Redis
 
 from crm_servicekit.accounts import Accounts
@@ -22,11 +24,12 @@ from crm_stats.settings import StatsSettings
 from crm_stats.ticker_stream import TickerRelay, recent_items
 
 
-async def test_a_requeued_item_is_not_appended_twice(
+@pytest.fixture
+async def relay_resources(
     new_database: str, redis_url: str, tmp_path: Path
-) -> None:
+) -> AsyncIterator[Resources]:
+    """A stats database migrated, Redis, and what a relay takes of a running service."""
     await apply_migrations_in_thread(new_database, MIGRATIONS)
-    account = f"relay{uuid.uuid4().hex[:10]}"
     settings = StatsSettings(
         environment="test",
         database_url=new_database,
@@ -36,9 +39,17 @@ async def test_a_requeued_item_is_not_appended_twice(
     pool = await create_pool(new_database)
     redis = Redis.from_url(redis_url)
     # The relay needs no producer: stats emits nothing to Kafka.
-    res = Resources(
+    yield Resources(
         settings, Accounts([]), SYSTEM_CLOCK, pool, cast(Any, None), redis, asyncio.Event()
     )
+    await pool.close()
+    await redis.aclose()
+
+
+async def test_a_requeued_item_is_not_appended_twice(relay_resources: Resources) -> None:
+    account = f"relay{uuid.uuid4().hex[:10]}"
+    res = relay_resources
+    pool, redis = res.pool, res.redis
     relay = TickerRelay(res)
     item = {
         "kind": "event",
@@ -47,21 +58,17 @@ async def test_a_requeued_item_is_not_appended_twice(
         "text": "Meeting held with Kari",
         "data": {"event_id": "e-1"},
     }
-    try:
-        for item_id in ("e-1", "e-1", "e-2"):
-            async with pool.acquire() as conn, conn.transaction():
-                await queue_ticker_items(
-                    conn, [(account, item_id, {**item, "data": {"event_id": item_id}})]
-                )
-            assert await relay.drain() == 1
-            assert await relay.drain() == 0
-        items = await recent_items(redis, account, 10)
-        assert [i["data"]["event_id"] for i in items] == ["e-2", "e-1"]
-        assert items[0]["text"] == "Meeting held with Kari"
-        assert items[0]["id"] > items[1]["id"]
-    finally:
-        await pool.close()
-        await redis.aclose()
+    for item_id in ("e-1", "e-1", "e-2"):
+        async with pool.acquire() as conn, conn.transaction():
+            await queue_ticker_items(
+                conn, [(account, item_id, {**item, "data": {"event_id": item_id}})]
+            )
+        assert await relay.drain() == 1
+        assert await relay.drain() == 0
+    items = await recent_items(redis, account, 10)
+    assert [i["data"]["event_id"] for i in items] == ["e-2", "e-1"]
+    assert items[0]["text"] == "Meeting held with Kari"
+    assert items[0]["id"] > items[1]["id"]
 
 
 WAIT_S = 30.0
@@ -82,42 +89,28 @@ async def _second_relay_waits(conn: asyncpg.Connection) -> bool:
 
 
 async def test_two_relays_take_turns_so_items_reach_the_stream_in_queue_order(
-    new_database: str, redis_url: str, tmp_path: Path
+    relay_resources: Resources,
 ) -> None:
     """While one replica's relay holds a chunk (e-1), another replica's relay waits for it
     rather than appending the next chunk (e-2) first, which would put a customer's later item
     before an earlier one; once the first lets go, the items go out in queue order."""
-    await apply_migrations_in_thread(new_database, MIGRATIONS)
     account = f"turns{uuid.uuid4().hex[:10]}"
-    settings = StatsSettings(
-        environment="test",
-        database_url=new_database,
-        redis_url=redis_url,
-        accounts_file=tmp_path / "none.yaml",
-    )
-    pool = await create_pool(new_database)
-    redis = Redis.from_url(redis_url)
-    res = Resources(
-        settings, Accounts([]), SYSTEM_CLOCK, pool, cast(Any, None), redis, asyncio.Event()
-    )
+    res = relay_resources
+    pool, redis = res.pool, res.redis
     item = {"kind": "event", "at": "2026-10-20T09:00:00Z", "customer_id": None, "text": "x"}
-    try:
-        async with pool.acquire() as conn, conn.transaction():
-            await queue_ticker_items(
-                conn, [(account, i, {**item, "data": {"event_id": i}}) for i in ("e-1", "e-2")]
-            )
-        async with pool.acquire() as first, pool.acquire() as watcher:
-            chunk = first.transaction()
-            await chunk.start()
-            assert [row.item_id for row in await ticker_queue.take(first, 1)] == ["e-1"]
-            second = asyncio.create_task(TickerRelay(res).drain())
-            assert await _second_relay_waits(watcher)
-            assert await recent_items(redis, account, 10) == []
-            # The first relay gives its chunk back (Redis away, say): the second goes on.
-            await chunk.rollback()
-            assert await second == 2
-        items = await recent_items(redis, account, 10)
-        assert [i["data"]["event_id"] for i in items] == ["e-2", "e-1"]
-    finally:
-        await pool.close()
-        await redis.aclose()
+    async with pool.acquire() as conn, conn.transaction():
+        await queue_ticker_items(
+            conn, [(account, i, {**item, "data": {"event_id": i}}) for i in ("e-1", "e-2")]
+        )
+    async with pool.acquire() as first, pool.acquire() as watcher:
+        chunk = first.transaction()
+        await chunk.start()
+        assert [row.item_id for row in await ticker_queue.take(first, 1)] == ["e-1"]
+        second = asyncio.create_task(TickerRelay(res).drain())
+        assert await _second_relay_waits(watcher)
+        assert await recent_items(redis, account, 10) == []
+        # The first relay gives its chunk back (Redis away, say): the second goes on.
+        await chunk.rollback()
+        assert await second == 2
+    items = await recent_items(redis, account, 10)
+    assert [i["data"]["event_id"] for i in items] == ["e-2", "e-1"]
