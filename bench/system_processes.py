@@ -1,10 +1,11 @@
 """The running system's processes, grouped as the capacity figures name them, and their CPU.
 
 Each group is a server the devstack started and recorded in its state dir (`run/*.pid`):
-the five services, PostgreSQL, the Kafka broker, Redis and the nginx gateway. A group's CPU
-is user + system time (from /proc/<pid>/stat, read through psutil) of the recorded process
-and of its live descendants (ingest's replicas, nginx's workers, PostgreSQL's backends), plus
-what its exited children left in the parent's cutime/cstime.
+the five services (every replica of each: `make up REPLICAS=...`), PostgreSQL, the Kafka
+broker, Redis and the nginx gateway. A group's CPU is user + system time (from
+/proc/<pid>/stat, read through psutil) of its recorded processes and of their live
+descendants (nginx's workers, PostgreSQL's backends), plus what their exited children left
+in the parents' cutime/cstime.
 
 PostgreSQL and Kafka are shared with whoever else uses the same servers (tests run their own
 databases and topics on them): of PostgreSQL only the server's own processes and the
@@ -21,28 +22,29 @@ from dataclasses import dataclass
 
 import psutil
 
-from crm_devstack.app_servers import system_servers
 from crm_devstack.settings import StackConfig
 from crm_devstack.stack import servers
+from crm_devstack.system_stack import known_pieces
 
 CpuSeconds = dict[str, float]
 
 
 @dataclass(frozen=True)
 class SystemProcesses:
-    roots: Mapping[str, psutil.Process]  # group name → the process the devstack recorded
+    # group name → the processes the devstack recorded (a service's replicas share its name)
+    roots: Mapping[str, list[psutil.Process]]
 
     @classmethod
     def find(cls, config: StackConfig) -> SystemProcesses:
         """Every server of the system, or an error naming those that are not running."""
-        found: dict[str, psutil.Process] = {}
+        found: dict[str, list[psutil.Process]] = {}
         missing = []
-        for server in [*system_servers(config), *servers(config)]:
+        for server in [*known_pieces(config), *servers(config)]:
             process = server.running()
             if process is None:
-                missing.append(server.name)
+                missing.append(getattr(server, "instance_name", server.name))
             else:
-                found[server.name] = process
+                found.setdefault(server.name, []).append(process)
         if missing:
             raise RuntimeError(
                 f"not running: {', '.join(missing)} (state dir {config.state_dir}); "
@@ -52,8 +54,13 @@ class SystemProcesses:
 
     def cpu_seconds(self) -> CpuSeconds:
         """CPU seconds each group has used so far."""
-        clients = client_ports([r for name, r in self.roots.items() if name != "postgres"])
-        return {name: _group_cpu(name, root, clients) for name, root in self.roots.items()}
+        clients = client_ports(
+            [root for name, roots in self.roots.items() if name != "postgres" for root in roots]
+        )
+        return {
+            name: sum(_group_cpu(name, root, clients) for root in roots)
+            for name, roots in self.roots.items()
+        }
 
 
 def client_ports(roots: list[psutil.Process]) -> set[int]:
