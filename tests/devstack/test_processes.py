@@ -69,12 +69,17 @@ def test_a_crash_kills_the_process_group_and_every_descendant(tmp_path: Path) ->
     server = ServerProcess("crasher", tmp_path / "run", tmp_path / "crasher.log")
     # One child in the server's group, one in a session of its own (as PostgreSQL's backends).
     started = server.start(Command(argv=["sh", "-c", "setsid sleep 60 & sleep 60 & wait"]))
+    # Until both children run and the first has left the group: a child is listed as soon as
+    # it is forked, before `setsid` made its own session.
     deadline = time.monotonic() + 30
-    while len(started.children()) < 2 and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        children = started.children()
+        sessions = {os.getsid(child.pid) == started.pid for child in children}
+        if len(children) == 2 and sessions == {True, False}:
+            break
         time.sleep(0.05)
-    children = started.children()
     assert len(children) == 2
-    assert {os.getsid(child.pid) == started.pid for child in children} == {True, False}
+    assert sessions == {True, False}
 
     killed = crash_process(started)
     assert killed[0] == started.pid
