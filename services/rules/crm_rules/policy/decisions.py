@@ -67,12 +67,17 @@ def decide(
     decisions += [
         # Its trigger, judged again with a late event in place, makes nothing after all.
         Decision(Change.CANCEL, canceled(have, at, LATE_EVENT))
-        for have in stored.values()
+        # In the order they were made: `stored` comes in whatever order the store read it.
+        for have in sorted(stored.values(), key=_made_order)
         if have.is_open and have.automated and have.rule is not _IDLE and have.id not in intended
     ]
     decisions += _inactivity(account_id, customer_id, intended, stored, at)
     closing = [d for d in decisions if d.change in (Change.CANCEL, Change.COMPLETE)]
     return closing + [d for d in decisions if d not in closing]
+
+
+def _made_order(reminder: Reminder) -> tuple[datetime, str]:
+    return (reminder.created_at, str(reminder.id))
 
 
 def _towards(
