@@ -73,8 +73,8 @@ async def run_quickstart(script: str) -> list[str]:
 
 @pytest.mark.e2e
 async def test_readme_quick_start_works_as_written(system: System) -> None:
-    # The customer, reminders and NBA are read right after the events were accepted; the
-    # services apply them asynchronously, so the whole block is retried until it shows them
+    # The customer, reminders, NBA and stats are read right after the events were accepted;
+    # the services apply them asynchronously, so the whole block is retried until it shows them
     # (a re-run is harmless: every event is de-duplicated by its event_id).
     script = quickstart(system.state_dir)
     for _ in range(60):
@@ -87,6 +87,7 @@ async def test_readme_quick_start_works_as_written(system: System) -> None:
             customer.get("booking", {}).get("state") == "no_show"
             and len(reminders.get("items", [])) >= 3
             and nba.get("action") == "rebook"
+            and all(stats.get("counts", {}).get(name) == 1 for name in COUNTS)
         ):
             break
         await asyncio.sleep(1)
