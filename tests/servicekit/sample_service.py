@@ -9,7 +9,14 @@ from fastapi import APIRouter, Body, FastAPI
 from pydantic import BaseModel, Field
 
 from crm_servicekit.accounts import Account, Accounts
-from crm_servicekit.auth import CurrentAccount, CurrentPrincipal, ServiceTokenRequired, mint_token
+from crm_servicekit.auth import (
+    CurrentAccount,
+    CurrentAdmin,
+    CurrentPrincipal,
+    Role,
+    ServiceTokenRequired,
+    mint_token,
+)
 from crm_servicekit.clock import Clock, FixedClock
 from crm_servicekit.health import ReadinessCheck
 from crm_servicekit.http import create_app
@@ -57,9 +64,15 @@ def sample_accounts() -> Accounts:
     return Accounts([Account(account_id="demo"), Account(account_id="acme", time_zone="UTC")])
 
 
-def token_for(account_id: str = "demo", *, sub: str = "user-1", clock: Clock | None = None) -> str:
+def token_for(
+    account_id: str = "demo",
+    *,
+    sub: str = "user-1",
+    clock: Clock | None = None,
+    role: Role = Role.MEMBER,
+) -> str:
     return mint_token(
-        JWT_SECRET, account_id, sub, timedelta(hours=1), clock=clock or FixedClock(T0)
+        JWT_SECRET, account_id, sub, timedelta(hours=1), role=role, clock=clock or FixedClock(T0)
     )
 
 
@@ -74,6 +87,11 @@ internal = APIRouter(prefix="/internal", dependencies=[ServiceTokenRequired])
 @router.get("/whoami")
 async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
     return {"account_id": principal.account.account_id, "user_id": principal.user_id}
+
+
+@router.put("/admin-things")
+async def replace_thing(thing: NewThing, admin: CurrentAdmin) -> dict[str, object]:
+    return {"account_id": admin.account.account_id, "role": admin.role.value, "name": thing.name}
 
 
 @router.post("/things", status_code=201)

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from crm_schemas import properties as p
 from crm_schemas import system_properties as s
+from crm_schemas.account_settings import AccountSettingsChanged
 
 
 class EventName(StrEnum):
@@ -40,6 +41,7 @@ class EventName(StrEnum):
     REMINDER_CANCELED = "REMINDER_CANCELED"
     NBA_CHANGED = "NBA_CHANGED"
     COACHING_PROMPT = "COACHING_PROMPT"
+    ACCOUNT_SETTINGS_CHANGED = "ACCOUNT_SETTINGS_CHANGED"
 
 
 class Emitter(StrEnum):
@@ -161,6 +163,13 @@ CATALOG: dict[EventName, EventSpec] = {
             s.CoachingPrompt,
             NBA,
             "a coaching prompt for the account",
+            account_level=True,
+        ),
+        _spec(
+            EventName.ACCOUNT_SETTINGS_CHANGED,
+            AccountSettingsChanged,
+            CUS,
+            "the account's automation settings changed",
             account_level=True,
         ),
     )

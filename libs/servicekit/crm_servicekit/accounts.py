@@ -8,14 +8,16 @@ import binascii
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from crm_schemas.account_settings import AutomationSettings, DmoTargets, QuietHours
 from crm_servicekit.account_connectors import Connectors
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -24,27 +26,6 @@ _WEBHOOK_SECRET_PREFIX = "whsec_"
 
 class AccountsFileError(ValueError):
     """The accounts file cannot be used; the message names the entry and the field."""
-
-
-class DmoTargets(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    invites: int = Field(default=20, ge=0)
-    follow_ups: int = Field(default=30, ge=0)
-
-
-class QuietHours(BaseModel):
-    """Local ``[start, end)``; an end before the start means the window crosses midnight."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    start: time
-    end: time
-
-    def contains(self, local: time) -> bool:
-        if self.start < self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
 
 
 class Account(BaseModel):
@@ -63,6 +44,17 @@ class Account(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def seed_settings(self) -> AutomationSettings:
+        """The automation settings this file gives the account: what the customers service
+        seeds its settings with, and what holds before any ACCOUNT_SETTINGS_CHANGED is seen."""
+        return AutomationSettings(
+            time_zone=self.time_zone,
+            dmo_targets=self.dmo_targets,
+            quiet_hours=self.quiet_hours,
+            overdue_grace=self.overdue_grace,
+            default_region=self.default_region,
+        )
 
     @property
     def webhook_keys(self) -> tuple[bytes, ...]:
@@ -123,10 +115,11 @@ class Account(BaseModel):
     @field_validator("default_region")
     @classmethod
     def _region_is_alpha_2(cls, value: str) -> str:
-        # Shape only: the standard library carries no list of ISO 3166 codes.
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
+        # The same check as the settings' (crm_schemas.account_settings), which it seeds.
+        region = value.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
-        return value.upper()
+        return region
 
 
 class Accounts:

@@ -6,6 +6,7 @@ import functools
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -17,7 +18,7 @@ from pydantic import SecretStr
 from crm_servicekit.accounts import Account
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
 from crm_servicekit.problem_handlers import authenticates_first
-from crm_servicekit.problems import Unauthorized
+from crm_servicekit.problems import Forbidden, Unauthorized
 from crm_servicekit.service_context import service_context
 
 ALGORITHM = "HS256"
@@ -31,6 +32,14 @@ DEFAULT_LEEWAY = timedelta(seconds=60)
 log = structlog.get_logger(__name__)
 
 
+class Role(StrEnum):
+    """A person's role in their account (docs/api.md, Roles): only an admin changes the
+    account's settings."""
+
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
 class InvalidToken(Exception):
     """The token cannot be trusted; the reason is for logs, never for the client."""
 
@@ -40,6 +49,7 @@ class TokenClaims:
     sub: str
     account_id: str
     exp: datetime
+    role: Role = Role.MEMBER
     # Optional claims (RFC 7519): not valid before `nbf`; minted at `iat`.
     nbf: datetime | None = None
     iat: datetime | None = None
@@ -51,6 +61,11 @@ class Principal:
 
     account: Account
     user_id: str
+    role: Role = Role.MEMBER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
 
 
 def mint_token(
@@ -59,6 +74,7 @@ def mint_token(
     sub: str,
     ttl: timedelta,
     *,
+    role: Role = Role.MEMBER,
     clock: Clock = SYSTEM_CLOCK,
 ) -> str:
     if ttl <= timedelta(0):
@@ -67,6 +83,7 @@ def mint_token(
     claims = {
         "sub": sub,
         "account_id": account_id,
+        "role": role.value,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
@@ -122,10 +139,20 @@ def _verified_claims(secret: str, token: str) -> TokenClaims:
     return TokenClaims(
         sub=sub,
         account_id=account_id,
+        role=_role(claims.get("role", Role.MEMBER.value)),
         exp=_instant(claims["exp"], "exp"),
         nbf=_instant(claims["nbf"], "nbf") if "nbf" in claims else None,
         iat=_instant(claims["iat"], "iat") if "iat" in claims else None,
     )
+
+
+def _role(value: Any) -> Role:
+    # Any other value is refused (401), never read as the least privilege: a token that names
+    # a role this service does not know was not minted for it.
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidToken(f"unknown role {value!r}") from None
 
 
 def _instant(value: Any, name: str) -> datetime:
@@ -157,7 +184,7 @@ async def authenticate(request: Request) -> Principal:
         log.info("token refused", reason="account not in the accounts file")
         raise Unauthorized(_INVALID_TOKEN, challenge='Bearer error="invalid_token"')
     structlog.contextvars.bind_contextvars(account_id=account.account_id)
-    return Principal(account=account, user_id=claims.sub)
+    return Principal(account=account, user_id=claims.sub, role=claims.role)
 
 
 async def authenticate_service(request: Request) -> None:
@@ -187,6 +214,24 @@ async def require_account(principal: Annotated[Principal, Depends(require_princi
     return principal.account
 
 
+async def authenticate_admin(request: Request) -> Principal:
+    """The caller, if an admin of the account; a member is Forbidden (403)."""
+    principal = await authenticate(request)
+    if not principal.is_admin:
+        raise Forbidden("Only an admin of the account may do this.")
+    return principal
+
+
+# Marked like authentication, so a member's malformed body is still 403, not 400
+# (docs/api.md: 401, then 403, then 400).
+@authenticates_first(authenticate_admin)
+async def require_admin(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_user_bearer)],
+) -> Principal:
+    return await authenticate_admin(request)
+
+
 @authenticates_first(authenticate_service)
 async def require_service_token(
     request: Request,
@@ -197,6 +242,7 @@ async def require_service_token(
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 CurrentAccount = Annotated[Account, Depends(require_account)]
+CurrentAdmin = Annotated[Principal, Depends(require_admin)]
 # For a router of internal endpoints: APIRouter(dependencies=[ServiceTokenRequired]).
 ServiceTokenRequired = Depends(require_service_token)
 
