@@ -12,7 +12,8 @@ from crm_stats.service import record_batch
 
 # None: every event of the catalog. The event log serves every type (GET /api/events/type/
 # {name} accepts each name of the catalog), so no name may be left out, and a name added to
-# the catalog is logged without a change here.
+# the catalog is logged without a change here. ACCOUNT_SETTINGS_CHANGED is among them: the
+# batch also keeps it in the account's settings history (service.record_batch).
 CONSUMED: frozenset[str] | None = None
 
 

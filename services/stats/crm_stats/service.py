@@ -19,6 +19,7 @@ from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.pagination import Keyset
 from crm_servicekit.problems import ServiceUnavailable
+from crm_servicekit.settings_store import record_settings_changes
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
 from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes
@@ -49,6 +50,8 @@ async def record_batch(conn: Conn, events: Sequence[EventEnvelope], accounts: Ac
     zones = {e.account_id: zone_of(accounts, e.account_id) for e in events}
     changes = batch_changes(events, zones)
     await event_log.append(conn, changes.logged)
+    # Each account's settings history, which judges its DMO days and overdue reminders.
+    await record_settings_changes(conn, events)
     await first_replies.record(conn, changes.dms, changes.replies)
     # Reminders first: a deletion later in the batch removes them with the customer.
     if changes.reminders:
