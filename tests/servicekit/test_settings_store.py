@@ -15,7 +15,7 @@ from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
-from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations
+from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.settings_store import (
     record_settings_changes,
     settings_histories,
@@ -74,3 +74,18 @@ async def test_an_account_with_no_change_seen_has_its_files_values(new_database:
         assert histories["acme"].in_force(T0).time_zone == "UTC"
     finally:
         await conn.close()
+
+
+async def test_a_pools_connection_keeps_the_settings_as_an_object(new_database: str) -> None:
+    # The consumer runtime records through the service's pool, whose connections encode json
+    # and jsonb parameters themselves.
+    apply_migrations(new_database, SERVICEKIT_MIGRATIONS)
+    pool = await create_pool(new_database)
+    try:
+        async with pool.acquire() as conn:
+            await record_settings_changes(conn, [changed("demo", T0, 7)])
+            kind = "SELECT jsonb_typeof(settings) FROM account_settings_history"
+            assert await conn.fetchval(kind) == "object"
+            assert (await settings_history(conn, DEMO)).latest().dmo_targets.invites == 7
+    finally:
+        await pool.close()

@@ -28,10 +28,13 @@ async def record_settings_changes(conn: Conn, events: Sequence[EventEnvelope]) -
     changes = settings_changes(events)
     if not changes:
         return set()
+    # The settings go as JSON text, cast in SQL: a pool's connections encode a jsonb parameter
+    # themselves (crm_servicekit.db), and would store this text as one JSON string.
     rows = await conn.fetch(
         """
         INSERT INTO account_settings_history (account_id, event_id, effective_from, settings)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])
+        SELECT a, e, t, s::jsonb
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS c(a, e, t, s)
         ON CONFLICT (account_id, event_id) DO NOTHING
         RETURNING account_id
         """,
