@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from crm_schemas.account_settings import AutomationSettings, SettingsChange, SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import OPEN_STATUSES, BookingState, PipelineState, Status
-from crm_stats.policy.dmo import DayTally, DmoTargets
+from crm_stats.policy.dmo import AccountDays, DayTally, DmoTargets, TargetsInForce
 from crm_stats.policy.figures import (
     HEALTHY_WITHIN,
     FirstReply,
@@ -72,10 +73,13 @@ class ReminderRow:
 
 @dataclass
 class Ledger:
-    """One account's store in memory; events are applied in arrival order."""
+    """One account's store in memory; events are applied in arrival order. `targets` (and the
+    grace `inputs` is given) are the accounts file's, which hold until a settings change is
+    seen."""
 
     zone: ZoneInfo
     targets: DmoTargets
+    settings: list[SettingsChange] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     events: list[tuple[EventEnvelope, Tally | None]] = field(default_factory=list)
     customers: dict[UUID, CustomerRow] = field(default_factory=dict)
@@ -92,6 +96,9 @@ class Ledger:
         if event.customer_id is not None and self._deleted(event.customer_id):
             return  # the consumer drops events of deleted customers
         self.events.append((event, tally_of(event)))
+        if event.event_name is EventName.ACCOUNT_SETTINGS_CHANGED:
+            changed = AutomationSettings.model_validate(event.properties["settings"])
+            self.settings.append(SettingsChange(event.timestamp, changed))
         if (change := customer_change(event)) is not None:
             self.customers.setdefault(change.customer_id, CustomerRow()).merge(change)
         if (reminder := reminder_change(event)) is not None:
@@ -126,8 +133,24 @@ class Ledger:
             days[day] = days.get(day, DayTally()) + step
         return days
 
+    def history(self, grace_s: float = 3600) -> SettingsHistory:
+        targets = {"invites": self.targets.invites, "follow_ups": self.targets.follow_ups}
+        from_file = AutomationSettings(
+            time_zone=self.zone.key,
+            dmo_targets=targets,
+            overdue_grace=timedelta(seconds=grace_s),
+        )
+        return SettingsHistory(self.settings, from_file)
+
+    def account_days(self, as_of: datetime, grace_s: float = 3600) -> AccountDays:
+        logged = [event.timestamp for event, _ in self.events if event.timestamp <= as_of]
+        first_day = local_date(min(logged), self.zone) if logged else None
+        targets = TargetsInForce(self.history(grace_s), self.zone, as_of)
+        return AccountDays(targets, first_day, self.day_tallies(as_of))
+
     def inputs(self, period: Period, as_of: datetime, grace_s: float) -> StatsInputs:
         live = self.live()
+        grace_s = self.history(grace_s).in_force(as_of).overdue_grace.total_seconds()
 
         def window(moment: datetime | None) -> bool:
             return in_window(moment, period, as_of)
@@ -201,8 +224,7 @@ class Ledger:
                 if row.last_activity is not None and as_of - HEALTHY_WITHIN <= row.last_activity
             ),
             open_customers=len(open_rows),
-            targets=self.targets,
-            days=self.day_tallies(as_of),
+            dmo=self.account_days(as_of, grace_s),
         )
 
 
@@ -219,3 +241,15 @@ def _funnel_customer(cid: UUID, row: CustomerRow) -> FunnelCustomer:
         bookings=tuple(row.bookings),
         no_shows=tuple(row.no_shows),
     )
+
+
+def judged_days(
+    tallies: dict[date, DayTally],
+    targets: DmoTargets,
+    as_of: datetime,
+    zone: ZoneInfo,
+    first_day: date | None,
+) -> AccountDays:
+    """Tallies of local days judged by targets that never changed (the accounts file's)."""
+    ledger = Ledger(zone, targets)
+    return AccountDays(TargetsInForce(ledger.history(), zone, as_of), first_day, tallies)

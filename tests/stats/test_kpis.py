@@ -17,7 +17,7 @@ from crm_stats.policy.dmo import DayTally, DmoTargets, dmo_days, streak
 from crm_stats.policy.figures import nearest_rank, stats_figures
 from crm_stats.policy.periods import PeriodName, resolve_period
 
-from .ledger import Ledger
+from .ledger import Ledger, judged_days
 from .scripted_week import (
     AS_OF,
     EXPECTED_BY_STATUS,
@@ -91,8 +91,7 @@ def test_any_arrival_order_gives_the_same_period_figures(seed: int) -> None:
 def test_dmo_per_local_day_newest_first() -> None:
     ledger = Ledger(OSLO_ZONE, TARGETS)
     ledger.apply_all(oslo_week())
-    today = AS_OF.astimezone(OSLO_ZONE).date()
-    body = dmo_days(ledger.day_tallies(AS_OF), TARGETS, today, 7).model_dump(mode="json")
+    body = dmo_days(ledger.account_days(AS_OF), 7).model_dump(mode="json")
     got = [(i["date"], i["invites"], i["follow_ups"]) for i in body["items"]]
     assert got == EXPECTED_DAYS
     assert [i["met"] for i in body["items"]] == [True, True, True, True, False, True, True]
@@ -131,13 +130,17 @@ def test_new_york_sunday_is_25_hours_and_empty_denominators_are_null() -> None:
 
 
 def test_a_streak_waits_for_today_then_counts_it() -> None:
-    today = AS_OF.date()
-    days = {today - timedelta(days=n): DayTally(2, 1) for n in range(1, 4)}
-    assert streak(days, TARGETS, today) == 3  # today not met yet: ends yesterday
-    days[today] = DayTally(5, 1)
-    assert streak(days, TARGETS, today) == 4
-    days[today - timedelta(days=2)] = DayTally(1, 1)
-    assert streak(days, TARGETS, today) == 2
+    today = AS_OF.astimezone(OSLO_ZONE).date()
+    tallies = {today - timedelta(days=n): DayTally(2, 1) for n in range(1, 4)}
+
+    def counted() -> int:
+        return streak(judged_days(tallies, TARGETS, AS_OF, OSLO_ZONE, min(tallies)))
+
+    assert counted() == 3  # today not met yet: ends yesterday
+    tallies[today] = DayTally(5, 1)
+    assert counted() == 4
+    tallies[today - timedelta(days=2)] = DayTally(1, 1)
+    assert counted() == 2
 
 
 def test_nearest_rank_examples() -> None:

@@ -162,7 +162,7 @@ async def test_counter_equals_a_recount_and_the_figures_match_the_reference(
             for as_of in instants(events, grace):
                 period = resolve_period(PeriodName.TODAY, as_of, account.zone)
                 want = ledger.inputs(period, as_of, grace.total_seconds())
-                got = await open_at(conn, account, as_of)
+                got = await open_at(conn, account.account_id, as_of, grace)
                 assert (got.due, got.overdue) == (
                     want.reminders_due,
                     want.reminders_overdue,
@@ -232,7 +232,7 @@ async def test_open_complete_cancel_and_delete_move_the_counter(new_database: st
             for batch, expected in steps:
                 await apply_batch(conn, batch)
                 assert await counters(conn) == await recount(conn) == {"oslo": expected}
-            figures = await open_at(conn, OSLO, T0 + timedelta(days=5))
+            figures = await open_at(conn, "oslo", T0 + timedelta(days=5), OSLO.overdue_grace)
             assert figures == OpenReminders(1, 0, 0, 0, 0)
             assert (figures.due, figures.overdue) == (1, 1)
     finally:

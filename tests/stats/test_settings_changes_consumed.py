@@ -8,13 +8,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pytest
 
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
-from crm_servicekit.db import apply_migrations_in_thread
+from crm_servicekit.db import apply_migrations_in_thread, create_pool
 from crm_servicekit.idempotency_store import claim_new, drop_tombstoned
 from crm_servicekit.settings_store import settings_history
 from crm_stats.main import MIGRATIONS
@@ -52,21 +51,23 @@ async def test_settings_changes_are_kept_once_logged_and_not_on_the_ticker(
         {"booking_time": (T0 + timedelta(days=2)).isoformat()},
         account="acme",
     )
-    conn = await asyncpg.connect(new_database)
+    # A pool's connection, as the runtime's: it encodes json and jsonb parameters itself.
+    pool = await create_pool(new_database)
     try:
-        await apply_batch(conn, [seed, booked])
-        await apply_batch(conn, [seed, lowered])  # the seed redelivered with the next change
-        history = await settings_history(conn, ACME)
-        assert [change.effective_from for change in history.changes] == [T0, lowered.timestamp]
-        assert history.in_force(T0 + timedelta(hours=23)).dmo_targets.invites == 2
-        assert history.in_force(lowered.timestamp).dmo_targets.invites == 1
+        async with pool.acquire() as conn:
+            await apply_batch(conn, [seed, booked])
+            await apply_batch(conn, [seed, lowered])  # the seed redelivered with the next change
+            history = await settings_history(conn, ACME)
+            assert [change.effective_from for change in history.changes] == [T0, lowered.timestamp]
+            assert history.in_force(T0 + timedelta(hours=23)).dmo_targets.invites == 2
+            assert history.in_force(lowered.timestamp).dmo_targets.invites == 1
 
-        where = EventFilter(event_name=lowered.event_name)
-        logged = [row.envelope for row in await events_page(conn, "acme", where, None, 10)]
-        assert [item["event_id"] for item in logged] == [lowered.event_id, seed.event_id]
-        assert {item.get("customer_id") for item in logged} == {None}  # account-level
+            where = EventFilter(event_name=lowered.event_name)
+            logged = [row.envelope for row in await events_page(conn, "acme", where, None, 10)]
+            assert [item["event_id"] for item in logged] == [lowered.event_id, seed.event_id]
+            assert {item.get("customer_id") for item in logged} == {None}  # account-level
 
-        queued = await conn.fetch("SELECT item_id FROM ticker_pending")
-        assert [row["item_id"] for row in queued] == [booked.event_id]
+            queued = await conn.fetch("SELECT item_id FROM ticker_pending")
+            assert [row["item_id"] for row in queued] == [booked.event_id]
     finally:
-        await conn.close()
+        await pool.close()

@@ -19,14 +19,14 @@ from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.pagination import Keyset
 from crm_servicekit.problems import ServiceUnavailable
-from crm_servicekit.settings_store import record_settings_changes
+from crm_servicekit.settings_store import record_settings_changes, settings_history
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
 from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes
 from crm_stats.policy.counters import StateKey, moves, net_opened, open_per_account
 from crm_stats.policy.figures import stats_figures
 from crm_stats.policy.milestones import ReminderChange
-from crm_stats.policy.periods import PeriodName, local_date, resolve_period, zone_of
+from crm_stats.policy.periods import PeriodName, resolve_period, zone_of
 from crm_stats.policy.ticker import shows_on_ticker, ticker_item
 from crm_stats.repository import (
     customers,
@@ -121,11 +121,9 @@ async def dmo_progress(
 ) -> DmoDays:
     """The last `days` local days up to as_of's, newest first, and the streak."""
     async with pool.acquire() as conn:
-        tallies = await dmo_days.day_tallies(
-            conn, account.account_id, account.zone, as_of, dmo.STREAK_HORIZON_DAYS
-        )
-    today = local_date(as_of, account.zone)
-    return dmo.dmo_days(tallies, dmo.targets_of(account), today, days)
+        history = await settings_history(conn, account)
+        judged = await dmo_days.account_days(conn, account.account_id, account.zone, as_of, history)
+    return dmo.dmo_days(judged, days)
 
 
 async def events_page(

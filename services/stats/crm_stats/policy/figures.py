@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from crm_schemas.pipeline import (
     Status,
 )
 from crm_schemas.vocabulary import VOCABULARY_TERMS, Vocabulary, reverse
-from crm_stats.policy.dmo import DayTally, DmoTargets, dmo_summary
+from crm_stats.policy.dmo import AccountDays, dmo_summary
 from crm_stats.policy.milestones import Tally
 from crm_stats.policy.periods import Period
 from crm_stats.schemas import (
@@ -124,8 +124,7 @@ class StatsInputs:
     replies: Sequence[FirstReply]
     healthy: int
     open_customers: int
-    targets: DmoTargets
-    days: dict[date, DayTally]
+    dmo: AccountDays
 
 
 def reached(moment: datetime | None, as_of: datetime) -> bool:
@@ -246,7 +245,7 @@ def stats_figures(inputs: StatsInputs, vocabulary: Vocabulary | None) -> Custome
         by_pipeline_status=(
             by_pipeline_status(inputs.states, vocabulary) if vocabulary is not None else None
         ),
-        dmo=dmo_summary(inputs.days, inputs.targets, inputs.as_of, period.tz),
+        dmo=dmo_summary(inputs.dmo),
         funnel=funnel(inputs.cohort, inputs.as_of),
         speed_to_lead=speed_to_lead(inputs.replies, inputs.as_of),
         pipeline_health=ratio(inputs.healthy, inputs.open_customers),

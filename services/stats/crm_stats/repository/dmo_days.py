@@ -1,17 +1,19 @@
-"""Invites and follow-ups per local day of an account, kept as counters by the consumer."""
+"""Invites and follow-ups per local day of an account, kept as counters by the consumer, and
+what a request judges them with."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from crm_schemas.account_settings import SettingsHistory
 from crm_servicekit.connection import Conn
-from crm_stats.policy.dmo import DayTally
+from crm_stats.policy.dmo import AccountDays, DayTally, TargetsInForce, streak_reaches_back_to
 from crm_stats.policy.milestones import Tally
 from crm_stats.policy.periods import local_date, local_midnight
 from crm_stats.repository import Reader
-from crm_stats.repository.event_log import tallies_since
+from crm_stats.repository.event_log import earliest_event_at, tallies_since
 
 _ADD_DAYS = """
 INSERT INTO dmo_days AS d (account_id, day, invites, follow_ups) VALUES ($1, $2, $3, $4)
@@ -31,12 +33,25 @@ async def add_days(conn: Conn, days: Mapping[tuple[str, date], DayTally]) -> Non
         await conn.executemany(_ADD_DAYS, rows)
 
 
+async def account_days(
+    db: Reader, account_id: str, zone: ZoneInfo, as_of: datetime, history: SettingsHistory
+) -> AccountDays:
+    """The account's days a request judges: back to its first day (at most the streak's
+    horizon), each against the targets in force for it."""
+    earliest = await earliest_event_at(db, account_id, as_of)
+    first_day = local_date(earliest, zone) if earliest is not None else None
+    since = streak_reaches_back_to(local_date(as_of, zone), first_day)
+    tallies = await day_tallies(db, account_id, zone, as_of, since)
+    return AccountDays(TargetsInForce(history, zone, as_of), first_day, tallies)
+
+
 async def day_tallies(
-    db: Reader, account_id: str, zone: ZoneInfo, as_of: datetime, horizon_days: int
+    db: Reader, account_id: str, zone: ZoneInfo, as_of: datetime, since: date
 ) -> dict[date, DayTally]:
-    """Finished local days from the counters; as_of's own day from the log, cut at as_of."""
+    """Finished local days from `since` on from the counters; as_of's own day from the log,
+    cut at as_of."""
     today = local_date(as_of, zone)
-    rows = await db.fetch(_DAYS, account_id, today, today - timedelta(days=horizon_days))
+    rows = await db.fetch(_DAYS, account_id, today, since)
     days = {row["day"]: DayTally(row["invites"], row["follow_ups"]) for row in rows}
     counted = await tallies_since(
         db, account_id, [Tally.INVITES, Tally.FOLLOW_UPS], local_midnight(today, zone), as_of

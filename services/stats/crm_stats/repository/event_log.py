@@ -34,6 +34,9 @@ WHERE account_id = $1 AND tally = ANY($2::text[]) AND ts >= $3 AND ts <= $4
 GROUP BY tally
 """
 
+# The account's earliest event up to as_of, read from the end of event_log_by_time.
+_EARLIEST = "SELECT min(ts) FROM event_log WHERE account_id = $1 AND ts <= $2"
+
 
 @dataclass(frozen=True)
 class EventFilter:
@@ -124,3 +127,9 @@ async def tallies_since(
     """How many events of these tallies in [start, as_of]."""
     rows = await db.fetch(_TALLIES_SINCE, account_id, [t.value for t in tallies], start, as_of)
     return {Tally(row["tally"]): row["n"] for row in rows}
+
+
+async def earliest_event_at(db: Reader, account_id: str, as_of: datetime) -> datetime | None:
+    """The timestamp of the account's earliest event up to as_of (None: none yet)."""
+    earliest: datetime | None = await db.fetchval(_EARLIEST, account_id, as_of)
+    return earliest

@@ -15,7 +15,7 @@ import asyncpg
 
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
-from crm_stats.policy.dmo import STREAK_HORIZON_DAYS, targets_of
+from crm_servicekit.settings_store import settings_history
 from crm_stats.policy.figures import StatsInputs, open_customers
 from crm_stats.policy.periods import Period
 from crm_stats.repository import customers, dmo_days, event_log, first_replies, reminders
@@ -29,21 +29,23 @@ async def stats_inputs(
 ) -> StatsInputs:
     """What the dashboard needs, read by independent statements at once, each on a connection
     of its own: the request waits for the slowest read instead of the sum of all (each is a
-    separate snapshot anyway, as consecutive statements on one connection would be)."""
+    separate snapshot anyway, as consecutive statements on one connection would be). The
+    settings history comes first: the reads of the reminders and the DMO days judge by it."""
     account_id = account.account_id
+    history = await _pooled(pool, lambda conn: settings_history(conn, account))
+    grace = history.in_force(as_of).overdue_grace
     async with asyncio.TaskGroup() as reads:
         tallies = reads.create_task(event_log.tallies_in(pool, account_id, period, as_of))
         counts = reads.create_task(customers.counts(pool, account_id, period, as_of))
         state_counts = reads.create_task(states(pool, account_id))
         cohort = reads.create_task(customers.cohort(pool, account_id, period, as_of))
         replies = reads.create_task(first_replies.first_replies_in(pool, account_id, period, as_of))
-        open_reminders = reads.create_task(reminders.open_at(pool, account, as_of))
+        open_reminders = reads.create_task(reminders.open_at(pool, account_id, as_of, grace))
+        # The account's zone, not the settings': time_zone is fixed when the account is made.
         days = reads.create_task(
             _pooled(
                 pool,
-                lambda conn: dmo_days.day_tallies(
-                    conn, account_id, account.zone, as_of, STREAK_HORIZON_DAYS
-                ),
+                lambda conn: dmo_days.account_days(conn, account_id, account.zone, as_of, history),
             )
         )
     counted = counts.result()
@@ -63,8 +65,7 @@ async def stats_inputs(
         replies=replies.result(),
         healthy=counted.healthy,
         open_customers=open_customers(live_states),
-        targets=targets_of(account),
-        days=days.result(),
+        dmo=days.result(),
     )
 
 

@@ -4,11 +4,10 @@ deltas, so the dashboard never counts them all)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
 from crm_servicekit.unnest import as_columns, rounds
 from crm_stats.policy.counters import net_opened
@@ -122,8 +121,11 @@ async def delete_of(conn: Conn, account_id: str, customers: list[UUID]) -> None:
     await add_open(conn, net_opened({account_id: closed_now}, {}))
 
 
-async def open_at(db: Reader, account: Account, as_of: datetime) -> OpenReminders:
-    """The account's reminders open at as_of, and how many of them are past the grace."""
-    row = await db.fetchrow(_OPEN_AT, account.account_id, as_of, as_of - account.overdue_grace)
+async def open_at(
+    db: Reader, account_id: str, as_of: datetime, overdue_grace: timedelta
+) -> OpenReminders:
+    """The account's reminders open at as_of, and how many of them are past the grace (the
+    caller's: the one in force at as_of)."""
+    row = await db.fetchrow(_OPEN_AT, account_id, as_of, as_of - overdue_grace)
     assert row is not None  # scalar subqueries always answer one row
     return OpenReminders(**row)
