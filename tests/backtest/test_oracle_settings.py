@@ -4,12 +4,14 @@ day's end and as_of, and a streak with targets of 0 bounded by the account's fir
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from crm_backtest.accounts import AccountProfile, SettingsChange
+from crm_backtest.generator import generate, run_tag
 from crm_backtest.history import Fact
 from crm_backtest.kpis import dmo
 from crm_backtest.reminders import expected_reminders
@@ -109,3 +111,30 @@ def test_nothing_done_with_targets_is_no_streak() -> None:
 def test_changes_survive_the_history_file() -> None:
     again = AccountProfile.from_json(json.loads(json.dumps(PROFILE.to_json())))
     assert again == PROFILE
+
+
+def test_a_run_with_changing_accounts_sends_their_changes_in_time_order() -> None:
+    anchor = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    history = generate(300, 7, anchor, settings_accounts=2)
+    changing = [p for p in history.accounts if p.changes]
+    assert [p.account_id for p in changing] == [f"bt-{run_tag(7, anchor)}-s{n}" for n in (0, 1)]
+    sent = [d for d in history.deliveries if d.route == "settings"]
+    assert len(sent) == sum(len(p.changes) for p in changing)
+    assert not any(d.duplicate for d in sent)
+    for profile in changing:
+        mine = [d for d in sent if d.account_id == profile.account_id]
+        times = [d.body["effective_from"] for d in mine]
+        assert times == sorted(times)
+        assert all(anchor - timedelta(days=21) < c.effective_from < anchor for c in profile.changes)
+    # The run's other accounts get contacts too, and the changing ones do as well.
+    assert {c.account_id for c in history.contacts} >= {p.account_id for p in changing}
+    # Batches stay whole: a change never splits one.
+    numbers = [d.batch for d in history.deliveries if d.batch is not None]
+    assert len(set(numbers)) == sum(1 for _ in itertools.groupby(numbers))
+
+
+def test_a_run_without_changing_accounts_is_the_history_it_was() -> None:
+    anchor = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    history = generate(200, 3, anchor)
+    assert not any(d.route == "settings" for d in history.deliveries)
+    assert all(not p.changes for p in history.accounts)
