@@ -5,12 +5,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 DEFAULT_ZONE = "Europe/Oslo"
+# docs/domain.md's reminder table: each automated type's delay after its trigger.
+DEFAULT_DELAYS: dict[str, timedelta] = {
+    "follow_up_2h": timedelta(hours=2),
+    "follow_up_1d": timedelta(days=1),
+    "follow_up_24h": timedelta(hours=24),
+    "follow_up_48h": timedelta(hours=48),
+    "follow_up_7d": timedelta(days=7),
+}
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """A change of the account's automation settings the backtest makes: the body of its
+    `PUT /api/settings` (with `effective_from`), as the oracle applies it too."""
+
+    effective_from: datetime
+    body: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"effective_from": self.effective_from.isoformat(), "body": self.body}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SettingsChange:
+        return cls(datetime.fromisoformat(data["effective_from"]), data["body"])
 
 
 @dataclass(frozen=True)
@@ -26,6 +50,18 @@ class AccountProfile:
     page_id: str | None = None
     instagram_account_id: str | None = None
     whatsapp_phone_number_id: str | None = None
+    # Automated reminder types switched off, and delays other than docs/domain.md's.
+    disabled_reminders: frozenset[str] = frozenset()
+    reminder_delays: tuple[tuple[str, timedelta], ...] = ()
+    # The settings changes the backtest makes in this account, in time order; the fields
+    # above are the settings before the first (crm_backtest.settings_in_force applies them).
+    changes: tuple[SettingsChange, ...] = field(default=())
+
+    def delay(self, kind: str) -> timedelta:
+        return dict(self.reminder_delays).get(kind, DEFAULT_DELAYS[kind])
+
+    def enabled(self, kind: str) -> bool:
+        return kind not in self.disabled_reminders
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +74,9 @@ class AccountProfile:
             "page_id": self.page_id,
             "instagram_account_id": self.instagram_account_id,
             "whatsapp_phone_number_id": self.whatsapp_phone_number_id,
+            "disabled_reminders": sorted(self.disabled_reminders),
+            "reminder_delays_s": {k: int(d.total_seconds()) for k, d in self.reminder_delays},
+            "changes": [change.to_json() for change in self.changes],
         }
 
     @property
@@ -58,6 +97,12 @@ class AccountProfile:
             page_id=data.get("page_id"),
             instagram_account_id=data.get("instagram_account_id"),
             whatsapp_phone_number_id=data.get("whatsapp_phone_number_id"),
+            disabled_reminders=frozenset(data.get("disabled_reminders", ())),
+            reminder_delays=tuple(
+                (kind, timedelta(seconds=s))
+                for kind, s in data.get("reminder_delays_s", {}).items()
+            ),
+            changes=tuple(SettingsChange.from_json(c) for c in data.get("changes", ())),
         )
 
 

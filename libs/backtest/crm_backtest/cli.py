@@ -98,15 +98,35 @@ def run_command(
     fast_client: Annotated[
         bool, typer.Option(help="Send with aiohttp (~5x faster); --no-fast-client: httpx")
     ] = True,
+    settings_accounts: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Accounts of the run's own (added to the accounts file for it) that change "
+            "their automation settings mid-history",
+        ),
+    ] = 0,
 ) -> None:
     """Generate (or load), replay through the gateway, compare with the oracle, report."""
     if history_file is not None:
         history = History.load(history_file)
     else:
-        history = generate(contacts, seed, _anchor(None), _profiles(state_dir, accounts))
+        profiles = _profiles(state_dir, accounts)
+        history = generate(
+            contacts, seed, _anchor(None), profiles, settings_accounts=settings_accounts
+        )
     credentials = Credentials.from_state_dir(state_dir)
     result = asyncio.run(
-        run_backtest(history, api, credentials, rate, catch_up, console, fast_client=fast_client)
+        run_backtest(
+            history,
+            api,
+            credentials,
+            rate,
+            catch_up,
+            console,
+            fast_client=fast_client,
+            accounts_file=state_dir / "accounts.json",
+        )
     )
     result.print(console)
     if report is not None:

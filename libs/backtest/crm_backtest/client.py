@@ -74,9 +74,11 @@ class Credentials:
 
 
 def mint_token(secret: str, account_id: str, ttl: timedelta = timedelta(hours=6)) -> str:
+    """The backtest acts as each account's admin: it sends events and changes settings."""
     claims = {
         "sub": "backtest",
         "account_id": account_id,
+        "role": "admin",
         "exp": int((datetime.now(UTC) + ttl).timestamp()),
     }
     return jwt.encode(claims, secret, algorithm="HS256")

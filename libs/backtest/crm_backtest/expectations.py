@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from crm_backtest.accounts import AccountProfile
 from crm_backtest.clock import iso
 from crm_backtest.history import History
 from crm_backtest.kpis import expected_stats, next_action_overdue
 from crm_backtest.nba import recommend
 from crm_backtest.pipeline import Step, fold
 from crm_backtest.reminders import Reminder, expected_reminders
+from crm_backtest.settings_in_force import settings_at
 
 # Figures that add up over customers: on an account that already holds other data in the
 # period, these are checked as "baseline + expected"; the ratios and medians only when the
@@ -111,7 +113,7 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
     when = as_of or history.anchor
     by_contact = history.facts_by_contact()
     contacts: dict[str, ContactExpectation] = {}
-    known: dict[str, tuple[list[Step], list[Reminder], timedelta]] = {}
+    known: dict[str, tuple[list[Step], list[Reminder], AccountProfile]] = {}
     for contact in history.contacts:
         facts = by_contact.get(contact.key, [])
         if not facts:
@@ -119,8 +121,8 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
         profile = history.profile(contact.account_id)
         steps = fold(facts)
         reminders = expected_reminders(facts, profile)
-        known[contact.key] = (steps, reminders, profile.overdue_grace)
-        action = recommend(steps, reminders, when, profile.overdue_grace)
+        known[contact.key] = (steps, reminders, profile)
+        action = recommend(steps, reminders, when, settings_at(profile, when).overdue_grace)
         state = steps[-1].after
         contacts[contact.key] = ContactExpectation(
             contact=contact.key,
@@ -150,7 +152,8 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
             stats[(profile.account_id, period.name)] = flatten(figures)
 
     def counted_at(contact: str, nba_at: datetime) -> bool:
-        steps, reminders, grace = known[contact]
+        steps, reminders, profile = known[contact]
+        grace = settings_at(profile, when).overdue_grace
         return next_action_overdue(steps, reminders, when, nba_at, grace)
 
     return Expectations(when, periods, contacts, stats, counted_at)

@@ -26,6 +26,7 @@ from crm_backtest.provider_routes import (
     provider_route,
     tool_booking,
 )
+from crm_backtest.settings_plans import changing_accounts, with_settings_changes
 
 DUPLICATE_SHARE = 0.05
 SWAP_CHANCE = 0.3  # of the contacts that have a swappable pair
@@ -131,6 +132,11 @@ def _with_duplicates(deliveries: list[Delivery], rng: random.Random) -> list[Del
     return result
 
 
+def _timed(deliveries: list[Delivery], facts: list[Fact]) -> list[tuple[datetime, Delivery]]:
+    at = {fact.event_id: fact.at for fact in facts}
+    return [(at[delivery.event_id], delivery) for delivery in deliveries]
+
+
 class _Routing:
     """How each fact reaches the system: a provider's delivery (provider_routes) or one of the
     CRM's own routes; keeps each contact's booking ids and the booking a tool made."""
@@ -186,11 +192,14 @@ def generate(
     accounts: list[AccountProfile] | None = None,
     span: timedelta = timedelta(days=21),
     batch_size: int = 100,
+    settings_accounts: int = 0,
 ) -> History:
-    """The same (contacts, seed, anchor, accounts) always give the same history."""
+    """The same (contacts, seed, anchor, accounts, settings_accounts) always give the same
+    history; `settings_accounts` new accounts of the run change their settings mid-history."""
     rng = random.Random(seed)
-    profiles = list(accounts or DEFAULT_ACCOUNTS)
     tag = run_tag(seed, anchor)
+    changing = changing_accounts(tag, settings_accounts, random.Random(seed + 1), anchor, span)
+    profiles = [*(accounts or DEFAULT_ACCOUNTS), *changing]
     counter = itertools.count(1)
 
     def new_id() -> str:
@@ -215,6 +224,9 @@ def generate(
     order = list(facts)
     _swap_some(order, by_contact, rng)
     routing = _Routing(rng, people, by_contact, profiles)
-    deliveries = [routing.delivery(fact) for fact in order]
-    deliveries = group_batches(_with_duplicates(deliveries, rng), batch_size)
+    timed = [(fact.at, routing.delivery(fact)) for fact in order]
+    deliveries = _with_duplicates([delivery for _, delivery in timed], rng)
+    deliveries = group_batches(deliveries, batch_size)
+    if changing:
+        deliveries = with_settings_changes(_timed(deliveries, facts), changing, tag)
     return History(seed, anchor, profiles, people, facts, deliveries)

@@ -13,7 +13,8 @@ from crm_backtest.accounts import AccountProfile
 from crm_backtest.clock import iso, parse
 
 # The CRM's own routes, then the providers' own webhooks (crm_backtest.provider_routes).
-Route = Literal["dm", "capi", "event", "batch", "meta", "calendly", "calcom"]
+# "settings": an account's `PUT /api/settings` (crm_backtest.settings_plans), not an event.
+Route = Literal["dm", "capi", "event", "batch", "meta", "calendly", "calcom", "settings"]
 
 # A person's move through the API (a next-stage): a fact of the fold, never an event sent
 # to ingest by the generator.

@@ -13,6 +13,7 @@ from crm_backtest.history import Fact
 from crm_backtest.nba import last_activity, recommend
 from crm_backtest.pipeline import OPEN_STAGES, STAGES, Step, fold
 from crm_backtest.reminders import Reminder, expected_reminders, is_due, is_overdue
+from crm_backtest.settings_in_force import settings_at
 
 COUNTED_EVENTS = {
     "invites_sent": "INVITE_SENT",
@@ -29,10 +30,9 @@ def _in(at: datetime, start: datetime, end: datetime, as_of: datetime) -> bool:
     return start <= at < end and at <= as_of
 
 
-def _dmo_day(done: tuple[int, int], profile: AccountProfile, days: int) -> dict[str, Any]:
+def _dmo_day(done: tuple[int, int], targets: tuple[int, int]) -> dict[str, Any]:
     invites, follow_ups = done
-    invites_target = profile.invites_target * days
-    follow_ups_target = profile.follow_ups_target * days
+    invites_target, follow_ups_target = targets
     return {
         "invites": invites,
         "invites_target": invites_target,
@@ -44,11 +44,15 @@ def _dmo_day(done: tuple[int, int], profile: AccountProfile, days: int) -> dict[
     }
 
 
-STREAK_HORIZON_DAYS = 3660
+def day_targets(profile: AccountProfile, day: date, as_of: datetime) -> tuple[int, int]:
+    """A local day's targets: those in force at the earlier of its end and `as_of`."""
+    end = start_of_local_day(day + DAY, profile.time_zone)
+    settings = settings_at(profile, min(end, as_of))
+    return settings.invites_target, settings.follow_ups_target
 
 
 def dmo(facts: list[Fact], profile: AccountProfile, as_of: datetime) -> dict[str, Any]:
-    """Invites and follow-ups per local day against the targets, and the streak."""
+    """Invites and follow-ups per local day against the targets in force, and the streak."""
     zone = profile.time_zone
     per_day: dict[date, list[int]] = {}
     for fact in facts:
@@ -58,22 +62,31 @@ def dmo(facts: list[Fact], profile: AccountProfile, as_of: datetime) -> dict[str
         counts[0 if fact.name == "INVITE_SENT" else 1] += 1
     today = local_date(as_of, zone)
     monday = today - timedelta(days=today.weekday())
-    week = [per_day.get(monday + timedelta(days=i), [0, 0]) for i in range(7)]
+    week_days = [monday + timedelta(days=i) for i in range(7)]
+    week = [per_day.get(day, [0, 0]) for day in week_days]
+    # A week's targets are its days' targets added up (7 × daily while they do not change).
+    week_targets = [day_targets(profile, day, as_of) for day in week_days]
 
     def met(day: date) -> bool:
         invites, follow_ups = per_day.get(day, [0, 0])
-        return invites >= profile.invites_target and follow_ups >= profile.follow_ups_target
+        invites_target, follow_ups_target = day_targets(profile, day, as_of)
+        return invites >= invites_target and follow_ups >= follow_ups_target
 
+    # A streak never reaches back before the local day of the account's earliest event (with
+    # targets of 0 every day is met).
+    first_day = min((local_date(f.at, zone) for f in facts if f.at <= as_of), default=today)
     day = today if met(today) else today - DAY
     streak = 0
-    # With targets of 0 every day is met: the walk stops at ten years, as the stats service's.
-    while streak < STREAK_HORIZON_DAYS and met(day):
+    while day >= first_day and met(day):
         streak += 1
         day -= DAY
     today_counts = per_day.get(today, [0, 0])
     return {
-        "today": _dmo_day((today_counts[0], today_counts[1]), profile, 1),
-        "week": _dmo_day((sum(c[0] for c in week), sum(c[1] for c in week)), profile, 7),
+        "today": _dmo_day((today_counts[0], today_counts[1]), day_targets(profile, today, as_of)),
+        "week": _dmo_day(
+            (sum(c[0] for c in week), sum(c[1] for c in week)),
+            (sum(t[0] for t in week_targets), sum(t[1] for t in week_targets)),
+        ),
         "streak_days": streak,
     }
 
@@ -109,7 +122,7 @@ def _counts(
             counts[figure] += sum(f.name == name and _in(f.at, start, end, as_of) for f in facts)
         reminders = expected_reminders(facts, profile)
         counts["reminders_due"] += sum(is_due(r, as_of) for r in reminders)
-        grace = profile.overdue_grace
+        grace = settings_at(profile, as_of).overdue_grace
         counts["reminders_overdue"] += sum(is_overdue(r, as_of, grace) for r in reminders)
         counts["next_actions_overdue"] += next_action_overdue(steps, reminders, as_of, as_of, grace)
     return counts

@@ -11,6 +11,7 @@ from crm_backtest.clock import DAY, HOUR
 from crm_backtest.history import Fact
 from crm_backtest.pipeline import OPEN_STAGES, Step, entered_at, fold, is_activity
 from crm_backtest.reminders import Reminder, expected_reminders, is_overdue
+from crm_backtest.settings_in_force import settings_at
 
 ONBOARDING = 30 * DAY
 
@@ -92,4 +93,5 @@ def _open_stage_row(steps: list[Step], as_of: datetime) -> Recommendation:
 
 
 def expected_nba(facts: list[Fact], profile: AccountProfile, as_of: datetime) -> Recommendation:
-    return recommend(fold(facts), expected_reminders(facts, profile), as_of, profile.overdue_grace)
+    grace = settings_at(profile, as_of).overdue_grace
+    return recommend(fold(facts), expected_reminders(facts, profile), as_of, grace)

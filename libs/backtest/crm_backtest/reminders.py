@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crm_backtest.accounts import AccountProfile
-from crm_backtest.clock import DAY, HOUR, iso, out_of_quiet_hours
+from crm_backtest.clock import iso, out_of_quiet_hours
 from crm_backtest.history import Fact
 from crm_backtest.pipeline import OPEN_STAGES, Step, fold, is_activity
-
-WEEK = 7 * DAY
+from crm_backtest.settings_in_force import settings_at
 
 
 @dataclass
@@ -41,8 +40,14 @@ class ReminderBook:
         for reminder in which:
             reminder.status = status
 
-    def _create(self, type_: str, rule: str, at: datetime, trigger: str) -> None:
-        when = out_of_quiet_hours(at, self.profile.time_zone, self.profile.quiet_hours)
+    def _create(self, type_: str, rule: str, trigger_at: datetime, trigger: str) -> None:
+        """The reminder a trigger makes by the settings in force at the trigger's time: none
+        for a type switched off, else at its delay, out of that time's quiet hours."""
+        settings = settings_at(self.profile, trigger_at)
+        if not settings.enabled(type_):
+            return
+        at = trigger_at + settings.delay(type_)
+        when = out_of_quiet_hours(at, settings.time_zone, settings.quiet_hours)
         self.items.append(Reminder(type_, rule, when, trigger))
 
     def apply(self, step: Step) -> None:
@@ -66,24 +71,31 @@ class ReminderBook:
     def _create_for(self, step: Step) -> None:
         fact, before, after = step.fact, step.before, step.after
         if fact.name == "VIDEO_SENT":
-            self._create("follow_up_24h", "video_sent", fact.at + 24 * HOUR, fact.event_id)
-            self._create("follow_up_48h", "video_sent", fact.at + 48 * HOUR, fact.event_id)
+            self._create("follow_up_24h", "video_sent", fact.at, fact.event_id)
+            self._create("follow_up_48h", "video_sent", fact.at, fact.event_id)
         if fact.name == "NO_SHOW":
-            self._create("follow_up_2h", "no_show", fact.at + 2 * HOUR, fact.event_id)
-            self._create("follow_up_1d", "no_show", fact.at + DAY, fact.event_id)
+            self._create("follow_up_2h", "no_show", fact.at, fact.event_id)
+            self._create("follow_up_1d", "no_show", fact.at, fact.event_id)
         entered_show = after.status == "presentation_sent" and (
             before is None or before.status != "presentation_sent"
         )
         one_open = any(r.type == "follow_up_48h" for r in self.open())
         if entered_show and fact.name != "VIDEO_SENT" and not one_open:
-            self._create("follow_up_48h", "presentation_sent", fact.at + 48 * HOUR, fact.event_id)
+            self._create("follow_up_48h", "presentation_sent", fact.at, fact.event_id)
         if is_activity(before, after, fact):
             self._inactivity(fact)
 
     def _inactivity(self, fact: Fact) -> None:
-        """One open follow_up_7d per customer, kept at the last activity + 7 days."""
-        when = out_of_quiet_hours(fact.at + WEEK, self.profile.time_zone, self.profile.quiet_hours)
+        """One open follow_up_7d per customer, kept at the last activity + its delay; with the
+        type switched off, the activity cancels the open one instead of moving it."""
+        settings = settings_at(self.profile, fact.at)
         current = next((r for r in self.open() if r.type == "follow_up_7d"), None)
+        if not settings.enabled("follow_up_7d"):
+            if current is not None:
+                current.status = "canceled"
+            return
+        at = fact.at + settings.delay("follow_up_7d")
+        when = out_of_quiet_hours(at, settings.time_zone, settings.quiet_hours)
         if current is None:
             self.items.append(Reminder("follow_up_7d", "inactivity", when, fact.event_id))
         else:  # facts come in timestamp order, so this activity is the latest

@@ -128,10 +128,29 @@ async def _send_provider(gateway: Gateway, delivery: Delivery, customer_id: str 
     return Outcome(delivery, response.status_code, status, customer, monotonic(), detail)
 
 
+async def _send_settings(gateway: Gateway, delivery: Delivery) -> Outcome:
+    """An account's settings change, as its admin; its id as the Idempotency-Key, so a retry
+    after a lost answer is not a second change."""
+    response = await gateway.request(
+        "PUT",
+        "/settings",
+        delivery.account_id,
+        json=delivery.body,
+        headers={"idempotency-key": delivery.event_id},
+    )
+    status = "accepted" if response.status_code == 200 else "rejected"
+    if response.status_code >= 500:
+        status = "error"
+    detail = None if status == "accepted" else response.text
+    return Outcome(delivery, response.status_code, status, None, monotonic(), detail)
+
+
 async def _send(
     gateway: Gateway, items: list[Delivery], customers: dict[str, str]
 ) -> list[Outcome]:
     first = items[0]
+    if first.route == "settings":
+        return [await _send_settings(gateway, first)]
     if first.route in PROVIDER_ROUTES:
         return [await _send_provider(gateway, first, customers.get(first.contact))]
     if first.batch is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 import httpx
@@ -25,6 +26,7 @@ from crm_backtest.history import History
 from crm_backtest.probes import ReminderProbe
 from crm_backtest.replayer import Replay, replay
 from crm_backtest.report import CheckResult, Report, latency_summary
+from crm_backtest.run_accounts import run_accounts
 from crm_backtest.stats_checker import check_stats, read_baselines, wall_clock
 
 CHECKS = (
@@ -78,9 +80,13 @@ async def run_backtest(
     transport: httpx.AsyncBaseTransport | None = None,
     fast_client: bool = True,
     now: Callable[[], datetime] = wall_clock,
+    accounts_file: Path | None = None,
 ) -> Report:
-    """`now`: the wall clock, against which the NBA's timers move next actions (stats_checker)."""
-    async with Gateway(api, credentials, transport=transport, fast_client=fast_client) as gateway:
+    """`now`: the wall clock, against which the NBA's timers move next actions (stats_checker).
+    `accounts_file`: the system's, where a history's own accounts (those that change their
+    settings) are added for the run."""
+    gateway = Gateway(api, credentials, transport=transport, fast_client=fast_client)
+    async with gateway, run_accounts(gateway, accounts_file, history.accounts):
         return await backtest_through(gateway, history, rate, catch_up_s, console, now=now)
 
 
