@@ -35,7 +35,11 @@ GROUP BY tally
 """
 
 # The account's earliest event up to as_of, read from the end of event_log_by_time.
-_EARLIEST = "SELECT min(ts) FROM event_log WHERE account_id = $1 AND ts <= $2"
+# A customer's event: the account-level ones are not the account's activity (its settings
+# seed is dated back, so that a change the API allows is never dated before it).
+_EARLIEST = """
+SELECT min(ts) FROM event_log WHERE account_id = $1 AND ts <= $2 AND customer_id IS NOT NULL
+"""
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,6 @@ async def tallies_since(
 
 
 async def earliest_event_at(db: Reader, account_id: str, as_of: datetime) -> datetime | None:
-    """The timestamp of the account's earliest event up to as_of (None: none yet)."""
+    """The timestamp of the account's earliest customer event up to as_of (None: none yet)."""
     earliest: datetime | None = await db.fetchval(_EARLIEST, account_id, as_of)
     return earliest
