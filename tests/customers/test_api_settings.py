@@ -192,7 +192,15 @@ async def test_time_zone_is_refused_as_fixed_when_the_account_is_created(service
     assert "fixed when the account is created" in answer.json()["errors"][0]["msg"]
 
 
-@pytest.mark.parametrize("body", [{}, {"effective_from": "2026-11-02T09:00:00Z"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"effective_from": "2026-11-02T09:00:00Z"},
+        {"dmo_targets": {}},
+        {"reminders": {"follow_up_2h": {}}},
+    ],
+)
 async def test_a_change_of_nothing_is_422(service: Service, body: dict[str, Any]) -> None:
     assert field_errors(await put(service, body)) == [["body"]]
 

@@ -37,8 +37,7 @@ async def change_settings(
     clock: ClockDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    patch = body.changes()
-    if not patch:
+    if not body.names_a_setting():
         # A change of nothing would still be announced, and would move the latest change's
         # time, before which no later change may be dated: refused rather than made.
         raise Unprocessable(
@@ -60,7 +59,12 @@ async def change_settings(
             return slot.replay.to_response()
         try:
             made = await service.change(
-                conn, admin.account, cause, patch, body.effective_from, res.settings.events_topic
+                conn,
+                admin.account,
+                cause,
+                body.changes(),
+                body.effective_from,
+                res.settings.events_topic,
             )
         except ChangeRefused as refused:
             raise Unprocessable(

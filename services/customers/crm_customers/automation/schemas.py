@@ -95,6 +95,17 @@ class SettingsPatch(_Patch):
         """The settings this change names, as JSON values (``null`` where it clears one)."""
         return self.model_dump(mode="json", exclude_unset=True, exclude={"effective_from"})
 
+    def names_a_setting(self) -> bool:
+        """Whether the change names any setting: ``{"reminders": {"follow_up_2h": {}}}``
+        names none, ``{"quiet_hours": null}`` does (it clears them)."""
+        return _names_a_value(self.changes())
+
+
+def _names_a_value(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_names_a_value(item) for item in value.values())
+    return True
+
 
 class SettingsOut(AutomationSettings):
     """The account's automation settings, and since when they hold."""
