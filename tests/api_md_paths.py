@@ -26,6 +26,8 @@ API_PATHS = [
     ("PUT", f"/api/interactions/{C}", "customers"),
     ("DELETE", f"/api/interactions/{C}", "customers"),
     ("GET", "/api/interactions/upcoming", "customers"),
+    ("GET", "/api/settings", "customers"),
+    ("PUT", "/api/settings", "customers"),
     ("GET", "/api/reminders/due", "rules"),
     ("GET", "/api/reminders/upcoming", "rules"),
     ("GET", "/api/reminders", "rules"),

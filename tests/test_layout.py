@@ -22,7 +22,7 @@ AGGREGATE_ROLES = ("api", "schemas", "service", "policy", "repository", "announc
 
 # A service with more than one aggregate keeps each in a subpackage with the roles inside.
 AGGREGATES: dict[str, tuple[str, ...]] = {
-    "customers": ("customers", "interactions"),
+    "customers": ("customers", "interactions", "automation"),
 }
 
 # Roles a service (or aggregate) does not have, and why.
@@ -32,7 +32,11 @@ WITHOUT: dict[str, dict[str, str]] = {
 
 # Modules beside the skeleton, and why each exists.
 ALLOWED: dict[str, dict[str, str]] = {
-    "customers": {"claims": "the client of ingest's identity claim endpoint (ingest holds them)"},
+    "customers": {
+        "claims": "the client of ingest's identity claim endpoint (ingest holds them)",
+        "seeding": "the background loop that seeds each account's automation settings from the "
+        "accounts file the first time the service sees it",
+    },
     "ingest": {
         "rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua, "
         "and in the process's memory while Redis cannot be asked",

@@ -16,8 +16,8 @@ import pytest
 from crm_customers.customers.claims import IdentityClaims
 from crm_customers.main import build_app
 from crm_customers.settings import CustomersSettings
-from crm_servicekit.accounts import Account, load_accounts, write_accounts_file
-from crm_servicekit.auth import mint_token
+from crm_servicekit.accounts import Account, Accounts, load_accounts, write_accounts_file
+from crm_servicekit.auth import Role, mint_token
 from crm_servicekit.clock import FixedClock
 from crm_servicekit.problems import Conflict
 
@@ -77,9 +77,11 @@ class Service:
             headers["Idempotency-Key"] = key
         return await self.client.request(method, path, json=json, params=params, headers=headers)
 
-    def auth(self, account: str = "acme", sub: str = "marketer-1") -> dict[str, str]:
+    def auth(
+        self, account: str = "acme", sub: str = "marketer-1", role: Role = Role.MEMBER
+    ) -> dict[str, str]:
         token = mint_token(
-            self.settings.jwt_secret, account, sub, timedelta(days=30), clock=self.clock
+            self.settings.jwt_secret, account, sub, timedelta(days=30), role=role, clock=self.clock
         )
         return {"Authorization": f"Bearer {token}"}
 
@@ -102,11 +104,14 @@ async def running(
     *,
     claims: IdentityClaims | None = None,
     clock: FixedClock | None = None,
+    accounts: Accounts | None = None,
 ) -> AsyncIterator[Service]:
-    """The whole service (API, consumer, outbox relay) started as its main would."""
+    """The whole service (API, consumer, outbox relay, seeding loop) started as its main
+    would; `accounts` stands in for the registry read from the settings' file."""
     clock = clock or FixedClock(T)
     fake = FakeClaims()
-    app = build_app(settings, clock, load_accounts(settings.accounts_file), claims=claims or fake)
+    registry = accounts if accounts is not None else load_accounts(settings.accounts_file)
+    app = build_app(settings, clock, registry, claims=claims or fake)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from crm_servicekit.accounts import Account
 
 from .attack import INVALID, NOT_FOUND, Case, by_id
+from .customers_settings_cases import SETTINGS_CASES
 from .families import (
     LONE_SURROGATE,
     NUL,
@@ -270,5 +271,6 @@ CASES = by_id(
             body={**note("x"), "occurred_at": "0001-01-01T00:00:00+14:00"},
             names="occurred_at",
         ),
+        *SETTINGS_CASES,
     ]
 )

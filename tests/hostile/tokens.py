@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from crm_servicekit.auth import mint_token
+from crm_servicekit.auth import Role, mint_token
 from crm_servicekit.clock import FixedClock
 from crm_servicekit.settings import ServiceSettings
 
@@ -79,17 +79,20 @@ FORGED: dict[str, Callable[[datetime], str]] = {
 }
 
 
-def bearer(account: str, at: datetime) -> dict[str, str]:
+def bearer(account: str, at: datetime, role: Role = Role.MEMBER) -> dict[str, str]:
     """A real token of `account`, valid at `at` (the served app's fixed clock)."""
-    token = mint_token(SECRET, account, "marketer", timedelta(days=30), clock=FixedClock(at))
+    token = mint_token(
+        SECRET, account, "marketer", timedelta(days=30), role=role, clock=FixedClock(at)
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
 def credentials_at(
     at: datetime, service_token: str | None = None
 ) -> Callable[[str], dict[str, str]]:
-    """The headers of a case's `auth`: an account's real token, a forged kind, "service" (the
-    internal endpoints' token), or "basic" (not a bearer scheme at all)."""
+    """The headers of a case's `auth`: an account's real token (a member's, or an admin's as
+    "admin:<account>"), a forged kind, "service" (the internal endpoints' token), or "basic"
+    (not a bearer scheme at all)."""
 
     def headers(auth: str) -> dict[str, str]:
         if auth in FORGED:
@@ -99,6 +102,8 @@ def credentials_at(
             return {"Authorization": f"Bearer {service_token}"}
         if auth == "basic":
             return {"Authorization": "Basic YWNtZTphY21l"}
+        if auth.startswith("admin:"):
+            return bearer(auth.removeprefix("admin:"), at, Role.ADMIN)
         return bearer(auth, at)
 
     return headers

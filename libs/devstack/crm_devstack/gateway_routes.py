@@ -39,6 +39,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("/api/customers/", "customers"),
     Route("/api/interactions", "customers", exact=True),
     Route("/api/interactions/", "customers"),
+    Route("/api/settings", "customers", exact=True),
     Route("/api/reminders", "rules", exact=True),
     Route("/api/reminders/", "rules"),
     Route("/api/nba", "nba", exact=True),

@@ -2,13 +2,15 @@
 
 Facts from outside become customers' pipeline state; NBA_CHANGED moves the next-action
 mirror; this service's own events are met only in a rebuild from the topic (a live service
-counted them as processed when it emitted them, see customers/announce.py).
+counted them as processed when it emitted them, see customers/announce.py), but for the seed
+of an account's settings, whose copy on the topic is recorded (automation/service.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from crm_customers.automation import service as automation
 from crm_customers.customers.service import consumed, rebuild
 from crm_customers.customers.service.consumed import Batch
 from crm_customers.interactions import service as interactions
@@ -34,6 +36,7 @@ CONSUMED: frozenset[str] = frozenset(
     {name.value for name in EXTERNAL_EVENTS}
     | {name.value for name in _WRITTEN_DIRECTLY}
     | {EventName.NBA_CHANGED.value, EventName.STATUS_CHANGED.value}
+    | {EventName.ACCOUNT_SETTINGS_CHANGED.value}
 )
 
 
@@ -55,9 +58,12 @@ def batch_handler(clock: Clock, topic: str) -> BatchHandler:
 
 
 async def _apply(batch: Batch, event: EventEnvelope) -> None:
+    name = event.event_name
+    if name is EventName.ACCOUNT_SETTINGS_CHANGED:
+        await automation.restore(batch.conn, event)
+        return
     if event.customer_id is None:
         return
-    name = event.event_name
     if name in _WRITTEN_DIRECTLY:
         await batch.hand_back()
     if name is EventName.NBA_CHANGED:

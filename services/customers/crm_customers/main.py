@@ -1,5 +1,5 @@
-"""Wiring the customers service: its two aggregates' routes, the consumer, the outbox relay,
-and the outlets the use cases reach (ingest's identity claims, the events topic)."""
+"""Wiring the customers service: its aggregates' routes, the consumer, the outbox relay, the
+seeding loop, and the outlets the use cases reach (ingest's identity claims, the events topic)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from crm_customers import consumer
+from crm_customers import consumer, seeding
+from crm_customers.automation import api as automation_api
 from crm_customers.customers.api import routes as customers_api
 from crm_customers.customers.claims import IdentityClaims, IngestClaims
 from crm_customers.customers.service.person import Outlets
@@ -41,11 +42,12 @@ def build_app(
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM customers",
-        routers=[customers_api.router, interactions_api.router],
+        routers=[customers_api.router, interactions_api.router, automation_api.router],
         migrations_dir=MIGRATIONS,
         handler=consumer.handler,
         wanted=consumer.CONSUMED,
         relay_outbox=True,
+        background=[seeding.seed_accounts(settings)],
         wire=lambda _: outlets,
     )
     return build_service_app(spec, clock=clock, accounts=accounts)

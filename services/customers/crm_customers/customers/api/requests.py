@@ -38,6 +38,7 @@ def by_person(
     )
     # A person's move is announced by the STATUS_CHANGED it causes (no other event names it).
     cause = command.cause(f"{request.method} {request.url.path}", EventName.STATUS_CHANGED)
+    # The accounts file's region; a use case reading a phone takes the one in force instead.
     return ByPerson(cause, command.account_id, principal.account.default_region)
 
 

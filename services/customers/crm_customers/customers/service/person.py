@@ -6,9 +6,11 @@ policy/changes.py, the claim of new identities at ingest, one write and one outb
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from uuid import UUID
 
+from crm_customers.automation import service as automation
 from crm_customers.customers.announce import customer_deleted
 from crm_customers.customers.claims import IdentityClaims
 from crm_customers.customers.policy import changes
@@ -36,6 +38,8 @@ class Outlets:
 async def create_customer(
     conn: Conn, outlets: Outlets, person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None
 ) -> Customer:
+    if body.phone is not None:
+        person = await _in_region_in_force(conn, person)
     change = changes.created(person, body, vocabulary)
     await _claim(outlets, change)
     if not await repository.insert_new(conn, change.customer, change.entries):
@@ -57,6 +61,8 @@ async def update_customer(
     if body.status is not None:
         meaning_of(body.status, vocabulary)  # an unknown term is 422 before the state is read
     customer, stored = await _read(conn, person, customer_id, body.booking)
+    if body.phone is not None:
+        person = await _in_region_in_force(conn, person)
     change = changes.updated(customer, stored, person, body, vocabulary)
     await _claim(outlets, change)
     return await _write(conn, outlets, change)
@@ -95,6 +101,15 @@ async def _read(
     if found is None:
         raise NotFound("No such customer.")
     return found
+
+
+async def _in_region_in_force(conn: Conn, person: ByPerson) -> ByPerson:
+    """The person's command with the account's region in force at its time (the settings an
+    admin changes), which phone numbers without a country code are read in."""
+    region = await automation.region_in_force(
+        conn, person.account_id, person.cause.timestamp, person.region
+    )
+    return dataclasses.replace(person, region=region)
 
 
 async def _claim(outlets: Outlets, change: Change) -> None:
