@@ -53,7 +53,8 @@ async def test_each_account_is_seeded_once_and_a_new_one_while_running(
         other = await eventually(lambda: seeds(first, "other"), lambda found: len(found) == 1)
         await eventually(lambda: seeds(first, "acme"), lambda found: len(found) == 1)
     seed = other[0]
-    assert (seed.customer_id, seed.timestamp) == (None, T)
+    # Dated back by the 30 days a change may be, so no allowed change is before it.
+    assert (seed.customer_id, seed.timestamp) == (None, T - timedelta(days=30))
     assert seed.typed_properties().model_dump()["settings"]["default_region"] == "SE"
 
     later = T + timedelta(days=1)
@@ -65,8 +66,8 @@ async def test_each_account_is_seeded_once_and_a_new_one_while_running(
         assert len(await seeds(second, "acme")) == 1
         assert len(await seeds(second, "other")) == 1
         body = await settings_of(second, "late")
-    assert late[0].timestamp == later
-    assert (body["default_region"], body["effective_from"]) == ("DK", iso(later))
+    assert late[0].timestamp == later - timedelta(days=30)
+    assert (body["default_region"], body["effective_from"]) == ("DK", iso(late[0].timestamp))
 
 
 async def test_replicas_seeding_at_once_seed_an_account_once(

@@ -16,6 +16,13 @@ MAX_AHEAD: Final = timedelta(minutes=5)
 MAX_BACK: Final = timedelta(days=30)
 
 
+def seed_effective_from(now: datetime) -> datetime:
+    """The seed holds from as far back as a change may be dated: the file's values held
+    before the seed was made, and an admin's change dated back within the allowed 30 days
+    (a backfill, a test run's history) is never before the seed and so never refused."""
+    return now - MAX_BACK
+
+
 class ChangeRefused(Exception):
     """The change cannot be made; each field named (relative to the request body) with why."""
 

@@ -46,9 +46,10 @@ async def seed(conn: Conn, account: Account, now: datetime, topic: str) -> bool:
     The seed is not counted as processed, so when it comes back from the topic the consumer
     records the topic's copy (see ``restore``)."""
     settings = account.seed_settings()
-    event = settings_seeded(account.account_id, settings, now)
+    since = policy.seed_effective_from(now)
+    event = settings_seeded(account.account_id, settings, since)
     made = await repository.insert_change(
-        conn, account.account_id, event.event_id, now, settings, SEED_ACTOR
+        conn, account.account_id, event.event_id, since, settings, SEED_ACTOR
     )
     if made:
         await enqueue(conn, [event], topic)
