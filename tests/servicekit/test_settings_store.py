@@ -15,7 +15,7 @@ from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
-from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations
+from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.settings_store import (
     record_settings_changes,
     settings_histories,
@@ -74,3 +74,21 @@ async def test_an_account_with_no_change_seen_has_its_files_values(new_database:
         assert histories["acme"].in_force(T0).time_zone == "UTC"
     finally:
         await conn.close()
+
+
+async def test_changes_round_trip_through_a_services_pool(new_database: str) -> None:
+    # A service's pool encodes jsonb parameters itself (crm_servicekit.db); the settings
+    # must still be stored as an object, not as a JSON string.
+    apply_migrations(new_database, SERVICEKIT_MIGRATIONS)
+    pool = await create_pool(new_database, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            assert await record_settings_changes(conn, [changed("demo", T0, 7)]) == {"demo"}
+            history = await settings_history(conn, DEMO)
+            kind = await conn.fetchval(
+                "SELECT jsonb_typeof(settings) FROM account_settings_history"
+            )
+        assert history.latest().dmo_targets.invites == 7
+        assert kind == "object"
+    finally:
+        await pool.close()
