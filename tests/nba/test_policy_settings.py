@@ -120,16 +120,21 @@ def test_each_day_of_a_streak_is_judged_by_the_targets_of_its_end() -> None:
     }
 
 
-def test_a_streak_of_zero_targets_reaches_back_no_further_than_the_first_counted_day() -> None:
+def test_a_streak_of_zero_targets_reaches_back_no_further_than_the_accounts_first_event() -> None:
     # Targets of 0 for years, raised today: every earlier day is "met", but a streak starts
-    # no earlier than the first day anything was counted.
+    # no earlier than the local day of the account's first event (or, not knowing it, the
+    # first day anything was counted).
     zero_then_raised = SettingsHistory(
         [SettingsChange(T - 3650 * D, targets(0, 0)), SettingsChange(local(8), targets(5, 5))],
         SEED,
     )
     days = {TODAY - timedelta(days=3): DmoDay(1, 0), TODAY: DmoDay(1, 0)}
     assert streak_may_matter(local(18), zero_then_raised, days, set())
-    found = {p.kind.value: p.text for p in prompts_holding(local(18), zero_then_raised, days, 0)}
-    assert found["streak_at_risk"] == (
-        "Your 3-day streak is at risk: 4 invites and 5 follow-ups to go today"
-    )
+
+    def at_risk(since: date | None) -> str:
+        found = prompts_holding(local(18), zero_then_raised, days, 0, since)
+        return {p.kind.value: p.text for p in found}["streak_at_risk"]
+
+    to_go = "4 invites and 5 follow-ups to go today"
+    assert at_risk(None) == f"Your 3-day streak is at risk: {to_go}"
+    assert at_risk(TODAY - timedelta(days=5)) == f"Your 5-day streak is at risk: {to_go}"

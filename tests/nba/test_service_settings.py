@@ -103,3 +103,32 @@ async def test_coaching_uses_the_targets_in_force_at_as_of(nba: RunningNba) -> N
     assert before["invites_left"] == "14 invites left today"
     a_day_before = await coaching(T - D + 5 * H)
     assert a_day_before["invites_left"] == "20 invites left today"
+
+
+async def test_a_streak_under_zero_targets_starts_at_the_accounts_first_event(
+    nba: RunningNba,
+) -> None:
+    zero = settings_changed(
+        T - 10 * D, {"dmo_targets": {"invites": 0, "follow_ups": 0}}, actor=SEED_ACTOR
+    )
+    # T is 14:00 in Oslo; from 08:00 that day the targets are 5 and 5.
+    raised = settings_changed(T - 6 * H, {"dmo_targets": {"invites": 5, "follow_ups": 5}})
+    h = History()
+    h.add("DM_STARTED", T - 4 * D)
+    h.add("INVITE_SENT", T - H)
+    await nba.send([zero, raised, *h.events])
+    await eventually(
+        lambda: nba.sql(
+            "SELECT (SELECT count(*) FROM account_settings_history) AS changes,"
+            " (SELECT count(*) FROM nba_dmo_events) AS invites,"
+            " (SELECT count(*) FROM nba_account_first_event) AS accounts"
+        ),
+        lambda rows: (rows[0]["changes"], rows[0]["invites"], rows[0]["accounts"]) == (2, 1, 1),
+    )
+    body = (await nba.get("/api/coaching", as_of=(T + 5 * H).isoformat())).json()
+    prompts = {item["kind"]: item["text"] for item in body["items"]}
+    # The four days from the first event to yesterday were met under targets of 0; none
+    # before it counts, though targets of 0 were in force for ten days.
+    assert prompts["streak_at_risk"] == (
+        "Your 4-day streak is at risk: 4 invites and 5 follow-ups to go today"
+    )

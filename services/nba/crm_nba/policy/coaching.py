@@ -9,7 +9,7 @@ streak is judged by the targets in force at that day's end (docs/domain.md, DMO)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -67,6 +67,16 @@ def dmo_kind(event: EventEnvelope) -> str | None:
     return None
 
 
+def earliest_events(events: Iterable[EventEnvelope]) -> dict[str, datetime]:
+    """The timestamp of each account's earliest event about a customer among `events`."""
+    earliest: dict[str, datetime] = {}
+    for event in events:
+        if event.customer_id is not None:
+            known = earliest.get(event.account_id)
+            earliest[event.account_id] = min(known, event.timestamp) if known else event.timestamp
+    return earliest
+
+
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
@@ -85,19 +95,25 @@ def day_targets(settings: SettingsHistory, as_of: datetime) -> Callable[[date], 
 
 
 def streak(
-    days: Mapping[date, DmoDay], today: date, targets_on: Callable[[date], DmoTargets]
+    days: Mapping[date, DmoDay],
+    today: date,
+    targets_on: Callable[[date], DmoTargets],
+    since: date | None = None,
 ) -> int:
-    """Consecutive met days ending today, or yesterday when today is not met yet."""
-    if not days:
+    """Consecutive met days ending today, or yesterday when today is not met yet, reaching
+    back no further than `since` (the local day of the account's earliest event) or, when
+    that is not known, the first counted day."""
+    known = [*days, *([since] if since is not None else [])]
+    if not known:
         return 0
-    first_known = min(days)
+    first_known = min(known)
 
     def met(day: date) -> bool:
         return targets_on(day).met(days.get(day, DmoDay()))
 
     day = today if met(today) else today - timedelta(days=1)
     count = 0
-    # Days before the first counted event say nothing, even when a target of 0 is "met".
+    # Days before the account's first event say nothing, even when a target of 0 is "met".
     while day >= first_known and met(day):
         count += 1
         day -= timedelta(days=1)
@@ -122,10 +138,14 @@ def streak_may_matter(
 
 
 def prompts_holding(
-    as_of: datetime, settings: SettingsHistory, days: Mapping[date, DmoDay], rebooks_waiting: int
+    as_of: datetime,
+    settings: SettingsHistory,
+    days: Mapping[date, DmoDay],
+    rebooks_waiting: int,
+    since: date | None = None,
 ) -> list[CoachingPrompt]:
     """The prompts whose conditions hold at `as_of` (counts are those of its local day),
-    against the targets in force then."""
+    against the targets in force then; a streak reaches back no further than `since`."""
     in_force = settings.in_force(as_of)
     local = as_of.astimezone(in_force.zone)
     today = local.date()
@@ -140,7 +160,7 @@ def prompts_holding(
         found.append(
             (CoachingKind.FOLLOW_UPS_LEFT, f"{plural(follow_ups_left, 'follow-up')} left today")
         )
-    run = streak(days, today, day_targets(settings, as_of))
+    run = streak(days, today, day_targets(settings, as_of), since)
     if (
         local.time() >= STREAK_AT_RISK_FROM
         and not targets.met(done)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from crm_nba.announce import Outlet, coaching_day, coaching_prompt
 from crm_nba.policy.coaching import local_day, prompts_holding, streak_may_matter
@@ -45,16 +45,28 @@ async def coaching_at(
     settings = await settings_history(conn, account)
     zone = account.time_zone
     recent = await coaching_store.dmo_days(conn, account.account_id, zone, as_of, horizon_days=2)
+    today = local_day(as_of, account.zone)
+    since = None
     if streak_may_matter(as_of, settings, recent, emitted):
         days = await coaching_store.dmo_days(conn, account.account_id, zone, as_of)
+        since = await streak_start(conn, account, today)
     else:  # today alone: its counts are complete, and no streak can be made of it
-        today = local_day(as_of, account.zone)
         days = {today: recent[today]} if today in recent else {}
     if CoachingKind.REBOOKS_WAITING.value in emitted:
         waiting = 0
     else:
         waiting = await rebooks_waiting(conn, account, settings, as_of)
-    return prompts_holding(as_of, settings, days, waiting)
+    return prompts_holding(as_of, settings, days, waiting, since)
+
+
+async def streak_start(conn: Conn, account: Account, today: date) -> date | None:
+    """How far back a streak may reach: the local day of the account's earliest event, and
+    no further than the horizon the DMO days are read over."""
+    first = await coaching_store.first_event_at(conn, account.account_id)
+    if first is None:
+        return None
+    horizon = today - timedelta(days=coaching_store.STREAK_HORIZON_DAYS - 1)
+    return max(local_day(first, account.zone), horizon)
 
 
 async def emit_coaching(conn: Conn, account: Account, outlet: Outlet, now: datetime) -> int:

@@ -11,11 +11,11 @@ from datetime import datetime
 from uuid import UUID
 
 from crm_nba.announce import Outlet, nba_changed, person_asked, time_passed
-from crm_nba.policy.coaching import dmo_kind
+from crm_nba.policy.coaching import dmo_kind, earliest_events
 from crm_nba.policy.projection import JOURNALED_EVENTS, Fold, fold, fold_more, projection_of
 from crm_nba.policy.transitions import assess, is_news
 from crm_nba.repository import customers, journal
-from crm_nba.repository.coaching import DmoEvent, record_dmo
+from crm_nba.repository.coaching import DmoEvent, record_dmo, record_first_events
 from crm_nba.repository.customers import CustomerKey
 from crm_nba.service.coaching import emit_coaching
 from crm_schemas.causes import Cause
@@ -48,6 +48,7 @@ async def take_events(
         if (kind := dmo_kind(e))
     ]
     await record_dmo(conn, dmo)
+    await record_first_events(conn, earliest_events(events))
     causes: dict[CustomerKey, Cause] = {}
     arrived: dict[CustomerKey, list[EventEnvelope]] = {}
     for event in journaled:
