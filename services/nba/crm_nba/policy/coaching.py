@@ -73,7 +73,9 @@ def earliest_events(events: Iterable[EventEnvelope]) -> dict[str, datetime]:
     for event in events:
         if event.customer_id is not None:
             known = earliest.get(event.account_id)
-            earliest[event.account_id] = min(known, event.timestamp) if known else event.timestamp
+            earliest[event.account_id] = (
+                event.timestamp if known is None else min(known, event.timestamp)
+            )
     return earliest
 
 
