@@ -136,16 +136,17 @@ def assess(p: Projection, as_of: datetime, settings: SettingsHistory) -> Assessm
     # Under the grace in force at as_of, those are the rows' own, the start of that grace's
     # period, and the last reminder to become overdue in it; one that became overdue under an
     # earlier grace did so before that period's start.
-    period = next(
-        held
-        for held in reversed(grace_periods(settings))
-        if held.start is None or held.start <= as_of
-    )
     found = [t for t in _row_changes(p) if t <= as_of]
-    if period.start is not None and p.open_reminders:
-        found.append(period.start)
-    if (overdue := last_overdue(p, as_of, period.grace)) is not None:
-        found.append(overdue.scheduled_for + period.grace + JUST_AFTER)
+    if p.open_reminders:  # without one, the grace decides nothing
+        period = next(
+            held
+            for held in reversed(grace_periods(settings))
+            if held.start is None or held.start <= as_of
+        )
+        if period.start is not None:
+            found.append(period.start)
+        if (overdue := last_overdue(p, as_of, period.grace)) is not None:
+            found.append(overdue.scheduled_for + period.grace + JUST_AFTER)
     return Assessment(current, next_change, max(found, default=None))
 
 
