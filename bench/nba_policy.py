@@ -22,10 +22,13 @@ from datetime import UTC, datetime, timedelta
 
 from crm_nba.policy.projection import Fold, Projection, fold, fold_more, projection_of
 from crm_nba.policy.transitions import assess
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
 
 ACCOUNT = Account(account_id="bench")
+# An account that never changed its settings: the accounts file's values throughout.
+SETTINGS = SettingsHistory([], ACCOUNT.seed_settings())
 NOW = datetime(2026, 11, 3, 13, 0, tzinfo=UTC)
 # The stages a history may end in, each as its events after the first DM.
 ENDINGS: tuple[tuple[str, ...], ...] = (
@@ -109,11 +112,11 @@ def main(args: argparse.Namespace) -> None:
         for folded, event in pending:
             continued = fold_more(folded, [event])
             assert continued is not None
-            assess(projection_of(continued), NOW, ACCOUNT)
+            assess(projection_of(continued), NOW, SETTINGS)
 
     def assess_only() -> None:
         for p in projections:
-            assess(p, NOW, ACCOUNT)
+            assess(p, NOW, SETTINGS)
 
     reminders = sum(len(p.open_reminders) for p in projections) / len(projections)
     print(f"customers: {args.customers}, open reminders per customer: {reminders:.1f} on average")

@@ -14,6 +14,7 @@ from crm_ingest.policy.normalization import content_hash, normalize_incoming
 from crm_ingest.policy.outcomes import Candidate, Outcome, Status
 from crm_ingest.service.acceptance import Acceptor
 from crm_ingest.service.group_commit import GroupCommit
+from crm_schemas.account_settings import AutomationSettings, SettingsHistory
 from crm_schemas.contact import Source
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -28,7 +29,7 @@ def candidate(event_id: str, email: str = "ada@example.com") -> Candidate:
             "contact": {"email": email},
         },
         account_id="acme",
-        default_region="NO",
+        settings=SettingsHistory([], AutomationSettings(default_region="NO")),
         now=NOW,
         future_tolerance=timedelta(minutes=5),
         default_source=Source.MANUAL,

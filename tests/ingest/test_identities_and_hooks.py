@@ -19,6 +19,7 @@ from crm_ingest.policy.hooks import (
 from crm_ingest.policy.identities import Identity, IdentityKind, claim_identities, identities_of
 from crm_ingest.policy.normalization import InvalidEvent, normalize_incoming
 from crm_ingest.schemas import ClaimedIdentities
+from crm_schemas.account_settings import AutomationSettings, SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
 
@@ -30,7 +31,7 @@ def incoming(raw: dict[str, Any], source: Source = Source.WEB) -> Any:
     return normalize_incoming(
         raw,
         account_id="acme",
-        default_region="NO",
+        settings=SettingsHistory([], AutomationSettings(default_region="NO")),
         now=NOW,
         future_tolerance=timedelta(minutes=5),
         default_source=source,

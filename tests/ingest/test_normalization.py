@@ -18,6 +18,7 @@ from crm_ingest.policy.normalization import (
     normalize_incoming,
     normalize_source,
 )
+from crm_schemas.account_settings import AutomationSettings, SettingsHistory
 from crm_schemas.contact import Source
 from crm_schemas.identity import (
     email_sha256,
@@ -39,7 +40,7 @@ def checked(raw: dict[str, Any], *, region: str = "NO", account: str = "acme") -
     return normalize_incoming(
         raw,
         account_id=account,
-        default_region=region,
+        settings=SettingsHistory([], AutomationSettings(default_region=region)),
         now=NOW,
         future_tolerance=timedelta(minutes=5),
         default_source=Source.MANUAL,

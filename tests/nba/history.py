@@ -6,14 +6,22 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import PipelineState
+from crm_servicekit.accounts import Account
 
 # Tue 3 Nov 2026 13:00 UTC is 14:00 in Europe/Oslo (CET).
 T = datetime(2026, 11, 3, 13, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 D = timedelta(days=1)
+
+
+def unchanged(account: Account) -> SettingsHistory:
+    """The settings history of an account that never changed its settings: the accounts
+    file's values at every instant."""
+    return SettingsHistory([], account.seed_settings())
 
 
 class History:

@@ -19,9 +19,9 @@ from crm_schemas.ids import system_event_id
 from crm_schemas.system_properties import CoachingKind, CoachingPrompt
 from crm_servicekit.accounts import Account
 
-from .history import H, History, M, T, s_noshow
+from .history import H, History, M, T, s_noshow, unchanged
 
-ACME = Account(account_id="acme")
+ACME = unchanged(Account(account_id="acme"))
 CUSTOMER = uuid.UUID("6f1c3e2a-9d4b-4c8e-a7f1-2b3c4d5e6f70")
 
 

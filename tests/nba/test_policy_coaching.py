@@ -20,9 +20,9 @@ from crm_nba.policy.coaching import DmoTargets as Targets
 from crm_schemas.system_properties import CoachingKind
 from crm_servicekit.accounts import Account, DmoTargets
 
-from .history import History, T
+from .history import History, T, unchanged
 
-OSLO = Account(account_id="acme", dmo_targets=DmoTargets(invites=20, follow_ups=30))
+OSLO = unchanged(Account(account_id="acme", dmo_targets=DmoTargets(invites=20, follow_ups=30)))
 # Thu 5 Nov 2026; Oslo is UTC+1.
 TODAY = date(2026, 11, 5)
 
@@ -94,7 +94,7 @@ def test_the_local_day_decides_which_counts_are_today() -> None:
     ],
 )
 def test_streak(days: dict[date, DmoDay], expected: int) -> None:
-    assert streak(days, TODAY, Targets(20, 30)) == expected
+    assert streak(days, TODAY, lambda _: Targets(20, 30)) == expected
 
 
 @given(

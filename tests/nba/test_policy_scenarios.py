@@ -14,14 +14,14 @@ from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import Recommendation, Urgency
 from crm_servicekit.accounts import Account
 
-from .history import D, H, History, M, T, s1, s_inactivity, s_noshow, s_video
+from .history import D, H, History, M, T, s1, s_inactivity, s_noshow, s_video, unchanged
 
 ACME = Account(account_id="acme")
 SECOND = timedelta(seconds=1)
 
 
 def nba(h: History, as_of: datetime, account: Account = ACME) -> Recommendation:
-    return recommend(project(h.customer, h.events), as_of, account)
+    return recommend(project(h.customer, h.events), as_of, unchanged(account))
 
 
 class TestScenarios:

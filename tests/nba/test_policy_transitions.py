@@ -14,9 +14,9 @@ from crm_nba.policy.table import recommend
 from crm_nba.policy.transitions import assess, is_news, same_answer
 from crm_servicekit.accounts import Account
 
-from .history import D, H, History, M, T, s1, s_inactivity, s_noshow, s_video
+from .history import D, H, History, M, T, s1, s_inactivity, s_noshow, s_video, unchanged
 
-ACME = Account(account_id="acme")
+ACME = unchanged(Account(account_id="acme"))
 MICRO = timedelta(microseconds=1)
 SCENARIOS: list[Callable[[History], Any]] = [s_noshow, s_video, s_inactivity, s1]
 

@@ -15,7 +15,7 @@ from crm_schemas.system_properties import Recommendation
 from crm_servicekit.accounts import Account
 
 from .conftest import RunningNba
-from .history import D, H, History, M, T
+from .history import D, H, History, M, T, unchanged
 from .kafka_io import eventually
 
 pytestmark = pytest.mark.integration
@@ -61,7 +61,7 @@ def expected_order(histories: list[History], as_of: datetime) -> list[tuple[str,
     recs: list[tuple[Recommendation, datetime | None]] = []
     for h in histories:
         projection = project(h.customer, h.events)
-        rec = recommend(projection, as_of, ACME)
+        rec = recommend(projection, as_of, unchanged(ACME))
         if rec.priority > 0:
             recs.append((rec, projection.last_activity_at))
     far = datetime.max.replace(tzinfo=T.tzinfo)

@@ -17,7 +17,12 @@ import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from crm_schemas.account_settings import AutomationSettings, DmoTargets, QuietHours
+from crm_schemas.account_settings import (
+    MAX_OVERDUE_GRACE,
+    AutomationSettings,
+    DmoTargets,
+    QuietHours,
+)
 from crm_servicekit.account_connectors import Connectors
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -97,9 +102,10 @@ class Account(BaseModel):
 
     @field_validator("overdue_grace")
     @classmethod
-    def _grace_not_negative(cls, value: timedelta) -> timedelta:
-        if value < timedelta(0):
-            raise ValueError("must not be negative")
+    def _grace_in_bounds(cls, value: timedelta) -> timedelta:
+        # The settings' bounds (crm_schemas.account_settings), which this value seeds.
+        if not timedelta(0) <= value <= MAX_OVERDUE_GRACE:
+            raise ValueError("must be from 0 to 7 days")
         return value
 
     @field_validator("webhook_secrets")

@@ -33,8 +33,9 @@ async def record_settings_changes(conn: Conn, events: Sequence[EventEnvelope]) -
     rows = await conn.fetch(
         """
         INSERT INTO account_settings_history (account_id, event_id, effective_from, settings)
-        SELECT a, e, t, s::jsonb
-        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS c(a, e, t, s)
+        SELECT account_id, event_id, effective_from, settings::jsonb
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+            AS c(account_id, event_id, effective_from, settings)
         ON CONFLICT (account_id, event_id) DO NOTHING
         RETURNING account_id
         """,
@@ -74,5 +75,7 @@ async def settings_history(conn: Conn, account: Account) -> SettingsHistory:
 
 
 def _settings_json(event: EventEnvelope) -> str:
+    # Sent as text and cast in SQL: a service's pool encodes a jsonb parameter itself
+    # (crm_servicekit.db), which would store this JSON text as a JSON string.
     settings = event.properties.get("settings")
     return AutomationSettings.model_validate(settings).model_dump_json()

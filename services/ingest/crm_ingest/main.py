@@ -19,6 +19,7 @@ from crm_ingest.api.wiring import Wiring
 from crm_ingest.graph_api import GraphApi
 from crm_ingest.rate_limit import RateLimiter
 from crm_ingest.service.acceptance import Acceptor
+from crm_ingest.service.account_settings import SettingsCache
 from crm_ingest.service.claims import Claims
 from crm_ingest.service.connectors import ConnectorIngestion
 from crm_ingest.service.deliveries import Deliveries
@@ -66,6 +67,7 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
         send_timeout_s=settings.kafka_send_timeout_s,
     )
     acceptor = Acceptor(pool=res.pool, announcer=announcer)
+    account_settings = SettingsCache(res.pool)
     graph_api = GraphApi(settings.graph_api_base, timeout_s=settings.graph_timeout_s)
     singles = GroupCommit(
         acceptor, max_in_flight=settings.group_commit_in_flight, max_group=settings.max_batch_items
@@ -86,11 +88,22 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
             limiter=limiter,
             webhook_tolerance=timedelta(seconds=settings.webhook_tolerance_s),
         ),
-        ingestion=Ingestion(settings=settings, clock=res.clock, acceptor=acceptor, singles=singles),
-        claims=Claims(pool=res.pool, accounts=res.accounts, clock=res.clock),
-        connectors=ConnectorIngestion(settings=settings, acceptor=acceptor, graph=graph_api),
+        ingestion=Ingestion(
+            settings=settings,
+            clock=res.clock,
+            acceptor=acceptor,
+            singles=singles,
+            account_settings=account_settings,
+        ),
+        claims=Claims(
+            pool=res.pool, accounts=res.accounts, clock=res.clock, account_settings=account_settings
+        ),
+        connectors=ConnectorIngestion(
+            settings=settings, acceptor=acceptor, graph=graph_api, account_settings=account_settings
+        ),
         graph_api=graph_api,
         deliveries=Deliveries(pool=res.pool),
+        account_settings=account_settings,
     )
 
 

@@ -62,7 +62,10 @@ async def analyze(
 ) -> Recomputed | HistoryAnalysis:
     now = clock.now()
     if body.history is not None:
-        assessment = assess_history(body.history, body.customer_id, account, body.as_of or now)
+        async with resources(request).pool.acquire() as conn:
+            assessment = await assess_history(
+                conn, body.history, body.customer_id, account, body.as_of or now
+            )
         return HistoryAnalysis(
             **assessment.recommendation.model_dump(), next_change_at=assessment.next_change_at
         )
@@ -81,4 +84,6 @@ async def coaching(
     moment = as_of or clock.now()
     async with resources(request).pool.acquire() as conn:
         prompts = await coaching_at(conn, account, moment)
-    return Coaching(as_of=moment, local_date=local_day(moment, account).isoformat(), items=prompts)
+    return Coaching(
+        as_of=moment, local_date=local_day(moment, account.zone).isoformat(), items=prompts
+    )

@@ -11,9 +11,13 @@ from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.batch_apply import BatchHandler
 from crm_servicekit.connection import Conn
 from crm_servicekit.runtime import Resources
+from crm_servicekit.settings_store import SETTINGS_EVENT
 
-# Everything the projection needs; REMINDER_COMPLETED also feeds the DMO counts.
-CONSUMED: frozenset[str] = frozenset(name.value for name in JOURNALED_EVENTS)
+# Everything the projection needs; REMINDER_COMPLETED also feeds the DMO counts; the
+# accounts' settings changes decide the overdue_grace and the DMO targets at each instant.
+CONSUMED: frozenset[str] = frozenset(name.value for name in JOURNALED_EVENTS) | {
+    SETTINGS_EVENT.value
+}
 
 
 def handler(res: Resources) -> BatchHandler:

@@ -15,6 +15,7 @@ from fastapi import Depends
 
 from crm_ingest.api.callers import Gate
 from crm_ingest.graph_api import GraphApi
+from crm_ingest.service.account_settings import SettingsCache
 from crm_ingest.service.claims import Claims
 from crm_ingest.service.connectors import ConnectorIngestion
 from crm_ingest.service.deliveries import Deliveries
@@ -36,6 +37,8 @@ class Wiring:
     graph_api: GraphApi
     # The webhook deliveries log: every hook and connector records what its items came to.
     deliveries: Deliveries
+    # The accounts' settings histories the requests apply; the consumer forgets a changed one.
+    account_settings: SettingsCache
 
 
 WiringDep = Annotated[Wiring, Depends(wired(Wiring))]

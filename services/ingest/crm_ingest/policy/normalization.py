@@ -1,8 +1,9 @@
 """Normalization of what clients send into the incoming envelope: pure functions, no I/O.
 
 Sources take their canonical names; emails, phones and handles are normalized as
-crm_schemas.identity does for every service (a phone that is no valid number in the account's
-region is left off the event); a timestamp too far in the future is refused. Every refusal
+crm_schemas.identity does for every service (a phone without a country code is read in the
+account's default_region in force at the event's timestamp, and one that is no valid number
+there is left off the event); a timestamp too far in the future is refused. Every refusal
 names its field.
 """
 
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.contact import Contact, Source
 from crm_schemas.envelope import IncomingEvent
 from crm_schemas.identity import normalize_email, normalize_handle, normalize_phone
@@ -102,7 +104,7 @@ def normalize_incoming(
     raw: Any,
     *,
     account_id: str,
-    default_region: str,
+    settings: SettingsHistory,
     now: datetime,
     future_tolerance: timedelta,
     default_source: Source,
@@ -113,7 +115,8 @@ def normalize_incoming(
     An event without a source gets ``default_source`` (the topic envelope requires one). A
     phone that is no valid number in the account's region is left off (it would link unrelated
     people, and the rest of the event is still worth having), unless it was all the event
-    said about whom it is about.
+    said about whom it is about. The account's ``settings`` history says which default_region
+    was in force at the event's timestamp.
     """
     if not isinstance(raw, dict):
         raise InvalidEvent([FieldError(list(loc), "must be a JSON object")])
@@ -137,7 +140,8 @@ def normalize_incoming(
         raise InvalidEvent(field_errors(error, loc)) from None
     dropped: tuple[str, ...] = ()
     if event.contact is not None:
-        checked = normalize_contact(event.contact, default_region, [*loc, "contact"])
+        region = settings.in_force(event.timestamp).default_region
+        checked = normalize_contact(event.contact, region, [*loc, "contact"])
         event = event.model_copy(update={"contact": checked.contact})
         if checked.phone_refused is not None:
             if not _names_someone(event):

@@ -12,6 +12,7 @@ from crm_ingest import repository
 from crm_ingest.policy.identities import Identity, claim_identities, held_elsewhere
 from crm_ingest.policy.normalization import InvalidEvent, normalize_contact
 from crm_ingest.schemas import ClaimAnswer, ClaimRequest
+from crm_ingest.service.account_settings import SettingsCache
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import FieldError
@@ -40,6 +41,8 @@ class Claims:
     pool: asyncpg.Pool
     accounts: Accounts
     clock: Clock
+    # A claim is made now: the default_region in force now reads its phone.
+    account_settings: SettingsCache
 
     async def claim(self, claim: ClaimRequest) -> ClaimAnswer:
         """Link the identities to the customer; `IdentityHeld` names a live customer holding
@@ -49,10 +52,12 @@ class Claims:
             raise ClaimRefused(
                 "Unknown account.", [FieldError(["body", "account_id"], "unknown account")]
             )
+        settings = await self.account_settings.history(account)
+        region = settings.in_force(self.clock.now()).default_region
         try:
             # Normalized again (it is idempotent), so a caller's slip cannot split a person.
             checked = normalize_contact(
-                claim.identities.as_contact(), account.default_region, ["body", "identities"]
+                claim.identities.as_contact(), region, ["body", "identities"]
             )
             # A claim names identities to hold, so a phone that is no valid number is refused
             # rather than left off as in an event.

@@ -32,7 +32,9 @@ from crm_ingest.policy.deliveries import DeliveryOutcome
 from crm_ingest.policy.normalization import InvalidEvent, normalize_incoming
 from crm_ingest.policy.outcomes import Candidate, Status
 from crm_ingest.service.acceptance import Acceptor
+from crm_ingest.service.account_settings import SettingsCache
 from crm_ingest.settings import IngestSettings
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.contact import Source
 
 log = structlog.get_logger(__name__)
@@ -53,6 +55,8 @@ class ConnectorIngestion:
     settings: IngestSettings
     acceptor: Acceptor
     graph: GraphApi
+    # Each account's settings history: the default_region in force at an event's timestamp.
+    account_settings: SettingsCache
 
     async def accept(self, owned: Sequence[Owned], received_at: datetime) -> DeliveryResult:
         by_account: dict[str, list[Owned]] = defaultdict(list)
@@ -68,6 +72,7 @@ class ConnectorIngestion:
     ) -> list[Verdict]:
         account = entries[0].account
         judged = await asyncio.gather(*(self._judged(entry) for entry in entries))
+        settings = await self.account_settings.history(account)
         verdicts: list[Verdict | None] = []
         candidates: dict[str, Candidate] = {}
         waiting: list[tuple[int, Owned, Candidate]] = []
@@ -76,7 +81,7 @@ class ConnectorIngestion:
                 verdicts.append(judgement)
                 continue
             try:
-                candidate = self._candidate(entry, judgement, received_at)
+                candidate = self._candidate(entry, settings, judgement, received_at)
             except InvalidEvent as invalid:
                 verdicts.append(_rejected(entry, judgement, str(invalid)))
                 continue
@@ -138,12 +143,14 @@ class ConnectorIngestion:
         mapped = lead_as_incoming(lead, answer, meta.lead_why_question)
         return Mapped(mapped) if isinstance(mapped, dict) else mapped
 
-    def _candidate(self, entry: Owned, mapped: Mapped, received_at: datetime) -> Candidate:
+    def _candidate(
+        self, entry: Owned, settings: SettingsHistory, mapped: Mapped, received_at: datetime
+    ) -> Candidate:
         account = entry.account
         normalized = normalize_incoming(
             {**mapped.event, "account_id": account.account_id},
             account_id=account.account_id,
-            default_region=account.default_region,
+            settings=settings,
             now=received_at,
             future_tolerance=timedelta(seconds=self.settings.future_tolerance_s),
             default_source=Source.WEB,

@@ -25,8 +25,10 @@ from crm_ingest.policy.normalization import (
 from crm_ingest.policy.outcomes import Caller, Candidate, Outcome, Status, repeat_outcome
 from crm_ingest.schemas import CapiLead, DmHook
 from crm_ingest.service.acceptance import Acceptor
+from crm_ingest.service.account_settings import SettingsCache
 from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.storable import unstorable
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import FieldError
@@ -53,25 +55,31 @@ class Ingestion:
     acceptor: Acceptor
     # Single-event requests go through the group commit; batches straight to the acceptor.
     singles: GroupCommit
+    # Each account's settings history: the default_region in force at an event's timestamp.
+    account_settings: SettingsCache
 
     async def accept_event(self, caller: Caller, document: Any) -> Outcome:
         """One event as a client sent it (docs/domain.md's incoming envelope)."""
         refuse_unstorable(document, ("body",))
         now = self.clock.now()
-        normalized = self._normalized(caller, document, now, ("body",))
+        settings = await self.account_settings.history(caller.account)
+        normalized = self._normalized(caller, settings, document, now, ("body",))
         return await self._accept_one(caller, _candidate(normalized), now)
 
     async def accept_dm(self, caller: Caller, hook: DmHook) -> Outcome:
         """A DM: DM_STARTED if it opens a thread, else MESSAGE_RECEIVED (decided on accepting)."""
         now = self.clock.now()
-        normalized = self._normalized(caller, dm_as_incoming(hook), now, ("body",))
+        settings = await self.account_settings.history(caller.account)
+        normalized = self._normalized(caller, settings, dm_as_incoming(hook), now, ("body",))
         return await self._accept_one(caller, _candidate(normalized, is_dm=True), now)
 
     async def accept_lead(self, caller: Caller, lead: CapiLead) -> Outcome:
         """A Meta-style lead, as LEAD_QUALIFIED from ads."""
         now = self.clock.now()
+        settings = await self.account_settings.history(caller.account)
         try:
-            normalized = self._normalized(caller, capi_as_incoming(lead), now, ("body",))
+            document = capi_as_incoming(lead)
+            normalized = self._normalized(caller, settings, document, now, ("body",))
         except InvalidEvent as invalid:
             raise invalid.renamed(["body", "contact", "phone"], lead_phone_field(lead)) from None
         return await self._accept_one(caller, _candidate(normalized), now)
@@ -80,10 +88,11 @@ class Ingestion:
         """Each item judged alone; a repeat of an event id inside the batch answers like a
         repeat of an accepted event (duplicate), or names the conflict."""
         now = self.clock.now()
+        settings = await self.account_settings.history(caller.account)
         judged: list[Outcome | Candidate] = []
         firsts: dict[str, Candidate] = {}
         for index, item in enumerate(items):
-            entry = self._judged_item(caller, item, now, ("body", "events", index))
+            entry = self._judged_item(caller, settings, item, now, ("body", "events", index))
             judged.append(entry)
             if isinstance(entry, Candidate):
                 firsts.setdefault(entry.event_id, entry)
@@ -110,7 +119,12 @@ class Ingestion:
         return BatchOutcome(outcomes, taken)
 
     def _judged_item(
-        self, caller: Caller, item: Any, now: datetime, loc: tuple[str | int, ...]
+        self,
+        caller: Caller,
+        settings: SettingsHistory,
+        item: Any,
+        now: datetime,
+        loc: tuple[str | int, ...],
     ) -> Outcome | Candidate:
         # As the item gave it, whatever it is: a rejected item is answered with its own id,
         # unless the answer could not carry it (a lone surrogate, NaN): then null, and the
@@ -124,7 +138,7 @@ class Ingestion:
             return Outcome(event_id, Status.REJECTED, errors=[error])
         try:
             refuse_unstorable(item, loc)
-            normalized = self._normalized(caller, item, now, loc)
+            normalized = self._normalized(caller, settings, item, now, loc)
         except InvalidEvent as invalid:
             return Outcome(event_id, Status.REJECTED, errors=invalid.errors)
         return _candidate(normalized)
@@ -137,12 +151,17 @@ class Ingestion:
         return outcome
 
     def _normalized(
-        self, caller: Caller, document: Any, now: datetime, loc: tuple[str | int, ...]
+        self,
+        caller: Caller,
+        settings: SettingsHistory,
+        document: Any,
+        now: datetime,
+        loc: tuple[str | int, ...],
     ) -> Normalized:
         return normalize_incoming(
             document,
             account_id=caller.account.account_id,
-            default_region=caller.account.default_region,
+            settings=settings,
             now=now,
             future_tolerance=timedelta(seconds=self.settings.future_tolerance_s),
             default_source=caller.default_source,

@@ -3,15 +3,19 @@
 Pure: the DMO counts per local day and the number of customers waiting for a rebook come
 in, the prompts that hold come out; `dmo_kind` says which events count towards the DMO.
 Emitting each kind at most once a day is the service's job (it remembers what it emitted).
+Today's prompts use the targets in force at the prompt's instant; each earlier day of a
+streak is judged by the targets in force at that day's end (docs/domain.md, DMO).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from crm_nba.policy.wording import plural
+from crm_schemas.account_settings import AutomationSettings, SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import (
@@ -21,11 +25,13 @@ from crm_schemas.system_properties import (
     ReminderEvent,
     ReminderType,
 )
-from crm_servicekit.accounts import Account
 
 LEFT_FROM = time(12, 0)
 STREAK_AT_RISK_FROM = time(18, 0)
 STREAK_WORTH_KEEPING = 2
+# A local day's last instant: its next midnight less the finest time PostgreSQL and Python
+# share.
+JUST_BEFORE_MIDNIGHT = timedelta(microseconds=1)
 FOLLOW_UP_TYPES = frozenset(t for t in ReminderType if t.value.startswith("follow_up_"))
 
 
@@ -39,6 +45,10 @@ class DmoDay:
 class DmoTargets:
     invites: int
     follow_ups: int
+
+    @classmethod
+    def of(cls, settings: AutomationSettings) -> DmoTargets:
+        return cls(settings.dmo_targets.invites, settings.dmo_targets.follow_ups)
 
     def met(self, day: DmoDay) -> bool:
         return day.invites >= self.invites and day.follow_ups >= self.follow_ups
@@ -57,46 +67,92 @@ def dmo_kind(event: EventEnvelope) -> str | None:
     return None
 
 
-def local_day(moment: datetime, account: Account) -> date:
-    return moment.astimezone(account.zone).date()
+def earliest_events(events: Iterable[EventEnvelope]) -> dict[str, datetime]:
+    """The timestamp of each account's earliest event about a customer among `events`."""
+    earliest: dict[str, datetime] = {}
+    for event in events:
+        if event.customer_id is not None:
+            known = earliest.get(event.account_id)
+            earliest[event.account_id] = (
+                event.timestamp if known is None else min(known, event.timestamp)
+            )
+    return earliest
 
 
-def streak(days: Mapping[date, DmoDay], today: date, targets: DmoTargets) -> int:
-    """Consecutive met days ending today, or yesterday when today is not met yet."""
-    if not days:
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def day_targets(settings: SettingsHistory, as_of: datetime) -> Callable[[date], DmoTargets]:
+    """The targets each local day is judged by: those in force at the earlier of its last
+    instant and `as_of`."""
+    zone = settings.in_force(as_of).zone
+
+    def targets_on(day: date) -> DmoTargets:
+        next_midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+        last_instant = next_midnight - JUST_BEFORE_MIDNIGHT
+        return DmoTargets.of(settings.in_force(min(last_instant, as_of)))
+
+    return targets_on
+
+
+def streak(
+    days: Mapping[date, DmoDay],
+    today: date,
+    targets_on: Callable[[date], DmoTargets],
+    since: date | None = None,
+) -> int:
+    """Consecutive met days ending today, or yesterday when today is not met yet, reaching
+    back no further than `since` (the local day of the account's earliest event) or, when
+    that is not known, the first counted day."""
+    known = [*days, *([since] if since is not None else [])]
+    if not known:
         return 0
-    first_known = min(days)
-    day = today if targets.met(days.get(today, DmoDay())) else today - timedelta(days=1)
+    first_known = min(known)
+
+    def met(day: date) -> bool:
+        return targets_on(day).met(days.get(day, DmoDay()))
+
+    day = today if met(today) else today - timedelta(days=1)
     count = 0
-    # Days before the first counted event say nothing, even when a target of 0 is "met".
-    while day >= first_known and targets.met(days.get(day, DmoDay())):
+    # Days before the account's first event say nothing, even when a target of 0 is "met".
+    while day >= first_known and met(day):
         count += 1
         day -= timedelta(days=1)
     return count
 
 
 def streak_may_matter(
-    as_of: datetime, account: Account, days: Mapping[date, DmoDay], emitted: Collection[str]
+    as_of: datetime,
+    settings: SettingsHistory,
+    days: Mapping[date, DmoDay],
+    emitted: Collection[str],
 ) -> bool:
     """Whether a streak_at_risk prompt could still be emitted today at `as_of`, which is what
     needs the streak, and so the DMO days before today. `days` must hold today's counts."""
-    local = as_of.astimezone(account.zone)
-    targets = DmoTargets(account.dmo_targets.invites, account.dmo_targets.follow_ups)
+    in_force = settings.in_force(as_of)
+    local = as_of.astimezone(in_force.zone)
     return (
         CoachingKind.STREAK_AT_RISK.value not in emitted
         and local.time() >= STREAK_AT_RISK_FROM
-        and not targets.met(days.get(local.date(), DmoDay()))
+        and not DmoTargets.of(in_force).met(days.get(local.date(), DmoDay()))
     )
 
 
 def prompts_holding(
-    as_of: datetime, account: Account, days: Mapping[date, DmoDay], rebooks_waiting: int
+    as_of: datetime,
+    settings: SettingsHistory,
+    days: Mapping[date, DmoDay],
+    rebooks_waiting: int,
+    since: date | None = None,
 ) -> list[CoachingPrompt]:
-    """The prompts whose conditions hold at `as_of` (counts are those of its local day)."""
-    local = as_of.astimezone(account.zone)
+    """The prompts whose conditions hold at `as_of` (counts are those of its local day),
+    against the targets in force then; a streak reaches back no further than `since`."""
+    in_force = settings.in_force(as_of)
+    local = as_of.astimezone(in_force.zone)
     today = local.date()
     done = days.get(today, DmoDay())
-    targets = DmoTargets(account.dmo_targets.invites, account.dmo_targets.follow_ups)
+    targets = DmoTargets.of(in_force)
     invites_left = max(0, targets.invites - done.invites)
     follow_ups_left = max(0, targets.follow_ups - done.follow_ups)
     found: list[tuple[CoachingKind, str]] = []
@@ -106,7 +162,7 @@ def prompts_holding(
         found.append(
             (CoachingKind.FOLLOW_UPS_LEFT, f"{plural(follow_ups_left, 'follow-up')} left today")
         )
-    run = streak(days, today, targets)
+    run = streak(days, today, day_targets(settings, as_of), since)
     if (
         local.time() >= STREAK_AT_RISK_FROM
         and not targets.met(done)

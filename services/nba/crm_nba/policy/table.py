@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from crm_nba.policy.projection import OpenReminder, Projection, signed_up_at
 from crm_nba.policy.wording import REMINDER_NAMES, local_moment
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.pipeline import BookingState, Status
 from crm_schemas.system_properties import Recommendation, Urgency
-from crm_servicekit.accounts import Account
 
 VIDEO_FEEDBACK_AFTER = timedelta(hours=24)
 FEEDBACK_AFTER_STAGE_ENTRY = timedelta(hours=48)
@@ -230,9 +230,11 @@ def why_no_action(p: Projection, as_of: datetime) -> str | None:
     return None
 
 
-def recommend(p: Projection, as_of: datetime, account: Account) -> Recommendation:
-    """The customer's recommendation at `as_of` (the facts are all those in the projection)."""
-    context = Context(as_of=as_of, zone=account.zone, overdue_grace=account.overdue_grace)
+def recommend(p: Projection, as_of: datetime, settings: SettingsHistory) -> Recommendation:
+    """The customer's recommendation at `as_of` (the facts are all those in the projection),
+    under the account's settings in force then."""
+    in_force = settings.in_force(as_of)
+    context = Context(as_of=as_of, zone=in_force.zone, overdue_grace=in_force.overdue_grace)
     facts = _state_facts(p)
     if (reason := why_no_action(p, as_of)) is None:
         for row in NBA_TABLE:

@@ -6,8 +6,13 @@ starts or stops matching. Between two consecutive thresholds the table's answer 
 constant (every time-dependent row compares `as_of` with one of them). Most
 thresholds cannot change the answer, though: `overdue_reminder` looks only at the oldest
 open reminder, so of the reminders' thresholds only the oldest one's matters. `assess`
-evaluates the table at those few instants only (`answer_changes`, at most four), so its
-work does not grow with the customer's open reminders.
+evaluates the table at those few instants only (`answer_changes`, at most four while the
+account's overdue_grace never changes), so its work does not grow with the customer's open
+reminders.
+
+The grace is the one in force at each instant (the account's settings history): a change of
+it is a threshold too, and in each period of one grace the oldest reminder becomes overdue
+at most once.
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ from crm_nba.policy.table import (
     recommend,
     silence_start,
 )
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.system_properties import Recommendation
-from crm_servicekit.accounts import Account
 
 
 @dataclass(frozen=True)
@@ -41,13 +46,46 @@ class Assessment:
     valid_from: datetime | None
 
 
-def answer_changes(p: Projection, grace: timedelta) -> list[datetime]:
+@dataclass(frozen=True)
+class GracePeriod:
+    """An interval [start, end) in which one overdue_grace is in force (None: unbounded)."""
+
+    start: datetime | None
+    end: datetime | None
+    grace: timedelta
+
+
+def grace_periods(settings: SettingsHistory) -> list[GracePeriod]:
+    """The account's overdue_grace over time, a period per value; a change that keeps the
+    grace starts no new period, so an account that never changes it has one."""
+    changes = settings.changes
+    # Before the first change, the first change's settings hold (SettingsHistory).
+    first = changes[0].settings if changes else settings.fallback
+    starts: list[tuple[datetime | None, timedelta]] = [(None, first.overdue_grace)]
+    for change in changes[1:]:
+        if change.settings.overdue_grace != starts[-1][1]:
+            starts.append((change.effective_from, change.settings.overdue_grace))
+    ends = [start for start, _ in starts[1:]] + [None]
+    return [
+        GracePeriod(start, end, grace) for (start, grace), end in zip(starts, ends, strict=True)
+    ]
+
+
+def answer_changes(p: Projection, settings: SettingsHistory) -> list[datetime]:
     """The thresholds at which the table's answer may change, soonest first: the rows'
-    own, and of the reminders only when the oldest becomes overdue (`overdue_reminder`
-    matches from then on, whatever the others do)."""
+    own, each change of the grace, and of the reminders only when the oldest becomes overdue
+    (`overdue_reminder` matches from then on while the grace holds, whatever the others do)."""
     found = _row_changes(p)
     if (oldest := oldest_reminder(p)) is not None:
-        found.append(oldest.scheduled_for + grace + JUST_AFTER)
+        # Without an open reminder the grace decides nothing, nor does a change of it.
+        periods = grace_periods(settings)
+        found.extend(period.start for period in periods if period.start is not None)
+        for period in periods:
+            overdue_at = oldest.scheduled_for + period.grace + JUST_AFTER
+            if (period.start is None or period.start <= overdue_at) and (
+                period.end is None or overdue_at < period.end
+            ):
+                found.append(overdue_at)
     return sorted(set(found))
 
 
@@ -81,24 +119,34 @@ def is_news(before: Recommendation | None, after: Recommendation) -> bool:
     return not same_answer(before, after)
 
 
-def assess(p: Projection, as_of: datetime, account: Account) -> Assessment:
-    grace = account.overdue_grace
-    current = recommend(p, as_of, account)
+def assess(p: Projection, as_of: datetime, settings: SettingsHistory) -> Assessment:
+    current = recommend(p, as_of, settings)
     # The answer is constant between two consecutive answer changes, so the first threshold
     # after as_of with another answer is the first such answer change.
     next_change = next(
         (
             t
-            for t in answer_changes(p, grace)
-            if t > as_of and not same_answer(recommend(p, t, account), current)
+            for t in answer_changes(p, settings)
+            if t > as_of and not same_answer(recommend(p, t, settings), current)
         ),
         None,
     )
     # Every threshold counts here, each reminder's becoming overdue included: valid_from
     # says since when nothing changed, and that is the latest of them at or before as_of.
+    # Under the grace in force at as_of, those are the rows' own, the start of that grace's
+    # period, and the last reminder to become overdue in it; one that became overdue under an
+    # earlier grace did so before that period's start.
     found = [t for t in _row_changes(p) if t <= as_of]
-    if (overdue := last_overdue(p, as_of, grace)) is not None:
-        found.append(overdue.scheduled_for + grace + JUST_AFTER)
+    if p.open_reminders:  # without one, the grace decides nothing
+        period = next(
+            held
+            for held in reversed(grace_periods(settings))
+            if held.start is None or held.start <= as_of
+        )
+        if period.start is not None:
+            found.append(period.start)
+        if (overdue := last_overdue(p, as_of, period.grace)) is not None:
+            found.append(overdue.scheduled_for + period.grace + JUST_AFTER)
     return Assessment(current, next_change, max(found, default=None))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -89,6 +89,33 @@ async def dmo_days(
         horizon_days,
     )
     return {r["day"]: DmoDay(r["invites"], r["follow_ups"]) for r in rows}
+
+
+async def record_first_events(conn: Conn, earliest: Mapping[str, datetime]) -> None:
+    """Keep each account's earliest event, given a batch's earliest per account. Only an
+    earlier one is written, so batches of one account do not queue for its row."""
+    if earliest:
+        await conn.execute(
+            """
+            INSERT INTO nba_account_first_event AS f (account_id, at)
+            SELECT b.account_id, b.at
+            FROM unnest($1::text[], $2::timestamptz[]) AS b(account_id, at)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM nba_account_first_event k
+                WHERE k.account_id = b.account_id AND k.at <= b.at
+            )
+            ON CONFLICT (account_id) DO UPDATE SET at = least(f.at, EXCLUDED.at)
+            """,
+            list(earliest),
+            list(earliest.values()),
+        )
+
+
+async def first_event_at(conn: Conn, account: str) -> datetime | None:
+    at: datetime | None = await conn.fetchval(
+        "SELECT at FROM nba_account_first_event WHERE account_id = $1", account
+    )
+    return at
 
 
 async def coaching_emitted(conn: Conn, account: str, local_date: date) -> set[str]:

@@ -129,6 +129,22 @@ async def customers_due_for_timer(
     return [((r["account_id"], r["customer_id"]), r["next_change_at"]) for r in rows]
 
 
+async def with_open_reminders(conn: Conn, account: str) -> list[CustomerKey]:
+    """The account's customers with an open reminder: those whose answer the overdue_grace
+    decides. Read when the account's settings change, which is rare, so the projection's
+    JSON is looked into rather than kept in a column of its own."""
+    rows = await conn.fetch(
+        """
+        SELECT customer_id FROM nba_customers
+        WHERE account_id = $1 AND NOT deleted
+          AND projection::jsonb -> 'open_reminders' <> '[]'::jsonb
+        ORDER BY customer_id
+        """,
+        account,
+    )
+    return [(account, r["customer_id"]) for r in rows]
+
+
 def _stored(row: Any) -> StoredCustomer:
     return StoredCustomer(
         projection=Projection.model_validate_json(row["projection"]),

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from crm_nba.announce import Outlet, coaching_day, coaching_prompt
 from crm_nba.policy.coaching import local_day, prompts_holding, streak_may_matter
 from crm_nba.policy.table import recommend
 from crm_nba.repository import coaching as coaching_store
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.system_properties import CoachingKind, CoachingPrompt
 from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue
+from crm_servicekit.settings_store import settings_history
 
 
-async def rebooks_waiting(conn: Conn, account: Account, as_of: datetime) -> int:
+async def rebooks_waiting(
+    conn: Conn, account: Account, settings: SettingsHistory, as_of: datetime
+) -> int:
     """Customers whose action is rebook at `as_of` (only no-shows can be): the stored
     recommendations that hold then, counted in the database, and the others evaluated afresh.
     The timer asks every second; deciding all no-shows afresh each time cost it half of the
     service's CPU on an account with thousands of them."""
     held = await coaching_store.rebooks_held(conn, account.account_id, as_of)
     stale = await coaching_store.no_shows_stale_at(conn, account.account_id, as_of)
-    return held + sum(recommend(p, as_of, account).action == "rebook" for p in stale)
+    return held + sum(recommend(p, as_of, settings).action == "rebook" for p in stale)
 
 
 async def coaching_at(
@@ -36,24 +40,38 @@ async def coaching_at(
     streak can matter (reading an account's whole DMO history cost more the longer the
     account was used), and the no-shows are counted only until rebooks_waiting is emitted
     (counting them read every no-show customer's row: 75 ms per account and second with a
-    few thousand, most of PostgreSQL's CPU on an idle system)."""
+    few thousand, most of PostgreSQL's CPU on an idle system). The targets are those in
+    force at `as_of` in the account's settings history."""
+    settings = await settings_history(conn, account)
     zone = account.time_zone
     recent = await coaching_store.dmo_days(conn, account.account_id, zone, as_of, horizon_days=2)
-    if streak_may_matter(as_of, account, recent, emitted):
+    today = local_day(as_of, account.zone)
+    since = None
+    if streak_may_matter(as_of, settings, recent, emitted):
         days = await coaching_store.dmo_days(conn, account.account_id, zone, as_of)
+        since = await streak_start(conn, account, today)
     else:  # today alone: its counts are complete, and no streak can be made of it
-        today = local_day(as_of, account)
         days = {today: recent[today]} if today in recent else {}
     if CoachingKind.REBOOKS_WAITING.value in emitted:
         waiting = 0
     else:
-        waiting = await rebooks_waiting(conn, account, as_of)
-    return prompts_holding(as_of, account, days, waiting)
+        waiting = await rebooks_waiting(conn, account, settings, as_of)
+    return prompts_holding(as_of, settings, days, waiting, since)
+
+
+async def streak_start(conn: Conn, account: Account, today: date) -> date | None:
+    """How far back a streak may reach: the local day of the account's earliest event, and
+    no further than the horizon the DMO days are read over."""
+    first = await coaching_store.first_event_at(conn, account.account_id)
+    if first is None:
+        return None
+    horizon = today - timedelta(days=coaching_store.STREAK_HORIZON_DAYS - 1)
+    return max(local_day(first, account.zone), horizon)
 
 
 async def emit_coaching(conn: Conn, account: Account, outlet: Outlet, now: datetime) -> int:
     """Emit COACHING_PROMPT for each kind whose condition holds and was not emitted today."""
-    today = local_day(now, account)
+    today = local_day(now, account.zone)
     emitted = await coaching_store.coaching_emitted(conn, account.account_id, today)
     prompts = await coaching_at(conn, account, now, emitted)
     claimed = await coaching_store.claim_coaching_kinds(

@@ -14,20 +14,27 @@ from crm_nba.schemas import HistoryEvent
 from crm_schemas.contact import Source
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
+from crm_servicekit.connection import Conn
 from crm_servicekit.problems import FieldError, Unprocessable
+from crm_servicekit.settings_store import settings_history
 
 
-def assess_history(
-    history: Sequence[HistoryEvent], customer_id: UUID | None, account: Account, as_of: datetime
+async def assess_history(
+    conn: Conn,
+    history: Sequence[HistoryEvent],
+    customer_id: UUID | None,
+    account: Account,
+    as_of: datetime,
 ) -> Assessment:
-    """The assessment of one customer's posted history at `as_of`; a history that is not
-    about exactly one customer, or holds an event its name does not allow, is 422."""
+    """The assessment of one customer's posted history at `as_of`, under the account's
+    settings history; a history that is not about exactly one customer, or holds an event its
+    name does not allow, is 422."""
     customer = _history_customer(history, customer_id)
     events = [
         _as_envelope(event, index, account.account_id, customer)
         for index, event in enumerate(history)
     ]
-    return assess(project(customer, events), as_of, account)
+    return assess(project(customer, events), as_of, await settings_history(conn, account))
 
 
 def _history_customer(history: Sequence[HistoryEvent], given: UUID | None) -> UUID:

@@ -1,4 +1,5 @@
-"""Recomputing customers: after a consumer batch, when time changes their answer, when asked.
+"""Recomputing customers: after a consumer batch, when time changes their answer, when asked,
+when an account's settings change.
 
 Each stores the customers it recomputed and announces the recommendations that changed.
 """
@@ -10,17 +11,23 @@ from datetime import datetime
 from uuid import UUID
 
 from crm_nba.announce import Outlet, nba_changed, person_asked, time_passed
-from crm_nba.policy.coaching import dmo_kind
+from crm_nba.policy.coaching import dmo_kind, earliest_events
 from crm_nba.policy.projection import JOURNALED_EVENTS, Fold, fold, fold_more, projection_of
 from crm_nba.policy.transitions import assess, is_news
 from crm_nba.repository import customers, journal
-from crm_nba.repository.coaching import DmoEvent, record_dmo
+from crm_nba.repository.coaching import DmoEvent, record_dmo, record_first_events
 from crm_nba.repository.customers import CustomerKey
+from crm_nba.service.coaching import emit_coaching
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Recommendation
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue
+from crm_servicekit.settings_store import (
+    record_settings_changes,
+    settings_changes,
+    settings_histories,
+)
 
 # How many due customers one timer transaction recomputes.
 TIMER_BATCH = 500
@@ -29,7 +36,10 @@ TIMER_BATCH = 500
 async def take_events(
     conn: Conn, events: Sequence[EventEnvelope], outlet: Outlet, now: datetime
 ) -> list[Recommendation]:
-    """One consumer batch: journal, count the DMO, recompute each customer touched once."""
+    """One consumer batch: keep the settings changes, journal, count the DMO, recompute each
+    customer touched once, and where an account's settings changed, recompute its customers
+    whose answer the overdue_grace decides (those with an open reminder) and coach it again."""
+    changed = await record_settings_changes(conn, events)
     journaled = [e for e in events if e.event_name in JOURNALED_EVENTS and e.customer_id]
     await journal.append_journal(conn, journaled)
     dmo = [
@@ -38,6 +48,7 @@ async def take_events(
         if (kind := dmo_kind(e))
     ]
     await record_dmo(conn, dmo)
+    await record_first_events(conn, earliest_events(events))
     causes: dict[CustomerKey, Cause] = {}
     arrived: dict[CustomerKey, list[EventEnvelope]] = {}
     for event in journaled:
@@ -46,7 +57,20 @@ async def take_events(
         # The last event of the batch names the change, so a redelivery names it again.
         causes[key] = Cause.of_event(event, received_at=now)
         arrived.setdefault(key, []).append(event)
-    return await recompute(conn, causes, outlet, now, first_seen=arrived)
+    # The account's last change of the batch names what it changed; a change recorded before
+    # (a redelivery) changed nothing and recomputes nothing.
+    settings_causes = {
+        e.account_id: Cause.of_event(e, received_at=now)
+        for e in settings_changes(events)
+        if e.account_id in changed
+    }
+    for account_id, cause in sorted(settings_causes.items()):
+        for key in await customers.with_open_reminders(conn, account_id):
+            causes.setdefault(key, cause)
+    recomputed = await recompute(conn, causes, outlet, now, first_seen=arrived)
+    for account_id in sorted(settings_causes):
+        await emit_coaching(conn, outlet.account(account_id), outlet, now)
+    return recomputed
 
 
 async def recompute_due(conn: Conn, outlet: Outlet, now: datetime) -> int:
@@ -102,6 +126,7 @@ async def recompute(
     journals = await journal.journals(conn, from_start) if from_start else {}
     for key, events in journals.items():
         folds[key] = fold(key[1], events)
+    histories = await settings_histories(conn, [outlet.account(a) for a in {k[0] for k in keys}])
     rows: list[customers.CustomerRow] = []
     announced: list[EventEnvelope] = []
     for key in keys:
@@ -109,7 +134,7 @@ async def recompute(
             continue  # nothing this service keeps is known about them
         account_id, customer_id = key
         projection = projection_of(folds[key])
-        assessment = assess(projection, now, outlet.account(account_id))
+        assessment = assess(projection, now, histories[account_id])
         rows.append(customers.CustomerRow(account_id, folds[key], projection, assessment))
         before = stored.get(key)
         if is_news(before.recommendation if before else None, assessment.recommendation):

@@ -2,7 +2,7 @@
 
 A stored recommendation holds in [valid_from, next_change_at); customers outside that
 interval at `as_of` are evaluated afresh from their stored projection and merged in, so a
-read at any instant gives what the policy gives then.
+read at any instant gives what the policy gives then, under the settings in force then.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from crm_servicekit.accounts import Account
 from crm_servicekit.connection import Conn
 from crm_servicekit.instants import StoredInstant
 from crm_servicekit.pagination import Keyset
+from crm_servicekit.settings_store import settings_history
 
 
 def who_next_key(recommendation: Recommendation, last_activity_at: datetime | None) -> WhoNextKey:
@@ -61,11 +62,12 @@ async def who_next_at(
     conn: Conn, account: Account, as_of: datetime, page: Keyset[WhoNextPosition]
 ) -> WhoNextPage:
     after = page.after
+    settings = await settings_history(conn, account)
     stored = await listing.who_next_page(conn, account.account_id, as_of, after, page.limit + 1)
     fresh = [
         (who_next_key(rec, p.last_activity_at), rec.model_dump_json())
         for p in await listing.stale_at(conn, account.account_id, as_of)
-        if (rec := recommend(p, as_of, account)).priority > 0
+        if (rec := recommend(p, as_of, settings)).priority > 0
     ]
     ranked = sorted(
         (entry for entry in [*stored, *fresh] if after is None or entry[0] > after),
@@ -84,4 +86,4 @@ async def customer_recommendation(
     stored = await customers.stored_customer(conn, account.account_id, customer_id)
     if stored is None:
         return None
-    return recommend(stored.projection, as_of, account)
+    return recommend(stored.projection, as_of, await settings_history(conn, account))
