@@ -5,6 +5,9 @@ secret the services are started with."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from crm_servicekit.accounts_file import WRITTEN_BY_MAKE_UP
 from crm_servicekit.auth import Role, verify_token
 from crm_servicekit.cli import app as crm
 
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 OURS = ["demo", *(name for name, _, _ in BACKTEST_ACCOUNTS)]
 # A user's entry as they wrote it by hand: its shape (a duration as text, keys in their order)
 # is kept, not rewritten into the launcher's.
@@ -128,3 +133,34 @@ def test_crm_token_signs_with_the_secret_the_services_are_started_with(
         assert minted.exit_code == 0, minted.output
         claims = verify_token(services_secret, minted.stdout.strip())
         assert (claims.account_id, claims.role) == ("demo", role)
+
+
+def test_the_readmes_account_commands_work_as_written_and_the_account_stays(
+    tmp_path: Path,
+) -> None:
+    start(tmp_path)  # the state folder as `make up` leaves it
+    block = re.search(r"<!-- accounts:begin -->\n```sh\n(.*?)```", README.read_text(), re.S)
+    assert block, "the README has no accounts block"
+    ran = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.group(1)],
+        cwd=ROOT,
+        env={**_without("CRM_ACCOUNTS_FILE", "CRM_JWT_SECRET"), "CRM_STATE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    rotated = re.findall(r"new webhook secret of acme \(number 1\): (whsec_\S+)", ran.stdout)
+    token = ran.stdout.splitlines()[-1]
+    claims = verify_token(LocalSecrets.load_or_create(tmp_path).jwt_secret, token)
+    assert claims.account_id == "acme"
+    start(tmp_path)  # the next `make up`
+    acme = load_accounts(tmp_path / "accounts.json").get("acme")
+    assert acme is not None
+    assert (acme.time_zone, acme.default_region) == ("America/Chicago", "US")
+    assert list(acme.webhook_secrets) == rotated
+
+
+def _without(*names: str) -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in names}
