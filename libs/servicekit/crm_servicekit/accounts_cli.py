@@ -52,6 +52,8 @@ def list_accounts(file: AccountsFile = None) -> None:
     """Each account with its time zone, region and how many webhook secrets it has (never the
     secrets themselves)."""
     path = file or local_accounts_file()
+    if not path.exists():
+        _fail(f"no accounts file at {path}: `make up` writes it, `crm accounts add` starts one")
     document = _read(path)
     try:
         accounts = parse_accounts(document.document, source=str(path))
@@ -161,7 +163,7 @@ _OPTIONS = {
 def _invalid_options(error: ValidationError) -> str:
     return "; ".join(
         f"{_OPTIONS.get(str(item['loc'][0]), item['loc'][0]) if item['loc'] else 'entry'}: "
-        f"{item['msg']}"
+        f"{item['msg'].removeprefix('Value error, ')}"
         for item in error.errors()
     )
 

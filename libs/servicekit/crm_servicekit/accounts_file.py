@@ -33,7 +33,9 @@ class AccountsDocument:
 
     @property
     def entries(self) -> list[dict[str, Any]]:
-        entries = self.document.setdefault("accounts", [])
+        if self.document.get("accounts") is None:
+            self.document["accounts"] = []
+        entries = self.document["accounts"]
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise AccountsFileError("'accounts' must be a list of accounts")
         return entries
