@@ -99,6 +99,20 @@ def test_a_users_account_under_one_of_our_ids_stops_the_start_and_changes_nothin
     assert path.read_bytes() == before
 
 
+def test_accounts_added_before_the_first_start_are_kept_or_refused_by_it(tmp_path: Path) -> None:
+    env = {"CRM_STATE_DIR": str(tmp_path), "CRM_ACCOUNTS_FILE": None}
+    for account in ("acme", "demo-ny"):
+        added = runner.invoke(crm, ["accounts", "add", account], env=env)
+        assert added.exit_code == 0, added.output
+    with pytest.raises(LocalAccountsError, match="'demo-ny' is written by `make up`"):
+        start(tmp_path)
+    kept = document(tmp_path / "accounts.json")
+    kept["accounts"] = [a for a in kept["accounts"] if a["account_id"] != "demo-ny"]
+    (tmp_path / "accounts.json").write_text(json.dumps(kept))
+    accounts = document(start(tmp_path))["accounts"]
+    assert [a["account_id"] for a in accounts] == [*OURS, "acme"]
+
+
 def test_a_users_account_the_services_would_refuse_stops_the_start_naming_it(
     tmp_path: Path,
 ) -> None:

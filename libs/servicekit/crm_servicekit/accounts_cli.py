@@ -20,7 +20,12 @@ from rich.console import Console
 from rich.table import Table
 
 from crm_servicekit.accounts import Account, AccountsFileError, parse_accounts
-from crm_servicekit.accounts_file import AccountsDocument, editing, read_document
+from crm_servicekit.accounts_file import (
+    WRITTEN_BY_MAKE_UP,
+    AccountsDocument,
+    editing,
+    read_document,
+)
 from crm_servicekit.local_state import STATE_DIR_ENV, local_accounts_file
 
 accounts_app = typer.Typer(
@@ -102,6 +107,10 @@ def add(
     with _editing(path) as document:
         if document.entry(account) is not None:
             _fail(f"{account!r} is already in {path}; accounts: {_known(document)}")
+        if file is None and not path.exists():
+            # The local system's file, started before any `make up`: none of its accounts is
+            # make up's, so the first start keeps them all (or refuses one under its ids).
+            document.document[WRITTEN_BY_MAKE_UP] = []
         document.entries.append(entry)
     typer.echo(f"added {account} to {path}")
     typer.echo(f"webhook secret: {secret}")
