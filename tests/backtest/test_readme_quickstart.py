@@ -1,9 +1,10 @@
 """The README's commands and claims.
 
-The quick start runs as written against the running system through the gateway (`e2e`); the
-other tests read the README and the documents it links, and hold what they name (make
-targets, commands, modules, paths, links, addresses, the quick start's outcome) to the
-repository, with no server.
+The quick start and the token block run as written against the running system through the
+gateway (`e2e`); the other tests read the README and the documents it links, and hold what
+they name (make targets, commands, modules, paths, links, addresses, the quick start's
+outcome) to the repository, with no server. The accounts block runs on a state folder of its
+own in tests/devstack/test_local_accounts.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import re
 import sys
 import tomllib
@@ -19,9 +21,11 @@ from pathlib import Path
 import pytest
 
 from crm_devstack.app_servers import system_servers
+from crm_devstack.demo_account import LocalSecrets
 from crm_devstack.gateway_routes import GATEWAY_PORT
 from crm_devstack.settings import HOST, StackConfig
 from crm_devstack.stack import SERVER_NAMES
+from crm_servicekit.auth import Role, verify_token
 
 from .conftest import System
 
@@ -48,6 +52,10 @@ COUNTS = {
 }
 
 
+# What would make `crm token` and `crm accounts` use another system's secret or file.
+LOCAL_SYSTEM_OVERRIDES = ("CRM_JWT_SECRET", "CRM_ACCOUNTS_FILE")
+
+
 def quickstart(state_dir: Path) -> str:
     match = BLOCK.search(README.read_text())
     assert match, "the README has no quick start block"
@@ -55,7 +63,14 @@ def quickstart(state_dir: Path) -> str:
     return match.group(1).replace(".local/demo.env", str(state_dir / "demo.env"))
 
 
-async def run_quickstart(script: str) -> list[str]:
+async def run_quickstart(script: str, state_dir: Path | None = None) -> list[str]:
+    """Run a README block with bash from the repository's folder; `state_dir`: the local
+    system's state folder, where `crm token` and `crm accounts` then read the secret and the
+    accounts, as for someone using the local system (no CRM_JWT_SECRET, no other file)."""
+    env = None
+    if state_dir is not None:
+        env = {k: v for k, v in os.environ.items() if k not in LOCAL_SYSTEM_OVERRIDES}
+        env["CRM_STATE_DIR"] = str(state_dir)
     process = await asyncio.create_subprocess_exec(
         "bash",
         "-euo",
@@ -63,6 +78,7 @@ async def run_quickstart(script: str) -> list[str]:
         "-c",
         script,
         cwd=README.parent,
+        env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -100,6 +116,32 @@ async def test_readme_quick_start_works_as_written(system: System) -> None:
     assert "No-show" in nba["reason"]
     counts = stats["counts"]
     assert {name: counts[name] for name in COUNTS} == dict.fromkeys(COUNTS, 1)
+
+
+def readme_block(name: str) -> str:
+    """The shell block between `<!-- name:begin -->` and `<!-- name:end -->` in the README."""
+    pattern = rf"<!-- {name}:begin -->\n```sh\n(.*?)```\n<!-- {name}:end -->"
+    match = re.search(pattern, README.read_text(encoding="utf-8"), re.S)
+    assert match, f"the README has no {name} block"
+    return match.group(1)
+
+
+@pytest.mark.e2e
+async def test_readme_tokens_are_accepted_by_the_running_system(system: System) -> None:
+    script = readme_block("tokens")
+    answers = re.findall(r"^# -> (\d+)$", script, re.M)
+    # The block as written, then its tokens printed, to read their claims.
+    lines = await run_quickstart(
+        script.replace(".local/demo.env", str(system.state_dir / "demo.env"))
+        + 'echo "$TOKEN"\necho "$ADMIN_TOKEN"\n',
+        system.state_dir,
+    )
+    *statuses, member, admin = lines
+    assert statuses == answers == ["200", "200"]
+    secret = LocalSecrets.load_or_create(system.state_dir).jwt_secret
+    claims = verify_token(secret, member)
+    assert (claims.account_id, claims.role) == ("demo", Role.MEMBER)
+    assert verify_token(secret, admin).role is Role.ADMIN
 
 
 def _outcome_paragraph() -> str:

@@ -13,6 +13,9 @@ import secrets
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from crm_devstack.local_accounts import write_beside_users_accounts
+from crm_servicekit.local_state import ACCOUNTS_FILE
+
 DEMO_ACCOUNT = "demo"
 
 
@@ -115,13 +118,12 @@ def _account(
 
 
 def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
-    """The accounts file of the local system: the demo account in Oslo with quiet hours, and
-    the backtest's accounts; default targets everywhere."""
-    path = state_dir / "accounts.json"
+    """The accounts file of the local system: the demo account in Oslo with quiet hours and
+    the backtest's accounts (default targets everywhere), rewritten at every start, and after
+    them the user's own accounts, kept as they are (crm_devstack.local_accounts)."""
     accounts = [_account(DEMO_ACCOUNT, "Europe/Oslo", ["22:00", "07:00"], local)]
     accounts += [_account(name, zone, quiet, local) for name, zone, quiet in BACKTEST_ACCOUNTS]
-    path.write_text(json.dumps({"accounts": accounts}, indent=2) + "\n")
-    return path
+    return write_beside_users_accounts(state_dir / ACCOUNTS_FILE, accounts)
 
 
 def demo_env_text(api: str, token: str, local: LocalSecrets) -> str:

@@ -55,6 +55,10 @@ def up(replicas: Replicas = None) -> None:
         " providers' secrets for `crm webhook meta|calendly|calcom`)"
     )
     typer.echo('then:           curl -H "Authorization: Bearer $TOKEN" "$CRM_API/nba"')
+    typer.echo("more tokens:    uv run crm token --account demo   (--role admin for an admin's)")
+    typer.echo(
+        f"your accounts:  uv run crm accounts add <id>   (kept in {config.state_dir}/accounts.json)"
+    )
     typer.echo("stop with:      make down")
 
 

@@ -22,7 +22,12 @@ from crm_devstack.app_servers import (
     Gateway,
     service_replicas,
 )
-from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets, demo_env_text
+from crm_devstack.demo_account import (
+    DEMO_ACCOUNT,
+    LocalSecrets,
+    demo_env_text,
+    write_accounts_file,
+)
 from crm_devstack.local_server import LocalServer, ServerState
 from crm_devstack.processes import stop_processes
 from crm_devstack.replicas import (
@@ -59,6 +64,10 @@ async def bring_up_system(
     recorded ones. Replicas beyond a service's count are stopped.
     """
     run_dir = config.run_dir
+    # Before anything starts: a user's account that cannot be kept stops the start here, with
+    # the file as it was (each service's start writes it again, to the same content).
+    local = LocalSecrets.load_or_create(config.state_dir)
+    write_accounts_file(config.state_dir, local)
     counts = record_counts(run_dir, replicas) if replicas else recorded_counts(run_dir)
     await bring_up(config, None, say)
     await asyncio.to_thread(install_packages, missing_packages(["gateway"]), say)
@@ -70,7 +79,6 @@ async def bring_up_system(
         await asyncio.gather(*(replica.ensure_running() for replica in replicas_of_round))
     gateway = Gateway(config)
     await gateway.ensure_running()
-    local = LocalSecrets.load_or_create(config.state_dir)
     token = mint_token(local.jwt_secret, DEMO_ACCOUNT, "demo-user", TOKEN_TTL)
     api = f"{Gateway(config).address()}/api"
     # For a shell (the README's quick start sources it): the API, a token, the secrets.
