@@ -31,7 +31,10 @@ async def record_settings_changes(conn: Conn, events: Sequence[EventEnvelope]) -
     rows = await conn.fetch(
         """
         INSERT INTO account_settings_history (account_id, event_id, effective_from, settings)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])
+        -- The settings go as text, cast here: a pool's jsonb codec would encode a str again.
+        SELECT k.account_id, k.event_id, k.effective_from, k.settings::jsonb
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+            AS k(account_id, event_id, effective_from, settings)
         ON CONFLICT (account_id, event_id) DO NOTHING
         RETURNING account_id
         """,
