@@ -3,6 +3,7 @@ judged again (docs/domain.md, Accounts), against real PostgreSQL, fed as the con
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,12 +13,14 @@ import pytest_asyncio
 
 from crm_rules.main import MIGRATIONS
 from crm_rules.policy.decisions import LATE_EVENT
+from crm_rules.service.events import apply_events
 from crm_rules.service.replays import KeptReplays
 from crm_schemas.account_settings import AutomationSettings
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.db import apply_migrations, create_pool
 
 from .history import ACCOUNT, T0, D, H, event, seeded, settings_changed
+from .kafka_io import eventually
 from .service_support import ACCOUNTS
 from .settings_support import Store
 
@@ -33,11 +36,30 @@ def changed(at: Any, patch: dict[str, Any], base: AutomationSettings = SEED) -> 
 @pytest_asyncio.fixture
 async def store(new_database: str) -> AsyncIterator[Store]:
     apply_migrations(new_database, MIGRATIONS)
-    pool = await create_pool(new_database, max_size=2)
+    pool = await create_pool(new_database, max_size=3)
     try:
         yield Store(pool, Accounts(ACCOUNTS), KeptReplays())
     finally:
         await pool.close()
+
+
+async def waits_on_a_lock(store: Store) -> bool:
+    """Poll until a session of this database waits for an advisory lock (timeout: fails)."""
+
+    async def waiting() -> int:
+        async with store.pool.acquire() as conn:
+            return int(
+                await conn.fetchval(
+                    """
+                    SELECT count(*) FROM pg_locks
+                    WHERE locktype = 'advisory' AND NOT granted
+                      AND database = (SELECT oid FROM pg_database
+                                      WHERE datname = current_database())
+                    """
+                )
+            )
+
+    return await eventually(waiting, lambda n: n > 0, within_s=30) > 0
 
 
 def z(moment: Any) -> str:
@@ -148,4 +170,41 @@ async def test_a_kept_replay_made_before_a_change_is_not_continued_under_it(
     await store.apply([later])
     assert (T0 + 11 * H) in {
         at for k, t, at, _ in await store.open_reminders(c) if t == later.event_id
+    }
+
+
+async def test_a_change_waits_for_a_batch_of_its_triggers_and_then_judges_them(
+    store: Store,
+) -> None:
+    """The triggers' batch (another partition, another replica) holds its account shared
+    until commit; the change takes it exclusively, so it sees the batch's reminders."""
+    c = uuid.uuid4()
+    await store.apply([seeded()])
+    late = event("NO_SHOW", T0 + 20 * H, c)
+    change = changed(T0 + 10 * H, {"reminders": {"follow_up_2h": {"delay": "PT1H"}}})
+    async with store.pool.acquire() as conn:
+        async with conn.transaction():
+            await apply_events(conn, [late], accounts=store.accounts, topic="t", received_at=T0)
+            # Its transaction still open: the change's batch waits for it.
+            waiting = asyncio.create_task(store.apply([change]))
+            assert await waits_on_a_lock(store)
+        await waiting
+    assert ("follow_up_2h", late.event_id, T0 + 21 * H) in {
+        (kind, trigger, at) for kind, trigger, at, _ in await store.open_reminders(c)
+    }
+
+
+async def test_a_batch_of_triggers_waits_for_a_change_and_then_applies_it(store: Store) -> None:
+    c = uuid.uuid4()
+    await store.apply([seeded()])
+    late = event("NO_SHOW", T0 + 20 * H, c)
+    change = changed(T0 + 10 * H, {"reminders": {"follow_up_2h": {"delay": "PT1H"}}})
+    async with store.pool.acquire() as conn:
+        async with conn.transaction():
+            await apply_events(conn, [change], accounts=store.accounts, topic="t", received_at=T0)
+            waiting = asyncio.create_task(store.apply([late]))
+            assert await waits_on_a_lock(store)
+        await waiting
+    assert ("follow_up_2h", late.event_id, T0 + 21 * H) in {
+        (kind, trigger, at) for kind, trigger, at, _ in await store.open_reminders(c)
     }

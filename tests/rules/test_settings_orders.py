@@ -1,8 +1,8 @@
 """A rebuild from the topic gives the reminders live traffic gave: an account's settings changes
 are on their own partition, so the rules may read them before, between or after the triggers
 they apply to. Wherever they land (and however the arrivals are cut into batches, with replays
-kept between batches or not), the open reminders end the same as when every change is read
-first, against real PostgreSQL.
+kept in memory, in snapshots only, or not at all), the open reminders end the same as when
+every change is read first, against real PostgreSQL.
 
 FOLLOW_UP_DONE is left out: it completes what is due at its instant, and a completed reminder
 never opens again, for a change dated back as for a late event (docs/domain.md).
@@ -66,6 +66,7 @@ class Scenario:
     places: list[int]  # where each settings event lands among the customer's arrivals
     cuts: list[int]  # batch sizes of the mixed arrivals
     file_quiet: bool  # the accounts file had quiet hours (the seed says so too)
+    cache: int = 10_000  # replays kept in memory (0: each batch continues from a snapshot)
 
 
 @st.composite
@@ -90,7 +91,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     anywhere = st.lists(st.integers(0, len(facts)), min_size=count, max_size=count).map(sorted)
     places = draw(st.one_of(st.just([len(facts)] * count), anywhere))
     cuts = draw(st.lists(st.integers(1, 3), min_size=len(facts) + len(changes) + 1))
-    return Scenario(facts, changes, places, cuts, draw(st.booleans()))
+    cache = draw(st.sampled_from([10_000, 0]))
+    return Scenario(facts, changes, places, cuts, draw(st.booleans()), cache)
 
 
 def arrivals(scenario: Scenario, account: Account, customer: uuid.UUID) -> tuple[
@@ -143,7 +145,7 @@ async def run(dsns: tuple[str, str], scenario: Scenario) -> None:
     facts, changes = arrivals(scenario, account, customer)
     pools = [await create_pool(dsn, max_size=1) for dsn in dsns]
     try:
-        as_mixed = Store(pools[0], accounts, KeptReplays())
+        as_mixed = Store(pools[0], accounts, KeptReplays(size=scenario.cache))
         changes_first = Store(pools[1], accounts, None)
         await as_mixed.apply(*mixed(scenario, facts, changes))
         await changes_first.apply(changes, *[[fact] for fact in facts])
