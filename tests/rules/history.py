@@ -12,6 +12,12 @@ from crm_rules.policy.decisions import Decision, decide
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay import intended_reminders
 from crm_rules.policy.rules import Intended
+from crm_schemas.account_settings import (
+    SEED_ACTOR,
+    AutomationSettings,
+    SettingsChange,
+    SettingsHistory,
+)
 from crm_schemas.contact import Consent
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import PipelineState, Status
@@ -85,17 +91,63 @@ def status_changed(
     )
 
 
+def settings_changed(
+    at: datetime,
+    settings: AutomationSettings,
+    *,
+    account: str = "acme",
+    event_id: str | None = None,
+    actor: str = "admin-1",
+) -> EventEnvelope:
+    """ACCOUNT_SETTINGS_CHANGED as the customers service announces it: account-level (no
+    customer), stamped with the change's effective_from, the whole settings after it."""
+    return EventEnvelope(
+        event_name="ACCOUNT_SETTINGS_CHANGED",
+        event_id=event_id or f"settings-{uuid.uuid4().hex[:10]}",
+        timestamp=at,
+        account_id=account,
+        source="system",
+        properties={"settings": settings.model_dump(mode="json"), "actor": actor},
+        received_at=at,
+        producer="customers",
+    )
+
+
+SEEDED_AT = T0 - 30 * D
+
+
+def seeded(account: Account = ACCOUNT, at: datetime = SEEDED_AT) -> EventEnvelope:
+    """The seed the customers service sends first: the accounts file's values."""
+    return settings_changed(
+        at, account.seed_settings(), account=account.account_id, actor=SEED_ACTOR
+    )
+
+
+def history_of(
+    *changes: tuple[datetime, dict[str, Any]], account: Account = ACCOUNT
+) -> SettingsHistory:
+    """The account's history as the customers service makes it: the seed (the accounts
+    file's values) a month before T0, then each patch laid over the settings before it."""
+    current = account.seed_settings()
+    kept = [SettingsChange(SEEDED_AT, current)]
+    for at, patch in changes:
+        current = current.merged(patch)
+        kept.append(SettingsChange(at, current))
+    return SettingsHistory(kept, account.seed_settings())
+
+
 def replay(
     envelopes: Iterable[EventEnvelope],
     *,
     account: Account = ACCOUNT,
     stored: Iterable[Reminder] = (),
+    settings: SettingsHistory | None = None,
 ) -> dict[uuid.UUID, Intended]:
     envelopes = list(envelopes)
     customer = envelopes[0].customer_id
     assert customer is not None
     events = [CustomerEvent.from_envelope(e) for e in envelopes]
-    return intended_reminders(account, customer, events, stored)
+    return intended_reminders(account, customer, events, stored, settings)
 
 
 def open_times(intended: dict[uuid.UUID, Intended]) -> dict[str, list[datetime]]:

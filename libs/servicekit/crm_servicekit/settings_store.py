@@ -33,9 +33,9 @@ async def record_settings_changes(conn: Conn, events: Sequence[EventEnvelope]) -
     rows = await conn.fetch(
         """
         INSERT INTO account_settings_history (account_id, event_id, effective_from, settings)
-        SELECT account_id, event_id, effective_from, settings::jsonb
+        SELECT k.account_id, k.event_id, k.effective_from, k.settings::jsonb
         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
-            AS c(account_id, event_id, effective_from, settings)
+            AS k(account_id, event_id, effective_from, settings)
         ON CONFLICT (account_id, event_id) DO NOTHING
         RETURNING account_id
         """,

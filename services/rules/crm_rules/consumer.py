@@ -14,8 +14,9 @@ from crm_servicekit.connection import Conn
 from crm_servicekit.runtime import Resources
 
 # The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
-# an import may start at any stage), activity from interactions, deletions, and a person's
-# actions on reminders (this service's own announcements, taken back on a rebuild).
+# an import may start at any stage), activity from interactions, deletions, a person's
+# actions on reminders (this service's own announcements, taken back on a rebuild), and the
+# accounts' settings changes (each trigger follows the settings in force at its timestamp).
 CONSUMED: frozenset[str] = frozenset(
     name.value
     for name in (
@@ -24,6 +25,7 @@ CONSUMED: frozenset[str] = frozenset(
         EventName.CUSTOMER_CREATED,
         EventName.INTERACTION_LOGGED,
         EventName.CUSTOMER_DELETED,
+        EventName.ACCOUNT_SETTINGS_CHANGED,
         *PERSON_REMINDER_EVENTS,
     )
 )

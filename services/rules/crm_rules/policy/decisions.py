@@ -94,9 +94,15 @@ def _towards(
         return []
     if not want.is_open:
         return [_closing(have, want, want.closed_at or have.created_at)]
-    if want.scheduled_for != have.rule_scheduled_for:
+    if _moves(have, want):
         return [Decision(Change.RESCHEDULE, _moved(have, want), have.scheduled_for)]
     return []
+
+
+def _moves(have: Reminder, want: Intended) -> bool:
+    """Whether the rules now give the stored reminder another time, or another message (a
+    settings change judged again: the announcement is a reschedule that carries it)."""
+    return want.scheduled_for != have.rule_scheduled_for or want.message != have.message
 
 
 def _inactivity(
@@ -123,7 +129,7 @@ def _inactivity(
             if stored[rid].cancel_reason == LATE_EVENT:
                 return [Decision(Change.CREATE, _moved(stored[rid], want))]
         return []
-    if want is not None and have is not None and want.scheduled_for != have.rule_scheduled_for:
+    if want is not None and have is not None and _moves(have, want):
         return [Decision(Change.RESCHEDULE, _moved(have, want), have.scheduled_for)]
     return []
 
@@ -190,6 +196,7 @@ def _moved(have: Reminder, want: Intended) -> Reminder:
             "scheduled_for": want.scheduled_for,
             "rule_scheduled_for": want.scheduled_for,
             "trigger_event_id": want.trigger_event_id,
+            "message": want.message,
         }
     )
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 
+from crm_rules.policy.automation import history_of
 from crm_rules.policy.customer_event import CustomerEvent
 from crm_rules.policy.person_actions import PersonAction, person_actions
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay_state import ReplayState
 from crm_rules.policy.rules import Intended
 from crm_rules.policy.snapshot import Continuation, OrderKey
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.factlog import FactLog
 from crm_servicekit.accounts import Account
 
@@ -44,9 +46,11 @@ class CustomerReplay:
         customer_id: uuid.UUID,
         events: Iterable[CustomerEvent],
         stored: Iterable[Reminder] = (),
+        settings: SettingsHistory | None = None,
     ) -> None:
         self.account = account
         self.customer_id = customer_id
+        self.settings = history_of(account, settings)
         self.stored = list(stored)
         self._stored_by_id = {r.id: r for r in self.stored}
         known = list(events)
@@ -89,7 +93,7 @@ class CustomerReplay:
     def _start(self, points: Sequence[Point]) -> ReplayState:
         """A new replay, from the state the first CUSTOMER_CREATED gives (an import may
         start anywhere), else from a new lead."""
-        replay = ReplayState(self.account, self.customer_id, self.stored)
+        replay = ReplayState(self.account, self.customer_id, self.stored, self.settings)
         created = next((p for p in points if _sets_the_start(p)), None)
         if isinstance(created, CustomerEvent) and created.initial_state is not None:
             replay.state = created.initial_state
@@ -117,6 +121,8 @@ def intended_reminders(
     customer_id: uuid.UUID,
     events: Iterable[CustomerEvent],
     stored: Iterable[Reminder] = (),
+    settings: SettingsHistory | None = None,
 ) -> dict[uuid.UUID, Intended]:
-    """Every reminder of the customer as the rules leave it after their whole history."""
-    return CustomerReplay(account, customer_id, events, stored).reminders
+    """Every reminder of the customer as the rules leave it after their whole history, under
+    the account's settings history (None: the accounts file's values throughout)."""
+    return CustomerReplay(account, customer_id, events, stored, settings).reminders

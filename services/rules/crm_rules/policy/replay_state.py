@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from crm_rules.policy.automation import history_of
 from crm_rules.policy.customer_event import CustomerEvent
 from crm_rules.policy.person_actions import PersonAction
 from crm_rules.policy.quiet_hours import outside_quiet_hours
@@ -21,9 +22,11 @@ from crm_rules.policy.rules import (
     INACTIVITY_7D,
     PRESENTATION_48H,
     SUPERSEDES,
+    TYPE_DISABLED,
     Intended,
     RuleReminder,
 )
+from crm_schemas.account_settings import AutomationSettings, SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.fold import apply
 from crm_schemas.pipeline import PipelineState, Status
@@ -32,9 +35,17 @@ from crm_servicekit.accounts import Account
 
 
 class ReplayState:
-    def __init__(self, account: Account, customer_id: uuid.UUID, stored: Iterable[Reminder]):
+    def __init__(
+        self,
+        account: Account,
+        customer_id: uuid.UUID,
+        stored: Iterable[Reminder],
+        settings: SettingsHistory | None = None,
+    ):
         self.account = account
         self.customer_id = customer_id
+        # Each trigger's reminders follow the settings in force at its timestamp.
+        self.settings = history_of(account, settings)
         self.state = PipelineState()
         self.last_activity: datetime | None = None
         self.reminders: dict[uuid.UUID, Intended] = {}
@@ -85,10 +96,17 @@ class ReplayState:
         )
 
     def create(self, spec: RuleReminder, trigger: CustomerEvent, base: datetime) -> None:
+        """The reminder `spec` of this trigger, as the settings in force at the trigger's
+        timestamp make it: none for a type they disable, their delay and message (None: the
+        table's), their quiet hours."""
         rid = reminder_identity(
             self.account.account_id, self.customer_id, spec.rule, spec.type, trigger.event_id
         )
         if rid in self.reminders:
+            return
+        settings = self.settings.in_force(trigger.timestamp)
+        chosen = settings.reminder(spec.type)
+        if not chosen.enabled:
             return
         self.put(
             Intended(
@@ -96,15 +114,15 @@ class ReplayState:
                 type=spec.type,
                 rule=spec.rule,
                 trigger_event_id=trigger.event_id,
-                scheduled_for=self.place(base + spec.after),
-                message=spec.message,
+                scheduled_for=self.place(base + chosen.delay, settings),
+                message=spec.message if chosen.message is None else chosen.message,
                 automated=True,
                 created_at=trigger.timestamp,
             )
         )
 
-    def place(self, moment: datetime) -> datetime:
-        return outside_quiet_hours(moment, self.account.zone, self.account.quiet_hours)
+    def place(self, moment: datetime, settings: AutomationSettings) -> datetime:
+        return outside_quiet_hours(moment, settings.zone, settings.quiet_hours)
 
     def then(self, point: CustomerEvent | PersonAction) -> ReplayState:
         """The replay after one more point of the history; it updates itself (a replay is
@@ -157,9 +175,16 @@ class ReplayState:
             self.keep_inactivity(event, self.last_activity)
 
     def keep_inactivity(self, event: CustomerEvent, last_activity: datetime) -> None:
-        """One open follow_up_7d at last activity + 7 days; it keeps its id when it moves."""
-        wanted = self.place(last_activity + INACTIVITY_7D.after)
+        """One open follow_up_7d at last activity + its delay (the inactivity span); it keeps
+        its id when it moves. While the type is disabled, activity cancels the open one."""
+        settings = self.settings.in_force(event.timestamp)
+        chosen = settings.reminder(INACTIVITY_7D.type)
         current = next((r for r in self.open() if r.rule is ReminderRule.INACTIVITY), None)
+        if not chosen.enabled:
+            if current is not None:
+                self.close(current, event.timestamp, cancel_reason=TYPE_DISABLED)
+            return
+        wanted = self.place(last_activity + chosen.delay, settings)
         if current is None:
             self.create(INACTIVITY_7D, event, last_activity)
         elif wanted != current.scheduled_for:

@@ -15,7 +15,8 @@ from crm_schemas.system_properties import CompletedBy, ReminderRule, ReminderTyp
 
 @dataclass(frozen=True)
 class RuleReminder:
-    """A reminder a rule makes: its type, its rule, and how long after the trigger."""
+    """A reminder a rule makes: its type, its rule, and, unless the account's settings say
+    otherwise, how long after the trigger and its message."""
 
     type: ReminderType
     rule: ReminderRule
@@ -59,6 +60,10 @@ INACTIVITY_7D: Final = RuleReminder(
     timedelta(days=7),
     "No activity for 7 days: reconnect",
 )
+
+# The cancel reason of an open follow_up_7d that activity meets while the account has the type
+# disabled: it is not moved, and no other is made (docs/domain.md, Accounts).
+TYPE_DISABLED: Final = "disabled"
 
 # docs/domain.md's table: the reminders a trigger creates ...
 CREATED_BY: Final[Mapping[EventName, tuple[RuleReminder, ...]]] = {

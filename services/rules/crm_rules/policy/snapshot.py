@@ -7,8 +7,9 @@ policy.decisions): the pipeline state, the last activity, the reminders the repl
 the order it made them (the order of the decisions, so of the announcements), but for the
 closed ones nothing reads any more (`settled`); and the order key of the latest entry, which
 tells whether an event can go on top. What the replay reads of the stored reminders is not in it:
-the stored reminders are read again with it, and it stands only for the store it was made
-with (the service keeps it with the customer's head).
+the stored reminders are read again with it, and it stands only for the store and the
+account's settings history it was made with (the service keeps it with the customer's head
+and the history's version, policy.automation).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay_state import ReplayState
 from crm_rules.policy.rules import Intended
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.pipeline import PipelineState
 from crm_servicekit.accounts import Account
 
@@ -41,10 +43,15 @@ class ReplaySnapshot(BaseModel):
     latest: tuple[AwareDatetime, int, str] | None = None
 
     def continuation(
-        self, account: Account, customer_id: uuid.UUID, stored: Iterable[Reminder]
+        self,
+        account: Account,
+        customer_id: uuid.UUID,
+        stored: Iterable[Reminder],
+        settings: SettingsHistory | None = None,
     ) -> Continuation:
-        """The replay this snapshot stands for, reading the customer's `stored` reminders."""
-        state = ReplayState(account, customer_id, stored)
+        """The replay this snapshot stands for, reading the customer's `stored` reminders,
+        under the settings history it was made with (the store stamps it with its version)."""
+        state = ReplayState(account, customer_id, stored, settings)
         state.state = self.state
         state.last_activity = self.last_activity
         for reminder in self.reminders:

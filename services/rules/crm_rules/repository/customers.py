@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from crm_servicekit.connection import Conn
@@ -27,6 +27,32 @@ async def lock_customers(conn: Conn, keys: Sequence[CustomerKey]) -> None:
         ORDER BY h
         """,
         [f"{account}|{customer}" for account, customer in keys],
+    )
+
+
+# The class of the account locks below, apart from the customers' (one bigint key each).
+_ACCOUNT_LOCKS = 0x52554C45
+
+
+async def lock_accounts(conn: Conn, changing: Collection[str], applying: Collection[str]) -> None:
+    """Serialize a change of an account's settings with the batches applying its events,
+    until commit: `changing` exclusively, `applying` (the others) shared. A batch reads the
+    settings history after this, so a change either sees the batch's reminders to judge them
+    again, or the batch sees the change. One statement, in a fixed order (no deadlocks)."""
+    accounts = {account: False for account in applying} | dict.fromkeys(changing, True)
+    if not accounts:
+        return
+    await conn.execute(
+        """
+        SELECT CASE WHEN exclusive THEN pg_advisory_xact_lock($1, key)::text
+                    ELSE pg_advisory_xact_lock_shared($1, key)::text END
+        FROM (SELECT hashtext(a) AS key, x AS exclusive
+              FROM unnest($2::text[], $3::boolean[]) AS k(a, x)) AS locks
+        ORDER BY key, exclusive DESC
+        """,
+        _ACCOUNT_LOCKS,
+        list(accounts),
+        list(accounts.values()),
     )
 
 

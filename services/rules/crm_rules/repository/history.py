@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from crm_rules.policy.channel_window import InboundMessage
 from crm_rules.policy.customer_event import INBOUND_MESSAGES, CustomerEvent
@@ -45,6 +46,25 @@ async def add_events_of_many(
         [e.event_name.value for _, e in rows],
         [e.model_dump(mode="json") for _, e in rows],
     )
+
+
+async def customers_with_events_since(
+    conn: Conn, account_id: str, since: datetime
+) -> list[CustomerKey]:
+    """The account's customers (not deleted) with an event stamped at or after `since`: those
+    whose reminders a settings change from `since` may change."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT e.customer_id FROM customer_events e
+        WHERE e.account_id = $1 AND e."timestamp" >= $2
+          AND NOT EXISTS (SELECT FROM deleted_customers d
+                          WHERE d.account_id = e.account_id AND d.customer_id = e.customer_id)
+        ORDER BY e.customer_id
+        """,
+        account_id,
+        since,
+    )
+    return [(account_id, row["customer_id"]) for row in rows]
 
 
 async def events_of(conn: Conn, account_id: str, customer_id: uuid.UUID) -> list[CustomerEvent]:

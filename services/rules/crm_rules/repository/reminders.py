@@ -82,7 +82,8 @@ async def save_reminders(conn: Conn, reminders: Sequence[Reminder]) -> None:
         ON CONFLICT (account_id, id) DO UPDATE SET
             status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for,
             rule_scheduled_for = EXCLUDED.rule_scheduled_for,
-            trigger_event_id = EXCLUDED.trigger_event_id, closed_at = EXCLUDED.closed_at,
+            trigger_event_id = EXCLUDED.trigger_event_id, message = EXCLUDED.message,
+            closed_at = EXCLUDED.closed_at,
             completed_by = EXCLUDED.completed_by, cancel_reason = EXCLUDED.cancel_reason
         """,
         *as_columns([_row(r) for r in latest.values()]),

@@ -17,6 +17,7 @@ class Standing:
 
     head: uuid.UUID | None  # None: nothing of theirs written yet
     snapshot: ReplaySnapshot | None  # the one written with that head, if any
+    settings_version: int  # the account's settings history the snapshot was made under
     known: frozenset[str]  # of the event ids asked, those stored already
 
 
@@ -38,7 +39,7 @@ async def standings(
              AND e.event_id = q.event_id
             GROUP BY q.account_id, q.customer_id
         )
-        SELECT k.account_id, k.customer_id, h.head, s.snapshot, n.event_ids
+        SELECT k.account_id, k.customer_id, h.head, s.snapshot, s.settings_version, n.event_ids
         FROM unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
         LEFT JOIN customer_heads h
           ON h.account_id = k.account_id AND h.customer_id = k.customer_id
@@ -56,6 +57,7 @@ async def standings(
         (row["account_id"], row["customer_id"]): Standing(
             row["head"],
             ReplaySnapshot.model_validate_json(row["snapshot"]) if row["snapshot"] else None,
+            row["settings_version"] or 0,
             frozenset(row["event_ids"] or ()),
         )
         for row in rows
@@ -63,25 +65,29 @@ async def standings(
 
 
 async def save_snapshots(
-    conn: Conn, snapshots: Sequence[tuple[CustomerKey, ReplaySnapshot]]
+    conn: Conn, snapshots: Sequence[tuple[CustomerKey, ReplaySnapshot, int]]
 ) -> dict[CustomerKey, uuid.UUID]:
     """Write each customer's snapshot over the one before, stamped with their head as this
-    transaction's writes left it (the triggers renewed it); returns those heads. A customer
-    without a head (nothing of theirs written) gets none."""
+    transaction's writes left it (the triggers renewed it) and with the version of the
+    settings history it was made under; returns those heads. A customer without a head
+    (nothing of theirs written) gets none."""
     if not snapshots:
         return {}
     rows = await conn.fetch(
         """
-        INSERT INTO replay_snapshots (account_id, customer_id, head, snapshot)
-        SELECT k.account_id, k.customer_id, h.head, k.snapshot
-        FROM unnest($1::text[], $2::uuid[], $3::text[]) AS k(account_id, customer_id, snapshot)
+        INSERT INTO replay_snapshots (account_id, customer_id, head, snapshot, settings_version)
+        SELECT k.account_id, k.customer_id, h.head, k.snapshot, k.settings_version
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::integer[])
+            AS k(account_id, customer_id, snapshot, settings_version)
         JOIN customer_heads h ON h.account_id = k.account_id AND h.customer_id = k.customer_id
         ON CONFLICT (account_id, customer_id) DO UPDATE
-            SET head = EXCLUDED.head, snapshot = EXCLUDED.snapshot
+            SET head = EXCLUDED.head, snapshot = EXCLUDED.snapshot,
+                settings_version = EXCLUDED.settings_version
         RETURNING account_id, customer_id, head
         """,
-        [key[0] for key, _ in snapshots],
-        [key[1] for key, _ in snapshots],
-        [snapshot.model_dump_json() for _, snapshot in snapshots],
+        [key[0] for key, _, _ in snapshots],
+        [key[1] for key, _, _ in snapshots],
+        [snapshot.model_dump_json() for _, snapshot, _ in snapshots],
+        [version for _, _, version in snapshots],
     )
     return {(row["account_id"], row["customer_id"]): row["head"] for row in rows}

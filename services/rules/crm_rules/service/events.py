@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from crm_rules import repository as repo
 from crm_rules.announce import announcement, is_person_action
-from crm_rules.policy.continued import Replay
 from crm_rules.policy.customer_event import CustomerEvent
-from crm_rules.policy.decisions import Decision, cancel_all, decide, read_beyond_open
+from crm_rules.policy.decisions import Decision, cancel_all, decide
 from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay import CustomerReplay
 from crm_rules.policy.restore import restored
-from crm_rules.policy.snapshot import Continuation
 from crm_rules.repository import CustomerKey
-from crm_rules.service.replays import KeptReplay, KeptReplays, Started, as_read_back, start_replays
+from crm_rules.service.replays import Effects, KeptReplays, Started, keep_replays, start_replays
+from crm_rules.service.settings_changes import apply_settings_changes
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
@@ -25,6 +24,7 @@ from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
+from crm_servicekit.settings_store import settings_changes, settings_histories
 
 
 async def apply_events(
@@ -37,6 +37,10 @@ async def apply_events(
     kept: KeptReplays | None = None,
 ) -> int:
     """Apply a batch (inside the caller's transaction); returns how many events were announced.
+
+    The batch's settings changes come first (service.settings_changes: each account's
+    history grows, and the reminders it reaches are judged again); then each customer's
+    events are replayed under their account's settings history as it stands after them.
 
     With `kept` (the consumer's), a customer's replay continues from where it stood when
     that still stands for the store (service.replays), and where it stands after is kept
@@ -52,12 +56,22 @@ async def apply_events(
                     raise PermanentEventError(f"account {key[0]!r} is not in the accounts file")
                 by_customer[key] = (account, [])
             by_customer[key][1].append(event)
+    changes = settings_changes(events)
+    changing = {change.account_id for change in changes}
+    await repo.lock_accounts(conn, changing, {key[0] for key in by_customer} - changing)
+    announced = await apply_settings_changes(
+        conn, changes, accounts=accounts, topic=topic, received_at=received_at, kept=kept
+    )
+    if not by_customer:
+        return announced
+    applying = {account.account_id: account for account, _ in by_customer.values()}
+    settings = await settings_histories(conn, applying.values())
     keys = list(by_customer)
     await repo.lock_customers(conn, keys)
     if kept is None:
-        starts = await _whole_histories(conn, by_customer)
+        starts = await _whole_histories(conn, by_customer, settings)
     else:
-        starts = await start_replays(conn, by_customer, kept)
+        starts = await start_replays(conn, by_customer, kept, settings)
     fresh: list[tuple[CustomerKey, list[CustomerEvent]]] = []
     changed: list[Reminder] = []
     outgoing: list[EventEnvelope] = []
@@ -71,52 +85,27 @@ async def apply_events(
         keeping.append((key, effects))
     await repo.add_events_of_many(conn, fresh)
     await repo.save_reminders(conn, changed)
-    announced = await enqueue(conn, outgoing, topic)
+    announced += await enqueue(conn, outgoing, topic)
     if kept is not None:
-        await _keep(conn, kept, keeping)
+        await keep_replays(conn, kept, keeping, settings)
     return announced
 
 
 async def _whole_histories(
-    conn: Conn, by_customer: dict[CustomerKey, tuple[Account, list[EventEnvelope]]]
+    conn: Conn,
+    by_customer: dict[CustomerKey, tuple[Account, list[EventEnvelope]]],
+    settings: Mapping[str, SettingsHistory],
 ) -> dict[CustomerKey, Started]:
     keys = list(by_customer)
     histories = await repo.events_of_many(conn, keys)
     reminders = await repo.reminders_of_many(conn, keys)
     return {
         key: Started(
-            CustomerReplay(account, key[1], histories[key], reminders[key]),
+            CustomerReplay(account, key[1], histories[key], reminders[key], settings[key[0]]),
             {r.id: r for r in reminders[key]},
         )
         for key, (account, _) in by_customer.items()
     }
-
-
-async def _keep(conn: Conn, kept: KeptReplays, keeping: list[tuple[CustomerKey, Effects]]) -> None:
-    """Where each replay stands after the batch, kept with the head the batch's writes left
-    (the triggers renewed it): unless the batch changed what the replay reads of the stored
-    reminders, which only a replay from the history gives again."""
-    fitting = [(key, e) for key, e in keeping if e.replay.fits(e.changed)]
-    continuations: list[tuple[CustomerKey, Continuation, dict[uuid.UUID, Reminder]]] = []
-    for key, effects in fitting:
-        stored = {**effects.stored, **{r.id: as_read_back(r) for r in effects.changed}}
-        continuations.append((key, effects.replay.continuation().settled(stored), stored))
-    heads = await repo.save_snapshots(conn, [(key, c.snapshot()) for key, c, _ in continuations])
-    for key, continuation, stored in continuations:
-        # Of the stored reminders, what a continuation reads (as start_replays reads them).
-        beyond = read_beyond_open(key[0], key[1], continuation.state.reminders.values())
-        read = {rid: r for rid, r in stored.items() if r.is_open or rid in beyond}
-        kept.keep(key, KeptReplay(heads.get(key), continuation, read))
-
-
-@dataclass
-class Effects:
-    fresh: list[CustomerEvent]
-    changed: list[Reminder]
-    outgoing: list[EventEnvelope]
-    # The replay after the customer's events and the reminders stored before them.
-    replay: Replay
-    stored: dict[uuid.UUID, Reminder]
 
 
 def _apply_customer(
@@ -142,7 +131,9 @@ def _apply_customer(
                 if not isinstance(replay, CustomerReplay):
                     raise TypeError("a person's action given back needs the customer's history")
                 stored[reminder.id] = changed[reminder.id] = reminder
-                replay = CustomerReplay(account, customer_id, replay.events, stored.values())
+                replay = CustomerReplay(
+                    account, customer_id, replay.events, stored.values(), replay.settings
+                )
             continue
         if envelope.event_name is EventName.CUSTOMER_DELETED:
             decisions = cancel_all(stored.values(), envelope.timestamp, "deleted")

@@ -18,6 +18,7 @@ from crm_servicekit.connection import Conn
 from crm_servicekit.instants import StoredInstant
 from crm_servicekit.pagination import Keyset
 from crm_servicekit.problems import NotFound
+from crm_servicekit.settings_store import settings_history
 
 
 class Position(NamedTuple):
@@ -95,17 +96,19 @@ async def due(
     customer_id: uuid.UUID | None,
     page: Keyset[Position],
 ) -> ReminderPage[DueReminderView]:
-    """Open reminders due at as_of, each overdue once past the account's grace."""
+    """Open reminders due at as_of, each overdue once past the grace the account's settings
+    in force at as_of give."""
     matching = ReminderFilter(
         customer_id=customer_id, status=ReminderStatus.OPEN, scheduled_until=as_of, after=page.after
     )
     found = await _page(conn, account.account_id, matching, page)
+    grace = (await settings_history(conn, account)).in_force(as_of).overdue_grace
     return ReminderPage(
         items=[
             DueReminderView(
                 item.reminder,
                 item.channel_window,
-                is_overdue(item.reminder, as_of, account.overdue_grace),
+                is_overdue(item.reminder, as_of, grace),
             )
             for item in found.items
         ],

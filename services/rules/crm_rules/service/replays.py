@@ -4,7 +4,9 @@ whole history read and replayed.
 Replaying the whole history costs what the history costs. So the consumer keeps where each
 customer's replay stands after a batch (policy.snapshot): in memory for the customers seen
 last (KeptReplays) and in the store for every customer (replay_snapshots), both stamped with
-the customer's head after the batch's writes. Triggers renew the head at every write of the
+the customer's head after the batch's writes and with the version of the account's settings
+history they were made under (a change of the settings makes them stand for nothing: the
+history is read again under the new one). Triggers renew the head at every write of the
 customer's events or reminders, so a batch another replica applied, a person's action through
 the API, a replica of an older version or a transaction that never committed leave a head
 that no kept replay stands for, and the history is read again. A kept replay takes only
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 
 from crm_rules import repository as repo
 from crm_rules.announce import is_person_action
+from crm_rules.policy.automation import settings_version
 from crm_rules.policy.continued import ContinuedReplay, Replay, continues
 from crm_rules.policy.customer_event import CustomerEvent
 from crm_rules.policy.decisions import read_beyond_open
@@ -28,6 +31,7 @@ from crm_rules.policy.reminder import Reminder
 from crm_rules.policy.replay import CustomerReplay
 from crm_rules.policy.snapshot import Continuation, OrderKey, ReplaySnapshot
 from crm_rules.repository import CustomerKey
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account
@@ -41,6 +45,7 @@ class KeptReplay:
     head: uuid.UUID | None  # None: the customer had no head (nothing of theirs written)
     continuation: Continuation
     stored: Mapping[uuid.UUID, Reminder]
+    settings_version: int  # the account's settings history it was made under
 
 
 class KeptReplays:
@@ -53,11 +58,16 @@ class KeptReplays:
         self.size = size
         self._kept: OrderedDict[CustomerKey, KeptReplay] = OrderedDict()
 
-    def take(self, key: CustomerKey, head: uuid.UUID | None) -> KeptReplay | None:
-        """The kept replay if it stands for the store's `head`; taken out either way, since
-        the caller changes it (and keeps it again once its writes are made)."""
+    def take(
+        self, key: CustomerKey, head: uuid.UUID | None, settings_version: int
+    ) -> KeptReplay | None:
+        """The kept replay if it stands for the store's `head` and the account's settings
+        history; taken out either way, since the caller changes it (and keeps it again once
+        its writes are made)."""
         kept = self._kept.pop(key, None)
-        return kept if kept is not None and kept.head == head else None
+        if kept is None or kept.head != head or kept.settings_version != settings_version:
+            return None
+        return kept
 
     def __contains__(self, key: CustomerKey) -> bool:
         return key in self._kept
@@ -81,19 +91,23 @@ async def start_replays(
     conn: Conn,
     groups: Mapping[CustomerKey, tuple[Account, Sequence[EventEnvelope]]],
     kept: KeptReplays,
+    settings: Mapping[str, SettingsHistory],
 ) -> dict[CustomerKey, Started]:
-    """Each customer's replay, continued wherever their batch's events go on top of a kept
-    replay or a snapshot that stands for the store; else from their whole history. A few
-    statements for the whole batch rather than a few per customer."""
+    """Each customer's replay under their account's `settings` history, continued wherever
+    their batch's events go on top of a kept replay or a snapshot that stands for the store
+    and that history; else from their whole history. A few statements for the whole batch
+    rather than a few per customer."""
     keys = list(groups)
     asked = {key: [e.event_id for e in _replayed(groups[key][1])] for key in keys}
     standing = await repo.standings(conn, asked)
     heads = {key: standing[key].head for key in keys}
-    in_memory = {key: kept.take(key, heads[key]) for key in keys}
+    versions = {key: settings_version(settings[key[0]]) for key in keys}
+    in_memory = {key: kept.take(key, heads[key], versions[key]) for key in keys}
     snapshots: dict[CustomerKey, ReplaySnapshot] = {}
     for key in keys:
         snapshot = standing[key].snapshot
-        if in_memory[key] is None and snapshot is not None:
+        made_under = standing[key].settings_version
+        if in_memory[key] is None and snapshot is not None and made_under == versions[key]:
             snapshots[key] = snapshot
     latest: dict[CustomerKey, OrderKey | None] = {key: s.latest for key, s in snapshots.items()}
     for key, found in in_memory.items():
@@ -115,7 +129,8 @@ async def start_replays(
             stored, continuation = list(found.stored.values()), found.continuation
         else:
             stored = stored_of[key]
-            continuation = snapshots[key].continuation(groups[key][0], key[1], stored)
+            account = groups[key][0]
+            continuation = snapshots[key].continuation(account, key[1], stored, settings[key[0]])
         replay = ContinuedReplay(continuation, stored, known[key])
         started[key] = Started(replay, _by_id(stored))
     # The rest read their whole history and every reminder (a full replay reads them all).
@@ -123,9 +138,49 @@ async def start_replays(
     histories = await repo.events_of_many(conn, rest) if rest else {}
     reminders = await repo.reminders_of_many(conn, rest) if rest else {}
     for key in rest:
-        full = CustomerReplay(groups[key][0], key[1], histories[key], reminders[key])
+        full = CustomerReplay(
+            groups[key][0], key[1], histories[key], reminders[key], settings[key[0]]
+        )
         started[key] = Started(full, _by_id(reminders[key]))
     return started
+
+
+@dataclass
+class Effects:
+    """What one customer's batch did: the events new to their history, the reminders changed,
+    what is announced, the replay after it, and the reminders stored before it."""
+
+    fresh: list[CustomerEvent]
+    changed: list[Reminder]
+    outgoing: list[EventEnvelope]
+    replay: Replay
+    stored: dict[uuid.UUID, Reminder]
+
+
+async def keep_replays(
+    conn: Conn,
+    kept: KeptReplays,
+    keeping: Sequence[tuple[CustomerKey, Effects]],
+    settings: Mapping[str, SettingsHistory],
+) -> None:
+    """Where each replay stands after the batch, kept with the head the batch's writes left
+    (the triggers renewed it) and the settings history it was made under: unless the batch
+    changed what the replay reads of the stored reminders, which only a replay from the
+    history gives again."""
+    fitting = [(key, e) for key, e in keeping if e.replay.fits(e.changed)]
+    continuations: list[tuple[CustomerKey, Continuation, dict[uuid.UUID, Reminder]]] = []
+    for key, effects in fitting:
+        stored = {**effects.stored, **{r.id: as_read_back(r) for r in effects.changed}}
+        continuations.append((key, effects.replay.continuation().settled(stored), stored))
+    versions = {key: settings_version(settings[key[0]]) for key, _, _ in continuations}
+    heads = await repo.save_snapshots(
+        conn, [(key, c.snapshot(), versions[key]) for key, c, _ in continuations]
+    )
+    for key, continuation, stored in continuations:
+        # Of the stored reminders, what a continuation reads (as start_replays reads them).
+        beyond = read_beyond_open(key[0], key[1], continuation.state.reminders.values())
+        read = {rid: r for rid, r in stored.items() if r.is_open or rid in beyond}
+        kept.keep(key, KeptReplay(heads.get(key), continuation, read, versions[key]))
 
 
 def _replayed(group: Sequence[EventEnvelope]) -> list[EventEnvelope]:
