@@ -26,7 +26,8 @@ from redis.asyncio import Redis
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import DLQ_TOPIC
-from crm_servicekit.accounts import Accounts, load_accounts
+from crm_servicekit.accounts import Accounts
+from crm_servicekit.accounts_reload import AccountsFileWatcher
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
 from crm_servicekit.consumer import Fetching, register_consumer
@@ -119,7 +120,9 @@ def build_service_app(
     spec: ServiceSpec, *, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
 ) -> FastAPI:
     settings = spec.settings
-    accounts = accounts if accounts is not None else load_accounts(settings.accounts_file)
+    # Given accounts (tests) are kept until the file changes; else the file's are read now.
+    watcher = AccountsFileWatcher(settings.accounts_file, accounts, service=settings.service_name)
+    accounts = watcher.accounts
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,7 +150,11 @@ def build_service_app(
             app.state.resources = res
             add_readiness_check(app, "postgres", postgres_check(pool))
             add_readiness_check(app, "kafka", kafka_check(producer))
-            tasks = _start_loops(spec, res)
+            # A file that does not parse leaves every replica of every service serving the
+            # last good accounts, so it degrades readiness rather than failing it: a typo in
+            # a shared file must not take them all out of the load balancer at once.
+            add_readiness_check(app, "accounts", watcher.readiness, degrades=True)
+            tasks = _start_loops(spec, res, watcher)
             stack.push_async_callback(_stop_loops, res, tasks)
             if spec.handler is not None:
                 broker = _consumer_broker(spec, res)
@@ -229,8 +236,13 @@ async def purge_sent_outbox(res: Resources) -> None:
     )
 
 
-def _start_loops(spec: ServiceSpec, res: Resources) -> list[asyncio.Task[None]]:
-    loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys]
+def _start_loops(
+    spec: ServiceSpec, res: Resources, watcher: AccountsFileWatcher
+) -> list[asyncio.Task[None]]:
+    async def watch_accounts_file(r: Resources) -> None:
+        await watcher.run(r.stop, r.settings.accounts_reload_interval_s)
+
+    loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys, watch_accounts_file]
     if spec.relay_outbox:
         loops.append(purge_sent_outbox)
         relay = OutboxRelay(
