@@ -53,11 +53,17 @@ class KeptReplays:
         self.size = size
         self._kept: OrderedDict[CustomerKey, KeptReplay] = OrderedDict()
 
-    def take(self, key: CustomerKey, head: uuid.UUID | None) -> KeptReplay | None:
-        """The kept replay if it stands for the store's `head`; taken out either way, since
-        the caller changes it (and keeps it again once its writes are made)."""
+    def take(self, key: CustomerKey, head: uuid.UUID | None, account: Account) -> KeptReplay | None:
+        """The kept replay if it stands for the store's `head` and was made with the account
+        as it is now (a reloaded accounts file may have changed its time zone or quiet hours:
+        the snapshot in the store then goes on with the new one, as after a restart); taken
+        out either way, since the caller changes it (and keeps it again once its writes are
+        made)."""
         kept = self._kept.pop(key, None)
-        return kept if kept is not None and kept.head == head else None
+        if kept is None or kept.head != head:
+            return None
+        made_with = kept.continuation.state.account
+        return kept if made_with is account or made_with == account else None
 
     def __contains__(self, key: CustomerKey) -> bool:
         return key in self._kept
@@ -89,7 +95,7 @@ async def start_replays(
     asked = {key: [e.event_id for e in _replayed(groups[key][1])] for key in keys}
     standing = await repo.standings(conn, asked)
     heads = {key: standing[key].head for key in keys}
-    in_memory = {key: kept.take(key, heads[key]) for key in keys}
+    in_memory = {key: kept.take(key, heads[key], groups[key][0]) for key in keys}
     snapshots: dict[CustomerKey, ReplaySnapshot] = {}
     for key in keys:
         snapshot = standing[key].snapshot
