@@ -4,6 +4,7 @@ in a whole service."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,23 @@ async def test_the_report_of_a_broken_line_does_not_quote_it(tmp_path: Path) -> 
     assert "line" in watcher.problem
     assert NEW_SECRET not in watcher.problem
     assert NEW_SECRET[6:20] not in watcher.problem
+
+
+async def test_a_consumer_meeting_an_unknown_account_makes_the_watcher_look_now(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "accounts.yaml"
+    watcher = watched(path, entry("demo"))
+    write_accounts_file(path, [entry("demo"), entry("new")])
+    await watcher.poll_for(["demo"])  # every account known: no look before the next poll
+    assert (watcher.accounts.version, "new" in watcher.accounts) == (0, False)
+    await watcher.poll_for(["demo", "new"])
+    assert (watcher.accounts.version, "new" in watcher.accounts) == (1, True)
+
+
+async def test_polls_at_once_apply_a_change_once(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.yaml"
+    watcher = watched(path, entry("demo"))
+    write_accounts_file(path, [entry("demo"), entry("new")])
+    await asyncio.gather(*(watcher.poll() for _ in range(5)))
+    assert watcher.accounts.version == 1

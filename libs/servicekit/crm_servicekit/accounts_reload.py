@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +127,9 @@ class AccountsFileWatcher:
         # Why the file as it stands is refused; None while the last reading was applied.
         self.problem: str | None = None
         self._wall_clock_ns = wall_clock_ns
+        # The loop and a consumer looking again (poll_for) take turns, so a change is
+        # applied once.
+        self._polling = asyncio.Lock()
         # Only a change after the accounts were read (or given) is a reload; the registry and
         # the reading it is compared with come from the same bytes.
         looked = self._look(NEVER_READ, parse=accounts is None)
@@ -146,13 +149,21 @@ class AccountsFileWatcher:
 
     async def poll(self) -> None:
         """Look at the file once; apply it or refuse it if it changed."""
-        # Stat, read, hash and parse off the event loop: a large file takes a while to check.
-        looked = await asyncio.to_thread(self._look, self._reading)
-        self._reading = looked.reading
-        if looked.accounts is not None:
-            self._apply(looked.accounts)
-        elif looked.problem is not None:
-            self._refuse(looked.problem)
+        async with self._polling:
+            # Stat, read, hash and parse off the event loop: a large file takes a while.
+            looked = await asyncio.to_thread(self._look, self._reading)
+            self._reading = looked.reading
+            if looked.accounts is not None:
+                self._apply(looked.accounts)
+            elif looked.problem is not None:
+                self._refuse(looked.problem)
+
+    async def poll_for(self, account_ids: Iterable[str]) -> None:
+        """Look at the file now if any of these accounts is unknown: before a consumer gives
+        up on an account's event, since ingest may have read the newer file already and
+        accepted it (a stat when the file did not change)."""
+        if any(account_id not in self.accounts for account_id in account_ids):
+            await self.poll()
 
     async def readiness(self) -> None:
         """The readiness check "accounts": passes unless the file as it stands was refused."""

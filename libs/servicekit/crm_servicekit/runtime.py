@@ -57,6 +57,9 @@ class Resources:
     stop: asyncio.Event
     # What the service's `wire` built from the above (its routes' collaborators), if any.
     wiring: object = None
+    # What keeps `accounts` following the file; a consumer meeting an unknown account asks
+    # it to look now (`poll_for`). None where no runtime runs (benchmarks, tests).
+    accounts_file: AccountsFileWatcher | None = None
 
 
 HandlerFactory = Callable[[Resources], BatchHandler]
@@ -145,6 +148,7 @@ def build_service_app(
             await producer.start()
             stack.push_async_callback(producer.stop)
             res = Resources(settings, accounts, clock, pool, producer, redis, asyncio.Event())
+            res.accounts_file = watcher
             if spec.wire is not None:
                 res.wiring = spec.wire(res)
             app.state.resources = res
