@@ -4,7 +4,8 @@ it (degraded, still ready), a fixed file clears it; shutdown stops the watching 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -14,12 +15,16 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
+from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import write_accounts_file
 from crm_servicekit.auth import CurrentAccount, mint_token
-from crm_servicekit.runtime import ServiceSpec, build_service_app
+from crm_servicekit.batch_apply import BatchHandler
+from crm_servicekit.connection import Conn
+from crm_servicekit.db import SERVICEKIT_MIGRATIONS
+from crm_servicekit.runtime import Resources, ServiceSpec, build_service_app
 from crm_servicekit.settings import ServiceSettings
 
-from .kafka_support import eventually
+from .kafka_support import eventually, message_sent, produce, records_for
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +38,8 @@ class WatchingSettings(ServiceSettings):
 
 
 router = APIRouter()
+# None of its own: servicekit's tables alone (processed events, idempotency keys).
+MIGRATIONS = SERVICEKIT_MIGRATIONS
 
 
 @router.get("/api/whoami")
@@ -46,8 +53,13 @@ def bearer(account_id: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def running(settings: ServiceSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_service_app(ServiceSpec(settings=settings, title="watching", routers=[router]))
+async def running(
+    settings: ServiceSettings, spec: ServiceSpec | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    spec = spec or ServiceSpec(
+        settings=settings, title="watching", routers=[router], migrations_dir=MIGRATIONS
+    )
+    app = build_service_app(spec)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -115,3 +127,45 @@ async def test_a_running_service_takes_new_accounts_and_reports_a_broken_file(
         metrics = (await client.get("/metrics")).text
         assert 'crm_accounts_reloads_total{outcome="applied",service="watching"}' in metrics
         assert 'crm_accounts_reloads_total{outcome="refused",service="watching"}' in metrics
+
+
+async def test_a_consumer_meeting_an_account_it_does_not_know_looks_at_the_file_first(
+    kafka_bootstrap: str, new_database: str, new_topic: Callable[..., str], tmp_path: Path
+) -> None:
+    path = write_accounts_file(tmp_path / "accounts.yaml", [{"account_id": "demo"}])
+    topic = new_topic(partitions=1)
+    known: list[tuple[str, bool]] = []
+
+    def recording(res: Resources) -> BatchHandler:
+        async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+            known.extend((e.account_id, e.account_id in res.accounts) for e in events)
+
+        return handle
+
+    settings = WatchingSettings(
+        database_url=new_database,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        accounts_file=path,
+        jwt_secret=JWT_SECRET,
+        # Far longer than the test: only the consumer's own look can find the new account.
+        accounts_reload_interval_s=60,
+        environment="test",
+    )
+    spec = ServiceSpec(
+        settings=settings,
+        title="watching",
+        handler=recording,
+        wanted=frozenset({"MESSAGE_SENT"}),
+        topic=topic,
+        migrations_dir=MIGRATIONS,
+    )
+    async with running(settings, spec):
+        # As ingest does once it has read the newer file: an event of the new account.
+        write_accounts_file(path, [{"account_id": "demo"}, {"account_id": "late"}])
+        await produce(kafka_bootstrap, records_for([message_sent(uuid.uuid4(), 0, "late")], topic))
+        await eventually(lambda: _value(known), lambda found: len(found) == 1, within_s=WITHIN_S)
+    assert known == [("late", True)]
+
+
+async def _value(found: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    return list(found)

@@ -30,6 +30,7 @@ from crm_servicekit.accounts import Accounts
 from crm_servicekit.accounts_reload import AccountsFileWatcher
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.connection import Conn
 from crm_servicekit.consumer import Fetching, register_consumer
 from crm_servicekit.db import apply_migrations_in_thread, create_service_pool, plain_postgres_dsn
 from crm_servicekit.dlq import DeadLetter, send_dead_letters
@@ -190,9 +191,18 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
             res.producer, letters, service=res.settings.service_name, topic=spec.dlq_topic
         )
 
+    handler = spec.handler(res)
+
+    async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        # Ingest may have read a newer accounts file and accepted an account's first events
+        # before this replica's next poll: look now rather than decide without the account.
+        if res.accounts_file is not None:
+            await res.accounts_file.poll_for({event.account_id for event in events})
+        await handler(conn, events)
+
     applier = BatchApplier(
         pool=res.pool,
-        handler=spec.handler(res),
+        handler=handle,
         service=res.settings.service_name,
         group_id=spec.group_id or res.settings.consumer_group or res.settings.service_name,
         dead_letter=dead_letter,

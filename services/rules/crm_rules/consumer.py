@@ -42,11 +42,6 @@ def handler(res: Resources) -> BatchHandler:
     kept = KeptReplays()
 
     async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
-        if res.accounts_file is not None:
-            # An account this replica does not know yet is dead-lettered; ingest may have
-            # read a newer accounts file already, so look at it first.
-            named = {e.account_id for e in events if e.customer_id is not None}
-            await res.accounts_file.poll_for(named)
         await apply_events(
             conn,
             events,
