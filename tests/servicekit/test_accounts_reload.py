@@ -218,3 +218,9 @@ async def test_polls_at_once_apply_a_change_once(tmp_path: Path) -> None:
     write_accounts_file(path, [entry("demo"), entry("new")])
     await asyncio.gather(*(watcher.poll() for _ in range(5)))
     assert watcher.accounts.version == 1
+
+
+def test_an_empty_file_at_start_is_no_accounts(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.yaml"
+    path.write_text("")
+    assert len(AccountsFileWatcher(path, service=SERVICE).accounts) == 0

@@ -139,6 +139,7 @@ class AccountsFileWatcher:
                 raise AccountsFileError(looked.problem or f"accounts file {path}: not read")
             accounts = looked.accounts
         self.accounts = accounts
+        ACCOUNTS_FILE_REFUSED.labels(service).set(0)
 
     async def run(self, stop: asyncio.Event, interval_s: float) -> None:
         """Poll until `stop` is set; a background loop of the runtime."""
@@ -190,9 +191,10 @@ class AccountsFileWatcher:
         )
         if reading.digest == before.digest or not parse:
             return Looked(reading)
-        if not content.strip():
+        if not content.strip() and before is not NEVER_READ:
             # Truncated for a rewrite in place, most likely: dropping every account for the
-            # moment until the write ends would refuse every caller.
+            # moment until the write ends would refuse every caller. (At start an empty file
+            # is no accounts, as it always was.)
             problem = f"accounts file {self.path}: is empty (write `accounts: []` for none)"
             return Looked(reading, problem=problem)
         try:
