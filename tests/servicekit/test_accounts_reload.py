@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,28 @@ def test_an_empty_file_at_start_is_no_accounts(tmp_path: Path) -> None:
     path = tmp_path / "accounts.yaml"
     path.write_text("")
     assert len(AccountsFileWatcher(path, service=SERVICE).accounts) == 0
+
+
+async def test_a_reload_logs_the_accounts_added_removed_and_changed(
+    tmp_path: Path, json_log_lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    path = tmp_path / "accounts.yaml"
+    watcher = watched(path, entry("kept"), entry("changed"), entry("removed"))
+    write_accounts_file(path, [entry("kept"), entry("changed", time_zone="UTC"), entry("added")])
+    await watcher.poll()
+    path.write_text("accounts: [")
+    await watcher.poll()
+    reloaded, refused = [
+        line for line in json_log_lines() if line["logger"] == "crm_servicekit.accounts_reload"
+    ]
+    assert (reloaded["event"], reloaded["level"]) == ("accounts reloaded", "info")
+    assert (reloaded["added"], reloaded["removed"], reloaded["changed"]) == (
+        ["added"],
+        ["removed"],
+        ["changed"],
+    )
+    assert (refused["event"], refused["level"]) == (
+        "accounts file refused; keeping the last good accounts",
+        "error",
+    )
+    assert "not valid YAML or JSON" in refused["problem"]
