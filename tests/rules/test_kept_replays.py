@@ -288,7 +288,7 @@ def test_a_kept_replay_is_used_only_while_it_stands_for_the_store(new_database: 
                 await actions.create_manual(conn, command, customer, T0 + 9 * H, "x", topic=TOPIC)
             seen.append(key in kept)
             async with pool.acquire() as conn:
-                seen.append(kept.take(key, await head(conn), 0) is not None)
+                seen.append(kept.take(key, await head(conn), 0, ACCOUNTS[0]) is not None)
         finally:
             await pool.close()
         return seen

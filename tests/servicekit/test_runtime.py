@@ -68,7 +68,7 @@ async def test_service_consumes_writes_its_outbox_and_reports_ready(
     ):
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
-        assert set(ready.json()["checks"]) == {"postgres", "kafka"}
+        assert set(ready.json()["checks"]) == {"postgres", "kafka", "accounts"}
         await produce(kafka_bootstrap, records_for(events, inbox))
         found = await eventually(
             lambda: read_all(kafka_bootstrap, outbox_topic), lambda f: len(f) >= len(events)

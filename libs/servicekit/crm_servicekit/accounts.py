@@ -1,5 +1,5 @@
 """The accounts file (docs/domain.md, Accounts): every tenant and its settings, checked at
-start."""
+start and again whenever the file changes (crm_servicekit.accounts_reload)."""
 
 from __future__ import annotations
 
@@ -129,9 +129,15 @@ class Account(BaseModel):
 
 
 class Accounts:
-    """The registry of accounts read from the file, by id."""
+    """The registry of accounts read from the file, by id.
+
+    One registry lives as long as its service: a reload puts the new file's accounts in it
+    (`replace_with`), so whatever holds it reads the accounts of the last good file."""
 
     def __init__(self, accounts: Iterable[Account]) -> None:
+        # How many times the contents were replaced: what a holder that derives something
+        # from the accounts compares to tell whether it must derive it again.
+        self.version = 0
         self._by_id: dict[str, Account] = {}
         self._by_provider_id: dict[tuple[str, str], Account] = {}
         for account in accounts:
@@ -146,6 +152,13 @@ class Accounts:
                         f"{key[0]} id {key[1]!r} is listed by accounts "
                         f"{holder.account_id!r} and {account.account_id!r}"
                     )
+
+    def replace_with(self, other: Accounts) -> None:
+        """Take `other`'s accounts in place of these, all at once for the event loop (no
+        await between the two stores). The indexes are swapped rather than changed, so an
+        iteration under way goes on over the accounts it started with."""
+        self._by_id, self._by_provider_id = other._by_id, other._by_provider_id
+        self.version += 1
 
     def get(self, account_id: str) -> Account | None:
         return self._by_id.get(account_id)
@@ -168,13 +181,25 @@ class Accounts:
 def load_accounts(path: Path) -> Accounts:
     """Read and check the accounts file; any bad entry stops the start with a clear error."""
     try:
-        # YAML 1.2 reads JSON too, so one parser serves both formats.
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = path.read_bytes()
     except OSError as error:
         raise AccountsFileError(f"accounts file {path}: cannot be read: {error}") from error
+    return accounts_from_bytes(content, source=f"accounts file {path}")
+
+
+def accounts_from_bytes(content: bytes, *, source: str) -> Accounts:
+    """The accounts of a file's content, checked; AccountsFileError names what is wrong."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise AccountsFileError(f"{source}: not UTF-8 text: {error.reason}") from None
+    try:
+        # YAML 1.2 reads JSON too, so one parser serves both formats.
+        document = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise AccountsFileError(f"accounts file {path}: not valid YAML or JSON: {error}") from error
-    return parse_accounts(document, source=str(path))
+        problem = _yaml_problem(error)
+        raise AccountsFileError(f"{source}: not valid YAML or JSON: {problem}") from None
+    return parse_accounts(document, source=source)
 
 
 def parse_accounts(document: Any, *, source: str = "accounts file") -> Accounts:
@@ -224,6 +249,17 @@ def _describe(index: int, entry: Any, error: ValidationError) -> str:
         for item in error.errors()
     )
     return f"{where}: {problems}"
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What PyYAML found and where, without the snippet of the line it quotes: the line may
+    hold a secret, and this text goes to logs and the readiness report."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return type(error).__name__
+    where = error.problem_mark or error.context_mark
+    at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+    what = " ".join(part for part in (error.context, error.problem) if part)
+    return f"{what or type(error).__name__}{at}"
 
 
 def _is_hh_mm(value: Any) -> bool:

@@ -38,6 +38,11 @@ class DegradingCheck:
     check: ReadinessCheck
 
 
+class CheckProblem(Exception):
+    """A check's failure whose message is written for the report: it says what to fix and
+    holds no secret. Any other error is reported by its class alone, since its text may."""
+
+
 # What `app.state.readiness_checks` maps each name to.
 RegisteredCheck = ReadinessCheck | DegradingCheck
 
@@ -126,5 +131,6 @@ async def _run(name: str, registered: RegisteredCheck, limit_s: float) -> dict[s
     except Exception as error:
         # A failing dependency is the answer here, not a fault of ours.
         log.warning("readiness check failed", check=name, error=repr(error), status=not_passed)
-        return {"status": not_passed, "error": type(error).__name__}
+        reported = str(error) if isinstance(error, CheckProblem) else type(error).__name__
+        return {"status": not_passed, "error": reported}
     return {"status": "ok"}

@@ -26,9 +26,11 @@ from redis.asyncio import Redis
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import DLQ_TOPIC
-from crm_servicekit.accounts import Accounts, load_accounts
+from crm_servicekit.accounts import Accounts
+from crm_servicekit.accounts_reload import AccountsFileWatcher
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.connection import Conn
 from crm_servicekit.consumer import Fetching, register_consumer
 from crm_servicekit.db import apply_migrations_in_thread, create_service_pool, plain_postgres_dsn
 from crm_servicekit.dlq import DeadLetter, send_dead_letters
@@ -56,6 +58,9 @@ class Resources:
     stop: asyncio.Event
     # What the service's `wire` built from the above (its routes' collaborators), if any.
     wiring: object = None
+    # What keeps `accounts` following the file; a consumer meeting an unknown account asks
+    # it to look now (`poll_for`). None where no runtime runs (benchmarks, tests).
+    accounts_file: AccountsFileWatcher | None = None
 
 
 HandlerFactory = Callable[[Resources], BatchHandler]
@@ -119,7 +124,9 @@ def build_service_app(
     spec: ServiceSpec, *, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
 ) -> FastAPI:
     settings = spec.settings
-    accounts = accounts if accounts is not None else load_accounts(settings.accounts_file)
+    # Given accounts (tests) are kept until the file changes; else the file's are read now.
+    watcher = AccountsFileWatcher(settings.accounts_file, accounts, service=settings.service_name)
+    accounts = watcher.accounts
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,12 +149,17 @@ def build_service_app(
             await producer.start()
             stack.push_async_callback(producer.stop)
             res = Resources(settings, accounts, clock, pool, producer, redis, asyncio.Event())
+            res.accounts_file = watcher
             if spec.wire is not None:
                 res.wiring = spec.wire(res)
             app.state.resources = res
             add_readiness_check(app, "postgres", postgres_check(pool))
             add_readiness_check(app, "kafka", kafka_check(producer))
-            tasks = _start_loops(spec, res)
+            # A file that does not parse leaves every replica of every service serving the
+            # last good accounts, so it degrades readiness rather than failing it: a typo in
+            # a shared file must not take them all out of the load balancer at once.
+            add_readiness_check(app, "accounts", watcher.readiness, degrades=True)
+            tasks = _start_loops(spec, res, watcher)
             stack.push_async_callback(_stop_loops, res, tasks)
             if spec.handler is not None:
                 broker = _consumer_broker(spec, res)
@@ -179,9 +191,18 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
             res.producer, letters, service=res.settings.service_name, topic=spec.dlq_topic
         )
 
+    handler = spec.handler(res)
+
+    async def handle(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        # Ingest may have read a newer accounts file and accepted an account's first events
+        # before this replica's next poll: look now rather than decide without the account.
+        if res.accounts_file is not None:
+            await res.accounts_file.poll_for({event.account_id for event in events})
+        await handler(conn, events)
+
     applier = BatchApplier(
         pool=res.pool,
-        handler=spec.handler(res),
+        handler=handle,
         service=res.settings.service_name,
         group_id=spec.group_id or res.settings.consumer_group or res.settings.service_name,
         dead_letter=dead_letter,
@@ -229,8 +250,13 @@ async def purge_sent_outbox(res: Resources) -> None:
     )
 
 
-def _start_loops(spec: ServiceSpec, res: Resources) -> list[asyncio.Task[None]]:
-    loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys]
+def _start_loops(
+    spec: ServiceSpec, res: Resources, watcher: AccountsFileWatcher
+) -> list[asyncio.Task[None]]:
+    async def watch_accounts_file(r: Resources) -> None:
+        await watcher.run(r.stop, r.settings.accounts_reload_interval_s)
+
+    loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys, watch_accounts_file]
     if spec.relay_outbox:
         loops.append(purge_sent_outbox)
         relay = OutboxRelay(

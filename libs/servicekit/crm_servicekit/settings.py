@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     # key is derived from jwt_secret, which every replica already shares.
     cursor_secret: SecretStr | None = None
     accounts_file: Path = Path("accounts.yaml")
+    # How often the accounts file is looked at for changes (a stat; the content is read only
+    # once the stat differs): a change is served within this and the time to parse it.
+    accounts_reload_interval_s: float = Field(default=2.0, gt=0, le=60)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     # Replicas on one host share the port (SO_REUSEPORT): each binds it, and the kernel spreads

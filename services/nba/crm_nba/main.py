@@ -11,7 +11,7 @@ from crm_nba.api import router
 from crm_nba.consumer import CONSUMED, handler
 from crm_nba.settings import NbaSettings
 from crm_nba.timer import timer_loop
-from crm_servicekit.accounts import Accounts, load_accounts
+from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
 from crm_servicekit.http import serve
 from crm_servicekit.runtime import ServiceSpec, build_service_app
@@ -22,7 +22,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build_app(
     settings: NbaSettings, clock: Clock = SYSTEM_CLOCK, accounts: Accounts | None = None
 ) -> FastAPI:
-    accounts = accounts if accounts is not None else load_accounts(settings.accounts_file)
     spec = ServiceSpec(
         settings=settings,
         title="Frazer CRM - next best action",

@@ -59,15 +59,22 @@ class KeptReplays:
         self._kept: OrderedDict[CustomerKey, KeptReplay] = OrderedDict()
 
     def take(
-        self, key: CustomerKey, head: uuid.UUID | None, settings_version: int
+        self,
+        key: CustomerKey,
+        head: uuid.UUID | None,
+        settings_version: int,
+        account: Account,
     ) -> KeptReplay | None:
-        """The kept replay if it stands for the store's `head` and the account's settings
-        history; taken out either way, since the caller changes it (and keeps it again once
-        its writes are made)."""
+        """The kept replay if it stands for the store's `head`, the account's settings history
+        and the account as it is now (a reloaded accounts file may have changed the values
+        that hold before the account's first settings change: the snapshot in the store then
+        goes on with the new ones, as after a restart); taken out either way, since the caller
+        changes it (and keeps it again once its writes are made)."""
         kept = self._kept.pop(key, None)
         if kept is None or kept.head != head or kept.settings_version != settings_version:
             return None
-        return kept
+        made_with = kept.continuation.state.account
+        return kept if made_with is account or made_with == account else None
 
     def __contains__(self, key: CustomerKey) -> bool:
         return key in self._kept
@@ -102,7 +109,7 @@ async def start_replays(
     standing = await repo.standings(conn, asked)
     heads = {key: standing[key].head for key in keys}
     versions = {key: settings_version(settings[key[0]]) for key in keys}
-    in_memory = {key: kept.take(key, heads[key], versions[key]) for key in keys}
+    in_memory = {key: kept.take(key, heads[key], versions[key], groups[key][0]) for key in keys}
     snapshots: dict[CustomerKey, ReplaySnapshot] = {}
     for key in keys:
         snapshot = standing[key].snapshot
