@@ -98,10 +98,20 @@ def _tied(by_contact: dict[str, list[Fact]]) -> set[str]:
     return tied
 
 
-def _swap_some(order: list[Fact], by_contact: dict[str, list[Fact]], rng: random.Random) -> None:
-    """Deliver, for some contacts, one later fact before an earlier one (never the first)."""
+def _swap_some(
+    order: list[Fact],
+    by_contact: dict[str, list[Fact]],
+    rng: random.Random,
+    unswapped: frozenset[str] = frozenset(),
+) -> None:
+    """Deliver, for some contacts, one later fact before an earlier one (never the first).
+    Not in the `unswapped` accounts: their settings may switch follow_up_7d off, and then any
+    activity cancels it, so a swapped pair would no longer be one the rules ignore (a late fact
+    never reopens what a later one closed)."""
     position = {fact.event_id: i for i, fact in enumerate(order)}
     for facts in by_contact.values():
+        if facts and facts[0].account_id in unswapped:
+            continue
         pairs = [
             (a, b)
             for a, b in itertools.pairwise(facts[1:])
@@ -222,7 +232,7 @@ def generate(
         key=lambda f: (f.at, f.event_id),
     )
     order = list(facts)
-    _swap_some(order, by_contact, rng)
+    _swap_some(order, by_contact, rng, frozenset(p.account_id for p in changing))
     routing = _Routing(rng, people, by_contact, profiles)
     timed = [(fact.at, routing.delivery(fact)) for fact in order]
     deliveries = _with_duplicates([delivery for _, delivery in timed], rng)

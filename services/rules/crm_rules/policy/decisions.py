@@ -160,16 +160,23 @@ def _inactivity_id(account_id: str, customer_id: uuid.UUID, trigger: str) -> uui
 
 
 def _closing(have: Reminder, want: Intended, at: datetime) -> Decision:
+    # Closed at the time the rules in timestamp order give it: a fact applied out of order (a
+    # trigger or a settings change read late) may have left the stored one elsewhere. A time
+    # a person chose (a snooze) stays while the rule's time is the same.
+    where: dict[str, object] = {}
+    if want.scheduled_for != have.rule_scheduled_for:
+        where = {"scheduled_for": want.scheduled_for, "rule_scheduled_for": want.scheduled_for}
     if want.status is ReminderStatus.COMPLETED:
         done = have.model_copy(
             update={
+                **where,
                 "status": ReminderStatus.COMPLETED,
                 "closed_at": at,
                 "completed_by": want.completed_by,
             }
         )
         return Decision(Change.COMPLETE, done)
-    return Decision(Change.CANCEL, canceled(have, at, want.cancel_reason))
+    return Decision(Change.CANCEL, canceled(have.model_copy(update=where), at, want.cancel_reason))
 
 
 def cancel_all(stored: Iterable[Reminder], at: datetime, reason: str) -> list[Decision]:
