@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from crm_nba.policy.coaching import DmoDay, prompts_holding, streak_may_matter
 from crm_nba.policy.projection import project
-from crm_nba.policy.transitions import assess
+from crm_nba.policy.transitions import assess, grace_changed
 from crm_schemas.account_settings import AutomationSettings, SettingsChange, SettingsHistory
 
 from .history import D, H, History, M, T
@@ -138,3 +138,16 @@ def test_a_streak_of_zero_targets_reaches_back_no_further_than_the_accounts_firs
     to_go = "4 invites and 5 follow-ups to go today"
     assert at_risk(None) == f"Your 3-day streak is at risk: {to_go}"
     assert at_risk(TODAY - timedelta(days=5)) == f"Your 5-day streak is at risk: {to_go}"
+
+
+def test_only_a_change_of_the_grace_changes_answers() -> None:
+    base = AutomationSettings()
+    seed = SettingsChange(T, base)
+    targets = SettingsChange(T + H, base.merged({"dmo_targets": {"invites": 3}}))
+    grace = SettingsChange(T + 2 * H, targets.settings.merged({"overdue_grace": "PT3H"}))
+    history = SettingsHistory([seed, targets, grace], base)
+    assert not grace_changed(history, seed)
+    assert not grace_changed(history, targets)
+    assert grace_changed(history, grace)
+    other = SettingsHistory([seed], base.merged({"overdue_grace": "PT2H"}))
+    assert grace_changed(other, seed)

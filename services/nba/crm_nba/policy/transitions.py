@@ -33,7 +33,7 @@ from crm_nba.policy.table import (
     recommend,
     silence_start,
 )
-from crm_schemas.account_settings import SettingsHistory
+from crm_schemas.account_settings import SettingsChange, SettingsHistory
 from crm_schemas.system_properties import Recommendation
 
 
@@ -157,3 +157,15 @@ def last_overdue(p: Projection, as_of: datetime, grace: timedelta) -> OpenRemind
         p.open_reminders, as_of - grace - JUST_AFTER, key=attrgetter("scheduled_for")
     )
     return p.open_reminders[overdue - 1] if overdue else None
+
+
+def grace_changed(history: SettingsHistory, change: SettingsChange) -> bool:
+    """Whether a recorded change gave the account another overdue_grace than the one before
+    it held: only the grace of all the settings decides a customer's answer (the targets
+    decide coaching), so any other change leaves every customer's answer as it was."""
+    changes = history.changes
+    index = max((i for i, c in enumerate(changes) if c == change), default=None)
+    if index is None:
+        return True  # not in the history read: judge every customer again, to be safe
+    before = changes[index - 1].settings if index > 0 else history.fallback
+    return before.overdue_grace != change.settings.overdue_grace

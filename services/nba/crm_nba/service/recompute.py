@@ -6,6 +6,7 @@ Each stores the customers it recomputed and announces the recommendations that c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -13,11 +14,12 @@ from uuid import UUID
 from crm_nba.announce import Outlet, nba_changed, person_asked, time_passed
 from crm_nba.policy.coaching import dmo_kind, earliest_events
 from crm_nba.policy.projection import JOURNALED_EVENTS, Fold, fold, fold_more, projection_of
-from crm_nba.policy.transitions import assess, is_news
+from crm_nba.policy.transitions import assess, grace_changed, is_news
 from crm_nba.repository import customers, journal
 from crm_nba.repository.coaching import DmoEvent, record_dmo, record_first_events
 from crm_nba.repository.customers import CustomerKey
 from crm_nba.service.coaching import emit_coaching
+from crm_schemas.account_settings import AutomationSettings, SettingsChange
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Recommendation
@@ -31,6 +33,8 @@ from crm_servicekit.settings_store import (
 
 # How many due customers one timer transaction recomputes.
 TIMER_BATCH = 500
+# How many customers are recomputed between two turns of the event loop.
+YIELD_EVERY = 100
 
 
 async def take_events(
@@ -60,17 +64,25 @@ async def take_events(
     # The account's last change of the batch names what it changed; a change recorded before
     # (a redelivery) changed nothing and recomputes nothing.
     settings_causes = {
-        e.account_id: Cause.of_event(e, received_at=now)
+        e.account_id: (Cause.of_event(e, received_at=now), _as_change(e))
         for e in settings_changes(events)
         if e.account_id in changed
     }
-    for account_id, cause in sorted(settings_causes.items()):
+    histories = await settings_histories(conn, [outlet.account(a) for a in settings_causes])
+    for account_id, (cause, change) in sorted(settings_causes.items()):
+        if not grace_changed(histories[account_id], change):
+            continue
         for key in await customers.with_open_reminders(conn, account_id):
             causes.setdefault(key, cause)
     recomputed = await recompute(conn, causes, outlet, now, first_seen=arrived)
     for account_id in sorted(settings_causes):
         await emit_coaching(conn, outlet.account(account_id), outlet, now)
     return recomputed
+
+
+def _as_change(event: EventEnvelope) -> SettingsChange:
+    settings = AutomationSettings.model_validate(event.properties["settings"])
+    return SettingsChange(event.timestamp, settings)
 
 
 async def recompute_due(conn: Conn, outlet: Outlet, now: datetime) -> int:
@@ -129,7 +141,11 @@ async def recompute(
     histories = await settings_histories(conn, [outlet.account(a) for a in {k[0] for k in keys}])
     rows: list[customers.CustomerRow] = []
     announced: list[EventEnvelope] = []
-    for key in keys:
+    for n, key in enumerate(keys):
+        if n % YIELD_EVERY == YIELD_EVERY - 1:
+            # Thousands of customers (a grace changed on a big account) are seconds of CPU:
+            # the loop still answers requests and keeps the consumer's heartbeat meanwhile.
+            await asyncio.sleep(0)
         if key not in folds:
             continue  # nothing this service keeps is known about them
         account_id, customer_id = key

@@ -13,6 +13,7 @@ together, or nothing does).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -37,6 +38,8 @@ from crm_servicekit.settings_store import record_settings_changes, settings_hist
 
 # Customers replayed together: their histories and reminders are read in one statement each.
 CHUNK: Final = 500
+# How many customers are replayed between two turns of the event loop.
+YIELD_EVERY: Final = 50
 
 
 async def apply_settings_changes(
@@ -88,7 +91,11 @@ async def _judge_again(
     changed: list[Reminder] = []
     outgoing: list[EventEnvelope] = []
     keeping: list[tuple[CustomerKey, Effects]] = []
-    for key in keys:
+    for n, key in enumerate(keys):
+        if n % YIELD_EVERY == YIELD_EVERY - 1:
+            # Replaying a big account is seconds of CPU: the loop still answers requests and
+            # keeps the consumer's heartbeat meanwhile.
+            await asyncio.sleep(0)
         stored = {r.id: r for r in reminders[key]}
         replay = CustomerReplay(account, key[1], histories[key], reminders[key], settings)
         decisions = decide(account.account_id, key[1], replay.reminders, stored, cause.timestamp)
