@@ -75,6 +75,21 @@ class Contact(BaseModel):
         )
 
 
+class LinkedIdentities(BaseModel):
+    """The contact identities ingest linked to the customer for one event (the envelope's
+    `linked_identities`): the values the customer holds in ingest now, so the card may take
+    one it has none of (docs/domain.md, contact data in later events)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: IdentityText | None = _text(320)
+    phone: IdentityText | None = _text(64)
+    handles: Handles | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.email or self.phone or (self.handles and self.handles.present()))
+
+
 class Consent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS, EventName
-from crm_schemas.contact import Consent, Contact, Source, Utm
+from crm_schemas.contact import Consent, Contact, LinkedIdentities, Source, Utm
 from crm_schemas.instants import Instant
 from crm_schemas.properties import Properties
 from crm_schemas.storable import StorableText, raise_unstorable, unstorable
@@ -130,6 +130,8 @@ class EventEnvelope(_EnvelopeFields):
     received_at: AwareDatetime
     producer: StorableText = Field(min_length=1)
     cause_event_id: StorableText | None = None
+    # Set by ingest on the events it accepts; absent on the services' own events.
+    linked_identities: LinkedIdentities | None = None
 
     @model_validator(mode="after")
     def _customer_unless_account_level(self) -> Self:
