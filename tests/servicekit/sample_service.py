@@ -13,6 +13,7 @@ from crm_servicekit.auth import (
     CurrentAccount,
     CurrentAdmin,
     CurrentPrincipal,
+    CurrentStreamAccount,
     Role,
     ServiceTokenRequired,
     mint_token,
@@ -87,6 +88,12 @@ internal = APIRouter(prefix="/internal", dependencies=[ServiceTokenRequired])
 @router.get("/whoami")
 async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
     return {"account_id": principal.account.account_id, "user_id": principal.user_id}
+
+
+@router.get("/stream-things")
+async def stream_things(account: CurrentStreamAccount) -> dict[str, str]:
+    """Stands in for a Server-Sent Events route: the only kind that takes `access_token`."""
+    return {"account_id": account.account_id}
 
 
 @router.put("/admin-things")

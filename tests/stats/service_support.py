@@ -38,6 +38,9 @@ class RunningStats:
     def auth(self, account_id: str) -> dict[str, str]:
         return bearer(account_id, self.clock)
 
+    def token(self, account_id: str) -> str:
+        return self.auth(account_id)["Authorization"].removeprefix("Bearer ")
+
     async def get(self, path: str, account_id: str, **params: Any) -> httpx.Response:
         return await self.client.get(path, params=params, headers=self.auth(account_id))
 
@@ -81,13 +84,18 @@ async def running_stats(
 
 
 async def sse_items(
-    base_url: str, headers: dict[str, str], wanted: int, *, ready: asyncio.Event | None = None
+    base_url: str,
+    headers: dict[str, str],
+    wanted: int,
+    *,
+    ready: asyncio.Event | None = None,
+    params: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Read the ticker stream until `wanted` items arrived; each item with its SSE id."""
     items: list[dict[str, Any]] = []
     async with (
         httpx.AsyncClient(base_url=base_url, timeout=None) as client,
-        client.stream("GET", "/api/ticker/stream", headers=headers) as response,
+        client.stream("GET", "/api/ticker/stream", headers=headers, params=params) as response,
     ):
         assert response.status_code == 200, await response.aread()
         if ready is not None:

@@ -80,7 +80,8 @@ async def test_ticker_stream_delivers_new_items_and_resumes_without_gaps(
         assert first["text"] == "a customer booked a meeting for Wed 21 Oct 12:00"
         assert first["sse_id"] == first["id"]
 
-        # While the client is away three more items arrive; it resumes from its last id.
+        # While the client is away three more items arrive; it resumes from its last id, as a
+        # browser's EventSource does: Last-Event-ID set for it, the token in the query.
         later = ticker_events(account, 3)
         await produce(kafka_bootstrap, later, topic)
 
@@ -89,7 +90,12 @@ async def test_ticker_stream_delivers_new_items_and_resumes_without_gaps(
 
         await eventually(held, lambda n: n >= 4, within_s=STREAM_WITHIN_S)
         resumed = await asyncio.wait_for(
-            sse_items(stats.base_url, {**stats.auth(account), "Last-Event-ID": first["id"]}, 3),
+            sse_items(
+                stats.base_url,
+                {"Last-Event-ID": first["id"]},
+                3,
+                params={"access_token": stats.token(account)},
+            ),
             STREAM_WITHIN_S,
         )
         assert [i["data"]["event_id"] for i in resumed] == [e.event_id for e in later]
@@ -158,3 +164,8 @@ async def test_bad_requests_are_problems_naming_the_field(
             "/api/ticker/stream", headers={**stats.auth("acme"), "Last-Event-ID": "x"}
         )
         assert bad_resume.status_code == 422
+        # Only the stream takes the token as a query parameter (docs/api.md, Browsers).
+        by_query = await stats.client.get(
+            "/api/ticker", params={"access_token": stats.token("acme")}
+        )
+        assert by_query.status_code == 401

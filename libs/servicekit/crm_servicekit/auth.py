@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import jwt
 import structlog
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
 from crm_servicekit.accounts import Account
@@ -28,6 +28,7 @@ _INVALID_TOKEN = "Invalid or expired token."
 # How far ahead of this service's clock a token's nbf and iat may be: the clock of whoever
 # minted it may run a little ahead (the service's `jwt_leeway_s` setting).
 DEFAULT_LEEWAY = timedelta(seconds=60)
+STREAM_TOKEN_PARAMETER = "access_token"
 
 log = structlog.get_logger(__name__)
 
@@ -167,8 +168,21 @@ def _instant(value: Any, name: str) -> datetime:
 
 async def authenticate(request: Request) -> Principal:
     """The caller of a request, or Unauthorized; the core of the ``CurrentPrincipal`` dependency."""
+    return _principal(request, _bearer_token(request))
+
+
+async def authenticate_stream(request: Request) -> Principal:
+    """The caller of an event stream: the bearer header, else the `access_token` query
+    parameter, since a browser's EventSource cannot send headers (docs/api.md, Browsers)."""
+    if "authorization" not in request.headers and (
+        token := request.query_params.get(STREAM_TOKEN_PARAMETER)
+    ):
+        return _principal(request, token)
+    return _principal(request, _bearer_token(request))
+
+
+def _principal(request: Request, token: str) -> Principal:
     context = service_context(request)
-    token = _bearer_token(request)
     try:
         claims = verify_token(
             context.settings.jwt_secret,
@@ -200,6 +214,12 @@ async def authenticate_service(request: Request) -> None:
 # Declared for the OpenAPI document; the header itself is read by _bearer_token.
 _user_bearer = HTTPBearer(auto_error=False, scheme_name="UserToken", description="`crm token`")
 _service_bearer = HTTPBearer(auto_error=False, scheme_name="ServiceToken")
+_stream_token = APIKeyQuery(
+    name=STREAM_TOKEN_PARAMETER,
+    auto_error=False,
+    scheme_name="StreamToken",
+    description="The `crm token` as a query parameter, for a browser's EventSource only",
+)
 
 
 @authenticates_first(authenticate)
@@ -232,6 +252,21 @@ async def require_admin(
     return await authenticate_admin(request)
 
 
+@authenticates_first(authenticate_stream)
+async def require_stream_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_user_bearer)],
+    _query_token: Annotated[str | None, Depends(_stream_token)],
+) -> Principal:
+    return await authenticate_stream(request)
+
+
+async def require_stream_account(
+    principal: Annotated[Principal, Depends(require_stream_principal)],
+) -> Account:
+    return principal.account
+
+
 @authenticates_first(authenticate_service)
 async def require_service_token(
     request: Request,
@@ -243,6 +278,8 @@ async def require_service_token(
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 CurrentAccount = Annotated[Account, Depends(require_account)]
 CurrentAdmin = Annotated[Principal, Depends(require_admin)]
+# Only for a Server-Sent Events route: it also takes the token as `access_token`.
+CurrentStreamAccount = Annotated[Account, Depends(require_stream_account)]
 # For a router of internal endpoints: APIRouter(dependencies=[ServiceTokenRequired]).
 ServiceTokenRequired = Depends(require_service_token)
 

@@ -15,6 +15,7 @@ from uvicorn.config import STARTUP_FAILURE
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.body_limit import BodySizeLimitMiddleware
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.cors import install_cors
 from crm_servicekit.gc_tuning import freeze_startup_heap
 from crm_servicekit.health import ReadinessCheck, health_router
 from crm_servicekit.logging import configure_logging
@@ -53,6 +54,9 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(HttpMetricsMiddleware)
+    # Inside the request id, so a preflight is logged too; outside the rest, so every answer
+    # (a 401, a problem) carries the CORS headers a browser needs to show it to its page.
+    install_cors(app, settings.cors_origins)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -24,6 +24,7 @@ from pydantic_settings import (
 )
 
 from crm_schemas.topics import EVENTS_TOPIC
+from crm_servicekit.cors import CorsOrigins
 
 Environment = Literal["development", "test", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -81,6 +82,9 @@ class ServiceSettings(BaseSettings):
     # How long the outbox keeps rows after Kafka acknowledged them (for looking into what a
     # service announced); then they are purged, hourly.
     outbox_retention_days: float = Field(default=7.0, gt=0)
+    # Browser origins allowed to call the API (comma-separated in the environment); none by
+    # default, so no other origin's page can read an answer.
+    cors_origins: CorsOrigins = ()
 
     @model_validator(mode="before")
     @classmethod

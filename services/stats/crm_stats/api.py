@@ -15,7 +15,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from crm_schemas.catalog import KNOWN_EVENT_NAMES, EventName
 from crm_schemas.vocabulary import UnknownTermError, Vocabulary, parse_vocabulary
-from crm_servicekit.auth import CurrentAccount
+from crm_servicekit.auth import CurrentAccount, CurrentStreamAccount
 from crm_servicekit.instants import AsOf, From, To
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.pagination import CursorKind, PageRequest, Pagination
@@ -209,7 +209,7 @@ async def ticker(
 @ticker_router.get("/stream", response_model=None, responses=problems(503))
 async def ticker_stream(
     request: Request,
-    account: CurrentAccount,
+    account: CurrentStreamAccount,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> EventSourceResponse:
     redis = _redis(request)
