@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def stand_in(name: str, release_stream: asyncio.Event):  # type: ignore[no-untyp
                 "path": scope["path"],
                 "query": scope["query_string"].decode(),
                 "method": scope["method"],
+                "request_id": dict(scope["headers"]).get(b"x-request-id", b"").decode(),
             }
         )
         await send(
@@ -157,3 +159,40 @@ async def test_server_sent_events_pass_unbuffered(gateway: tuple[str, asyncio.Ev
         release.set()
         rest = [line async for line in lines]
     assert "data: second" in rest
+
+
+async def test_the_request_id_is_passed_on_and_the_access_log_is_json_without_queries(
+    gateway: tuple[str, asyncio.Event], tmp_path: Path
+) -> None:
+    base, _ = gateway
+    async with httpx.AsyncClient(base_url=base) as client:
+        minted = (await client.get("/api/customers", params={"access_token": "secret-ish"})).json()
+        given = (await client.get("/api/nba", headers={"X-Request-ID": "req-from-client"})).json()
+    assert re.fullmatch(r"[0-9a-f]{32}", minted["request_id"])
+    assert given["request_id"] == "req-from-client"
+    log = tmp_path / "logs" / "gateway-access.log"
+    by_id = await logged(log, {minted["request_id"], "req-from-client"})
+    customers = by_id[minted["request_id"]]
+    assert (customers["method"], customers["path"], customers["status"]) == (
+        "GET",
+        "/api/customers",
+        200,
+    )
+    assert by_id["req-from-client"]["path"] == "/api/nba"
+    assert not [line for line in _lines(log) if "secret-ish" in line]
+
+
+async def logged(log: Path, request_ids: set[str]) -> dict[str, dict[str, object]]:
+    """The access log's lines by request id, once it holds every one asked for (nginx writes a
+    line as it finishes the request, which may be just after the client has the answer)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        lines = [json.loads(line) for line in (await asyncio.to_thread(_lines, log))]
+        by_id = {str(line["request_id"]): line for line in lines}
+        if request_ids <= by_id.keys() or asyncio.get_running_loop().time() > deadline:
+            return by_id
+        await asyncio.sleep(0.05)
+
+
+def _lines(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []

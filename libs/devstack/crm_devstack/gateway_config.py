@@ -55,7 +55,19 @@ pid {home / "nginx.pid"};
 error_log {logs / "gateway-error.log"} warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {logs / "gateway-access.log"};
+    # One JSON line per request, like the services' logs. The path is logged without its query:
+    # the ticker stream's query may carry a token (docs/api.md, Browsers).
+    log_format crm_json escape=json '{{"time": "$time_iso8601", "request_id": "$crm_request_id", '
+        '"method": "$request_method", "path": "$uri", "status": $status, '
+        '"bytes": $body_bytes_sent, "duration_s": $request_time, '
+        '"upstream": "$upstream_addr", "upstream_duration_s": "$upstream_response_time"}}';
+    access_log {logs / "gateway-access.log"} crm_json;
+    # The caller's request id when it sends one, else nginx's own; passed on to the service,
+    # which logs every line of the request with it and echoes it in the answer.
+    map $http_x_request_id $crm_request_id {{
+        default $http_x_request_id;
+        "" $request_id;
+    }}
     client_body_temp_path {temp / "body"};
     proxy_temp_path {temp / "proxy"};
     fastcgi_temp_path {temp / "fastcgi"};
@@ -78,6 +90,7 @@ http {{
         proxy_set_header Connection "";
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Request-ID $crm_request_id;
         location = /gateway/health {{ default_type text/plain; return 200 "ok\\n"; }}
         # Service-to-service endpoints are never exposed through the gateway.
         location ^~ /internal/ {{ {_NOT_FOUND} }}
