@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from served_app import serving
 
 from crm_servicekit.problems import PROBLEM_CONTENT_TYPE
@@ -111,6 +112,16 @@ def routes_of(openapi: Mapping[str, Any]) -> set[str]:
         f"{method.upper()} {path}"
         for path, operations in openapi["paths"].items()
         for method in operations
+    }
+
+
+def internal_routes_of(app: FastAPI) -> set[str]:
+    """Every "METHOD /template" of the app's internal routes, which no document shows."""
+    return {
+        f"{method} {route.path}"
+        for route in iter_route_contexts(app.routes)
+        if route.path is not None and route.path.startswith("/internal/")
+        for method in route.methods or ()
     }
 
 

@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import jwt
 import structlog
@@ -220,6 +220,9 @@ _stream_token = APIKeyQuery(
     scheme_name="StreamToken",
     description="The `crm token` as a query parameter, for a browser's EventSource only",
 )
+# The people's bearer scheme, for routes that read the token themselves to declare it
+# (crm_servicekit.openapi_security).
+USER_TOKEN_SCHEME: Final = _user_bearer
 
 
 @authenticates_first(authenticate)

@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 COMPONENTS_KEY = "x-components"
+# The security schemes an operation's `openapi_extra` declares (crm_servicekit.openapi_security).
+SECURITY_COMPONENTS_KEY = "x-security-schemes"
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 
@@ -27,11 +29,17 @@ def raw_json_body(model: type[BaseModel], *, description: str | None = None) -> 
 
 
 def move_components(document: dict[str, Any]) -> dict[str, Any]:
-    """Move the schemas that raw bodies carried into `components/schemas`."""
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            for name, schema in operation.pop(COMPONENTS_KEY, {}).items():
-                if schemas.setdefault(name, schema) != schema:
-                    raise ValueError(f"two different schemas are both named {name!r}")
+    """Move the schemas that raw bodies carried into `components/schemas`, and the security
+    schemes operations declared into `components/securitySchemes`."""
+    components = document.setdefault("components", {})
+    for key, section in ((COMPONENTS_KEY, "schemas"), (SECURITY_COMPONENTS_KEY, "securitySchemes")):
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                carried = operation.pop(key, {})
+                if not carried:
+                    continue
+                found = components.setdefault(section, {})
+                for name, definition in carried.items():
+                    if found.setdefault(name, definition) != definition:
+                        raise ValueError(f"two different {section} are both named {name!r}")
     return document

@@ -28,6 +28,11 @@ from crm_stats.repository.event_log import EventFilter, LogPosition
 from crm_stats.schemas import CustomerStats, DmoDays, EventPage, TickerItems
 from crm_stats.settings import StatsSettings
 
+_EVENT_STREAM = {
+    "description": "Server-Sent Events `ticker`, each `data` one ticker item as JSON and `id` its"
+    " stream id (send it back as Last-Event-ID to resume).",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
 stats_router = APIRouter(prefix="/api", tags=["stats"])
 events_router = APIRouter(prefix="/api/events", tags=["events"])
 ticker_router = APIRouter(prefix="/api/ticker", tags=["ticker"])
@@ -205,8 +210,13 @@ async def ticker(
     return await service.newest_ticker_items(_redis(request), account.account_id, limit, timeout_s)
 
 
-# A stream of Server-Sent Events, not one JSON body: no response model.
-@ticker_router.get("/stream", response_model=None, responses=problems(503))
+# A stream of Server-Sent Events, not one JSON body: documented as text/event-stream.
+@ticker_router.get(
+    "/stream",
+    response_model=None,
+    response_class=EventSourceResponse,
+    responses={200: _EVENT_STREAM, **problems(503)},
+)
 async def ticker_stream(
     request: Request,
     account: CurrentStreamAccount,

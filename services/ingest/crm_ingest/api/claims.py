@@ -11,7 +11,13 @@ from crm_servicekit.auth import ServiceTokenRequired
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import Conflict, Unprocessable
 
-router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[ServiceTokenRequired])
+# Service to service only, never routed by the gateway: left out of every published document.
+router = APIRouter(
+    prefix="/internal",
+    tags=["internal"],
+    dependencies=[ServiceTokenRequired],
+    include_in_schema=False,
+)
 
 
 @router.post("/identities/claim", response_model=ClaimAnswer, responses=problems(409))

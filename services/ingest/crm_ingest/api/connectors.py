@@ -28,6 +28,7 @@ from crm_ingest.policy.outcomes import Caller
 from crm_ingest.schemas import DeliveryAnswer
 from crm_servicekit.accounts import Account
 from crm_servicekit.openapi_problems import problems
+from crm_servicekit.openapi_security import any_of, header_key
 from crm_servicekit.problems import Forbidden, ServiceUnavailable, Unauthorized
 
 log = structlog.get_logger(__name__)
@@ -37,6 +38,35 @@ _DELIVERY_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"model": DeliveryAnswer, "description": "Every item taken, or judged and logged."},
     **problems(400, 401, 413, 415, 429, 503),
 }
+# Each provider's own signature header (docs/connectors.md), checked on the raw bytes.
+_META_SIGNED = any_of(
+    [
+        header_key(
+            "MetaSignature",
+            "X-Hub-Signature-256",
+            "`sha256=<hex HMAC-SHA256 of the body>`, keyed by the Meta app secret.",
+        )
+    ]
+)
+_CALENDLY_SIGNED = any_of(
+    [
+        header_key(
+            "CalendlySignature",
+            "Calendly-Webhook-Signature",
+            '`t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, keyed by the subscription\'s'
+            " signing key; `t` within 5 minutes.",
+        )
+    ]
+)
+_CALCOM_SIGNED = any_of(
+    [
+        header_key(
+            "CalcomSignature",
+            "X-Cal-Signature-256",
+            "`<hex HMAC-SHA256 of the body>`, keyed by the webhook's secret.",
+        )
+    ]
+)
 
 
 @router.get(
@@ -62,7 +92,12 @@ async def verify_meta_subscription(
     return PlainTextResponse(challenge)
 
 
-@router.post("/meta", response_model=DeliveryAnswer, responses=_DELIVERY_ANSWERS)
+@router.post(
+    "/meta",
+    response_model=DeliveryAnswer,
+    responses=_DELIVERY_ANSWERS,
+    openapi_extra=_META_SIGNED,
+)
 async def post_meta(request: Request, wiring: WiringDep) -> JSONResponse:
     """A Meta app's delivery: each entry goes to the account that lists its page, Instagram
     account or WhatsApp number and trusts the app secret that signed it. Not rate-limited
@@ -97,7 +132,12 @@ async def post_meta(request: Request, wiring: WiringDep) -> JSONResponse:
     return await _answer(wiring, owned, unowned)
 
 
-@router.post("/calendly/{account_id}", response_model=DeliveryAnswer, responses=_DELIVERY_ANSWERS)
+@router.post(
+    "/calendly/{account_id}",
+    response_model=DeliveryAnswer,
+    responses=_DELIVERY_ANSWERS,
+    openapi_extra=_CALENDLY_SIGNED,
+)
 async def post_calendly(account_id: str, request: Request, wiring: WiringDep) -> JSONResponse:
     """A Calendly webhook subscription of the account in the path, signed with its key."""
     raw = await request.body()
@@ -117,7 +157,12 @@ async def post_calendly(account_id: str, request: Request, wiring: WiringDep) ->
     return await _answer(wiring, [Owned(account, i) for i in calendly_items(document)], [])
 
 
-@router.post("/calcom/{account_id}", response_model=DeliveryAnswer, responses=_DELIVERY_ANSWERS)
+@router.post(
+    "/calcom/{account_id}",
+    response_model=DeliveryAnswer,
+    responses=_DELIVERY_ANSWERS,
+    openapi_extra=_CALCOM_SIGNED,
+)
 async def post_calcom(account_id: str, request: Request, wiring: WiringDep) -> JSONResponse:
     """A Cal.com webhook of the account in the path, signed with its secret."""
     raw = await request.body()

@@ -14,6 +14,7 @@ from crm_ingest.schemas import DeliveryPage
 from crm_ingest.service.deliveries import DELIVERIES_CURSOR
 from crm_servicekit.instants import From, To
 from crm_servicekit.openapi_problems import problems
+from crm_servicekit.openapi_security import USER_TOKEN, any_of
 from crm_servicekit.pagination import Pagination
 from crm_servicekit.problems import FieldError, Unprocessable
 
@@ -27,7 +28,12 @@ async def _person(request: Request, wiring: WiringDep) -> Caller:
     return await wiring.gate.token_caller(request)
 
 
-@router.get("/deliveries", response_model=DeliveryPage, responses=problems(401, 422, 429, 503))
+@router.get(
+    "/deliveries",
+    response_model=DeliveryPage,
+    responses=problems(401, 422, 429, 503),
+    openapi_extra=any_of([USER_TOKEN]),
+)
 async def list_deliveries(
     wiring: WiringDep,
     caller: Annotated[Caller, Depends(_person)],

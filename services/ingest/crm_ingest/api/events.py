@@ -19,6 +19,7 @@ from crm_ingest.api.wiring import WiringDep
 from crm_ingest.policy.normalization import InvalidEvent
 from crm_ingest.schemas import BatchAnswer, BatchBody, EventAnswer, incoming_event_body
 from crm_servicekit.openapi_bodies import raw_json_body
+from crm_servicekit.openapi_security import STANDARD_WEBHOOKS, USER_TOKEN, any_of
 from crm_servicekit.problems import FieldError, PayloadTooLarge, ServiceUnavailable, Unprocessable
 
 router = APIRouter(prefix="/api", tags=["ingest"])
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api", tags=["ingest"])
     status_code=202,
     response_model=EventAnswer,
     responses=SINGLE_ANSWERS,
-    openapi_extra=incoming_event_body(),
+    openapi_extra=incoming_event_body() | any_of([USER_TOKEN], STANDARD_WEBHOOKS),
 )
 async def post_event(request: Request, wiring: WiringDep) -> JSONResponse:
     """One event (docs/domain.md's incoming envelope): a token, or a Standard Webhooks signature."""
@@ -53,7 +54,7 @@ async def post_event(request: Request, wiring: WiringDep) -> JSONResponse:
     status_code=200,
     response_model=BatchAnswer,
     responses={200: {"model": BatchAnswer}, **BATCH_PROBLEMS},
-    openapi_extra=raw_json_body(BatchBody),
+    openapi_extra=raw_json_body(BatchBody) | any_of([USER_TOKEN]),
 )
 async def post_batch(request: Request, wiring: WiringDep) -> JSONResponse:
     """1 to 500 events, each judged alone; results in input order."""

@@ -21,6 +21,7 @@ from crm_ingest.policy.normalization import InvalidEvent
 from crm_ingest.policy.outcomes import Caller, Outcome
 from crm_ingest.schemas import CapiLead, DmHook, EventAnswer
 from crm_servicekit.openapi_bodies import raw_json_body
+from crm_servicekit.openapi_security import STANDARD_WEBHOOKS, any_of
 from crm_servicekit.problems import FieldError, ProblemError
 
 router = APIRouter(prefix="/api/hooks", tags=["ingest"])
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/api/hooks", tags=["ingest"])
     status_code=202,
     response_model=EventAnswer,
     responses=SINGLE_ANSWERS,
-    openapi_extra=raw_json_body(DmHook),
+    openapi_extra=raw_json_body(DmHook) | any_of(STANDARD_WEBHOOKS),
 )
 async def post_dm(request: Request, wiring: WiringDep) -> JSONResponse:
     """A DM provider's webhook: DM_STARTED for the first DM on a platform, else MESSAGE_RECEIVED."""
@@ -53,7 +54,7 @@ async def post_dm(request: Request, wiring: WiringDep) -> JSONResponse:
     status_code=202,
     response_model=EventAnswer,
     responses=SINGLE_ANSWERS,
-    openapi_extra=raw_json_body(CapiLead),
+    openapi_extra=raw_json_body(CapiLead) | any_of(STANDARD_WEBHOOKS),
 )
 async def post_capi_lead(request: Request, wiring: WiringDep) -> JSONResponse:
     """A lead in the Meta Conversions API style, published as LEAD_QUALIFIED from ads."""
