@@ -20,7 +20,7 @@ help:
 	@echo "              REPLICAS=\"customers=2 rules=2\": processes per service (1-12, kept until make down)"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
-	@echo "make lint     ruff check, ruff format --check, mypy, concordance artifacts current"
+	@echo "make lint     ruff check, ruff format --check, mypy, concordance, deploy files and API documents current"
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they install and start the servers they need themselves)"
 	@echo "make fuzz     fuzz every service's API from its OpenAPI document, >10,000 requests (FUZZ_EXAMPLES)"
@@ -59,6 +59,7 @@ lint:
 	$(UV) run --frozen mypy
 	$(UV) run --frozen python -m crm_devstack.concordance --check
 	$(UV) run --frozen python -m crm_devstack.deploy_files --check
+	$(UV) run --frozen python -m crm_devstack.contract --check
 
 fmt:
 	$(UV) run --frozen ruff format .

@@ -47,4 +47,7 @@ API_PATHS = [
     ("GET", "/api/events/type/NO_SHOW", "stats"),
     ("GET", "/api/ticker", "stats"),
     ("GET", "/api/ticker/stream", "stats"),
+    ("GET", "/api/openapi.json", "ingest"),
+    ("GET", "/api/asyncapi.json", "ingest"),
+    ("GET", "/api/docs", "ingest"),
 ]

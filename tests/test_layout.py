@@ -41,6 +41,8 @@ ALLOWED: dict[str, dict[str, str]] = {
         "rate_limit": "a Redis adapter: the token bucket per (account, endpoint) in Lua, "
         "and in the process's memory while Redis cannot be asked",
         "graph_api": "the Graph API client: Lead Ads answers are read from Meta",
+        "published": "data, not code: the API's OpenAPI and AsyncAPI documents, which "
+        "crm_devstack.contract generates and ingest serves for the whole gateway",
     },
     "nba": {"timer": "the background loop that recomputes answers time changes, and coaches"},
     "rules": {"scheduler": "the background loop that runs service.due's pass every interval"},

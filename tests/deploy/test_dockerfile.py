@@ -184,6 +184,9 @@ def test_dockerignore_sends_what_the_copies_need_and_no_caches() -> None:
         assert (ROOT / source).exists(), source
         assert not _ignored(source, patterns), source
     assert not _ignored("services/ingest/crm_ingest/migrations/0001_ingest.sql", patterns)
+    # The API's documents ingest serves are package data, sent and installed with its wheel.
+    assert not _ignored("services/ingest/crm_ingest/published/openapi.json", patterns)
+    assert not _ignored("services/ingest/crm_ingest/published/asyncapi.json", patterns)
     assert _ignored("services/ingest/crm_ingest/__pycache__/main.cpython-311.pyc", patterns)
     assert _ignored(".venv/bin/python", patterns)
     assert _ignored(".local/kafka/data", patterns)

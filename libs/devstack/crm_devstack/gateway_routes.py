@@ -48,6 +48,11 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("/api/stats/", "stats"),
     Route("/api/ticker", "stats", exact=True),
     Route("/api/ticker/stream", "stats", exact=True, streaming=True),
+    # The API's documents and Swagger UI (its assets below /api/docs/), all served by ingest.
+    Route("/api/openapi.json", "ingest", exact=True),
+    Route("/api/asyncapi.json", "ingest", exact=True),
+    Route("/api/docs", "ingest", exact=True),
+    Route("/api/docs/", "ingest"),
 )
 
 # POST /api/events and /api/events/batch are ingest's; every GET of /api/events... is the
