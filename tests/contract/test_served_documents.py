@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import schemathesis
 from api_md_paths import API_PATHS
 
 from .conftest import served_json
@@ -104,3 +105,15 @@ async def test_the_asyncapi_document_is_served(ingest: httpx.AsyncClient) -> Non
     document = await served_json(ingest, "/api/asyncapi.json")
     assert document["asyncapi"] == "3.0.0"
     assert document["channels"]["events"]["address"] == "crm.events.v1"
+
+
+async def test_every_operation_of_the_openapi_document_can_be_loaded(
+    ingest: httpx.AsyncClient,
+) -> None:
+    # schemathesis resolves every $ref and reads every parameter and body, as a client would.
+    document = await served_json(ingest, "/api/openapi.json")
+    loaded = [
+        result.ok() for result in schemathesis.openapi.from_dict(document).get_all_operations()
+    ]
+    declared = sum(len(methods) for methods in document["paths"].values())
+    assert len(loaded) == declared
