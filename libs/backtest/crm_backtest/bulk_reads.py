@@ -17,9 +17,15 @@ from typing import Any, Final
 import httpx
 
 from crm_backtest.client import Gateway, monotonic
-from crm_backtest.shapes import nba_shown, pipeline_shown, reminders_shown
+from crm_backtest.shapes import (
+    card_compared,
+    card_shown,
+    nba_shown,
+    pipeline_shown,
+    reminders_shown,
+)
 
-PIPELINE, REMINDERS, NBA = "pipeline state", "reminders", "next best action"
+PIPELINE, REMINDERS, NBA, CARD = "pipeline state", "reminders", "next best action", "card"
 ABSENT: Final = object()
 # Below this many unsettled checks, reading each card costs less than reading every list.
 HAND_OVER_AT = 50
@@ -34,9 +40,12 @@ class AccountReading:
     pipeline: dict[str, dict[str, Any]] = field(default_factory=dict)
     reminders: dict[str, Counter[tuple[str, str, str]]] = field(default_factory=dict)
     nba: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
     reminders_read: bool = False
 
     def shown(self, check: str, customer_id: str) -> Any:
+        if check == CARD:
+            return self.cards.get(customer_id, ABSENT)
         if check == REMINDERS:
             # The list holds every reminder of the account: none listed is none at all.
             return self.reminders.get(customer_id, Counter()) if self.reminders_read else ABSENT
@@ -58,6 +67,7 @@ async def read_account(gateway: Gateway, account: str, as_of: str) -> AccountRea
     reading = AccountReading()
     for customer in customers or ():
         reading.pipeline[customer["id"]] = pipeline_shown(customer)
+        reading.cards[customer["id"]] = card_shown(customer)
     if reminders is not None:
         by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for reminder in reminders:
@@ -101,7 +111,10 @@ async def settle_in_bulk(
         )
         spent = monotonic() - started
         for key, (account, customer_id, wanted) in list(pending.items()):
-            if readings[account].shown(key[0], customer_id) == wanted:
+            shown = readings[account].shown(key[0], customer_id)
+            if key[0] == CARD:
+                shown = card_compared(shown, wanted)
+            if shown == wanted:
                 del pending[key]
                 settled(*key)
         if monotonic() >= deadline:
