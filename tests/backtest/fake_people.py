@@ -99,17 +99,27 @@ class FakeCrm(FakeSystem):
         return httpx.Response(201, json=self._card(account, customer))
 
     def _change(self, account: str, customer: str, body: dict[str, Any]) -> httpx.Response:
+        """A person's PUT: the email or phone given is claimed (409 when another holds it),
+        and the customer's others of that kind are released, unless the fault is set."""
         if self.account_of.get(customer) != account:
             return httpx.Response(404, json={"title": "not found"})
-        new = _email_key(body["email"])
-        holder = self.identities.get((account, new))
-        if holder not in (None, customer):
-            return httpx.Response(409, json={"title": "identity held", "customer_id": holder})
+        kinds = (("e:", "email"), ("ph:", "phone"))
+        changed = tuple(prefix for prefix, field in kinds if field in body)
+        claimed = [
+            _email_key(body[field]) if prefix == "e:" else f"ph:{body[field]}"
+            for prefix, field in kinds
+            if body.get(field) is not None
+        ]
+        for key in claimed:
+            holder = self.identities.get((account, key))
+            if holder not in (None, customer):
+                return httpx.Response(409, json={"title": "identity held", "customer_id": holder})
         if not self.keep_old_identities:
             for (owner_account, key), owner in list(self.identities.items()):
-                if owner_account == account and owner == customer and key.startswith("e:"):
+                if owner_account == account and owner == customer and key.startswith(changed):
                     del self.identities[(owner_account, key)]
-        self.identities[(account, new)] = customer
+        for key in claimed:
+            self.identities[(account, key)] = customer
         self.sends[customer].append(
             Delivery("person", account, customer, "", {"method": "PUT", "json": body})
         )

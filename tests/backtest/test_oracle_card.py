@@ -203,3 +203,18 @@ def test_an_import_s_card_shows_what_the_person_gave_and_a_provider_s_send_is_no
         "consent": {"messaging": True},
         "last_activity_at": "2026-03-02T09:00:00Z",
     }
+
+
+def test_what_a_person_cleared_or_set_is_never_refilled_by_an_event() -> None:
+    story = Story("c1")
+    story.add("DM_STARTED", T)
+    story.add("LEAD_QUALIFIED", T + H, contact_phone="+447400000001", contact_name="Ada L")
+    story.add(PERSON_IDENTITY, T + 30 * D, contact_name="Ada Lovelace")
+    story.add("MESSAGE_SENT", T + 2 * H, contact_phone="+447400000001", contact_name="Ada L")
+    deliveries = sends(DM, story.facts, ["dm", "event", "person", "event"])
+    deliveries[2] = Delivery("person", "demo-ny", "c1", story.facts[2].event_id, {
+        "method": "PUT", "json": {"phone": None, "name": "Ada Lovelace"},
+    })  # fmt: skip
+    assert contact_data(DM, deliveries) == {
+        "email": None, "phone": None, "handles": {"ig": "ada.l"}, "name": "Ada Lovelace",
+    }  # fmt: skip

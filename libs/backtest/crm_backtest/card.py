@@ -66,15 +66,19 @@ class _Holder:
             self.fill("name", given["name"])
 
     def person(self, given: dict[str, Any]) -> None:
-        """A person's creation or change: the card shows what they gave, and ingest links
-        exactly that (the claim releases the rest)."""
+        """A person's creation or change: the card shows what they gave (a null clears), and
+        ingest links exactly that (the claim releases the rest)."""
         for key, value in given.items():
-            if key in (*KINDS, "name"):
-                self.card[key] = value
-                self.by_person.add(key)
-                if key in KINDS:
+            if key not in (*KINDS, "name"):
+                continue
+            self.card[key] = value
+            self.by_person.add(key)
+            if key in KINDS:
+                self.linked.pop(key, None)
+                if value is not None:
                     self.linked[key] = value
-                    self.email_hash = None if key == "email" else self.email_hash
+                if key == "email":
+                    self.email_hash = None
 
 
 def _sha(value: str) -> str:

@@ -23,6 +23,8 @@ from crm_backtest.journeys import Timeline, lead_journey
 
 CONTACT_DATA_SHARE = 0.15  # of the DM contacts known by handle who qualify or book later
 SECOND_EMAIL_SHARE = 0.4  # of those: a later event carries another email, which links nothing
+CLEARED_SHARE = 0.3  # of those: a person clears the phone and names them; a later event
+# carrying a phone and a name again changes neither
 CORRECTED_SHARE = 0.1  # of the lead-form contacts: a person corrects their email
 IMPORT_SHARE = 0.03  # of the contacts: imports, beside those holding a corrected email
 # Where imports put people: (vocabulary or None for a canonical code, status term); every
@@ -118,8 +120,32 @@ class _Writer:
         if later and self.rng.random() < SECOND_EMAIL_SHARE:
             i = self.rng.choice(later)
             facts[i] = replace(facts[i], contact_email=f"other.{self.tag}.{key}@example.com")
+        if self.rng.random() < CLEARED_SHARE:
+            self.cleared(contact, facts)
         self.stories.facts[key] = facts
         self.stories.crm_only.add(key)
+
+    def cleared(self, contact: Contact, facts: list[Fact]) -> None:
+        """After the contact's sends a person clears the phone and sets a name; an event a
+        minute after their last fact then carries a phone and a name again."""
+        at = facts[-1].at + timedelta(minutes=1)
+        if at >= self.anchor:
+            return
+        changed = Fact(
+            self.new_id(), PERSON_IDENTITY, self.anchor, contact.key, contact.account_id,
+            contact_name=f"Named {contact.key}",
+        )  # fmt: skip
+        body = {"method": "PUT", "json": {"phone": None, "name": changed.contact_name}}
+        again = Fact(
+            self.new_id(), "MESSAGE_SENT", at, contact.key, contact.account_id,
+            contact_phone=phone_of(self.tag, contact.key), contact_name=f"Card {contact.key}",
+        )  # fmt: skip
+        facts += [changed, again]
+        self.stories.tail.append(_person(changed, contact, body, None))
+        resent = body_for(again, contact, "event", {}, self.rng)
+        self.stories.tail.append(
+            Delivery("event", again.account_id, contact.key, again.event_id, resent)
+        )
 
     def correction(self, contact: Contact, facts: list[Fact], profile: AccountProfile) -> None:
         """A person corrects the email of a lead-form contact; the old one then reaches
