@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from crm_backtest.card_stories import IMPORT_TERMS
+from crm_backtest.cli import app
 from crm_backtest.expectations import ContactExpectation, expect
 from crm_backtest.generator import generate
 from crm_backtest.history import PERSON_CREATE, PERSON_IDENTITY, Delivery, History
@@ -111,7 +113,7 @@ def test_a_corrected_email_reaches_another_customer_only_after_the_correction(
 ) -> None:
     corrected = {c.key: c for c in history.contacts if c.story == "corrected"}
     order = {id(d): i for i, d in enumerate(history.deliveries)}
-    held_by_events = held_by_import = 0
+    held_by_events = held_by_import = hashed = 0
     for key, contact in corrected.items():
         sends = sends_of(history, key)
         put = sends[-1]
@@ -131,12 +133,14 @@ def test_a_corrected_email_reaches_another_customer_only_after_the_correction(
             held_by_events += 1
             email = first.body["lead"].get("email") or first.body["user_data"]["em"]
             assert email in (contact.email, _sha(contact.email))
+            hashed += email == _sha(contact.email)  # only the old email's SHA-256
         else:
             held_by_import += 1
             assert first.body["method"] == "POST"
             assert first.body["json"]["email"] == contact.email
     assert held_by_events
     assert held_by_import
+    assert 0 < hashed < held_by_events
 
 
 def test_imports_cover_open_stages_booking_terms_signed_up_and_not_now(
@@ -177,3 +181,16 @@ def test_a_person_s_actions_are_sent_once_each_and_never_in_a_batch(history: His
 
 def _sha(text: str | None) -> str:
     return hashlib.sha256((text or "").encode()).hexdigest()
+
+
+def test_the_cli_writes_a_history_with_the_stories_only_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "history.json"
+    arguments = ["generate", "--contacts", "60", "--seed", "5", "--out", str(out)]
+    arguments += ["--state-dir", str(tmp_path)]
+    assert CliRunner().invoke(app, arguments).exit_code == 0
+    assert not History.load(out).kundekort
+    result = CliRunner().invoke(app, [*arguments, "--kundekort"])
+    assert result.exit_code == 0, result.output
+    stories = History.load(out)
+    assert stories.kundekort
+    assert {c.story for c in stories.contacts} >= {"import", None}

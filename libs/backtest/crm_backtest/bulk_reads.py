@@ -58,7 +58,10 @@ def listed(check: str, wanted: Any) -> bool:
     return check != NBA or wanted["priority"] > 0
 
 
-async def read_account(gateway: Gateway, account: str, as_of: str) -> AccountReading:
+async def read_account(
+    gateway: Gateway, account: str, as_of: str, cards: bool = False
+) -> AccountReading:
+    """`cards`: also the cards' contact data (the card check, with the card stories only)."""
     customers, reminders, nba = await asyncio.gather(
         _listed(gateway, "/customers", account),
         _listed(gateway, "/reminders", account),
@@ -67,7 +70,8 @@ async def read_account(gateway: Gateway, account: str, as_of: str) -> AccountRea
     reading = AccountReading()
     for customer in customers or ():
         reading.pipeline[customer["id"]] = pipeline_shown(customer)
-        reading.cards[customer["id"]] = card_shown(customer)
+        if cards:
+            reading.cards[customer["id"]] = card_shown(customer)
     if reminders is not None:
         by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for reminder in reminders:
@@ -101,11 +105,12 @@ async def settle_in_bulk(
     delay = 0.05
     while len(pending) >= HAND_OVER_AT:
         accounts = sorted({account for account, _, _ in pending.values()})
+        cards = any(check == CARD for check, _ in pending)
         started = monotonic()
         readings = dict(
             zip(
                 accounts,
-                await asyncio.gather(*(read_account(gateway, a, as_of) for a in accounts)),
+                await asyncio.gather(*(read_account(gateway, a, as_of, cards) for a in accounts)),
                 strict=True,
             )
         )
