@@ -267,6 +267,15 @@ def test_plan_runs_services_first_then_the_controlled_rate_then_the_sizes(tmp_pa
     assert [s.name for s in only] == ["ingest"]
 
 
+def test_the_card_stories_are_asked_of_every_backtest_run_only_when_wanted(tmp_path: Path) -> None:
+    runs = ("latency", "steady", "backtest")
+    assert not any("--kundekort" in s.command for s in steps(Plan(), tmp_path))
+    planned = steps(Plan(kundekort=True), tmp_path)
+    with_stories = [s.name.split()[0] for s in planned if "--kundekort" in s.command]
+    assert with_stories == ["latency", "steady", "backtest", "backtest"]
+    assert all(s.name.split()[0] in runs for s in planned if "--kundekort" in s.command)
+
+
 def test_running_services_read_from_the_status_lines() -> None:
     status = (
         "ingest     running  ready          http://127.0.0.1:8001  /x/ingest.log\n"

@@ -98,6 +98,9 @@ def bench_command(
     state_dir: Annotated[
         Path, typer.Option(envvar="CRM_STATE_DIR", help="The devstack's state folder")
     ] = Path(".local"),
+    kundekort: Annotated[
+        bool, typer.Option(help="Backtests with the card stories and the card checked")
+    ] = False,
 ) -> None:
     """Run the benchmarks and backtests, print one table, write it as JSON and Markdown."""
     plan = Plan(
@@ -118,6 +121,7 @@ def bench_command(
         stats_events=stats_events,
         cpu_contacts=cpu_contacts,
         state_dir=state_dir,
+        kundekort=kundekort,
     )
     machine = describe(Path.cwd())
     (out / "raw").mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,7 @@ class Plan:
     stats_events: int = 1_000_000
     cpu_contacts: int = 1_000  # the backtest measured for system CPU per delivery
     state_dir: Path = Path(".local")
+    kundekort: bool = False  # the backtests with the card stories (crm_backtest.card_stories)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def steps(plan: Plan, raw: Path) -> list[Step]:
         command = _module(
             "crm_backtest.cli", "run", "--contacts", contacts, "--seed", plan.seed + offset,
             "--rate", f"{rate:g}", "--catch-up", f"{plan.catch_up_s:g}",
-            "--state-dir", plan.state_dir,
+            "--state-dir", plan.state_dir, *(["--kundekort"] if plan.kundekort else []),
         )  # fmt: skip
         output = raw / f"{name.replace(' ', '-')}.json"
         found.append(

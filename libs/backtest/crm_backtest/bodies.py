@@ -30,14 +30,12 @@ def _dm(fact: Fact, contact: Contact, rng: random.Random) -> dict[str, Any]:
         "event_id": fact.event_id,
         "account_id": fact.account_id,
         "platform": contact.platform,
-        "sender": {
-            "id": f"{contact.platform}-{contact.handle}",
-            "handle": contact.handle,
-            "name": f"Prospect {contact.key}",
-        },
+        "sender": {"id": f"{contact.platform}-{contact.handle}", "handle": contact.handle},
         "text": rng.choice(TEXTS),
         "timestamp": iso(fact.at),
     }
+    if contact.story is None:  # a card story's contact gives their name later
+        body["sender"]["name"] = f"Prospect {contact.key}"
     if (consent := _consent(fact)) is not None:
         body["consent"] = consent
     if contact.utm and fact.name == "DM_STARTED":
@@ -112,6 +110,9 @@ def _envelope(
         body["contact"] = {"handles": {contact.platform: contact.handle}}
     else:
         body["contact"] = {"email": contact.email}
+    given = {"email": fact.contact_email, "phone": fact.contact_phone, "name": fact.contact_name}
+    if given := {key: value for key, value in given.items() if value is not None}:
+        body.setdefault("contact", {}).update(given)
     if (consent := _consent(fact)) is not None:
         body["consent"] = consent
     return body

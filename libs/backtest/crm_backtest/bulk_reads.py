@@ -17,9 +17,15 @@ from typing import Any, Final
 import httpx
 
 from crm_backtest.client import Gateway, monotonic
-from crm_backtest.shapes import nba_shown, pipeline_shown, reminders_shown
+from crm_backtest.shapes import (
+    card_compared,
+    card_shown,
+    nba_shown,
+    pipeline_shown,
+    reminders_shown,
+)
 
-PIPELINE, REMINDERS, NBA = "pipeline state", "reminders", "next best action"
+PIPELINE, REMINDERS, NBA, CARD = "pipeline state", "reminders", "next best action", "card"
 ABSENT: Final = object()
 # Below this many unsettled checks, reading each card costs less than reading every list.
 HAND_OVER_AT = 50
@@ -34,9 +40,12 @@ class AccountReading:
     pipeline: dict[str, dict[str, Any]] = field(default_factory=dict)
     reminders: dict[str, Counter[tuple[str, str, str]]] = field(default_factory=dict)
     nba: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
     reminders_read: bool = False
 
     def shown(self, check: str, customer_id: str) -> Any:
+        if check == CARD:
+            return self.cards.get(customer_id, ABSENT)
         if check == REMINDERS:
             # The list holds every reminder of the account: none listed is none at all.
             return self.reminders.get(customer_id, Counter()) if self.reminders_read else ABSENT
@@ -49,7 +58,10 @@ def listed(check: str, wanted: Any) -> bool:
     return check != NBA or wanted["priority"] > 0
 
 
-async def read_account(gateway: Gateway, account: str, as_of: str) -> AccountReading:
+async def read_account(
+    gateway: Gateway, account: str, as_of: str, cards: bool = False
+) -> AccountReading:
+    """`cards`: also the cards' contact data (the card check, with the card stories only)."""
     customers, reminders, nba = await asyncio.gather(
         _listed(gateway, "/customers", account),
         _listed(gateway, "/reminders", account),
@@ -58,6 +70,8 @@ async def read_account(gateway: Gateway, account: str, as_of: str) -> AccountRea
     reading = AccountReading()
     for customer in customers or ():
         reading.pipeline[customer["id"]] = pipeline_shown(customer)
+        if cards:
+            reading.cards[customer["id"]] = card_shown(customer)
     if reminders is not None:
         by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for reminder in reminders:
@@ -91,17 +105,21 @@ async def settle_in_bulk(
     delay = 0.05
     while len(pending) >= HAND_OVER_AT:
         accounts = sorted({account for account, _, _ in pending.values()})
+        cards = any(check == CARD for check, _ in pending)
         started = monotonic()
         readings = dict(
             zip(
                 accounts,
-                await asyncio.gather(*(read_account(gateway, a, as_of) for a in accounts)),
+                await asyncio.gather(*(read_account(gateway, a, as_of, cards) for a in accounts)),
                 strict=True,
             )
         )
         spent = monotonic() - started
         for key, (account, customer_id, wanted) in list(pending.items()):
-            if readings[account].shown(key[0], customer_id) == wanted:
+            shown = readings[account].shown(key[0], customer_id)
+            if key[0] == CARD:
+                shown = card_compared(shown, wanted)
+            if shown == wanted:
                 del pending[key]
                 settled(*key)
         if monotonic() >= deadline:

@@ -12,20 +12,26 @@ from typing import Any
 
 import httpx
 
-from crm_backtest.bulk_reads import NBA, PIPELINE, REMINDERS, listed, settle_in_bulk
+from crm_backtest.bulk_reads import CARD, NBA, PIPELINE, REMINDERS, listed, settle_in_bulk
 from crm_backtest.client import Gateway
 from crm_backtest.clock import iso
 from crm_backtest.expectations import ContactExpectation, Expectations
 from crm_backtest.readings import poll, problem
 from crm_backtest.replayer import Replay
 from crm_backtest.report import CheckResult, Mismatch
-from crm_backtest.shapes import nba_shown, pipeline_shown, reminders_shown
+from crm_backtest.shapes import (
+    card_compared,
+    card_shown,
+    nba_shown,
+    pipeline_shown,
+    reminders_shown,
+)
 
 PARALLEL_READS = 32
 
 
 class CustomerReads:
-    """The three per-customer reads, normalized to the oracle's shapes."""
+    """The per-customer reads, normalized to the oracle's shapes."""
 
     def __init__(self, gateway: Gateway, as_of: str) -> None:
         self.gateway = gateway
@@ -36,6 +42,12 @@ class CustomerReads:
         if response.status_code != 200:
             return problem(response)
         return pipeline_shown(response.json())
+
+    async def card(self, account: str, customer_id: str) -> Any:
+        response = await self.gateway.request("GET", f"/customers/{customer_id}", account)
+        if response.status_code != 200:
+            return problem(response)
+        return card_shown(response.json())
 
     async def reminders(self, account: str, customer_id: str) -> Any:
         try:
@@ -104,7 +116,9 @@ async def check_customers(
     many are left (bulk_reads), the rest from their cards, each polled until the deadline."""
     as_of = iso(expectations.as_of)
     reads = CustomerReads(gateway, as_of)
-    by_name = {PIPELINE: reads.pipeline, REMINDERS: reads.reminders, NBA: reads.nba}
+    by_name = {
+        PIPELINE: reads.pipeline, REMINDERS: reads.reminders, NBA: reads.nba, CARD: reads.card,
+    }  # fmt: skip
     left: dict[str, int] = {}
     in_bulk: dict[tuple[str, str], tuple[str, str, Any]] = {}
     by_card: list[tuple[str, str]] = []
@@ -142,7 +156,12 @@ async def check_customers(
         expected = expectations.contacts[contact]
         customer_id = customer_ids[contact]
         want = _wanted(expected)[name]
-        fetch = functools.partial(by_name[name], expected.account_id, customer_id)
+        read = functools.partial(by_name[name], expected.account_id, customer_id)
+
+        async def fetch() -> Any:
+            shown = await read()
+            return card_compared(shown, want) if name == CARD else shown
+
         async with limit:
             await _compare(name, fetch, want, expected, customer_id, results[name], deadline)
         done(contact)
@@ -151,8 +170,12 @@ async def check_customers(
 
 
 def _wanted(expected: ContactExpectation) -> dict[str, Any]:
-    """What the oracle expects a contact's card, reminders and NBA to show, by check name."""
-    return {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
+    """What the oracle expects a contact's card, reminders and NBA to show, by check name (the
+    card's contact data, consent and last activity only for a history with the card stories)."""
+    wanted = {PIPELINE: expected.pipeline, REMINDERS: expected.reminders, NBA: expected.nba}
+    if expected.card is not None:
+        wanted[CARD] = expected.card
+    return wanted
 
 
 def _plain(value: Any) -> Any:

@@ -43,6 +43,13 @@ Seed = Annotated[int, typer.Option(help="Same seed and anchor, same history")]
 Accounts = Annotated[
     str, typer.Option(help="Comma-separated account ids, read from the accounts file")
 ]
+Kundekort = Annotated[
+    bool,
+    typer.Option(
+        help="Add the card stories (identity corrections, imports, contact data in later "
+        "events) and check each card's contact data, consent and last activity"
+    ),
+]
 
 
 def _profiles(state_dir: Path, accounts: str) -> list[AccountProfile]:
@@ -70,9 +77,11 @@ def generate_command(
     anchor: Annotated[str | None, typer.Option(help="ISO 8601 end of the history")] = None,
     state_dir: StateDir = Path(".local"),
     accounts: Accounts = ACCOUNTS_DEFAULT,
+    kundekort: Kundekort = False,
 ) -> None:
     """Write a seeded synthetic history (contacts, facts, deliveries) as JSON."""
-    history = generate(contacts, seed, _anchor(anchor), _profiles(state_dir, accounts))
+    profiles = _profiles(state_dir, accounts)
+    history = generate(contacts, seed, _anchor(anchor), profiles, kundekort=kundekort)
     history.save(out)
     console.print(
         f"{len(history.contacts)} contacts, {len(history.facts)} facts, "
@@ -106,6 +115,7 @@ def run_command(
             "their automation settings mid-history",
         ),
     ] = 0,
+    kundekort: Kundekort = False,
 ) -> None:
     """Generate (or load), replay through the gateway, compare with the oracle, report."""
     if history_file is not None:
@@ -113,8 +123,9 @@ def run_command(
     else:
         profiles = _profiles(state_dir, accounts)
         history = generate(
-            contacts, seed, _anchor(None), profiles, settings_accounts=settings_accounts
-        )
+            contacts, seed, _anchor(None), profiles, settings_accounts=settings_accounts,
+            kundekort=kundekort,
+        )  # fmt: skip
     credentials = Credentials.from_state_dir(state_dir)
     result = asyncio.run(
         run_backtest(

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crm_backtest.accounts import AccountProfile
+from crm_backtest.card import expected_card
 from crm_backtest.clock import iso
-from crm_backtest.history import History
+from crm_backtest.history import Delivery, History
 from crm_backtest.kpis import expected_stats, next_action_overdue
 from crm_backtest.nba import recommend
 from crm_backtest.pipeline import Step, fold
@@ -68,6 +69,7 @@ class ContactExpectation:
     pipeline: dict[str, Any]
     reminders: Counter[tuple[str, str, str]]
     nba: dict[str, Any]
+    card: dict[str, Any] | None = None  # the card's fields the oracle predicts (kundekort)
 
 
 @dataclass
@@ -112,6 +114,9 @@ def periods_of(history: History) -> list[Period]:
 def expect(history: History, as_of: datetime | None = None) -> Expectations:
     when = as_of or history.anchor
     by_contact = history.facts_by_contact()
+    sends: dict[str, list[Delivery]] = {}
+    for delivery in history.deliveries:
+        sends.setdefault(delivery.contact, []).append(delivery)
     contacts: dict[str, ContactExpectation] = {}
     known: dict[str, tuple[list[Step], list[Reminder], AccountProfile]] = {}
     for contact in history.contacts:
@@ -140,6 +145,11 @@ def expect(history: History, as_of: datetime | None = None) -> Expectations:
                 "priority": action.priority,
                 "due_at": iso(action.due_at) if action.due_at else None,
             },
+            card=(
+                expected_card(contact, facts, sends.get(contact.key, []))
+                if history.kundekort
+                else None
+            ),
         )
     periods = periods_of(history)
     stats = {}

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from crm_backtest.accounts import DEFAULT_ACCOUNTS, AccountProfile
 from crm_backtest.batching import group_batches
 from crm_backtest.bodies import body_for
+from crm_backtest.card_stories import card_stories
 from crm_backtest.clock import iso
 from crm_backtest.history import Contact, Delivery, Fact, History, Route
 from crm_backtest.journeys import Timeline, dm_journey, lead_journey
@@ -103,14 +104,15 @@ def _swap_some(
     by_contact: dict[str, list[Fact]],
     rng: random.Random,
     unswapped: frozenset[str] = frozenset(),
+    in_order: frozenset[str] = frozenset(),
 ) -> None:
     """Deliver, for some contacts, one later fact before an earlier one (never the first).
     Not in the `unswapped` accounts: their settings may switch follow_up_7d off, and then any
     activity cancels it, so a swapped pair would no longer be one the rules ignore (a late fact
-    never reopens what a later one closed)."""
+    never reopens what a later one closed). Nor the `in_order` contacts (the card stories')."""
     position = {fact.event_id: i for i, fact in enumerate(order)}
-    for facts in by_contact.values():
-        if facts and facts[0].account_id in unswapped:
+    for contact, facts in by_contact.items():
+        if (facts and facts[0].account_id in unswapped) or contact in in_order:
             continue
         pairs = [
             (a, b)
@@ -157,8 +159,10 @@ class _Routing:
         people: list[Contact],
         by_contact: dict[str, list[Fact]],
         profiles: list[AccountProfile],
+        crm_only: frozenset[str] = frozenset(),
     ) -> None:
         self.rng = rng
+        self.crm_only = crm_only
         self.contact_of = {contact.key: contact for contact in people}
         self.profile_of = {profile.account_id: profile for profile in profiles}
         self.firsts = {facts[0].event_id for facts in by_contact.values() if facts}
@@ -172,7 +176,7 @@ class _Routing:
         roll = self.rng.random()
         open_booking = self.tool_bookings.get(contact.key)
         route: Route | None = None
-        if fact.event_id not in self.tied:
+        if fact.event_id not in self.tied and contact.key not in self.crm_only:
             route = provider_route(fact, contact, first, roll, open_booking)
         published = None
         if route == "meta":
@@ -203,9 +207,12 @@ def generate(
     span: timedelta = timedelta(days=21),
     batch_size: int = 100,
     settings_accounts: int = 0,
+    kundekort: bool = False,
 ) -> History:
-    """The same (contacts, seed, anchor, accounts, settings_accounts) always give the same
-    history; `settings_accounts` new accounts of the run change their settings mid-history."""
+    """The same (contacts, seed, anchor, accounts, settings_accounts, kundekort) always give
+    the same history; `settings_accounts` new accounts of the run change their settings
+    mid-history; `kundekort` adds the card stories (crm_backtest.card_stories), sent by their
+    own contacts after the rest."""
     rng = random.Random(seed)
     tag = run_tag(seed, anchor)
     changing = changing_accounts(tag, settings_accounts, random.Random(seed + 1), anchor, span)
@@ -227,16 +234,29 @@ def generate(
         facts_of = sorted(line.facts, key=lambda f: (f.at, f.event_id))
         people.append(_as_provider_contact(contact, facts_of, profile, tag, rng.random()))
         by_contact[contact.key] = facts_of
+    crm_only: frozenset[str] = frozenset()
+    tail: list[Delivery] = []
+    if kundekort:
+        stories_rng = random.Random(seed + 2)
+        people, stories = card_stories(
+            stories_rng, tag, anchor, span, profiles, people, by_contact, new_id
+        )
+        people += stories.contacts
+        by_contact.update(stories.facts)
+        crm_only, tail = frozenset(stories.crm_only), stories.tail
     facts = sorted(
         (fact for facts in by_contact.values() for fact in facts),
         key=lambda f: (f.at, f.event_id),
     )
-    order = list(facts)
-    _swap_some(order, by_contact, rng, frozenset(p.account_id for p in changing))
-    routing = _Routing(rng, people, by_contact, profiles)
+    sent_last = {delivery.event_id for delivery in tail}
+    order = [fact for fact in facts if fact.event_id not in sent_last]
+    main = {contact: [f for f in line if f.event_id not in sent_last]
+            for contact, line in by_contact.items()}  # fmt: skip
+    _swap_some(order, main, rng, frozenset(p.account_id for p in changing), crm_only)
+    routing = _Routing(rng, people, main, profiles, crm_only)
     timed = [(fact.at, routing.delivery(fact)) for fact in order]
     deliveries = _with_duplicates([delivery for _, delivery in timed], rng)
     deliveries = group_batches(deliveries, batch_size)
     if changing:
         deliveries = with_settings_changes(_timed(deliveries, facts), changing, tag)
-    return History(seed, anchor, profiles, people, facts, deliveries)
+    return History(seed, anchor, profiles, people, facts, deliveries + tail, kundekort)

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from crm_backtest.history import PERSON_MOVE, Fact
+from crm_backtest.history import PERSON_CREATE, PERSON_IDENTITY, PERSON_MOVE, Fact
 
 STAGES = (
     "lead",
@@ -60,6 +61,37 @@ class Pipeline:
     opted_out: bool = False
 
 
+# docs/domain.md's forward mapping of the vocabularies' terms (frazer, recruiting, sales),
+# keyed as matching reads them: case-insensitive, without spaces, hyphens and underscores.
+FORWARD = {
+    "new": Pipeline("lead"),
+    "relationship": Pipeline("relationship"),
+    "invited": Pipeline("invited"),
+    "qualified": Pipeline("qualified"),
+    "booked": Pipeline("qualified", "booked"),
+    "noshow": Pipeline("qualified", "no_show"),
+    "held": Pipeline("presentation_sent", "held"),
+    "videosent": Pipeline("presentation_sent"),
+    "followup": Pipeline("follow_up"),
+    "signedup": Pipeline("signed_up"),
+    "team": Pipeline("signed_up", joined_team=True),
+    "joined": Pipeline("signed_up", joined_team=True),
+    "won": Pipeline("signed_up"),
+    "notnow": Pipeline("not_now"),
+    "lost": Pipeline("not_now"),
+}
+
+
+def imported(term: str | None, pipeline: str | None) -> Pipeline:
+    """Where a creation through the API puts someone: the term's stage and booking (a
+    canonical code without a vocabulary; a lead without a status)."""
+    if term is None:
+        return Pipeline()
+    if pipeline is None:
+        return Pipeline(term)
+    return FORWARD[re.sub(r"[\s_-]", "", term.lower())]
+
+
 def sorted_facts(facts: list[Fact]) -> list[Fact]:
     """Timestamp order, each event_id once (a repeat is the same fact: one effect)."""
     unique = {fact.event_id: fact for fact in reversed(facts)}
@@ -81,6 +113,10 @@ def apply(state: Pipeline | None, fact: Fact) -> Pipeline:
     """One fact on the state; `None` is a customer the system has not seen yet."""
     if fact.name == PERSON_MOVE and fact.to_status is not None:
         return replace(state or Pipeline(), status=fact.to_status)
+    if fact.name == PERSON_CREATE:  # an import is the customer's first fact
+        return imported(fact.term, fact.pipeline)
+    if fact.name == PERSON_IDENTITY:  # the card's contact data, not the pipeline
+        return state or Pipeline()
     current = state or Pipeline()
     status = _moved(current.status, fact.name)
     booking = {
@@ -103,9 +139,11 @@ def apply(state: Pipeline | None, fact: Fact) -> Pipeline:
 
 
 def is_activity(before: Pipeline | None, after: Pipeline, fact: Fact) -> bool:
-    """docs/domain.md's activity list, plus the event that opts a customer back in."""
+    """docs/domain.md's activity list, plus the event that opts a customer back in and a
+    creation through the API in an open stage."""
     opted_in = before is not None and before.opted_out and not after.opted_out
-    return fact.name in ACTIVITY or opted_in
+    created_open = fact.name == PERSON_CREATE and after.status in OPEN_STAGES
+    return fact.name in ACTIVITY or opted_in or created_open
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ class ReminderProbe:
         self.expectations = expectations
         last: dict[str, str] = {}
         for delivery in history.deliveries:
-            if not delivery.duplicate:
+            # A person's action is made at the request's time, which the expectations here
+            # do not know yet: only events are watched.
+            if not delivery.duplicate and delivery.route != "person":
                 last[delivery.contact] = delivery.event_id
         candidates = [
             contact

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from crm_backtest.accounts import AccountProfile
 from crm_backtest.clock import iso, out_of_quiet_hours
-from crm_backtest.history import Fact
+from crm_backtest.history import PERSON_CREATE, Fact
 from crm_backtest.pipeline import OPEN_STAGES, Step, fold, is_activity
 from crm_backtest.settings_in_force import settings_at
 
@@ -70,6 +70,11 @@ class ReminderBook:
 
     def _create_for(self, step: Step) -> None:
         fact, before, after = step.fact, step.before, step.after
+        if fact.name == PERSON_CREATE:
+            # An import records where someone is, no trigger: only its activity counts.
+            if is_activity(before, after, fact):
+                self._inactivity(fact)
+            return
         if fact.name == "VIDEO_SENT":
             self._create("follow_up_24h", "video_sent", fact.at, fact.event_id)
             self._create("follow_up_48h", "video_sent", fact.at, fact.event_id)

@@ -8,17 +8,22 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from crm_backtest.client import Gateway, answer_lost, monotonic
+from crm_backtest.clock import parse
 from crm_backtest.history import Delivery
 from crm_backtest.provider_routes import PROVIDER_ROUTES
 from crm_backtest.provider_sending import booking_link, connector_answer, send_provider
 
 PATHS = {"dm": "/hooks/dm", "capi": "/hooks/capi/lead", "event": "/events"}
 IN_FLIGHT = 64
+# How far the time a person's creation is stamped with may lie outside the request's own
+# (the clocks of one machine; a gateway retry in between).
+STAMP_SLACK = timedelta(seconds=5)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Outcome:
     accepted_at: float | None = None  # perf_counter seconds when the answer came
     detail: Any = None
     answer_s: float | None = None  # from sending (first try) to the answer
+    made_at: datetime | None = None  # a person's creation: when the system made it
 
 
 @dataclass
@@ -52,6 +58,14 @@ class Replay:
             if outcome.customer_id and outcome.status == "accepted":
                 found.setdefault(outcome.delivery.contact, outcome.customer_id)
         return found
+
+    def request_times(self) -> dict[str, datetime]:
+        """Event id → when the system made a person's action, as it answered."""
+        return {
+            outcome.delivery.event_id: outcome.made_at
+            for outcome in self.outcomes
+            if outcome.made_at is not None
+        }
 
 
 def sends(deliveries: list[Delivery]) -> list[list[Delivery]]:
@@ -145,12 +159,42 @@ async def _send_settings(gateway: Gateway, delivery: Delivery) -> Outcome:
     return Outcome(delivery, response.status_code, status, None, monotonic(), detail)
 
 
+async def _send_person(gateway: Gateway, delivery: Delivery, customer_id: str | None) -> Outcome:
+    """A person's call of the customers API: a creation (its id as the Idempotency-Key, and
+    the time it was made, which must lie within the request) or a change of the customer
+    ingest answered for the contact's earlier sends."""
+    method, body = delivery.body["method"], delivery.body["json"]
+    if method == "POST":
+        path, headers = "/customers", {"idempotency-key": delivery.event_id}
+    elif customer_id is None:
+        return Outcome(delivery, 0, "error", None, monotonic(), "no customer id yet")
+    else:
+        path, headers = f"/customers/{customer_id}", {}
+    sent = datetime.now(UTC)
+    response = await gateway.request(method, path, delivery.account_id, json=body, headers=headers)
+    answered = datetime.now(UTC)
+    if response.status_code >= 300:
+        status = {409: "conflict"}.get(response.status_code, "rejected")
+        status = "error" if response.status_code >= 500 else status
+        return Outcome(delivery, response.status_code, status, None, monotonic(), response.text)
+    card = response.json()
+    outcome = Outcome(delivery, response.status_code, "accepted", card.get("id"), monotonic())
+    if method == "POST":
+        made = parse(card["created_at"])
+        outcome.made_at = made
+        if not sent - STAMP_SLACK <= made <= answered + STAMP_SLACK:
+            outcome.status, outcome.detail = "rejected", f"created_at {card['created_at']}"
+    return outcome
+
+
 async def _send(
     gateway: Gateway, items: list[Delivery], customers: dict[str, str]
 ) -> list[Outcome]:
     first = items[0]
     if first.route == "settings":
         return [await _send_settings(gateway, first)]
+    if first.route == "person":
+        return [await _send_person(gateway, first, customers.get(first.contact))]
     if first.route in PROVIDER_ROUTES:
         return [await _send_provider(gateway, first, customers.get(first.contact))]
     if first.batch is not None:
@@ -204,7 +248,9 @@ async def replay(
         if (wait := due - monotonic()) > 0:
             await asyncio.sleep(wait)
         contacts = {item.contact for item in items}
-        before = [last_of_contact[c] for c in contacts if c in last_of_contact]
+        # A send that waits for another contact's (a person's correction of their identity).
+        awaited = contacts | {item.waits_for for item in items if item.waits_for}
+        before = [last_of_contact[c] for c in awaited if c in last_of_contact]
         task = asyncio.create_task(run(items, before))
         for contact in contacts:
             last_of_contact[contact] = task

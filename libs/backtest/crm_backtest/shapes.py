@@ -32,3 +32,24 @@ def nba_shown(recommendation: dict[str, Any]) -> dict[str, Any]:
         "priority": recommendation.get("priority"),
         "due_at": iso(parse(due)) if due else None,
     }
+
+
+def card_shown(customer: dict[str, Any]) -> dict[str, Any]:
+    """The card's contact data, consent and last activity, as the oracle writes them (an
+    empty consent is no consent)."""
+    active = customer.get("last_activity_at")
+    return {
+        "email": customer.get("email"),
+        "phone": customer.get("phone"),
+        "handles": customer.get("handles") or {},
+        "name": customer.get("name"),
+        "consent": customer.get("consent") or None,
+        "last_activity_at": iso(parse(active)) if active else None,
+    }
+
+
+def card_compared(shown: Any, wanted: dict[str, Any]) -> Any:
+    """The fields of a card the oracle predicts (a failed read as it came)."""
+    if not isinstance(shown, dict) or "http_status" in shown:
+        return shown
+    return {key: shown.get(key) for key in wanted}
