@@ -19,6 +19,9 @@ Route = Literal["dm", "capi", "event", "batch", "meta", "calendly", "calcom", "s
 # A person's move through the API (a next-stage): a fact of the fold, never an event sent
 # to ingest by the generator.
 PERSON_MOVE = "PERSON_MOVE"
+# A person's creation of the customer through the API (an import): `to_status` is where it
+# puts them. A fact of the fold and, in an open stage, activity (docs/domain.md, 'Activity').
+API_CREATION = "API_CREATION"
 
 
 @dataclass(frozen=True)

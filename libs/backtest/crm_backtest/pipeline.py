@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from crm_backtest.history import PERSON_MOVE, Fact
+from crm_backtest.history import API_CREATION, PERSON_MOVE, Fact
 
 STAGES = (
     "lead",
@@ -79,7 +79,7 @@ def _moved(status: str, name: str) -> str:
 
 def apply(state: Pipeline | None, fact: Fact) -> Pipeline:
     """One fact on the state; `None` is a customer the system has not seen yet."""
-    if fact.name == PERSON_MOVE and fact.to_status is not None:
+    if fact.name in (PERSON_MOVE, API_CREATION) and fact.to_status is not None:
         return replace(state or Pipeline(), status=fact.to_status)
     current = state or Pipeline()
     status = _moved(current.status, fact.name)
@@ -103,9 +103,11 @@ def apply(state: Pipeline | None, fact: Fact) -> Pipeline:
 
 
 def is_activity(before: Pipeline | None, after: Pipeline, fact: Fact) -> bool:
-    """docs/domain.md's activity list, plus the event that opts a customer back in."""
+    """docs/domain.md's activity list, plus the event that opts a customer back in and a
+    creation through the API in an open stage."""
     opted_in = before is not None and before.opted_out and not after.opted_out
-    return fact.name in ACTIVITY or opted_in
+    created_open = fact.name == API_CREATION and after.status in OPEN_STAGES
+    return fact.name in ACTIVITY or opted_in or created_open
 
 
 @dataclass(frozen=True)
