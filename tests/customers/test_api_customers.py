@@ -73,11 +73,9 @@ async def test_create_normalizes_and_answers_the_card(service: Service) -> None:
     assert body["next_action_date"] == "2026-11-05T09:00:00Z"
     assert (body["status"], body["status_label"]) == ("lead", "Lead")
     assert body["booking"] == {"state": "none", "time": None, "booking_id": None}
-    assert (body["joined_team"], body["opted_out"], body["last_activity_at"]) == (
-        False,
-        False,
-        None,
-    )
+    assert (body["joined_team"], body["opted_out"]) == (False, False)
+    # A creation through the API in an open stage is activity at its time.
+    assert body["last_activity_at"] == body["created_at"]
     assert (
         body["created_at"]
         == body["updated_at"]

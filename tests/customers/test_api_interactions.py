@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -37,7 +38,11 @@ async def test_every_endpoint_needs_a_token(service: Service, method: str, path:
 
 
 async def test_log_counts_as_activity_and_is_announced(service: Service) -> None:
+    # Created before the call it logs: the creation (activity too) is not the latest.
+    now = service.clock.now()
+    service.clock.set(now - timedelta(days=2))
     kari = await create(service, name="Kari")
+    service.clock.set(now)
     logged = await log(service, kari, type="call", occurred_at="2026-11-01T08:00:00+01:00")
     assert logged["occurred_at"] == "2026-11-01T07:00:00Z"
     assert (logged["type"], logged["completed"], logged["scheduled_for"]) == ("call", False, None)

@@ -84,12 +84,17 @@ class History:
         }
         return self.add(name, at, props, source="system")
 
-    def created(self, at: datetime, state: PipelineState | None = None) -> EventEnvelope:
-        props = {
+    def created(
+        self, at: datetime, state: PipelineState | None = None, origin: str | None = None
+    ) -> EventEnvelope:
+        """CUSTOMER_CREATED; `origin` `api` for a person's POST, `event` for a fact's."""
+        props: dict[str, Any] = {
             "customer": {"name": "Kari"},
             "state": (state or PipelineState()).model_dump(mode="json"),
             "created_at": at.isoformat(),
         }
+        if origin is not None:
+            props["origin"] = origin
         return self.add("CUSTOMER_CREATED", at, props, source="system")
 
     def person_move(

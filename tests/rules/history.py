@@ -177,3 +177,33 @@ def arrive_one_by_one(
             stored[decision.reminder.id] = decision.reminder
         steps.append(decisions)
     return stored, steps
+
+
+def customer_created(
+    at: datetime,
+    customer: uuid.UUID,
+    state: PipelineState | None = None,
+    *,
+    origin: str | None = "api",
+    account: str = "acme",
+) -> EventEnvelope:
+    """CUSTOMER_CREATED as the customers service announces it: `api` for a person's POST
+    (an import, at the state given), `event` for a customer a fact created."""
+    properties: dict[str, Any] = {
+        "customer": {"name": "Imported"},
+        "state": (state or PipelineState()).model_dump(mode="json"),
+        "created_at": at.isoformat(),
+    }
+    if origin is not None:
+        properties["origin"] = origin
+    return EventEnvelope(
+        event_name="CUSTOMER_CREATED",
+        event_id=f"created-{uuid.uuid4().hex[:10]}",
+        timestamp=at,
+        account_id=account,
+        customer_id=customer,
+        source="system",
+        properties=properties,
+        received_at=at,
+        producer="customers",
+    )

@@ -180,8 +180,9 @@ EXTERNAL_EVENTS: frozenset[EventName] = frozenset(
 )
 SYSTEM_EVENTS: frozenset[EventName] = frozenset(CATALOG) - EXTERNAL_EVENTS
 
-# What "last activity" and inactivity mean. An event that opts the customer back in is
-# activity too, which depends on state: see crm_schemas.fold.activity_time.
+# What "last activity" and inactivity mean. Two more are activity only sometimes, so every
+# service asks crm_schemas.fold.activity_time: an event that opts the customer back in (it
+# depends on state), and a CUSTOMER_CREATED of a creation through the API in an open stage.
 ACTIVITY_EVENTS: frozenset[EventName] = frozenset(
     name for name, spec in CATALOG.items() if spec.activity
 )

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from crm_schemas.catalog import ACTIVITY_EVENTS, EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status, is_forward
-from crm_schemas.system_properties import Actor, StatusChanged
+from crm_schemas.system_properties import Actor, CustomerCreated, StatusChanged
 
 # The stage each fact moves a customer to (never backward).
 STAGE_OF_FACT: dict[EventName, Status] = {
@@ -166,9 +166,13 @@ def fold(facts: Iterable[Fact], initial: PipelineState | None = None) -> Pipelin
 def activity_time(event: EventEnvelope, was_opted_out: bool) -> datetime | None:
     """When this event counts as the customer's activity, or None if it is not activity.
 
-    INTERACTION_LOGGED counts at the interaction's occurred_at; an event that opts an
+    INTERACTION_LOGGED counts at the interaction's occurred_at; a CUSTOMER_CREATED of a
+    creation through the API in an open stage at its timestamp; an event that opts an
     opted-out customer back in counts as activity whatever its name.
     """
+    if event.event_name is EventName.CUSTOMER_CREATED:
+        created = CustomerCreated.model_validate(event.properties)
+        return event.timestamp if created.is_activity else None
     if event.event_name is EventName.INTERACTION_LOGGED:
         occurred = event.properties.get("interaction", {}).get("occurred_at")
         return datetime.fromisoformat(occurred) if occurred else event.timestamp

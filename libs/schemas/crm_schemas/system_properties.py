@@ -33,10 +33,26 @@ class CustomerSnapshot(BaseModel):
     utm: Utm | None = None
 
 
+class CreationOrigin(StrEnum):
+    """How a customer came to be: a person's POST /api/customers (an import, which may
+    start anywhere), or the first event ingest published for an unknown customer."""
+
+    API = "api"
+    EVENT = "event"
+
+
 class CustomerCreated(Properties):
     customer: CustomerSnapshot
     state: PipelineState
     created_at: AwareDatetime
+    # None when the producer did not say: no creation is counted as activity then.
+    origin: CreationOrigin | None = None
+
+    @property
+    def is_activity(self) -> bool:
+        """A creation through the API in an open stage is activity (docs/domain.md,
+        'Activity'): an imported lead nobody talks to still gets its inactivity reminder."""
+        return self.origin is CreationOrigin.API and self.state.status.is_open
 
 
 class CustomerUpdated(Properties):

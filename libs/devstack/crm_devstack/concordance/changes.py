@@ -220,7 +220,8 @@ def _activity() -> Json:
         "'Activity' (last activity, inactivity) is defined by the catalog; the earlier files "
         "had no such notion.",
         "none",
-        f"activity events: {names(activity)}; also an event that opts the customer back in",
+        f"activity events: {names(activity)}; also an event that opts the customer back in, "
+        "and a CUSTOMER_CREATED with origin api in an open stage (a creation through the API)",
         [domain(src.CATALOG)],
     )
 

@@ -16,6 +16,7 @@ from crm_schemas.ids import system_event_id
 from crm_schemas.pipeline import Booking, BookingState, PipelineState
 from crm_schemas.system_properties import (
     Actor,
+    CreationOrigin,
     CustomerCreated,
     CustomerDeleted,
     CustomerSnapshot,
@@ -45,8 +46,9 @@ def customer_created(
     snapshot: CustomerSnapshot,
     state: PipelineState,
     created_at: datetime,
+    origin: CreationOrigin,
 ) -> EventEnvelope:
-    created = CustomerCreated(customer=snapshot, state=state, created_at=created_at)
+    created = CustomerCreated(customer=snapshot, state=state, created_at=created_at, origin=origin)
     return cause.event(
         EventName.CUSTOMER_CREATED,
         producer=PRODUCER,

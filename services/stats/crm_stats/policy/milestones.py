@@ -13,9 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from crm_schemas.catalog import ACTIVITY_EVENTS, EXTERNAL_EVENTS, EventName
+from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.fold import STAGE_OF_FACT
+from crm_schemas.fold import STAGE_OF_FACT, activity_time
 from crm_schemas.pipeline import PIPELINE_ORDER, PipelineState, Status
 from crm_schemas.system_properties import (
     CompletedBy,
@@ -167,15 +167,10 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
 
 
 def activity_at(event: EventEnvelope) -> datetime | None:
-    """docs/domain.md's activity: the activity events, an interaction at its occurred_at, and an
-    event that opts the customer in (counted whether or not they were opted out: the
-    dashboard only asks whether anything happened in the last 7 days)."""
-    if event.event_name is EventName.INTERACTION_LOGGED:
-        occurred = event.properties.get("interaction", {}).get("occurred_at")
-        return datetime.fromisoformat(occurred) if occurred else event.timestamp
-    if event.event_name in ACTIVITY_EVENTS or (event.opts_in and not event.opts_out):
-        return event.timestamp
-    return None
+    """docs/domain.md's activity, as every service reads it (crm_schemas.fold.activity_time),
+    with an event that opts the customer in counted whether or not they were opted out: the
+    dashboard only asks whether anything happened in the last 7 days."""
+    return activity_time(event, was_opted_out=True)
 
 
 class ReminderStatus(StrEnum):

@@ -16,7 +16,7 @@ from uuid import UUID
 from crm_customers.customers.announce import customer_created, customer_updated
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
 from crm_customers.customers.policy.entries import booked, person_move
-from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry
+from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry_of
 from crm_customers.customers.policy.moves import (
     NextAction,
     created_state,
@@ -29,6 +29,7 @@ from crm_schemas.causes import Cause
 from crm_schemas.contact import Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
+from crm_schemas.system_properties import CreationOrigin
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 
 
@@ -101,9 +102,15 @@ def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -
         updated_at=now,
     )
     event = customer_created(
-        person.cause, person.account_id, customer.id, customer.snapshot(), state, now
+        person.cause,
+        person.account_id,
+        customer.id,
+        customer.snapshot(),
+        state,
+        now,
+        CreationOrigin.API,
     )
-    entry = creation_entry(event.event_id, now, state)
+    entry = creation_entry_of(event)
     placed = customer.model_copy(update={"history": customer.history.then(entry)}).touched(now)
     identities = identities_of(customer.email, customer.phone, customer.handles.present())
     return Change(placed, (entry,), (event,), identities)

@@ -19,6 +19,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.factlog import fold_entries, is_late
 from crm_schemas.fold import Fact, PersonMove, activity_time, apply
 from crm_schemas.pipeline import PipelineState
+from crm_schemas.system_properties import CustomerCreated
 
 
 class Entry(BaseModel):
@@ -121,7 +122,13 @@ def refolded(stored: StoredHistory, new: Sequence[Entry]) -> History:
     return fold_entries(History.then, stored.history, new)
 
 
-def creation_entry(event_id: str, timestamp: datetime, state: PipelineState) -> Entry:
+def creation_entry(
+    event_id: str,
+    timestamp: datetime,
+    state: PipelineState,
+    *,
+    activity_at: datetime | None = None,
+) -> Entry:
     """Where a person's creation put the customer, as the first entry of their history.
 
     It is recorded as a person's move (the parts that differ from a new lead) so that a
@@ -138,6 +145,19 @@ def creation_entry(event_id: str, timestamp: datetime, state: PipelineState) -> 
         event_name=EventName.CUSTOMER_CREATED.value,
         timestamp=timestamp,
         fact=fact,
+        activity_at=activity_at,
+    )
+
+
+def creation_entry_of(event: EventEnvelope) -> Entry:
+    """The creation entry a CUSTOMER_CREATED records: in an open stage, a creation through
+    the API is activity at its time (crm_schemas.fold.activity_time)."""
+    created = CustomerCreated.model_validate(event.properties)
+    return creation_entry(
+        event.event_id,
+        created.created_at,
+        created.state,
+        activity_at=activity_time(event, was_opted_out=False),
     )
 
 

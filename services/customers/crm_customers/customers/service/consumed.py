@@ -27,7 +27,7 @@ from crm_customers.customers.service.history import evolved, with_entry
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.system_properties import Actor, NbaChanged
+from crm_schemas.system_properties import Actor, CreationOrigin, NbaChanged
 from crm_servicekit.clock import Clock
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue_applied
@@ -123,6 +123,7 @@ async def _created_by(batch: Batch, event: EventEnvelope, entry: Entry, cause: C
             created.snapshot(),
             created.state,
             created.created_at,
+            CreationOrigin.EVENT,
         )
     ]
     if created.state != new.state:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
-from crm_customers.customers.policy.history import creation_entry
+from crm_customers.customers.policy.history import creation_entry_of
 from crm_customers.customers.policy.moves import shown_next_action
 from crm_customers.customers.repository import customers as repository
 from crm_customers.customers.service.history import with_entry
@@ -43,7 +43,7 @@ async def restore_created(conn: Conn, event: EventEnvelope) -> None:
         found = await repository.get(conn, event.account_id, event.customer_id, lock=True)
         assert found is not None
         customer = _completed(found, customer)
-    entry = creation_entry(event.event_id, created.created_at, created.state)
+    entry = creation_entry_of(event)
     restored = await with_entry(conn, customer, entry)
     if restored is not None:
         await repository.save(conn, restored)
