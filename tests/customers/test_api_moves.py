@@ -163,7 +163,7 @@ class TestPut:
     async def test_booking_emits_the_matching_event(self, service: Service) -> None:
         kari = await create(service, name="Kari", status="invited")
         missing_time = await put(service, kari, {"booking": {"state": "booked"}})
-        assert field_errors(missing_time) == [["body", "booking"]]
+        assert field_errors(missing_time) == [["body", "booking", "time"]]
         assert field_errors(await put(service, kari, {"booking": {"state": "none"}})) == [
             ["body", "booking", "state"]
         ]

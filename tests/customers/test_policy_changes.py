@@ -86,7 +86,7 @@ def test_new_identities_are_claimed_and_a_prospect_why_opens_qualified() -> None
     )
     assert change.identities == {"email": "kari@example.no"}
     body = NextStageIn(prospect_why="wants freedom")
-    moved = changes.moved_to_next_stage(customer, history, person(), body)
+    moved = changes.moved_to_next_stage(customer, history, person(), body, None)
     assert moved.customer.state.status is Status.QUALIFIED
     assert [e.event_name for e in moved.events] == [
         EventName.CUSTOMER_UPDATED,

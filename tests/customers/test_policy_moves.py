@@ -169,7 +169,9 @@ class TestPutStatus:
             is Status.NOT_NOW
         )
         with pytest.raises(MoveRefused):
-            put_status(at(Status.LEAD), "Held", Vocabulary.RECRUITING, None)
+            put_status(at(Status.LEAD), "Joined", Vocabulary.RECRUITING, None)
+        # A booking term moves nobody itself: its booking fact moves the stage as facts do.
+        assert put_status(at(Status.LEAD), "Held", Vocabulary.RECRUITING, None) == at(Status.LEAD)
 
     def test_unknown_term_lists_the_accepted(self) -> None:
         with pytest.raises(UnknownTermError) as unknown:

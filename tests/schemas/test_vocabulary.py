@@ -8,12 +8,15 @@ from hypothesis import strategies as st
 
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.vocabulary import (
+    UNICODE_DASHES,
     VOCABULARY_TERMS,
     UnknownTermError,
     Vocabulary,
     forward,
+    normalize_term,
     parse_booking_state,
     parse_status,
+    parse_term,
     reverse,
 )
 
@@ -142,22 +145,71 @@ def test_reverse_forward_reverse_is_stable(state: PipelineState, vocabulary: Voc
     assert reverse(_state_of(shown, vocabulary), vocabulary) == shown
 
 
+# What may stand between and around a term's letters: spaces of any kind (a no-break space
+# pasted from a document too), hyphens, every Unicode dash, underscores.
+SEPARATORS = st.text(
+    alphabet=st.sampled_from([" ", "\u00a0", "\t", "-", "_", *sorted(UNICODE_DASHES)]),
+    max_size=3,
+)
+
+
 def _respell(term: str, data: st.DataObject) -> str:
-    out = []
+    out = [data.draw(SEPARATORS)]
     for ch in term:
         if ch in " -":
-            out.append(data.draw(st.sampled_from(["", " ", "-", "_", "  ", "-_"])))
+            out.append(data.draw(SEPARATORS))
         else:
             out.append(ch.upper() if data.draw(st.booleans()) else ch.lower())
+    out.append(data.draw(SEPARATORS))
     return "".join(out)
 
 
 @given(vocabulary=st.sampled_from(list(Vocabulary)), data=st.data())
-def test_matching_ignores_case_spaces_hyphens_underscores(
+def test_matching_ignores_case_spaces_dashes_underscores(
     vocabulary: Vocabulary, data: st.DataObject
 ) -> None:
     term = data.draw(st.sampled_from(VOCABULARY_TERMS[vocabulary]))
     assert forward(_respell(term, data), vocabulary) == forward(term, vocabulary)
+    assert parse_term(_respell(term, data), vocabulary) == term
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["No\u2011Show", "No\u2014Show", "no show", "NO_SHOW", "No\u2212Show", "no-show"],
+)
+@pytest.mark.parametrize("vocabulary", list(Vocabulary))
+def test_no_show_in_every_spelling_of_the_earlier_system(
+    spelling: str, vocabulary: Vocabulary
+) -> None:
+    assert parse_term(spelling, vocabulary) == "No-Show"
+    assert parse_booking_state(spelling) is BookingState.NO_SHOW
+
+
+def test_the_dashes_are_u2010_to_u2015_and_the_minus_sign() -> None:
+    assert sorted(UNICODE_DASHES) == [*map(chr, range(0x2010, 0x2016)), "\u2212"]
+    for dash in UNICODE_DASHES:
+        assert parse_term(f"Follow{dash}up", F) == "Follow-up"
+        assert parse_status(f"not{dash}now") is Status.NOT_NOW
+
+
+@given(vocabulary=st.sampled_from(list(Vocabulary)), text=st.text(max_size=20))
+def test_anything_else_is_refused_listing_the_accepted_terms(
+    vocabulary: Vocabulary, text: str
+) -> None:
+    known = {normalize_term(term): term for term in VOCABULARY_TERMS[vocabulary]}
+    if normalize_term(text) in known:
+        assert parse_term(text, vocabulary) == known[normalize_term(text)]
+        return
+    with pytest.raises(UnknownTermError) as caught:
+        parse_term(text, vocabulary)
+    assert caught.value.accepted == VOCABULARY_TERMS[vocabulary]
+
+
+def test_a_dash_is_no_letter() -> None:
+    # Separators are ignored, never a wildcard: a letter missing or added is another word.
+    for spelling in ("No\u2011Sho", "Noo\u2014Show", "No.Show", "No/Show"):
+        with pytest.raises(UnknownTermError):
+            parse_term(spelling, R)
 
 
 def test_term_outside_the_vocabulary_lists_the_accepted_terms() -> None:

@@ -88,9 +88,15 @@ class UnknownTermError(ValueError):
         super().__init__(f"'{term}' is not a {vocabulary} status; accepted: {', '.join(accepted)}")
 
 
+# Every Unicode dash counts as a hyphen: the earlier system's own documents write No-Show
+# with U+2011, and editors turn hyphens into en and em dashes.
+UNICODE_DASHES = frozenset("".join(chr(code) for code in range(0x2010, 0x2016)) + "\u2212")
+_IGNORED = frozenset("-_") | UNICODE_DASHES
+
+
 def normalize_term(term: str) -> str:
-    """Matching ignores case, spaces, hyphens and underscores."""
-    return "".join(ch for ch in term.casefold() if ch not in " -_\t")
+    """Matching ignores case, whitespace, hyphens (any Unicode dash) and underscores."""
+    return "".join(ch for ch in term.casefold() if ch not in _IGNORED and not ch.isspace())
 
 
 def parse_term(term: str, vocabulary: Vocabulary) -> str:

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -104,15 +105,21 @@ class CustomerIn(CustomerFields):
 
 
 class BookingIn(StorableBody):
+    """A person's booking; `state` may be left out when the PUT's status is a term that
+    names it (Booked, No-Show, Held), and is required otherwise (checked with the status)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    state: str = Field(max_length=32)
-    time: UtcDatetime | None = None
+    state: str | None = Field(default=None, max_length=32)
+    # Checked when left out too: a booked meeting needs its time.
+    time: UtcDatetime | None = Field(default=None, validate_default=True)
     booking_id: str | None = _SHORT
 
     @field_validator("state")
     @classmethod
-    def _state(cls, value: str) -> str:
+    def _state(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             state = parse_booking_state(value)
         except UnknownTermError as unknown:
@@ -121,11 +128,12 @@ class BookingIn(StorableBody):
             raise ValueError("a booking cannot be set back to none; use canceled")
         return state.value
 
-    @model_validator(mode="after")
-    def _booked_needs_time(self) -> Self:
-        if self.state == BookingState.BOOKED.value and self.time is None:
+    @field_validator("time")
+    @classmethod
+    def _booked_needs_time(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None and info.data.get("state") == BookingState.BOOKED.value:
             raise ValueError("a booked meeting needs its time")
-        return self
+        return value
 
 
 class CustomerPatch(CustomerFields):
@@ -138,6 +146,8 @@ class NextStageIn(StorableBody):
 
     reason: str | None = Field(default=None, max_length=2000)
     prospect_why: str | None = _TEXT
+    # The meeting's time, for a step to Booked with `pipeline` recruiting or sales.
+    booking_time: UtcDatetime | None = None
 
 
 class BookingOut(BaseModel):

@@ -218,6 +218,6 @@ async def next_stage(
             return slot.replay.to_response()
         with refusals_as_problems():
             customer = await person.next_stage(
-                conn, outlets, who, customer_id, body or NextStageIn()
+                conn, outlets, who, customer_id, body or NextStageIn(), vocabulary
             )
         return slot.respond(200, _card(customer, vocabulary))

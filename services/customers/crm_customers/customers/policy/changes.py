@@ -14,13 +14,17 @@ from typing import Any
 from uuid import UUID
 
 from crm_customers.customers.announce import customer_created, customer_updated
+from crm_customers.customers.policy.booking_terms import booking_asked
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
 from crm_customers.customers.policy.entries import booked, person_move
+from crm_customers.customers.policy.fields import FieldRefused as FieldRefused
 from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry_of
 from crm_customers.customers.policy.moves import (
     NextAction,
+    NextStep,
     created_state,
     next_stage_move,
+    next_term_move,
     put_status,
     shown_next_action,
 )
@@ -29,17 +33,9 @@ from crm_schemas.causes import Cause
 from crm_schemas.contact import Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
+from crm_schemas.pipeline import Booking
 from crm_schemas.system_properties import CreationOrigin
 from crm_schemas.vocabulary import Vocabulary, meaning_of
-
-
-class FieldRefused(Exception):
-    """A value this service does not take for a field (422 naming the field)."""
-
-    def __init__(self, loc: tuple[str, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -137,6 +133,7 @@ def updated(
     target = customer.state
     if body.status is not None:
         target = put_status(customer.state, body.status, vocabulary, body.reason)
+    booking = booking_asked(customer.state, body, vocabulary)
     after = Customer.model_validate({**customer.model_dump(), **changes})
     identities = identities_of(
         changes.get("email"),
@@ -154,19 +151,31 @@ def updated(
     if target != customer.state:
         after, moved = person_move(after, target, body.reason, cause, stored, added)
         events.extend(moved)
-    if body.booking is not None:
-        after, announced = booked(after, body.booking, cause, stored, added)
+    if booking is not None:
+        after, announced = booked(after, booking, cause, stored, added)
         events.extend(announced)
     return Change(after, tuple(added), tuple(events), identities)
 
 
 def moved_to_next_stage(
-    customer: Customer, stored: StoredHistory, person: ByPerson, body: NextStageIn
+    customer: Customer,
+    stored: StoredHistory,
+    person: ByPerson,
+    body: NextStageIn,
+    vocabulary: Vocabulary | None,
 ) -> Change:
-    """One step forward; a new prospect_why given with it is a change of its own."""
+    """To the next stage (canonical) or the next term (recruiting, sales); a new
+    prospect_why given with it is a change of its own."""
+    if stored.known:
+        # This cause was applied already (an Idempotency-Key used again once its answer was
+        # purged); the step it made then may be of another kind than the one it would make now.
+        return Change(customer)
     cause = person.cause
     why = body.prospect_why or customer.prospect_why
-    target = next_stage_move(customer.state, why)
+    if vocabulary in (Vocabulary.RECRUITING, Vocabulary.SALES):
+        step = next_term_move(customer.state, why, body.booking_time)
+    else:
+        step = NextStep(state=next_stage_move(customer.state, why))
     events: list[EventEnvelope] = []
     after = customer
     if body.prospect_why and body.prospect_why != customer.prospect_why:
@@ -176,7 +185,12 @@ def moved_to_next_stage(
         changes = {"prospect_why": body.prospect_why}
         events.append(customer_updated(cause, customer.account_id, customer.id, changes))
     added: list[Entry] = []
-    after, moved = person_move(after, target, body.reason, cause, stored, added)
+    if step.state is not None:
+        after, moved = person_move(after, step.state, body.reason, cause, stored, added)
+    else:
+        assert step.booking is not None
+        wanted = Booking(state=step.booking, time=body.booking_time)
+        after, moved = booked(after, wanted, cause, stored, added)
     events.extend(moved)
     return Change(after, tuple(added), tuple(events))
 

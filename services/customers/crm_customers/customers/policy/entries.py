@@ -20,22 +20,19 @@ from crm_customers.customers.policy.history import (
     person_move_entry,
     refolded,
 )
-from crm_customers.customers.schemas import BookingIn
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.pipeline import Booking, BookingState, PipelineState
+from crm_schemas.pipeline import Booking, PipelineState
 from crm_schemas.system_properties import Actor
 
 
-def entry_ids(cause: Cause, account_id: str, booking: BookingIn | None = None) -> tuple[str, ...]:
-    """The ids of the entries a person's move (and booking) would add: read with the
-    customer, to tell whether they are stored already."""
-    ids = [event_id_of(cause, account_id, EventName.STATUS_CHANGED)]
-    if booking is not None:
-        name = BOOKING_EVENTS[BookingState(booking.state)]
-        ids.append(event_id_of(cause, account_id, name))
-    return tuple(ids)
+def entry_ids(cause: Cause, account_id: str) -> tuple[str, ...]:
+    """The ids of the entries a person's move or booking fact would add: read with the
+    customer, to tell whether they are stored already. Which booking fact a request makes
+    may depend on the state read (a status term standing for one), so all are asked."""
+    names = (EventName.STATUS_CHANGED, *BOOKING_EVENTS.values())
+    return tuple(event_id_of(cause, account_id, name) for name in names)
 
 
 def with_new_entry(
@@ -82,16 +79,15 @@ def person_move(
 
 def booked(
     customer: Customer,
-    wanted: BookingIn,
+    wanted: Booking,
     cause: Cause,
     stored: StoredHistory,
     added: list[Entry],
 ) -> tuple[Customer, list[EventEnvelope]]:
     """A person's booking PUT is the matching booking fact, as a webhook would send it;
-    writing back what was read moves nothing."""
-    state = BookingState(wanted.state)
+    writing back what was read moves nothing. A time or booking_id not given is kept."""
     booking = Booking(
-        state=state,
+        state=wanted.state,
         time=wanted.time if wanted.time is not None else customer.state.booking.time,
         booking_id=wanted.booking_id or customer.state.booking.booking_id,
     )

@@ -1,5 +1,6 @@
 """The code lists a customer's country and language are checked against (ISO 3166-1 alpha-2,
-ISO 639-1): customers' own rules; identities are normalized by crm_schemas.identity."""
+ISO 639-1): customers' own rules; identities are normalized by crm_schemas.identity. And the
+refusal of a value the policy does not take for a field."""
 
 from __future__ import annotations
 
@@ -43,3 +44,12 @@ def check_language(value: str) -> str:
     if code not in LANGUAGE_CODES:
         raise ValueError("not an ISO 639-1 language code (e.g. nb, en, sv)")
     return code
+
+
+class FieldRefused(Exception):
+    """A value this service does not take for a field (422 naming the field)."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message

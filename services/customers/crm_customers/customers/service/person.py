@@ -14,12 +14,13 @@ from crm_customers.automation import service as automation
 from crm_customers.customers.announce import customer_deleted
 from crm_customers.customers.claims import IdentityClaims
 from crm_customers.customers.policy import changes
+from crm_customers.customers.policy.booking_terms import booking_shape
 from crm_customers.customers.policy.changes import ByPerson, Change
 from crm_customers.customers.policy.customer import Customer
 from crm_customers.customers.policy.entries import entry_ids
 from crm_customers.customers.policy.history import StoredHistory
 from crm_customers.customers.repository import customers as repository
-from crm_customers.customers.schemas import BookingIn, CustomerIn, CustomerPatch, NextStageIn
+from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue_applied
@@ -58,9 +59,12 @@ async def update_customer(
     body: CustomerPatch,
     vocabulary: Vocabulary | None,
 ) -> Customer:
+    # The request's own values are 422 before the state is read (an unknown term, a booking
+    # without its state).
     if body.status is not None:
-        meaning_of(body.status, vocabulary)  # an unknown term is 422 before the state is read
-    customer, stored = await _read(conn, person, customer_id, body.booking)
+        meaning_of(body.status, vocabulary)
+    booking_shape(body, vocabulary)
+    customer, stored = await _read(conn, person, customer_id)
     if body.phone is not None:
         person = await _in_region_in_force(conn, person)
     change = changes.updated(customer, stored, person, body, vocabulary)
@@ -69,10 +73,15 @@ async def update_customer(
 
 
 async def next_stage(
-    conn: Conn, outlets: Outlets, person: ByPerson, customer_id: UUID, body: NextStageIn
+    conn: Conn,
+    outlets: Outlets,
+    person: ByPerson,
+    customer_id: UUID,
+    body: NextStageIn,
+    vocabulary: Vocabulary | None,
 ) -> Customer:
     customer, stored = await _read(conn, person, customer_id)
-    change = changes.moved_to_next_stage(customer, stored, person, body)
+    change = changes.moved_to_next_stage(customer, stored, person, body, vocabulary)
     return await _write(conn, outlets, change)
 
 
@@ -88,15 +97,13 @@ async def delete_customer(
     await enqueue_applied(conn, [event], outlets.topic)
 
 
-async def _read(
-    conn: Conn, person: ByPerson, customer_id: UUID, booking: BookingIn | None = None
-) -> tuple[Customer, StoredHistory]:
+async def _read(conn: Conn, person: ByPerson, customer_id: UUID) -> tuple[Customer, StoredHistory]:
     found = await repository.read_for_change(
         conn,
         person.account_id,
         customer_id,
         person.cause.timestamp,
-        entry_ids(person.cause, person.account_id, booking),
+        entry_ids(person.cause, person.account_id),
     )
     if found is None:
         raise NotFound("No such customer.")
