@@ -17,6 +17,8 @@ from crm_customers.customers.announce import customer_created, customer_updated
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
 from crm_customers.customers.policy.entries import booked, person_move
 from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry
+from crm_customers.customers.policy.identities import IDENTITY_FIELDS, complete_set, dropped
+from crm_customers.customers.policy.identities import identity_set as identities_of
 from crm_customers.customers.policy.moves import (
     NextAction,
     created_state,
@@ -57,18 +59,8 @@ class Change:
     entries: tuple[Entry, ...] = ()
     events: tuple[EventEnvelope, ...] = ()
     identities: dict[str, Any] = field(default_factory=dict)
-
-
-def identities_of(email: str | None, phone: str | None, handles: dict[str, str]) -> dict[str, Any]:
-    """The identities a change claims (ingest's claim body): only those given."""
-    found: dict[str, Any] = {}
-    if email:
-        found["email"] = email
-    if phone:
-        found["phone"] = phone
-    if handles:
-        found["handles"] = handles
-    return found
+    # Values the customer had that the change drops: released at ingest with the claim.
+    release: dict[str, Any] = field(default_factory=dict)
 
 
 def phone_in_region(value: str | None, region: str) -> str | None:
@@ -131,11 +123,12 @@ def updated(
     if body.status is not None:
         target = put_status(customer.state, body.status, vocabulary, body.reason)
     after = Customer.model_validate({**customer.model_dump(), **changes})
-    identities = identities_of(
-        changes.get("email"),
-        changes.get("phone"),
-        after.handles.present() if "handles" in changes else {},
-    )
+    # A change of an identity claims the complete set after it, releasing what it drops.
+    identities: dict[str, Any] = {}
+    release: dict[str, Any] = {}
+    if IDENTITY_FIELDS & changes.keys():
+        identities = complete_set(after)
+        release = dropped(identities, complete_set(customer))
     if {"next_action", "next_action_date"} & given:
         after, next_changes = _person_next_action(after, body, given, cause.timestamp)
         changes |= next_changes
@@ -150,7 +143,7 @@ def updated(
     if body.booking is not None:
         after, announced = booked(after, body.booking, cause, stored, added)
         events.extend(announced)
-    return Change(after, tuple(added), tuple(events), identities)
+    return Change(after, tuple(added), tuple(events), identities, release)
 
 
 def moved_to_next_stage(
