@@ -32,19 +32,37 @@ class FakeClaims:
     def __init__(self) -> None:
         self.holders: dict[tuple[str, str, str], UUID] = {}
         self.calls: list[tuple[str, UUID, dict[str, Any]]] = []
+        self.releases: list[dict[str, Any]] = []
 
-    async def claim(self, account_id: str, customer_id: UUID, identities: dict[str, Any]) -> None:
+    async def claim(
+        self,
+        account_id: str,
+        customer_id: UUID,
+        identities: dict[str, Any],
+        release: dict[str, Any] | None = None,
+    ) -> None:
         self.calls.append((account_id, customer_id, identities))
-        flat = [(k, v) for k, v in identities.items() if k != "handles"]
-        flat += [(f"handle:{k}", v) for k, v in (identities.get("handles") or {}).items()]
+        self.releases.append(release or {})
+        flat = _flat(identities)
         for kind, value in flat:
             holder = self.holders.get((account_id, kind, value))
             if holder is not None and holder != customer_id:
                 raise Conflict(
                     f"The {kind} is held by another customer.", holder_customer_id=str(holder)
                 )
+        # As ingest: of each kind named, the claimed value replaces the customer's other one.
+        named = {kind for kind, _ in flat}
+        for key, holder in list(self.holders.items()):
+            replaced = key[0] == account_id and key[1] in named and (key[1], key[2]) not in flat
+            if holder == customer_id and (replaced or (key[1], key[2]) in _flat(release or {})):
+                del self.holders[key]
         for kind, value in flat:
             self.holders[(account_id, kind, value)] = customer_id
+
+
+def _flat(identities: dict[str, Any]) -> list[tuple[str, str]]:
+    flat = [(k, v) for k, v in identities.items() if k != "handles"]
+    return flat + [(f"handle:{k}", v) for k, v in (identities.get("handles") or {}).items()]
 
 
 @dataclass

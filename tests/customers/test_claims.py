@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -35,6 +36,19 @@ async def test_sends_the_contract_body_with_the_service_token() -> None:
         + str(CUSTOMER).encode()
         + b'","identities":{"email":"a@b.no"}}'
     )
+
+
+async def test_values_to_release_go_in_the_body_beside_the_complete_set() -> None:
+    seen: list[bytes] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        seen.append(request.read())
+        return httpx.Response(200, json={"customer_id": str(CUSTOMER), "claimed": []})
+
+    await claims_answering(httpx.MockTransport(reply)).claim(
+        "acme", CUSTOMER, {"email": "new@b.no"}, {"email": "old@b.no"}
+    )
+    assert json.loads(seen[0])["release"] == {"email": "old@b.no"}
 
 
 async def test_a_held_identity_is_409_naming_the_holder() -> None:

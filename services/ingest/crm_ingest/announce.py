@@ -20,6 +20,7 @@ import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from crm_schemas.contact import LinkedIdentities
 from crm_schemas.envelope import EventEnvelope, IncomingEvent
 from crm_schemas.topics import message_headers
 from crm_servicekit.metrics import EVENTS_PUBLISHED
@@ -38,9 +39,15 @@ class Announcement:
 
 
 def message_of(
-    account_id: str, event: IncomingEvent, customer_id: UUID, actor_id: str | None, now: datetime
+    account_id: str,
+    event: IncomingEvent,
+    customer_id: UUID,
+    actor_id: str | None,
+    now: datetime,
+    linked: LinkedIdentities | None = None,
 ) -> bytes:
-    """The exact bytes published for an accepted event (stored first, so a retry resends them)."""
+    """The exact bytes published for an accepted event (stored first, so a retry resends them),
+    with the event's identities linked to its customer (`linked_identities`) when it has any."""
     envelope = EventEnvelope.model_validate(
         {
             **event.model_dump(exclude_none=True, by_alias=True),
@@ -49,6 +56,7 @@ def message_of(
             "actor_id": actor_id,
             "received_at": now,
             "producer": PRODUCER,
+            "linked_identities": linked,
         }
     )
     return envelope.to_json()

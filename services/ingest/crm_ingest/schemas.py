@@ -200,12 +200,18 @@ class ClaimRequest(StorableBody):
 
     account_id: str = Field(min_length=1, max_length=128)
     customer_id: UUID
+    # The customer's complete set of email, phone and handles after the change: of each kind
+    # named, this value is the one linked, and the customer's other one is released.
     identities: ClaimedIdentities
+    # Values the customer no longer has (a cleared field): released, with their hashes.
+    release: ClaimedIdentities | None = None
 
 
 class ClaimAnswer(BaseModel):
     customer_id: UUID
     claimed: list[dict[str, str]]
+    # What the claim unlinked from the customer (replaced or released values, with hashes).
+    released: list[dict[str, str]] = Field(default_factory=list)
 
 
 class DeliveryItemResult(BaseModel):

@@ -19,8 +19,16 @@ log = structlog.get_logger(__name__)
 
 
 class IdentityClaims(Protocol):
-    async def claim(self, account_id: str, customer_id: UUID, identities: dict[str, Any]) -> None:
-        """Link the identities to the customer, or raise Conflict naming the holder."""
+    async def claim(
+        self,
+        account_id: str,
+        customer_id: UUID,
+        identities: dict[str, Any],
+        release: dict[str, Any] | None = None,
+    ) -> None:
+        """Make `identities` the customer's linked email, phone and handles (of each kind
+        named) and release the values in `release`, or raise Conflict naming the holder of
+        one (then nothing is released)."""
         ...
 
 
@@ -40,8 +48,20 @@ class IngestClaims:
             base_url=base_url, headers=headers, timeout=timeout_s, transport=transport
         )
 
-    async def claim(self, account_id: str, customer_id: UUID, identities: dict[str, Any]) -> None:
-        body = {"account_id": account_id, "customer_id": str(customer_id), "identities": identities}
+    async def claim(
+        self,
+        account_id: str,
+        customer_id: UUID,
+        identities: dict[str, Any],
+        release: dict[str, Any] | None = None,
+    ) -> None:
+        body: dict[str, Any] = {
+            "account_id": account_id,
+            "customer_id": str(customer_id),
+            "identities": identities,
+        }
+        if release:
+            body["release"] = release
         try:
             answer = await self._client.post("/internal/identities/claim", json=body)
         except httpx.HTTPError as error:

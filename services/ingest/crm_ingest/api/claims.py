@@ -6,10 +6,10 @@ from fastapi import APIRouter
 
 from crm_ingest.api.wiring import WiringDep
 from crm_ingest.schemas import ClaimAnswer, ClaimRequest
-from crm_ingest.service.claims import ClaimRefused, IdentityHeld
+from crm_ingest.service.claims import ClaimRaced, ClaimRefused, IdentityHeld
 from crm_servicekit.auth import ServiceTokenRequired
 from crm_servicekit.openapi_problems import problems
-from crm_servicekit.problems import Conflict, Unprocessable
+from crm_servicekit.problems import Conflict, ServiceUnavailable, Unprocessable
 
 # Service to service only, never routed by the gateway: left out of every published document.
 router = APIRouter(
@@ -20,9 +20,10 @@ router = APIRouter(
 )
 
 
-@router.post("/identities/claim", response_model=ClaimAnswer, responses=problems(409))
+@router.post("/identities/claim", response_model=ClaimAnswer, responses=problems(409, 503))
 async def claim(body: ClaimRequest, wiring: WiringDep) -> ClaimAnswer:
-    """Link the identities to the customer, or 409 naming the live customer holding one."""
+    """Make the identities the customer's linked set (releasing the other value of each kind
+    named, and the values in `release`), or 409 naming the live customer holding one."""
     try:
         return await wiring.claims.claim(body)
     except ClaimRefused as refused:
@@ -32,4 +33,8 @@ async def claim(body: ClaimRequest, wiring: WiringDep) -> ClaimAnswer:
             f"The {held.identity.kind.label} is held by another customer.",
             holder_customer_id=str(held.holder),
             identity=held.identity.as_json(),
+        ) from None
+    except ClaimRaced:
+        raise ServiceUnavailable(
+            "Events kept linking identities to the customer meanwhile; retry.", retry_after_s=1
         ) from None

@@ -4,7 +4,9 @@ about.
 The customer id given decides (unless deleted, or known from another account); else a booking
 link's reference to a live customer of the account; else the highest-priority identity already
 linked; else a new customer. Identities not linked yet are
-linked to that customer; one linked elsewhere stays where it is (counted as a conflict).
+linked to that customer, but for one value of each kind (an email, a phone, a handle per
+platform): another one of a kind the customer holds is not linked (counted). One linked
+elsewhere stays where it is (counted as a conflict).
 Decided over one read of every identity a request names, so events of one batch sharing an
 identity resolve to one customer, in input order.
 """
@@ -16,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from crm_ingest.policy.identities import Identity
+from crm_ingest.policy.identities import Identity, one_of_each_kind
 
 
 class DeletedCustomer(Exception):
@@ -49,6 +51,9 @@ class Known:
     linked: Mapping[Identity, UUID]
     # The references that name a live customer of the account.
     live_references: frozenset[UUID] = frozenset()
+    # What the customers concerned hold of the kinds held once (an email, a phone, a handle
+    # per platform), by customer.
+    held: Mapping[UUID, frozenset[Identity]] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +64,11 @@ class Resolution:
     created: list[UUID] = field(default_factory=list)
     # Identities named that stay linked to another customer than the one resolved.
     conflicts: int = 0
+    # Per event, in order: its identities linked to its customer after it (empty if refused).
+    holding: list[frozenset[Identity]] = field(default_factory=list)
+    # The slots (email, phone, handle:<platform>) of values not linked because the customer
+    # holds another value of that kind, one per event and slot.
+    refused: list[str] = field(default_factory=list)
 
 
 def resolve(
@@ -69,6 +79,7 @@ def resolve(
 ) -> Resolution:
     """The customer of each (customer id, identities) in order; later ones see earlier links."""
     linked = dict(known.linked)
+    held: dict[UUID, set[Identity]] = {}
     resolution = Resolution()
     for want in wanted:
         customer_id, identities = want.customer_id, want.identities
@@ -76,9 +87,11 @@ def resolve(
             customer_id = want.reference
         if customer_id is not None and customer_id in known.deleted:
             resolution.resolved.append(DeletedCustomer(str(customer_id)))
+            resolution.holding.append(frozenset())
             continue
         if customer_id is not None and known.owners.get(customer_id, account_id) != account_id:
             resolution.resolved.append(UnknownCustomer(str(customer_id)))
+            resolution.holding.append(frozenset())
             continue
         named = [identity for identity in identities if identity in linked]
         if customer_id is not None:
@@ -89,8 +102,12 @@ def resolve(
             chosen = new_customer_id()
             resolution.created.append(chosen)
         resolution.conflicts += sum(linked[identity] != chosen for identity in named)
-        for identity in identities:
-            if identity not in linked:
-                linked[identity] = resolution.links[identity] = chosen
+        holds = held.setdefault(chosen, set(known.held.get(chosen, ())))
+        linkable = one_of_each_kind(holds, [i for i in identities if i not in linked])
+        for identity in linkable.identities:
+            linked[identity] = resolution.links[identity] = chosen
+        holds.update(linkable.identities)
+        resolution.refused.extend(sorted(linkable.refused))
         resolution.resolved.append(chosen)
+        resolution.holding.append(frozenset(i for i in identities if linked.get(i) == chosen))
     return resolution

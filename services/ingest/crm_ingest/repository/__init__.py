@@ -17,10 +17,12 @@ from crm_ingest.repository.deliveries import (
 )
 from crm_ingest.repository.dm_threads import open_dm_threads
 from crm_ingest.repository.identities import (
+    held_by,
     link_each,
     link_identities,
     linked_customers,
     release_identities,
+    unlink,
 )
 from crm_ingest.repository.records import (
     PENDING,
@@ -42,6 +44,7 @@ __all__ = [
     "ListedDelivery",
     "deleted_among",
     "forget_records",
+    "held_by",
     "insert_deliveries",
     "insert_records",
     "is_deleted",
@@ -60,4 +63,5 @@ __all__ = [
     "remember_customer",
     "remember_customers",
     "store_messages",
+    "unlink",
 ]

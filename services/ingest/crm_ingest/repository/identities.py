@@ -92,3 +92,46 @@ async def link_each(
         now,
     )
     return {Identity(IdentityKind[row["kind"].upper()], row["value"]) for row in rows}
+
+
+async def held_by(
+    conn: Conn, account_id: str, customer_ids: Sequence[UUID]
+) -> dict[UUID, frozenset[Identity]]:
+    """The emails, phones and handles (with the hashes) each of these customers holds."""
+    if not customer_ids:
+        return {}
+    rows = await conn.fetch(
+        """
+        SELECT customer_id, kind, value FROM identities
+        WHERE account_id = $1 AND customer_id = ANY($2::uuid[])
+          AND kind IN ('email', 'email_sha256', 'phone', 'phone_sha256', 'handle')
+        """,
+        account_id,
+        sorted(set(customer_ids)),
+    )
+    held: dict[UUID, set[Identity]] = {}
+    for row in rows:
+        identity = Identity(IdentityKind[row["kind"].upper()], row["value"])
+        held.setdefault(row["customer_id"], set()).add(identity)
+    return {customer: frozenset(identities) for customer, identities in held.items()}
+
+
+async def unlink(
+    conn: Conn, account_id: str, customer_id: UUID, identities: Sequence[Identity]
+) -> set[Identity]:
+    """Unlink those of the identities this customer holds (never another's); returns them."""
+    if not identities:
+        return set()
+    ordered = sorted(identities)
+    rows = await conn.fetch(
+        """
+        DELETE FROM identities i USING unnest($3::text[], $4::text[]) AS d(kind, value)
+        WHERE i.account_id = $1 AND i.customer_id = $2 AND i.kind = d.kind AND i.value = d.value
+        RETURNING i.kind, i.value
+        """,
+        account_id,
+        customer_id,
+        [identity.kind.label for identity in ordered],
+        [identity.value for identity in ordered],
+    )
+    return {Identity(IdentityKind[row["kind"].upper()], row["value"]) for row in rows}

@@ -21,7 +21,7 @@ from asyncpg.exceptions import DeadlockDetectedError
 from crm_ingest import repository
 from crm_ingest.announce import Announcement, Announcer, message_of
 from crm_ingest.policy.hooks import as_message_received
-from crm_ingest.policy.identities import identities_of
+from crm_ingest.policy.identities import identities_of, linked_identities
 from crm_ingest.policy.outcomes import (
     Candidate,
     Outcome,
@@ -109,10 +109,12 @@ class Acceptor:
                 to_publish.append(event_id)
         fresh = [c for c in candidates if c.event_id in new]
         wanted = [Wanted(c.event.customer_id, identities_of(c.event), c.reference) for c in fresh]
-        resolved = await resolve_all(conn, account_id, wanted, now) if fresh else []
+        resolution = await resolve_all(conn, account_id, wanted, now) if fresh else None
+        resolved = resolution.resolved if resolution is not None else []
+        holding = resolution.holding if resolution is not None else []
         first_dms = await self._first_dms(conn, account_id, fresh, resolved)
         messages: dict[str, tuple[UUID, bytes]] = {}
-        for candidate, customer in zip(fresh, resolved, strict=True):
+        for candidate, customer, held in zip(fresh, resolved, holding, strict=True):
             if isinstance(customer, UUID):
                 event = candidate.event
                 if candidate.is_dm and event.event_id not in first_dms:
@@ -120,7 +122,9 @@ class Acceptor:
                 arrived = received.get(candidate.event_id, now)
                 messages[candidate.event_id] = (
                     customer,
-                    message_of(account_id, event, customer, actor_id, arrived),
+                    message_of(
+                        account_id, event, customer, actor_id, arrived, linked_identities(held)
+                    ),
                 )
             else:
                 deleted = isinstance(customer, DeletedCustomer)

@@ -1,5 +1,12 @@
 """The customers service claims identities for a customer before it commits
-(docs/architecture.md, ingest)."""
+(docs/architecture.md, ingest).
+
+A claim names the customer's complete set of email, phone and handles after the change: of
+each kind it names, that value becomes the one linked, and the customer's other value of the
+kind is released with its hash, in the transaction of the link; `release` names values the
+customer no longer has. Only the claiming customer's rows are ever released, and a value held
+by another customer refuses the whole claim (409), releasing nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +14,27 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
+from asyncpg.exceptions import DeadlockDetectedError
 
 from crm_ingest import repository
-from crm_ingest.policy.identities import Identity, claim_identities, held_elsewhere
-from crm_ingest.policy.normalization import InvalidEvent, normalize_contact
-from crm_ingest.schemas import ClaimAnswer, ClaimRequest
+from crm_ingest.policy.identities import (
+    Identity,
+    claim_identities,
+    contact_identities,
+    held_elsewhere,
+    replaced,
+)
+from crm_ingest.policy.normalization import CheckedContact, InvalidEvent, normalize_contact
+from crm_ingest.schemas import ClaimAnswer, ClaimedIdentities, ClaimRequest
 from crm_ingest.service.account_settings import SettingsCache
+from crm_schemas.contact import Contact
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import Clock
 from crm_servicekit.problems import FieldError
+
+# An event linking a value of a kind to the customer between the claim's release and its link
+# makes the link miss; the claim then releases that value too and links again.
+_LINK_ATTEMPTS = 5
 
 
 class ClaimRefused(Exception):
@@ -36,6 +55,11 @@ class IdentityHeld(Exception):
         self.holder = holder
 
 
+class ClaimRaced(Exception):
+    """Events kept linking values of the claimed kinds to the customer; the claim may be
+    retried."""
+
+
 @dataclass(frozen=True)
 class Claims:
     pool: asyncpg.Pool
@@ -45,7 +69,7 @@ class Claims:
     account_settings: SettingsCache
 
     async def claim(self, claim: ClaimRequest) -> ClaimAnswer:
-        """Link the identities to the customer; `IdentityHeld` names a live customer holding
+        """Make the identities the customer's; `IdentityHeld` names a live customer holding
         one, `ClaimRefused` what else keeps the claim out."""
         account = self.accounts.get(claim.account_id)
         if account is None:
@@ -55,23 +79,48 @@ class Claims:
         settings = await self.account_settings.history(account)
         region = settings.in_force(self.clock.now()).default_region
         try:
-            # Normalized again (it is idempotent), so a caller's slip cannot split a person.
-            checked = normalize_contact(
-                claim.identities.as_contact(), region, ["body", "identities"]
-            )
+            checked = _checked(claim.identities, region, "identities")
             # A claim names identities to hold, so a phone that is no valid number is refused
             # rather than left off as in an event.
             if checked.phone_refused is not None:
                 raise InvalidEvent([checked.phone_refused])
+            # A released phone that is no valid number cannot be held: nothing to release.
+            released = _checked(claim.release, region, "release").contact
         except InvalidEvent as invalid:
             raise ClaimRefused("Invalid identities.", invalid.errors) from None
+        both = _claimed_and_released(checked.contact, released)
+        if both:
+            raise ClaimRefused("A value both claimed and released.", both)
         identities = claim_identities(checked.contact)
-        await self._link(claim.account_id, claim.customer_id, identities)
+        to_release = sorted(contact_identities(released))
+        dropped = await self._link(claim.account_id, claim.customer_id, identities, to_release)
         return ClaimAnswer(
-            customer_id=claim.customer_id, claimed=[identity.as_json() for identity in identities]
+            customer_id=claim.customer_id,
+            claimed=[identity.as_json() for identity in identities],
+            released=[identity.as_json() for identity in sorted(dropped)],
         )
 
-    async def _link(self, account_id: str, customer_id: UUID, identities: list[Identity]) -> None:
+    async def _link(
+        self,
+        account_id: str,
+        customer_id: UUID,
+        identities: list[Identity],
+        to_release: list[Identity],
+    ) -> set[Identity]:
+        for _ in range(_LINK_ATTEMPTS):
+            try:
+                return await self._link_once(account_id, customer_id, identities, to_release)
+            except DeadlockDetectedError:  # crossed an event's links; PostgreSQL rolled it back
+                continue
+        raise ClaimRaced
+
+    async def _link_once(
+        self,
+        account_id: str,
+        customer_id: UUID,
+        identities: list[Identity],
+        to_release: list[Identity],
+    ) -> set[Identity]:
         now = self.clock.now()
         async with self.pool.acquire() as conn, conn.transaction():
             if await repository.is_deleted(conn, account_id, customer_id):
@@ -83,13 +132,42 @@ class Claims:
                 raise ClaimRefused(
                     "Unknown customer.", [FieldError(["body", "customer_id"], "unknown customer")]
                 )
-            linked = await repository.linked_customers(conn, account_id, identities)
-            _refuse_held(linked, customer_id)
-            unlinked = [i for i in identities if i not in linked]
-            won = await repository.link_identities(conn, account_id, unlinked, customer_id, now)
-            if len(won) != len(unlinked):  # another claim or event linked one meanwhile
+            dropped: set[Identity] = set()
+            for _ in range(_LINK_ATTEMPTS):
                 linked = await repository.linked_customers(conn, account_id, identities)
                 _refuse_held(linked, customer_id)
+                held = await repository.held_by(conn, account_id, [customer_id])
+                gone = replaced(held.get(customer_id, frozenset()), identities, to_release)
+                dropped |= await repository.unlink(conn, account_id, customer_id, sorted(gone))
+                unlinked = [i for i in identities if i not in linked]
+                won = await repository.link_identities(conn, account_id, unlinked, customer_id, now)
+                if len(won) == len(unlinked):
+                    return dropped
+            raise ClaimRaced
+
+
+def _checked(given: ClaimedIdentities | None, region: str, field: str) -> CheckedContact:
+    """Normalized again (it is idempotent), so a caller's slip cannot split a person."""
+    contact = (given or ClaimedIdentities()).as_contact()
+    return normalize_contact(contact, region, ["body", field])
+
+
+def _claimed_and_released(claimed: Contact, released: Contact) -> list[FieldError]:
+    """Each value of `release` that the claim also names (it cannot be both)."""
+    errors = [
+        FieldError(["body", "release", name], "is also claimed in identities")
+        for name in ("email", "phone", "external_id")
+        if getattr(released, name) is not None and getattr(released, name) == getattr(claimed, name)
+    ]
+    claimed_handles = claimed.handles.present() if claimed.handles else {}
+    for platform, handle in (released.handles.present() if released.handles else {}).items():
+        if claimed_handles.get(platform) == handle:
+            errors.append(
+                FieldError(
+                    ["body", "release", "handles", platform], "is also claimed in identities"
+                )
+            )
+    return errors
 
 
 def _refuse_held(linked: dict[Identity, UUID], customer_id: UUID) -> None:

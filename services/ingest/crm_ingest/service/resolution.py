@@ -14,7 +14,8 @@ import structlog
 from prometheus_client import Counter
 
 from crm_ingest import repository
-from crm_ingest.policy.resolution import Known, Resolved, Wanted, resolve
+from crm_ingest.policy.identities import kind_label
+from crm_ingest.policy.resolution import Known, Resolution, Wanted, resolve
 from crm_servicekit.connection import Conn
 
 log = structlog.get_logger(__name__)
@@ -24,6 +25,13 @@ IDENTITY_CONFLICTS = Counter(
     "Identities an event names that stay linked to another customer than the one resolved.",
 )
 
+IDENTITIES_NOT_LINKED = Counter(
+    "crm_ingest_identities_not_linked",
+    "Identities an event names that were not linked because its customer holds another value"
+    " of that kind (one email, one phone and one handle per platform per customer).",
+    ["kind"],
+)
+
 
 class LostRace(Exception):
     """Another transaction linked one of the identities first; run the transaction again."""
@@ -31,7 +39,8 @@ class LostRace(Exception):
 
 async def resolve_all(
     conn: Conn, account_id: str, wanted: Sequence[Wanted], now: datetime
-) -> list[Resolved]:
+) -> Resolution:
+    """The customer of each wanted event, and the identities of it linked to that customer."""
     # One not known yet is taken for this account: the customers service may have created it
     # a moment ago (docs/architecture.md, ingest).
     given = [want.customer_id for want in wanted if want.customer_id is not None]
@@ -43,7 +52,10 @@ async def resolve_all(
     live = (
         await repository.live_customers_among(conn, account_id, references) if references else set()
     )
-    resolution = resolve(account_id, wanted, Known(deleted, owners, linked, frozenset(live)))
+    # A customer an event may be resolved to: one it names, refers to, or holds an identity of.
+    concerned = [*given, *linked.values(), *live]
+    held = await repository.held_by(conn, account_id, concerned)
+    resolution = resolve(account_id, wanted, Known(deleted, owners, linked, frozenset(live), held))
     won = await repository.link_each(conn, account_id, resolution.links, now)
     if len(won) != len(resolution.links):
         raise LostRace
@@ -56,4 +68,12 @@ async def resolve_all(
             account_id=account_id,
             count=resolution.conflicts,
         )
-    return resolution.resolved
+    for slot in resolution.refused:
+        IDENTITIES_NOT_LINKED.labels(kind_label(slot)).inc()
+    if resolution.refused:
+        log.info(
+            "identities not linked: the customer holds another value of that kind",
+            account_id=account_id,
+            slots=resolution.refused,
+        )
+    return resolution

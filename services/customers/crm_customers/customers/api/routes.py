@@ -177,11 +177,10 @@ async def update_customer(
 ) -> CustomerOut:
     vocabulary = vocabulary_named(body.pipeline, ("body", "pipeline")) or vocabulary
     who = by_person(request, principal, clock)
-    async with resources(request).pool.acquire() as conn, conn.transaction():
-        with refusals_as_problems():
-            customer = await person.update_customer(
-                conn, outlets, who, customer_id, body, vocabulary
-            )
+    with refusals_as_problems():  # the use case runs its transaction (and mends a failed one)
+        customer = await person.update_customer(
+            resources(request).pool, outlets, who, customer_id, body, vocabulary
+        )
     return CustomerOut.of(customer, vocabulary)
 
 

@@ -19,6 +19,8 @@ from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
 from crm_customers.customers.policy.entries import booked, person_move
 from crm_customers.customers.policy.fields import FieldRefused as FieldRefused
 from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry_of
+from crm_customers.customers.policy.identities import IDENTITY_FIELDS, complete_set, dropped
+from crm_customers.customers.policy.identities import identity_set as identities_of
 from crm_customers.customers.policy.moves import (
     NextAction,
     NextStep,
@@ -54,18 +56,8 @@ class Change:
     entries: tuple[Entry, ...] = ()
     events: tuple[EventEnvelope, ...] = ()
     identities: dict[str, Any] = field(default_factory=dict)
-
-
-def identities_of(email: str | None, phone: str | None, handles: dict[str, str]) -> dict[str, Any]:
-    """The identities a change claims (ingest's claim body): only those given."""
-    found: dict[str, Any] = {}
-    if email:
-        found["email"] = email
-    if phone:
-        found["phone"] = phone
-    if handles:
-        found["handles"] = handles
-    return found
+    # Values the customer had that the change drops: released at ingest with the claim.
+    release: dict[str, Any] = field(default_factory=dict)
 
 
 def phone_in_region(value: str | None, region: str) -> str | None:
@@ -135,11 +127,12 @@ def updated(
         target = put_status(customer.state, body.status, vocabulary, body.reason)
     booking = booking_asked(customer.state, body, vocabulary)
     after = Customer.model_validate({**customer.model_dump(), **changes})
-    identities = identities_of(
-        changes.get("email"),
-        changes.get("phone"),
-        after.handles.present() if "handles" in changes else {},
-    )
+    # A change of an identity claims the complete set after it, releasing what it drops.
+    identities: dict[str, Any] = {}
+    release: dict[str, Any] = {}
+    if IDENTITY_FIELDS & changes.keys():
+        identities = complete_set(after)
+        release = dropped(identities, complete_set(customer))
     if {"next_action", "next_action_date"} & given:
         after, next_changes = _person_next_action(after, body, given, cause.timestamp)
         changes |= next_changes
@@ -154,7 +147,7 @@ def updated(
     if booking is not None:
         after, announced = booked(after, booking, cause, stored, added)
         events.extend(announced)
-    return Change(after, tuple(added), tuple(events), identities)
+    return Change(after, tuple(added), tuple(events), identities, release)
 
 
 def moved_to_next_stage(

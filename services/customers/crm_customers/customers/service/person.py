@@ -2,13 +2,17 @@
 
 Each runs in the request's transaction: one read (under the row lock), a decision of
 policy/changes.py, the claim of new identities at ingest, one write and one outbox write.
+A change of identities claims the customer's complete set after it (releasing what it drops).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
+
+import asyncpg
 
 from crm_customers.automation import service as automation
 from crm_customers.customers.announce import customer_deleted
@@ -21,10 +25,11 @@ from crm_customers.customers.policy.entries import entry_ids
 from crm_customers.customers.policy.history import StoredHistory
 from crm_customers.customers.repository import customers as repository
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
+from crm_customers.customers.service.identity_claims import claim_committed
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue_applied
-from crm_servicekit.problems import Conflict, NotFound
+from crm_servicekit.problems import Conflict, NotFound, Unprocessable
 
 
 @dataclass(frozen=True)
@@ -52,24 +57,39 @@ async def create_customer(
 
 
 async def update_customer(
-    conn: Conn,
+    pool: asyncpg.Pool,
     outlets: Outlets,
     person: ByPerson,
     customer_id: UUID,
     body: CustomerPatch,
     vocabulary: Vocabulary | None,
 ) -> Customer:
+    """In a transaction of its own: when it fails after ingest took the claim, the committed
+    identities are claimed again, so ingest and the card agree."""
     # The request's own values are 422 before the state is read (an unknown term, a booking
     # without its state).
     if body.status is not None:
         meaning_of(body.status, vocabulary)
     booking_shape(body, vocabulary)
-    customer, stored = await _read(conn, person, customer_id)
-    if body.phone is not None:
-        person = await _in_region_in_force(conn, person)
-    change = changes.updated(customer, stored, person, body, vocabulary)
-    await _claim(outlets, change)
-    return await _write(conn, outlets, change)
+    attempted: dict[str, Any] | None = None
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            customer, stored = await _read(conn, person, customer_id)
+            if body.phone is not None:
+                person = await _in_region_in_force(conn, person)
+            change = changes.updated(customer, stored, person, body, vocabulary)
+            if change.identities or change.release:
+                attempted = change.identities
+                await outlets.claims.claim(
+                    person.account_id, customer_id, change.identities, change.release
+                )
+            return await _write(conn, outlets, change)
+    except (Conflict, Unprocessable):  # refused: ingest changed nothing, and nor did we
+        raise
+    except BaseException:
+        if attempted is not None:
+            await claim_committed(pool, outlets.claims, person.account_id, customer_id, attempted)
+        raise
 
 
 async def next_stage(
