@@ -60,6 +60,7 @@ async def test_due_reminders_show_as_backlog_until_announced(
         accounts_file=write_accounts_file(tmp_path / "accounts.yaml", ACCOUNTS),
         environment="test",
         metrics_refresh_interval_s=0.2,
+        consumer_group=f"rules-{uuid.uuid4().hex[:12]}",
     )
     clock = FixedClock(T0)
     # No scheduler of its own: the test runs its pass when it wants the backlog gone.

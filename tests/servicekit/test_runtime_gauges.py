@@ -122,6 +122,8 @@ async def test_a_stuck_consumer_shows_its_lag_rising_then_worked_off(
         handler=blocking,
         wanted=frozenset({"MESSAGE_SENT"}),
         topic=topic,
+        # Its own group: another run of this test beside it must not share its partitions.
+        group_id=f"stuck-{uuid.uuid4().hex[:12]}",
     )
     customers = [uuid.uuid4() for _ in range(3)]
     async with running(build_service_app(spec)) as client:
