@@ -16,22 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka import TopicPartition
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from crm_devstack.gateway_routes import SERVICE_PORTS
 from crm_schemas.topics import EVENTS_TOPIC
-from crm_servicekit.kafka import topic_partitions
+from crm_servicekit.consumer_lag import COORDINATOR_NOT_READY, OffsetsReader
 
 T = TypeVar("T")
 LOOKS_IN_A_ROW = 3
 LOOK_EVERY_S = 0.5
-
-
-COORDINATOR_NOT_READY = (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError)
 
 
 @dataclass(frozen=True)
@@ -54,30 +48,25 @@ class BacklogWatch:
         groups: Sequence[str] = tuple(SERVICE_PORTS),
     ) -> None:
         self._topic, self._groups = topic, tuple(groups)
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self._ends = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+        self._offsets = OffsetsReader(bootstrap, client_id="bench-backlog")
 
     async def __aenter__(self) -> BacklogWatch:
-        await self._admin.start()
-        await self._ends.start()
+        await self._offsets.start()
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        await self._ends.stop()
-        await self._admin.close()
+        await self._offsets.close()
 
     async def look(self) -> Backlog:
-        partitions = await topic_partitions(self._ends, self._topic)
-        ends = await self._ends.end_offsets(partitions)
+        topic = await self._offsets.topic_ends(self._topic)
+        partitions = list(topic.ends)
         lag = {}
         for group in self._groups:
-            asked = await self._offsets(group, partitions)
-            # -1: the group has no offset there (for a group that does not exist, anywhere).
-            committed = {tp: meta.offset for tp, meta in asked.items() if meta.offset >= 0}
+            committed = await self._committed(group, partitions)
             if not committed:
                 continue  # this service reads no events (or has not read any yet)
-            lag[group] = sum(ends[tp] - committed.get(tp, 0) for tp in partitions)
-        return Backlog(ends=dict(ends), lag=lag)
+            lag[group] = sum(end - committed.get(tp, 0) for tp, end in topic.ends.items())
+        return Backlog(ends=topic.ends, lag=lag)
 
     @retry(
         retry=retry_if_exception_type(COORDINATOR_NOT_READY),
@@ -85,15 +74,10 @@ class BacklogWatch:
         stop=stop_after_delay(30),
         reraise=True,
     )
-    async def _offsets(
+    async def _committed(
         self, group: str, partitions: list[TopicPartition]
-    ) -> dict[TopicPartition, OffsetAndMetadata]:
-        # A broker answers "coordinator not available" until its offsets topic exists (a
-        # fresh broker, before any group committed) or while it loads: ask again.
-        asked: dict[
-            TopicPartition, OffsetAndMetadata
-        ] = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
-        return asked
+    ) -> dict[TopicPartition, int]:
+        return await self._offsets.committed(group, partitions)
 
     async def drained(self, timeout_s: float, sample: Callable[[], T]) -> Drained[T] | None:
         """Polls until drained (never assumed from time passing); None if not within

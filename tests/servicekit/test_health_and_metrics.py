@@ -112,7 +112,7 @@ async def test_a_failing_check_fails_the_replica_beside_a_degraded_one() -> None
 
 
 def sample_count(route: str, status: str, method: str = "GET") -> float:
-    labels = {"method": method, "route": route, "status": status}
+    labels = {"service": "sample", "method": method, "route": route, "status": status}
     return REGISTRY.get_sample_value("crm_http_requests_total", labels) or 0.0
 
 
@@ -123,7 +123,7 @@ async def test_requests_are_counted_by_route_template_and_status() -> None:
     before_latency = (
         REGISTRY.get_sample_value(
             "crm_http_request_duration_seconds_count",
-            {"method": "GET", "route": "/api/things/{thing_id}"},
+            {"service": "sample", "method": "GET", "route": "/api/things/{thing_id}"},
         )
         or 0.0
     )
@@ -135,7 +135,7 @@ async def test_requests_are_counted_by_route_template_and_status() -> None:
     assert (
         REGISTRY.get_sample_value(
             "crm_http_request_duration_seconds_count",
-            {"method": "GET", "route": "/api/things/{thing_id}"},
+            {"service": "sample", "method": "GET", "route": "/api/things/{thing_id}"},
         )
         == before_latency + 2
     )
@@ -156,7 +156,10 @@ async def test_metrics_exposition_has_http_and_consumer_metrics() -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
-    assert 'crm_http_requests_total{method="GET",route="/health/live",status="200"}' in text
+    assert (
+        'crm_http_requests_total{method="GET",route="/health/live",service="sample",status="200"}'
+        in text
+    )
     for family in (
         "crm_events_consumed",
         "crm_events_published",
@@ -164,5 +167,26 @@ async def test_metrics_exposition_has_http_and_consumer_metrics() -> None:
         "crm_consumer_lag",
         "crm_dlq_messages",
         "crm_events_skipped",
+        "crm_outbox_unsent",
+        "crm_outbox_oldest_unsent_age_seconds",
+        "crm_db_pool_size",
+        "crm_db_pool_in_use",
+        "crm_db_pool_idle",
+        "crm_db_pool_max_size",
+        "crm_ready",
     ):
         assert f"# HELP {family}" in text
+
+
+def readiness_gauge() -> float | None:
+    return REGISTRY.get_sample_value("crm_ready", {"service": "sample"})
+
+
+async def test_the_last_readiness_answer_is_a_gauge() -> None:
+    failing = sample_app(readiness_checks={"database": refused})
+    assert (await get(failing, "/health/ready")).status_code == 503
+    assert readiness_gauge() == 0
+    degraded = sample_app(readiness_checks={"database": ok})
+    add_readiness_check(degraded, "redis", refused, degrades=True)
+    assert (await get(degraded, "/health/ready")).status_code == 200
+    assert readiness_gauge() == 1

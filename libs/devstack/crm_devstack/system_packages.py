@@ -24,6 +24,8 @@ _PACKAGES_BY_SERVER: dict[str, dict[str, Callable[[], bool]]] = {
     # The HTTP benchmarks' load generator: a Python client would spend the CPU that the
     # server under test needs on a 2-core machine.
     "loadgen": {"wrk": lambda: shutil.which("wrk") is not None},
+    # Not a server: the checker of deploy/observability's alert rules, which the tests run.
+    "promtool": {"prometheus": lambda: shutil.which("promtool") is not None},
 }
 
 # apt-get without a question: no debconf dialog, no conffile prompt (the machine's own

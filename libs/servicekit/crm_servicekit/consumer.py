@@ -21,7 +21,6 @@ from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.batch_apply import BatchApplier
 from crm_servicekit.batch_polling import without_nap
 from crm_servicekit.delivery import Delivery
-from crm_servicekit.metrics import CONSUMER_LAG
 
 log = structlog.get_logger(__name__)
 
@@ -100,16 +99,3 @@ def register_consumer(
             await message.nack()
             raise
         await message.ack()
-        await _record_lag(message, applier.service)
-
-
-async def _record_lag(message: Any, service: str) -> None:
-    """Consumer lag per partition (highwater minus position), from aiokafka's public API."""
-    consumer = getattr(message, "consumer", None)
-    if consumer is None or not hasattr(consumer, "assignment"):
-        return  # FastStream's in-memory test broker has no real consumer
-    for tp in consumer.assignment():
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            position = await consumer.position(tp)
-            CONSUMER_LAG.labels(service, tp.topic, str(tp.partition)).set(highwater - position)

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from crm_servicekit.metrics import READY
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import problem_response
 from crm_servicekit.service_context import service_context
@@ -100,11 +101,14 @@ async def live() -> dict[str, str]:
 @health_router.get("/ready", responses={200: {"model": Readiness}, **problems(503)})
 async def ready(request: Request) -> Response:
     checks: Mapping[str, RegisteredCheck] = request.app.state.readiness_checks
-    timeout = service_context(request).settings.readiness_timeout_s
+    settings = service_context(request).settings
+    timeout = settings.readiness_timeout_s
     names = list(checks)
     outcomes = await asyncio.gather(*(_run(name, checks[name], timeout) for name in names))
     results = dict(zip(names, outcomes, strict=True))
     failed = sorted(name for name, result in results.items() if result["status"] == "failed")
+    # Whoever probes readiness (the kubelet, compose) keeps this current for the dashboard.
+    READY.labels(settings.service_name).set(0 if failed else 1)
     if not failed:
         degraded = any(result["status"] == "degraded" for result in results.values())
         status = "degraded" if degraded else "ready"

@@ -53,7 +53,7 @@ def create_app(
     # outermost so that every line logged, even about a failure, carries it.
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
     # Inside the request id, so a preflight is logged too; outside the rest, so every answer
     # (a 401, a problem) carries the CORS headers a browser needs to show it to its page.
     install_cors(app, settings.cors_origins)

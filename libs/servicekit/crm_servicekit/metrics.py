@@ -1,4 +1,5 @@
-"""Prometheus metrics shared by every service: HTTP, and the consumer runtime's events."""
+"""Prometheus metrics shared by every service: HTTP, the consumer runtime's events, and the
+gauges the runtime refreshes on a timer (consumer lag, outbox backlog, the database pool)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 UNMATCHED_ROUTE = "<unmatched>"
 
 HTTP_REQUESTS = Counter(
-    "crm_http_requests", "HTTP requests answered.", ["method", "route", "status"]
+    "crm_http_requests", "HTTP requests answered.", ["service", "method", "route", "status"]
 )
 HTTP_REQUEST_DURATION = Histogram(
     "crm_http_request_duration_seconds",
     "Time to answer an HTTP request.",
-    ["method", "route"],
+    ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
@@ -36,8 +37,12 @@ HANDLER_LATENCY = Histogram(
     ["service"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+# From the broker's view (the group's committed offset against the partition's end), on a
+# timer: a consumer that is stuck or stopped shows its lag growing.
 CONSUMER_LAG = Gauge(
-    "crm_consumer_lag", "Messages behind the partition's end.", ["service", "topic", "partition"]
+    "crm_consumer_lag",
+    "Messages of the partition its consumer group has not committed yet.",
+    ["service", "topic", "partition"],
 )
 DLQ_MESSAGES = Counter(
     "crm_dlq_messages", "Messages sent to the dead-letter topic.", ["service", "event_name"]
@@ -46,6 +51,21 @@ EVENTS_SKIPPED = Counter(
     "crm_events_skipped",
     "Events passed over without effect (e.g. unknown_event_name, deleted_customer).",
     ["service", "reason"],
+)
+OUTBOX_UNSENT = Gauge("crm_outbox_unsent", "Outbox rows not yet sent to Kafka.", ["service"])
+OUTBOX_OLDEST_UNSENT_AGE = Gauge(
+    "crm_outbox_oldest_unsent_age_seconds",
+    "Age of the oldest outbox row not yet sent to Kafka (0 when none waits).",
+    ["service"],
+)
+DB_POOL_SIZE = Gauge("crm_db_pool_size", "Connections the database pool holds.", ["service"])
+DB_POOL_IN_USE = Gauge("crm_db_pool_in_use", "Pool connections checked out.", ["service"])
+DB_POOL_IDLE = Gauge("crm_db_pool_idle", "Pool connections open and free.", ["service"])
+DB_POOL_MAX_SIZE = Gauge("crm_db_pool_max_size", "The pool's size limit.", ["service"])
+READY = Gauge(
+    "crm_ready",
+    "1 when the last readiness check passed (degraded included), 0 when it failed.",
+    ["service"],
 )
 
 
@@ -61,8 +81,9 @@ async def metrics() -> Response:
 class HttpMetricsMiddleware:
     """Counts requests by method, route template and status, and times them."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
+        self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,5 +104,7 @@ class HttpMetricsMiddleware:
             # The router writes the matched route into the scope on its way in.
             route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
             method = scope.get("method", "")
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_REQUEST_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_REQUEST_DURATION.labels(self.service, method, route).observe(
+                time.perf_counter() - started
+            )

@@ -155,6 +155,26 @@ class OutboxRelay:
         return len(rows)
 
 
+@dataclass(frozen=True)
+class UnsentBacklog:
+    rows: int
+    oldest_age_s: float  # 0 when no row waits
+
+
+async def unsent_backlog(conn: Conn) -> UnsentBacklog:
+    """What waits to be sent. The age is taken against the database's clock, the one that
+    stamped created_at, so that a difference between hosts' clocks never shows as backlog."""
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) AS rows,
+               coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+        FROM outbox WHERE sent_at IS NULL
+        """
+    )
+    assert row is not None
+    return UnsentBacklog(rows=row["rows"], oldest_age_s=max(0.0, row["age"]))
+
+
 async def purge_sent(pool: asyncpg.Pool, sent_before: datetime, *, batch: int = 5_000) -> int:
     """Delete rows sent before `sent_before`, a batch per transaction (short locks, and the
     relay's inserts and marks go on meanwhile); unsent rows stay whatever their age."""

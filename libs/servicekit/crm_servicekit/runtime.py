@@ -40,6 +40,7 @@ from crm_servicekit.http import create_app
 from crm_servicekit.idempotency import purge_expired_idempotency_keys
 from crm_servicekit.kafka import idempotent_producer
 from crm_servicekit.outbox import OutboxRelay, purge_sent
+from crm_servicekit.runtime_gauges import service_gauges
 from crm_servicekit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -90,6 +91,8 @@ class ServiceSpec:
     uses_redis: bool = False
     # Long-running loops (schedulers, timers) that return once resources.stop is set.
     background: Sequence[BackgroundLoop] = field(default_factory=tuple)
+    # Readings of the service's own gauges, refreshed with the runtime's (runtime_gauges.py).
+    gauges: Sequence[BackgroundLoop] = field(default_factory=tuple)
     # Builds what the routes use from the started resources, once, before the first request;
     # routes reach it through `wired(...)`. Collaborators that need the pool or the producer
     # are built here rather than on a first request.
@@ -98,6 +101,10 @@ class ServiceSpec:
     @property
     def consumed_topic(self) -> str:
         return self.topic if self.topic is not None else self.settings.events_topic
+
+    @property
+    def consumer_group(self) -> str:
+        return self.group_id or self.settings.consumer_group or self.settings.service_name
 
 
 def resources(request: Request) -> Resources:
@@ -204,7 +211,7 @@ def _consumer_broker(spec: ServiceSpec, res: Resources) -> KafkaBroker:
         pool=res.pool,
         handler=handle,
         service=res.settings.service_name,
-        group_id=spec.group_id or res.settings.consumer_group or res.settings.service_name,
+        group_id=spec.consumer_group,
         dead_letter=dead_letter,
         wanted=spec.wanted,
         accepts=spec.accepts,
@@ -256,7 +263,7 @@ def _start_loops(
     async def watch_accounts_file(r: Resources) -> None:
         await watcher.run(r.stop, r.settings.accounts_reload_interval_s)
 
-    loops: list[BackgroundLoop] = [*spec.background, purge_idempotency_keys, watch_accounts_file]
+    loops = [*spec.background, purge_idempotency_keys, watch_accounts_file, service_gauges(spec)]
     if spec.relay_outbox:
         loops.append(purge_sent_outbox)
         relay = OutboxRelay(

@@ -82,6 +82,9 @@ class ServiceSettings(BaseSettings):
     # How long the outbox keeps rows after Kafka acknowledged them (for looking into what a
     # service announced); then they are purged, hourly.
     outbox_retention_days: float = Field(default=7.0, gt=0)
+    # How often the gauges of consumer lag, outbox backlog, pool use (and a service's own)
+    # are refreshed, whether or not anything is consumed.
+    metrics_refresh_interval_s: float = Field(default=5.0, gt=0, le=300)
     # Browser origins allowed to call the API (comma-separated in the environment); none by
     # default, so no other origin's page can read an answer.
     cors_origins: CorsOrigins = ()

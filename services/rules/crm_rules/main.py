@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from crm_rules.api import reminders_router
 from crm_rules.consumer import CONSUMED, accepts, handler
-from crm_rules.scheduler import due_reminders
+from crm_rules.scheduler import due_reminders, read_backlog
 from crm_rules.settings import RulesSettings
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
@@ -29,6 +29,7 @@ def service_spec(settings: RulesSettings, *, scheduler: bool = True) -> ServiceS
         accepts=accepts,
         relay_outbox=True,
         background=[due_reminders(settings)] if scheduler else [],
+        gauges=[read_backlog],
     )
 
 

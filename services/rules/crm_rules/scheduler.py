@@ -12,13 +12,23 @@ import contextlib
 
 import asyncpg
 import structlog
+from prometheus_client import Gauge
 
-from crm_rules.service.due import announce_due
+from crm_rules.service.due import announce_due, due_backlog
 from crm_rules.settings import RulesSettings
 from crm_servicekit.clock import Clock
 from crm_servicekit.runtime import BackgroundLoop, Resources
 
 log = structlog.get_logger(__name__)
+
+SCHEDULER_BACKLOG = Gauge(
+    "crm_scheduler_backlog", "Reminders due and not announced yet.", ["service"]
+)
+SCHEDULER_OLDEST_DUE_LATE = Gauge(
+    "crm_scheduler_oldest_due_late_seconds",
+    "How long past its time the oldest reminder due and not announced yet is (0 when none).",
+    ["service"],
+)
 
 
 async def notify_due_once(pool: asyncpg.Pool, clock: Clock, *, topic: str, batch: int) -> int:
@@ -61,3 +71,13 @@ def due_reminders(settings: RulesSettings) -> BackgroundLoop:
         )
 
     return loop
+
+
+async def read_backlog(res: Resources) -> None:
+    """The scheduler's backlog as gauges; the runtime refreshes them on its timer, so a
+    scheduler that stopped working shows its backlog growing."""
+    async with res.pool.acquire() as conn:
+        backlog = await due_backlog(conn, res.clock.now())
+    service = res.settings.service_name
+    SCHEDULER_BACKLOG.labels(service).set(backlog.reminders)
+    SCHEDULER_OLDEST_DUE_LATE.labels(service).set(backlog.oldest_late_s)

@@ -18,6 +18,7 @@ from crm_rules.repository.history import (
 from crm_rules.repository.reminders import (
     ReminderFilter,
     claim_due,
+    due_unannounced,
     get_reminder,
     list_reminders,
     mark_notified,
@@ -35,6 +36,7 @@ __all__ = [
     "belongs_to_another_account",
     "claim_due",
     "customers_with_events_since",
+    "due_unannounced",
     "events_of",
     "events_of_many",
     "get_reminder",

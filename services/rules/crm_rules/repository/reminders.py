@@ -173,6 +173,21 @@ async def claim_due(conn: Conn, now: datetime, limit: int) -> list[Reminder]:
     return [_reminder(row) for row in rows]
 
 
+async def due_unannounced(conn: Conn, now: datetime) -> tuple[int, datetime | None]:
+    """How many reminders claim_due would find at `now` (however many replicas wait), and
+    the time of the oldest of them."""
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) AS due, min(scheduled_for) AS oldest FROM reminders
+        WHERE status = 'open' AND scheduled_for <= $1
+          AND due_notified_for IS DISTINCT FROM scheduled_for
+        """,
+        now,
+    )
+    assert row is not None
+    return row["due"], row["oldest"]
+
+
 async def mark_notified(conn: Conn, reminders: Sequence[Reminder]) -> None:
     if not reminders:
         return

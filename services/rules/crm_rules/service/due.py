@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from crm_rules import repository as repo
@@ -19,3 +20,17 @@ async def announce_due(conn: Conn, now: datetime, *, topic: str, batch: int) -> 
     await enqueue(conn, [due_notice(r, received_at=now) for r in due], topic)
     await repo.mark_notified(conn, due)
     return len(due)
+
+
+@dataclass(frozen=True)
+class DueBacklog:
+    """Reminders due and not announced yet: what the scheduler has still to do."""
+
+    reminders: int
+    oldest_late_s: float  # how long past its time the oldest of them is (0 when none)
+
+
+async def due_backlog(conn: Conn, now: datetime) -> DueBacklog:
+    count, oldest = await repo.due_unannounced(conn, now)
+    late = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return DueBacklog(reminders=count, oldest_late_s=max(0.0, late))

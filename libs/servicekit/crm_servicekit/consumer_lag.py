@@ -1,0 +1,98 @@
+"""Consumer lag from the broker's view: a group's committed offsets against the ends of a
+topic's partitions.
+
+What the group has committed is what its consumers have applied (they commit a batch only
+once it is applied), so this lag shows a consumer that is stuck, paused or gone just as well
+as one that is busy; the consumer's own position would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
+from aiokafka.structs import OffsetAndMetadata
+
+from crm_servicekit.kafka import topic_partitions
+
+# A broker answers so until its offsets topic exists (a fresh broker, before any group
+# committed) or while it loads it: worth asking again.
+COORDINATOR_NOT_READY = (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError)
+
+
+@dataclass(frozen=True)
+class TopicEnds:
+    """Where each partition of a topic starts and ends now."""
+
+    starts: dict[TopicPartition, int]
+    ends: dict[TopicPartition, int]
+
+
+@dataclass(frozen=True)
+class GroupOffsets:
+    """A group's committed offsets on a topic's partitions, beside the partitions' ends."""
+
+    topic: TopicEnds
+    # Only the partitions where the group committed something.
+    committed: dict[TopicPartition, int]
+
+    def lag(self) -> dict[TopicPartition, int]:
+        """Messages per partition the group has yet to commit; where it committed nothing it
+        starts from the partition's start (the consumers' auto_offset_reset is earliest)."""
+        return {
+            tp: max(0, end - self.committed.get(tp, self.topic.starts.get(tp, 0)))
+            for tp, end in self.topic.ends.items()
+        }
+
+
+class OffsetsReader:
+    """Reads ends and committed offsets with clients of its own (an admin client, and a
+    consumer outside any group), so reading never joins or disturbs a group."""
+
+    def __init__(self, bootstrap: str, *, client_id: str = "crm-offsets") -> None:
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
+        self._ends = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, client_id=client_id
+        )
+
+    async def start(self) -> None:
+        await self._admin.start()
+        try:
+            await self._ends.start()
+        except BaseException:
+            await self._admin.close()
+            raise
+
+    async def close(self) -> None:
+        await self._ends.stop()
+        await self._admin.close()
+
+    async def __aenter__(self) -> OffsetsReader:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def topic_ends(self, topic: str) -> TopicEnds:
+        partitions = await topic_partitions(self._ends, topic)
+        starts = await self._ends.beginning_offsets(partitions)
+        ends = await self._ends.end_offsets(partitions)
+        return TopicEnds(starts=dict(starts), ends=dict(ends))
+
+    async def committed(
+        self, group: str, partitions: list[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """The group's committed offset of each partition where it has one (raises one of
+        COORDINATOR_NOT_READY while the broker cannot tell yet)."""
+        asked: dict[
+            TopicPartition, OffsetAndMetadata
+        ] = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
+        # -1: the group has no offset there (for a group that does not exist, anywhere).
+        return {tp: meta.offset for tp, meta in asked.items() if meta.offset >= 0}
+
+    async def group_offsets(self, group: str, topic: str) -> GroupOffsets:
+        ends = await self.topic_ends(topic)
+        return GroupOffsets(topic=ends, committed=await self.committed(group, list(ends.ends)))
