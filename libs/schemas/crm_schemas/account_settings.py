@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,6 +52,35 @@ DEFAULT_DELAYS: Final[Mapping[ReminderType, timedelta]] = {
 AUTOMATED_TYPES: Final[tuple[ReminderType, ...]] = tuple(DEFAULT_DELAYS)
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _iana_time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}") from None
+    return value
+
+
+def _grace_in_bounds(value: timedelta) -> timedelta:
+    if not timedelta(0) <= value <= MAX_OVERDUE_GRACE:
+        raise ValueError("must be from 0 to 7 days (ISO 8601 duration, e.g. PT1H)")
+    return value
+
+
+def _alpha_2_region(value: str) -> str:
+    region = value.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
+    return region
+
+
+# The checked types of the settings the accounts file seeds and the API changes, so both
+# refuse the same values in the same words: an IANA zone name; the overdue grace, 0 to 7 days;
+# the ISO 3166-1 alpha-2 region (upper-cased) a phone without "+" is read in.
+TimeZoneName = Annotated[str, AfterValidator(_iana_time_zone)]
+OverdueGrace = Annotated[timedelta, AfterValidator(_grace_in_bounds)]
+PhoneRegion = Annotated[str, AfterValidator(_alpha_2_region)]
 
 
 class DmoTargets(BaseModel):
@@ -125,36 +155,12 @@ class AutomationSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    time_zone: str = DEFAULT_TIME_ZONE
+    time_zone: TimeZoneName = DEFAULT_TIME_ZONE
     dmo_targets: DmoTargets = DmoTargets()
     quiet_hours: QuietHours | None = None
-    overdue_grace: timedelta = DEFAULT_OVERDUE_GRACE
-    default_region: str = DEFAULT_REGION
+    overdue_grace: OverdueGrace = DEFAULT_OVERDUE_GRACE
+    default_region: PhoneRegion = DEFAULT_REGION
     reminders: dict[ReminderType, ReminderSetting] = Field(default_factory=default_reminders)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _time_zone_is_iana(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
-        return value
-
-    @field_validator("overdue_grace")
-    @classmethod
-    def _grace_in_bounds(cls, value: timedelta) -> timedelta:
-        if not timedelta(0) <= value <= MAX_OVERDUE_GRACE:
-            raise ValueError("must be from 0 to 7 days (ISO 8601 duration, e.g. PT1H)")
-        return value
-
-    @field_validator("default_region")
-    @classmethod
-    def _region_is_alpha_2(cls, value: str) -> str:
-        region = value.upper()
-        if region not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
-        return region
 
     @field_validator("reminders", mode="before")
     @classmethod
