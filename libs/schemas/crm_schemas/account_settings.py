@@ -245,6 +245,17 @@ class SettingsHistory:
         index = bisect.bisect_right(self._starts, at) - 1
         return self._changes[max(index, 0)].settings
 
+    def settings_before(self, change: SettingsChange) -> AutomationSettings | None:
+        """The settings that held just before this recorded change (the fallback before the
+        first), or None when the history does not hold it. Of equal changes, the last."""
+        index = bisect.bisect_right(self._starts, change.effective_from) - 1
+        # Only the changes from the same instant can be equal to it: those are walked back.
+        while index >= 0 and self._starts[index] == change.effective_from:
+            if self._changes[index] == change:
+                return self._changes[index - 1].settings if index > 0 else self.fallback
+            index -= 1
+        return None
+
     def latest(self) -> AutomationSettings:
         return self._changes[-1].settings if self._changes else self.fallback
 
