@@ -18,10 +18,10 @@ from crm_servicekit.account_connectors import Connectors
 from crm_servicekit.accounts import Accounts
 
 from .conftest import System
-from .test_readme_quickstart import README, run_quickstart
+from .readme_blocks import README, block_pattern, readme_block, run_readme_block
 
 SECTION = re.compile(r"^## Connect your providers\n(.*?)(?=^## )", re.S | re.M)
-BLOCK = re.compile(r"<!-- connectors:begin -->\n```sh\n(.*?)```\n<!-- connectors:end -->", re.S)
+BLOCK = block_pattern("connectors")
 MID = "m_readme-connector-1"
 
 
@@ -75,10 +75,8 @@ def test_the_example_uses_only_what_demo_env_exports(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 async def test_the_connectors_example_works_as_written(system: System) -> None:
-    match = BLOCK.search(README.read_text(encoding="utf-8"))
-    assert match
-    script = match.group(1).replace(".local/demo.env", str(system.state_dir / "demo.env"))
-    delivered, listed = await run_quickstart(script)
+    script = readme_block("connectors", system.state_dir)
+    delivered, listed = await run_readme_block(script)
     status, answer = delivered.split(" ", 1)
     assert status == "200"
     assert json.loads(answer)["results"][0]["outcome"] in ("accepted", "duplicate")

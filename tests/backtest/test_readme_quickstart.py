@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import os
 import re
 import sys
 import tomllib
@@ -28,12 +27,10 @@ from crm_devstack.stack import SERVER_NAMES
 from crm_servicekit.auth import Role, verify_token
 
 from .conftest import System
+from .readme_blocks import README, ROOT, readme_block, run_readme_block
 
-ROOT = Path(__file__).parents[2]
-README = ROOT / "README.md"
 # The README and the documents it links to in docs/ (docs/concordance/ is generated).
 DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"<!-- quickstart:begin -->\n```sh\n(.*?)```\n<!-- quickstart:end -->", re.S)
 
 # What the quick start leaves in the system: the e2e test finds it there, and the README's
 # paragraph after the block names it.
@@ -52,49 +49,14 @@ COUNTS = {
 }
 
 
-# What would make `crm token` and `crm accounts` use another system's secret or file.
-LOCAL_SYSTEM_OVERRIDES = ("CRM_JWT_SECRET", "CRM_ACCOUNTS_FILE")
-
-
-def quickstart(state_dir: Path) -> str:
-    match = BLOCK.search(README.read_text())
-    assert match, "the README has no quick start block"
-    # The block sources .local/demo.env; a test run may keep its state elsewhere.
-    return match.group(1).replace(".local/demo.env", str(state_dir / "demo.env"))
-
-
-async def run_quickstart(script: str, state_dir: Path | None = None) -> list[str]:
-    """Run a README block with bash from the repository's folder; `state_dir`: the local
-    system's state folder, where `crm token` and `crm accounts` then read the secret and the
-    accounts, as for someone using the local system (no CRM_JWT_SECRET, no other file)."""
-    env = None
-    if state_dir is not None:
-        env = {k: v for k, v in os.environ.items() if k not in LOCAL_SYSTEM_OVERRIDES}
-        env["CRM_STATE_DIR"] = str(state_dir)
-    process = await asyncio.create_subprocess_exec(
-        "bash",
-        "-euo",
-        "pipefail",
-        "-c",
-        script,
-        cwd=README.parent,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, (out + err).decode()
-    return out.decode().splitlines()
-
-
 @pytest.mark.e2e
 async def test_readme_quick_start_works_as_written(system: System) -> None:
     # The customer, reminders, NBA and stats are read right after the events were accepted;
     # the services apply them asynchronously, so the whole block is retried until it shows them
     # (a re-run is harmless: every event is de-duplicated by its event_id).
-    script = quickstart(system.state_dir)
+    script = readme_block("quickstart", system.state_dir)
     for _ in range(60):
-        lines = await run_quickstart(script)
+        lines = await run_readme_block(script)
         answers = [
             json.loads(line.split(" ", 1)[1] if line[:3].isdigit() else line) for line in lines
         ]
@@ -118,23 +80,13 @@ async def test_readme_quick_start_works_as_written(system: System) -> None:
     assert {name: counts[name] for name in COUNTS} == dict.fromkeys(COUNTS, 1)
 
 
-def readme_block(name: str) -> str:
-    """The shell block between `<!-- name:begin -->` and `<!-- name:end -->` in the README."""
-    pattern = rf"<!-- {name}:begin -->\n```sh\n(.*?)```\n<!-- {name}:end -->"
-    match = re.search(pattern, README.read_text(encoding="utf-8"), re.S)
-    assert match, f"the README has no {name} block"
-    return match.group(1)
-
-
 @pytest.mark.e2e
 async def test_readme_tokens_are_accepted_by_the_running_system(system: System) -> None:
-    script = readme_block("tokens")
+    script = readme_block("tokens", system.state_dir)
     answers = re.findall(r"^# -> (\d+)$", script, re.M)
     # The block as written, then its tokens printed, to read their claims.
-    lines = await run_quickstart(
-        script.replace(".local/demo.env", str(system.state_dir / "demo.env"))
-        + 'echo "$TOKEN"\necho "$ADMIN_TOKEN"\n',
-        system.state_dir,
+    lines = await run_readme_block(
+        script + 'echo "$TOKEN"\necho "$ADMIN_TOKEN"\n', system.state_dir
     )
     *statuses, member, admin = lines
     assert statuses == answers == ["200", "200"]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from .conftest import System
-from .test_readme_quickstart import readme_block, run_quickstart
+from .readme_blocks import readme_block, run_readme_block
 
 # What the block's change leaves; the test puts the demo account back after it.
 CHANGED = {"follow_up_2h": "PT1H", "invites": 10}
@@ -19,13 +19,9 @@ RESTORE = {"reminders": {"follow_up_2h": {"delay": "PT2H"}}, "dmo_targets": {"in
 
 @pytest.mark.e2e
 async def test_readme_settings_change_as_written(system: System) -> None:
-    script = readme_block("settings")
+    script = readme_block("settings", system.state_dir)
     told = re.findall(r"^# -> (\d{3})$", script, re.M)
-    lines = await run_quickstart(
-        script.replace(".local/demo.env", str(system.state_dir / "demo.env"))
-        + 'echo "$ADMIN_TOKEN"\n',
-        system.state_dir,
-    )
+    lines = await run_readme_block(script + 'echo "$ADMIN_TOKEN"\n', system.state_dir)
     changed, status, admin_token = lines
     try:
         settings = json.loads(changed)

@@ -252,7 +252,13 @@ async def test_one_account_s_change_leaves_another_s_alone(service: Service) -> 
     assert (await put(service, {"default_region": "DK"})).status_code == 200
     assert (await settings_of(service, "acme"))["default_region"] == "DK"
     assert await settings_of(service, "other") == other
-    assert [e.account_id for e in await changes_on_topic(service, "other")] == ["other"]
+    # Read once the relay has sent both acme's change and other's seed (it sends them a while
+    # after the answers): other has its seed alone.
+    await eventually(
+        lambda: changes_on_topic(service), lambda found: any(e.actor_id for e in found)
+    )
+    on_topic = await eventually(lambda: changes_on_topic(service, "other"), bool)
+    assert [e.account_id for e in on_topic] == ["other"]
 
 
 async def test_a_repeated_idempotency_key_replays_the_change(service: Service) -> None:

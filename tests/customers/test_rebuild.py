@@ -8,15 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-import asyncpg
+from rebuild_support import outbox_sent, own_database, rebuild_group
 
 from crm_customers.settings import CustomersSettings
-from crm_devstack.databases import create_database, drop_database
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, CustomerSnapshot
-from crm_servicekit.db import plain_postgres_dsn
 
 from .conftest import Service, customers_settings, running
 from .events import T, fact_event, nba_changed
@@ -25,9 +23,8 @@ from .test_facts_integration import s_no_show
 
 
 class RebuildSettings(CustomersSettings):
-    # A consumer group of its own starts at the topic's beginning: the group reset a rebuild
-    # needs, without touching the offsets of the group the first service left behind.
-    service_name: ClassVar[str] = f"customers-rebuild-{uuid.uuid4().hex[:8]}"
+    # The consumer group is named after the service.
+    service_name: ClassVar[str] = rebuild_group("customers")
 
 
 H = timedelta(hours=1)
@@ -44,14 +41,6 @@ async def everything(service: Service) -> dict[str, Any]:
         found = await service.call("GET", f"/api/interactions/customer/{customer['id']}")
         interactions[customer["id"]] = found.json()["items"]
     return {"customers": customers, "interactions": interactions}
-
-
-async def outbox_empty(dsn: str) -> bool:
-    conn = await asyncpg.connect(plain_postgres_dsn(dsn))
-    try:
-        return bool(await conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
-    finally:
-        await conn.close()
 
 
 async def test_rebuilding_from_the_topic_gives_the_same_customers(
@@ -131,16 +120,14 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
             lambda: first.call("GET", f"/api/customers/{from_facts}"),
             lambda answer: answer.json().get("next_action") == "Rebook",
         )
-        await eventually(lambda: outbox_empty(new_database), bool)
+        await eventually(lambda: outbox_sent(new_database), bool)
         before = await everything(first)
     assert [c["name"] for c in before["customers"]] == ["Kari", "Ola", "Kari"]
     assert before["customers"][0]["status"] == "relationship"  # the DM re-opened not_now
     assert before["customers"][0]["next_action"] == "Call back"
     assert before["customers"][1]["next_action"] is None
 
-    rebuilt_name = f"rebuild_{uuid.uuid4().hex[:10]}"
-    rebuilt_db = await create_database(postgres_url, rebuilt_name)
-    try:
+    async with own_database(postgres_url, "rebuild") as rebuilt_db:
         rebuilt_settings = RebuildSettings(
             database_url=rebuilt_db,
             kafka_bootstrap_servers=kafka_bootstrap,
@@ -151,8 +138,6 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
         async with running(rebuilt_settings) as rebuilt:
             after = await eventually(lambda: everything(rebuilt), lambda found: found == before)
         assert after == before
-    finally:
-        await drop_database(postgres_url, rebuilt_name)
 
 
 async def test_a_fact_before_the_creation_on_the_topic_still_rebuilds_the_person_s_entry(

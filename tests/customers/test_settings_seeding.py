@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 import structlog
+from rebuild_support import outbox_sent, own_database
 
 from crm_customers.seeding import Seeder
-from crm_devstack.databases import create_database, drop_database
 from crm_schemas.account_settings import SEED_ACTOR
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts, load_accounts
@@ -25,7 +25,7 @@ from .conftest import Service, customers_settings, running
 from .events import T
 from .kafka_io import eventually
 from .test_api_settings import changes_on_topic, iso, put, settings_of
-from .test_rebuild import RebuildSettings, outbox_empty
+from .test_rebuild import RebuildSettings
 
 
 class GrowingAccounts(Accounts):
@@ -142,7 +142,7 @@ async def test_a_rebuild_from_the_topic_restores_the_settings_history(
         assert (await put(first, back)).status_code == 200
         assert (await put(first, {"dmo_targets": {"invites": 5}})).status_code == 200
         assert (await put(first, {"default_region": "DK"}, account="other")).status_code == 200
-        await eventually(lambda: outbox_empty(new_database), bool)
+        await eventually(lambda: outbox_sent(new_database), bool)
         before = await history(new_database)
         shown = await settings_of(first)
     assert [row["actor"] for row in before] == [
@@ -153,9 +153,7 @@ async def test_a_rebuild_from_the_topic_restores_the_settings_history(
         "admin-1",
     ]
 
-    rebuilt_name = f"rebuild_{uuid.uuid4().hex[:10]}"
-    rebuilt_db = await create_database(postgres_url, rebuilt_name)
-    try:
+    async with own_database(postgres_url, "rebuild") as rebuilt_db:
         rebuilt_settings = RebuildSettings(
             database_url=rebuilt_db,
             kafka_bootstrap_servers=kafka_bootstrap,
@@ -170,5 +168,3 @@ async def test_a_rebuild_from_the_topic_restores_the_settings_history(
             after = await eventually(lambda: history(rebuilt_db), lambda found: found == before)
             assert await settings_of(rebuilt) == shown
         assert after == before
-    finally:
-        await drop_database(postgres_url, rebuilt_name)

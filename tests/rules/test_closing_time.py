@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from crm_rules.policy.decisions import Change, decide
 from crm_rules.policy.reminder import Reminder, ReminderStatus
@@ -16,34 +17,33 @@ from .history import T0, D, H
 
 ACCOUNT = "acme"
 CUSTOMER = uuid.uuid4()
-RID = uuid.uuid4()
+# The one reminder both sides name: the store's row and what the rules intend for it.
+THE_REMINDER: dict[str, Any] = {
+    "id": uuid.uuid4(),
+    "type": ReminderType.FOLLOW_UP_24H,
+    "rule": ReminderRule.VIDEO_SENT,
+    "trigger_event_id": "video-1",
+    "automated": True,
+    "created_at": T0,
+}
+RID: uuid.UUID = THE_REMINDER["id"]
 
 
 def stored(scheduled_for: datetime, rule_scheduled_for: datetime) -> Reminder:
     return Reminder(
-        id=RID,
+        **THE_REMINDER,
         account_id=ACCOUNT,
         customer_id=CUSTOMER,
-        type=ReminderType.FOLLOW_UP_24H,
-        rule=ReminderRule.VIDEO_SENT,
-        trigger_event_id="video-1",
-        automated=True,
         scheduled_for=scheduled_for,
         rule_scheduled_for=rule_scheduled_for,
-        created_at=T0,
     )
 
 
 def canceled_at(scheduled_for: datetime) -> Intended:
     return Intended(
-        id=RID,
-        type=ReminderType.FOLLOW_UP_24H,
-        rule=ReminderRule.VIDEO_SENT,
-        trigger_event_id="video-1",
+        **THE_REMINDER,
         scheduled_for=scheduled_for,
         message=None,
-        automated=True,
-        created_at=T0,
         status=ReminderStatus.CANCELED,
         closed_at=T0 + 3 * H,
         cancel_reason="superseded",

@@ -7,11 +7,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+from rebuild_support import outbox_sent, own_database, rebuild_group
 
-from crm_devstack.databases import create_database, drop_database
 from crm_devstack.topics import TopicSpec, create_topics, delete_topics
-from crm_servicekit.db import plain_postgres_dsn
 
 from .history import T0, D, H, event
 from .kafka_io import eventually
@@ -22,14 +20,6 @@ BASE = "/api/reminders"
 
 def z(moment: Any) -> str:
     return str(moment.isoformat()).replace("+00:00", "Z")
-
-
-async def outbox_sent(dsn: str) -> bool:
-    conn = await asyncpg.connect(plain_postgres_dsn(dsn))
-    try:
-        return bool(await conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
-    finally:
-        await conn.close()
 
 
 def by_type(reminders: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -50,53 +40,57 @@ async def test_a_rebuilt_store_has_the_person_s_actions_back(
     c = uuid.uuid4()
     topic = f"rules-rebuild-{uuid.uuid4().hex[:12]}"
     await create_topics(kafka_bootstrap, [TopicSpec(topic, 3, {})])
-    names = [f"rules_{uuid.uuid4().hex[:12]}" for _ in range(2)]
-    live_db, rebuilt_db = [await create_database(postgres_url, name) for name in names]
     try:
-        async with running_rules(
-            database=live_db, bootstrap=kafka_bootstrap, topic=topic, tmp=tmp_path, now=T0
-        ) as live:
-            await live.send([event("DM_STARTED", T0, c), event("VIDEO_SENT", T0 + H, c)])
-            made = by_type(await live.settled(c, lambda rs: len(rs) == 3))
-            live.clock.set(T0 + 2 * H)
-            await act(live, "POST", "", customer_id=str(c), type="custom",
-                      scheduled_for=z(T0 + 2 * D), message="Call")  # fmt: skip
-            dropped = await act(live, "POST", "", customer_id=str(c), type="custom",
-                                scheduled_for=z(T0 + 3 * D), message="Dropped")  # fmt: skip
-            await act(live, "DELETE", f"/{dropped['id']}")
-            await act(live, "POST", f"/{made['follow_up_24h']['id']}/complete")
-            await act(live, "POST", f"/{made['follow_up_48h']['id']}/snooze", until=z(T0 + 4 * D))
-            # The announcements are on the topic before this fact (one partition per
-            # customer), so once its effect shows, the live service has read them back.
-            await eventually(lambda: outbox_sent(live_db), bool)
-            await live.send([event("MESSAGE_RECEIVED", T0 + 5 * H, c)])
-            before = await live.settled(
-                c,
-                lambda rs: by_type(rs)["follow_up_7d"]["scheduled_for"] == z(T0 + 5 * H + 7 * D),
-            )
-        # Read back live, the person's announcements changed nothing a second time.
-        found = by_type(before)
-        assert {name: r["status"] for name, r in found.items()} == {
-            "follow_up_24h": "completed",
-            "follow_up_48h": "open",
-            "follow_up_7d": "open",
-            "Call": "open",
-            "Dropped": "canceled",
-        }
-        assert found["follow_up_24h"]["completed_at"] == z(T0 + 2 * H)
-        assert found["follow_up_48h"]["scheduled_for"] == z(T0 + 4 * D)
+        async with (
+            own_database(postgres_url, "rules") as live_db,
+            own_database(postgres_url, "rules") as rebuilt_db,
+        ):
+            async with running_rules(
+                database=live_db, bootstrap=kafka_bootstrap, topic=topic, tmp=tmp_path, now=T0
+            ) as live:
+                await live.send([event("DM_STARTED", T0, c), event("VIDEO_SENT", T0 + H, c)])
+                made = by_type(await live.settled(c, lambda rs: len(rs) == 3))
+                live.clock.set(T0 + 2 * H)
+                await act(live, "POST", "", customer_id=str(c), type="custom",
+                          scheduled_for=z(T0 + 2 * D), message="Call")  # fmt: skip
+                dropped = await act(live, "POST", "", customer_id=str(c), type="custom",
+                                    scheduled_for=z(T0 + 3 * D), message="Dropped")  # fmt: skip
+                await act(live, "DELETE", f"/{dropped['id']}")
+                await act(live, "POST", f"/{made['follow_up_24h']['id']}/complete")
+                await act(
+                    live, "POST", f"/{made['follow_up_48h']['id']}/snooze", until=z(T0 + 4 * D)
+                )
+                # The announcements are on the topic before this fact (one partition per
+                # customer), so once its effect shows, the live service has read them back.
+                await eventually(lambda: outbox_sent(live_db), bool)
+                await live.send([event("MESSAGE_RECEIVED", T0 + 5 * H, c)])
+                before = await live.settled(
+                    c,
+                    lambda rs: (
+                        by_type(rs)["follow_up_7d"]["scheduled_for"] == z(T0 + 5 * H + 7 * D)
+                    ),
+                )
+            # Read back live, the person's announcements changed nothing a second time.
+            found = by_type(before)
+            assert {name: r["status"] for name, r in found.items()} == {
+                "follow_up_24h": "completed",
+                "follow_up_48h": "open",
+                "follow_up_7d": "open",
+                "Call": "open",
+                "Dropped": "canceled",
+            }
+            assert found["follow_up_24h"]["completed_at"] == z(T0 + 2 * H)
+            assert found["follow_up_48h"]["scheduled_for"] == z(T0 + 4 * D)
 
-        async with running_rules(
-            database=rebuilt_db,
-            bootstrap=kafka_bootstrap,
-            topic=topic,
-            tmp=tmp_path,
-            now=T0,
-            consumer_group=f"rules-rebuild-{uuid.uuid4().hex[:8]}",
-        ) as rebuilt:
-            after = await rebuilt.settled(c, lambda rs: rs == before)
-        assert after == before
+            async with running_rules(
+                database=rebuilt_db,
+                bootstrap=kafka_bootstrap,
+                topic=topic,
+                tmp=tmp_path,
+                now=T0,
+                consumer_group=rebuild_group("rules"),
+            ) as rebuilt:
+                after = await rebuilt.settled(c, lambda rs: rs == before)
+            assert after == before
     finally:
         await delete_topics(kafka_bootstrap, [topic])
-        for name in names:
-            await drop_database(postgres_url, name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from crm_rules.policy.decisions import LATE_EVENT
 from crm_rules.service.events import apply_events
 from crm_rules.service.replays import KeptReplays
 from crm_schemas.account_settings import AutomationSettings
+from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.db import apply_migrations, create_pool
 
@@ -173,6 +175,22 @@ async def test_a_kept_replay_made_before_a_change_is_not_continued_under_it(
     }
 
 
+async def applied_while_held(store: Store, held: EventEnvelope, waiting: EventEnvelope) -> None:
+    """`held`'s batch applied in a transaction kept open until `waiting`'s batch, applied
+    meanwhile, waits on a lock; then both commit."""
+    async with store.pool.acquire() as conn:
+        async with conn.transaction():
+            await apply_events(conn, [held], accounts=store.accounts, topic="t", received_at=T0)
+            # Its transaction still open: the other batch waits for it.
+            other = asyncio.create_task(store.apply([waiting]))
+            assert await waits_on_a_lock(store)
+        await other
+
+
+async def open_reminder_times(store: Store, customer: uuid.UUID) -> set[tuple[str, str, datetime]]:
+    return {(kind, trigger, at) for kind, trigger, at, _ in await store.open_reminders(customer)}
+
+
 async def test_a_change_waits_for_a_batch_of_its_triggers_and_then_judges_them(
     store: Store,
 ) -> None:
@@ -182,16 +200,8 @@ async def test_a_change_waits_for_a_batch_of_its_triggers_and_then_judges_them(
     await store.apply([seeded()])
     late = event("NO_SHOW", T0 + 20 * H, c)
     change = changed(T0 + 10 * H, {"reminders": {"follow_up_2h": {"delay": "PT1H"}}})
-    async with store.pool.acquire() as conn:
-        async with conn.transaction():
-            await apply_events(conn, [late], accounts=store.accounts, topic="t", received_at=T0)
-            # Its transaction still open: the change's batch waits for it.
-            waiting = asyncio.create_task(store.apply([change]))
-            assert await waits_on_a_lock(store)
-        await waiting
-    assert ("follow_up_2h", late.event_id, T0 + 21 * H) in {
-        (kind, trigger, at) for kind, trigger, at, _ in await store.open_reminders(c)
-    }
+    await applied_while_held(store, held=late, waiting=change)
+    assert ("follow_up_2h", late.event_id, T0 + 21 * H) in await open_reminder_times(store, c)
 
 
 async def test_a_batch_of_triggers_waits_for_a_change_and_then_applies_it(store: Store) -> None:
@@ -199,12 +209,5 @@ async def test_a_batch_of_triggers_waits_for_a_change_and_then_applies_it(store:
     await store.apply([seeded()])
     late = event("NO_SHOW", T0 + 20 * H, c)
     change = changed(T0 + 10 * H, {"reminders": {"follow_up_2h": {"delay": "PT1H"}}})
-    async with store.pool.acquire() as conn:
-        async with conn.transaction():
-            await apply_events(conn, [change], accounts=store.accounts, topic="t", received_at=T0)
-            waiting = asyncio.create_task(store.apply([late]))
-            assert await waits_on_a_lock(store)
-        await waiting
-    assert ("follow_up_2h", late.event_id, T0 + 21 * H) in {
-        (kind, trigger, at) for kind, trigger, at, _ in await store.open_reminders(c)
-    }
+    await applied_while_held(store, held=change, waiting=late)
+    assert ("follow_up_2h", late.event_id, T0 + 21 * H) in await open_reminder_times(store, c)

@@ -127,3 +127,21 @@ def test_the_latest_change_at_or_before_the_instant_holds(hours: list[int], prob
     expected = earlier[-1] if earlier else 0
     assert history.in_force(at).dmo_targets.invites == expected
     assert history.latest().dmo_targets.invites == len(starts) - 1
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), max_size=8), st.data())
+def test_the_settings_before_a_change_are_those_of_the_change_before_it(
+    steps: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    # Changes from the same instant, and equal changes, are where a lookup can go wrong.
+    changes = [SettingsChange(T0 + timedelta(hours=h), _with_invites(i)) for h, i in steps]
+    history = SettingsHistory(changes, _with_invites(99))
+    ordered = history.changes
+    probe = data.draw(
+        st.sampled_from([*ordered, SettingsChange(T0, _with_invites(5))]), label="change"
+    )
+    found = [i for i, change in enumerate(ordered) if change == probe]
+    expected = None
+    if found:
+        expected = ordered[found[-1] - 1].settings if found[-1] > 0 else history.fallback
+    assert history.settings_before(probe) == expected

@@ -52,14 +52,27 @@ def bearer(account_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@asynccontextmanager
-async def running(
-    settings: ServiceSettings, spec: ServiceSpec | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
-    spec = spec or ServiceSpec(
-        settings=settings, title="watching", routers=[router], migrations_dir=MIGRATIONS
+def watching(
+    database: str, bootstrap: str, accounts_file: Path, *, reload_every_s: float
+) -> WatchingSettings:
+    return WatchingSettings(
+        database_url=database,
+        kafka_bootstrap_servers=bootstrap,
+        accounts_file=accounts_file,
+        jwt_secret=JWT_SECRET,
+        accounts_reload_interval_s=reload_every_s,
+        environment="test",
     )
-    app = build_service_app(spec)
+
+
+@asynccontextmanager
+async def running(settings: ServiceSettings, **spec: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The service up with its routes; `spec`: more of its ServiceSpec (a consumer)."""
+    app = build_service_app(
+        ServiceSpec(
+            settings=settings, title="watching", routers=[router], migrations_dir=MIGRATIONS, **spec
+        )
+    )
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -72,14 +85,7 @@ async def test_a_running_service_takes_new_accounts_and_reports_a_broken_file(
     kafka_bootstrap: str, new_database: str, tmp_path: Path
 ) -> None:
     path = write_accounts_file(tmp_path / "accounts.json", [{"account_id": "demo"}])
-    settings = WatchingSettings(
-        database_url=new_database,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        accounts_file=path,
-        jwt_secret=JWT_SECRET,
-        accounts_reload_interval_s=0.1,
-        environment="test",
-    )
+    settings = watching(new_database, kafka_bootstrap, path, reload_every_s=0.1)
     async with running(settings) as client:
 
         async def whoami(account_id: str) -> int:
@@ -142,24 +148,11 @@ async def test_a_consumer_meeting_an_account_it_does_not_know_looks_at_the_file_
 
         return handle
 
-    settings = WatchingSettings(
-        database_url=new_database,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        accounts_file=path,
-        jwt_secret=JWT_SECRET,
-        # Far longer than the test: only the consumer's own look can find the new account.
-        accounts_reload_interval_s=60,
-        environment="test",
-    )
-    spec = ServiceSpec(
-        settings=settings,
-        title="watching",
-        handler=recording,
-        wanted=frozenset({"MESSAGE_SENT"}),
-        topic=topic,
-        migrations_dir=MIGRATIONS,
-    )
-    async with running(settings, spec):
+    # Far longer than the test: only the consumer's own look can find the new account.
+    settings = watching(new_database, kafka_bootstrap, path, reload_every_s=60)
+    async with running(
+        settings, handler=recording, wanted=frozenset({"MESSAGE_SENT"}), topic=topic
+    ):
         # As ingest does once it has read the newer file: an event of the new account.
         write_accounts_file(path, [{"account_id": "demo"}, {"account_id": "late"}])
         await produce(kafka_bootstrap, records_for([message_sent(uuid.uuid4(), 0, "late")], topic))

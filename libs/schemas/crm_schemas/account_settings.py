@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,6 +52,35 @@ DEFAULT_DELAYS: Final[Mapping[ReminderType, timedelta]] = {
 AUTOMATED_TYPES: Final[tuple[ReminderType, ...]] = tuple(DEFAULT_DELAYS)
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _iana_time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}") from None
+    return value
+
+
+def _grace_in_bounds(value: timedelta) -> timedelta:
+    if not timedelta(0) <= value <= MAX_OVERDUE_GRACE:
+        raise ValueError("must be from 0 to 7 days (ISO 8601 duration, e.g. PT1H)")
+    return value
+
+
+def _alpha_2_region(value: str) -> str:
+    region = value.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
+    return region
+
+
+# The checked types of the settings the accounts file seeds and the API changes, so both
+# refuse the same values in the same words: an IANA zone name; the overdue grace, 0 to 7 days;
+# the ISO 3166-1 alpha-2 region (upper-cased) a phone without "+" is read in.
+TimeZoneName = Annotated[str, AfterValidator(_iana_time_zone)]
+OverdueGrace = Annotated[timedelta, AfterValidator(_grace_in_bounds)]
+PhoneRegion = Annotated[str, AfterValidator(_alpha_2_region)]
 
 
 class DmoTargets(BaseModel):
@@ -125,36 +155,12 @@ class AutomationSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    time_zone: str = DEFAULT_TIME_ZONE
+    time_zone: TimeZoneName = DEFAULT_TIME_ZONE
     dmo_targets: DmoTargets = DmoTargets()
     quiet_hours: QuietHours | None = None
-    overdue_grace: timedelta = DEFAULT_OVERDUE_GRACE
-    default_region: str = DEFAULT_REGION
+    overdue_grace: OverdueGrace = DEFAULT_OVERDUE_GRACE
+    default_region: PhoneRegion = DEFAULT_REGION
     reminders: dict[ReminderType, ReminderSetting] = Field(default_factory=default_reminders)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _time_zone_is_iana(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
-        return value
-
-    @field_validator("overdue_grace")
-    @classmethod
-    def _grace_in_bounds(cls, value: timedelta) -> timedelta:
-        if not timedelta(0) <= value <= MAX_OVERDUE_GRACE:
-            raise ValueError("must be from 0 to 7 days (ISO 8601 duration, e.g. PT1H)")
-        return value
-
-    @field_validator("default_region")
-    @classmethod
-    def _region_is_alpha_2(cls, value: str) -> str:
-        region = value.upper()
-        if region not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
-        return region
 
     @field_validator("reminders", mode="before")
     @classmethod
@@ -238,6 +244,17 @@ class SettingsHistory:
             return self.fallback
         index = bisect.bisect_right(self._starts, at) - 1
         return self._changes[max(index, 0)].settings
+
+    def settings_before(self, change: SettingsChange) -> AutomationSettings | None:
+        """The settings that held just before this recorded change (the fallback before the
+        first), or None when the history does not hold it. Of equal changes, the last."""
+        index = bisect.bisect_right(self._starts, change.effective_from) - 1
+        # Only the changes from the same instant can be equal to it: those are walked back.
+        while index >= 0 and self._starts[index] == change.effective_from:
+            if self._changes[index] == change:
+                return self._changes[index - 1].settings if index > 0 else self.fallback
+            index -= 1
+        return None
 
     def latest(self) -> AutomationSettings:
         return self._changes[-1].settings if self._changes else self.fallback

@@ -8,20 +8,23 @@ import binascii
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from crm_schemas.account_settings import (
-    MAX_OVERDUE_GRACE,
+    DEFAULT_OVERDUE_GRACE,
+    DEFAULT_REGION,
+    DEFAULT_TIME_ZONE,
     AutomationSettings,
     DmoTargets,
+    OverdueGrace,
+    PhoneRegion,
     QuietHours,
+    TimeZoneName,
 )
 from crm_servicekit.account_connectors import Connectors
 
@@ -37,13 +40,13 @@ class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     account_id: str
-    time_zone: str = "Europe/Oslo"
+    time_zone: TimeZoneName = DEFAULT_TIME_ZONE
     dmo_targets: DmoTargets = DmoTargets()
     quiet_hours: QuietHours | None = None
-    overdue_grace: timedelta = timedelta(hours=1)
+    overdue_grace: OverdueGrace = DEFAULT_OVERDUE_GRACE
     webhook_secrets: tuple[str, ...] = ()
     allow_unsigned_webhooks: bool = False
-    default_region: str = "NO"
+    default_region: PhoneRegion = DEFAULT_REGION
     connectors: Connectors = Connectors()
 
     @property
@@ -75,39 +78,6 @@ class Account(BaseModel):
             )
         return value
 
-    @field_validator("time_zone")
-    @classmethod
-    def _time_zone_is_iana(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
-        return value
-
-    @field_validator("quiet_hours", mode="before")
-    @classmethod
-    def _quiet_hours_from_pair(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            if len(value) != 2 or not all(_is_hh_mm(item) for item in value):
-                raise ValueError('must be a pair of "HH:MM" times, [start, end)')
-            return {"start": value[0], "end": value[1]}
-        return value
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet_hours_not_empty(cls, value: QuietHours | None) -> QuietHours | None:
-        if value is not None and value.start == value.end:
-            raise ValueError("start and end are equal, which names no time at all")
-        return value
-
-    @field_validator("overdue_grace")
-    @classmethod
-    def _grace_in_bounds(cls, value: timedelta) -> timedelta:
-        # The settings' bounds (crm_schemas.account_settings), which this value seeds.
-        if not timedelta(0) <= value <= MAX_OVERDUE_GRACE:
-            raise ValueError("must be from 0 to 7 days")
-        return value
-
     @field_validator("webhook_secrets")
     @classmethod
     def _webhook_secrets_decode(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -117,15 +87,6 @@ class Account(BaseModel):
             except ValueError as error:
                 raise ValueError(f"secret {index}: {error}") from None
         return value
-
-    @field_validator("default_region")
-    @classmethod
-    def _region_is_alpha_2(cls, value: str) -> str:
-        # The same check as the settings' (crm_schemas.account_settings), which it seeds.
-        region = value.upper()
-        if region not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'NO'")
-        return region
 
 
 class Accounts:
@@ -260,10 +221,6 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
     what = " ".join(part for part in (error.context, error.problem) if part)
     return f"{what or type(error).__name__}{at}"
-
-
-def _is_hh_mm(value: Any) -> bool:
-    return isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value) is not None
 
 
 def _decode_webhook_secret(secret: str) -> bytes:

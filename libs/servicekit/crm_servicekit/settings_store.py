@@ -22,6 +22,14 @@ def settings_changes(events: Iterable[EventEnvelope]) -> list[EventEnvelope]:
     return [event for event in events if event.event_name is SETTINGS_EVENT]
 
 
+def settings_change_of(event: EventEnvelope) -> SettingsChange:
+    """The change an ACCOUNT_SETTINGS_CHANGED records: what its history holds once it is
+    recorded, so a history read before it grows by this (``SettingsHistory.with_change``)
+    into the one read after."""
+    settings = AutomationSettings.model_validate(event.properties.get("settings"))
+    return SettingsChange(event.timestamp, settings)
+
+
 async def record_settings_changes(conn: Conn, events: Sequence[EventEnvelope]) -> set[str]:
     """Keep the batch's ACCOUNT_SETTINGS_CHANGED; the accounts whose history grew (a change
     seen before is not recorded again)."""
@@ -42,7 +50,7 @@ async def record_settings_changes(conn: Conn, events: Sequence[EventEnvelope]) -
         [event.account_id for event in changes],
         [event.event_id for event in changes],
         [event.timestamp for event in changes],
-        [_settings_json(event) for event in changes],
+        [settings_change_of(event).settings.model_dump_json() for event in changes],
     )
     return {row["account_id"] for row in rows}
 
@@ -72,10 +80,3 @@ async def settings_histories(conn: Conn, accounts: Iterable[Account]) -> dict[st
 
 async def settings_history(conn: Conn, account: Account) -> SettingsHistory:
     return (await settings_histories(conn, [account]))[account.account_id]
-
-
-def _settings_json(event: EventEnvelope) -> str:
-    # Sent as text and cast in SQL: a service's pool encodes a jsonb parameter itself
-    # (crm_servicekit.db), which would store this JSON text as a JSON string.
-    settings = event.properties.get("settings")
-    return AutomationSettings.model_validate(settings).model_dump_json()

@@ -25,18 +25,19 @@ from crm_servicekit.outbox import enqueue, enqueue_applied
 
 async def history_of(conn: Conn, account: Account) -> SettingsHistory:
     """The account's settings over time; before its seed, the file's values."""
-    return SettingsHistory(
-        await repository.history(conn, account.account_id), account.seed_settings()
-    )
+    return await _history(conn, account.account_id, account.seed_settings())
 
 
 async def region_in_force(conn: Conn, account_id: str, at: datetime, file_region: str) -> str:
     """The region phone numbers without a country code are read in at ``at``; the accounts
     file's until the account is seeded."""
-    changes = await repository.history(conn, account_id)
-    if not changes:
-        return file_region
-    return SettingsHistory(changes, changes[0].settings).in_force(at).default_region
+    # Only the region is read, so the file's other values need not stand in before the seed.
+    history = await _history(conn, account_id, AutomationSettings(default_region=file_region))
+    return history.in_force(at).default_region
+
+
+async def _history(conn: Conn, account_id: str, before_seed: AutomationSettings) -> SettingsHistory:
+    return SettingsHistory(await repository.history(conn, account_id), before_seed)
 
 
 async def seed(conn: Conn, account: Account, now: datetime, topic: str) -> bool:

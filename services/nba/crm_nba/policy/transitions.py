@@ -163,9 +163,7 @@ def grace_changed(history: SettingsHistory, change: SettingsChange) -> bool:
     """Whether a recorded change gave the account another overdue_grace than the one before
     it held: only the grace of all the settings decides a customer's answer (the targets
     decide coaching), so any other change leaves every customer's answer as it was."""
-    changes = history.changes
-    index = max((i for i, c in enumerate(changes) if c == change), default=None)
-    if index is None:
+    before = history.settings_before(change)
+    if before is None:
         return True  # not in the history read: judge every customer again, to be safe
-    before = changes[index - 1].settings if index > 0 else history.fallback
     return before.overdue_grace != change.settings.overdue_grace

@@ -30,7 +30,11 @@ async def rebooks_waiting(
 
 
 async def coaching_at(
-    conn: Conn, account: Account, as_of: datetime, emitted: Collection[str] = ()
+    conn: Conn,
+    account: Account,
+    as_of: datetime,
+    emitted: Collection[str] = (),
+    settings: SettingsHistory | None = None,
 ) -> list[CoachingPrompt]:
     """The prompts that hold at `as_of`, leaving out streak_at_risk and rebooks_waiting when
     they are in `emitted` (the kinds emitted today, which the timer will not emit again).
@@ -41,8 +45,9 @@ async def coaching_at(
     account was used), and the no-shows are counted only until rebooks_waiting is emitted
     (counting them read every no-show customer's row: 75 ms per account and second with a
     few thousand, most of PostgreSQL's CPU on an idle system). The targets are those in
-    force at `as_of` in the account's settings history."""
-    settings = await settings_history(conn, account)
+    force at `as_of` in the account's settings history (read here unless given)."""
+    if settings is None:
+        settings = await settings_history(conn, account)
     zone = account.time_zone
     recent = await coaching_store.dmo_days(conn, account.account_id, zone, as_of, horizon_days=2)
     today = local_day(as_of, account.zone)
@@ -69,11 +74,18 @@ async def streak_start(conn: Conn, account: Account, today: date) -> date | None
     return max(local_day(first, account.zone), horizon)
 
 
-async def emit_coaching(conn: Conn, account: Account, outlet: Outlet, now: datetime) -> int:
-    """Emit COACHING_PROMPT for each kind whose condition holds and was not emitted today."""
+async def emit_coaching(
+    conn: Conn,
+    account: Account,
+    outlet: Outlet,
+    now: datetime,
+    settings: SettingsHistory | None = None,
+) -> int:
+    """Emit COACHING_PROMPT for each kind whose condition holds and was not emitted today;
+    `settings`, the account's history when the caller read it already."""
     today = local_day(now, account.zone)
     emitted = await coaching_store.coaching_emitted(conn, account.account_id, today)
-    prompts = await coaching_at(conn, account, now, emitted)
+    prompts = await coaching_at(conn, account, now, emitted, settings)
     claimed = await coaching_store.claim_coaching_kinds(
         conn, account.account_id, today, prompts, now
     )

@@ -7,7 +7,7 @@ Each stores the customers it recomputed and announces the recommendations that c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from crm_nba.repository import customers, journal
 from crm_nba.repository.coaching import DmoEvent, record_dmo, record_first_events
 from crm_nba.repository.customers import CustomerKey
 from crm_nba.service.coaching import emit_coaching
-from crm_schemas.account_settings import AutomationSettings, SettingsChange
+from crm_schemas.account_settings import SettingsHistory
 from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.system_properties import Recommendation
@@ -27,6 +27,7 @@ from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue
 from crm_servicekit.settings_store import (
     record_settings_changes,
+    settings_change_of,
     settings_changes,
     settings_histories,
 )
@@ -64,32 +65,43 @@ async def take_events(
     # The account's last change of the batch names what it changed; a change recorded before
     # (a redelivery) changed nothing and recomputes nothing.
     settings_causes = {
-        e.account_id: (Cause.of_event(e, received_at=now), _as_change(e))
+        e.account_id: (Cause.of_event(e, received_at=now), settings_change_of(e))
         for e in settings_changes(events)
         if e.account_id in changed
     }
-    histories = await settings_histories(conn, [outlet.account(a) for a in settings_causes])
+    # Read once for the batch: the changes judged, the customers recomputed, the coaching.
+    batch_accounts = set(settings_causes) | {key[0] for key in arrived}
+    histories = await histories_of(conn, outlet, batch_accounts)
     for account_id, (cause, change) in sorted(settings_causes.items()):
         if not grace_changed(histories[account_id], change):
             continue
         for key in await customers.with_open_reminders(conn, account_id):
             causes.setdefault(key, cause)
-    recomputed = await recompute(conn, causes, outlet, now, first_seen=arrived)
+    recomputed = await recompute(conn, causes, outlet, now, first_seen=arrived, histories=histories)
     for account_id in sorted(settings_causes):
-        await emit_coaching(conn, outlet.account(account_id), outlet, now)
+        account = outlet.account(account_id)
+        await emit_coaching(conn, account, outlet, now, histories[account_id])
     return recomputed
 
 
-def _as_change(event: EventEnvelope) -> SettingsChange:
-    settings = AutomationSettings.model_validate(event.properties["settings"])
-    return SettingsChange(event.timestamp, settings)
+async def histories_of(
+    conn: Conn, outlet: Outlet, account_ids: Iterable[str]
+) -> dict[str, SettingsHistory]:
+    """The settings history of each account, in one read."""
+    return await settings_histories(conn, [outlet.account(a) for a in account_ids])
 
 
-async def recompute_due(conn: Conn, outlet: Outlet, now: datetime) -> int:
-    """Recompute up to a batch of customers whose stored next change is at or before now."""
+async def recompute_due(
+    conn: Conn,
+    outlet: Outlet,
+    now: datetime,
+    histories: Mapping[str, SettingsHistory] | None = None,
+) -> int:
+    """Recompute up to a batch of customers whose stored next change is at or before now;
+    `histories`, the settings histories the caller read already."""
     due = await customers.customers_due_for_timer(conn, now, TIMER_BATCH)
     causes = {key: time_passed(key[1], changes_at, now) for key, changes_at in due}
-    await recompute(conn, causes, outlet, now)
+    await recompute(conn, causes, outlet, now, histories=histories)
     return len(due)
 
 
@@ -109,6 +121,7 @@ async def recompute(
     first_seen: dict[CustomerKey, list[EventEnvelope]] | None = None,
     *,
     from_journal: bool = False,
+    histories: Mapping[str, SettingsHistory] | None = None,
 ) -> list[Recommendation]:
     """Recompute the customers, store them, and announce what changed.
 
@@ -116,6 +129,7 @@ async def recompute(
     (nothing else is read); a customer the service has never stored has them as the whole
     journal. The journal is read and folded whole only for a late event, a row stored
     before folds were kept, or when asked (`from_journal`, the API's recompute).
+    The settings histories are read only for the accounts `histories` does not hold.
     """
     if not causes:
         return []
@@ -138,7 +152,9 @@ async def recompute(
     journals = await journal.journals(conn, from_start) if from_start else {}
     for key, events in journals.items():
         folds[key] = fold(key[1], events)
-    histories = await settings_histories(conn, [outlet.account(a) for a in {k[0] for k in keys}])
+    known = histories or {}
+    missing = {key[0] for key in keys} - set(known)
+    in_force = {**known, **(await histories_of(conn, outlet, missing) if missing else {})}
     rows: list[customers.CustomerRow] = []
     announced: list[EventEnvelope] = []
     for n, key in enumerate(keys):
@@ -150,7 +166,7 @@ async def recompute(
             continue  # nothing this service keeps is known about them
         account_id, customer_id = key
         projection = projection_of(folds[key])
-        assessment = assess(projection, now, histories[account_id])
+        assessment = assess(projection, now, in_force[account_id])
         rows.append(customers.CustomerRow(account_id, folds[key], projection, assessment))
         before = stored.get(key)
         if is_news(before.recommendation if before else None, assessment.recommendation):

@@ -59,13 +59,17 @@ async def apply_events(
     changes = settings_changes(events)
     changing = {change.account_id for change in changes}
     await repo.lock_accounts(conn, changing, {key[0] for key in by_customer} - changing)
-    announced = await apply_settings_changes(
+    applied = await apply_settings_changes(
         conn, changes, accounts=accounts, topic=topic, received_at=received_at, kept=kept
     )
+    announced = applied.announced
     if not by_customer:
         return announced
     applying = {account.account_id: account for account, _ in by_customer.values()}
-    settings = await settings_histories(conn, applying.values())
+    # The changing accounts' histories as they stand after the changes; the others read here.
+    unread = [account for a, account in applying.items() if a not in applied.histories]
+    settings = await settings_histories(conn, unread) if unread else {}
+    settings.update((a, applied.histories[a]) for a in applying if a in applied.histories)
     keys = list(by_customer)
     await repo.lock_customers(conn, keys)
     if kept is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -34,12 +35,25 @@ from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
 from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
-from crm_servicekit.settings_store import record_settings_changes, settings_history
+from crm_servicekit.settings_store import (
+    record_settings_changes,
+    settings_change_of,
+    settings_histories,
+)
 
 # Customers replayed together: their histories and reminders are read in one statement each.
 CHUNK: Final = 500
 # How many customers are replayed between two turns of the event loop.
 YIELD_EVERY: Final = 50
+
+
+@dataclass(frozen=True)
+class SettingsApplied:
+    """What a batch's settings changes did: how many events were announced, and each changing
+    account's settings history after them."""
+
+    announced: int
+    histories: dict[str, SettingsHistory]
 
 
 async def apply_settings_changes(
@@ -50,19 +64,25 @@ async def apply_settings_changes(
     topic: str,
     received_at: datetime,
     kept: KeptReplays | None,
-) -> int:
+) -> SettingsApplied:
     """Record each change in order and judge again what it reaches (the caller holds the
-    changing accounts' locks: repository.lock_accounts); returns how many events were
-    announced. A change seen before is not applied again."""
-    announced = 0
+    changing accounts' locks: repository.lock_accounts). A change seen before is not applied
+    again. The histories are read once for the batch and grown by each change recorded."""
+    changing: dict[str, Account] = {}
     for change in changes:
         account = accounts.get(change.account_id)
         if account is None:
             raise PermanentEventError(f"account {change.account_id!r} is not in the accounts file")
-        before = await settings_history(conn, account)
+        changing[account.account_id] = account
+    histories = await settings_histories(conn, changing.values()) if changing else {}
+    announced = 0
+    for change in changes:
+        account = changing[change.account_id]
         if not await record_settings_changes(conn, [change]):
             continue
-        after = await settings_history(conn, account)
+        before = histories[account.account_id]
+        after = before.with_change(settings_change_of(change))
+        histories[account.account_id] = after
         since = judged_again_from(before, after)
         if since is None:
             continue  # nothing the rules read changed (targets, grace, region)
@@ -71,7 +91,7 @@ async def apply_settings_changes(
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
             announced += await _judge_again(conn, account, chunk, after, cause, topic, kept)
-    return announced
+    return SettingsApplied(announced, histories)
 
 
 async def _judge_again(
