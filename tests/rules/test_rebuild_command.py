@@ -3,6 +3,7 @@ runs, and after it the restarted service's reminders table is the one it had bef
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -82,6 +83,17 @@ async def test_a_running_service_is_refused_and_nothing_changes(
             committed = await eventually(group.committed, bool)
             with pytest.raises(RebuildRefused, match="active member"):
                 await reset_store(setup.target)
+            as_operator = await asyncio.to_thread(
+                CliRunner().invoke,
+                app,
+                ["rebuild", "--service", "rules", "--database-url", setup.database,
+                 "--database", setup.database.rsplit("/", 1)[1], "--group", setup.group,
+                 "--bootstrap", kafka_bootstrap, "--topic", setup.topic, "--yes"],
+                env={"COLUMNS": "300"},
+            )  # fmt: skip
+            assert as_operator.exit_code == 1, as_operator.output
+            assert "active member" in as_operator.output
+            assert "crm-devstack system stop rules" in as_operator.output
             assert await group.committed() == committed
         assert await reminders_table(setup.database) == before
         assert len(before) == 1

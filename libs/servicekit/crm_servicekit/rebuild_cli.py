@@ -53,7 +53,10 @@ def rebuild(
     ] = True,
     wait_only: Annotated[
         bool,
-        typer.Option(help="Change nothing: report until the group reaches the topic's ends now."),
+        typer.Option(
+            "--wait-only",
+            help="Change nothing: report until the group reaches the topic's ends now.",
+        ),
     ] = False,
     timeout: Annotated[str, typer.Option(help="How long to wait: 2h, 30m, PT2H.")] = "6h",
 ) -> None:
