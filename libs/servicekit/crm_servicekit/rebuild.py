@@ -143,7 +143,8 @@ def _stop_hint(service: str) -> str:
     return (
         f"Stop every replica of {service} first (locally `uv run crm-devstack system stop "
         f"{service}`; compose `docker compose -f deploy/compose.yaml stop {service}`; "
-        f"Kubernetes `kubectl -n crm scale deployment/{service} --replicas=0`)"
+        f"Kubernetes `kubectl -n crm annotate scaledobject/{service} "
+        'autoscaling.keda.sh/paused-replicas="0"`; docs/runbook.md)'
     )
 
 
