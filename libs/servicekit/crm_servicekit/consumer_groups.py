@@ -10,14 +10,24 @@ from types import TracebackType
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
+from aiokafka.errors import (
+    CoordinatorLoadInProgressError,
+    GroupCoordinatorNotAvailableError,
+    NotCoordinatorForGroupError,
+    for_code,
+)
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from crm_servicekit.kafka import topic_partitions
 
-# A fresh broker answers "coordinator not available" until its offsets topic exists, and a
-# broker answers "loading" while it reads it: both pass, so they are asked again.
-_COORDINATOR_NOT_READY = (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError)
+# A fresh broker answers "coordinator not available" until its offsets topic exists, a broker
+# answers "loading" while it reads it, and the coordinator moves when a broker leaves: all
+# pass, so they are asked again.
+_COORDINATOR_NOT_READY = (
+    GroupCoordinatorNotAvailableError,
+    CoordinatorLoadInProgressError,
+    NotCoordinatorForGroupError,
+)
 
 
 @dataclass(frozen=True)
@@ -92,14 +102,17 @@ class GroupOffsets:
         async for attempt in self._patiently():
             with attempt:
                 answers = await self._admin.describe_consumer_groups([self.group])
-        found: list[Member] = []
-        for answer in answers:
-            for group in answer.to_object()["groups"]:
-                for member in group["members"]:
-                    found.append(
-                        Member(member["member_id"], member["client_id"], member["client_host"])
-                    )
-        return found
+                groups = [group for answer in answers for group in answer.to_object()["groups"]]
+                for group in groups:
+                    # An error here must not read as "no members": a rebuild would then empty
+                    # the store of a running service.
+                    if group["error_code"]:
+                        raise for_code(group["error_code"])(f"describing group {self.group!r}")
+        return [
+            Member(member["member_id"], member["client_id"], member["client_host"])
+            for group in groups
+            for member in group["members"]
+        ]
 
     async def committed(self) -> dict[TopicPartition, int]:
         """The group's committed offset per partition of the topic (absent: none committed)."""

@@ -91,7 +91,8 @@ async def reset_store(target: RebuildTarget) -> Reset:
                 await group.rewind()
             except (CommitFailedError, KafkaError) as error:
                 raise RebuildRefused(
-                    f"the broker refused to move group {target.group!r} ({error!r}): a member "
+                    f"the broker refused to move group {target.group!r} "
+                    f"({type(error).__name__}): a member "
                     f"joined meanwhile; {_stop_hint(target.service)}"
                 ) from error
         tables = await _empty_tables(conn, target)
