@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from crm_devstack.databases import create_database, drop_database
 from crm_devstack.topics import TopicSpec, create_topics, delete_topics
+from crm_rules.main import MIGRATIONS as RULES_MIGRATIONS
 from crm_servicekit.cli import app
 from crm_servicekit.consumer_groups import GroupOffsets, Progress
-from crm_servicekit.db import plain_postgres_dsn
+from crm_servicekit.db import apply_migrations_in_thread, plain_postgres_dsn
 from crm_servicekit.rebuild import RebuildRefused, RebuildTarget, reset_store, wait_caught_up
 
 from .history import T0, D, H, event
@@ -138,3 +139,27 @@ async def test_the_rebuilt_reminders_table_equals_the_one_before(
         assert seen
         after = await reminders_table(setup.database)
     assert after == before
+
+
+async def test_another_session_or_an_unsent_outbox_is_refused_and_nothing_changes(
+    setup: Setup,
+) -> None:
+    await apply_migrations_in_thread(setup.database, RULES_MIGRATIONS)
+    conn = await asyncpg.connect(plain_postgres_dsn(setup.database))
+    try:
+        with pytest.raises(RebuildRefused, match="other session"):
+            await reset_store(setup.target)
+        await conn.execute(
+            "INSERT INTO outbox (account_id, event_id, event_name, topic, key, value)"
+            " VALUES ('acme', 'e-1', 'REMINDER_COMPLETED', $1, NULL, '{}')",
+            setup.topic,
+        )
+    finally:
+        await conn.close()
+    with pytest.raises(RebuildRefused, match="outbox holds 1 event"):
+        await reset_store(setup.target)
+    conn = await asyncpg.connect(plain_postgres_dsn(setup.database))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 1
+    finally:
+        await conn.close()
