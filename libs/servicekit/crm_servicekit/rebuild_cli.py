@@ -43,7 +43,7 @@ def rebuild(
     ] = None,
     bootstrap: Annotated[
         str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")
-    ] = "127.0.0.1:9092",
+    ] = "127.0.0.1:19092",
     topic: Annotated[str, typer.Option(help="The events topic the service consumes.")] = (
         EVENTS_TOPIC
     ),
