@@ -102,7 +102,7 @@ async def test_rebuilding_rules_after_a_backtest_gives_the_same_reminders_table(
     assert set(stopped.values()) == {"stopped"}, stopped
     reminders = "SELECT * FROM reminders ORDER BY account_id, id"
     before = await fetch(rules_db, reminders)
-    assert len(before) >= CONTACTS
+    assert before, "the backtest made no reminder"
     notified = {row["id"] for row in before if row["due_notified_for"] is not None}
 
     reset = await crm(env, "rebuild", "--service", "rules", "--yes", "--no-wait")
