@@ -10,7 +10,7 @@ import pytest
 
 from crm_devstack import deploy_files
 from crm_devstack.gateway_routes import GATEWAY_PORT, SERVICE_PORTS
-from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
+from crm_schemas.topics import DLQ_RESOLVED_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
 
 from .compose_file import (
     APP_SERVICES,
@@ -99,6 +99,8 @@ def test_kafka_init_creates_the_topics_with_the_partition_count_and_checks_it(
     assert f"PartitionCount:[[:space:]]*{PARTITIONS}(" in script
     # $$ in the file reaches the shell as $.
     assert '--topic "$topic"' in script
+    assert f"--topic {DLQ_RESOLVED_TOPIC} --partitions 1" in script
+    assert "--config cleanup.policy=compact" in script
 
 
 def test_postgres_15_creates_one_database_per_service(resolved: dict[str, Any]) -> None:

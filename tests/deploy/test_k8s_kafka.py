@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
+from crm_schemas.topics import DLQ_RESOLVED_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
 
 from .manifests import KAFKA_CLUSTER, find, one
 
@@ -38,7 +38,10 @@ def test_kafka_topics_have_the_project_partition_count_and_keep_everything(
     k8s_objects: list[dict[str, Any]],
 ) -> None:
     topics = {t["spec"]["topicName"]: t for t in find(k8s_objects, "KafkaTopic")}
-    assert set(topics) == {EVENTS_TOPIC, DLQ_TOPIC}
+    assert set(topics) == {EVENTS_TOPIC, DLQ_TOPIC, DLQ_RESOLVED_TOPIC}
+    marks = topics.pop(DLQ_RESOLVED_TOPIC)["spec"]
+    assert marks["config"]["cleanup.policy"] == "compact"
+    assert marks["replicas"] >= 2
     for topic in topics.values():
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
         spec = topic["spec"]

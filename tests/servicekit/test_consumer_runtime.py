@@ -17,7 +17,9 @@ from outage_support import postgres_proxy
 from crm_devstack.servers_for_tests import docker_answers
 from crm_devstack.settings import StackConfig
 from crm_devstack.stack import bring_down, bring_up
+from crm_devstack.topics import delete_topics
 from crm_schemas.topics import message_headers
+from crm_servicekit.dlq_resolutions import resolutions_topic
 from crm_servicekit.dlq_tool import read_letters
 from crm_servicekit.kafka import OutgoingRecord
 
@@ -152,6 +154,8 @@ async def test_invalid_payload_is_dead_lettered_and_the_partition_goes_on(
         assert await effect_counts(new_database) == (3, 3)
     finally:
         await app.stop()
+        # The replay marked the letter replayed, on the marks' topic it created.
+        await delete_topics(kafka_bootstrap, [resolutions_topic(dlq)])
 
 
 async def test_a_handler_bug_dead_letters_only_the_culprit(

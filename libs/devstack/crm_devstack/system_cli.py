@@ -1,4 +1,5 @@
-"""crm-devstack system up|down|status: the five services and the gateway on top of the servers."""
+"""crm-devstack system up|down|stop|status: the five services and the gateway on top of the
+servers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from rich.console import Console
 from crm_devstack.processes import DevstackError
 from crm_devstack.replicas import MAX_REPLICAS, parse_replicas
 from crm_devstack.settings import StackConfig
-from crm_devstack.system_stack import bring_down_system, bring_up_system, system_states
+from crm_devstack.system_stack import (
+    bring_down_system,
+    bring_up_system,
+    stop_service,
+    system_states,
+)
 
 system_app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console(highlight=False)
@@ -68,6 +74,21 @@ def down() -> None:
     servers); the next `system up` runs one replica each."""
     for name, outcome in asyncio.run(bring_down_system(StackConfig.from_env())).items():
         console.print(f"{name:12} {outcome}")
+
+
+@system_app.command("stop")
+def stop(
+    service: Annotated[str, typer.Argument(help="ingest, customers, rules, nba or stats")],
+) -> None:
+    """Stop every replica of one service and leave the rest running (`system up` starts it
+    again): for `crm rebuild --service S`, which needs the service stopped."""
+    try:
+        outcome = asyncio.run(stop_service(StackConfig.from_env(), service))
+    except ValueError as error:
+        console.print(f"[bold red]error:[/bold red] {error}")
+        raise typer.Exit(code=1) from error
+    for name, state in outcome.items():
+        console.print(f"{name:12} {state}")
 
 
 @system_app.command("status")

@@ -152,5 +152,27 @@ async def bring_down_system(config: StackConfig) -> dict[str, str]:
     return outcome
 
 
+async def stop_service(config: StackConfig, name: str) -> dict[str, str]:
+    """Stop every replica of one service, gracefully as `system down` does, keeping the replica
+    counts: the next `system up` starts them again (what `crm rebuild` needs in between)."""
+    if name not in APP_NAMES:
+        raise ValueError(f"unknown service {name!r}; one of: {', '.join(APP_NAMES)}")
+    replicas = [r for r in known_replicas(config) if r.name == name]
+    running = {}
+    outcome: dict[str, str] = {}
+    for replica in replicas:
+        process = replica.running()
+        if process is None:
+            outcome[replica.instance_name] = "not running"
+        else:
+            running[replica.instance_name] = (process, replica.stop_signal)
+    killed = await _stop(running)
+    for instance in running:
+        outcome[instance] = "killed (did not stop in time)" if instance in killed else "stopped"
+    for replica in replicas:
+        replica.running()  # drops stale pid files
+    return outcome
+
+
 async def system_states(config: StackConfig) -> list[ServerState]:
     return list(await asyncio.gather(*(piece.state() for piece in known_pieces(config))))

@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_fixed
 
-from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
+from crm_schemas.topics import DLQ_RESOLVED_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, PARTITIONS
 
 # Keep everything: crm.events.v1 is the system of record replayed by rebuilds, and a dead
 # letter must stay until someone replays or discards it.
@@ -33,6 +33,8 @@ PROJECT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(EVENTS_TOPIC, PARTITIONS, KEEP_FOREVER),
     # Same partition count: a replayed dead letter keeps its key, so it lands where it came from.
     TopicSpec(DLQ_TOPIC, PARTITIONS, KEEP_FOREVER),
+    # The latest mark per dead letter, kept for ever by compaction (`crm dlq resolve`).
+    TopicSpec(DLQ_RESOLVED_TOPIC, 1, {"cleanup.policy": "compact", "retention.ms": "-1"}),
 )
 
 

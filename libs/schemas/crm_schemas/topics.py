@@ -6,6 +6,9 @@ from typing import Final
 
 EVENTS_TOPIC: Final = "crm.events.v1"
 DLQ_TOPIC: Final = "crm.events.v1.dlq"
+# Which dead letters an operator dealt with (`crm dlq resolve`, `replay`): compacted, keyed by
+# the letter's id, one partition.
+DLQ_RESOLVED_TOPIC: Final = f"{DLQ_TOPIC}.resolved"
 
 # Fixed up front: adding partitions later would re-key customers onto other partitions
 # and break the per-customer order every consumer relies on.

@@ -1,20 +1,19 @@
-"""The ``crm`` command: mint a token, edit the local accounts, apply migrations."""
+"""The ``crm`` command: mint a token, edit the local accounts, apply migrations, rebuild a
+service from the topic, work through the dead letters."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from crm_servicekit.accounts import AccountsFileError, load_accounts
 from crm_servicekit.accounts_cli import accounts_app
 from crm_servicekit.auth import Role, mint_token
 from crm_servicekit.db import apply_migrations
 from crm_servicekit.dlq_cli import dlq_app
+from crm_servicekit.durations import parse_duration
 from crm_servicekit.local_state import (
     SECRETS_FILE,
     STATE_DIR_ENV,
@@ -23,6 +22,7 @@ from crm_servicekit.local_state import (
     local_jwt_secret,
     local_state_dir,
 )
+from crm_servicekit.rebuild_cli import rebuild
 from crm_servicekit.settings import with_database_name
 from crm_servicekit.webhook_cli import webhook_app
 
@@ -30,19 +30,9 @@ app = typer.Typer(name="crm", help="Frazer CRM operations.", no_args_is_help=Tru
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(accounts_app, name="accounts")
+app.command()(rebuild)
 
-_SHORT_DURATION = re.compile(r"^(\d+)([smhd]?)$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``8h``, ``7d``, an ISO 8601 duration (``PT8H``) or plain seconds."""
-    if match := _SHORT_DURATION.match(text.strip()):
-        return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
-    try:
-        return TypeAdapter(timedelta).validate_python(text)
-    except ValidationError:
-        raise typer.BadParameter(f"not a duration: {text!r} (try 8h, 30m, PT8H)") from None
+__all__ = ["app", "parse_duration"]
 
 
 @app.command()

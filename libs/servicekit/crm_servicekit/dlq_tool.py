@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 
 from crm_schemas import topics as t
 from crm_servicekit.delivery import Delivery
@@ -23,7 +26,20 @@ from crm_servicekit.kafka import (
 class StoredLetter:
     """A dead letter as read back from the DLQ topic."""
 
-    delivery: Delivery
+    delivery: Delivery  # its topic, partition and offset are the letter's place on the DLQ topic
+    at: datetime  # when it was dead-lettered (the DLQ record's timestamp)
+
+    @classmethod
+    def from_record(cls, record: ConsumerRecord[Any, Any]) -> StoredLetter:
+        return cls(
+            Delivery.from_record(record), datetime.fromtimestamp(record.timestamp / 1000, UTC)
+        )
+
+    @property
+    def letter_id(self) -> str:
+        """The letter's own id, its partition and offset on the DLQ topic: an event's id is not
+        enough, since several groups, or one again after a replay, may dead-letter it."""
+        return f"{self.delivery.partition}:{self.delivery.offset}"
 
     @property
     def event_id(self) -> str | None:
@@ -61,6 +77,13 @@ class StoredLetter:
 
 async def read_letters(bootstrap: str, topic: str = t.DLQ_TOPIC) -> list[StoredLetter]:
     """Every letter on the DLQ topic, from the start to the current end (no group, no commit)."""
+    return [StoredLetter.from_record(record) for record in await read_topic(bootstrap, topic)]
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, missing_ok: bool = False
+) -> list[ConsumerRecord[Any, Any]]:
+    """Every record of a topic from its start to its current end, in partition order."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
@@ -69,23 +92,46 @@ async def read_letters(bootstrap: str, topic: str = t.DLQ_TOPIC) -> list[StoredL
     )
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, topic)
+        try:
+            partitions = await topic_partitions(consumer, topic)
+        except LookupError:
+            if missing_ok:
+                return []
+            raise
         if not partitions:
             return []
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        letters: list[StoredLetter] = []
+        found: list[ConsumerRecord[Any, Any]] = []
         remaining = {tp for tp in partitions if ends[tp] > 0}
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in batch.items():
-                letters.extend(StoredLetter(Delivery.from_record(r)) for r in records)
+                found.extend(records)
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        return letters
+        return found
     finally:
         await consumer.stop()
+
+
+@dataclass(frozen=True)
+class LetterFilter:
+    """Which letters an operator means; an unset field does not narrow."""
+
+    group: str | None = None
+    since: datetime | None = None
+    event_ids: frozenset[str] | None = None
+    letter_ids: frozenset[str] | None = None
+
+    def matches(self, letter: StoredLetter) -> bool:
+        return (
+            (self.group is None or letter.consumer_group == self.group)
+            and (self.since is None or letter.at >= self.since)
+            and (self.event_ids is None or letter.event_id in self.event_ids)
+            and (self.letter_ids is None or letter.letter_id in self.letter_ids)
+        )
 
 
 def select(letters: Iterable[StoredLetter], event_ids: set[str] | None) -> list[StoredLetter]:

@@ -1,0 +1,158 @@
+"""A consumer group as the broker sees it: its live members, its committed offsets against the
+topic's ends, and moving it back to the topic's beginning (operator commands read this)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import (
+    CoordinatorLoadInProgressError,
+    GroupCoordinatorNotAvailableError,
+    NotCoordinatorForGroupError,
+    for_code,
+)
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from crm_servicekit.kafka import topic_partitions
+
+# A fresh broker answers "coordinator not available" until its offsets topic exists, a broker
+# answers "loading" while it reads it, and the coordinator moves when a broker leaves: all
+# pass, so they are asked again.
+_COORDINATOR_NOT_READY = (
+    GroupCoordinatorNotAvailableError,
+    CoordinatorLoadInProgressError,
+    NotCoordinatorForGroupError,
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    member_id: str
+    client_id: str
+    host: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a group's committed offsets are towards fixed ends of a topic."""
+
+    ends: Mapping[TopicPartition, int]
+    committed: Mapping[TopicPartition, int]
+
+    @property
+    def remaining(self) -> int:
+        return sum(max(end - self.committed.get(tp, 0), 0) for tp, end in self.ends.items())
+
+    @property
+    def done(self) -> int:
+        return sum(min(self.committed.get(tp, 0), end) for tp, end in self.ends.items())
+
+    @property
+    def caught_up(self) -> bool:
+        return self.remaining == 0
+
+
+class GroupOffsets:
+    """Reads and resets one consumer group's place on one topic; an async context manager."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str) -> None:
+        self.topic, self.group = topic, group
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
+        self._reader = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id=f"crm-group-reader-{uuid.uuid4().hex[:8]}",
+        )
+        self._bootstrap = bootstrap
+
+    async def __aenter__(self) -> GroupOffsets:
+        await self._admin.start()
+        await self._reader.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._reader.stop()
+        await self._admin.close()
+
+    async def partitions(self) -> list[TopicPartition]:
+        return await topic_partitions(self._reader, self.topic)
+
+    async def ends(self) -> dict[TopicPartition, int]:
+        """The offset the next message of each partition will get."""
+        partitions = await self.partitions()
+        return dict(await self._reader.end_offsets(partitions))
+
+    async def beginnings(self) -> dict[TopicPartition, int]:
+        partitions = await self.partitions()
+        return dict(await self._reader.beginning_offsets(partitions))
+
+    async def members(self) -> list[Member]:
+        """The group's live members (processes consuming in it now); none when it is empty."""
+        async for attempt in self._patiently():
+            with attempt:
+                answers = await self._admin.describe_consumer_groups([self.group])
+                groups = [group for answer in answers for group in answer.to_object()["groups"]]
+                for group in groups:
+                    # An error here must not read as "no members": a rebuild would then empty
+                    # the store of a running service.
+                    if group["error_code"]:
+                        raise for_code(group["error_code"])(f"describing group {self.group!r}")
+        return [
+            Member(member["member_id"], member["client_id"], member["client_host"])
+            for group in groups
+            for member in group["members"]
+        ]
+
+    async def committed(self) -> dict[TopicPartition, int]:
+        """The group's committed offset per partition of the topic (absent: none committed)."""
+        partitions = await self.partitions()
+        async for attempt in self._patiently():
+            with attempt:
+                asked = await self._admin.list_consumer_group_offsets(
+                    self.group, partitions=partitions
+                )
+        return {tp: meta.offset for tp, meta in asked.items() if meta.offset >= 0}
+
+    async def progress(self, ends: Mapping[TopicPartition, int]) -> Progress:
+        return Progress(ends=dict(ends), committed=await self.committed())
+
+    async def rewind(self) -> dict[TopicPartition, int]:
+        """Commit the topic's beginning for the group, so its next member starts there.
+
+        The broker takes a commit from outside the group only while the group has no members:
+        a running consumer makes this fail rather than be moved under its feet.
+        """
+        beginnings = await self.beginnings()
+        committer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self.group,
+            enable_auto_commit=False,
+            client_id=f"crm-group-rewind-{uuid.uuid4().hex[:8]}",
+        )
+        await committer.start()
+        try:
+            committer.assign(list(beginnings))
+            await committer.commit(beginnings)
+        finally:
+            await committer.stop()
+        return beginnings
+
+    @staticmethod
+    def _patiently() -> AsyncRetrying:
+        return AsyncRetrying(
+            retry=retry_if_exception_type(_COORDINATOR_NOT_READY),
+            wait=wait_fixed(0.2),
+            stop=stop_after_delay(30),
+            reraise=True,
+        )
