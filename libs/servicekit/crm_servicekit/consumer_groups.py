@@ -9,25 +9,10 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import (
-    CoordinatorLoadInProgressError,
-    GroupCoordinatorNotAvailableError,
-    NotCoordinatorForGroupError,
-    for_code,
-)
+from aiokafka.errors import for_code
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from crm_servicekit.kafka import topic_partitions
-
-# A fresh broker answers "coordinator not available" until its offsets topic exists, a broker
-# answers "loading" while it reads it, and the coordinator moves when a broker leaves: all
-# pass, so they are asked again.
-_COORDINATOR_NOT_READY = (
-    GroupCoordinatorNotAvailableError,
-    CoordinatorLoadInProgressError,
-    NotCoordinatorForGroupError,
-)
+from crm_servicekit.consumer_lag import COORDINATOR_NOT_READY, OffsetsReader
 
 
 @dataclass(frozen=True)
@@ -62,18 +47,13 @@ class GroupOffsets:
 
     def __init__(self, bootstrap: str, topic: str, group: str) -> None:
         self.topic, self.group = topic, group
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
-        self._reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            client_id=f"crm-group-reader-{uuid.uuid4().hex[:8]}",
+        self._offsets = OffsetsReader(
+            bootstrap, client_id=f"crm-group-reader-{uuid.uuid4().hex[:8]}"
         )
         self._bootstrap = bootstrap
 
     async def __aenter__(self) -> GroupOffsets:
-        await self._admin.start()
-        await self._reader.start()
+        await self._offsets.start()
         return self
 
     async def __aexit__(
@@ -82,26 +62,20 @@ class GroupOffsets:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._reader.stop()
-        await self._admin.close()
-
-    async def partitions(self) -> list[TopicPartition]:
-        return await topic_partitions(self._reader, self.topic)
+        await self._offsets.close()
 
     async def ends(self) -> dict[TopicPartition, int]:
         """The offset the next message of each partition will get."""
-        partitions = await self.partitions()
-        return dict(await self._reader.end_offsets(partitions))
+        return (await self._offsets.topic_ends(self.topic)).ends
 
     async def beginnings(self) -> dict[TopicPartition, int]:
-        partitions = await self.partitions()
-        return dict(await self._reader.beginning_offsets(partitions))
+        return (await self._offsets.topic_ends(self.topic)).starts
 
     async def members(self) -> list[Member]:
         """The group's live members (processes consuming in it now); none when it is empty."""
         async for attempt in self._patiently():
             with attempt:
-                answers = await self._admin.describe_consumer_groups([self.group])
+                answers = await self._offsets.admin.describe_consumer_groups([self.group])
                 groups = [group for answer in answers for group in answer.to_object()["groups"]]
                 for group in groups:
                     # An error here must not read as "no members": a rebuild would then empty
@@ -116,13 +90,12 @@ class GroupOffsets:
 
     async def committed(self) -> dict[TopicPartition, int]:
         """The group's committed offset per partition of the topic (absent: none committed)."""
-        partitions = await self.partitions()
+        partitions = list(await self.ends())
+        committed: dict[TopicPartition, int] = {}
         async for attempt in self._patiently():
             with attempt:
-                asked = await self._admin.list_consumer_group_offsets(
-                    self.group, partitions=partitions
-                )
-        return {tp: meta.offset for tp, meta in asked.items() if meta.offset >= 0}
+                committed = await self._offsets.committed(self.group, partitions)
+        return committed
 
     async def progress(self, ends: Mapping[TopicPartition, int]) -> Progress:
         return Progress(ends=dict(ends), committed=await self.committed())
@@ -151,7 +124,7 @@ class GroupOffsets:
     @staticmethod
     def _patiently() -> AsyncRetrying:
         return AsyncRetrying(
-            retry=retry_if_exception_type(_COORDINATOR_NOT_READY),
+            retry=retry_if_exception_type(COORDINATOR_NOT_READY),
             wait=wait_fixed(0.2),
             stop=stop_after_delay(30),
             reraise=True,

@@ -12,14 +12,23 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
+from aiokafka.errors import (
+    CoordinatorLoadInProgressError,
+    GroupCoordinatorNotAvailableError,
+    NotCoordinatorForGroupError,
+)
 from aiokafka.structs import OffsetAndMetadata
 
 from crm_servicekit.kafka import topic_partitions
 
-# A broker answers so until its offsets topic exists (a fresh broker, before any group
-# committed) or while it loads it: worth asking again.
-COORDINATOR_NOT_READY = (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError)
+# A fresh broker answers "coordinator not available" until its offsets topic exists, a broker
+# answers "loading" while it reads it, and the coordinator moves when a broker leaves: all
+# pass, so they are worth asking again.
+COORDINATOR_NOT_READY = (
+    GroupCoordinatorNotAvailableError,
+    CoordinatorLoadInProgressError,
+    NotCoordinatorForGroupError,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,11 @@ class OffsetsReader:
         except BaseException:
             await self._admin.close()
             raise
+
+    @property
+    def admin(self) -> AIOKafkaAdminClient:
+        """The reader's admin client, for other questions about groups (started with it)."""
+        return self._admin
 
     async def close(self) -> None:
         await self._ends.stop()
