@@ -13,9 +13,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from crm_customers.customers.announce import customer_created, customer_updated
+from crm_customers.customers.announce import customer_created, customer_updated, event_id_of
+from crm_customers.customers.policy.card import (
+    custom_merged,
+    custom_problem,
+    set_by_change,
+    set_on_creation,
+)
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
-from crm_customers.customers.policy.entries import booked, person_move
+from crm_customers.customers.policy.entries import booked, consent_given, person_move
 from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry
 from crm_customers.customers.policy.moves import (
     NextAction,
@@ -25,11 +31,16 @@ from crm_customers.customers.policy.moves import (
     shown_next_action,
 )
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
+from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.contact import Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
 from crm_schemas.vocabulary import Vocabulary, meaning_of
+
+# Own fields not taken as given: consent is a fact of the customer's history, custom fields
+# are merged into those the card has.
+_NOT_AS_GIVEN = frozenset({"consent", "custom"})
 
 
 class FieldRefused(Exception):
@@ -81,6 +92,14 @@ def phone_in_region(value: str | None, region: str) -> str | None:
         raise FieldRefused(("body", "phone"), str(invalid)) from None
 
 
+def custom_changed(customer: Customer, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The card's custom fields after a PUT of `custom` (422 naming it beyond the limits)."""
+    merged = custom_merged(customer.custom, given)
+    if (problem := custom_problem(merged)) is not None:
+        raise FieldRefused(("body", "custom"), problem)
+    return merged
+
+
 def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -> Change:
     """A new customer at the term's state (an import: no STATUS_CHANGED, no booking event)."""
     # A customer created without a status is a lead.
@@ -91,8 +110,9 @@ def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -
     customer = Customer(
         account_id=person.account_id,
         id=UUID(person.cause.event_id),
-        **body.model_dump(include=set(OWN_FIELDS) - {"phone"}, exclude_none=True),
+        **body.model_dump(include=set(OWN_FIELDS) - _NOT_AS_GIVEN - {"phone"}, exclude_none=True),
         phone=phone,
+        custom=custom_merged({}, body.custom),
         person_next_action=body.next_action,
         person_next_action_date=body.next_action_date,
         next_action=body.next_action,
@@ -100,11 +120,13 @@ def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -
         created_at=now,
         updated_at=now,
     )
-    event = customer_created(
-        person.cause, person.account_id, customer.id, customer.snapshot(), state, now
-    )
-    entry = creation_entry(event.event_id, now, state)
+    customer = customer.model_copy(update={"person_fields": set_on_creation(customer)})
+    entry_id = event_id_of(person.cause, person.account_id, EventName.CUSTOMER_CREATED)
+    entry = creation_entry(entry_id, now, state, body.consent)
     placed = customer.model_copy(update={"history": customer.history.then(entry)}).touched(now)
+    event = customer_created(
+        person.cause, person.account_id, customer.id, placed.snapshot(), state, now
+    )
     identities = identities_of(customer.email, customer.phone, customer.handles.present())
     return Change(placed, (entry,), (event,), identities)
 
@@ -119,7 +141,9 @@ def updated(
     """A person's PUT: own fields, next action, a move of the status, the booking."""
     cause = person.cause
     given = body.model_fields_set
-    values = body.model_dump(mode="json", include=set(OWN_FIELDS) & given)
+    values = body.model_dump(mode="json", include=(set(OWN_FIELDS) - _NOT_AS_GIVEN) & given)
+    if "custom" in given:
+        values["custom"] = custom_changed(customer, body.custom)
     if "phone" in values:
         values["phone"] = phone_in_region(body.phone, person.region)
     if "handles" in values:
@@ -131,6 +155,10 @@ def updated(
     if body.status is not None:
         target = put_status(customer.state, body.status, vocabulary, body.reason)
     after = Customer.model_validate({**customer.model_dump(), **changes})
+    person_fields = set_by_change(customer, after)
+    if person_fields != customer.person_fields:
+        after = after.model_copy(update={"person_fields": person_fields})
+        changes["person_fields"] = sorted(person_fields)
     identities = identities_of(
         changes.get("email"),
         changes.get("phone"),
@@ -140,10 +168,16 @@ def updated(
         after, next_changes = _person_next_action(after, body, given, cause.timestamp)
         changes |= next_changes
     events: list[EventEnvelope] = []
+    added: list[Entry] = []
+    if body.consent is not None:
+        after, target = consent_given(after, target, body.consent, cause, stored, added)
+        if after.history.consent != customer.history.consent:
+            changes |= {"consent": after.history.consent}
+        # The person's consent fact itself, which a rebuild records as it is recorded here.
+        changes["person_consent"] = body.consent.model_dump(mode="json", exclude_none=True)
     if changes:
         after = after.touched(cause.timestamp)
         events.append(customer_updated(cause, customer.account_id, customer.id, changes))
-    added: list[Entry] = []
     if target != customer.state:
         after, moved = person_move(after, target, body.reason, cause, stored, added)
         events.extend(moved)
