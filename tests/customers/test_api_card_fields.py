@@ -73,3 +73,15 @@ async def test_bad_further_keys_are_422_naming_them(service: Service) -> None:
     for fields, loc in cases:
         answer = await service.call("POST", "/api/customers", json={"name": "A", **fields})
         assert loc in field_errors(answer), fields
+
+
+async def test_a_person_s_messaging_consent_opts_out_and_back_in(service: Service) -> None:
+    made = await create(service, name="Ola", consent={"messaging": False, "email": True})
+    assert (made["opted_out"], made["consent"]) == (True, {"messaging": False, "email": True})
+    back = await service.call(
+        "PUT", f"/api/customers/{made['id']}", json={"consent": {"messaging": True}}
+    )
+    assert (back.json()["opted_out"], back.json()["consent"]) == (
+        False,
+        {"messaging": True, "email": True},
+    )

@@ -105,6 +105,10 @@ def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -
     # A customer created without a status is a lead.
     meaning = meaning_of(body.status, vocabulary) if body.status else meaning_of("lead", None)
     state = created_state(meaning)
+    if body.consent is not None and body.consent.messaging is False:
+        # Recorded as not to be messaged: the customer starts opted out (the card's consent
+        # and the pipeline state agree).
+        state = state.with_changes(opted_out=True)
     now = person.cause.timestamp
     phone = phone_in_region(body.phone, person.region)
     customer = Customer(
