@@ -10,15 +10,19 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crm_customers.customers.policy import changes
 from crm_customers.customers.policy.card import (
     custom_merged,
     custom_problem,
     filled_from_event,
     set_by_change,
 )
+from crm_customers.customers.policy.changes import ByPerson
 from crm_customers.customers.policy.customer import Customer
-from crm_customers.customers.policy.history import Entry, replay
+from crm_customers.customers.policy.history import Entry, StoredHistory, replay
+from crm_customers.customers.schemas import CustomerPatch
 from crm_schemas.catalog import EventName
+from crm_schemas.causes import Command
 from crm_schemas.contact import Consent, Handles, LinkedIdentities
 from crm_schemas.envelope import EventEnvelope
 
@@ -127,3 +131,17 @@ def test_consent_is_the_key_wise_merge_in_timestamp_order_whatever_the_arrival(
     history = replay(arrival)
     assert history.consent == {"messaging": False, "marketing": False, "email": True}
     assert history.state.opted_out is True
+
+
+def test_writing_back_the_consent_shown_is_no_new_fact() -> None:
+    command = Command(account_id="acme", actor_id="marketer-1", at=T + 5 * H)
+    who = ByPerson(command.cause("PUT /x", EventName.STATUS_CHANGED), "acme", "NO")
+    history = replay(CONSENT_FACTS[:2])
+    customer = card(history=history)
+    shown = CustomerPatch(consent=Consent.model_validate(history.consent))
+    change = changes.updated(customer, StoredHistory(history), who, shown, None)
+    assert (change.entries, change.events) == ((), ())
+    new = CustomerPatch(consent=Consent(email=False))
+    made = changes.updated(customer, StoredHistory(history), who, new, None)
+    assert [e.event_name for e in made.events] == [EventName.CUSTOMER_UPDATED]
+    assert made.customer.history.consent == {"messaging": True, "marketing": True, "email": False}

@@ -33,7 +33,7 @@ from crm_customers.customers.policy.moves import (
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
-from crm_schemas.contact import Handles
+from crm_schemas.contact import Consent, Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
 from crm_schemas.vocabulary import Vocabulary, meaning_of
@@ -173,7 +173,7 @@ def updated(
         changes |= next_changes
     events: list[EventEnvelope] = []
     added: list[Entry] = []
-    if body.consent is not None:
+    if body.consent is not None and not _restates(customer, body.consent):
         after, target = consent_given(after, target, body.consent, cause, stored, added)
         if after.history.consent != customer.history.consent:
             changes |= {"consent": after.history.consent}
@@ -189,6 +189,14 @@ def updated(
         after, announced = booked(after, body.booking, cause, stored, added)
         events.extend(announced)
     return Change(after, tuple(added), tuple(events), identities)
+
+
+def _restates(customer: Customer, consent: Consent) -> bool:
+    """Whether a PUT's consent only says what the card shows: writing back what was read is
+    no new fact (it would outweigh a late event stamped before the request)."""
+    shown = customer.history.consent or {}
+    given = consent.model_dump(mode="json", exclude_none=True)
+    return all(shown.get(key) == value for key, value in given.items())
 
 
 def moved_to_next_stage(
