@@ -107,7 +107,7 @@ async def test_phone_is_read_in_the_accounts_region(service: Service) -> None:
         ({"name": "A", "source": "system"}, ["body", "source"]),
         ({"name": "A", "source": "fax"}, ["body", "source"]),
         ({"name": "A", "consent": {"messaging": "maybe"}}, ["body", "consent", "messaging"]),
-        ({"name": "A", "utm": {"medium": "x", "color": "red"}}, ["body", "utm", "color"]),
+        ({"name": "A", "utm": {"medium": "x", "color": {"r": 1}}}, ["body", "utm", "color"]),
         ({"name": "A", "handles": {"tiktok": "a"}}, ["body", "handles", "tiktok"]),
         ({"name": "A", "status": "Booked"}, ["body", "status"]),
         ({"name": "A", "status": "Video Sent", "pipeline": "sales"}, ["body", "status"]),

@@ -31,6 +31,8 @@ class CustomerSnapshot(BaseModel):
     next_action_date: AwareDatetime | None = None
     consent: Consent | None = None
     utm: Utm | None = None
+    # The account's own fields on the card.
+    custom: dict[str, Any] | None = None
 
 
 class CreationOrigin(StrEnum):

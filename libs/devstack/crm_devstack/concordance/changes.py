@@ -17,7 +17,14 @@ from crm_schemas.catalog import (
     SYSTEM_EVENTS,
     EventName,
 )
-from crm_schemas.contact import CLIENT_SOURCES, Consent, Contact, Source, Utm
+from crm_schemas.contact import (
+    CLIENT_SOURCES,
+    MAX_FURTHER_KEYS,
+    Consent,
+    Contact,
+    Source,
+    Utm,
+)
 from crm_schemas.envelope import MAX_EVENT_ID_LENGTH, EventEnvelope, IncomingEvent
 from crm_schemas.ids import SYSTEM_EVENT_NAMESPACE
 
@@ -185,12 +192,20 @@ def _envelope() -> Json:
 def _consent_utm() -> Json:
     consent_same = list(Consent.model_fields) == list(src.LEGACY_CONSENT_FIELDS)
     utm_same = list(Utm.model_fields) == list(src.LEGACY_UTM_FIELDS)
+    keeps_further = all(model.model_config.get("extra") == "allow" for model in (Consent, Utm))
     return change(
         "consent-and-utm",
         ("consent keeps its fields" if consent_same else "consent's fields changed")
-        + " and now decides opt-out: messaging false opts the customer out, only a later "
-        "messaging true opts them back in; "
-        + ("utm keeps its five fields." if utm_same else "utm's fields changed."),
+        + "; it now decides opt-out: messaging false opts the customer out, only a later "
+        "messaging true opts them back in, and the card's consent is the key-wise merge of "
+        "the consent facts in timestamp order; "
+        + ("utm keeps its five fields" if utm_same else "utm's fields changed")
+        + (
+            f"; both keep further keys as given (at most {MAX_FURTHER_KEYS}, each text, a "
+            "boolean, a number or null)."
+            if keeps_further
+            else "."
+        ),
         "events.json consent {email, sms, messaging, terms_version} and utm, with no stated effect",
         f"consent: {names(Consent.model_fields)}; utm: {names(Utm.model_fields)}",
         [

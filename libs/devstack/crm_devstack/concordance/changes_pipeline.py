@@ -184,7 +184,8 @@ def _contacts() -> list[Json]:
         "handle_ig": _field(CustomerSnapshot, "handles") + ".ig",
         "owner_id": "account_id (the account the customer belongs to)",
     }
-    if CustomerSnapshot.model_config.get("extra") == "allow":
+    own_custom = "custom" in CustomerSnapshot.model_fields
+    if not own_custom and CustomerSnapshot.model_config.get("extra") == "allow":
         renamed["custom"] = "extra customer fields (kept beside the model)"
     ours = set(CustomerSnapshot.model_fields) | set(Contact.model_fields)
     kept = [f for f in src.LEGACY_CONTACT_FIELDS if f in ours]

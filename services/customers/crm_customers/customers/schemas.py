@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from crm_customers.customers.policy.card import custom_problem
 from crm_customers.customers.policy.customer import Customer
 from crm_customers.customers.policy.fields import check_country, check_language
 from crm_schemas.contact import CLIENT_SOURCES, Consent, Handles, Source, Utm
@@ -59,6 +60,18 @@ class CustomerFields(StorableBody):
     prospect_why: str | None = _TEXT
     consent: Consent | None = None
     utm: Utm | None = None
+    custom: dict[str, Any] | None = Field(
+        default=None,
+        description="the account's own fields: keys of 1 to 64 characters, JSON values, at "
+        "most 8 KiB as compact JSON; a PUT replaces the keys it names and removes those null",
+    )
+
+    @field_validator("custom")
+    @classmethod
+    def _custom(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and (problem := custom_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("email")
     @classmethod
@@ -171,6 +184,7 @@ class CustomerOut(BaseModel):
     next_action_date: AwareDatetime | None
     consent: dict[str, Any] | None
     utm: dict[str, Any] | None
+    custom: dict[str, Any]
     status: str
     status_label: str
     booking: BookingOut
@@ -203,6 +217,7 @@ class CustomerOut(BaseModel):
             next_action_date=customer.next_action_date,
             consent=customer.consent.model_dump(exclude_none=True) if customer.consent else None,
             utm=customer.utm.model_dump(exclude_none=True) if customer.utm else None,
+            custom=customer.custom,
             status=state.status.value,
             status_label=state.status.label,
             booking=BookingOut(

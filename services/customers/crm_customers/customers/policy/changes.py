@@ -15,8 +15,14 @@ from uuid import UUID
 
 from crm_customers.customers.announce import customer_created, customer_updated
 from crm_customers.customers.policy.booking_terms import booking_asked
+from crm_customers.customers.policy.card import (
+    custom_merged,
+    custom_problem,
+    set_by_change,
+    set_on_creation,
+)
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
-from crm_customers.customers.policy.entries import booked, person_move
+from crm_customers.customers.policy.entries import booked, consent_given, person_move
 from crm_customers.customers.policy.fields import FieldRefused as FieldRefused
 from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry_of
 from crm_customers.customers.policy.identities import IDENTITY_FIELDS, complete_set, dropped
@@ -32,12 +38,16 @@ from crm_customers.customers.policy.moves import (
 )
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
 from crm_schemas.causes import Cause
-from crm_schemas.contact import Handles
+from crm_schemas.contact import Consent, Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
-from crm_schemas.pipeline import Booking
+from crm_schemas.pipeline import Booking, PipelineState
 from crm_schemas.system_properties import CreationOrigin
 from crm_schemas.vocabulary import Vocabulary, meaning_of
+
+# Own fields not taken as given: consent is a fact of the customer's history, custom fields
+# are merged into those the card has.
+_NOT_AS_GIVEN = frozenset({"consent", "custom"})
 
 
 @dataclass(frozen=True)
@@ -70,18 +80,31 @@ def phone_in_region(value: str | None, region: str) -> str | None:
         raise FieldRefused(("body", "phone"), str(invalid)) from None
 
 
+def custom_changed(customer: Customer, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The card's custom fields after a PUT of `custom` (422 naming it beyond the limits)."""
+    merged = custom_merged(customer.custom, given)
+    if (problem := custom_problem(merged)) is not None:
+        raise FieldRefused(("body", "custom"), problem)
+    return merged
+
+
 def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -> Change:
     """A new customer at the term's state (an import: no STATUS_CHANGED, no booking event)."""
     # A customer created without a status is a lead.
     meaning = meaning_of(body.status, vocabulary) if body.status else meaning_of("lead", None)
     state = created_state(meaning)
+    if body.consent is not None and body.consent.messaging is False:
+        # Recorded as not to be messaged: the customer starts opted out (the card's consent
+        # and the pipeline state agree).
+        state = state.with_changes(opted_out=True)
     now = person.cause.timestamp
     phone = phone_in_region(body.phone, person.region)
     customer = Customer(
         account_id=person.account_id,
         id=UUID(person.cause.event_id),
-        **body.model_dump(include=set(OWN_FIELDS) - {"phone"}, exclude_none=True),
+        **body.model_dump(include=set(OWN_FIELDS) - _NOT_AS_GIVEN - {"phone"}, exclude_none=True),
         phone=phone,
+        custom=custom_merged({}, body.custom),
         person_next_action=body.next_action,
         person_next_action_date=body.next_action_date,
         next_action=body.next_action,
@@ -89,17 +112,12 @@ def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -
         created_at=now,
         updated_at=now,
     )
-    event = customer_created(
-        person.cause,
-        person.account_id,
-        customer.id,
-        customer.snapshot(),
-        state,
-        now,
-        CreationOrigin.API,
-    )
-    entry = creation_entry_of(event)
+    customer = customer.model_copy(update={"person_fields": set_on_creation(customer)})
+    # The entry records what the event says (whether the creation is activity, by the one
+    # definition in crm_schemas.fold); the event carries the card as the entry leaves it.
+    entry = creation_entry_of(_created(person, customer, state), consent=body.consent)
     placed = customer.model_copy(update={"history": customer.history.then(entry)}).touched(now)
+    event = _created(person, placed, state)
     identities = identities_of(customer.email, customer.phone, customer.handles.present())
     return Change(placed, (entry,), (event,), identities)
 
@@ -114,7 +132,9 @@ def updated(
     """A person's PUT: own fields, next action, a move of the status, the booking."""
     cause = person.cause
     given = body.model_fields_set
-    values = body.model_dump(mode="json", include=set(OWN_FIELDS) & given)
+    values = body.model_dump(mode="json", include=(set(OWN_FIELDS) - _NOT_AS_GIVEN) & given)
+    if "custom" in given:
+        values["custom"] = custom_changed(customer, body.custom)
     if "phone" in values:
         values["phone"] = phone_in_region(body.phone, person.region)
     if "handles" in values:
@@ -127,6 +147,10 @@ def updated(
         target = put_status(customer.state, body.status, vocabulary, body.reason)
     booking = booking_asked(customer.state, body, vocabulary)
     after = Customer.model_validate({**customer.model_dump(), **changes})
+    person_fields = set_by_change(customer, after)
+    if person_fields != customer.person_fields:
+        after = after.model_copy(update={"person_fields": person_fields})
+        changes["person_fields"] = sorted(person_fields)
     # A change of an identity claims the complete set after it, releasing what it drops.
     identities: dict[str, Any] = {}
     release: dict[str, Any] = {}
@@ -137,10 +161,16 @@ def updated(
         after, next_changes = _person_next_action(after, body, given, cause.timestamp)
         changes |= next_changes
     events: list[EventEnvelope] = []
+    added: list[Entry] = []
+    if body.consent is not None and not _restates(customer, body.consent):
+        after, target = consent_given(after, target, body.consent, cause, stored, added)
+        if after.history.consent != customer.history.consent:
+            changes |= {"consent": after.history.consent}
+        # The person's consent fact itself, which a rebuild records as it is recorded here.
+        changes["person_consent"] = body.consent.model_dump(mode="json", exclude_none=True)
     if changes:
         after = after.touched(cause.timestamp)
         events.append(customer_updated(cause, customer.account_id, customer.id, changes))
-    added: list[Entry] = []
     if target != customer.state:
         after, moved = person_move(after, target, body.reason, cause, stored, added)
         events.extend(moved)
@@ -148,6 +178,27 @@ def updated(
         after, announced = booked(after, booking, cause, stored, added)
         events.extend(announced)
     return Change(after, tuple(added), tuple(events), identities, release)
+
+
+def _created(person: ByPerson, customer: Customer, state: PipelineState) -> EventEnvelope:
+    cause = person.cause
+    return customer_created(
+        cause,
+        person.account_id,
+        customer.id,
+        customer.snapshot(),
+        state,
+        cause.timestamp,
+        CreationOrigin.API,
+    )
+
+
+def _restates(customer: Customer, consent: Consent) -> bool:
+    """Whether a PUT's consent only says what the card shows: writing back what was read is
+    no new fact (it would outweigh a late event stamped before the request)."""
+    shown = customer.history.consent or {}
+    given = consent.model_dump(mode="json", exclude_none=True)
+    return all(shown.get(key) == value for key, value in given.items())
 
 
 def moved_to_next_stage(

@@ -27,7 +27,10 @@ OWN_FIELDS: tuple[str, ...] = (
     "prospect_why",
     "consent",
     "utm",
+    "custom",
 )
+# Those the customer model keeps as fields (consent is their history's, see `consent`).
+MODEL_OWN_FIELDS = frozenset(OWN_FIELDS) - {"consent"}
 
 
 class Customer(BaseModel):
@@ -50,8 +53,12 @@ class Customer(BaseModel):
     person_next_action_date: AwareDatetime | None = None
     nba_title: str | None = None
     nba_due_at: AwareDatetime | None = None
-    consent: Consent | None = None
     utm: Utm | None = None
+    # The account's own fields on the card (docs/domain.md; at most 8 KiB as compact JSON).
+    custom: dict[str, Any] = {}
+    # The contact fields a person set or cleared ("name", "email", "phone", "handles.ig", ...):
+    # an event never overwrites or refills them.
+    person_fields: frozenset[str] = frozenset()
     history: History = History()
     created_at: AwareDatetime
     updated_at: AwareDatetime
@@ -66,9 +73,16 @@ class Customer(BaseModel):
             return None
         return NextAction(self.person_next_action, self.person_next_action_date, by_person=True)
 
+    @property
+    def consent(self) -> Consent | None:
+        """Every consent fact merged key-wise in timestamp order (the card's consent)."""
+        return Consent.model_validate(self.history.consent) if self.history.consent else None
+
     def own_fields(self) -> dict[str, Any]:
         """The own fields as JSON values (what CUSTOMER_CREATED / UPDATED carry)."""
-        return self.model_dump(mode="json", include=set(OWN_FIELDS), exclude_none=False)
+        fields = self.model_dump(mode="json", include=set(MODEL_OWN_FIELDS), exclude_none=False)
+        fields["consent"] = self.history.consent
+        return {name: fields[name] for name in OWN_FIELDS}
 
     def snapshot(self) -> CustomerSnapshot:
         return CustomerSnapshot.model_validate(

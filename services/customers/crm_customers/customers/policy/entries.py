@@ -22,6 +22,7 @@ from crm_customers.customers.policy.history import (
 )
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
+from crm_schemas.contact import Consent
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import Booking, PipelineState
 from crm_schemas.system_properties import Actor
@@ -114,3 +115,24 @@ def booked(
             )
         )
     return booked, events
+
+
+def consent_given(
+    customer: Customer,
+    target: PipelineState,
+    consent: Consent,
+    cause: Cause,
+    stored: StoredHistory,
+    added: list[Entry],
+) -> tuple[Customer, PipelineState]:
+    """A person's PUT of consent is a consent fact at the request time (stored under the id
+    of the CUSTOMER_UPDATED that announces it), and the state the person moves to: giving
+    `messaging` opts the customer out or back in, so the card never shows `messaging: true`
+    for an opted-out customer."""
+    entry_id = event_id_of(cause, customer.account_id, EventName.CUSTOMER_UPDATED)
+    entry = Entry.of_consent(entry_id, cause.timestamp, consent)
+    added.append(entry)
+    after = with_new_entry(customer, entry, stored, added)
+    if consent.messaging is not None:
+        target = target.with_changes(opted_out=not consent.messaging)
+    return after, target

@@ -15,19 +15,22 @@ from crm_schemas.system_properties import Recommendation
 
 
 def customer_from_event(event: EventEnvelope) -> Customer:
-    """An unknown customer named by a fact: who they are, as the envelope tells."""
+    """An unknown customer named by a fact: who they are, as the envelope tells. Identities
+    are those ingest linked to them for this event, when it names them (an identity another
+    customer holds is not linked, so not shown); the consent is their history's."""
     assert event.customer_id is not None
     contact = event.contact
-    handles = contact.handles if contact and contact.handles else Handles()
+    linked = event.linked_identities
+    identities = linked if linked is not None else contact
+    handles = identities.handles if identities and identities.handles else Handles()
     return Customer(
         account_id=event.account_id,
         id=event.customer_id,
         name=contact.name if contact else None,
-        email=contact.email if contact else None,
-        phone=contact.phone if contact else None,
+        email=identities.email if identities else None,
+        phone=identities.phone if identities else None,
         handles=handles,
         source=event.source.value if event.source is not Source.SYSTEM else None,
-        consent=event.consent,
         utm=event.utm,
         created_at=event.timestamp,
         updated_at=event.timestamp,

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from crm_schemas.catalog import EventName
+from crm_schemas.contact import Consent
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.factlog import fold_entries, is_late
 from crm_schemas.fold import Fact, PersonMove, activity_time, apply
@@ -35,6 +37,8 @@ class Entry(BaseModel):
     activity_at: AwareDatetime | None = None
     # An opt-in counts as activity only for a customer opted out at that instant.
     opts_in: bool = False
+    # The consent fact it carries (the keys given), merged key-wise into the card's consent.
+    consent: dict[str, Any] | None = None
 
     @property
     def order_key(self) -> tuple[datetime, str]:
@@ -55,6 +59,17 @@ class Entry(BaseModel):
             fact=fact,
             activity_at=activity,
             opts_in=opts_in,
+            consent=consent_fact(event),
+        )
+
+    @classmethod
+    def of_consent(cls, event_id: str, timestamp: datetime, consent: Consent) -> Entry:
+        """A person's consent given through the API: a consent fact at the request time."""
+        return cls(
+            event_id=event_id,
+            event_name=EventName.CUSTOMER_UPDATED.value,
+            timestamp=timestamp,
+            consent=consent.model_dump(mode="json", exclude_none=True) or None,
         )
 
     @classmethod
@@ -76,6 +91,8 @@ class History(BaseModel):
     state: PipelineState = PipelineState()
     last_activity_at: AwareDatetime | None = None
     latest: tuple[AwareDatetime, str] | None = None
+    # The card's consent: every consent fact merged key-wise in (timestamp, event_id) order.
+    consent: dict[str, Any] | None = None
 
     def is_late(self, entry: Entry) -> bool:
         return is_late(self.latest, entry.order_key)
@@ -90,7 +107,18 @@ class History(BaseModel):
             last = activity
         state = apply(self.state, entry.fact) if entry.fact is not None else self.state
         latest = entry.order_key if self.latest is None else max(self.latest, entry.order_key)
-        return History(state=state, last_activity_at=last, latest=latest)
+        consent = self.consent
+        if entry.consent:
+            consent = {**(consent or {}), **entry.consent}
+        return History(state=state, last_activity_at=last, latest=latest, consent=consent)
+
+
+def consent_fact(event: EventEnvelope) -> dict[str, Any] | None:
+    """The keys of consent an event states; UNSUBSCRIBED states `messaging: false`."""
+    given = event.consent.model_dump(mode="json", exclude_none=True) if event.consent else {}
+    if event.event_name is EventName.UNSUBSCRIBED:
+        given["messaging"] = False
+    return given or None
 
 
 def replay(entries: Iterable[Entry]) -> History:
@@ -128,11 +156,13 @@ def creation_entry(
     state: PipelineState,
     *,
     activity_at: datetime | None = None,
+    consent: Consent | None = None,
 ) -> Entry:
     """Where a person's creation put the customer, as the first entry of their history.
 
     It is recorded as a person's move (the parts that differ from a new lead) so that a
-    re-fold starts from it; an import is not a fact, so no event is derived from it.
+    re-fold starts from it; an import is not a fact, so no event is derived from it. The
+    consent the person gave is a consent fact at the creation's time.
     """
     fact = Fact(
         event_id=event_id,
@@ -146,18 +176,21 @@ def creation_entry(
         timestamp=timestamp,
         fact=fact,
         activity_at=activity_at,
+        consent=consent.model_dump(mode="json", exclude_none=True) or None if consent else None,
     )
 
 
-def creation_entry_of(event: EventEnvelope) -> Entry:
+def creation_entry_of(event: EventEnvelope, consent: Consent | None = None) -> Entry:
     """The creation entry a CUSTOMER_CREATED records: in an open stage, a creation through
-    the API is activity at its time (crm_schemas.fold.activity_time)."""
+    the API is activity at its time (crm_schemas.fold.activity_time); the consent the person
+    gave is a consent fact at that time."""
     created = CustomerCreated.model_validate(event.properties)
     return creation_entry(
         event.event_id,
         created.created_at,
         created.state,
         activity_at=activity_time(event, was_opted_out=False),
+        consent=consent,
     )
 
 

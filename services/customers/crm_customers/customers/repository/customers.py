@@ -20,7 +20,8 @@ COLUMNS = (
     "name, email, phone, handles, source, country, language, notes, prospect_why,"
     " next_action, next_action_date, person_next_action, person_next_action_date,"
     " nba_title, nba_due_at, consent, utm, status, booking, joined_team, opted_out,"
-    " last_activity_at, latest_fact_at, latest_fact_id, created_at, updated_at"
+    " last_activity_at, latest_fact_at, latest_fact_id, created_at, updated_at,"
+    " custom, person_fields"
 )
 
 
@@ -43,7 +44,7 @@ def _values(c: Customer) -> list[Any]:
         c.person_next_action_date,
         c.nba_title,
         c.nba_due_at,
-        dump["consent"],
+        c.history.consent,
         dump["utm"],
         c.state.status.value,
         dump["history"]["state"]["booking"],
@@ -54,6 +55,9 @@ def _values(c: Customer) -> list[Any]:
         latest_id,
         c.created_at,
         c.updated_at,
+        c.custom,
+        # An object, not a list: save_many's arrays would take a list for a dimension.
+        dict.fromkeys(sorted(c.person_fields), True),
     ]
 
 
@@ -66,11 +70,15 @@ def customer_of(row: asyncpg.Record) -> Customer:
         opted_out=row["opted_out"],
     )
     fields = {k: v for k, v in row.items() if k not in _HISTORY_COLUMNS and k not in _READ_WITH}
+    fields["person_fields"] = frozenset(row["person_fields"])
     return Customer.model_validate(
         {
             **fields,
             "history": History(
-                state=state, last_activity_at=row["last_activity_at"], latest=latest
+                state=state,
+                last_activity_at=row["last_activity_at"],
+                latest=latest,
+                consent=row["consent"],
             ),
         }
     )
@@ -80,7 +88,7 @@ def customer_of(row: asyncpg.Record) -> Customer:
 _READ_WITH = frozenset({"sort_value", "known"})
 _HISTORY_COLUMNS = frozenset(
     {"status", "booking", "joined_team", "opted_out", "last_activity_at"}
-    | {"latest_fact_at", "latest_fact_id"}
+    | {"latest_fact_at", "latest_fact_id", "consent"}
 )
 
 
@@ -176,6 +184,8 @@ _TYPES = {
     "consent": "jsonb",
     "utm": "jsonb",
     "booking": "jsonb",
+    "custom": "jsonb",
+    "person_fields": "jsonb",
     "next_action_date": "timestamptz",
     "person_next_action_date": "timestamptz",
     "nba_due_at": "timestamptz",

@@ -17,6 +17,7 @@ from crm_customers.customers.announce import (
     customer_updated,
     status_changed,
 )
+from crm_customers.customers.policy.card import filled_from_event
 from crm_customers.customers.policy.customer import Customer
 from crm_customers.customers.policy.facts import customer_from_event, nba_mirrored
 from crm_customers.customers.policy.history import Entry
@@ -98,7 +99,12 @@ async def apply_fact(batch: Batch, event: EventEnvelope) -> None:
     updated = await _with_fact(batch, customer, entry)
     if updated is None:
         return  # stored already: a duplicate changes nothing
+    updated, card_changes = filled_from_event(updated, event)
+    if updated.history.consent != customer.history.consent:
+        card_changes["consent"] = updated.history.consent
     batch.customers.put(updated)
+    if card_changes:
+        batch.out.append(customer_updated(cause, event.account_id, customer.id, card_changes))
     # A person's STATUS_CHANGED (met in a rebuild) is its own announcement.
     if updated.state != customer.state and event.event_name is not EventName.STATUS_CHANGED:
         change = status_changed(
