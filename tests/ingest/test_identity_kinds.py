@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -128,3 +129,47 @@ async def test_an_event_by_customer_id_only_has_no_linked_identities(ingest: Ing
     del event["contact"]
     assert await send(ingest, event) == kari
     assert await linked_of(ingest, event["event_id"]) is None
+
+
+async def test_the_plain_email_of_a_hashed_lead_finds_the_lead_and_is_linked(
+    ingest: Ingest,
+) -> None:
+    email = f"{new_id()}@example.com"
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    lead = await send(ingest, invite({"email_sha256": digest}, event_name="LEAD_QUALIFIED"))
+    booked = invite(
+        {"email": email},
+        event_name="MEETING_BOOKED",
+        properties={"booking_time": "2026-11-05T10:00:00Z"},
+    )
+    assert await send(ingest, booked) == lead
+    assert await linked_of(ingest, booked["event_id"]) == {"email": email}
+    assert await send(ingest, invite({"email": email})) == lead
+
+
+async def a_hashed_lead_and_its_plain_email_at_once(ingest: Ingest) -> set[str]:
+    """The customers a hashed lead and five events with its plain email, sent at once (singly
+    and in a batch), are resolved to."""
+    email = f"{new_id()}@example.com"
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    lead = invite({"email_sha256": digest}, event_name="LEAD_QUALIFIED")
+    singles = [invite({"email": email}, event_name="FOLLOW_UP_DONE") for _ in range(3)]
+    batch = {"events": [invite({"email": email}, event_name="FOLLOW_UP_DONE") for _ in range(2)]}
+
+    async def batched() -> list[str]:
+        answer = await ingest.client.post("/api/events/batch", json=batch, headers=ingest.auth())
+        assert answer.status_code == 200, answer.text
+        return [result["customer_id"] for result in answer.json()["results"]]
+
+    *answers, in_batch = await asyncio.gather(
+        send(ingest, lead), *(send(ingest, event) for event in singles), batched()
+    )
+    return {*answers, *in_batch}
+
+
+async def test_a_hashed_lead_and_its_plain_email_at_once_are_one_customer(
+    ingest: Ingest,
+) -> None:
+    for _ in range(10):
+        customers = await a_hashed_lead_and_its_plain_email_at_once(ingest)
+        assert len(customers) == 1, customers
