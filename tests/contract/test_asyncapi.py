@@ -13,6 +13,8 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from crm_devstack.contract.cli import ASYNCAPI_FILE, default_directory
 from crm_schemas.catalog import CATALOG, EventName
 from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC, headers_dict, message_headers
+from crm_servicekit.delivery import Delivery
+from crm_servicekit.dlq import DeadLetter
 
 from .official_schemas import asyncapi_3_schema
 
@@ -67,3 +69,23 @@ def test_a_sample_that_breaks_its_event_schema_is_invalid(document: dict[str, An
     ]
     no_show = json.loads((GOLDEN / "NO_SHOW.json").read_text())
     assert not payload.is_valid(no_show)  # another event's message is not this one's
+
+
+def test_a_dead_letter_as_written_is_valid_and_its_every_header_is_published(
+    document: dict[str, Any],
+) -> None:
+    original = Delivery(
+        topic=EVENTS_TOPIC,
+        partition=3,
+        offset=17,
+        key=b"customer-1",
+        value=b"{}",
+        headers=message_headers("NO_SHOW", "account-1", "event-1"),
+    )
+    letter = DeadLetter(original, "Traceback ...\nValueError: boom", "handler_error", 3, "rules")
+    written = headers_dict(letter.record().headers)
+    message = document["components"]["messages"]["DeadLetter"]["headers"]
+    headers = _validator(document, "components/messages/DeadLetter/headers")
+    assert [error.message for error in headers.iter_errors(written)] == []
+    # What the writer adds is what the document describes, header for header.
+    assert set(written) == set(message["properties"])

@@ -22,6 +22,7 @@ from crm_devstack.processes import (
 from crm_devstack.redis_server import RedisServer
 from crm_devstack.servers_for_tests import run_coroutine
 from crm_devstack.settings import Ports, StackConfig
+from crm_devstack.stack import bring_down
 
 
 def test_started_process_is_found_again_and_stopped(tmp_path: Path) -> None:
@@ -87,3 +88,19 @@ def test_a_crash_kills_the_process_group_and_every_descendant(tmp_path: Path) ->
     for process in (started, *children):
         assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
     assert server.running() is None
+
+
+def test_down_stops_the_servers_it_finds_and_names_the_others_not_running(tmp_path: Path) -> None:
+    config = StackConfig(state_dir=tmp_path, ports=Ports())
+    # Stand-ins under two servers' names: `down` finds a server by its pid file.
+    stand_ins = [
+        ServerProcess(name, config.run_dir, config.logs_dir / f"{name}.log").start(
+            Command(argv=["sleep", "60"])
+        )
+        for name in ("postgres", "redis")
+    ]
+    outcome = run_coroutine(lambda: bring_down(config))
+    assert outcome == {"kafka": "not running", "postgres": "stopped", "redis": "stopped"}
+    for process in stand_ins:
+        assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    assert list(config.run_dir.glob("*.pid")) == []

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import yaml
 
+from crm_devstack import generated_files
 from crm_devstack.deploy_scaling import SCALED_MANIFESTS, generated_manifest
 from crm_devstack.gateway_config import render
 from crm_devstack.gateway_routes import (
@@ -148,25 +149,14 @@ def repository_root() -> Path:
     raise RuntimeError("crm_devstack must run from a checkout: deploy/ not found")
 
 
+def generated_texts(root: Path) -> dict[Path, str]:
+    """Each generated file, relative to root, and the text its source gives."""
+    return {relative: generate(root) for relative, generate in GENERATED.items()}
+
+
 def stale_files(root: Path) -> list[Path]:
     """The generated files missing under root or differing from what their source gives."""
-    stale = []
-    for relative, generate in GENERATED.items():
-        target = root / relative
-        if not target.is_file() or target.read_text(encoding="utf-8") != generate(root):
-            stale.append(relative)
-    return stale
-
-
-def write_files(root: Path) -> list[Path]:
-    """Write the generated files that differ; returns those written."""
-    written = []
-    for relative in stale_files(root):
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(GENERATED[relative](root), encoding="utf-8")
-        written.append(relative)
-    return written
+    return generated_files.stale_files(root, generated_texts(root))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,22 +171,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None, help="the checkout (default: this one)")
     args = parser.parse_args(argv)
     root: Path = args.root or repository_root()
-    if args.check:
-        stale = stale_files(root)
-        for relative in stale:
-            print(f"stale: {relative}", file=sys.stderr)
-        if stale:
-            print(
-                "deploy files are out of date; run `uv run python -m crm_devstack.deploy_files` "
-                "and commit the result",
-                file=sys.stderr,
-            )
-            return 1
-        print("deploy files are current")
-        return 0
-    for relative in write_files(root):
-        print(f"wrote {relative}")
-    return 0
+    try:
+        expected = generated_texts(root)
+    except FileNotFoundError as missing:
+        # A manifest written by hand is gone: nothing can regenerate it.
+        print(missing, file=sys.stderr)
+        return 1
+    return generated_files.write_or_check(
+        root,
+        expected,
+        check=args.check,
+        what="deploy files",
+        command="uv run python -m crm_devstack.deploy_files",
+        # Paths from the checkout's root, as they are spelled in the repository.
+        shown=str,
+    )
 
 
 if __name__ == "__main__":

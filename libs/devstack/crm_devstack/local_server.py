@@ -1,9 +1,12 @@
-"""What every locally launched server has in common: ports, one-time setup, start, readiness."""
+"""What every locally launched server has in common: ports, one-time setup, start, readiness,
+and stopping several at once."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -17,6 +20,7 @@ from crm_devstack.processes import (
     ServerProcess,
     describe_port_owner,
     port_is_free,
+    stop_processes,
     tail,
 )
 from crm_devstack.settings import HOST, StackConfig
@@ -166,3 +170,23 @@ class LocalServer(ABC):
                 f"{self.instance_name} did not answer on {self.address()} within "
                 f"{self.start_timeout:.0f}s; see {self.log_file}\n{self._log_excerpt()}"
             ) from None
+
+
+async def stop_servers(servers: Sequence[LocalServer], grace: float) -> dict[str, str]:
+    """Stop those of the servers that run, all at once and gracefully (each with its own stop
+    signal; what has not stopped after grace seconds is killed). Per instance name: "not
+    running", "stopped" or "killed (did not stop in time)"."""
+    outcome: dict[str, str] = {}
+    running = {}
+    for server in servers:
+        process = server.running()
+        if process is None:
+            outcome[server.instance_name] = "not running"
+        else:
+            running[server.instance_name] = (process, server.stop_signal)
+    killed = await asyncio.to_thread(stop_processes, running, grace) if running else []
+    for name in running:
+        outcome[name] = "killed (did not stop in time)" if name in killed else "stopped"
+    for server in servers:
+        server.running()  # drops the now stale pid files
+    return outcome

@@ -13,9 +13,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from crm_devstack.kafka_broker import KafkaBroker, kafka_version
-from crm_devstack.local_server import LocalServer, ServerState
+from crm_devstack.local_server import LocalServer, ServerState, stop_servers
 from crm_devstack.postgres_server import PostgresServer
-from crm_devstack.processes import stop_processes
 from crm_devstack.redis_server import RedisServer
 from crm_devstack.settings import Endpoints, StackConfig
 from crm_devstack.system_packages import install_packages, missing_packages
@@ -113,19 +112,4 @@ async def bring_down(config: StackConfig, names: Sequence[str] | None = None) ->
     """Stop the servers (all, or the named ones) cleanly; their data stays for the next `up`."""
     chosen = servers(config, names)
     async with _stack_lock(config):
-        outcome: dict[str, str] = {}
-        running = {}
-        for server in chosen:
-            process = server.running()
-            if process is None:
-                outcome[server.name] = "not running"
-            else:
-                running[server.name] = (process, server.stop_signal)
-        killed = await asyncio.to_thread(stop_processes, running, STOP_TIMEOUT)
-        for server in chosen:
-            if server.name in running:
-                outcome[server.name] = (
-                    "killed (did not stop in time)" if server.name in killed else "stopped"
-                )
-                server.process.running()  # drops the now stale pid file
-    return outcome
+        return await stop_servers(chosen, STOP_TIMEOUT)

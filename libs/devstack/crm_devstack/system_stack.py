@@ -13,8 +13,6 @@ from datetime import timedelta
 from itertools import groupby
 from pathlib import Path
 
-import psutil
-
 from crm_devstack.app_servers import (
     APP_NAMES,
     APP_SERVER_TYPES,
@@ -28,8 +26,7 @@ from crm_devstack.demo_account import (
     demo_env_text,
     write_accounts_file,
 )
-from crm_devstack.local_server import LocalServer, ServerState
-from crm_devstack.processes import stop_processes
+from crm_devstack.local_server import LocalServer, ServerState, stop_servers
 from crm_devstack.replicas import (
     forget_counts,
     record_counts,
@@ -115,39 +112,18 @@ async def stop_replicas_beyond(
 ) -> list[str]:
     """Stop every replica numbered beyond its service's count; the names of those stopped."""
     beyond = [r for r in known_replicas(config) if r.replica > counts[r.name]]
-    running = {}
-    for replica in beyond:
-        process = replica.running()
-        if process is not None:
-            say(f"stopping {replica.instance_name}: beyond {replica.name}'s replica count")
-            running[replica.instance_name] = (process, replica.stop_signal)
-    await _stop(running)
-    for replica in beyond:
-        replica.running()  # drops stale pid files
-    return list(running)
-
-
-async def _stop(running: Mapping[str, tuple[psutil.Process, int]]) -> list[str]:
-    return await asyncio.to_thread(stop_processes, running, STOP_TIMEOUT) if running else []
+    # Reading a replica's pid file also drops it when stale: those not running are done.
+    running = [replica for replica in beyond if replica.running() is not None]
+    for replica in running:
+        say(f"stopping {replica.instance_name}: beyond {replica.name}'s replica count")
+    await stop_servers(running, STOP_TIMEOUT)
+    return [replica.instance_name for replica in running]
 
 
 async def bring_down_system(config: StackConfig) -> dict[str, str]:
     """Stop the gateway and every replica of the services (the infrastructure is
     `crm-devstack down`), and forget the replica counts: the next `system up` runs one each."""
-    pieces = known_pieces(config)
-    running = {}
-    outcome: dict[str, str] = {}
-    for piece in pieces:
-        process = piece.running()
-        if process is None:
-            outcome[piece.instance_name] = "not running"
-        else:
-            running[piece.instance_name] = (process, piece.stop_signal)
-    killed = await _stop(running)
-    for name in running:
-        outcome[name] = "killed (did not stop in time)" if name in killed else "stopped"
-    for piece in pieces:
-        piece.running()  # drops stale pid files
+    outcome = await stop_servers(known_pieces(config), STOP_TIMEOUT)
     forget_counts(config.run_dir)
     return outcome
 
@@ -157,21 +133,7 @@ async def stop_service(config: StackConfig, name: str) -> dict[str, str]:
     counts: the next `system up` starts them again (what `crm rebuild` needs in between)."""
     if name not in APP_NAMES:
         raise ValueError(f"unknown service {name!r}; one of: {', '.join(APP_NAMES)}")
-    replicas = [r for r in known_replicas(config) if r.name == name]
-    running = {}
-    outcome: dict[str, str] = {}
-    for replica in replicas:
-        process = replica.running()
-        if process is None:
-            outcome[replica.instance_name] = "not running"
-        else:
-            running[replica.instance_name] = (process, replica.stop_signal)
-    killed = await _stop(running)
-    for instance in running:
-        outcome[instance] = "killed (did not stop in time)" if instance in killed else "stopped"
-    for replica in replicas:
-        replica.running()  # drops stale pid files
-    return outcome
+    return await stop_servers([r for r in known_replicas(config) if r.name == name], STOP_TIMEOUT)
 
 
 async def system_states(config: StackConfig) -> list[ServerState]:

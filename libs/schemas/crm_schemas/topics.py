@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 EVENTS_TOPIC: Final = "crm.events.v1"
@@ -30,6 +31,19 @@ DLQ_HEADER_SOURCE_PARTITION: Final = "dlq_source_partition"
 DLQ_HEADER_SOURCE_OFFSET: Final = "dlq_source_offset"
 DLQ_HEADER_ATTEMPTS: Final = "dlq_attempts"
 DLQ_HEADER_CONSUMER_GROUP: Final = "dlq_consumer_group"
+# Header values are bytes on the wire; a traceback can be long, so the error is capped.
+DLQ_ERROR_MAX_BYTES: Final = 16_000
+# Every header a dead letter adds, and what it holds (the AsyncAPI document publishes these).
+DLQ_HEADERS: Final[Mapping[str, str]] = {
+    DLQ_HEADER_ERROR: f"the error (its last {DLQ_ERROR_MAX_BYTES} bytes)",
+    DLQ_HEADER_ERROR_KIND: "`invalid_payload` (the message did not decode) or"
+    " `handler_error` (the consumer failed on it, every try)",
+    DLQ_HEADER_SOURCE_TOPIC: "the topic the message was read from",
+    DLQ_HEADER_SOURCE_PARTITION: "its partition, in decimal",
+    DLQ_HEADER_SOURCE_OFFSET: "its offset, in decimal",
+    DLQ_HEADER_ATTEMPTS: "how many times the consumer tried it, in decimal",
+    DLQ_HEADER_CONSUMER_GROUP: "the consumer group that gave up on it",
+}
 
 
 def message_headers(event_name: str, account_id: str, event_id: str) -> list[tuple[str, bytes]]:

@@ -16,20 +16,6 @@ from crm_servicekit.delivery import Delivery
 from crm_servicekit.kafka import OutgoingRecord, publish_in_order
 from crm_servicekit.metrics import DLQ_MESSAGES
 
-# Header values are bytes on the wire; a traceback can be long, so it is capped.
-MAX_ERROR_BYTES = 16_000
-_DLQ_HEADER_NAMES = frozenset(
-    {
-        t.DLQ_HEADER_ERROR,
-        t.DLQ_HEADER_ERROR_KIND,
-        t.DLQ_HEADER_SOURCE_TOPIC,
-        t.DLQ_HEADER_SOURCE_PARTITION,
-        t.DLQ_HEADER_SOURCE_OFFSET,
-        t.DLQ_HEADER_ATTEMPTS,
-        t.DLQ_HEADER_CONSUMER_GROUP,
-    }
-)
-
 
 @dataclass(frozen=True)
 class DeadLetter:
@@ -42,7 +28,7 @@ class DeadLetter:
     def record(self, topic: str = t.DLQ_TOPIC) -> OutgoingRecord:
         d = self.delivery
         extra = [
-            (t.DLQ_HEADER_ERROR, self.error.encode()[-MAX_ERROR_BYTES:]),
+            (t.DLQ_HEADER_ERROR, self.error.encode()[-t.DLQ_ERROR_MAX_BYTES :]),
             (t.DLQ_HEADER_ERROR_KIND, self.kind.encode()),
             (t.DLQ_HEADER_SOURCE_TOPIC, d.topic.encode()),
             (t.DLQ_HEADER_SOURCE_PARTITION, str(d.partition).encode()),
@@ -66,4 +52,4 @@ async def send_dead_letters(
 
 def original_headers(delivery: Delivery) -> list[tuple[str, bytes]]:
     """The headers the message had before it was dead-lettered (for replay)."""
-    return [(name, value) for name, value in delivery.headers if name not in _DLQ_HEADER_NAMES]
+    return [(name, value) for name, value in delivery.headers if name not in t.DLQ_HEADERS]

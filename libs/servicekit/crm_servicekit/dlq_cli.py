@@ -65,12 +65,41 @@ def _filter(
     )
 
 
+def _marks_topic(topic: str, resolved_topic: str | None) -> str:
+    return resolved_topic or resolutions_topic(topic)
+
+
 async def _letters_and_marks(
     bootstrap: str, topic: str, resolved_topic: str | None
 ) -> tuple[list[StoredLetter], dict[str, Resolution]]:
     letters = await read_letters(bootstrap, topic)
-    marks = await read_resolutions(bootstrap, resolved_topic or resolutions_topic(topic))
+    marks = await read_resolutions(bootstrap, _marks_topic(topic, resolved_topic))
     return letters, marks
+
+
+def _mark_now(
+    letters: list[StoredLetter],
+    resolution: str,
+    *,
+    by: str | None,
+    note: str = "",
+    bootstrap: str,
+    topic: str,
+    resolved_topic: str | None,
+) -> int:
+    """Mark the letters dealt with, now, by the one running the command; how many were marked."""
+    return asyncio.run(
+        mark(
+            bootstrap,
+            _marks_topic(topic, resolved_topic),
+            letters,
+            resolution=resolution,
+            at=SystemClock().now(),
+            by=_who(by),
+            note=note,
+            dlq_topic=topic,
+        )
+    )
 
 
 def letter_json(letter: StoredLetter, resolution: Resolution | None) -> dict[str, Any]:
@@ -179,16 +208,8 @@ def replay_letters(
     # Every letter of a replayed event is dealt with, not only the one whose body was sent.
     sent = {letter.event_id or letter.letter_id for letter in picked}
     dealt = [c for c in candidates if (c.event_id or c.letter_id) in sent]
-    asyncio.run(
-        mark(
-            bootstrap,
-            resolved_topic or resolutions_topic(topic),
-            dealt,
-            resolution="replayed",
-            at=SystemClock().now(),
-            by=_who(by),
-            dlq_topic=topic,
-        )
+    _mark_now(
+        dealt, "replayed", by=by, bootstrap=bootstrap, topic=topic, resolved_topic=resolved_topic
     )
     console.print(f"replayed {count} letter(s) onto their source topic")
 
@@ -228,16 +249,13 @@ def resolve_letters(
     if unknown:
         console.print(f"[red]no dead letter with id: {', '.join(sorted(unknown))}[/red]")
         raise typer.Exit(1)
-    count = asyncio.run(
-        mark(
-            bootstrap,
-            resolved_topic or resolutions_topic(topic),
-            picked,
-            resolution="resolved",
-            at=SystemClock().now(),
-            by=_who(by),
-            note=note,
-            dlq_topic=topic,
-        )
+    count = _mark_now(
+        picked,
+        "resolved",
+        by=by,
+        note=note,
+        bootstrap=bootstrap,
+        topic=topic,
+        resolved_topic=resolved_topic,
     )
     console.print(f"resolved {count} letter(s)")

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from crm_devstack.concordance.artifacts import artifacts
+from crm_devstack.generated_files import stale_files, write_or_check, write_stale_files
 
 ARTIFACT_DIR = Path("docs") / "concordance"
 
@@ -27,23 +28,12 @@ def default_directory() -> Path:
 
 def stale_artifacts(directory: Path) -> list[str]:
     """The artifact files missing from directory or differing from what the models give."""
-    stale = []
-    for name, text in artifacts().items():
-        path = directory / name
-        # Bytes, not text: a checkout that rewrote line endings is stale too.
-        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
-            stale.append(name)
-    return stale
+    return stale_files(directory, artifacts())
 
 
 def write_artifacts(directory: Path) -> list[str]:
     """Write every artifact that differs; returns the names written."""
-    stale = stale_artifacts(directory)
-    expected = artifacts()
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in stale:
-        (directory / name).write_bytes(expected[name].encode("utf-8"))
-    return stale
+    return write_stale_files(directory, artifacts())
 
 
 app = typer.Typer(
@@ -62,22 +52,12 @@ def concordance(
     ] = None,
 ) -> None:
     """Write docs/concordance/*.json and README.md from the models, or --check them."""
-    target = directory or default_directory()
-    if check:
-        stale = stale_artifacts(target)
-        for name in stale:
-            typer.echo(f"stale: {target / name}", err=True)
-        if stale:
-            typer.echo(
-                "concordance artifacts are out of date; run "
-                "`uv run python -m crm_devstack.concordance` and commit the result",
-                err=True,
-            )
-            raise typer.Exit(1)
-        typer.echo(f"concordance artifacts in {target} are current")
-        return
-    written = write_artifacts(target)
-    for name in written:
-        typer.echo(f"wrote {target / name}")
-    if not written:
-        typer.echo(f"concordance artifacts in {target} were already current")
+    status = write_or_check(
+        directory or default_directory(),
+        artifacts(),
+        check=check,
+        what="concordance artifacts",
+        command="uv run python -m crm_devstack.concordance",
+    )
+    if status:
+        raise typer.Exit(status)

@@ -17,7 +17,6 @@ from pydantic.json_schema import models_json_schema
 from crm_schemas import topics
 from crm_schemas.catalog import CATALOG, EventSpec
 from crm_schemas.envelope import SCHEMA_VERSION, EventEnvelope
-from crm_servicekit.dlq import MAX_ERROR_BYTES
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 KAFKA_BINDING_VERSION: Final = "0.5.0"
@@ -27,16 +26,6 @@ DLQ_CHANNEL: Final = "deadLetters"
 DEAD_LETTER: Final = "DeadLetter"
 
 _TEXT: Final = {"type": "string"}
-_DLQ_HEADERS: Final = {
-    topics.DLQ_HEADER_ERROR: f"the error (its last {MAX_ERROR_BYTES} bytes)",
-    topics.DLQ_HEADER_ERROR_KIND: "`invalid_payload` (the message did not decode) or"
-    " `handler_error` (the consumer failed on it, every try)",
-    topics.DLQ_HEADER_SOURCE_TOPIC: "the topic the message was read from",
-    topics.DLQ_HEADER_SOURCE_PARTITION: "its partition, in decimal",
-    topics.DLQ_HEADER_SOURCE_OFFSET: "its offset, in decimal",
-    topics.DLQ_HEADER_ATTEMPTS: "how many times the consumer tried it, in decimal",
-    topics.DLQ_HEADER_CONSUMER_GROUP: "the consumer group that gave up on it",
-}
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -174,7 +163,7 @@ def _dead_letter() -> dict[str, Any]:
         for name in topics.REQUIRED_HEADERS
     }
     headers.update(
-        {name: {**_TEXT, "description": meaning} for name, meaning in _DLQ_HEADERS.items()}
+        {name: {**_TEXT, "description": meaning} for name, meaning in topics.DLQ_HEADERS.items()}
     )
     return {
         "name": DEAD_LETTER,
@@ -183,7 +172,7 @@ def _dead_letter() -> dict[str, Any]:
         " the dlq_ headers.",
         "headers": {
             "type": "object",
-            "required": list(_DLQ_HEADERS),
+            "required": list(topics.DLQ_HEADERS),
             "properties": headers,
         },
         "payload": {

@@ -17,6 +17,10 @@ import typer
 
 from crm_devstack.contract.asyncapi import asyncapi_document
 from crm_devstack.contract.openapi import merged_openapi, services_documents
+from crm_devstack.generated_files import stale_files, write_or_check
+
+# stale_files is the check this command runs, named here for its callers (tests, make lint).
+__all__ = ["app", "default_directory", "documents", "stale_files"]
 
 PUBLISHED_DIR = Path("services") / "ingest" / "crm_ingest" / "published"
 OPENAPI_FILE = "openapi.json"
@@ -44,17 +48,6 @@ def documents() -> dict[str, str]:
     }
 
 
-def stale_files(directory: Path, expected: Mapping[str, str]) -> list[str]:
-    """The files missing from directory or differing from the expected texts."""
-    return [
-        name
-        for name, text in expected.items()
-        # Bytes, not text: a checkout that rewrote line endings is stale too.
-        if not (directory / name).is_file()
-        or (directory / name).read_bytes() != text.encode("utf-8")
-    ]
-
-
 app = typer.Typer(
     help="The published OpenAPI and AsyncAPI documents, from the code.", add_completion=False
 )
@@ -70,22 +63,12 @@ def contract(
     ] = None,
 ) -> None:
     """Write services/ingest/crm_ingest/published/*.json from the code, or --check them."""
-    target = directory or default_directory()
-    expected = documents()
-    stale = stale_files(target, expected)
-    if check:
-        for name in stale:
-            typer.echo(f"stale: {target / name}", err=True)
-        if stale:
-            typer.echo(
-                "the published documents are out of date; run "
-                "`uv run python -m crm_devstack.contract` and commit the result",
-                err=True,
-            )
-            raise typer.Exit(1)
-        typer.echo(f"the published documents in {target} are current")
-        return
-    target.mkdir(parents=True, exist_ok=True)
-    for name in stale:
-        (target / name).write_bytes(expected[name].encode("utf-8"))
-        typer.echo(f"wrote {target / name}")
+    status = write_or_check(
+        directory or default_directory(),
+        documents(),
+        check=check,
+        what="the published documents",
+        command="uv run python -m crm_devstack.contract",
+    )
+    if status:
+        raise typer.Exit(status)
