@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from crm_devstack.kafka_testing import read_records
-from crm_devstack.tracing_testing import in_memory_spans
+from crm_devstack.tracing_testing import OtlpReceiver, in_memory_spans
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import headers_dict, message_headers
 from crm_servicekit.batch_apply import BatchApplier
@@ -170,3 +173,28 @@ async def test_a_lone_event_is_handled_as_a_child_of_its_message_and_a_batch_lin
     assert lines[lone.event_id]["customer_id"] == str(lone.customer_id)
     assert lines[lone.event_id]["event_name"] == "MESSAGE_SENT"
     assert lines[second.event_id]["trace_id"] == trace.format_trace_id(batch.context.trace_id)
+
+
+EXPORTING_PROCESS = """
+import sys
+from opentelemetry import trace
+from crm_servicekit.tracing import configure_tracing
+provider = configure_tracing("rules")
+assert provider is not None
+with trace.get_tracer("check").start_as_current_span("exported"):
+    pass
+provider.force_flush()
+"""
+
+
+async def test_a_process_given_an_otlp_endpoint_exports_its_spans_named_by_its_service() -> None:
+    with OtlpReceiver() as receiver:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            EXPORTING_PROCESS,
+            env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
+        )
+        assert await process.wait() == 0
+        spans = receiver.spans()
+    assert [(s.service, s.name) for s in spans] == [("rules", "exported")]
