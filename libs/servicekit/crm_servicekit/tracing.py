@@ -23,8 +23,10 @@ from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import Link, Span, SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import Attributes
 
 _W3C = TraceContextTextMapPropagator()
 _provider: TracerProvider | None = None
@@ -58,10 +60,35 @@ def configure_tracing(
         raise ValueError(f"OTEL_TRACES_EXPORTER: only otlp is supported, not {sorted(exporters)}")
     # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES still win, as the standard says.
     name = environ.get("OTEL_SERVICE_NAME") or service
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    # The standard OTEL_TRACES_SAMPLER when given; else every trace, but none that a lone query
+    # would start (the relay's polling, the gauges' timer, the scheduler's pass).
+    sampler = None if environ.get("OTEL_TRACES_SAMPLER") else ParentBased(_NoLoneClientCalls())
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}), sampler=sampler)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     enable_tracing(provider)
     return provider
+
+
+class _NoLoneClientCalls(Sampler):
+    """Drops a client span (a database or Redis call) that has no parent: background loops
+    poll all the time, and a trace of one polling query tells nobody anything."""
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "NoLoneClientCalls"
 
 
 def enable_tracing(provider: TracerProvider) -> None:
