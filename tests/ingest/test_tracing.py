@@ -3,6 +3,7 @@ of both naming the event, its customer and the trace."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -185,3 +186,39 @@ async def test_with_tracing_off_ingest_publishes_no_trace_headers(
     ]
     assert line["customer_id"] == answer.json()["customer_id"]
     assert "trace_id" not in line
+
+
+async def test_events_accepted_together_are_published_each_in_or_linked_to_its_requests_trace(
+    start_ingest: Callable[..., Any], json_log_lines: LogLines
+) -> None:
+    event_ids = [new_id() for _ in range(8)]
+    with in_memory_spans() as spans:
+        async with start_ingest() as ingest:
+            assert isinstance(ingest, Ingest)
+            answers = await asyncio.gather(
+                *(
+                    ingest.client.post("/api/events", json=no_show(e), headers=ingest.auth())
+                    for e in event_ids
+                )
+            )
+            assert [a.status_code for a in answers] == [202] * len(event_ids)
+            published = {
+                e: (await ingest.published_with(e))[0].headers["traceparent"] for e in event_ids
+            }
+        finished = spans.get_finished_spans()
+    request_traces = {
+        line["event_id"]: line["trace_id"]
+        for line in json_log_lines()
+        if line["event"] == "request finished" and line.get("event_id") in published
+    }
+    assert set(request_traces) == set(event_ids)
+    for event_id, traceparent in published.items():
+        trace_id = traceparent.split("-")[1]
+        if trace_id == request_traces[event_id]:
+            continue  # accepted alone: published in its request's own trace
+        # Accepted in a group: the group's span links to each request's span.
+        (group,) = [
+            s for s in finished if s.name == "ingest accept group" and hex_ids(s)[0] == trace_id
+        ]
+        linked = {trace.format_trace_id(link.context.trace_id) for link in group.links}
+        assert request_traces[event_id] in linked

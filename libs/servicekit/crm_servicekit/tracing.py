@@ -58,7 +58,8 @@ def configure_tracing(
     exporters = {e.strip().lower() for e in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")}
     if exporters - {"otlp"}:
         raise ValueError(f"OTEL_TRACES_EXPORTER: only otlp is supported, not {sorted(exporters)}")
-    # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES still win, as the standard says.
+    # An operator's OTEL_SERVICE_NAME wins, as the standard says; Resource.create adds the
+    # attributes of OTEL_RESOURCE_ATTRIBUTES.
     name = environ.get("OTEL_SERVICE_NAME") or service
     # The standard OTEL_TRACES_SAMPLER when given; else every trace, but none that a lone query
     # would start (the relay's polling, the gauges' timer, the scheduler's pass).
@@ -192,7 +193,8 @@ def process_span(
         return
     remotes = [remote_context(h) for h in headers]
     contexts = [c for c in remotes if c is not None]
-    parent: Context | None = None
+    # A batch of several starts a trace of its own, whatever the consumer task's context.
+    parent = Context()
     links: list[Link] = []
     if messages == 1 and len(contexts) == 1:
         parent = trace.set_span_in_context(trace.NonRecordingSpan(contexts[0]))
