@@ -18,7 +18,7 @@ from crm_devstack.kafka_testing import read_records
 from crm_devstack.tracing_testing import OtlpReceiver, in_memory_spans
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import headers_dict, message_headers
-from crm_servicekit.batch_apply import BatchApplier
+from crm_servicekit.batch_apply import LOGGED_ONE_BY_ONE, BatchApplier
 from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.delivery import Delivery
 from crm_servicekit.dlq import DeadLetter
@@ -206,3 +206,21 @@ async def test_a_process_given_an_otlp_endpoint_exports_its_traces_named_by_its_
         ("rules", "exported"),
         ("rules", "its query"),
     ]
+
+
+async def test_a_large_batch_is_logged_as_one_line(
+    new_database: str, json_log_lines: LogLines
+) -> None:
+    apply_migrations(new_database, SERVICEKIT_MIGRATIONS)
+    events = [message_sent(uuid.uuid4(), n) for n in range(LOGGED_ONE_BY_ONE + 1)]
+    await apply_one(
+        new_database, *(delivery_of(e, TRACEPARENT, offset) for offset, e in enumerate(events))
+    )
+    lines = json_log_lines()
+    assert not [line for line in lines if line["event"] == "event applied"]
+    (summary,) = [line for line in lines if line["event"] == "events applied"]
+    assert (summary["count"], summary["first_event_id"], summary["last_event_id"]) == (
+        len(events),
+        events[0].event_id,
+        events[-1].event_id,
+    )
