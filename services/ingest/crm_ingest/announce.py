@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError
 from crm_schemas.contact import LinkedIdentities
 from crm_schemas.envelope import EventEnvelope, IncomingEvent
 from crm_schemas.topics import message_headers
+from crm_servicekit.batch_apply import LOGGED_ONE_BY_ONE
 from crm_servicekit.metrics import EVENTS_PUBLISHED
 from crm_servicekit.tracing import publish_span, trace_context_headers
 
@@ -105,13 +106,16 @@ class Announcer:
                     continue
                 acked.add(event_id)
                 EVENTS_PUBLISHED.labels(PRODUCER, name).inc()
-                log.info(
-                    "event published",
-                    event_id=event_id,
-                    customer_id=str(announcement.customer_id),
-                    account_id=account_id,
-                    event_name=name,
-                )
+                if len(futures) <= LOGGED_ONE_BY_ONE:
+                    log.info(
+                        "event published",
+                        event_id=event_id,
+                        customer_id=str(announcement.customer_id),
+                        account_id=account_id,
+                        event_name=name,
+                    )
+            if len(futures) > LOGGED_ONE_BY_ONE:
+                log.info("events published", account_id=account_id, count=len(acked))
         return acked
 
     async def leaders_answer(self) -> bool:
