@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 from collections.abc import Sequence
 
+import structlog
 from faststream.kafka import KafkaBroker
 
 from crm_schemas.envelope import EventEnvelope
@@ -74,6 +76,9 @@ async def main() -> None:
     register_consumer(
         broker, applier, topic=args.topic, fetching=Fetching(max_records=args.max_records)
     )
+    # The tests read this process's stdout only up to what they wait for (a warning at most):
+    # a line per applied event would fill the pipe and stop the process mid-test.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -22,6 +22,11 @@ HEADER_EVENT_NAME: Final = "event_name"
 HEADER_ACCOUNT_ID: Final = "account_id"
 HEADER_EVENT_ID: Final = "event_id"
 REQUIRED_HEADERS: Final = (HEADER_EVENT_NAME, HEADER_ACCOUNT_ID, HEADER_EVENT_ID)
+# W3C trace context of the span that published the message, when tracing is on: a consumer
+# continues that trace. Absent when tracing is off.
+HEADER_TRACEPARENT: Final = "traceparent"
+HEADER_TRACESTATE: Final = "tracestate"
+TRACE_HEADERS: Final = (HEADER_TRACEPARENT, HEADER_TRACESTATE)
 
 # Extra headers on a dead letter, beside the original key, value and headers.
 DLQ_HEADER_ERROR: Final = "dlq_error"
@@ -46,13 +51,25 @@ DLQ_HEADERS: Final[Mapping[str, str]] = {
 }
 
 
-def message_headers(event_name: str, account_id: str, event_id: str) -> list[tuple[str, bytes]]:
-    """The Kafka headers that let a consumer skip a message without decoding its body."""
-    return [
+def message_headers(
+    event_name: str,
+    account_id: str,
+    event_id: str,
+    trace_context: Mapping[str, str | None] | None = None,
+) -> list[tuple[str, bytes]]:
+    """The Kafka headers that let a consumer skip a message without decoding its body, and
+    the trace context's (traceparent, tracestate) when one is given."""
+    headers = [
         (HEADER_EVENT_NAME, event_name.encode()),
         (HEADER_ACCOUNT_ID, account_id.encode()),
         (HEADER_EVENT_ID, event_id.encode()),
     ]
+    if trace_context:
+        for name in TRACE_HEADERS:
+            value = trace_context.get(name)
+            if value:
+                headers.append((name, value.encode()))
+    return headers
 
 
 def headers_dict(headers: object) -> dict[str, str]:

@@ -25,6 +25,7 @@ from crm_servicekit.problem_handlers import install_problem_handlers
 from crm_servicekit.request_context import RequestContextMiddleware
 from crm_servicekit.service_context import ServiceContext, attach_service_context
 from crm_servicekit.settings import ServiceSettings
+from crm_servicekit.tracing import configure_tracing
 
 
 def create_app(
@@ -39,13 +40,22 @@ def create_app(
     version: str = "0.1.0",
 ) -> FastAPI:
     """A service's FastAPI app; checks created in the lifespan join via ``add_readiness_check``."""
+    # None unless the OTEL_* settings ask for traces (crm_servicekit.tracing).
+    traces = configure_tracing(settings.service_name)
     app = FastAPI(
         title=title,
         version=version,
         lifespan=lifespan,
-        # Metrics are Prometheus's and logs our JSON lines; FastAPI's OpenTelemetry hooks
-        # would only cost every request a provider lookup.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        # FastAPI's own OpenTelemetry hooks make the HTTP server spans (continuing a caller's
+        # traceparent) when tracing is on. Metrics are Prometheus's and logs our JSON lines;
+        # with tracing off every hook stays off, since each would cost every request a
+        # provider lookup.
+        telemetry={
+            "tracing": traces is not None,
+            "tracer_provider": traces,
+            "metrics": False,
+            "logs": False,
+        },
     )
     attach_service_context(app, ServiceContext(settings=settings, accounts=accounts, clock=clock))
     app.state.readiness_checks = dict(readiness_checks or {})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -12,6 +12,7 @@ from aiokafka.structs import RecordMetadata
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import EVENTS_TOPIC, message_headers
+from crm_servicekit.tracing import trace_context_headers
 
 
 @functools.lru_cache(maxsize=131_072)
@@ -51,12 +52,22 @@ class OutgoingRecord:
     headers: list[tuple[str, bytes]]
 
 
-def record_of(event: EventEnvelope, topic: str = EVENTS_TOPIC) -> OutgoingRecord:
+def record_of(
+    event: EventEnvelope,
+    topic: str = EVENTS_TOPIC,
+    trace_context: Mapping[str, str | None] | None = None,
+) -> OutgoingRecord:
+    """The message of an event; with the trace context given, or else the current span's
+    (none when tracing is off), in its headers."""
+    if trace_context is None:
+        trace_context = trace_context_headers()
     return OutgoingRecord(
         topic=topic,
         key=event.kafka_key,
         value=event.to_json(),
-        headers=message_headers(event.event_name.value, event.account_id, event.event_id),
+        headers=message_headers(
+            event.event_name.value, event.account_id, event.event_id, trace_context
+        ),
     )
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import structlog
 from structlog.typing import Processor
 
+from crm_servicekit.tracing import current_trace_ids
+
 # Loggers of libraries that install their own handlers; ours must be their only output.
 _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "aiokafka", "faststream")
 
@@ -19,6 +21,7 @@ def configure_logging(level: str = "INFO", *, service: str | None = None) -> Non
     """Route structlog and stdlib logging through one JSON renderer on stdout."""
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
@@ -53,19 +56,44 @@ def configure_logging(level: str = "INFO", *, service: str | None = None) -> Non
 
 @contextmanager
 def event_log_context(
-    *, event_id: str | None, customer_id: str | None, account_id: str | None = None
+    *,
+    event_id: str | None,
+    customer_id: str | None,
+    account_id: str | None = None,
+    event_name: str | None = None,
 ) -> Iterator[None]:
     """Every line logged inside carries the event being handled (consumer handlers)."""
-    values = {"event_id": event_id, "customer_id": customer_id, "account_id": account_id}
+    values = {
+        "event_id": event_id,
+        "customer_id": customer_id,
+        "account_id": account_id,
+        "event_name": event_name,
+    }
     with structlog.contextvars.bound_contextvars(
         **{key: value for key, value in values.items() if value is not None}
     ):
         yield
 
 
+def bind_event(event_id: str, customer_id: str | None) -> None:
+    """Add the event a request is about (and its customer, once known) to its log context."""
+    structlog.contextvars.bind_contextvars(event_id=event_id)
+    if customer_id is not None:
+        structlog.contextvars.bind_contextvars(customer_id=customer_id)
+
+
 def bind_customer_id(customer_id: str) -> None:
     """Add the customer to the current request's or handler's log context once it is known."""
     structlog.contextvars.bind_contextvars(customer_id=customer_id)
+
+
+def _add_trace_ids(_logger: Any, _method: str, event_dict: Any) -> Any:
+    """The active span's trace_id and span_id (nothing when tracing is off or no span is)."""
+    ids = current_trace_ids()
+    if ids:
+        for key, value in ids.items():
+            event_dict.setdefault(key, value)
+    return event_dict
 
 
 def _add_service(service: str) -> Processor:

@@ -25,12 +25,18 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.topics import EVENTS_TOPIC, message_headers
+from crm_schemas.topics import (
+    EVENTS_TOPIC,
+    HEADER_TRACEPARENT,
+    HEADER_TRACESTATE,
+    message_headers,
+)
 from crm_servicekit.connection import Conn
 from crm_servicekit.failures import is_transient
 from crm_servicekit.idempotency_store import mark_processed
 from crm_servicekit.kafka import OutgoingRecord, publish_in_order, record_of
 from crm_servicekit.metrics import EVENTS_PUBLISHED
+from crm_servicekit.tracing import trace_context_headers
 
 log = structlog.get_logger(__name__)
 
@@ -45,12 +51,19 @@ async def enqueue(conn: Conn, events: Sequence[EventEnvelope], topic: str = EVEN
     """
     if not events:
         return 0
-    records = [record_of(event, topic) for event in events]
+    records = [record_of(event, topic, trace_context={}) for event in events]
+    # The span of the change that caused these events (none when tracing is off): the relay
+    # publishes it with them, so their consumers continue this trace.
+    trace_context = trace_context_headers()
+    traceparent = trace_context.get(HEADER_TRACEPARENT)
+    tracestate = trace_context.get(HEADER_TRACESTATE)
     rows = await conn.fetch(
         """
-        INSERT INTO outbox (account_id, event_id, event_name, topic, key, value)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[],
-                             $6::bytea[])
+        INSERT INTO outbox (account_id, event_id, event_name, topic, key, value, traceparent,
+                            tracestate)
+        SELECT a, e, n, t, k, v, $7::text, $8::text
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])
+             AS u(a, e, n, t, k, v)
         ON CONFLICT (account_id, event_id) DO NOTHING
         RETURNING id
         """,
@@ -60,6 +73,8 @@ async def enqueue(conn: Conn, events: Sequence[EventEnvelope], topic: str = EVEN
         [r.topic for r in records],
         [r.key for r in records],
         [r.value for r in records],
+        traceparent,
+        tracestate,
     )
     if rows:
         # Delivered at commit only, so the relay wakes when there is something to send.
@@ -129,7 +144,8 @@ class OutboxRelay:
         """Publish one batch of unsent rows in id order; returns how many were sent."""
         rows = await conn.fetch(
             """
-            SELECT id, event_name, topic, key, value, account_id, event_id
+            SELECT id, event_name, topic, key, value, account_id, event_id, traceparent,
+                   tracestate
             FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1
             """,
             self.batch_size,
@@ -141,7 +157,12 @@ class OutboxRelay:
                 topic=row["topic"],
                 key=row["key"],
                 value=row["value"],
-                headers=message_headers(row["event_name"], row["account_id"], row["event_id"]),
+                headers=message_headers(
+                    row["event_name"],
+                    row["account_id"],
+                    row["event_id"],
+                    {HEADER_TRACEPARENT: row["traceparent"], HEADER_TRACESTATE: row["tracestate"]},
+                ),
             )
             for row in rows
         ]

@@ -23,7 +23,9 @@ from aiokafka.errors import KafkaError
 from crm_schemas.contact import LinkedIdentities
 from crm_schemas.envelope import EventEnvelope, IncomingEvent
 from crm_schemas.topics import message_headers
+from crm_servicekit.batch_apply import LOGGED_ONE_BY_ONE
 from crm_servicekit.metrics import EVENTS_PUBLISHED
+from crm_servicekit.tracing import publish_span, trace_context_headers
 
 log = structlog.get_logger(__name__)
 PRODUCER = "ingest"
@@ -70,32 +72,50 @@ class Announcer:
 
     async def send(self, account_id: str, announcements: Sequence[Announcement]) -> set[str]:
         """One round of sends, then every acknowledgement; the event ids Kafka acknowledged."""
-        futures: list[tuple[str, str, asyncio.Future[object]]] = []
+        futures: list[tuple[Announcement, str, asyncio.Future[object]]] = []
         acked: set[str] = set()
-        try:
-            async with asyncio.timeout(self.send_timeout_s):
-                if not await self.leaders_answer():
-                    log.warning("kafka unreachable; nothing sent", topic=self.topic)
-                    return acked
-                for announcement in announcements:
-                    name = json.loads(announcement.message)["event_name"]
-                    future = await self.producer.send(
-                        self.topic,
-                        value=announcement.message,
-                        key=str(announcement.customer_id).encode(),
-                        headers=message_headers(name, account_id, announcement.event_id),
+        with publish_span(self.topic, len(announcements)):
+            # The publish span's context (none when tracing is off), for the consumers.
+            trace_context = trace_context_headers()
+            try:
+                async with asyncio.timeout(self.send_timeout_s):
+                    if not await self.leaders_answer():
+                        log.warning("kafka unreachable; nothing sent", topic=self.topic)
+                        return acked
+                    for announcement in announcements:
+                        name = json.loads(announcement.message)["event_name"]
+                        future = await self.producer.send(
+                            self.topic,
+                            value=announcement.message,
+                            key=str(announcement.customer_id).encode(),
+                            headers=message_headers(
+                                name, account_id, announcement.event_id, trace_context
+                            ),
+                        )
+                        futures.append((announcement, name, future))
+                    results = await asyncio.gather(
+                        *(f for _, _, f in futures), return_exceptions=True
                     )
-                    futures.append((announcement.event_id, name, future))
-                results = await asyncio.gather(*(f for _, _, f in futures), return_exceptions=True)
-        except (KafkaError, TimeoutError) as error:
-            log.warning("kafka did not take the events", error=repr(error), sent=len(futures))
-            results = [_settled(future, error) for *_, future in futures]
-        for (event_id, name, _), result in zip(futures, results, strict=True):
-            if isinstance(result, BaseException):
-                log.warning("kafka refused an event", event_id=event_id, error=repr(result))
-                continue
-            acked.add(event_id)
-            EVENTS_PUBLISHED.labels(PRODUCER, name).inc()
+            except (KafkaError, TimeoutError) as error:
+                log.warning("kafka did not take the events", error=repr(error), sent=len(futures))
+                results = [_settled(future, error) for *_, future in futures]
+            for (announcement, name, _), result in zip(futures, results, strict=True):
+                event_id = announcement.event_id
+                if isinstance(result, BaseException):
+                    log.warning("kafka refused an event", event_id=event_id, error=repr(result))
+                    continue
+                acked.add(event_id)
+                EVENTS_PUBLISHED.labels(PRODUCER, name).inc()
+                if len(futures) <= LOGGED_ONE_BY_ONE:
+                    log.info(
+                        "event published",
+                        event_id=event_id,
+                        customer_id=str(announcement.customer_id),
+                        account_id=account_id,
+                        event_name=name,
+                    )
+            if len(futures) > LOGGED_ONE_BY_ONE:
+                log.info("events published", account_id=account_id, count=len(acked))
         return acked
 
     async def leaders_answer(self) -> bool:

@@ -138,6 +138,15 @@ def _message(spec: EventSpec, schema_name: dict[type[BaseModel], str]) -> dict[s
                 topics.HEADER_EVENT_NAME: {"const": name},
                 topics.HEADER_ACCOUNT_ID: {**_TEXT, "description": "as in the envelope"},
                 topics.HEADER_EVENT_ID: {**_TEXT, "description": "as in the envelope"},
+                topics.HEADER_TRACEPARENT: {
+                    **_TEXT,
+                    "description": "W3C Trace Context of the span that published the message;"
+                    " present only when the publisher traces (OTEL_* settings)",
+                },
+                topics.HEADER_TRACESTATE: {
+                    **_TEXT,
+                    "description": "W3C Trace Context vendor state, beside traceparent",
+                },
             },
         },
         "payload": {

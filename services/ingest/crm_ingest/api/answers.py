@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from crm_ingest.policy.normalization import InvalidEvent
 from crm_ingest.policy.outcomes import Outcome, Status
 from crm_ingest.schemas import EventAnswer
+from crm_servicekit.logging import bind_event
 from crm_servicekit.openapi_problems import problems
 from crm_servicekit.problems import (
     BadRequest,
@@ -71,6 +72,8 @@ def unprocessable(error: InvalidEvent) -> Unprocessable:
 
 def single_answer(outcome: Outcome) -> JSONResponse:
     """202 accepted, 200 duplicate, or the problem that kept the event out."""
+    # The request's log lines (its "request finished" included) name the event and customer.
+    bind_event(outcome.event_id, str(outcome.customer_id) if outcome.customer_id else None)
     body = {
         "event_id": outcome.event_id,
         "customer_id": str(outcome.customer_id) if outcome.customer_id else None,

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
+from opentelemetry.context import Context
 from prometheus_client import Histogram
 
 from crm_ingest.policy.outcomes import ANOTHER_BODY, Candidate, Outcome, repeat_outcome
 from crm_ingest.service.acceptance import Acceptor
 from crm_servicekit.problems import FieldError
+from crm_servicekit.tracing import current_context, on_behalf_of
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +46,8 @@ class _Waiting:
     answer: asyncio.Future[Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    # The request's trace (None when tracing is off): its group publishes on its behalf.
+    trace: Context | None = field(default_factory=current_context)
 
 
 def _retrieve(answer: asyncio.Future[Outcome]) -> None:
@@ -99,13 +103,14 @@ class GroupCommit:
         for waiting in group:
             firsts.setdefault(waiting.candidate.event_id, waiting)
         try:
-            outcomes = await self._acceptor.accept(
-                account_id,
-                [w.candidate for w in firsts.values()],
-                actor_id=actor_id,
-                now=max(w.received_at for w in group),
-                received_at={w.candidate.event_id: w.received_at for w in firsts.values()},
-            )
+            with on_behalf_of("ingest accept group", [w.trace for w in group]):
+                outcomes = await self._acceptor.accept(
+                    account_id,
+                    [w.candidate for w in firsts.values()],
+                    actor_id=actor_id,
+                    now=max(w.received_at for w in group),
+                    received_at={w.candidate.event_id: w.received_at for w in firsts.values()},
+                )
         except Exception as error:  # every request of the group gets the same failure
             for waiting in group:
                 if not waiting.answer.done():
