@@ -173,3 +173,23 @@ async def test_a_hashed_lead_and_its_plain_email_at_once_are_one_customer(
     for _ in range(10):
         customers = await a_hashed_lead_and_its_plain_email_at_once(ingest)
         assert len(customers) == 1, customers
+
+
+async def test_a_hashed_capi_lead_then_its_plain_email_is_one_customer(ingest: Ingest) -> None:
+    email = f"{new_id()}@example.com"
+    lead = {
+        "event_id": new_id(),
+        "account_id": "acme",
+        "event_time": 1793520000,
+        "user_data": {"em": hashlib.sha256(email.encode()).hexdigest(), "fn": "p", "ln": "c1"},
+        "lead": {"full_name": "Prospect c1", "prospect_why": "Leave the night shift"},
+    }
+    answer = await ingest.post_signed("/api/hooks/capi/lead", lead)
+    assert answer.status_code == 202, answer.text
+    booked = invite(
+        {"email": email},
+        event_name="MEETING_BOOKED",
+        source="web",
+        properties={"booking_time": "2026-11-05T10:00:00Z"},
+    )
+    assert await send(ingest, booked) == answer.json()["customer_id"]
