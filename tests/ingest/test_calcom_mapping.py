@@ -199,3 +199,21 @@ def test_any_json_inside_a_documented_delivery_never_raises(data: st.DataObject)
         else:
             assert isinstance(item.judged, Skipped)
             assert item.judged.reason
+
+
+def test_each_booking_trigger_names_the_booking_it_makes_or_follows() -> None:
+    created = only(payload("calcom", "booking_created")).judged
+    moved = only(payload("calcom", "booking_rescheduled")).judged
+    canceled = only(payload("calcom", "booking_cancelled")).judged
+    [no_show] = calcom_items(payload("calcom", "booking_no_show_updated"))
+    assert isinstance(created, Mapped)
+    assert (created.books, created.follows) == ("calcom:unique-booking-id", None)
+    assert isinstance(moved, Mapped)
+    assert (moved.books, moved.follows) == (
+        "calcom:new-booking-unique-id",
+        "calcom:unique-booking-id",
+    )
+    assert isinstance(canceled, Mapped)
+    assert (canceled.books, canceled.follows) == (None, "calcom:unique-booking-identifier")
+    assert isinstance(no_show.judged, Mapped)
+    assert no_show.judged.follows == "calcom:5vQFqxDFMjdgKGMijqtqRw"

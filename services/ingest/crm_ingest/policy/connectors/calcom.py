@@ -25,7 +25,14 @@ from crm_ingest.policy.connectors.bookings import (
     rejected,
     without_none,
 )
-from crm_ingest.policy.connectors.items import Connector, Item, Mapped, SkipOutcome, Skipped
+from crm_ingest.policy.connectors.items import (
+    Connector,
+    Item,
+    Mapped,
+    SkipOutcome,
+    Skipped,
+    booking_key,
+)
 from crm_schemas.catalog import EventName
 
 CREATED: Final = "BOOKING_CREATED"
@@ -82,6 +89,8 @@ class _Booking(BaseModel):
     attendees: list[_Attendee] = Field(min_length=1)
     responses: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+    # A reschedule's earlier booking, whose customer the new one stays with.
+    rescheduleUid: Any = None
 
 
 class _NoShow(BaseModel):
@@ -136,6 +145,7 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
         event_id += f":{start}"
     contact = {"email": booker.email, "name": booker.name, "phone": _phone(booker, booking)}
     metadata = booking.metadata or {}
+    earlier = booking.uid if trigger == CANCELLED else booking.rescheduleUid
     return checked(
         {
             "event_name": _EVENT_NAMES[trigger].value,
@@ -147,7 +157,13 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
         },
         booking_reference=reference_of(metadata.get(REFERENCE_KEY)),
         where=_WHERE,
+        books=None if trigger == CANCELLED else booking_key(Connector.CALCOM, booking.uid),
+        follows=_booking(earlier),
     )
+
+
+def _booking(uid: Any) -> str | None:
+    return booking_key(Connector.CALCOM, uid) if isinstance(uid, str) and uid else None
 
 
 def _phone(booker: _Attendee, booking: _Booking) -> str | None:
@@ -194,6 +210,7 @@ def _no_show(delivery: _Delivery, marked: _NoShow, index: int) -> Mapped | Skipp
             "properties": {"booking_id": marked.bookingUid},
         },
         booking_reference=None,
+        follows=_booking(marked.bookingUid),
         where={
             "": email,
             "event_id": "payload.bookingUid",
