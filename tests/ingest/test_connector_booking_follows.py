@@ -115,6 +115,15 @@ async def test_a_cal_com_no_show_with_only_the_booking_email_lands_on_the_booked
     assert await customer_of_plain_event(ingest, LEAD_EMAIL) == lead
 
 
+async def test_a_cal_com_guests_no_show_is_not_the_bookers(ingest: Ingest) -> None:
+    lead = await lead_with_email(ingest)
+    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
+    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    guest = "additional-guest@example.com"
+    no_show = calcom_no_show(booked["payload"]["uid"], guest)
+    assert accepted_customer(await post_calcom(ingest.client, no_show)) != lead
+
+
 async def test_a_cal_com_reschedule_and_its_cancellation_stay_with_the_booked_customer(
     ingest: Ingest,
 ) -> None:

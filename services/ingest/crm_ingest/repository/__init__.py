@@ -1,6 +1,10 @@
 """Every SQL statement of ingest, by subject; callers use ``repository.<name>``."""
 
-from crm_ingest.repository.bookings import live_booking_customers, record_booking_customers
+from crm_ingest.repository.bookings import (
+    forget_booking_customers,
+    live_booking_customers,
+    record_booking_customers,
+)
 from crm_ingest.repository.customers import (
     deleted_among,
     is_deleted,
@@ -44,6 +48,7 @@ __all__ = [
     "EventRecord",
     "ListedDelivery",
     "deleted_among",
+    "forget_booking_customers",
     "forget_records",
     "held_by",
     "insert_deliveries",

@@ -43,3 +43,18 @@ async def record_booking_customers(
         [bookings[key] for key in keys],
         now,
     )
+
+
+async def forget_booking_customers(conn: Conn, pairs: Sequence[tuple[str, UUID]]) -> None:
+    """A deleted customer's bookings lead to nobody: their later deliveries resolve afresh."""
+    if not pairs:
+        return
+    await conn.execute(
+        """
+        DELETE FROM booking_customers b
+        USING unnest($1::text[], $2::uuid[]) AS d(account_id, customer_id)
+        WHERE b.account_id = d.account_id AND b.customer_id = d.customer_id
+        """,
+        [account for account, _ in pairs],
+        [customer for _, customer in pairs],
+    )

@@ -34,6 +34,7 @@ from crm_ingest.policy.connectors.items import (
     booking_key,
 )
 from crm_schemas.catalog import EventName
+from crm_schemas.identity import email_sha256
 
 CREATED: Final = "BOOKING_CREATED"
 RESCHEDULED: Final = "BOOKING_RESCHEDULED"
@@ -146,6 +147,7 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
     contact = {"email": booker.email, "name": booker.name, "phone": _phone(booker, booking)}
     metadata = booking.metadata or {}
     earlier = booking.uid if trigger == CANCELLED else booking.rescheduleUid
+    books = None if trigger == CANCELLED else _booking(booking.uid, booker.email)
     return checked(
         {
             "event_name": _EVENT_NAMES[trigger].value,
@@ -157,13 +159,18 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
         },
         booking_reference=reference_of(metadata.get(REFERENCE_KEY)),
         where=_WHERE,
-        books=None if trigger == CANCELLED else booking_key(Connector.CALCOM, booking.uid),
-        follows=_booking(earlier),
+        books=books,
+        follows=_booking(earlier, booker.email),
     )
 
 
-def _booking(uid: Any) -> str | None:
-    return booking_key(Connector.CALCOM, uid) if isinstance(uid, str) and uid else None
+def _booking(uid: Any, email: str | None) -> str | None:
+    """One attendee's place in a booking, by the booking's uid and the hash of their email: a
+    guest's no-show is not the booker's, so only the booker's later events follow the
+    booking."""
+    if not isinstance(uid, str) or not uid or not email or not email.strip():
+        return None
+    return booking_key(Connector.CALCOM, f"{uid}:{email_sha256(email)}")
 
 
 def _phone(booker: _Attendee, booking: _Booking) -> str | None:
@@ -210,7 +217,7 @@ def _no_show(delivery: _Delivery, marked: _NoShow, index: int) -> Mapped | Skipp
             "properties": {"booking_id": marked.bookingUid},
         },
         booking_reference=None,
-        follows=_booking(marked.bookingUid),
+        follows=_booking(marked.bookingUid, attendee.email),
         where={
             "": email,
             "event_id": "payload.bookingUid",

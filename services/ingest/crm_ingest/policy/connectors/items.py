@@ -66,7 +66,7 @@ class Mapped:
 
 def booking_key(connector: Connector, booking_id: str) -> str:
     """A booking tool's booking as ingest remembers it: `calendly:<invitee uri>`,
-    `calcom:<uid>`."""
+    `calcom:<uid>:<hash of the booker's email>`."""
     return f"{connector.value}:{booking_id}"
 
 
