@@ -13,6 +13,7 @@ from crm_ingest.policy.connectors.calcom import calcom_items
 from crm_ingest.policy.connectors.items import Connector, Item, Mapped, SkipOutcome, Skipped
 from crm_schemas.catalog import EventName
 from crm_schemas.contact import Source
+from crm_schemas.identity import email_sha256
 
 from .connector_fixtures import JSON, as_incoming, payload
 
@@ -199,3 +200,25 @@ def test_any_json_inside_a_documented_delivery_never_raises(data: st.DataObject)
         else:
             assert isinstance(item.judged, Skipped)
             assert item.judged.reason
+
+
+def test_each_booking_trigger_names_the_bookers_booking_it_makes_or_follows() -> None:
+    created = only(payload("calcom", "booking_created")).judged
+    moved = only(payload("calcom", "booking_rescheduled")).judged
+    canceled = only(payload("calcom", "booking_cancelled")).judged
+    [no_show] = calcom_items(payload("calcom", "booking_no_show_updated"))
+
+    def key(uid: str, email: str) -> str:
+        return f"calcom:{uid}:{email_sha256(email)}"
+
+    guest = "guest@example.com"
+    assert isinstance(created, Mapped)
+    assert (created.books, created.follows) == (key("unique-booking-id", guest), None)
+    assert isinstance(moved, Mapped)
+    assert moved.books == key("new-booking-unique-id", guest)
+    assert moved.follows == key("unique-booking-id", guest)
+    assert isinstance(canceled, Mapped)
+    assert canceled.books is None
+    assert canceled.follows == key("unique-booking-identifier", guest)
+    assert isinstance(no_show.judged, Mapped)
+    assert no_show.judged.follows == key("5vQFqxDFMjdgKGMijqtqRw", "test@example.com")

@@ -185,3 +185,21 @@ def test_any_json_inside_a_documented_delivery_never_raises(data: st.DataObject)
         else:
             assert isinstance(item.judged, Skipped)
             assert item.judged.reason
+
+
+def test_each_invitee_event_names_the_invitees_booking_it_makes_or_follows() -> None:
+    invitee = "https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2/invitees/AAAAAAAAAAAAAAAA"
+    created = only(payload("calendly", "invitee_created")).judged
+    canceled = only(payload("calendly", "invitee_canceled")).judged
+    no_show = only(payload("calendly", "invitee_no_show_created")).judged
+    assert isinstance(created, Mapped)
+    assert (created.books, created.follows) == (f"calendly:{invitee}", None)
+    for later in (canceled, no_show):
+        assert isinstance(later, Mapped)
+        assert (later.books, later.follows) == (None, f"calendly:{invitee}")
+    rebooked = copy.deepcopy(payload("calendly", "invitee_created"))
+    rebooked["payload"]["uri"] = f"{invitee}-new"
+    rebooked["payload"]["old_invitee"] = invitee
+    moved = only(rebooked).judged
+    assert isinstance(moved, Mapped)
+    assert (moved.books, moved.follows) == (f"calendly:{invitee}-new", f"calendly:{invitee}")

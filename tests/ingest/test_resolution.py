@@ -64,3 +64,43 @@ def test_a_reference_ingest_does_not_know_live_is_ignored() -> None:
     resolution = resolve("acme", [Wanted(None, [EMAIL], reference=stranger)], known)
     assert resolution.resolved == [holder]
     assert resolution.created == []
+
+
+def test_a_booking_tools_later_event_follows_its_booking_after_the_reference() -> None:
+    booked, holder, invited = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    known = Known(
+        deleted=set(),
+        owners={},
+        linked={EMAIL: holder},
+        live_references=frozenset({invited}),
+        bookings={"calcom:b1": booked},
+    )
+    resolution = resolve(
+        "acme",
+        [
+            Wanted(None, [EMAIL], follows="calcom:b1"),
+            Wanted(None, [EMAIL], reference=invited, follows="calcom:b1"),
+            Wanted(None, [EMAIL], follows="calcom:unknown"),
+        ],
+        known,
+    )
+    assert resolution.resolved == [booked, invited, holder]
+
+
+def test_a_booking_made_in_a_request_is_followed_by_its_later_events_there() -> None:
+    invited = uuid.uuid4()
+    known = Known(
+        deleted=set(), owners={}, linked={}, live_references=frozenset({invited}), held={}
+    )
+    resolution = resolve(
+        "acme",
+        [
+            Wanted(None, [EMAIL], reference=invited, books="calcom:b1"),
+            Wanted(None, [PHONE], follows="calcom:b1", books="calcom:b2"),
+            Wanted(None, [HANDLE], follows="calcom:b2"),
+        ],
+        known,
+    )
+    assert resolution.resolved == [invited, invited, invited]
+    assert resolution.bookings == {"calcom:b1": invited, "calcom:b2": invited}
+    assert resolution.created == []

@@ -44,6 +44,9 @@ class Candidate:
     dropped: tuple[str, ...] = ()
     # A booking link's customer reference (policy/resolution.py).
     reference: UUID | None = None
+    # The booking-tool booking the event follows, and the one it makes (policy/resolution.py).
+    follows: str | None = None
+    books: str | None = None
 
     @property
     def event_id(self) -> str:

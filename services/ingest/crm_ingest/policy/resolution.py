@@ -2,8 +2,9 @@
 about.
 
 The customer id given decides (unless deleted, or known from another account); else a booking
-link's reference to a live customer of the account; else the highest-priority identity already
-linked; else a new customer. Identities not linked yet are
+link's reference to a live customer of the account; else, for a booking tool's later event (a
+cancellation, a no-show, a reschedule), the live customer its booking was resolved to; else the
+highest-priority identity already linked; else a new customer. Identities not linked yet are
 linked to that customer, but for one value of each kind (an email, a phone, a handle per
 platform): another one of a kind the customer holds is not linked (counted). One linked
 elsewhere stays where it is (counted as a conflict).
@@ -36,6 +37,11 @@ class Wanted:
     # A booking link's customer reference: taken only when it names a live customer of the
     # account (docs/connectors.md, booking tools); anything else is ignored.
     reference: UUID | None = None
+    # The booking-tool booking this event belongs to (its cancellation, no-show or reschedule
+    # follows the booking's customer: docs/connectors.md), and the booking it makes, whose
+    # customer is remembered for those later events.
+    follows: str | None = None
+    books: str | None = None
 
 
 Resolved = UUID | DeletedCustomer | UnknownCustomer
@@ -54,6 +60,8 @@ class Known:
     # What the customers concerned hold of the kinds held once (an email, a phone, a handle
     # per platform), by customer.
     held: Mapping[UUID, frozenset[Identity]] = field(default_factory=dict)
+    # The live customer of each booking the events follow that ingest knows.
+    bookings: Mapping[str, UUID] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,6 +77,8 @@ class Resolution:
     # The slots (email, phone, handle:<platform>) of values not linked because the customer
     # holds another value of that kind, one per event and slot.
     refused: list[str] = field(default_factory=list)
+    # The bookings made, each with the customer it resolved to, to remember.
+    bookings: dict[str, UUID] = field(default_factory=dict)
 
 
 def resolve(
@@ -79,12 +89,15 @@ def resolve(
 ) -> Resolution:
     """The customer of each (customer id, identities) in order; later ones see earlier links."""
     linked = dict(known.linked)
+    bookings = dict(known.bookings)
     held: dict[UUID, set[Identity]] = {}
     resolution = Resolution()
     for want in wanted:
         customer_id, identities = want.customer_id, want.identities
         if customer_id is None and want.reference in known.live_references:
             customer_id = want.reference
+        if customer_id is None and want.follows is not None:
+            customer_id = bookings.get(want.follows)
         if customer_id is not None and customer_id in known.deleted:
             resolution.resolved.append(DeletedCustomer(str(customer_id)))
             resolution.holding.append(frozenset())
@@ -108,6 +121,8 @@ def resolve(
             linked[identity] = resolution.links[identity] = chosen
         holds.update(linkable.identities)
         resolution.refused.extend(sorted(linkable.refused))
+        if want.books is not None and want.books not in bookings:
+            bookings[want.books] = resolution.bookings[want.books] = chosen
         resolution.resolved.append(chosen)
         resolution.holding.append(frozenset(i for i in identities if linked.get(i) == chosen))
     return resolution

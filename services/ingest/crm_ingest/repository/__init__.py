@@ -1,5 +1,10 @@
 """Every SQL statement of ingest, by subject; callers use ``repository.<name>``."""
 
+from crm_ingest.repository.bookings import (
+    forget_booking_customers,
+    live_booking_customers,
+    record_booking_customers,
+)
 from crm_ingest.repository.customers import (
     deleted_among,
     is_deleted,
@@ -43,6 +48,7 @@ __all__ = [
     "EventRecord",
     "ListedDelivery",
     "deleted_among",
+    "forget_booking_customers",
     "forget_records",
     "held_by",
     "insert_deliveries",
@@ -52,12 +58,14 @@ __all__ = [
     "link_identities",
     "linked_customers",
     "list_deliveries",
+    "live_booking_customers",
     "live_customers_among",
     "mark_published",
     "open_dm_threads",
     "purge_deliveries",
     "purge_records",
     "read_records",
+    "record_booking_customers",
     "record_new_customers",
     "release_identities",
     "remember_customer",

@@ -108,7 +108,10 @@ class Acceptor:
             else:  # pending: an earlier try was not acknowledged; publish its message again
                 to_publish.append(event_id)
         fresh = [c for c in candidates if c.event_id in new]
-        wanted = [Wanted(c.event.customer_id, identities_of(c.event), c.reference) for c in fresh]
+        wanted = [
+            Wanted(c.event.customer_id, identities_of(c.event), c.reference, c.follows, c.books)
+            for c in fresh
+        ]
         resolution = await resolve_all(conn, account_id, wanted, now) if fresh else None
         resolved = resolution.resolved if resolution is not None else []
         holding = resolution.holding if resolution is not None else []

@@ -163,6 +163,8 @@ class ConnectorIngestion:
             is_dm=mapped.is_dm,
             dropped=normalized.dropped,
             reference=booking_reference(mapped),
+            follows=mapped.follows,
+            books=mapped.books,
         )
 
 

@@ -52,13 +52,21 @@ async def resolve_all(
     live = (
         await repository.live_customers_among(conn, account_id, references) if references else set()
     )
-    # A customer an event may be resolved to: one it names, refers to, or holds an identity of.
-    concerned = [*given, *linked.values(), *live]
+    followed = sorted({want.follows for want in wanted if want.follows is not None})
+    bookings = (
+        await repository.live_booking_customers(conn, account_id, followed) if followed else {}
+    )
+    # A customer an event may be resolved to: one it names, refers to, whose booking it
+    # follows, or who holds an identity of it.
+    concerned = [*given, *linked.values(), *live, *bookings.values()]
     held = await repository.held_by(conn, account_id, concerned)
-    resolution = resolve(account_id, wanted, Known(deleted, owners, linked, frozenset(live), held))
+    known = Known(deleted, owners, linked, frozenset(live), held, bookings)
+    resolution = resolve(account_id, wanted, known)
     won = await repository.link_each(conn, account_id, resolution.links, now)
     if len(won) != len(resolution.links):
         raise LostRace
+    if resolution.bookings:
+        await repository.record_booking_customers(conn, account_id, resolution.bookings, now)
     if resolution.created:
         await repository.record_new_customers(conn, account_id, resolution.created, now)
     if resolution.conflicts:

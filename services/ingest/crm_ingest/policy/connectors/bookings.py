@@ -57,7 +57,12 @@ def without_none(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def checked(
-    event: dict[str, Any], *, booking_reference: str | None, where: Mapping[str, str]
+    event: dict[str, Any],
+    *,
+    booking_reference: str | None,
+    where: Mapping[str, str],
+    books: str | None = None,
+    follows: str | None = None,
 ) -> Mapped | Skipped:
     """The event as a Mapped item, or rejected naming the provider field it came from.
 
@@ -71,7 +76,7 @@ def checked(
         path = field_path(first["loc"])
         named = _provider_field(path, where)
         return rejected(f"{named}: {first['msg']}")
-    return Mapped(event=event, booking_reference=booking_reference)
+    return Mapped(event, booking_reference=booking_reference, books=books, follows=follows)
 
 
 def _provider_field(path: str, where: Mapping[str, str]) -> str:

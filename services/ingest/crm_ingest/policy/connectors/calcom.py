@@ -25,8 +25,16 @@ from crm_ingest.policy.connectors.bookings import (
     rejected,
     without_none,
 )
-from crm_ingest.policy.connectors.items import Connector, Item, Mapped, SkipOutcome, Skipped
+from crm_ingest.policy.connectors.items import (
+    Connector,
+    Item,
+    Mapped,
+    SkipOutcome,
+    Skipped,
+    booking_key,
+)
 from crm_schemas.catalog import EventName
+from crm_schemas.identity import email_sha256
 
 CREATED: Final = "BOOKING_CREATED"
 RESCHEDULED: Final = "BOOKING_RESCHEDULED"
@@ -82,6 +90,8 @@ class _Booking(BaseModel):
     attendees: list[_Attendee] = Field(min_length=1)
     responses: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+    # A reschedule's earlier booking, whose customer the new one stays with.
+    rescheduleUid: Any = None
 
 
 class _NoShow(BaseModel):
@@ -136,6 +146,8 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
         event_id += f":{start}"
     contact = {"email": booker.email, "name": booker.name, "phone": _phone(booker, booking)}
     metadata = booking.metadata or {}
+    earlier = booking.uid if trigger == CANCELLED else booking.rescheduleUid
+    books = None if trigger == CANCELLED else _booking(booking.uid, booker.email)
     return checked(
         {
             "event_name": _EVENT_NAMES[trigger].value,
@@ -147,7 +159,18 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
         },
         booking_reference=reference_of(metadata.get(REFERENCE_KEY)),
         where=_WHERE,
+        books=books,
+        follows=_booking(earlier, booker.email),
     )
+
+
+def _booking(uid: Any, email: str | None) -> str | None:
+    """One attendee's place in a booking, by the booking's uid and the hash of their email: a
+    guest's no-show is not the booker's, so only the booker's later events follow the
+    booking."""
+    if not isinstance(uid, str) or not uid or not email or not email.strip():
+        return None
+    return booking_key(Connector.CALCOM, f"{uid}:{email_sha256(email)}")
 
 
 def _phone(booker: _Attendee, booking: _Booking) -> str | None:
@@ -194,6 +217,7 @@ def _no_show(delivery: _Delivery, marked: _NoShow, index: int) -> Mapped | Skipp
             "properties": {"booking_id": marked.bookingUid},
         },
         booking_reference=None,
+        follows=_booking(marked.bookingUid, attendee.email),
         where={
             "": email,
             "event_id": "payload.bookingUid",

@@ -21,7 +21,14 @@ from crm_ingest.policy.connectors.bookings import (
     refusal,
     without_none,
 )
-from crm_ingest.policy.connectors.items import Connector, Item, Mapped, SkipOutcome, Skipped
+from crm_ingest.policy.connectors.items import (
+    Connector,
+    Item,
+    Mapped,
+    SkipOutcome,
+    Skipped,
+    booking_key,
+)
 from crm_schemas.catalog import EventName
 
 CREATED: Final = "invitee.created"
@@ -78,6 +85,8 @@ class _Invitee(BaseModel):
     name: str | None = None
     text_reminder_number: str | None = None
     rescheduled: bool | None = None
+    # A rescheduled booking's new invitee names the one it replaces.
+    old_invitee: Any = None
     tracking: _Tracking | None = None
     scheduled_event: _ScheduledEvent
 
@@ -151,4 +160,14 @@ def _mapped(event: str, delivery: _Delivery, invitee: _Invitee) -> Mapped | Skip
         ),
         booking_reference=reference_of(tracking.utm_content),
         where=_WHERE,
+        # The invitee, not the scheduled event, is one person's booking: a group event has
+        # many invitees. A rescheduled booking's new invitee follows the one it replaces.
+        books=booking_key(Connector.CALENDLY, invitee.uri) if booked else None,
+        follows=_booking(invitee.old_invitee if booked else invitee.uri),
     )
+
+
+def _booking(invitee_uri: Any) -> str | None:
+    if not isinstance(invitee_uri, str) or not invitee_uri:
+        return None
+    return booking_key(Connector.CALENDLY, invitee_uri)

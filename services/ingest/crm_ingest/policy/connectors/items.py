@@ -52,11 +52,22 @@ class Mapped:
     """An incoming event (docs/domain.md's envelope, without `account_id`, which the account
     the item belongs to gives). `is_dm`: DM_STARTED when it opens the thread, else
     MESSAGE_RECEIVED. `booking_reference`: the raw reference a booking link carried
-    (`crm-<customer id>`), tried first when resolving the customer."""
+    (`crm-<customer id>`), tried first when resolving the customer. `books`: the booking a
+    booking tool's MEETING_BOOKED makes; `follows`: the earlier booking a booking tool's event
+    belongs to (a cancellation, a no-show, a reschedule), whose customer it resolves to next
+    (`booking_key` spells both)."""
 
     event: dict[str, Any]
     is_dm: bool = False
     booking_reference: str | None = None
+    books: str | None = None
+    follows: str | None = None
+
+
+def booking_key(connector: Connector, booking_id: str) -> str:
+    """A booking tool's booking as ingest remembers it: `calendly:<invitee uri>`,
+    `calcom:<uid>:<hash of the booker's email>`."""
+    return f"{connector.value}:{booking_id}"
 
 
 @dataclass(frozen=True)
