@@ -50,8 +50,11 @@ async def test_backtest_of_1000_contacts_has_zero_mismatches(
     # figure (ratios and medians too) is compared exactly.
     profiles = load_profiles(system.state_dir / "accounts.json", list(BACKTEST_ACCOUNT_IDS))
     anchor = datetime.now(UTC).replace(second=0, microsecond=0)
-    # Two accounts of the run's own change their automation settings mid-history.
-    history = generate(1000, seed=7, anchor=anchor, accounts=profiles, settings_accounts=2)
+    # Two accounts of the run's own change their automation settings mid-history; the card
+    # stories add imports, identity corrections and contact data arriving in later events.
+    history = generate(
+        1000, seed=7, anchor=anchor, accounts=profiles, settings_accounts=2, kundekort=True
+    )
     output = io.StringIO()
     report = await run_backtest(
         history, system.api, system.credentials, rate=500, catch_up_s=180,

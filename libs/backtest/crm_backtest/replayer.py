@@ -18,12 +18,15 @@ from crm_backtest.clock import parse
 from crm_backtest.history import Delivery
 from crm_backtest.provider_routes import PROVIDER_ROUTES
 from crm_backtest.provider_sending import booking_link, connector_answer, send_provider
+from crm_backtest.readings import poll
 
 PATHS = {"dm": "/hooks/dm", "capi": "/hooks/capi/lead", "event": "/events"}
 IN_FLIGHT = 64
 # How far the time a person's creation is stamped with may lie outside the request's own
 # (the clocks of one machine; a gateway retry in between).
 STAMP_SLACK = timedelta(seconds=5)
+# How long a person's clearing of a field waits for the card to show what they clear.
+SEEN_PATIENCE_S = 60.0
 
 
 @dataclass
@@ -170,6 +173,7 @@ async def _send_person(gateway: Gateway, delivery: Delivery, customer_id: str | 
         return Outcome(delivery, 0, "error", None, monotonic(), "no customer id yet")
     else:
         path, headers = f"/customers/{customer_id}", {}
+        await _shown_before_cleared(gateway, delivery.account_id, path, body)
     sent = datetime.now(UTC)
     response = await gateway.request(method, path, delivery.account_id, json=body, headers=headers)
     answered = datetime.now(UTC)
@@ -185,6 +189,26 @@ async def _send_person(gateway: Gateway, delivery: Delivery, customer_id: str | 
         if not sent - STAMP_SLACK <= made <= answered + STAMP_SLACK:
             outcome.status, outcome.detail = "rejected", f"created_at {card['created_at']}"
     return outcome
+
+
+async def _shown_before_cleared(
+    gateway: Gateway, account_id: str, path: str, body: dict[str, Any]
+) -> None:
+    """A person clears a field they see: wait until the card shows the values the change
+    clears, which the contact's earlier events fill in once the customers service applied
+    them (an empty field cleared is no change, docs/domain.md, contact data in later events)."""
+    cleared = [name for name, value in body.items() if value is None]
+    if not cleared:
+        return
+
+    async def card() -> dict[str, Any]:
+        response = await gateway.request("GET", path, account_id)
+        return dict(response.json()) if response.status_code == 200 else {}
+
+    def shows_them(read: dict[str, Any]) -> bool:
+        return all(read.get(name) is not None for name in cleared)
+
+    await poll(card, shows_them, monotonic() + SEEN_PATIENCE_S)
 
 
 async def _send(
