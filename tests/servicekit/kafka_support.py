@@ -57,7 +57,9 @@ def records_for(events: list[EventEnvelope], topic: str) -> list[OutgoingRecord]
 
 async def committed_everything(bootstrap: str, topic: str, group: str) -> bool:
     """True when the group's committed offsets reached the end of every partition."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partitions = await topic_partitions(consumer, topic)

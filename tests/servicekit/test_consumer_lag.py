@@ -22,7 +22,11 @@ async def send(bootstrap: str, topic: str, per_partition: dict[int, int]) -> Non
 
 
 async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    # Without auto-commit: stopping would otherwise commit the position the fetcher reset to
+    # (the partition's end) over the offsets this helper commits.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(list(offsets))
