@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+from asyncpg import exceptions as pg_errors
 from fastapi import APIRouter, Body, FastAPI
 from pydantic import BaseModel, Field
 
@@ -134,6 +135,19 @@ async def down(account: CurrentAccount) -> None:
 @router.get("/boom")
 async def boom(account: CurrentAccount) -> None:
     raise RuntimeError("database password is hunter2")
+
+
+# What PostgreSQL raises when it rolls a transaction back for another one's sake.
+LOST_TO_CONCURRENT_WORK = {
+    "serialization": pg_errors.SerializationError,
+    "deadlock": pg_errors.DeadlockDetectedError,
+    "lock": pg_errors.LockNotAvailableError,
+}
+
+
+@router.get("/lost/{how}")
+async def lost(how: str, account: CurrentAccount) -> None:
+    raise LOST_TO_CONCURRENT_WORK[how](f"{how}: the other transaction went first")
 
 
 @router.get("/numbers")

@@ -9,7 +9,7 @@ import pytest
 
 from crm_servicekit.problems import Conflict, FieldError, Unprocessable
 
-from .sample_service import MAX_REQUEST_BYTES, bearer
+from .sample_service import LOST_TO_CONCURRENT_WORK, MAX_REQUEST_BYTES, bearer
 
 PROBLEM = "application/problem+json"
 
@@ -126,6 +126,24 @@ async def test_unexpected_error_is_500_without_internals(
     assert "RuntimeError: database password is hunter2" in logged[0]["exception"]
     assert logged[0]["request_id"] == response.headers["x-request-id"]
     assert body["title"] == "Internal Server Error"
+
+
+@pytest.mark.parametrize("how", sorted(LOST_TO_CONCURRENT_WORK))
+async def test_a_transaction_lost_to_concurrent_work_is_503_to_send_again(
+    client: httpx.AsyncClient, json_log_lines: Callable[[], list[dict[str, Any]]], how: str
+) -> None:
+    # Nothing the client sent was wrong and nothing was done: like an outage, not a 500 or 409.
+    response = await client.get(f"/api/lost/{how}", headers=bearer())
+    body = problem_of(response, 503)
+    assert response.headers["retry-after"] == "1"
+    assert body["reason"] == "concurrent-change"
+    assert "Send it again" in body["detail"]
+    assert "went first" not in response.text
+    logged = [line for line in json_log_lines() if line["event"] == "lost to a concurrent change"]
+    assert len(logged) == 1
+    assert logged[0]["level"] == "warning"
+    assert logged[0]["error_class"] == LOST_TO_CONCURRENT_WORK[how].__name__
+    assert not [line for line in json_log_lines() if line["event"] == "unhandled error"]
 
 
 def test_extra_members_cannot_replace_standard_ones() -> None:

@@ -103,12 +103,16 @@ def _raised_by(exc: BaseException) -> Dependency | None:
     return found
 
 
-def is_transient(exc: BaseException) -> bool:
-    if unavailable_dependency(exc) is not None:
-        return True
+def lost_to_concurrent_work(exc: BaseException) -> bool:
+    """PostgreSQL rolled the transaction back for another one's sake (a serialization
+    failure, a deadlock, a lock not had in time): the same work tried again can succeed."""
     return isinstance(exc, asyncpg.PostgresError) and (
         getattr(exc, "sqlstate", None) in _RETRY_RESOLVES_SQLSTATES
     )
+
+
+def is_transient(exc: BaseException) -> bool:
+    return unavailable_dependency(exc) is not None or lost_to_concurrent_work(exc)
 
 
 def is_permanent(exc: BaseException) -> bool:

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm_servicekit.failures import unavailable_dependency
+from crm_servicekit.failures import lost_to_concurrent_work, unavailable_dependency
 from crm_servicekit.problems import (
     BadRequest,
     FieldError,
@@ -24,6 +24,7 @@ from crm_servicekit.problems import (
     ProblemError,
     Unprocessable,
     dependency_unavailable,
+    lost_to_concurrent_change,
     problem_response,
 )
 
@@ -137,13 +138,16 @@ class UnexpectedErrorMiddleware:
         except Exception as error:
             where = {"path": scope.get("path"), "method": scope.get("method")}
             dependency = unavailable_dependency(error)
-            if dependency is None:
-                log.exception("unhandled error", **where)
-                answer = problem_response(500, _UNEXPECTED_DETAIL)
-            else:  # an outage, not a bug: a warning, and the client is told to come back
-                cause = {"error_class": type(error).__name__, "error": str(error)[:500]}
+            cause = {"error_class": type(error).__name__, "error": str(error)[:500]}
+            if dependency is not None:  # an outage, not a bug: the client is told to come back
                 log.warning("dependency unavailable", dependency=dependency.value, **cause, **where)
                 answer = dependency_unavailable(dependency).to_response()
+            elif lost_to_concurrent_work(error):  # nor is a transaction another one beat
+                log.warning("lost to a concurrent change", **cause, **where)
+                answer = lost_to_concurrent_change().to_response()
+            else:
+                log.exception("unhandled error", **where)
+                answer = problem_response(500, _UNEXPECTED_DETAIL)
             if response_started:
                 raise
             await answer(scope, receive, send)

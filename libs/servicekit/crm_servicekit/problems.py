@@ -155,7 +155,20 @@ class ServiceUnavailable(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))}, **extra)
 
 
+CONCURRENT_RETRY_AFTER_S = 1  # the other transaction has finished by the time it is read
 DEPENDENCY_RETRY_AFTER_S = 5  # a restarting PostgreSQL or broker is usually back by then
+
+
+def lost_to_concurrent_change() -> ServiceUnavailable:
+    """The 503 for a request whose transaction PostgreSQL rolled back for a concurrent one's
+    sake: transient like an outage (nothing was done, the same request again can succeed),
+    not a conflict the client must resolve, so not 409."""
+    return ServiceUnavailable(
+        "A concurrent change to the same data stopped this request; nothing was done. "
+        "Send it again.",
+        retry_after_s=CONCURRENT_RETRY_AFTER_S,
+        reason="concurrent-change",
+    )
 
 
 def dependency_unavailable(dependency: Dependency) -> ServiceUnavailable:
