@@ -75,7 +75,6 @@ def write_or_check(
 
 def write_or_check_app(
     *,
-    help: str,
     what: str,
     command: str,
     expected: Callable[[], Mapping[str, str]],
@@ -84,10 +83,13 @@ def write_or_check_app(
     """The command of one kind of generated file: writes the files that differ into `--dir`
     (default_directory() when not given), or with `--check` only names them and exits 1.
 
-    help: the command's help; what and command: as write_or_check takes them; expected: the
-    texts the source gives, computed when the command runs.
+    what and command: as write_or_check takes them; expected: the texts the source gives,
+    computed when the command runs.
     """
-    app = typer.Typer(help=help, add_completion=False)
+    app = typer.Typer(
+        help=f"Write {what} from their source, or --check that they are current.",
+        add_completion=False,
+    )
 
     @app.callback(invoke_without_command=True)
     def write_or_check_command(

@@ -34,7 +34,6 @@ def write_artifacts(directory: Path) -> list[str]:
 
 
 app = write_or_check_app(
-    help="Concordance artifacts (status mapping, event catalog, report) from the schemas.",
     what="concordance artifacts",
     command="uv run python -m crm_devstack.concordance",
     expected=artifacts,

@@ -47,7 +47,6 @@ def documents() -> dict[str, str]:
 
 
 app = write_or_check_app(
-    help="The published OpenAPI and AsyncAPI documents, from the code.",
     what="the published documents",
     command="uv run python -m crm_devstack.contract",
     expected=documents,
