@@ -93,6 +93,15 @@ def accepted_customer(answer: Any) -> uuid.UUID:
     return uuid.UUID(result["customer_id"])
 
 
+async def lead_booked_on_calcom(ingest: Ingest) -> tuple[uuid.UUID, dict[str, Any]]:
+    """A lead who booked through their Cal.com link with another email: the booking's delivery
+    landed on them."""
+    lead = await lead_with_email(ingest)
+    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
+    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    return lead, booked
+
+
 async def envelope(ingest: Ingest, event_id: str) -> EventEnvelope:
     return (await ingest.published_with(event_id))[0].envelope
 
@@ -100,9 +109,7 @@ async def envelope(ingest: Ingest, event_id: str) -> EventEnvelope:
 async def test_a_cal_com_no_show_with_only_the_booking_email_lands_on_the_booked_customer(
     ingest: Ingest,
 ) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     no_show = calcom_no_show(booked["payload"]["uid"], BOOKING_EMAIL)
     assert accepted_customer(await post_calcom(ingest.client, no_show)) == lead
     missed = await envelope(ingest, f"calcom:{booked['payload']['uid']}:no_show:{BOOKING_EMAIL}")
@@ -114,9 +121,7 @@ async def test_a_cal_com_no_show_with_only_the_booking_email_lands_on_the_booked
 
 
 async def test_a_cal_com_guests_no_show_is_not_the_bookers(ingest: Ingest) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     guest = "additional-guest@example.com"
     no_show = calcom_no_show(booked["payload"]["uid"], guest)
     assert accepted_customer(await post_calcom(ingest.client, no_show)) != lead
@@ -125,9 +130,7 @@ async def test_a_cal_com_guests_no_show_is_not_the_bookers(ingest: Ingest) -> No
 async def test_a_cal_com_reschedule_and_its_cancellation_stay_with_the_booked_customer(
     ingest: Ingest,
 ) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     # The reschedule's link lost its reference: it follows the booking it moves.
     moved = calcom("booking_rescheduled", BOOKING_EMAIL, None)
     moved["payload"]["rescheduleUid"] = booked["payload"]["uid"]
@@ -166,9 +169,7 @@ async def test_a_booking_ingest_never_saw_resolves_by_the_email_as_before(ingest
 
 
 async def test_a_deleted_customers_booking_no_longer_leads_to_them(ingest: Ingest) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     assert (await ingest.delete_customer(lead)).status_code == 422
     no_show = calcom_no_show(booked["payload"]["uid"], BOOKING_EMAIL)
     other = accepted_customer(await post_calcom(ingest.client, no_show))
