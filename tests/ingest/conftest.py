@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -15,7 +14,16 @@ from crm_servicekit.accounts import Account, load_accounts, write_accounts_file
 from crm_servicekit.clock import FixedClock
 
 from .connector_support import CONNECTORS
-from .support import ACME_KEY, ACME_OLD_KEY, BETA_KEY, SERVICE_TOKEN, T0, Ingest, whsec
+from .support import (
+    ACME_KEY,
+    ACME_OLD_KEY,
+    BETA_KEY,
+    SERVICE_TOKEN,
+    T0,
+    Ingest,
+    new_id,
+    whsec,
+)
 
 
 def ingest_settings(
@@ -95,7 +103,3 @@ def start_ingest(
 async def ingest(start_ingest: Callable[..., object]) -> AsyncIterator[Ingest]:
     async with start_ingest() as running:  # type: ignore[attr-defined]
         yield running
-
-
-def new_id(prefix: str = "evt") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"

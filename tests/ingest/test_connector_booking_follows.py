@@ -14,13 +14,11 @@ import pytest
 
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
-from crm_schemas.system_events import system_event
-from crm_servicekit.kafka import idempotent_producer, publish_in_order, record_of
 
 from .conftest import new_id
 from .connector_fixtures import payload
 from .connector_support import META_SETTINGS, post_calcom, post_calendly
-from .support import Ingest, eventually
+from .support import Ingest
 
 LEAD_EMAIL = "kari@example.com"
 BOOKING_EMAIL = "kari.private@example.com"
@@ -32,32 +30,32 @@ async def ingest(start_ingest: Callable[..., Any]) -> AsyncIterator[Ingest]:
         yield running
 
 
-async def lead_with_email(ingest: Ingest) -> uuid.UUID:
-    """A lead form's customer: the email they gave is linked to them."""
-    lead = {
-        "event_name": "LEAD_QUALIFIED",
-        "event_id": new_id("lead"),
-        "timestamp": "2026-11-02T08:00:00Z",
-        "source": "ads",
-        "contact": {"email": LEAD_EMAIL},
-    }
-    answer = await ingest.client.post("/api/events", json=lead, headers=ingest.auth())
-    assert answer.status_code == 202, answer.text
-    return uuid.UUID(answer.json()["customer_id"])
-
-
-async def customer_of_plain_event(ingest: Ingest, email: str) -> uuid.UUID:
+async def customer_of_api_event(
+    ingest: Ingest, name: str, source: str, timestamp: str, email: str
+) -> uuid.UUID:
     """The customer an API event naming only this email resolves to."""
     event = {
-        "event_name": "INVITE_SENT",
-        "event_id": new_id("invite"),
-        "timestamp": "2026-11-02T08:30:00Z",
-        "source": "ig",
+        "event_name": name,
+        "event_id": new_id(name.lower()),
+        "timestamp": timestamp,
+        "source": source,
         "contact": {"email": email},
     }
     answer = await ingest.client.post("/api/events", json=event, headers=ingest.auth())
     assert answer.status_code == 202, answer.text
     return uuid.UUID(answer.json()["customer_id"])
+
+
+async def lead_with_email(ingest: Ingest) -> uuid.UUID:
+    """A lead form's customer: the email they gave is linked to them."""
+    return await customer_of_api_event(
+        ingest, "LEAD_QUALIFIED", "ads", "2026-11-02T08:00:00Z", LEAD_EMAIL
+    )
+
+
+async def customer_of_plain_event(ingest: Ingest, email: str) -> uuid.UUID:
+    """The customer a plain API event naming only this email resolves to."""
+    return await customer_of_api_event(ingest, "INVITE_SENT", "ig", "2026-11-02T08:30:00Z", email)
 
 
 def calcom(name: str, email: str, reference: str | None) -> dict[str, Any]:
@@ -95,6 +93,15 @@ def accepted_customer(answer: Any) -> uuid.UUID:
     return uuid.UUID(result["customer_id"])
 
 
+async def lead_booked_on_calcom(ingest: Ingest) -> tuple[uuid.UUID, dict[str, Any]]:
+    """A lead who booked through their Cal.com link with another email: the booking's delivery
+    landed on them."""
+    lead = await lead_with_email(ingest)
+    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
+    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    return lead, booked
+
+
 async def envelope(ingest: Ingest, event_id: str) -> EventEnvelope:
     return (await ingest.published_with(event_id))[0].envelope
 
@@ -102,9 +109,7 @@ async def envelope(ingest: Ingest, event_id: str) -> EventEnvelope:
 async def test_a_cal_com_no_show_with_only_the_booking_email_lands_on_the_booked_customer(
     ingest: Ingest,
 ) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     no_show = calcom_no_show(booked["payload"]["uid"], BOOKING_EMAIL)
     assert accepted_customer(await post_calcom(ingest.client, no_show)) == lead
     missed = await envelope(ingest, f"calcom:{booked['payload']['uid']}:no_show:{BOOKING_EMAIL}")
@@ -116,9 +121,7 @@ async def test_a_cal_com_no_show_with_only_the_booking_email_lands_on_the_booked
 
 
 async def test_a_cal_com_guests_no_show_is_not_the_bookers(ingest: Ingest) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     guest = "additional-guest@example.com"
     no_show = calcom_no_show(booked["payload"]["uid"], guest)
     assert accepted_customer(await post_calcom(ingest.client, no_show)) != lead
@@ -127,9 +130,7 @@ async def test_a_cal_com_guests_no_show_is_not_the_bookers(ingest: Ingest) -> No
 async def test_a_cal_com_reschedule_and_its_cancellation_stay_with_the_booked_customer(
     ingest: Ingest,
 ) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
+    lead, booked = await lead_booked_on_calcom(ingest)
     # The reschedule's link lost its reference: it follows the booking it moves.
     moved = calcom("booking_rescheduled", BOOKING_EMAIL, None)
     moved["payload"]["rescheduleUid"] = booked["payload"]["uid"]
@@ -168,42 +169,9 @@ async def test_a_booking_ingest_never_saw_resolves_by_the_email_as_before(ingest
 
 
 async def test_a_deleted_customers_booking_no_longer_leads_to_them(ingest: Ingest) -> None:
-    lead = await lead_with_email(ingest)
-    booked = calcom("booking_created", BOOKING_EMAIL, f"crm-{lead}")
-    assert accepted_customer(await post_calcom(ingest.client, booked)) == lead
-    await delete(ingest, lead)
+    lead, booked = await lead_booked_on_calcom(ingest)
+    assert (await ingest.delete_customer(lead)).status_code == 422
     no_show = calcom_no_show(booked["payload"]["uid"], BOOKING_EMAIL)
     other = accepted_customer(await post_calcom(ingest.client, no_show))
     assert other != lead
     assert await customer_of_plain_event(ingest, BOOKING_EMAIL) == other
-
-
-async def delete(ingest: Ingest, customer: uuid.UUID) -> None:
-    """The customers service's CUSTOMER_DELETED, and ingest having taken it."""
-    deleted = system_event(
-        name=EventName.CUSTOMER_DELETED,
-        account_id="acme",
-        customer_id=customer,
-        properties={},
-        cause_event_id=new_id("delete"),
-        timestamp=ingest.clock.now(),
-        producer="customers",
-        received_at=ingest.clock.now(),
-    )
-    producer = idempotent_producer(ingest.bootstrap, client_id="tests")
-    await producer.start()
-    try:
-        await publish_in_order(producer, [record_of(deleted, ingest.settings.events_topic)])
-    finally:
-        await producer.stop()
-
-    async def naming() -> Any:
-        event = {
-            "event_name": "INVITE_SENT",
-            "event_id": new_id("naming"),
-            "timestamp": "2026-11-02T08:00:00Z",
-            "customer_id": str(customer),
-        }
-        return await ingest.client.post("/api/events", json=event, headers=ingest.auth())
-
-    assert (await eventually(naming, lambda answer: answer.status_code == 422)).status_code == 422

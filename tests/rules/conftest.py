@@ -1,4 +1,5 @@
-"""A rules service shared by one test module (starting one costs a consumer group join)."""
+"""A rules service shared by one test module (starting one costs a consumer group join), and
+a topic with two stores for the tests of a rebuild."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from crm_devstack.databases import create_database, drop_database
 from crm_devstack.topics import TopicSpec, create_topics, delete_topics
 
 from .history import T0
-from .service_support import RulesUnderTest, running_rules
+from .service_support import RebuildStage, RulesUnderTest, rebuild_stage, running_rules
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -33,3 +34,11 @@ async def rules(
     finally:
         await delete_topics(kafka_bootstrap, [topic])
         await drop_database(postgres_url, name)
+
+
+@pytest.fixture
+async def stage(
+    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> AsyncIterator[RebuildStage]:
+    async with rebuild_stage(postgres_url, kafka_bootstrap, tmp_path) as staged:
+        yield staged

@@ -21,6 +21,7 @@ from crm_schemas.account_settings import (
 from crm_schemas.contact import Consent
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import PipelineState, Status
+from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.accounts import Account
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Oslo
@@ -32,6 +33,30 @@ PROPERTIES: dict[str, dict[str, Any]] = {
     "MESSAGE_SENT": {"channel": "ig"},
     "PURCHASED": {"amount": "10", "currency": "EUR", "product_ids": ["p1"]},
 }
+
+
+def manual_reminder(
+    scheduled_for: datetime,
+    trigger_event_id: str,
+    *,
+    customer: uuid.UUID | None = None,
+    account: str = "acme",
+    created_at: datetime = T0,
+) -> Reminder:
+    """An open custom reminder a person made through the API, as the store holds it (a new
+    customer unless one is named)."""
+    return Reminder(
+        id=uuid.uuid4(),
+        account_id=account,
+        customer_id=customer or uuid.uuid4(),
+        type=ReminderType.CUSTOM,
+        rule=ReminderRule.MANUAL,
+        trigger_event_id=trigger_event_id,
+        automated=False,
+        scheduled_for=scheduled_for,
+        rule_scheduled_for=scheduled_for,
+        created_at=created_at,
+    )
 
 
 def event(

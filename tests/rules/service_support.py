@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+import functools
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from rebuild_support import own_database, rebuild_group
 
+from crm_devstack.topics import TopicSpec, create_topics, delete_topics
 from crm_rules.main import build_app
 from crm_rules.settings import RulesSettings
 from crm_schemas.envelope import EventEnvelope
@@ -81,22 +85,61 @@ async def running_rules(
     now: datetime,
     scheduler: bool = True,
     consumer_group: str | None = None,
+    **settings: Any,
 ) -> AsyncIterator[RulesUnderTest]:
-    """`consumer_group`: a group of its own starts at the topic's beginning (a rebuild)."""
-    settings = RulesSettings(
+    """`consumer_group`: a group of its own starts at the topic's beginning (a rebuild);
+    `settings`: any other of the service's settings."""
+    settings.setdefault("scheduler_interval_s", 0.2)
+    rules_settings = RulesSettings(
         database_url=database,
         kafka_bootstrap_servers=bootstrap,
         accounts_file=write_accounts_file(tmp / "accounts.yaml", ACCOUNTS),
         environment="test",
         events_topic=topic,
-        scheduler_interval_s=0.2,
         consumer_group=consumer_group,
+        **settings,
     )
     clock = FixedClock(now)
-    app = build_app(settings, clock, Accounts(ACCOUNTS), scheduler=scheduler)
+    app = build_app(rules_settings, clock, Accounts(ACCOUNTS), scheduler=scheduler)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://rules") as client,
     ):
-        yield RulesUnderTest(client, bootstrap, topic, clock, settings)
+        yield RulesUnderTest(client, bootstrap, topic, clock, rules_settings)
+
+
+@dataclass(frozen=True)
+class RebuildStage:
+    """A topic of its own and two stores: a live rules service fills the first from the topic,
+    then a rebuilt one the second, reading the topic from its beginning."""
+
+    live_db: str
+    rebuilt_db: str
+    # running_rules on the stage's topic, given the database and the clock's time.
+    on_topic: Callable[..., contextlib.AbstractAsyncContextManager[RulesUnderTest]]
+
+    def live(self, now: datetime) -> contextlib.AbstractAsyncContextManager[RulesUnderTest]:
+        return self.on_topic(database=self.live_db, now=now)
+
+    def rebuilt(self, now: datetime) -> contextlib.AbstractAsyncContextManager[RulesUnderTest]:
+        group = rebuild_group("rules")
+        return self.on_topic(database=self.rebuilt_db, now=now, consumer_group=group)
+
+
+@contextlib.asynccontextmanager
+async def rebuild_stage(
+    postgres_url: str, bootstrap: str, tmp: Path
+) -> AsyncIterator[RebuildStage]:
+    """The stage, its topic deleted and its databases dropped afterwards."""
+    topic = f"rules-rebuild-{uuid.uuid4().hex[:12]}"
+    await create_topics(bootstrap, [TopicSpec(topic, 3, {})])
+    try:
+        async with (
+            own_database(postgres_url, "rules") as live_db,
+            own_database(postgres_url, "rules") as rebuilt_db,
+        ):
+            on_topic = functools.partial(running_rules, bootstrap=bootstrap, topic=topic, tmp=tmp)
+            yield RebuildStage(live_db, rebuilt_db, on_topic)
+    finally:
+        await delete_topics(bootstrap, [topic])

@@ -4,16 +4,13 @@ included (docs/architecture.md, 'Deterministic ids, and rebuilding from the topi
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
-from rebuild_support import outbox_sent, own_database, rebuild_group
-
-from crm_devstack.topics import TopicSpec, create_topics, delete_topics
+from rebuild_support import outbox_sent
 
 from .history import T0, D, H, event
 from .kafka_io import eventually
-from .service_support import RulesUnderTest, running_rules
+from .service_support import RebuildStage, RulesUnderTest
 
 BASE = "/api/reminders"
 
@@ -34,63 +31,39 @@ async def act(rules: RulesUnderTest, method: str, path: str, **body: Any) -> dic
     return answer.json() if answer.content else {}
 
 
-async def test_a_rebuilt_store_has_the_person_s_actions_back(
-    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
-) -> None:
+async def test_a_rebuilt_store_has_the_person_s_actions_back(stage: RebuildStage) -> None:
     c = uuid.uuid4()
-    topic = f"rules-rebuild-{uuid.uuid4().hex[:12]}"
-    await create_topics(kafka_bootstrap, [TopicSpec(topic, 3, {})])
-    try:
-        async with (
-            own_database(postgres_url, "rules") as live_db,
-            own_database(postgres_url, "rules") as rebuilt_db,
-        ):
-            async with running_rules(
-                database=live_db, bootstrap=kafka_bootstrap, topic=topic, tmp=tmp_path, now=T0
-            ) as live:
-                await live.send([event("DM_STARTED", T0, c), event("VIDEO_SENT", T0 + H, c)])
-                made = by_type(await live.settled(c, lambda rs: len(rs) == 3))
-                live.clock.set(T0 + 2 * H)
-                await act(live, "POST", "", customer_id=str(c), type="custom",
-                          scheduled_for=z(T0 + 2 * D), message="Call")  # fmt: skip
-                dropped = await act(live, "POST", "", customer_id=str(c), type="custom",
-                                    scheduled_for=z(T0 + 3 * D), message="Dropped")  # fmt: skip
-                await act(live, "DELETE", f"/{dropped['id']}")
-                await act(live, "POST", f"/{made['follow_up_24h']['id']}/complete")
-                await act(
-                    live, "POST", f"/{made['follow_up_48h']['id']}/snooze", until=z(T0 + 4 * D)
-                )
-                # The announcements are on the topic before this fact (one partition per
-                # customer), so once its effect shows, the live service has read them back.
-                await eventually(lambda: outbox_sent(live_db), bool)
-                await live.send([event("MESSAGE_RECEIVED", T0 + 5 * H, c)])
-                before = await live.settled(
-                    c,
-                    lambda rs: (
-                        by_type(rs)["follow_up_7d"]["scheduled_for"] == z(T0 + 5 * H + 7 * D)
-                    ),
-                )
-            # Read back live, the person's announcements changed nothing a second time.
-            found = by_type(before)
-            assert {name: r["status"] for name, r in found.items()} == {
-                "follow_up_24h": "completed",
-                "follow_up_48h": "open",
-                "follow_up_7d": "open",
-                "Call": "open",
-                "Dropped": "canceled",
-            }
-            assert found["follow_up_24h"]["completed_at"] == z(T0 + 2 * H)
-            assert found["follow_up_48h"]["scheduled_for"] == z(T0 + 4 * D)
+    async with stage.live(T0) as live:
+        await live.send([event("DM_STARTED", T0, c), event("VIDEO_SENT", T0 + H, c)])
+        made = by_type(await live.settled(c, lambda rs: len(rs) == 3))
+        live.clock.set(T0 + 2 * H)
+        await act(live, "POST", "", customer_id=str(c), type="custom",
+                  scheduled_for=z(T0 + 2 * D), message="Call")  # fmt: skip
+        dropped = await act(live, "POST", "", customer_id=str(c), type="custom",
+                            scheduled_for=z(T0 + 3 * D), message="Dropped")  # fmt: skip
+        await act(live, "DELETE", f"/{dropped['id']}")
+        await act(live, "POST", f"/{made['follow_up_24h']['id']}/complete")
+        await act(live, "POST", f"/{made['follow_up_48h']['id']}/snooze", until=z(T0 + 4 * D))
+        # The announcements are on the topic before this fact (one partition per customer),
+        # so once its effect shows, the live service has read them back.
+        await eventually(lambda: outbox_sent(stage.live_db), bool)
+        await live.send([event("MESSAGE_RECEIVED", T0 + 5 * H, c)])
+        before = await live.settled(
+            c,
+            lambda rs: by_type(rs)["follow_up_7d"]["scheduled_for"] == z(T0 + 5 * H + 7 * D),
+        )
+    # Read back live, the person's announcements changed nothing a second time.
+    found = by_type(before)
+    assert {name: r["status"] for name, r in found.items()} == {
+        "follow_up_24h": "completed",
+        "follow_up_48h": "open",
+        "follow_up_7d": "open",
+        "Call": "open",
+        "Dropped": "canceled",
+    }
+    assert found["follow_up_24h"]["completed_at"] == z(T0 + 2 * H)
+    assert found["follow_up_48h"]["scheduled_for"] == z(T0 + 4 * D)
 
-            async with running_rules(
-                database=rebuilt_db,
-                bootstrap=kafka_bootstrap,
-                topic=topic,
-                tmp=tmp_path,
-                now=T0,
-                consumer_group=rebuild_group("rules"),
-            ) as rebuilt:
-                after = await rebuilt.settled(c, lambda rs: rs == before)
-            assert after == before
-    finally:
-        await delete_topics(kafka_bootstrap, [topic])
+    async with stage.rebuilt(T0) as rebuilt:
+        after = await rebuilt.settled(c, lambda rs: rs == before)
+    assert after == before

@@ -12,24 +12,13 @@ from crm_rules.repository import ReminderFilter
 from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.db import apply_migrations_in_thread, create_pool
 
-from .history import T0, H
+from .history import T0, H, manual_reminder
 
 CUSTOMER, OTHER = uuid.uuid4(), uuid.uuid4()
 
 
 def reminder(hours: int, customer: uuid.UUID = CUSTOMER, account: str = "acme") -> Reminder:
-    return Reminder(
-        id=uuid.uuid4(),
-        account_id=account,
-        customer_id=customer,
-        type=ReminderType.CUSTOM,
-        rule=ReminderRule.MANUAL,
-        trigger_event_id=f"api-{hours}",
-        automated=False,
-        scheduled_for=T0 + hours * H,
-        rule_scheduled_for=T0 + hours * H,
-        created_at=T0,
-    )
+    return manual_reminder(T0 + hours * H, f"api-{hours}", customer=customer, account=account)
 
 
 async def test_each_field_of_the_filter_narrows_the_list(new_database: str) -> None:

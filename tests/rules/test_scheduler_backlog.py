@@ -4,6 +4,7 @@ late the oldest of them is, at the service's clock."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,32 +13,17 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from crm_rules import repository as repo
-from crm_rules.main import build_app
 from crm_rules.policy.reminder import Reminder
 from crm_rules.scheduler import notify_due_once
-from crm_rules.settings import RulesSettings
-from crm_schemas.system_properties import ReminderRule, ReminderType
-from crm_servicekit.accounts import Account, Accounts, write_accounts_file
-from crm_servicekit.clock import FixedClock
 
-from .history import T0, M
+from .history import T0, M, manual_reminder
 from .kafka_io import eventually
-
-ACCOUNTS = [Account(account_id="acme")]
+from .service_support import running_rules
 
 
 def reminder_at(minutes: int) -> Reminder:
-    return Reminder(
-        id=uuid.uuid4(),
-        account_id="acme",
-        customer_id=uuid.uuid4(),
-        type=ReminderType.CUSTOM,
-        rule=ReminderRule.MANUAL,
-        trigger_event_id=f"api-{uuid.uuid4().hex[:8]}",
-        automated=False,
-        scheduled_for=T0 + minutes * M,
-        rule_scheduled_for=T0 + minutes * M,
-        created_at=T0 - timedelta(days=1),
+    return manual_reminder(
+        T0 + minutes * M, f"api-{uuid.uuid4().hex[:8]}", created_at=T0 - timedelta(days=1)
     )
 
 
@@ -52,24 +38,19 @@ async def backlog(client: httpx.AsyncClient) -> dict[str, float]:
 
 
 async def test_due_reminders_show_as_backlog_until_announced(
-    new_database: str, kafka_bootstrap: str, tmp_path: Path
+    new_database: str, kafka_bootstrap: str, new_topic: Callable[..., str], tmp_path: Path
 ) -> None:
-    settings = RulesSettings(
-        database_url=new_database,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        accounts_file=write_accounts_file(tmp_path / "accounts.yaml", ACCOUNTS),
-        environment="test",
-        metrics_refresh_interval_s=0.2,
-        consumer_group=f"rules-{uuid.uuid4().hex[:12]}",
-    )
-    clock = FixedClock(T0)
     # No scheduler of its own: the test runs its pass when it wants the backlog gone.
-    app = build_app(settings, clock, Accounts(ACCOUNTS), scheduler=False)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://rules") as client,
-    ):
+    async with running_rules(
+        database=new_database,
+        bootstrap=kafka_bootstrap,
+        topic=new_topic(partitions=3),
+        tmp=tmp_path,
+        now=T0,
+        scheduler=False,
+        consumer_group=f"rules-{uuid.uuid4().hex[:12]}",
+        metrics_refresh_interval_s=0.2,
+    ) as rules:
         connection = await asyncpg.connect(new_database)
         try:
             # Two due (90 and 5 minutes ago), one not due yet.
@@ -78,12 +59,12 @@ async def test_due_reminders_show_as_backlog_until_announced(
         finally:
             await connection.close()
         due = {"crm_scheduler_backlog": 2.0, "crm_scheduler_oldest_due_late_seconds": 90 * 60.0}
-        await eventually(lambda: backlog(client), lambda found: found == due, within_s=60)
+        await eventually(lambda: backlog(rules.client), lambda found: found == due, within_s=60)
         pool = await asyncpg.create_pool(new_database, min_size=1, max_size=1)
         try:
-            announced = await notify_due_once(pool, clock, topic=settings.events_topic, batch=10)
+            announced = await notify_due_once(pool, rules.clock, topic=rules.topic, batch=10)
         finally:
             await pool.close()
         assert announced == 2
         none = {"crm_scheduler_backlog": 0.0, "crm_scheduler_oldest_due_late_seconds": 0.0}
-        await eventually(lambda: backlog(client), lambda found: found == none, within_s=60)
+        await eventually(lambda: backlog(rules.client), lambda found: found == none, within_s=60)

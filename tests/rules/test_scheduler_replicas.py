@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from crm_rules import repository as repo
 from crm_rules.main import MIGRATIONS
 from crm_rules.policy.reminder import Reminder
 from crm_rules.scheduler import notify_due_once, run_scheduler
-from crm_schemas.system_properties import ReminderRule, ReminderType
 from crm_servicekit.clock import FixedClock
 from crm_servicekit.db import apply_migrations_in_thread, create_pool
 
-from .history import T0, M
+from .history import T0, M, manual_reminder
 from .kafka_io import eventually
 
 COUNT = 300
 
 
 def due_reminder(n: int) -> Reminder:
-    return Reminder(
-        id=uuid.uuid4(),
-        account_id="acme",
-        customer_id=uuid.uuid4(),
-        type=ReminderType.CUSTOM,
-        rule=ReminderRule.MANUAL,
-        trigger_event_id=f"api-{n}",
-        automated=False,
-        scheduled_for=T0 + n * M,
-        rule_scheduled_for=T0 + n * M,
-        created_at=T0,
-    )
+    return manual_reminder(T0 + n * M, f"api-{n}")
 
 
 async def test_two_replicas_announce_each_due_reminder_once(new_database: str) -> None:

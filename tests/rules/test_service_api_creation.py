@@ -4,15 +4,12 @@ the follow_up_7d it makes, moved by later activity, kept by a rebuild from the t
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
-from crm_devstack.databases import create_database, drop_database
-from crm_devstack.topics import TopicSpec, create_topics, delete_topics
 from crm_schemas.pipeline import PipelineState, Status
 
 from .history import T0, D, H, customer_created, event
-from .service_support import RulesUnderTest, running_rules
+from .service_support import RebuildStage, RulesUnderTest
 
 
 def z(moment: Any) -> str:
@@ -61,31 +58,13 @@ async def test_the_account_s_quiet_hours_move_the_creation_s_reminder(
 
 
 async def test_a_rebuild_from_the_topic_gives_the_creation_s_reminder_again(
-    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+    stage: RebuildStage,
 ) -> None:
     c = uuid.uuid4()
-    topic = f"rules-creation-{uuid.uuid4().hex[:12]}"
-    await create_topics(kafka_bootstrap, [TopicSpec(topic, 3, {})])
-    names = [f"rules_{uuid.uuid4().hex[:12]}" for _ in range(2)]
-    live_db, rebuilt_db = [await create_database(postgres_url, name) for name in names]
-    try:
-        async with running_rules(
-            database=live_db, bootstrap=kafka_bootstrap, topic=topic, tmp=tmp_path, now=T0
-        ) as live:
-            # The fact stamped before the creation reaches the rules first.
-            await live.send([event("MESSAGE_SENT", T0 - H, c), customer_created(T0, c)])
-            before = await live.settled(c, lambda rs: open_7d(rs) == [z(T0 + 7 * D)])
-        async with running_rules(
-            database=rebuilt_db,
-            bootstrap=kafka_bootstrap,
-            topic=topic,
-            tmp=tmp_path,
-            now=T0,
-            consumer_group=f"rules-rebuild-{uuid.uuid4().hex[:8]}",
-        ) as rebuilt:
-            after = await rebuilt.settled(c, lambda rs: rs == before)
-        assert after == before
-    finally:
-        await delete_topics(kafka_bootstrap, [topic])
-        for name in names:
-            await drop_database(postgres_url, name)
+    async with stage.live(T0) as live:
+        # The fact stamped before the creation reaches the rules first.
+        await live.send([event("MESSAGE_SENT", T0 - H, c), customer_created(T0, c)])
+        before = await live.settled(c, lambda rs: open_7d(rs) == [z(T0 + 7 * D)])
+    async with stage.rebuilt(T0) as rebuilt:
+        after = await rebuilt.settled(c, lambda rs: rs == before)
+    assert after == before

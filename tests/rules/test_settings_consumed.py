@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from crm_devstack.databases import create_database, drop_database
-from crm_devstack.topics import TopicSpec, create_topics, delete_topics
 from crm_schemas.account_settings import AutomationSettings
 
 from .history import ACCOUNT, T0, D, H, M, event, seeded, settings_changed
-from .service_support import RulesUnderTest, running_rules
+from .service_support import RebuildStage, RulesUnderTest
 
 
 def z(moment: datetime) -> str:
@@ -66,15 +63,11 @@ def open_ones(reminders: list[dict[str, Any]]) -> set[tuple[str, str, str, str |
 
 
 async def test_a_store_rebuilt_from_the_topic_has_the_reminders_judged_again_live(
-    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+    stage: RebuildStage,
 ) -> None:
     """Live, the change dated back reaches triggers already applied and is judged again; the
     rebuild reads the same topic with the partitions in whatever order it gets them."""
     a, b = uuid.uuid4(), uuid.uuid4()
-    topic = f"rules-settings-rebuild-{uuid.uuid4().hex[:12]}"
-    await create_topics(kafka_bootstrap, [TopicSpec(topic, 3, {})])
-    names = [f"rules_{uuid.uuid4().hex[:12]}" for _ in range(2)]
-    live_db, rebuilt_db = [await create_database(postgres_url, name) for name in names]
     change = AutomationSettings().merged(
         {
             "reminders": {
@@ -83,44 +76,30 @@ async def test_a_store_rebuilt_from_the_topic_has_the_reminders_judged_again_liv
             }
         }
     )
-    try:
-        async with running_rules(
-            database=live_db, bootstrap=kafka_bootstrap, topic=topic, tmp=tmp_path, now=T0
-        ) as live:
-            await live.send([seeded(ACCOUNT)])
-            await live.send([event("DM_STARTED", T0, a), event("NO_SHOW", T0 + 20 * H, a)])
-            await live.send([event("DM_STARTED", T0, b), event("VIDEO_SENT", T0 + 30 * H, b)])
-            await live.settled(a, lambda rs: len(open_ones(rs)) == 3)
-            await live.settled(b, lambda rs: len(open_ones(rs)) == 3)
-            await live.send([settings_changed(T0 + 10 * H, change)])
-            moved = await live.settled(
-                a,
-                lambda rs: (
-                    ("follow_up_2h", z(T0 + 21 * H), "Call them now")
-                    in {(t, at, message) for t, _, at, message in open_ones(rs)}
-                ),
-            )
-            left = await live.settled(
-                b, lambda rs: "follow_up_24h" not in {t for t, *_ in open_ones(rs)}
-            )
-        # Judged again with the change: the video's 24h is gone, the rest as they were.
-        assert {(t, at) for t, _, at, _ in open_ones(left)} == {
-            ("follow_up_48h", z(T0 + 78 * H)),
-            ("follow_up_7d", z(T0 + 30 * H + 7 * D)),
-        }
-        async with running_rules(
-            database=rebuilt_db,
-            bootstrap=kafka_bootstrap,
-            topic=topic,
-            tmp=tmp_path,
-            now=T0,
-            consumer_group=f"rules-rebuild-{uuid.uuid4().hex[:8]}",
-        ) as rebuilt:
-            for customer, live_state in ((a, moved), (b, left)):
-                wanted = open_ones(live_state)
-                found = await rebuilt.settled(customer, lambda rs, w=wanted: open_ones(rs) == w)
-                assert open_ones(found) == wanted
-    finally:
-        await delete_topics(kafka_bootstrap, [topic])
-        for name in names:
-            await drop_database(postgres_url, name)
+    async with stage.live(T0) as live:
+        await live.send([seeded(ACCOUNT)])
+        await live.send([event("DM_STARTED", T0, a), event("NO_SHOW", T0 + 20 * H, a)])
+        await live.send([event("DM_STARTED", T0, b), event("VIDEO_SENT", T0 + 30 * H, b)])
+        await live.settled(a, lambda rs: len(open_ones(rs)) == 3)
+        await live.settled(b, lambda rs: len(open_ones(rs)) == 3)
+        await live.send([settings_changed(T0 + 10 * H, change)])
+        moved = await live.settled(
+            a,
+            lambda rs: (
+                ("follow_up_2h", z(T0 + 21 * H), "Call them now")
+                in {(t, at, message) for t, _, at, message in open_ones(rs)}
+            ),
+        )
+        left = await live.settled(
+            b, lambda rs: "follow_up_24h" not in {t for t, *_ in open_ones(rs)}
+        )
+    # Judged again with the change: the video's 24h is gone, the rest as they were.
+    assert {(t, at) for t, _, at, _ in open_ones(left)} == {
+        ("follow_up_48h", z(T0 + 78 * H)),
+        ("follow_up_7d", z(T0 + 30 * H + 7 * D)),
+    }
+    async with stage.rebuilt(T0) as rebuilt:
+        for customer, live_state in ((a, moved), (b, left)):
+            wanted = open_ones(live_state)
+            found = await rebuilt.settled(customer, lambda rs, w=wanted: open_ones(rs) == w)
+            assert open_ones(found) == wanted

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,25 @@ class RunningStats:
 
     async def get(self, path: str, account_id: str, **params: Any) -> httpx.Response:
         return await self.client.get(path, params=params, headers=self.auth(account_id))
+
+    async def custom_figures(
+        self, account_id: str, start: datetime, end: datetime, as_of: datetime
+    ) -> dict[str, Any]:
+        """The account's figures over a custom period, as they stand at as_of."""
+        response = await self.get(
+            "/api/customers/stats",
+            account_id,
+            period="custom",
+            **{"from": start.isoformat(), "to": end.isoformat()},
+            as_of=as_of.isoformat(),
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+# running_stats with the servers given (a test's `start_stats`): topic=, accounts=, clock=.
+StartStats = Callable[..., contextlib.AbstractAsyncContextManager[RunningStats]]
 
 
 @contextlib.asynccontextmanager

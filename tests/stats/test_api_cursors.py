@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from crm_stats.settings import StatsSettings
 
 from .kafka_support import eventually, produce
 from .scripted_week import AS_OF, at, event
-from .service_support import JWT_SECRET, RunningStats, running_stats
+from .service_support import JWT_SECRET, RunningStats, StartStats
 
 pytestmark = pytest.mark.integration
 ACCOUNT = "acme"
@@ -46,11 +45,7 @@ async def walk(stats: RunningStats, path: str, params: dict[str, Any]) -> tuple[
 
 
 async def test_each_event_list_pages_once_and_takes_only_its_own_cursors(
-    kafka_bootstrap: str,
-    new_database: str,
-    redis_url: str,
-    new_topic: Callable[..., str],
-    tmp_path: Path,
+    start_stats: StartStats, kafka_bootstrap: str, new_topic: Callable[..., str]
 ) -> None:
     topic = new_topic(partitions=1)
     customer = uuid.uuid4()
@@ -58,11 +53,7 @@ async def test_each_event_list_pages_once_and_takes_only_its_own_cursors(
         event("VIDEO_SENT", customer, at(20, 11) + timedelta(minutes=n), account=ACCOUNT)
         for n in range(COUNT)
     ]
-    async with running_stats(
-        tmp_path=tmp_path,
-        database_url=new_database,
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_url,
+    async with start_stats(
         topic=topic,
         accounts=[Account(account_id=ACCOUNT)],
         clock=FixedClock(AS_OF),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from crm_servicekit.accounts import Account
 from crm_servicekit.clock import FixedClock
 
 from .kafka_support import eventually, produce
-from .service_support import RunningStats, running_stats
+from .service_support import RunningStats, StartStats
 
 pytestmark = pytest.mark.integration
 
@@ -56,32 +55,15 @@ IMPORTS = [
 
 
 async def figures(stats: RunningStats, as_of: datetime) -> dict[str, Any]:
-    response = await stats.get(
-        "/api/customers/stats",
-        ACCOUNT,
-        period="custom",
-        **{"from": (T - D).isoformat(), "to": (T + 30 * D).isoformat()},
-        as_of=as_of.isoformat(),
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await stats.custom_figures(ACCOUNT, T - D, T + 30 * D, as_of)
 
 
 async def test_an_import_counts_as_a_new_lead_and_nothing_else(
-    kafka_bootstrap: str,
-    new_database: str,
-    redis_url: str,
-    new_topic: Callable[..., str],
-    tmp_path: Path,
+    start_stats: StartStats, kafka_bootstrap: str, new_topic: Callable[..., str]
 ) -> None:
     topic = new_topic(partitions=3)
     await produce(kafka_bootstrap, IMPORTS, topic)
-    async with running_stats(
-        tmp_path=tmp_path,
-        database_url=new_database,
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_url,
+    async with start_stats(
         topic=topic,
         accounts=[Account(account_id=ACCOUNT)],
         clock=FixedClock(T + D),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,17 +19,13 @@ from crm_servicekit.clock import FixedClock
 
 from .kafka_support import eventually, produce
 from .scripted_week import AS_OF, at, event
-from .service_support import running_stats, sse_items
+from .service_support import StartStats, sse_items
 
 pytestmark = pytest.mark.integration
 
 
 async def test_ticker_answers_503_and_catches_up_while_figures_go_on(
-    kafka_bootstrap: str,
-    new_database: str,
-    redis_url: str,
-    new_topic: Callable[..., str],
-    tmp_path: Path,
+    start_stats: StartStats, kafka_bootstrap: str, redis_url: str, new_topic: Callable[..., str]
 ) -> None:
     account = f"outage{uuid.uuid4().hex[:10]}"
     topic = new_topic(partitions=1)
@@ -47,10 +42,7 @@ async def test_ticker_answers_503_and_catches_up_while_figures_go_on(
     ]
     target = urlsplit(redis_url)
     with tcp_proxy(target.hostname or "127.0.0.1", target.port or 6379) as proxy:
-        async with running_stats(
-            tmp_path=tmp_path,
-            database_url=new_database,
-            kafka_bootstrap=kafka_bootstrap,
+        async with start_stats(
             redis_url=f"redis://{proxy.address}/0",
             topic=topic,
             accounts=[Account(account_id=account, time_zone="UTC")],
@@ -67,15 +59,8 @@ async def test_ticker_answers_503_and_catches_up_while_figures_go_on(
             await produce(kafka_bootstrap, booked, topic)
 
             async def meetings_booked() -> int:
-                answer = await stats.get(
-                    "/api/customers/stats",
-                    account,
-                    period="custom",
-                    **{"from": at(20, 0).isoformat(), "to": at(21, 0).isoformat()},
-                    as_of=AS_OF.isoformat(),
-                )
-                assert answer.status_code == 200, answer.text
-                return int(answer.json()["counts"]["meetings_booked"])
+                figures = await stats.custom_figures(account, at(20, 0), at(21, 0), AS_OF)
+                return int(figures["counts"]["meetings_booked"])
 
             assert await eventually(meetings_booked, lambda n: n == 2) == 2
 

@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from crm_servicekit.clock import FixedClock
 
 from .kafka_support import eventually, produce
 from .scripted_week import AS_OF, at, event
-from .service_support import RunningStats, running_stats, sse_items
+from .service_support import RunningStats, StartStats, sse_items
 
 pytestmark = pytest.mark.integration
 STREAM_WITHIN_S = 120
@@ -53,19 +52,11 @@ async def newest_id(stats: RunningStats, account: str) -> str:
 
 
 async def test_ticker_stream_delivers_new_items_and_resumes_without_gaps(
-    kafka_bootstrap: str,
-    new_database: str,
-    redis_url: str,
-    new_topic: Callable[..., str],
-    tmp_path: Path,
+    start_stats: StartStats, kafka_bootstrap: str, new_topic: Callable[..., str]
 ) -> None:
     account = f"tick{uuid.uuid4().hex[:10]}"
     topic = new_topic(partitions=3)
-    async with running_stats(
-        tmp_path=tmp_path,
-        database_url=new_database,
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_url,
+    async with start_stats(
         topic=topic,
         accounts=[Account(account_id=account, time_zone="UTC")],
         clock=FixedClock(AS_OF),
@@ -114,17 +105,9 @@ async def test_ticker_stream_delivers_new_items_and_resumes_without_gaps(
 
 
 async def test_bad_requests_are_problems_naming_the_field(
-    kafka_bootstrap: str,
-    new_database: str,
-    redis_url: str,
-    new_topic: Callable[..., str],
-    tmp_path: Path,
+    start_stats: StartStats, new_topic: Callable[..., str]
 ) -> None:
-    async with running_stats(
-        tmp_path=tmp_path,
-        database_url=new_database,
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_url,
+    async with start_stats(
         topic=new_topic(partitions=1),
         accounts=[Account(account_id="acme")],
         clock=FixedClock(AS_OF),

@@ -12,7 +12,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
+
+import typer
 
 # A generated file under its directory: a bare file name, or a path relative to it.
 Name = TypeVar("Name", str, Path)
@@ -69,3 +71,39 @@ def write_or_check(
     if not written:
         print(f"{what} in {directory} were already current")
     return 0
+
+
+def write_or_check_app(
+    *,
+    what: str,
+    command: str,
+    expected: Callable[[], Mapping[str, str]],
+    default_directory: Callable[[], Path],
+) -> typer.Typer:
+    """The command of one kind of generated file: writes the files that differ into `--dir`
+    (default_directory() when not given), or with `--check` only names them and exits 1.
+
+    what and command: as write_or_check takes them; expected: the texts the source gives,
+    computed when the command runs.
+    """
+    app = typer.Typer(
+        help=f"Write {what} from their source, or --check that they are current.",
+        add_completion=False,
+    )
+
+    @app.callback(invoke_without_command=True)
+    def write_or_check_command(
+        check: Annotated[
+            bool, typer.Option("--check", help="Change nothing; exit 1 if any file is stale.")
+        ] = False,
+        directory: Annotated[
+            Path | None, typer.Option("--dir", help="Where the files live.", show_default=False)
+        ] = None,
+    ) -> None:
+        status = write_or_check(
+            directory or default_directory(), expected(), check=check, what=what, command=command
+        )
+        if status:
+            raise typer.Exit(status)
+
+    return app

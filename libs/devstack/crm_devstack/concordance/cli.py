@@ -8,12 +8,9 @@ that was not followed by a regeneration cannot land.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from crm_devstack.concordance.artifacts import artifacts
-from crm_devstack.generated_files import stale_files, write_or_check, write_stale_files
+from crm_devstack.generated_files import stale_files, write_or_check_app, write_stale_files
 
 ARTIFACT_DIR = Path("docs") / "concordance"
 
@@ -36,28 +33,9 @@ def write_artifacts(directory: Path) -> list[str]:
     return write_stale_files(directory, artifacts())
 
 
-app = typer.Typer(
-    help="Concordance artifacts (status mapping, event catalog, report) from the schemas.",
-    add_completion=False,
+app = write_or_check_app(
+    what="concordance artifacts",
+    command="uv run python -m crm_devstack.concordance",
+    expected=artifacts,
+    default_directory=default_directory,
 )
-
-
-@app.callback(invoke_without_command=True)
-def concordance(
-    check: Annotated[
-        bool, typer.Option("--check", help="Change nothing; exit 1 if any artifact is stale.")
-    ] = False,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Where the artifacts live.", show_default=False)
-    ] = None,
-) -> None:
-    """Write docs/concordance/*.json and README.md from the models, or --check them."""
-    status = write_or_check(
-        directory or default_directory(),
-        artifacts(),
-        check=check,
-        what="concordance artifacts",
-        command="uv run python -m crm_devstack.concordance",
-    )
-    if status:
-        raise typer.Exit(status)

@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from crm_devstack.contract.asyncapi import asyncapi_document
 from crm_devstack.contract.openapi import merged_openapi, services_documents
-from crm_devstack.generated_files import stale_files, write_or_check
+from crm_devstack.generated_files import stale_files, write_or_check_app
 
 # stale_files is the check this command runs, named here for its callers (tests, make lint).
 __all__ = ["app", "default_directory", "documents", "stale_files"]
@@ -48,27 +46,9 @@ def documents() -> dict[str, str]:
     }
 
 
-app = typer.Typer(
-    help="The published OpenAPI and AsyncAPI documents, from the code.", add_completion=False
+app = write_or_check_app(
+    what="the published documents",
+    command="uv run python -m crm_devstack.contract",
+    expected=documents,
+    default_directory=default_directory,
 )
-
-
-@app.callback(invoke_without_command=True)
-def contract(
-    check: Annotated[
-        bool, typer.Option("--check", help="Change nothing; exit 1 if a document is stale.")
-    ] = False,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Where the documents live.", show_default=False)
-    ] = None,
-) -> None:
-    """Write services/ingest/crm_ingest/published/*.json from the code, or --check them."""
-    status = write_or_check(
-        directory or default_directory(),
-        documents(),
-        check=check,
-        what="the published documents",
-        command="uv run python -m crm_devstack.contract",
-    )
-    if status:
-        raise typer.Exit(status)

@@ -11,6 +11,7 @@ by another customer refuses the whole claim (409), releasing nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -60,6 +61,15 @@ class ClaimRaced(Exception):
     retried."""
 
 
+class _Link(NamedTuple):
+    """A checked claim: the identities to link to the customer and those to release."""
+
+    account_id: str
+    customer_id: UUID
+    identities: list[Identity]
+    to_release: list[Identity]
+
+
 @dataclass(frozen=True)
 class Claims:
     pool: asyncpg.Pool
@@ -91,36 +101,29 @@ class Claims:
         both = _claimed_and_released(checked.contact, released)
         if both:
             raise ClaimRefused("A value both claimed and released.", both)
-        identities = claim_identities(checked.contact)
-        to_release = sorted(contact_identities(released))
-        dropped = await self._link(claim.account_id, claim.customer_id, identities, to_release)
+        link = _Link(
+            claim.account_id,
+            claim.customer_id,
+            claim_identities(checked.contact),
+            sorted(contact_identities(released)),
+        )
+        dropped = await self._link(link)
         return ClaimAnswer(
             customer_id=claim.customer_id,
-            claimed=[identity.as_json() for identity in identities],
+            claimed=[identity.as_json() for identity in link.identities],
             released=[identity.as_json() for identity in sorted(dropped)],
         )
 
-    async def _link(
-        self,
-        account_id: str,
-        customer_id: UUID,
-        identities: list[Identity],
-        to_release: list[Identity],
-    ) -> set[Identity]:
+    async def _link(self, link: _Link) -> set[Identity]:
         for _ in range(_LINK_ATTEMPTS):
             try:
-                return await self._link_once(account_id, customer_id, identities, to_release)
+                return await self._link_once(link)
             except DeadlockDetectedError:  # crossed an event's links; PostgreSQL rolled it back
                 continue
         raise ClaimRaced
 
-    async def _link_once(
-        self,
-        account_id: str,
-        customer_id: UUID,
-        identities: list[Identity],
-        to_release: list[Identity],
-    ) -> set[Identity]:
+    async def _link_once(self, link: _Link) -> set[Identity]:
+        account_id, customer_id, identities, to_release = link
         now = self.clock.now()
         async with self.pool.acquire() as conn, conn.transaction():
             if await repository.is_deleted(conn, account_id, customer_id):

@@ -8,9 +8,9 @@ the deliveries log with the provider's field named, rather than failing later in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from crm_ingest.policy.connectors.items import Mapped, SkipOutcome, Skipped
 from crm_schemas.contact import Source
@@ -25,6 +25,16 @@ _MAX_REASON: Final = 500
 _REFERENCE = TypeAdapter(Annotated[StorableText, Field(min_length=1, max_length=255)])
 
 
+class Delivery(BaseModel):
+    """A provider's webhook delivery: its own fields around a `payload` read by another model."""
+
+    payload: Any = None
+
+
+_Delivery = TypeVar("_Delivery", bound=Delivery)
+_Payload = TypeVar("_Payload", bound=BaseModel)
+
+
 def field_path(loc: Sequence[str | int]) -> str:
     """`payload.attendees[0].email` from pydantic's ("payload", "attendees", 0, "email")."""
     path = ""
@@ -35,6 +45,38 @@ def field_path(loc: Sequence[str | int]) -> str:
 
 def rejected(reason: str) -> Skipped:
     return Skipped(SkipOutcome.REJECTED, reason[:_MAX_REASON])
+
+
+def ignored(reason: str) -> Skipped:
+    return Skipped(SkipOutcome.IGNORED, reason)
+
+
+def not_modelled(what: str, value: Any) -> Skipped:
+    """Ignored: a trigger or event name the CRM has no event for (shown cut short)."""
+    shown = value if isinstance(value, str) else type(value).__name__
+    return ignored(f"{what} {shown[:100]!r} is not modelled")
+
+
+def payload_text(document: Any, key: str) -> str:
+    """A text field of the delivery's payload (the provider's id of the item), else empty."""
+    payload = document.get("payload") if isinstance(document, dict) else None
+    value = payload.get(key) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def read_delivery(
+    document: Any, delivery: type[_Delivery], payload: type[_Payload]
+) -> tuple[_Delivery, _Payload] | Skipped:
+    """The delivery and its payload read with their models, or rejected naming the first fault
+    at its place in the body."""
+    try:
+        read = delivery.model_validate(document)
+    except ValidationError as error:
+        return refusal(error, ())
+    try:
+        return read, payload.model_validate(read.payload)
+    except ValidationError as error:
+        return refusal(error, ("payload",))
 
 
 def refusal(error: ValidationError, prefix: Sequence[str | int]) -> Skipped:

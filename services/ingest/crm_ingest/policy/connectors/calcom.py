@@ -17,22 +17,8 @@ from typing import Any, Final
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
-from crm_ingest.policy.connectors.bookings import (
-    SOURCE,
-    checked,
-    reference_of,
-    refusal,
-    rejected,
-    without_none,
-)
-from crm_ingest.policy.connectors.items import (
-    Connector,
-    Item,
-    Mapped,
-    SkipOutcome,
-    Skipped,
-    booking_key,
-)
+from crm_ingest.policy.connectors import bookings
+from crm_ingest.policy.connectors.items import Connector, Item, Mapped, Skipped, booking_key
 from crm_schemas.catalog import EventName
 from crm_schemas.identity import email_sha256
 
@@ -67,10 +53,9 @@ _WHERE: Final = {
 }
 
 
-class _Delivery(BaseModel):
+class _Delivery(bookings.Delivery):
     triggerEvent: str
     createdAt: AwareDatetime
-    payload: Any = None
 
 
 class _Attendee(BaseModel):
@@ -104,32 +89,21 @@ def calcom_items(document: Any) -> list[Item]:
     trigger = document.get("triggerEvent") if isinstance(document, dict) else None
     if trigger == NO_SHOW_UPDATED:
         return _no_show_items(document)
-    return [Item(Connector.CALCOM, _provider_id(document, "uid"), None, _judged(document))]
-
-
-def _provider_id(document: Any, key: str) -> str:
-    payload = document.get("payload") if isinstance(document, dict) else None
-    value = payload.get(key) if isinstance(payload, dict) else None
-    return value if isinstance(value, str) else ""
+    return [Item(Connector.CALCOM, bookings.payload_text(document, "uid"), None, _judged(document))]
 
 
 def _judged(document: Any) -> Mapped | Skipped:
     if not isinstance(document, dict):
-        return rejected("body: must be a JSON object")
+        return bookings.rejected("body: must be a JSON object")
     trigger = document.get("triggerEvent")
     if isinstance(trigger, str) and trigger in _IGNORED:
-        return Skipped(SkipOutcome.IGNORED, _IGNORED[trigger])
+        return bookings.ignored(_IGNORED[trigger])
     if not isinstance(trigger, str) or trigger not in _EVENT_NAMES:
-        shown = trigger if isinstance(trigger, str) else type(trigger).__name__
-        return Skipped(SkipOutcome.IGNORED, f"Cal.com trigger {shown[:100]!r} is not modelled")
-    try:
-        delivery = _Delivery.model_validate(document)
-    except ValidationError as error:
-        return refusal(error, ())
-    try:
-        booking = _Booking.model_validate(delivery.payload)
-    except ValidationError as error:
-        return refusal(error, ("payload",))
+        return bookings.not_modelled("Cal.com trigger", trigger)
+    read = bookings.read_delivery(document, _Delivery, _Booking)
+    if isinstance(read, Skipped):
+        return read
+    delivery, booking = read
     return _mapped(trigger, delivery, booking)
 
 
@@ -148,16 +122,16 @@ def _mapped(trigger: str, delivery: _Delivery, booking: _Booking) -> Mapped | Sk
     metadata = booking.metadata or {}
     earlier = booking.uid if trigger == CANCELLED else booking.rescheduleUid
     books = None if trigger == CANCELLED else _booking(booking.uid, booker.email)
-    return checked(
+    return bookings.checked(
         {
             "event_name": _EVENT_NAMES[trigger].value,
             "event_id": event_id,
             "timestamp": delivery.createdAt,
-            "source": SOURCE,
-            "contact": without_none(contact),
+            "source": bookings.SOURCE,
+            "contact": bookings.without_none(contact),
             "properties": properties,
         },
-        booking_reference=reference_of(metadata.get(REFERENCE_KEY)),
+        booking_reference=bookings.reference_of(metadata.get(REFERENCE_KEY)),
         where=_WHERE,
         books=books,
         follows=_booking(earlier, booker.email),
@@ -185,17 +159,10 @@ def _phone(booker: _Attendee, booking: _Booking) -> str | None:
 
 
 def _no_show_items(document: dict[str, Any]) -> list[Item]:
-    def refused(skipped: Skipped) -> list[Item]:
-        return [Item(Connector.CALCOM, _provider_id(document, "bookingUid"), None, skipped)]
-
-    try:
-        delivery = _Delivery.model_validate(document)
-    except ValidationError as error:
-        return refused(refusal(error, ()))
-    try:
-        marked = _NoShow.model_validate(delivery.payload)
-    except ValidationError as error:
-        return refused(refusal(error, ("payload",)))
+    read = bookings.read_delivery(document, _Delivery, _NoShow)
+    if isinstance(read, Skipped):
+        return [Item(Connector.CALCOM, bookings.payload_text(document, "bookingUid"), None, read)]
+    delivery, marked = read
     return [
         Item(Connector.CALCOM, marked.bookingUid, None, _no_show(delivery, marked, index))
         for index in range(len(marked.attendees))
@@ -205,15 +172,15 @@ def _no_show_items(document: dict[str, Any]) -> list[Item]:
 def _no_show(delivery: _Delivery, marked: _NoShow, index: int) -> Mapped | Skipped:
     attendee = marked.attendees[index]
     if attendee.noShow is not True:
-        return Skipped(SkipOutcome.IGNORED, "attendee unmarked as no-show")
+        return bookings.ignored("attendee unmarked as no-show")
     email = f"payload.attendees[{index}].email"
-    return checked(
+    return bookings.checked(
         {
             "event_name": EventName.NO_SHOW.value,
             "event_id": f"calcom:{marked.bookingUid}:no_show:{attendee.email}",
             "timestamp": delivery.createdAt,
-            "source": SOURCE,
-            "contact": without_none({"email": attendee.email}),
+            "source": bookings.SOURCE,
+            "contact": bookings.without_none({"email": attendee.email}),
             "properties": {"booking_id": marked.bookingUid},
         },
         booking_reference=None,

@@ -12,23 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field
 
-from crm_ingest.policy.connectors.bookings import (
-    SOURCE,
-    checked,
-    reference_of,
-    refusal,
-    without_none,
-)
-from crm_ingest.policy.connectors.items import (
-    Connector,
-    Item,
-    Mapped,
-    SkipOutcome,
-    Skipped,
-    booking_key,
-)
+from crm_ingest.policy.connectors import bookings
+from crm_ingest.policy.connectors.items import Connector, Item, Mapped, Skipped, booking_key
 from crm_schemas.catalog import EventName
 
 CREATED: Final = "invitee.created"
@@ -59,10 +46,9 @@ _WHERE: Final = {
 }
 
 
-class _Delivery(BaseModel):
+class _Delivery(bookings.Delivery):
     event: str
     created_at: AwareDatetime
-    payload: Any = None
 
 
 class _Tracking(BaseModel):
@@ -93,36 +79,27 @@ class _Invitee(BaseModel):
 
 def calendly_items(document: Any) -> list[Item]:
     """One item per delivery: Calendly sends one invitee event at a time."""
-    return [Item(Connector.CALENDLY, _provider_id(document), None, _judged(document))]
-
-
-def _provider_id(document: Any) -> str:
-    payload = document.get("payload") if isinstance(document, dict) else None
-    uri = payload.get("uri") if isinstance(payload, dict) else None
-    return uri if isinstance(uri, str) else ""
+    return [
+        Item(Connector.CALENDLY, bookings.payload_text(document, "uri"), None, _judged(document))
+    ]
 
 
 def _judged(document: Any) -> Mapped | Skipped:
     if not isinstance(document, dict):
-        return Skipped(SkipOutcome.REJECTED, "body: must be a JSON object")
+        return bookings.rejected("body: must be a JSON object")
     event = document.get("event")
     if event == NO_SHOW_DELETED:
         # The card keeps the no-show until a person or a MEETING_HELD changes it.
-        return Skipped(SkipOutcome.IGNORED, "no-show withdrawn")
+        return bookings.ignored("no-show withdrawn")
     if not isinstance(event, str) or event not in _EVENT_NAMES:
-        shown = event if isinstance(event, str) else type(event).__name__
-        return Skipped(SkipOutcome.IGNORED, f"Calendly event {shown[:100]!r} is not modelled")
-    try:
-        delivery = _Delivery.model_validate(document)
-    except ValidationError as error:
-        return refusal(error, ())
-    try:
-        invitee = _Invitee.model_validate(delivery.payload)
-    except ValidationError as error:
-        return refusal(error, ("payload",))
+        return bookings.not_modelled("Calendly event", event)
+    read = bookings.read_delivery(document, _Delivery, _Invitee)
+    if isinstance(read, Skipped):
+        return read
+    delivery, invitee = read
     if event == CANCELED and invitee.rescheduled:
         # The new time arrives as its own invitee.created, which books it.
-        return Skipped(SkipOutcome.IGNORED, "rescheduled")
+        return bookings.ignored("rescheduled")
     return _mapped(event, delivery, invitee)
 
 
@@ -133,7 +110,7 @@ def _mapped(event: str, delivery: _Delivery, invitee: _Invitee) -> Mapped | Skip
     utm = None
     if booked:
         properties["booking_time"] = invitee.scheduled_event.start_time.isoformat()
-        utm = without_none(
+        utm = bookings.without_none(
             {
                 "source": tracking.utm_source,
                 "medium": tracking.utm_medium,
@@ -146,19 +123,19 @@ def _mapped(event: str, delivery: _Delivery, invitee: _Invitee) -> Mapped | Skip
         "name": invitee.name,
         "phone": invitee.text_reminder_number,
     }
-    return checked(
-        without_none(
+    return bookings.checked(
+        bookings.without_none(
             {
                 "event_name": _EVENT_NAMES[event].value,
                 "event_id": f"calendly:{invitee.uri}:{event}",
                 "timestamp": delivery.created_at,
-                "source": SOURCE,
-                "contact": without_none(contact),
+                "source": bookings.SOURCE,
+                "contact": bookings.without_none(contact),
                 "properties": properties,
                 "utm": utm or None,
             }
         ),
-        booking_reference=reference_of(tracking.utm_content),
+        booking_reference=bookings.reference_of(tracking.utm_content),
         where=_WHERE,
         # The invitee, not the scheduled event, is one person's booking: a group event has
         # many invitees. A rescheduled booking's new invitee follows the one it replaces.
