@@ -5,34 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
+from crm_devstack.kafka_testing import commit_offsets, send_per_partition
 from crm_servicekit.consumer_lag import OffsetsReader
-
-
-async def send(bootstrap: str, topic: str, per_partition: dict[int, int]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        for partition, count in per_partition.items():
-            for n in range(count):
-                await producer.send_and_wait(topic, f"m{n}".encode(), partition=partition)
-    finally:
-        await producer.stop()
-
-
-async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
-    # Without auto-commit: stopping would otherwise commit the position the fetcher reset to
-    # (the partition's end) over the offsets this helper commits.
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        await consumer.commit(offsets)
-    finally:
-        await consumer.stop()
 
 
 async def test_lag_counts_what_the_group_has_not_committed(
@@ -41,8 +17,8 @@ async def test_lag_counts_what_the_group_has_not_committed(
     topic = new_topic(partitions=2)
     first, second = TopicPartition(topic, 0), TopicPartition(topic, 1)
     group, never_read = (f"lag-{uuid.uuid4().hex[:8]}" for _ in range(2))
-    await send(kafka_bootstrap, topic, {0: 4, 1: 2})
-    await commit(kafka_bootstrap, group, {first: 3})
+    await send_per_partition(kafka_bootstrap, topic, {0: 4, 1: 2})
+    await commit_offsets(kafka_bootstrap, group, {first: 3})
     async with OffsetsReader(kafka_bootstrap) as reader:
         offsets = await reader.group_offsets(group, topic)
         nobody = await reader.group_offsets(never_read, topic)
