@@ -3,10 +3,14 @@ the gauge reported by one replica of a service at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
+import pytest
 from aiokafka import TopicPartition
+from aiokafka.errors import GroupAuthorizationFailedError, GroupCoordinatorNotAvailableError
+from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import REGISTRY
 
 from crm_devstack.kafka_testing import commit_offsets, send_per_partition
@@ -70,3 +74,47 @@ async def test_one_replica_reports_the_lag_and_another_takes_over_when_it_stops(
     finally:
         for replica in replicas:
             await replica.close()
+
+
+class CoordinatorElectedAfter:
+    """An admin client whose broker has no group coordinator for its first `not_ready` answers."""
+
+    def __init__(self, not_ready: int, then: Exception | None = None) -> None:
+        self.not_ready, self.then, self.asked = not_ready, then, 0
+
+    async def list_consumer_group_offsets(
+        self, group: str, partitions: list[TopicPartition]
+    ) -> dict[TopicPartition, OffsetAndMetadata]:
+        self.asked += 1
+        if self.asked <= self.not_ready:
+            raise GroupCoordinatorNotAvailableError()
+        if self.then is not None:
+            raise self.then
+        return {tp: OffsetAndMetadata(7, "") for tp in partitions}
+
+
+@contextlib.asynccontextmanager
+async def reader_asking(fake: CoordinatorElectedAfter) -> AsyncIterator[OffsetsReader]:
+    """A reader, never started, whose admin client is the fake."""
+    reader = OffsetsReader("127.0.0.1:9")
+    admin, reader._admin = reader._admin, fake  # type: ignore[assignment]
+    try:
+        yield reader
+    finally:
+        reader._admin = admin
+        await reader.close()
+
+
+async def test_committed_offsets_are_asked_again_until_the_coordinator_answers() -> None:
+    partition, fake = TopicPartition("t", 0), CoordinatorElectedAfter(not_ready=2)
+    async with reader_asking(fake) as reader:
+        assert await reader.committed("g", [partition]) == {partition: 7}
+    assert fake.asked == 3
+
+
+async def test_other_errors_are_not_asked_again() -> None:
+    fake = CoordinatorElectedAfter(not_ready=1, then=GroupAuthorizationFailedError())
+    async with reader_asking(fake) as reader:
+        with pytest.raises(GroupAuthorizationFailedError):
+            await reader.committed("g", [TopicPartition("t", 0)])
+    assert fake.asked == 2
