@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from aiokafka import TopicPartition
-from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from crm_devstack.gateway_routes import SERVICE_PORTS
 from crm_schemas.topics import EVENTS_TOPIC
-from crm_servicekit.consumer_lag import COORDINATOR_NOT_READY, OffsetsReader
+from crm_servicekit.consumer_lag import GroupOffsets, OffsetsReader
 
 T = TypeVar("T")
 LOOKS_IN_A_ROW = 3
@@ -58,26 +57,15 @@ class BacklogWatch:
         await self._offsets.close()
 
     async def look(self) -> Backlog:
+        # The ends once for every group: a look compares all groups with the same ends.
         topic = await self._offsets.topic_ends(self._topic)
-        partitions = list(topic.ends)
         lag = {}
         for group in self._groups:
-            committed = await self._committed(group, partitions)
-            if not committed:
+            offsets = GroupOffsets(topic, await self._offsets.committed(group, list(topic.ends)))
+            if not offsets.committed:
                 continue  # this service reads no events (or has not read any yet)
-            lag[group] = sum(end - committed.get(tp, 0) for tp, end in topic.ends.items())
+            lag[group] = sum(offsets.lag().values())
         return Backlog(ends=topic.ends, lag=lag)
-
-    @retry(
-        retry=retry_if_exception_type(COORDINATOR_NOT_READY),
-        wait=wait_fixed(0.2),
-        stop=stop_after_delay(30),
-        reraise=True,
-    )
-    async def _committed(
-        self, group: str, partitions: list[TopicPartition]
-    ) -> dict[TopicPartition, int]:
-        return await self._offsets.committed(group, partitions)
 
     async def drained(self, timeout_s: float, sample: Callable[[], T]) -> Drained[T] | None:
         """Polls until drained (never assumed from time passing); None if not within

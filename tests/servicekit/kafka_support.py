@@ -8,16 +8,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
-
 from crm_devstack.kafka_testing import eventually, read_records
 from crm_schemas.envelope import EventEnvelope
+from crm_servicekit.consumer_lag import OffsetsReader
 from crm_servicekit.kafka import (
     OutgoingRecord,
     idempotent_producer,
     publish_in_order,
     record_of,
-    topic_partitions,
 )
 
 # eventually is the shared one, re-exported for this suite's tests.
@@ -57,19 +55,9 @@ def records_for(events: list[EventEnvelope], topic: str) -> list[OutgoingRecord]
 
 async def committed_everything(bootstrap: str, topic: str, group: str) -> bool:
     """True when the group's committed offsets reached the end of every partition."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(consumer, topic)
-        ends = await consumer.end_offsets(partitions)
-        for tp in partitions:
-            if (await consumer.committed(tp) or 0) < ends[tp]:
-                return False
-        return True
-    finally:
-        await consumer.stop()
+    async with OffsetsReader(bootstrap, client_id="tests") as reader:
+        offsets = await reader.group_offsets(group, topic)
+    return not any(offsets.lag().values())
 
 
 async def read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes, int]]:

@@ -9,17 +9,8 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import for_code
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from crm_servicekit.consumer_lag import COORDINATOR_NOT_READY, OffsetsReader
-
-
-@dataclass(frozen=True)
-class Member:
-    member_id: str
-    client_id: str
-    host: str
+from crm_servicekit.consumer_lag import Member, OffsetsReader
 
 
 @dataclass(frozen=True)
@@ -73,29 +64,11 @@ class GroupOffsets:
 
     async def members(self) -> list[Member]:
         """The group's live members (processes consuming in it now); none when it is empty."""
-        async for attempt in self._patiently():
-            with attempt:
-                answers = await self._offsets.admin.describe_consumer_groups([self.group])
-                groups = [group for answer in answers for group in answer.to_object()["groups"]]
-                for group in groups:
-                    # An error here must not read as "no members": a rebuild would then empty
-                    # the store of a running service.
-                    if group["error_code"]:
-                        raise for_code(group["error_code"])(f"describing group {self.group!r}")
-        return [
-            Member(member["member_id"], member["client_id"], member["client_host"])
-            for group in groups
-            for member in group["members"]
-        ]
+        return await self._offsets.members(self.group)
 
     async def committed(self) -> dict[TopicPartition, int]:
         """The group's committed offset per partition of the topic (absent: none committed)."""
-        partitions = list(await self.ends())
-        committed: dict[TopicPartition, int] = {}
-        async for attempt in self._patiently():
-            with attempt:
-                committed = await self._offsets.committed(self.group, partitions)
-        return committed
+        return await self._offsets.committed(self.group, list(await self.ends()))
 
     async def progress(self, ends: Mapping[TopicPartition, int]) -> Progress:
         return Progress(ends=dict(ends), committed=await self.committed())
@@ -120,12 +93,3 @@ class GroupOffsets:
         finally:
             await committer.stop()
         return beginnings
-
-    @staticmethod
-    def _patiently() -> AsyncRetrying:
-        return AsyncRetrying(
-            retry=retry_if_exception_type(COORDINATOR_NOT_READY),
-            wait=wait_fixed(0.2),
-            stop=stop_after_delay(30),
-            reraise=True,
-        )

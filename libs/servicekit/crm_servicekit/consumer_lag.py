@@ -1,5 +1,6 @@
 """Consumer lag from the broker's view: a group's committed offsets against the ends of a
-topic's partitions.
+topic's partitions. The one reader of a group's place on a topic: the runtime's lag gauge,
+the operator's commands (consumer_groups, crm rebuild) and the benchmarks all read through it.
 
 What the group has committed is what its consumers have applied (they commit a batch only
 once it is applied), so this lag shows a consumer that is stuck, paused or gone just as well
@@ -16,8 +17,10 @@ from aiokafka.errors import (
     CoordinatorLoadInProgressError,
     GroupCoordinatorNotAvailableError,
     NotCoordinatorForGroupError,
+    for_code,
 )
 from aiokafka.structs import OffsetAndMetadata
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from crm_servicekit.kafka import topic_partitions
 
@@ -29,6 +32,22 @@ COORDINATOR_NOT_READY = (
     CoordinatorLoadInProgressError,
     NotCoordinatorForGroupError,
 )
+# The one retry policy of group questions: ask again while the coordinator is not ready
+# (CI's first run on a fresh broker met it), for as long as a broker takes to elect one.
+# A caller on a timer bounds it with its own timeout.
+until_the_coordinator_answers = retry(
+    retry=retry_if_exception_type(COORDINATOR_NOT_READY),
+    wait=wait_fixed(0.2),
+    stop=stop_after_delay(30),
+    reraise=True,
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    member_id: str
+    client_id: str
+    host: str
 
 
 @dataclass(frozen=True)
@@ -74,11 +93,6 @@ class OffsetsReader:
             await self._admin.close()
             raise
 
-    @property
-    def admin(self) -> AIOKafkaAdminClient:
-        """The reader's admin client, for other questions about groups (started with it)."""
-        return self._admin
-
     async def close(self) -> None:
         await self._ends.stop()
         await self._admin.close()
@@ -96,11 +110,11 @@ class OffsetsReader:
         ends = await self._ends.end_offsets(partitions)
         return TopicEnds(starts=dict(starts), ends=dict(ends))
 
+    @until_the_coordinator_answers
     async def committed(
         self, group: str, partitions: list[TopicPartition]
     ) -> dict[TopicPartition, int]:
-        """The group's committed offset of each partition where it has one (raises one of
-        COORDINATOR_NOT_READY while the broker cannot tell yet)."""
+        """The group's committed offset of each partition where it has one."""
         asked: dict[
             TopicPartition, OffsetAndMetadata
         ] = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
@@ -110,3 +124,19 @@ class OffsetsReader:
     async def group_offsets(self, group: str, topic: str) -> GroupOffsets:
         ends = await self.topic_ends(topic)
         return GroupOffsets(topic=ends, committed=await self.committed(group, list(ends.ends)))
+
+    @until_the_coordinator_answers
+    async def members(self, group: str) -> list[Member]:
+        """The group's live members (processes consuming in it now); none when it is empty."""
+        answers = await self._admin.describe_consumer_groups([group])
+        groups = [found for answer in answers for found in answer.to_object()["groups"]]
+        for found in groups:
+            # An error here must not read as "no members": a rebuild would then empty the
+            # store of a running service.
+            if found["error_code"]:
+                raise for_code(found["error_code"])(f"describing group {group!r}")
+        return [
+            Member(member["member_id"], member["client_id"], member["client_host"])
+            for found in groups
+            for member in found["members"]
+        ]

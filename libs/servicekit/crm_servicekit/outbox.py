@@ -14,7 +14,6 @@ remembers an event, so keeping every payload forever would only grow the table.
 from __future__ import annotations
 
 import asyncio
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +35,7 @@ from crm_servicekit.failures import is_transient
 from crm_servicekit.idempotency_store import mark_processed
 from crm_servicekit.kafka import OutgoingRecord, publish_in_order, record_of
 from crm_servicekit.metrics import EVENTS_PUBLISHED
+from crm_servicekit.session_lock import advisory_lock_key
 from crm_servicekit.tracing import trace_context_headers
 
 log = structlog.get_logger(__name__)
@@ -106,8 +106,8 @@ class OutboxRelay:
 
     @property
     def lock_key(self) -> int:
-        # One advisory lock per service; crc32 keeps it stable across processes and versions.
-        return zlib.crc32(f"outbox-relay:{self.service}".encode())
+        # One advisory lock per service, the same in every replica and version.
+        return advisory_lock_key(f"outbox-relay:{self.service}")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until stop is set; survives database and broker outages."""
