@@ -7,57 +7,70 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import httpx
 import pytest
 
-from crm_customers.customers.claims import IdentityClaims
+from crm_customers.customers.claims import IngestClaims
 from crm_customers.main import build_app
 from crm_customers.settings import CustomersSettings
+from crm_ingest.schemas import ClaimedIdentities, ClaimRequest
 from crm_servicekit.accounts import Account, Accounts, load_accounts, write_accounts_file
 from crm_servicekit.auth import Role, mint_token
 from crm_servicekit.clock import FixedClock
-from crm_servicekit.problems import Conflict
 
 from .events import T
+
+if TYPE_CHECKING:
+    from .with_ingest import Both
 
 ACCOUNTS = [Account(account_id="acme"), Account(account_id="other", default_region="SE")]
 
 
-class FakeClaims:
-    """Ingest's claim endpoint in memory: the first customer to claim an identity keeps it."""
+class FakeClaims(IngestClaims):
+    """The production claim client reaching ingest's claim endpoint played in memory (only the
+    transport differs): the first customer to claim an identity keeps it."""
 
     def __init__(self) -> None:
         self.holders: dict[tuple[str, str, str], UUID] = {}
         self.calls: list[tuple[str, UUID, dict[str, Any]]] = []
         self.releases: list[dict[str, Any]] = []
+        super().__init__("http://ingest", None, transport=httpx.MockTransport(self._endpoint))
 
-    async def claim(
-        self,
-        account_id: str,
-        customer_id: UUID,
-        identities: dict[str, Any],
-        release: dict[str, Any] | None = None,
-    ) -> None:
+    def _endpoint(self, request: httpx.Request) -> httpx.Response:
+        # Read as ingest reads it, so a body off its contract fails here as it would there.
+        claim = ClaimRequest.model_validate_json(request.content)
+        account_id, customer_id = claim.account_id, claim.customer_id
+        identities = request_part(claim.identities)
+        release = request_part(claim.release)
         self.calls.append((account_id, customer_id, identities))
-        self.releases.append(release or {})
+        self.releases.append(release)
         flat = _flat(identities)
         for kind, value in flat:
             holder = self.holders.get((account_id, kind, value))
             if holder is not None and holder != customer_id:
-                raise Conflict(
-                    f"The {kind} is held by another customer.", holder_customer_id=str(holder)
-                )
+                held = {
+                    "detail": f"The {kind} is held by another customer.",
+                    "holder_customer_id": str(holder),
+                    "identity": {"kind": kind, "value": value},
+                }
+                return httpx.Response(409, json=held)
         # As ingest: of each kind named, the claimed value replaces the customer's other one.
         named = {kind for kind, _ in flat}
         for key, holder in list(self.holders.items()):
             replaced = key[0] == account_id and key[1] in named and (key[1], key[2]) not in flat
-            if holder == customer_id and (replaced or (key[1], key[2]) in _flat(release or {})):
+            if holder == customer_id and (replaced or (key[1], key[2]) in _flat(release)):
                 del self.holders[key]
         for kind, value in flat:
             self.holders[(account_id, kind, value)] = customer_id
+        return httpx.Response(200, json={"customer_id": str(customer_id), "claimed": []})
+
+
+def request_part(identities: ClaimedIdentities | None) -> dict[str, Any]:
+    """A claim's identities (or release) as the client sent them."""
+    return identities.model_dump(mode="json", exclude_none=True) if identities else {}
 
 
 def _flat(identities: dict[str, Any]) -> list[tuple[str, str]]:
@@ -120,7 +133,7 @@ def customers_settings(
 async def running(
     settings: CustomersSettings,
     *,
-    claims: IdentityClaims | None = None,
+    claims: IngestClaims | None = None,
     clock: FixedClock | None = None,
     accounts: Accounts | None = None,
 ) -> AsyncIterator[Service]:
@@ -152,3 +165,22 @@ async def service(
     )
     async with running(settings) as started:
         yield started
+
+
+@pytest.fixture
+async def crm(
+    kafka_bootstrap: str,
+    postgres_url: str,
+    redis_url: str,
+    new_database: str,
+    new_topic: Callable[..., str],
+    accounts_file: Path,
+) -> AsyncIterator[Both]:
+    """Ingest and the customers service together, customers claiming at that ingest."""
+    from .with_ingest import started  # it builds on this module's service
+
+    topic = new_topic(partitions=3)
+    async with started(
+        kafka_bootstrap, postgres_url, redis_url, new_database, topic, accounts_file
+    ) as both:
+        yield both
