@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 import httpx
 import pytest
+from rebuild_support import own_database, rebuild_group
 
 from crm_customers.customers.claims import IngestClaims
 from crm_customers.main import build_app
@@ -151,36 +152,70 @@ async def running(
         yield Service(client, clock, settings, fake, settings.kafka_bootstrap_servers)
 
 
+class RebuildSettings(CustomersSettings):
+    # The consumer group is named after the service.
+    service_name: ClassVar[str] = rebuild_group("customers")
+
+
+@dataclass(frozen=True)
+class Stores:
+    """A first store's settings (a database and a topic of their own), and a store rebuilt
+    from that topic (docs/architecture.md, rebuilding from the topic)."""
+
+    first: CustomersSettings
+    postgres_url: str
+
+    @property
+    def database(self) -> str:
+        """The first store's database URL."""
+        return str(self.first.database_url)
+
+    @asynccontextmanager
+    async def rebuilt(self, clock: FixedClock | None = None) -> AsyncIterator[tuple[Service, str]]:
+        """The service on a database of its own, its consumer group starting at the topic's
+        beginning; yields it and its database's URL."""
+        async with own_database(self.postgres_url, "rebuild") as database:
+            settings = RebuildSettings(
+                database_url=database,
+                kafka_bootstrap_servers=self.first.kafka_bootstrap_servers,
+                accounts_file=self.first.accounts_file,
+                environment="test",
+                events_topic=self.first.events_topic,
+            )
+            async with running(settings, clock=clock) as rebuilt:
+                yield rebuilt, database
+
+
 @pytest.fixture
 def accounts_file(tmp_path: Path) -> Path:
     return write_accounts_file(tmp_path / "accounts.yaml", ACCOUNTS)
 
 
 @pytest.fixture
-async def service(
-    kafka_bootstrap: str, new_database: str, new_topic: Callable[..., str], accounts_file: Path
-) -> AsyncIterator[Service]:
-    settings = customers_settings(
-        new_database, kafka_bootstrap, new_topic(partitions=3), accounts_file
-    )
-    async with running(settings) as started:
+async def service(stores: Stores) -> AsyncIterator[Service]:
+    async with running(stores.first) as started:
         yield started
 
 
 @pytest.fixture
-async def crm(
-    kafka_bootstrap: str,
-    postgres_url: str,
-    redis_url: str,
-    new_database: str,
-    new_topic: Callable[..., str],
-    accounts_file: Path,
-) -> AsyncIterator[Both]:
+async def crm(stores: Stores, redis_url: str) -> AsyncIterator[Both]:
     """Ingest and the customers service together, customers claiming at that ingest."""
     from .with_ingest import started  # it builds on this module's service
 
-    topic = new_topic(partitions=3)
-    async with started(
-        kafka_bootstrap, postgres_url, redis_url, new_database, topic, accounts_file
-    ) as both:
+    async with started(stores.first, stores.postgres_url, redis_url) as both:
         yield both
+
+
+@pytest.fixture
+def stores(
+    kafka_bootstrap: str,
+    postgres_url: str,
+    new_database: str,
+    new_topic: Callable[..., str],
+    accounts_file: Path,
+) -> Stores:
+    """The first store's settings (the customers service's under test) and what a rebuild of
+    it needs."""
+    topic = new_topic(partitions=3)
+    settings = customers_settings(new_database, kafka_bootstrap, topic, accounts_file)
+    return Stores(settings, postgres_url)

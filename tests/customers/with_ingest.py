@@ -12,13 +12,14 @@ from typing import Any
 import httpx
 
 from crm_customers.customers.claims import IngestClaims
+from crm_customers.settings import CustomersSettings
 from crm_devstack.databases import create_database, drop_database
 from crm_ingest.main import build_app as build_ingest
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.accounts import load_accounts
 from crm_servicekit.clock import FixedClock
 
-from .conftest import Service, customers_settings, running
+from .conftest import Service, running
 from .events import T
 from .kafka_io import eventually
 
@@ -95,23 +96,18 @@ class Both:
 
 @asynccontextmanager
 async def started(
-    kafka_bootstrap: str,
-    postgres_url: str,
-    redis_url: str,
-    new_database: str,
-    topic: str,
-    accounts_file: Path,
+    settings: CustomersSettings, postgres_url: str, redis_url: str
 ) -> AsyncIterator[Both]:
     """Ingest and the customers service sharing a topic and a clock; customers claims at this
     ingest (the app in this process)."""
     clock = FixedClock(T)
+    topic, accounts_file = settings.events_topic, settings.accounts_file
     async with ingest_app(
-        postgres_url, kafka_bootstrap, redis_url, topic, accounts_file, clock
+        postgres_url, settings.kafka_bootstrap_servers, redis_url, topic, accounts_file, clock
     ) as ingest:
         claims = IngestClaims("http://ingest", SERVICE_TOKEN, transport=ingest._transport)
-        settings = customers_settings(new_database, kafka_bootstrap, topic, accounts_file)
         try:
             async with running(settings, claims=claims, clock=clock) as customers:
-                yield Both(customers, ingest, new_database)
+                yield Both(customers, ingest, str(settings.database_url))
         finally:
             await claims.close()
