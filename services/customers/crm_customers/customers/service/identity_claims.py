@@ -2,13 +2,17 @@
 fails after ingest took its claim (docs/domain.md, changing an identity).
 
 The committed set is read again under the customer's row lock, the lock a person's change
-holds while it claims, so no later change's claim can be overwritten by this one. A creation
-that did not commit has no committed set: what it claimed is released, so ingest does not
-resolve events to a customer who does not exist. Ingest or PostgreSQL may be away at that
-moment (often the reason the commit failed): it is tried once in the request, then a few times
-in the background over about 40 seconds, then logged and counted; the customer's next change
-of an identity claims the complete set again, which puts ingest right for every kind the card
-holds.
+holds while it claims, and under the lock of their id, which a creation holds while it claims
+(it has no row yet), so no later claim can be overwritten by this one: a retry of a failed
+creation (the same Idempotency-Key, so the same id) is either seen committed or claims after
+it. A creation that did not commit has no committed set: what it claimed is released, so
+ingest does not resolve events to a customer who does not exist.
+
+Ingest or PostgreSQL may be away at that moment (often the reason the commit failed): it is
+tried once in the request, then a few times in the background over about 40 seconds, then
+logged and counted; the customer's next change of an identity claims the complete set again,
+which puts ingest right for every kind the card holds (a failed creation's claim that could
+not be released keeps its values with its id: an event naming one creates that customer).
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class Attempt:
     async def _claim_committed_once(self) -> None:
         account_id, customer_id = self.account_id, self.customer_id
         async with self.pool.acquire() as conn, conn.transaction():
+            await repository.lock_id(conn, account_id, customer_id)
             current = await repository.get(conn, account_id, customer_id, lock=True)
             # None: a creation that did not commit holds nothing (nor does a customer deleted
             # meanwhile, whose all ingest releases): what was attempted is released.

@@ -64,6 +64,7 @@ async def create_customer(
     change = changes.created(person, body, vocabulary)
     # New identities are claimed at ingest before anything is written (409 names the holder).
     if change.identities:
+        await repository.lock_id(conn, person.account_id, change.customer.id)
         await claims.claim(change)
     if not await repository.insert_new(conn, change.customer, change.entries):
         raise Conflict(
