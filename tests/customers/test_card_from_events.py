@@ -20,8 +20,12 @@ from .test_facts_integration import card
 H = timedelta(hours=1)
 
 
-def with_identities(event: EventEnvelope, **linked: Any) -> EventEnvelope:
-    """An event as ingest publishes it: naming the identities it linked to the customer."""
+def linking(
+    name: EventName, at: timedelta = timedelta(0), *, linked: dict[str, Any], **fact: Any
+) -> EventEnvelope:
+    """A fact (fact_event's fields) as ingest publishes it: naming the identities it linked to
+    the customer."""
+    event = fact_event(name, at, **fact)
     return event.model_copy(update={"linked_identities": LinkedIdentities.model_validate(linked)})
 
 
@@ -41,20 +45,16 @@ async def test_a_lead_qualified_adds_the_email_to_a_customer_first_seen_by_handl
     service: Service,
 ) -> None:
     customer = uuid.uuid4()
-    dm = with_identities(
-        fact_event(EventName.DM_STARTED, customer=customer, contact={"handles": {"ig": "ada.l"}}),
-        handles={"ig": "ada.l"},
-    )
-    lead = with_identities(
-        fact_event(
-            EventName.LEAD_QUALIFIED,
-            H,
-            customer=customer,
-            contact={"email": "ada@example.no", "name": "Ada L"},
-            source="ads",
-        ),
-        email="ada@example.no",
-        handles={"ig": "ada.l"},
+    handle = {"handles": {"ig": "ada.l"}}
+    dm = linking(EventName.DM_STARTED, customer=customer, contact=handle, linked=handle)
+    email = {"email": "ada@example.no"}
+    lead = linking(
+        EventName.LEAD_QUALIFIED,
+        H,
+        customer=customer,
+        contact={**email, "name": "Ada L"},
+        source="ads",
+        linked={**email, **handle},
     )
     await produce(service.bootstrap, service.topic, [dm, lead])
     ada = await eventually(
@@ -73,16 +73,9 @@ async def test_a_lead_qualified_adds_the_email_to_a_customer_first_seen_by_handl
 
 async def test_another_email_in_a_later_event_does_not_change_the_card(service: Service) -> None:
     customer = uuid.uuid4()
-    first = with_identities(
-        fact_event(EventName.DM_STARTED, customer=customer, contact={"email": "kari@example.no"}),
-        email="kari@example.no",
-    )
-    other = with_identities(
-        fact_event(
-            EventName.LEAD_QUALIFIED, H, customer=customer, contact={"email": "k2@example.no"}
-        ),
-        email="k2@example.no",
-    )
+    kari, k2 = {"email": "kari@example.no"}, {"email": "k2@example.no"}
+    first = linking(EventName.DM_STARTED, customer=customer, contact=kari, linked=kari)
+    other = linking(EventName.LEAD_QUALIFIED, H, customer=customer, contact=k2, linked=k2)
     await produce(service.bootstrap, service.topic, [first, other])
     kari = await eventually(
         lambda: card(service, customer), lambda c: c.get("status") == "qualified"
@@ -92,13 +85,9 @@ async def test_another_email_in_a_later_event_does_not_change_the_card(service: 
 
 async def test_a_field_a_person_cleared_is_not_refilled(service: Service) -> None:
     customer = uuid.uuid4()
-    dm = with_identities(
-        fact_event(
-            EventName.DM_STARTED,
-            customer=customer,
-            contact={"email": "ola@example.no", "name": "Ola"},
-        ),
-        email="ola@example.no",
+    email = {"email": "ola@example.no"}
+    dm = linking(
+        EventName.DM_STARTED, customer=customer, contact={**email, "name": "Ola"}, linked=email
     )
     await produce(service.bootstrap, service.topic, [dm])
     await eventually(lambda: card(service, customer), lambda c: c.get("email") is not None)
@@ -106,9 +95,8 @@ async def test_a_field_a_person_cleared_is_not_refilled(service: Service) -> Non
         "PUT", f"/api/customers/{customer}", json={"email": None, "name": None}
     )
     assert cleared.status_code == 200, cleared.text
-    later = with_identities(
-        fact_event(EventName.INVITE_SENT, H, customer=customer, contact={"name": "Ola N"}),
-        email="ola@example.no",
+    later = linking(
+        EventName.INVITE_SENT, H, customer=customer, contact={"name": "Ola N"}, linked=email
     )
     await produce(service.bootstrap, service.topic, [later])
     ola = await eventually(lambda: card(service, customer), lambda c: c.get("status") == "invited")

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from rebuild_support import outbox_sent, own_database, rebuild_group
+from rebuild_support import outbox_sent
 
-from crm_customers.settings import CustomersSettings
 from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.pipeline import Booking, BookingState, PipelineState, Status
 from crm_schemas.system_properties import CustomerCreated, CustomerSnapshot
 
-from .conftest import Service, customers_settings, running
+from .conftest import Service, Stores, running
 from .events import T, fact_event, nba_changed
 from .kafka_io import eventually, produce
+from .test_api_customers import create
 from .test_facts_integration import s_no_show
-
-
-class RebuildSettings(CustomersSettings):
-    # The consumer group is named after the service.
-    service_name: ClassVar[str] = rebuild_group("customers")
-
 
 H = timedelta(hours=1)
 
@@ -43,36 +37,28 @@ async def everything(service: Service) -> dict[str, Any]:
     return {"customers": customers, "interactions": interactions}
 
 
-async def test_rebuilding_from_the_topic_gives_the_same_customers(
-    kafka_bootstrap: str,
-    postgres_url: str,
-    new_database: str,
-    new_topic: Callable[..., str],
-    accounts_file: Path,
-) -> None:
-    topic = new_topic(partitions=3)
-    settings = customers_settings(new_database, kafka_bootstrap, topic, accounts_file)
-    from_facts = uuid.uuid4()
-    async with running(settings) as first:
+@asynccontextmanager
+async def first_store(stores: Stores) -> AsyncIterator[Service]:
+    """The store to rebuild, running with its clock before the facts' time T."""
+    async with running(stores.first) as first:
         first.clock.set(T - 2 * H)
-        kari = (
-            await first.call(
-                "POST",
-                "/api/customers",
-                json={
-                    "name": "Kari",
-                    "email": "kari@example.no",
-                    "status": "Booked",
-                    "pipeline": "recruiting",
-                    "next_action": "Confirm",
-                    "utm": {"campaign": "autumn"},
-                },
-            )
-        ).json()
-        ola = (
-            await first.call("POST", "/api/customers", json={"name": "Ola", "status": "invited"})
-        ).json()
-        gone = (await first.call("POST", "/api/customers", json={"name": "Gone"})).json()
+        yield first
+
+
+async def test_rebuilding_from_the_topic_gives_the_same_customers(stores: Stores) -> None:
+    from_facts = uuid.uuid4()
+    async with first_store(stores) as first:
+        kari = await create(
+            first,
+            name="Kari",
+            email="kari@example.no",
+            status="Booked",
+            pipeline="recruiting",
+            next_action="Confirm",
+            utm={"campaign": "autumn"},
+        )
+        ola = await create(first, name="Ola", status="invited")
+        gone = await create(first, name="Gone")
         await first.call(
             "PUT", f"/api/customers/{ola['id']}", json={"notes": "likes hiking", "country": "NO"}
         )
@@ -99,13 +85,13 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
             json={"next_action": "Call back", "next_action_date": (T + 3 * H).isoformat()},
         )
         await produce(
-            kafka_bootstrap,
-            topic,
+            first.bootstrap,
+            first.topic,
             [*s_no_show(from_facts), nba_changed(from_facts, "Rebook", 25 * H)],
         )
         await produce(
-            kafka_bootstrap,
-            topic,
+            first.bootstrap,
+            first.topic,
             [
                 fact_event(
                     EventName.DM_STARTED, 30 * H, customer=uuid.UUID(kari["id"]), messaging=False
@@ -120,24 +106,16 @@ async def test_rebuilding_from_the_topic_gives_the_same_customers(
             lambda: first.call("GET", f"/api/customers/{from_facts}"),
             lambda answer: answer.json().get("next_action") == "Rebook",
         )
-        await eventually(lambda: outbox_sent(new_database), bool)
+        await eventually(lambda: outbox_sent(stores.database), bool)
         before = await everything(first)
     assert [c["name"] for c in before["customers"]] == ["Kari", "Ola", "Kari"]
     assert before["customers"][0]["status"] == "relationship"  # the DM re-opened not_now
     assert before["customers"][0]["next_action"] == "Call back"
     assert before["customers"][1]["next_action"] is None
 
-    async with own_database(postgres_url, "rebuild") as rebuilt_db:
-        rebuilt_settings = RebuildSettings(
-            database_url=rebuilt_db,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            accounts_file=accounts_file,
-            environment="test",
-            events_topic=topic,
-        )
-        async with running(rebuilt_settings) as rebuilt:
-            after = await eventually(lambda: everything(rebuilt), lambda found: found == before)
-        assert after == before
+    async with stores.rebuilt() as (rebuilt, _):
+        after = await eventually(lambda: everything(rebuilt), lambda found: found == before)
+    assert after == before
 
 
 async def test_a_fact_before_the_creation_on_the_topic_still_rebuilds_the_person_s_entry(

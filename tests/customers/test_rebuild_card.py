@@ -4,22 +4,20 @@ person cleared, consent merged from events and a person's PUT, custom fields."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from rebuild_support import outbox_sent
 
-from crm_devstack.databases import create_database, drop_database
 from crm_schemas.catalog import EventName
 from crm_servicekit.db import plain_postgres_dsn
 
-from .conftest import customers_settings, running
+from .conftest import Stores
 from .events import T, fact_event
 from .kafka_io import eventually, produce
-from .test_card_from_events import with_consent, with_identities
-from .test_rebuild import H, RebuildSettings, everything
+from .test_api_customers import create
+from .test_card_from_events import linking, with_consent
+from .test_rebuild import H, everything, first_store
 
 
 async def person_fields(dsn: str) -> dict[str, Any]:
@@ -32,52 +30,33 @@ async def person_fields(dsn: str) -> dict[str, Any]:
 
 
 async def test_rebuilding_gives_the_same_contact_data_consent_and_custom_fields(
-    kafka_bootstrap: str,
-    postgres_url: str,
-    new_database: str,
-    new_topic: Callable[..., str],
-    accounts_file: Path,
+    stores: Stores,
 ) -> None:
-    topic = new_topic(partitions=3)
-    settings = customers_settings(new_database, kafka_bootstrap, topic, accounts_file)
     by_handle = uuid.uuid4()
-    async with running(settings) as first:
-        first.clock.set(T - 2 * H)
-        ada = (
-            await first.call(
-                "POST",
-                "/api/customers",
-                json={
-                    "name": "Ada",
-                    "handles": {"ig": "ada"},
-                    "consent": {"messaging": True, "marketing": True},
-                    "utm": {"gclid": "Cj0"},
-                    "custom": {"tier": "gold", "score": 3},
-                },
-            )
-        ).json()
+    async with first_store(stores) as first:
+        ada = await create(
+            first,
+            name="Ada",
+            handles={"ig": "ada"},
+            consent={"messaging": True, "marketing": True},
+            utm={"gclid": "Cj0"},
+            custom={"tier": "gold", "score": 3},
+        )
         await first.call(
             "PUT",
             f"/api/customers/{ada['id']}",
             json={"custom": {"score": None, "region": "west"}, "consent": {"marketing": False}},
         )
-        dm = with_identities(
-            fact_event(
-                EventName.DM_STARTED, customer=by_handle, contact={"handles": {"ig": "kari"}}
-            ),
-            handles={"ig": "kari"},
+        handle, email = {"handles": {"ig": "kari"}}, {"email": "kari@example.no"}
+        dm = linking(EventName.DM_STARTED, customer=by_handle, contact=handle, linked=handle)
+        lead = linking(
+            EventName.LEAD_QUALIFIED,
+            H,
+            customer=by_handle,
+            contact={"name": "Kari", **email},
+            linked={**email, **handle},
         )
-        lead = with_identities(
-            fact_event(
-                EventName.LEAD_QUALIFIED,
-                H,
-                customer=by_handle,
-                contact={"name": "Kari", "email": "kari@example.no"},
-            ),
-            email="kari@example.no",
-            handles={"ig": "kari"},
-        )
-        await produce(kafka_bootstrap, topic, [dm, lead])
+        await produce(first.bootstrap, first.topic, [dm, lead])
         await eventually(
             lambda: first.call("GET", f"/api/customers/{by_handle}"),
             lambda answer: answer.status_code == 200 and answer.json()["name"] == "Kari",
@@ -85,8 +64,8 @@ async def test_rebuilding_gives_the_same_contact_data_consent_and_custom_fields(
         first.clock.set(T + 3 * H)
         await first.call("PUT", f"/api/customers/{by_handle}", json={"name": None})
         await produce(
-            kafka_bootstrap,
-            topic,
+            first.bootstrap,
+            first.topic,
             [
                 with_consent(
                     fact_event(EventName.MESSAGE_RECEIVED, 2 * H, customer=by_handle),
@@ -109,7 +88,7 @@ async def test_rebuilding_gives_the_same_contact_data_consent_and_custom_fields(
             lambda: first.call("GET", f"/api/customers/{by_handle}"),
             lambda answer: (answer.json()["consent"] or {}).get("email") is True,
         )
-        await eventually(lambda: outbox_sent(new_database), bool)
+        await eventually(lambda: outbox_sent(stores.database), bool)
         before = await everything(first)
     kari = next(c for c in before["customers"] if c["id"] == str(by_handle))
     assert (kari["name"], kari["email"], kari["opted_out"]) == (None, "kari@example.no", True)
@@ -117,21 +96,9 @@ async def test_rebuilding_gives_the_same_contact_data_consent_and_custom_fields(
     ada_card = next(c for c in before["customers"] if c["id"] == ada["id"])
     assert ada_card["custom"] == {"tier": "gold", "region": "west"}
     assert ada_card["consent"] == {"messaging": True, "marketing": False}
-    marked = await person_fields(new_database)
+    marked = await person_fields(stores.database)
 
-    rebuilt_name = f"rebuild_{uuid.uuid4().hex[:10]}"
-    rebuilt_db = await create_database(postgres_url, rebuilt_name)
-    try:
-        rebuilt_settings = RebuildSettings(
-            database_url=rebuilt_db,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            accounts_file=accounts_file,
-            environment="test",
-            events_topic=topic,
-        )
-        async with running(rebuilt_settings) as rebuilt:
-            after = await eventually(lambda: everything(rebuilt), lambda found: found == before)
+    async with stores.rebuilt() as (rebuilt, rebuilt_db):
+        after = await eventually(lambda: everything(rebuilt), lambda found: found == before)
         assert after == before
         assert await person_fields(rebuilt_db) == marked
-    finally:
-        await drop_database(postgres_url, rebuilt_name)

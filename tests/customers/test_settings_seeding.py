@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 import structlog
-from rebuild_support import outbox_sent, own_database
+from rebuild_support import outbox_sent
 
 from crm_customers.seeding import Seeder
 from crm_schemas.account_settings import SEED_ACTOR
@@ -21,11 +21,10 @@ from crm_servicekit.accounts import Account, Accounts, load_accounts
 from crm_servicekit.clock import FixedClock
 from crm_servicekit.db import create_service_pool, plain_postgres_dsn
 
-from .conftest import Service, customers_settings, running
+from .conftest import Service, Stores, customers_settings, running
 from .events import T
 from .kafka_io import eventually
 from .test_api_settings import changes_on_topic, iso, put, settings_of
-from .test_rebuild import RebuildSettings
 
 
 class GrowingAccounts(Accounts):
@@ -125,16 +124,8 @@ async def history(dsn: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def test_a_rebuild_from_the_topic_restores_the_settings_history(
-    kafka_bootstrap: str,
-    postgres_url: str,
-    new_database: str,
-    new_topic: Callable[..., str],
-    accounts_file: Path,
-) -> None:
-    topic = new_topic(partitions=3)
-    settings = customers_settings(new_database, kafka_bootstrap, topic, accounts_file)
-    async with running(settings) as first:
+async def test_a_rebuild_from_the_topic_restores_the_settings_history(stores: Stores) -> None:
+    async with running(stores.first) as first:
         await eventually(lambda: seeds(first, "other"), lambda found: len(found) == 1)
         first.clock.advance(timedelta(hours=2))
         dated_back = iso(T + timedelta(hours=1))
@@ -142,8 +133,8 @@ async def test_a_rebuild_from_the_topic_restores_the_settings_history(
         assert (await put(first, back)).status_code == 200
         assert (await put(first, {"dmo_targets": {"invites": 5}})).status_code == 200
         assert (await put(first, {"default_region": "DK"}, account="other")).status_code == 200
-        await eventually(lambda: outbox_sent(new_database), bool)
-        before = await history(new_database)
+        await eventually(lambda: outbox_sent(stores.database), bool)
+        before = await history(stores.database)
         shown = await settings_of(first)
     assert [row["actor"] for row in before] == [
         SEED_ACTOR,
@@ -153,18 +144,10 @@ async def test_a_rebuild_from_the_topic_restores_the_settings_history(
         "admin-1",
     ]
 
-    async with own_database(postgres_url, "rebuild") as rebuilt_db:
-        rebuilt_settings = RebuildSettings(
-            database_url=rebuilt_db,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            accounts_file=accounts_file,
-            environment="test",
-            events_topic=topic,
-        )
-        # A later clock: the rebuild seeds at start, at its own time, before its consumer
-        # meets the first seeds; the topic's copies are the ones kept.
-        later = FixedClock(T + timedelta(days=3))
-        async with running(rebuilt_settings, clock=later) as rebuilt:
-            after = await eventually(lambda: history(rebuilt_db), lambda found: found == before)
-            assert await settings_of(rebuilt) == shown
-        assert after == before
+    # A later clock: the rebuild seeds at start, at its own time, before its consumer meets
+    # the first seeds; the topic's copies are the ones kept.
+    later = FixedClock(T + timedelta(days=3))
+    async with stores.rebuilt(clock=later) as (rebuilt, rebuilt_db):
+        after = await eventually(lambda: history(rebuilt_db), lambda found: found == before)
+        assert await settings_of(rebuilt) == shown
+    assert after == before

@@ -52,9 +52,14 @@ class CustomerCreated(Properties):
 
     @property
     def is_activity(self) -> bool:
-        """A creation through the API in an open stage is activity (docs/domain.md,
-        'Activity'): an imported lead nobody talks to still gets its inactivity reminder."""
-        return self.origin is CreationOrigin.API and self.state.status.is_open
+        return creation_is_activity(self.origin, self.state)
+
+
+def creation_is_activity(origin: CreationOrigin | None, state: PipelineState) -> bool:
+    """A creation through the API in an open stage is activity (docs/domain.md, 'Activity'):
+    an imported lead nobody talks to still gets its inactivity reminder. Its producer asks
+    this before the event exists (the event carries the card the creation's entry shapes)."""
+    return origin is CreationOrigin.API and state.status.is_open
 
 
 class CustomerUpdated(Properties):

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from crm_customers import consumer, seeding
 from crm_customers.automation import api as automation_api
 from crm_customers.customers.api import routes as customers_api
-from crm_customers.customers.claims import IdentityClaims, IngestClaims
+from crm_customers.customers.claims import IngestClaims
 from crm_customers.customers.service.person import Outlets
 from crm_customers.interactions import api as interactions_api
 from crm_customers.settings import CustomersSettings
@@ -27,9 +27,9 @@ def build_app(
     clock: Clock = SYSTEM_CLOCK,
     accounts: Accounts | None = None,
     *,
-    claims: IdentityClaims | None = None,
+    claims: IngestClaims | None = None,
 ) -> FastAPI:
-    """The service's app; tests pass `claims` to stand in for ingest's claim endpoint."""
+    """The service's app; tests pass `claims` reaching a stand-in for ingest's claim endpoint."""
     outlets = Outlets(
         claims=claims
         or IngestClaims(

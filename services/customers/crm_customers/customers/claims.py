@@ -1,13 +1,13 @@
 """Claiming identities through ingest's internal endpoint, before a customer is committed.
 
 Ingest is the single writer of identities (docs/domain.md, 'Customers and identity'); a taken
-identity is 409 naming its
-holder. The client is injectable so API tests can run without ingest.
+identity is 409 naming its holder. Tests without ingest give the client another transport, so
+the request and the reading of its answer stay this module's.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -16,20 +16,6 @@ import structlog
 from crm_servicekit.problems import Conflict, FieldError, ServiceUnavailable, Unprocessable
 
 log = structlog.get_logger(__name__)
-
-
-class IdentityClaims(Protocol):
-    async def claim(
-        self,
-        account_id: str,
-        customer_id: UUID,
-        identities: dict[str, Any],
-        release: dict[str, Any] | None = None,
-    ) -> None:
-        """Make `identities` the customer's linked email, phone and handles (of each kind
-        named) and release the values in `release`, or raise Conflict naming the holder of
-        one (then nothing is released)."""
-        ...
 
 
 class IngestClaims:
@@ -55,6 +41,9 @@ class IngestClaims:
         identities: dict[str, Any],
         release: dict[str, Any] | None = None,
     ) -> None:
+        """Make `identities` the customer's linked email, phone and handles (of each kind
+        named) and release the values in `release`, or raise Conflict naming the holder of
+        one (then nothing is released)."""
         body: dict[str, Any] = {
             "account_id": account_id,
             "customer_id": str(customer_id),

@@ -152,11 +152,16 @@ async def create_customer(
 ) -> Response:
     vocabulary = vocabulary_named(body.pipeline, ("body", "pipeline")) or vocabulary
     who = by_person(request, principal, clock, idempotency.key)
-    async with resources(request).pool.acquire() as conn, idempotent(conn, idempotency) as slot:
+    pool = resources(request).pool
+    async with (
+        person.claiming(pool, outlets) as claims,  # released if the commit fails after the claim
+        pool.acquire() as conn,
+        idempotent(conn, idempotency) as slot,
+    ):
         if slot.replay is not None:
             return slot.replay.to_response()
         with refusals_as_problems():
-            customer = await person.create_customer(conn, outlets, who, body, vocabulary)
+            customer = await person.create_customer(conn, outlets, claims, who, body, vocabulary)
         return slot.respond(201, _card(customer, vocabulary))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from crm_customers.customers.announce import customer_created, customer_updated
+from crm_customers.customers.announce import customer_created, customer_updated, event_id_of
 from crm_customers.customers.policy.booking_terms import booking_asked
 from crm_customers.customers.policy.card import (
     custom_merged,
@@ -24,7 +24,7 @@ from crm_customers.customers.policy.card import (
 from crm_customers.customers.policy.customer import OWN_FIELDS, Customer
 from crm_customers.customers.policy.entries import booked, consent_given, person_move
 from crm_customers.customers.policy.fields import FieldRefused as FieldRefused
-from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry_of
+from crm_customers.customers.policy.history import Entry, StoredHistory, creation_entry
 from crm_customers.customers.policy.identities import IDENTITY_FIELDS, complete_set, dropped
 from crm_customers.customers.policy.identities import identity_set as identities_of
 from crm_customers.customers.policy.moves import (
@@ -37,12 +37,13 @@ from crm_customers.customers.policy.moves import (
     shown_next_action,
 )
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
+from crm_schemas.catalog import EventName
 from crm_schemas.causes import Cause
 from crm_schemas.contact import Consent, Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
 from crm_schemas.pipeline import Booking, PipelineState
-from crm_schemas.system_properties import CreationOrigin
+from crm_schemas.system_properties import CreationOrigin, creation_is_activity
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 
 # Own fields not taken as given: consent is a fact of the customer's history, custom fields
@@ -114,8 +115,14 @@ def created(person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None) -
     )
     customer = customer.model_copy(update={"person_fields": set_on_creation(customer)})
     # The entry records what the event says (whether the creation is activity, by the one
-    # definition in crm_schemas.fold); the event carries the card as the entry leaves it.
-    entry = creation_entry_of(_created(person, customer, state), consent=body.consent)
+    # definition the event's properties use); the event carries the card as the entry leaves it.
+    entry = creation_entry(
+        event_id_of(person.cause, person.account_id, EventName.CUSTOMER_CREATED),
+        now,
+        state,
+        activity_at=now if creation_is_activity(CreationOrigin.API, state) else None,
+        consent=body.consent,
+    )
     placed = customer.model_copy(update={"history": customer.history.then(entry)}).touched(now)
     event = _created(person, placed, state)
     identities = identities_of(customer.email, customer.phone, customer.handles.present())

@@ -104,6 +104,17 @@ async def get(
     return customer_of(row) if row is not None else None
 
 
+async def lock_id(conn: Conn, account_id: str, customer_id: UUID) -> None:
+    """Serialize, until the transaction ends, the claims made for a customer id that may have
+    no row yet (a creation, and mending one that failed), where a row lock has nothing to
+    lock."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('customer:' || $1 || '|' || $2, 0))",
+        account_id,
+        str(customer_id),
+    )
+
+
 async def get_many(
     conn: Conn, keys: Sequence[tuple[str, UUID]]
 ) -> dict[tuple[str, UUID], Customer]:

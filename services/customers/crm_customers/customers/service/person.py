@@ -8,15 +8,15 @@ A change of identities claims the customer's complete set after it (releasing wh
 from __future__ import annotations
 
 import dataclasses
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from crm_customers.automation import service as automation
 from crm_customers.customers.announce import customer_deleted
-from crm_customers.customers.claims import IdentityClaims
+from crm_customers.customers.claims import IngestClaims
 from crm_customers.customers.policy import changes
 from crm_customers.customers.policy.booking_terms import booking_shape
 from crm_customers.customers.policy.changes import ByPerson, Change
@@ -25,11 +25,11 @@ from crm_customers.customers.policy.entries import entry_ids
 from crm_customers.customers.policy.history import StoredHistory
 from crm_customers.customers.repository import customers as repository
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
-from crm_customers.customers.service.identity_claims import claim_committed
+from crm_customers.customers.service.identity_claims import ClaimsOfTransaction, kept_in_step
 from crm_schemas.vocabulary import Vocabulary, meaning_of
 from crm_servicekit.connection import Conn
 from crm_servicekit.outbox import enqueue_applied
-from crm_servicekit.problems import Conflict, NotFound, Unprocessable
+from crm_servicekit.problems import Conflict, NotFound
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,35 @@ class Outlets:
     """Where a person's use cases reach beyond the database: ingest, which holds the
     identities, and the topic the events go to."""
 
-    claims: IdentityClaims
+    claims: IngestClaims
     topic: str
 
 
+def claiming(
+    pool: asyncpg.Pool, outlets: Outlets
+) -> AbstractAsyncContextManager[ClaimsOfTransaction]:
+    """The block a person's transaction runs in when it claims identities at ingest: if it
+    does not commit after a claim, ingest is put back in step with what was committed."""
+    return kept_in_step(pool, outlets.claims)
+
+
 async def create_customer(
-    conn: Conn, outlets: Outlets, person: ByPerson, body: CustomerIn, vocabulary: Vocabulary | None
+    conn: Conn,
+    outlets: Outlets,
+    claims: ClaimsOfTransaction,
+    person: ByPerson,
+    body: CustomerIn,
+    vocabulary: Vocabulary | None,
 ) -> Customer:
+    """In the caller's transaction, run inside `claiming`: when that does not commit after
+    ingest took the claim, the claimed identities are released."""
     if body.phone is not None:
         person = await _in_region_in_force(conn, person)
     change = changes.created(person, body, vocabulary)
-    await _claim(outlets, change)
+    # New identities are claimed at ingest before anything is written (409 names the holder).
+    if change.identities:
+        await repository.lock_id(conn, person.account_id, change.customer.id)
+        await claims.claim(change)
     if not await repository.insert_new(conn, change.customer, change.entries):
         raise Conflict(
             "A customer with this id exists already.", customer_id=str(change.customer.id)
@@ -71,25 +89,18 @@ async def update_customer(
     if body.status is not None:
         meaning_of(body.status, vocabulary)
     booking_shape(body, vocabulary)
-    attempted: dict[str, Any] | None = None
-    try:
-        async with pool.acquire() as conn, conn.transaction():
-            customer, stored = await _read(conn, person, customer_id)
-            if body.phone is not None:
-                person = await _in_region_in_force(conn, person)
-            change = changes.updated(customer, stored, person, body, vocabulary)
-            if change.identities or change.release:
-                attempted = change.identities
-                await outlets.claims.claim(
-                    person.account_id, customer_id, change.identities, change.release
-                )
-            return await _write(conn, outlets, change)
-    except (Conflict, Unprocessable):  # refused: ingest changed nothing, and nor did we
-        raise
-    except BaseException:
-        if attempted is not None:
-            await claim_committed(pool, outlets.claims, person.account_id, customer_id, attempted)
-        raise
+    async with (
+        claiming(pool, outlets) as claims,
+        pool.acquire() as conn,
+        conn.transaction(),
+    ):
+        customer, stored = await _read(conn, person, customer_id)
+        if body.phone is not None:
+            person = await _in_region_in_force(conn, person)
+        change = changes.updated(customer, stored, person, body, vocabulary)
+        if change.identities or change.release:
+            await claims.claim(change)
+        return await _write(conn, outlets, change)
 
 
 async def next_stage(
@@ -137,13 +148,6 @@ async def _in_region_in_force(conn: Conn, person: ByPerson) -> ByPerson:
         conn, person.account_id, person.cause.timestamp, person.region
     )
     return dataclasses.replace(person, region=region)
-
-
-async def _claim(outlets: Outlets, change: Change) -> None:
-    """New identities are claimed at ingest before anything is written (409 names the holder)."""
-    if change.identities:
-        customer = change.customer
-        await outlets.claims.claim(customer.account_id, customer.id, change.identities)
 
 
 async def _write(conn: Conn, outlets: Outlets, change: Change) -> Customer:
