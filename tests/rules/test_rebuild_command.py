@@ -60,6 +60,20 @@ async def reminders_table(dsn: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def rules_run(setup: Setup, tmp: Path) -> dict[str, Any]:
+    """running_rules' arguments for the setup's rules service, its clock at T0 + 2h."""
+    return {"database": setup.database, "bootstrap": setup.target.bootstrap,
+            "topic": setup.topic, "tmp": tmp, "now": T0 + 2 * H,
+            "consumer_group": setup.group}  # fmt: skip
+
+
+async def until_caught_up(setup: Setup) -> None:
+    """Until the group has committed the topic's ends as they are now."""
+    async with GroupOffsets(setup.target.bootstrap, setup.topic, setup.group) as group:
+        ends = await group.ends()
+        await eventually(lambda: group.progress(ends), lambda p: p.caught_up)
+
+
 def test_ingest_is_refused_naming_what_the_topic_cannot_give_back() -> None:
     result = CliRunner().invoke(
         app, ["rebuild", "--service", "ingest", "--database-url", "postgresql://x@h/p", "--yes"]
@@ -101,11 +115,10 @@ async def test_a_running_service_is_refused_and_nothing_changes(
 
 
 async def test_the_rebuilt_reminders_table_equals_the_one_before(
-    setup: Setup, kafka_bootstrap: str, tmp_path: Path
+    setup: Setup, tmp_path: Path
 ) -> None:
     customers = [uuid.uuid4() for _ in range(3)]
-    run = {"database": setup.database, "bootstrap": kafka_bootstrap, "topic": setup.topic,
-           "tmp": tmp_path, "now": T0 + 2 * H, "consumer_group": setup.group}  # fmt: skip
+    run = rules_run(setup, tmp_path)
     async with running_rules(**run) as live:  # type: ignore[arg-type]
         for c in customers:
             await live.send([event("DM_STARTED", T0, c), event("VIDEO_SENT", T0 + H, c)])
@@ -119,9 +132,7 @@ async def test_the_rebuilt_reminders_table_equals_the_one_before(
         for c in customers[1:]:
             await live.settled(c, lambda rs: len(rs) >= 3)
         # The person's announcements are read back once the group committed the topic's end.
-        async with GroupOffsets(kafka_bootstrap, setup.topic, setup.group) as group:
-            ends = await group.ends()
-            await eventually(lambda: group.progress(ends), lambda p: p.caught_up)
+        await until_caught_up(setup)
     before = await reminders_table(setup.database)
     assert {r["status"] for r in before} == {"open", "completed"}
 
@@ -139,6 +150,55 @@ async def test_the_rebuilt_reminders_table_equals_the_one_before(
         assert seen
         after = await reminders_table(setup.database)
     assert after == before
+
+
+async def wait_only(setup: Setup, limit: str) -> tuple[int, str]:
+    """`crm rebuild --wait-only` as an operator runs it after the reset (exit code, output)."""
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        ["rebuild", "--service", "rules", "--database-url", setup.database,
+         "--database", setup.database.rsplit("/", 1)[1], "--group", setup.group,
+         "--bootstrap", setup.target.bootstrap, "--topic", setup.topic, "--wait-only",
+         "--timeout", limit],
+        env={"COLUMNS": "300"},
+    )  # fmt: skip
+    return result.exit_code, result.output
+
+
+async def test_wait_only_waits_for_every_event_the_rebuild_found_on_the_topic(
+    setup: Setup, tmp_path: Path
+) -> None:
+    run = rules_run(setup, tmp_path)
+    customers = [uuid.uuid4() for _ in range(4)]
+    async with running_rules(**run) as live:  # type: ignore[arg-type]
+        await live.send(
+            [
+                e
+                for c in customers
+                for e in (event("DM_STARTED", T0, c), event("VIDEO_SENT", T0 + H, c))
+            ]
+        )
+        for c in customers:
+            await live.settled(c, lambda rs: len(rs) == 3)
+        await until_caught_up(setup)
+    before = await reminders_table(setup.database)
+    reset = await reset_store(setup.target)
+    recorded = sum(reset.ends.values())
+    assert recorded >= 2 * len(customers)
+
+    # The service is not started yet: nothing of what the rebuild found counts as replayed.
+    code, output = await wait_only(setup, "0s")
+    assert code == 1, output
+    assert f"has {recorded} event(s) left to replay" in output
+    assert "caught up with" not in output
+
+    async with running_rules(**run):  # type: ignore[arg-type]
+        code, output = await wait_only(setup, "120s")
+        assert code == 0, output
+        assert f"rules: caught up with {setup.topic}" in output
+        # Caught up means applied: the table is whole at once, with nothing more to wait for.
+        assert await reminders_table(setup.database) == before
 
 
 async def test_another_session_or_an_unsent_outbox_is_refused_and_nothing_changes(
