@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,16 @@ from hypothesis import strategies as st
 
 from crm_servicekit.accounts import (
     Account,
+    Accounts,
     AccountsFileError,
     QuietHours,
     load_accounts,
     parse_accounts,
     write_accounts_file,
 )
+from crm_servicekit.failures import PermanentEventError
+
+from .kafka_support import message_sent
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -165,3 +170,20 @@ def test_a_window_and_its_complement_cover_the_day_exactly_once(
     assume(start != end)
     window, complement = QuietHours(start=start, end=end), QuietHours(start=end, end=start)
     assert window.contains(moment) != complement.contains(moment)
+
+
+def test_events_of_accounts_not_in_the_file_are_refused_by_name() -> None:
+    accounts = Accounts([Account(account_id="demo"), Account(account_id="acme")])
+    customer = uuid.uuid4()
+    kept = [message_sent(customer, 1, account="demo"), message_sent(customer, 2, account="acme")]
+    assert accounts.of_events(kept) == {"demo": accounts.get("demo"), "acme": accounts.get("acme")}
+    assert accounts.of_events([]) == {}
+    gone = [message_sent(customer, 3, account="gone"), message_sent(customer, 4, account="left")]
+    with pytest.raises(PermanentEventError) as refused:
+        accounts.of_events([kept[0], *gone])
+    assert refused.value.kind == "unknown_account"
+    assert refused.value.culprits == {("gone", gone[0].event_id), ("left", gone[1].event_id)}
+    assert str(refused.value) == "accounts ['gone', 'left'] are not in the accounts file"
+    with pytest.raises(PermanentEventError) as one:
+        accounts.of_events(gone[:1])
+    assert str(one.value) == "account 'gone' is not in the accounts file"

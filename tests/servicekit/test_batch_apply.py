@@ -11,11 +11,13 @@ from prometheus_client import REGISTRY
 
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.topics import message_headers
-from crm_servicekit.batch_apply import BatchApplier, RetryPolicy
+from crm_servicekit.accounts import Account, Accounts
+from crm_servicekit.batch_apply import BatchApplier, BatchHandler, RetryPolicy
 from crm_servicekit.connection import Conn
 from crm_servicekit.db import SERVICEKIT_MIGRATIONS, apply_migrations, create_pool
 from crm_servicekit.delivery import Delivery
 from crm_servicekit.dlq import DeadLetter
+from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.idempotency_store import claim_new
 
 from .kafka_support import T0, message_sent
@@ -80,10 +82,11 @@ def applier(
     rec: Recorder,
     wanted: frozenset[str] | None = None,
     accepts: Callable[[EventEnvelope], bool] | None = None,
+    handler: BatchHandler | None = None,
 ) -> BatchApplier:
     return BatchApplier(
         pool=pool,
-        handler=rec.handle,
+        handler=handler or rec.handle,
         service="test",
         group_id="test-group",
         dead_letter=rec.dead_letter,
@@ -198,3 +201,63 @@ async def test_undecodable_payload_goes_to_the_dlq_at_once(pool: asyncpg.Pool) -
     assert [(letter.kind, letter.attempts) for letter in outcome.dead_lettered] == [
         ("invalid_payload", 1)
     ]
+
+
+class KnownAccountsOnly:
+    """A handler that applies events of the accounts it knows and refuses the rest as a
+    service does (Accounts.of_events), recording each transaction it was given."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+        self.batches: list[list[str]] = []
+        self.applied: list[str] = []
+
+    async def handle(self, conn: Conn, events: Sequence[EventEnvelope]) -> None:
+        self.batches.append([e.event_id for e in events])
+        self.accounts.of_events(events)
+        await conn.execute("SELECT 1")
+        self.applied.extend(e.event_id for e in events)
+
+
+async def test_events_a_handler_names_as_culprits_alone_go_and_the_rest_applies_together(
+    pool: asyncpg.Pool,
+) -> None:
+    rec = Recorder()
+    handler = KnownAccountsOnly(Accounts([Account(account_id="acme")]))
+    customer = uuid.uuid4()
+    events = [message_sent(customer, n, account="acme") for n in range(6)]
+    gone = [message_sent(uuid.uuid4(), n, account="removed") for n in (2, 4)]
+    batch = [*events[:2], gone[0], *events[2:4], gone[1], *events[4:]]
+    outcome = await applier(pool, rec, handler=handler.handle).apply(
+        [delivery(event, offset) for offset, event in enumerate(batch)]
+    )
+    # Two transactions, not one per event: the refused one, then the rest together.
+    assert handler.batches == [[e.event_id for e in batch], [e.event_id for e in events]]
+    assert handler.applied == [e.event_id for e in events]
+    assert outcome.applied == len(events)
+    letters = outcome.dead_lettered
+    assert [letter.delivery.offset for letter in letters] == [2, 5]
+    assert {letter.kind for letter in letters} == {"unknown_account"}
+    assert all("'removed' is not in the accounts file" in letter.error for letter in letters)
+    assert rec.letters == letters
+    assert rec.sleeps == []  # nothing was waited for: the culprits were named
+    # Applied again, the same deliveries change nothing and dead-letter the refused again.
+    again = await applier(pool, rec, handler=handler.handle).apply(
+        [delivery(event, offset) for offset, event in enumerate(batch)]
+    )
+    assert again.duplicates == len(events)
+    assert [letter.delivery.offset for letter in again.dead_lettered] == [2, 5]
+
+
+async def test_culprits_named_outside_the_batch_fall_back_to_one_event_at_a_time(
+    pool: asyncpg.Pool,
+) -> None:
+    misnamed = PermanentEventError("refused", culprits={("acme", "not-in-this-batch")})
+    rec = Recorder(failures=[misnamed])
+    events = [message_sent(uuid.uuid4(), n) for n in range(3)]
+    outcome = await applier(pool, rec).apply(
+        [delivery(event, offset) for offset, event in enumerate(events)]
+    )
+    # The batch is isolated as for any permanent error; the events apply one by one.
+    assert rec.applied == [e.event_id for e in events]
+    assert outcome.dead_lettered == []

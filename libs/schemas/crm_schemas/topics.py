@@ -41,7 +41,8 @@ DLQ_ERROR_MAX_BYTES: Final = 16_000
 # Every header a dead letter adds, and what it holds (the AsyncAPI document publishes these).
 DLQ_HEADERS: Final[Mapping[str, str]] = {
     DLQ_HEADER_ERROR: f"the error (its last {DLQ_ERROR_MAX_BYTES} bytes)",
-    DLQ_HEADER_ERROR_KIND: "`invalid_payload` (the message did not decode) or"
+    DLQ_HEADER_ERROR_KIND: "`invalid_payload` (the message did not decode),"
+    " `unknown_account` (its account is not in the accounts file any more) or"
     " `handler_error` (the consumer failed on it, every try)",
     DLQ_HEADER_SOURCE_TOPIC: "the topic the message was read from",
     DLQ_HEADER_SOURCE_PARTITION: "its partition, in decimal",

@@ -26,7 +26,9 @@ from crm_schemas.account_settings import (
     QuietHours,
     TimeZoneName,
 )
+from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.account_connectors import Connectors
+from crm_servicekit.failures import PermanentEventError
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _WEBHOOK_SECRET_PREFIX = "whsec_"
@@ -123,6 +125,28 @@ class Accounts:
 
     def get(self, account_id: str) -> Account | None:
         return self._by_id.get(account_id)
+
+    def of_events(self, events: Iterable[EventEnvelope]) -> dict[str, Account]:
+        """The events' accounts by id. Raises, naming them, when any of the events is of an
+        account not in the file (one removed from it; ingest accepts no other): its settings
+        are gone, so a service that applies them cannot, and the runtime dead-letters those
+        events alone (PermanentEventError's culprits)."""
+        found: dict[str, Account] = {}
+        unknown = []
+        for event in events:
+            if (account := self._by_id.get(event.account_id)) is None:
+                unknown.append(event)
+            else:
+                found[account.account_id] = account
+        if unknown:
+            ids = sorted({event.account_id for event in unknown})
+            which = f"account {ids[0]!r} is" if len(ids) == 1 else f"accounts {ids} are"
+            raise PermanentEventError(
+                f"{which} not in the accounts file",
+                culprits={(event.account_id, event.event_id) for event in unknown},
+                kind="unknown_account",
+            )
+        return found
 
     def owner_of(self, kind: str, provider_id: str) -> Account | None:
         """The account that lists this provider id (a page, Instagram account, WhatsApp

@@ -23,7 +23,7 @@ from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.connection import Conn
 from crm_servicekit.delivery import Delivery
 from crm_servicekit.dlq import DeadLetter
-from crm_servicekit.failures import is_permanent, is_transient
+from crm_servicekit.failures import PermanentEventError, is_permanent, is_transient
 from crm_servicekit.idempotency_store import claim_new, drop_tombstoned
 from crm_servicekit.logging import event_log_context
 from crm_servicekit.metrics import EVENTS_CONSUMED, EVENTS_SKIPPED, HANDLER_LATENCY
@@ -129,17 +129,27 @@ class BatchApplier:
     async def _apply_with_retries(
         self, candidates: list[tuple[Delivery, EventEnvelope]], outcome: BatchOutcome
     ) -> None:
-        events = [event for _, event in candidates]
         attempts = outages = 0
-        while True:
+        while candidates:
             try:
-                self._count(outcome, *await self._transaction(events))
+                self._count(outcome, *await self._transaction([e for _, e in candidates]))
                 return
             except Exception as exc:
                 if is_transient(exc):
                     # An outage: hold the partition and wait it out, however long it lasts.
                     outages += 1
                     await self._pause(exc, outages, "transient error; batch held")
+                    continue
+                if isinstance(exc, PermanentEventError) and exc.culprits & _keys(candidates):
+                    # The handler said which events can never apply: they alone go, the rest
+                    # is applied together again (the batch shrinks, so this ends).
+                    kept = []
+                    for delivery, event in candidates:
+                        if (event.account_id, event.event_id) in exc.culprits:
+                            self._dead(outcome, delivery, exc.kind, repr(exc), attempts + 1)
+                        else:
+                            kept.append((delivery, event))
+                    candidates = kept
                     continue
                 attempts += 1
                 if is_permanent(exc) or attempts >= self.retry.max_attempts:
@@ -168,7 +178,13 @@ class BatchApplier:
                     outages += 1
                     await self._pause(exc, outages, "transient error; event held")
                     continue
-                kind = "invalid_payload" if is_permanent(exc) else "handler_error"
+                kind = (
+                    exc.kind
+                    if isinstance(exc, PermanentEventError)
+                    else "invalid_payload"
+                    if is_permanent(exc)
+                    else "handler_error"
+                )
                 self._dead(outcome, delivery, kind, traceback.format_exc(), attempts + 1)
                 return
 
@@ -222,6 +238,10 @@ class BatchApplier:
                     raise
                 attempt += 1
                 await self._pause(exc, attempt, "dead-letter topic unavailable; holding batch")
+
+
+def _keys(candidates: list[tuple[Delivery, EventEnvelope]]) -> set[tuple[str, str]]:
+    return {(event.account_id, event.event_id) for _, event in candidates}
 
 
 # A line per applied event costs ~90 us of CPU in every consumer: fine for the live flow,

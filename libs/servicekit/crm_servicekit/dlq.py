@@ -21,7 +21,7 @@ from crm_servicekit.metrics import DLQ_MESSAGES
 class DeadLetter:
     delivery: Delivery
     error: str
-    kind: str  # "invalid_payload" or "handler_error"
+    kind: str  # "invalid_payload", "unknown_account" or "handler_error"
     attempts: int
     consumer_group: str
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import socket
 import traceback
+from collections.abc import Collection
 from enum import StrEnum
 
 import asyncpg
@@ -23,7 +24,23 @@ from redis import exceptions as redis_errors
 
 
 class PermanentEventError(Exception):
-    """Raised by a handler for an event that can never be applied (it goes to the DLQ)."""
+    """Raised by a handler for an event that can never be applied (it goes to the DLQ).
+
+    A handler that knows which events of its batch are at fault names them in `culprits`
+    ((account_id, event_id) pairs) and says why in `kind`: the runtime then dead-letters
+    just those and applies the rest of the batch together, instead of applying the batch one
+    event at a time to find them (a replay meeting many such events would crawl)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        culprits: Collection[tuple[str, str]] = (),
+        kind: str = "invalid_payload",
+    ) -> None:
+        super().__init__(message)
+        self.culprits = frozenset(culprits)
+        self.kind = kind
 
 
 class Dependency(StrEnum):

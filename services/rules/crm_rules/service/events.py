@@ -22,7 +22,6 @@ from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
-from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
 from crm_servicekit.settings_store import settings_changes, settings_histories
 
@@ -46,17 +45,14 @@ async def apply_events(
     that still stands for the store (service.replays), and where it stands after is kept
     again, in memory and in the store. Without it every customer's whole history is read
     and replayed, and nothing is kept: the reference the tests compare with."""
+    changes = settings_changes(events)
+    of_customers = [event for event in events if event.customer_id is not None]
+    known = accounts.of_events([*of_customers, *changes])
     by_customer: dict[CustomerKey, tuple[Account, list[EventEnvelope]]] = {}
     for event in events:
         if event.customer_id is not None:
             key = (event.account_id, event.customer_id)
-            if key not in by_customer:
-                account = accounts.get(event.account_id)
-                if account is None:
-                    raise PermanentEventError(f"account {key[0]!r} is not in the accounts file")
-                by_customer[key] = (account, [])
-            by_customer[key][1].append(event)
-    changes = settings_changes(events)
+            by_customer.setdefault(key, (known[event.account_id], []))[1].append(event)
     changing = {change.account_id for change in changes}
     await repo.lock_accounts(conn, changing, {key[0] for key in by_customer} - changing)
     applied = await apply_settings_changes(

@@ -33,7 +33,6 @@ from crm_schemas.causes import Cause
 from crm_schemas.envelope import EventEnvelope
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.connection import Conn
-from crm_servicekit.failures import PermanentEventError
 from crm_servicekit.outbox import enqueue
 from crm_servicekit.settings_store import (
     record_settings_changes,
@@ -68,12 +67,7 @@ async def apply_settings_changes(
     """Record each change in order and judge again what it reaches (the caller holds the
     changing accounts' locks: repository.lock_accounts). A change seen before is not applied
     again. The histories are read once for the batch and grown by each change recorded."""
-    changing: dict[str, Account] = {}
-    for change in changes:
-        account = accounts.get(change.account_id)
-        if account is None:
-            raise PermanentEventError(f"account {change.account_id!r} is not in the accounts file")
-        changing[account.account_id] = account
+    changing = accounts.of_events(changes)
     histories = await settings_histories(conn, changing.values()) if changing else {}
     announced = 0
     for change in changes:
