@@ -35,6 +35,25 @@ async def test_records_older_than_the_retention_are_purged(pool: asyncpg.Pool) -
     assert set(left) == {"recent"}
 
 
+async def test_bookings_first_resolved_before_the_retention_are_forgotten(
+    pool: asyncpg.Pool,
+) -> None:
+    kari, ola = uuid.uuid4(), uuid.uuid4()
+    async with pool.acquire() as conn:
+        await repository.record_booking_customers(
+            conn, "acme", {"calendly:old": kari}, T0 - timedelta(days=366)
+        )
+        await repository.record_booking_customers(
+            conn, "acme", {"calendly:recent": ola}, T0 - timedelta(days=364)
+        )
+        purged = await repository.purge_booking_customers(conn, T0 - timedelta(days=365))
+        left = await repository.live_booking_customers(
+            conn, "acme", ["calendly:old", "calendly:recent"]
+        )
+    assert purged == 1
+    assert left == {"calendly:recent": ola}
+
+
 async def test_first_link_wins_and_release_frees_identities(pool: asyncpg.Pool) -> None:
     kari, ola = uuid.uuid4(), uuid.uuid4()
     email = Identity(IdentityKind.EMAIL, "kari@example.com")

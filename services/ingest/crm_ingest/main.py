@@ -67,7 +67,12 @@ def build_app(
         # handful of messages, and freeing a deleted customer's identities a second later
         # changes nothing for anyone.
         fetching=Fetching(max_records=5000, fetch_max_wait_ms=1000, fetch_min_bytes=1 << 20),
-        background=[purge_old_records, purge_old_deliveries, close_graph_api_at_shutdown],
+        background=[
+            purge_old_records,
+            purge_old_deliveries,
+            purge_old_booking_customers,
+            close_graph_api_at_shutdown,
+        ],
         wire=lambda res: wire(settings, res),
     )
     return build_service_app(spec, clock=clock, accounts=accounts)
@@ -134,6 +139,19 @@ async def purge_old_records(res: Resources) -> None:
             return await repository.purge_records(conn, cutoff)
 
     await purge_periodically(res, purge, what="de-duplication records")
+
+
+async def purge_old_booking_customers(res: Resources) -> None:
+    """Forget bookings' customers past their retention (booking_customers_retention_days)."""
+    settings = res.settings
+    assert isinstance(settings, IngestSettings)
+
+    async def purge() -> int:
+        cutoff = res.clock.now() - timedelta(days=settings.booking_customers_retention_days)
+        async with res.pool.acquire() as conn:
+            return await repository.purge_booking_customers(conn, cutoff)
+
+    await purge_periodically(res, purge, what="bookings' customers")
 
 
 async def close_graph_api_at_shutdown(res: Resources) -> None:

@@ -36,6 +36,10 @@ class IngestSettings(ServiceSettings):
     dedupe_retention_days: int = Field(default=30, ge=30)
     # The webhook deliveries log is for finding why a delivery did not show up, not an archive.
     deliveries_retention_days: int = Field(default=7, ge=1)
+    # A booking's later deliveries (cancellation, no-show, reschedule) come within weeks of
+    # its meeting, and tools book months ahead at most: a year of remembered bookings covers
+    # them, and the table does not grow for ever.
+    booking_customers_retention_days: int = Field(default=365, ge=30)
     # Bounds the wait for Kafka's acknowledgement. The runtime's producer expires an unsent
     # batch after its request timeout (15 s), so this is set above it: a 503 then means the
     # message can no longer reach the topic behind the client's back.

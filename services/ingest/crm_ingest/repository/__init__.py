@@ -3,6 +3,7 @@
 from crm_ingest.repository.bookings import (
     forget_booking_customers,
     live_booking_customers,
+    purge_booking_customers,
     record_booking_customers,
 )
 from crm_ingest.repository.customers import (
@@ -62,6 +63,7 @@ __all__ = [
     "live_customers_among",
     "mark_published",
     "open_dm_threads",
+    "purge_booking_customers",
     "purge_deliveries",
     "purge_records",
     "read_records",

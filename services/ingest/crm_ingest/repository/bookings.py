@@ -45,6 +45,13 @@ async def record_booking_customers(
     )
 
 
+async def purge_booking_customers(conn: Conn, older_than: datetime) -> int:
+    """Forget bookings first resolved before `older_than`: their later deliveries resolve
+    afresh (by the link's reference, then the invitee's email and phone)."""
+    status = await conn.execute("DELETE FROM booking_customers WHERE booked_at < $1", older_than)
+    return int(status.split()[-1])
+
+
 async def forget_booking_customers(conn: Conn, pairs: Sequence[tuple[str, UUID]]) -> None:
     """A deleted customer's bookings lead to nobody: their later deliveries resolve afresh."""
     if not pairs:
