@@ -6,7 +6,8 @@ right after, before the first request, `wire` builds what the routes use from th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from crm_ingest.service.group_commit import GroupCommit
 from crm_ingest.settings import IngestSettings
 from crm_servicekit.accounts import Accounts
 from crm_servicekit.clock import SYSTEM_CLOCK, Clock
+from crm_servicekit.connection import Conn
 from crm_servicekit.consumer import Fetching
 from crm_servicekit.http import serve
 from crm_servicekit.published_documents import published_documents_router
@@ -127,31 +129,36 @@ def wire(settings: IngestSettings, res: Resources) -> Wiring:
     )
 
 
-async def purge_old_records(res: Resources) -> None:
-    """Drop de-duplication records past the retention (kept at least 30 days: see
-    docs/architecture.md, ingest)."""
-    settings = res.settings
-    assert isinstance(settings, IngestSettings)
+def _purging(
+    what: str,
+    retention_days: Callable[[IngestSettings], int],
+    purge: Callable[[Conn, datetime], Awaitable[int]],
+) -> Callable[[Resources], Awaitable[None]]:
+    """A background loop that drops `what` older than its retention setting, hourly."""
 
-    async def purge() -> int:
-        cutoff = res.clock.now() - timedelta(days=settings.dedupe_retention_days)
-        async with res.pool.acquire() as conn:
-            return await repository.purge_records(conn, cutoff)
+    async def loop(res: Resources) -> None:
+        settings = res.settings
+        assert isinstance(settings, IngestSettings)
 
-    await purge_periodically(res, purge, what="de-duplication records")
+        async def purge_now() -> int:
+            cutoff = res.clock.now() - timedelta(days=retention_days(settings))
+            async with res.pool.acquire() as conn:
+                return await purge(conn, cutoff)
+
+        await purge_periodically(res, purge_now, what=what)
+
+    return loop
 
 
-async def purge_old_booking_customers(res: Resources) -> None:
-    """Forget bookings' customers past their retention (booking_customers_retention_days)."""
-    settings = res.settings
-    assert isinstance(settings, IngestSettings)
-
-    async def purge() -> int:
-        cutoff = res.clock.now() - timedelta(days=settings.booking_customers_retention_days)
-        async with res.pool.acquire() as conn:
-            return await repository.purge_booking_customers(conn, cutoff)
-
-    await purge_periodically(res, purge, what="bookings' customers")
+# De-duplication records are kept at least 30 days: see docs/architecture.md, ingest.
+purge_old_records = _purging(
+    "de-duplication records", lambda s: s.dedupe_retention_days, repository.purge_records
+)
+purge_old_booking_customers = _purging(
+    "bookings' customers",
+    lambda s: s.booking_customers_retention_days,
+    repository.purge_booking_customers,
+)
 
 
 async def close_graph_api_at_shutdown(res: Resources) -> None:
