@@ -8,7 +8,6 @@ leaves every piece running and answering. The per-piece table is printed (`pytes
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,9 +18,8 @@ from crm_backtest.generator import generate
 
 from .chaos_support import clean_chaos_run
 from .conftest import System
+from .e2e_support import SERVICES_INSTALLED
 
-SERVICES = ("ingest", "customers", "rules", "nba", "stats")
-MISSING = [s for s in SERVICES if not (Path(sys.executable).parent / f"crm-{s}").exists()]
 # About 480 deliveries at 3 a second: stretches of ~20 s, about what a kill and a restart
 # take on two busy cores, and the whole run short enough for CI (about four minutes).
 CONTACTS = 110
@@ -30,7 +28,7 @@ RATE = 3.0
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.chaos,
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed: {MISSING}"),
+    SERVICES_INSTALLED,
     pytest.mark.timeout(900),
 ]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from crm_backtest.run import run_backtest
 
 from .conftest import System
 from .e2e_support import (
+    SERVICES_INSTALLED,
     Reminders,
     Scenario,
     counts_delta,
@@ -33,12 +33,9 @@ from .e2e_support import (
 )
 from .facts import D, H, M, S
 
-SERVICES = ("ingest", "customers", "rules", "nba", "stats")
-MISSING = [s for s in SERVICES if not (Path(sys.executable).parent / f"crm-{s}").exists()]
-
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed: {MISSING}"),
+    SERVICES_INSTALLED,
     pytest.mark.timeout(900),
 ]
 

@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,9 +33,8 @@ from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.consumer_groups import GroupOffsets
 
 from .conftest import System
+from .e2e_support import SERVICES_INSTALLED
 
-SERVICES = ("ingest", "customers", "rules", "nba", "stats")
-MISSING = [s for s in SERVICES if not (Path(sys.executable).parent / f"crm-{s}").exists()]
 CONTACTS = 300
 # The replay takes the whole topic again, every earlier test's events included.
 REPLAY_WAIT = "15m"
@@ -44,7 +42,7 @@ SETTLE_S = 180.0
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed: {MISSING}"),
+    SERVICES_INSTALLED,
     pytest.mark.timeout(1800),
 ]
 

@@ -12,7 +12,6 @@ others; it leaves one replica of each service running, as the session's `system`
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +28,9 @@ from crm_devstack.system_stack import bring_up_system, system_states
 
 from .chaos_support import clean_chaos_run
 from .conftest import System
+from .e2e_support import SERVICES, SERVICES_INSTALLED
 from .store_checks import customers_problems, ingest_problems, reminder_problems
 
-SERVICES = ("ingest", "customers", "rules", "nba", "stats")
-MISSING = [s for s in SERVICES if not (Path(sys.executable).parent / f"crm-{s}").exists()]
 # One replica of each consumer service: the first replica of customers and rules (started
 # first, so the one holding its outbox relay's lock: the standby must take over) and the
 # second of nba and stats.
@@ -43,7 +41,7 @@ RATE = 500.0
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.chaos,
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed: {MISSING}"),
+    SERVICES_INSTALLED,
     pytest.mark.timeout(900),
 ]
 

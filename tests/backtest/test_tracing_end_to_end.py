@@ -9,10 +9,8 @@ Redis) with the receiver's endpoint, and restarts them without it afterwards.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -24,13 +22,11 @@ from crm_devstack.system_stack import bring_down_system, bring_up_system
 from crm_devstack.tracing_testing import OtlpReceiver, ReceivedSpan
 
 from .conftest import System
-
-SERVICES = ("ingest", "customers", "rules", "nba", "stats")
-MISSING = [s for s in SERVICES if not (Path(sys.executable).parent / f"crm-{s}").exists()]
+from .e2e_support import SERVICES_INSTALLED
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(bool(MISSING), reason=f"services not installed: {MISSING}"),
+    SERVICES_INSTALLED,
     pytest.mark.timeout(600),
 ]
 
