@@ -1,0 +1,89 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+
+import { answered, api } from "../api/client";
+import { useAnswer } from "../api/useAnswer";
+import { Dmo } from "../dashboard/Dmo";
+import { Figures } from "../dashboard/Figures";
+import { useLiveTicker } from "../dashboard/liveTicker";
+import { Ticker } from "../dashboard/Ticker";
+import { Waiting } from "../dashboard/Waiting";
+import { WhoNext } from "../dashboard/WhoNext";
+
+const PAGE = 20;
+// Figures and actions also change with the clock alone (a reminder falls due, an action
+// becomes overdue), which no ticker item announces.
+const REFRESH_MS = 60_000;
+// Items come in bursts (one webhook: its event, then the NBA change): one read per burst.
+const SETTLE_MS = 300;
+
+/** Counts up whenever the figures should be read again: a ticker item, or the clock. */
+function useRefreshes(): [number, () => void] {
+  const [round, setRound] = useState(0);
+  const settling = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    const every = window.setInterval(() => setRound((n) => n + 1), REFRESH_MS);
+    return () => {
+      window.clearInterval(every);
+      window.clearTimeout(settling.current);
+    };
+  }, []);
+  const soon = () => {
+    window.clearTimeout(settling.current);
+    settling.current = window.setTimeout(() => setRound((n) => n + 1), SETTLE_MS);
+  };
+  return [round, soon];
+}
+
+export function Dashboard() {
+  const [round, refreshSoon] = useRefreshes();
+  const [shown, setShown] = useState(PAGE);
+  const ticker = useLiveTicker(refreshSoon);
+
+  const settings = useAnswer(() => api.GET("/api/settings").then(answered), []);
+  const stats = useAnswer(async () => {
+    const [today, week] = await Promise.all(
+      (["today", "week"] as const).map((period) =>
+        api.GET("/api/customers/stats", { params: { query: { period } } }).then(answered),
+      ),
+    );
+    return { today: today!, week: week! };
+  }, [round]);
+  const whoNext = useAnswer(
+    () => api.GET("/api/nba", { params: { query: { limit: shown } } }).then(answered),
+    [round, shown],
+  );
+  const timeZone = settings.state === "ready" ? settings.data.time_zone : "UTC";
+
+  return (
+    <div class="dashboard">
+      <h1>Dashboard</h1>
+      <section aria-labelledby="figures-title" class="panel">
+        <h2 id="figures-title">Figures</h2>
+        <Waiting answer={stats}>
+          {({ today, week }) => <Figures today={today.counts} week={week.counts} />}
+        </Waiting>
+      </section>
+      <section aria-labelledby="dmo-title" class="panel">
+        <h2 id="dmo-title">Daily method of operation</h2>
+        <Waiting answer={stats}>{({ today }) => <Dmo dmo={today.dmo} />}</Waiting>
+      </section>
+      <section aria-labelledby="who-next-title" class="panel">
+        <h2 id="who-next-title">Who next</h2>
+        <Waiting answer={whoNext}>
+          {(page) => (
+            <WhoNext
+              items={page.items}
+              more={Boolean(page.next_cursor) && shown < 500}
+              timeZone={timeZone}
+              onMore={() => setShown((n) => Math.min(n + PAGE, 500))}
+            />
+          )}
+        </Waiting>
+      </section>
+      <section aria-labelledby="ticker-title" class="panel">
+        <h2 id="ticker-title">Live</h2>
+        <Ticker items={ticker.items} connection={ticker.connection} timeZone={timeZone} />
+      </section>
+    </div>
+  );
+}
