@@ -14,13 +14,15 @@ PYTEST_ARGS ?=
 .PHONY: help sync install up down status lint fmt test fuzz backtest chaos bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats bench-system-cpu
 
 help:
-	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk)"
+	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk,"
+	@echo "              Node.js/npm) and build the web console (npm ci, npm run build: console/dist)"
 	@echo "make sync     install uv and the Python dependencies only"
-	@echo "make up       start the whole system locally (servers, five services, gateway on :8000)"
+	@echo "make up       start the whole system locally (servers, five services, gateway on :8000 with the console)"
 	@echo "              REPLICAS=\"customers=2 rules=2\": processes per service (1-12, kept until make down)"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
-	@echo "make lint     ruff check, ruff format --check, mypy, concordance, deploy files and API documents current"
+	@echo "make lint     ruff check, ruff format --check, mypy, concordance, deploy files and API documents current,"
+	@echo "              the console's TypeScript (tsc)"
 	@echo "make fmt      format and autofix"
 	@echo "make test     run the tests (they install and start the servers they need themselves)"
 	@echo "make fuzz     fuzz every service's API from its OpenAPI document, >10,000 requests (FUZZ_EXAMPLES)"
@@ -34,7 +36,9 @@ sync:
 		|| python3 -m pip install --quiet "uv==$(UV_VERSION)"
 	$(UV) sync --frozen
 
-# Everything `make up` and `make bench` use: the servers' packages, the gateway's nginx, wrk.
+# Everything `make up` and `make bench` use: the servers' packages, the gateway's nginx, wrk, and
+# the web console the gateway serves (Node.js and npm from Debian, then `npm ci` and
+# `npm run build` in console/, each only when what it reads changed).
 install: sync
 	$(UV) run --frozen crm-devstack install
 
@@ -60,6 +64,7 @@ lint:
 	$(UV) run --frozen python -m crm_devstack.concordance --check
 	$(UV) run --frozen python -m crm_devstack.deploy_files --check
 	$(UV) run --frozen python -m crm_devstack.contract --check
+	cd console && npm run --silent typecheck
 
 fmt:
 	$(UV) run --frozen ruff format .

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from crm_devstack.console_build import build_console
 from crm_devstack.kafka_broker import KafkaBroker, kafka_version
 from crm_devstack.local_server import LocalServer, ServerState, stop_servers
 from crm_devstack.postgres_server import PostgresServer
@@ -59,10 +60,13 @@ def install(
 ) -> None:
     """Fetch whatever the chosen servers lack; quick and silent when nothing is missing."""
     chosen = [server.name for server in servers(config, names)]
-    # The whole install (names None) also brings the gateway's nginx for `make up`, and wrk
+    # The whole install (names None) also brings the gateway's nginx and the console it
+    # serves (Node.js and npm, then the console's packages and build) for `make up`, and wrk
     # for `make bench`.
-    wanted = chosen if names is not None else [*chosen, "gateway", "loadgen"]
+    wanted = chosen if names is not None else [*chosen, "gateway", "console", "loadgen"]
     install_packages(missing_packages(wanted), say)
+    if names is None:
+        build_console(say)
     if "kafka" in chosen:
         broker = KafkaBroker(config)
         if not broker.jars_present():

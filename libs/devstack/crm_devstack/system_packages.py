@@ -26,6 +26,16 @@ _PACKAGES_BY_SERVER: dict[str, dict[str, Callable[[], bool]]] = {
     "loadgen": {"wrk": lambda: shutil.which("wrk") is not None},
     # Not a server: the checker of deploy/observability's alert rules, which the tests run.
     "promtool": {"prometheus": lambda: shutil.which("promtool") is not None},
+    # Not a server: what builds the web console (console/) at install time.
+    "console": {
+        "nodejs": lambda: shutil.which("node") is not None,
+        "npm": lambda: shutil.which("npm") is not None,
+    },
+    # Not a server: the headless browser and its WebDriver the console's browser tests drive.
+    "browser": {
+        "chromium": lambda: shutil.which("chromium") is not None,
+        "chromium-driver": lambda: shutil.which("chromedriver") is not None,
+    },
 }
 
 # apt-get without a question: no debconf dialog, no conffile prompt (the machine's own
