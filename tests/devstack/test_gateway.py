@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -80,8 +81,26 @@ def stand_in(name: str, release_stream: asyncio.Event):  # type: ignore[no-untyp
     return app
 
 
+CONSOLE_PAGE = "<!doctype html><title>console</title>"
+CONSOLE_SCRIPT = "export const console = 1;"
+
+
 @pytest.fixture
-async def gateway(tmp_path: Path) -> AsyncIterator[tuple[str, asyncio.Event]]:
+def console_build() -> Iterator[Path]:
+    """A console build as Vite writes one: index.html and its hashed assets. Outside pytest's
+    tmp_path, whose parent only its owner may read: nginx's workers run as `nobody` when it
+    is started as root, and must read these files."""
+    with tempfile.TemporaryDirectory(prefix="console-") as made:
+        folder = Path(made)
+        folder.chmod(0o755)
+        (folder / "assets").mkdir(mode=0o755)
+        (folder / "index.html").write_text(CONSOLE_PAGE)
+        (folder / "assets" / "index-abc123.js").write_text(CONSOLE_SCRIPT)
+        yield folder
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path, console_build: Path) -> AsyncIterator[tuple[str, asyncio.Event]]:
     if nginx_binary() is None:
         await asyncio.to_thread(install_packages, missing_packages(["gateway"]), print)
     binary = nginx_binary()
@@ -101,7 +120,11 @@ async def gateway(tmp_path: Path) -> AsyncIterator[tuple[str, asyncio.Event]]:
     conf = tmp_path / "nginx.conf"
     conf.write_text(
         render(
-            listen=f"127.0.0.1:{port}", upstreams=upstreams, home=tmp_path, logs=tmp_path / "logs"
+            listen=f"127.0.0.1:{port}",
+            upstreams=upstreams,
+            home=tmp_path,
+            logs=tmp_path / "logs",
+            console=console_build,
         )
     )
     for part in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -142,6 +165,30 @@ async def test_every_api_path_reaches_its_service_through_nginx(
         for method, path in NOT_ROUTED:
             answer = await client.request(method, path)
             assert answer.status_code == 404
+            assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_console_is_served_at_the_root_and_owns_every_path_outside_the_api(
+    gateway: tuple[str, asyncio.Event],
+) -> None:
+    base, _ = gateway
+    async with httpx.AsyncClient(base_url=base) as client:
+        # The console's own routes (a reload, a shared link) are its page, which routes them.
+        for path in ("/", "/customers/4f1c", "/settings"):
+            page = await client.get(path)
+            assert (page.status_code, page.text) == (200, CONSOLE_PAGE), path
+            assert page.headers["content-type"].startswith("text/html")
+            assert page.headers["cache-control"] == "no-cache"
+        script = await client.get("/assets/index-abc123.js")
+        assert (script.status_code, script.text) == (200, CONSOLE_SCRIPT)
+        # A module script of another type is refused by the browser.
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert "immutable" in script.headers["cache-control"]
+        # A missing asset is missing, not the page; /api stays the API's, unknown paths 404.
+        assert (await client.get("/assets/gone.js")).status_code == 404
+        for path in ("/api", "/api/", "/api/nothing-here/deeper"):
+            answer = await client.get(path)
+            assert answer.status_code == 404, path
             assert answer.headers["content-type"] == "application/problem+json"
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import httpx
 
+from crm_devstack import console_build
 from crm_devstack.demo_account import LocalSecrets, write_accounts_file
 from crm_devstack.gateway_binary import nginx_binary
 from crm_devstack.gateway_config import render
@@ -193,6 +194,7 @@ class Gateway(LocalServer):
                 upstreams=upstreams,
                 home=self.home,
                 logs=self.config.logs_dir,
+                console=console_build.DIST,
             )
         )
 

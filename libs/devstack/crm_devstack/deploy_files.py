@@ -41,6 +41,8 @@ HTTP_ROUTE: Final = Path("deploy") / "k8s" / "httproute.yaml"
 # Inside the nginx container (compose): the official image keeps its cache and logs here.
 CONTAINER_HOME: Final = Path("/var/cache/nginx")
 CONTAINER_LOGS: Final = Path("/var/log/nginx")
+# Where compose mounts the console's build (console/dist, made by `make install`).
+CONTAINER_CONSOLE: Final = Path("/usr/share/nginx/console")
 
 K8S_NAMESPACE: Final = "crm"
 K8S_GATEWAY: Final = "crm-gateway"
@@ -59,6 +61,7 @@ def compose_nginx_conf() -> str:
         upstreams={name: f"{name}:{port}" for name, port in SERVICE_PORTS.items()},
         home=CONTAINER_HOME,
         logs=CONTAINER_LOGS,
+        console=CONTAINER_CONSOLE,
         daemon=False,
     )
 

@@ -32,15 +32,48 @@ def _location(route: Route) -> str:
     return "\n".join(lines)
 
 
+def _console(root: Path) -> str:
+    """The web console's built files (console/dist) at `/`. Any path outside /api that is not
+    a file is the console's own route (/customers/<id>...): index.html, which routes it in the
+    browser. index.html is asked again each time (it names the build's assets); the assets'
+    names carry their content's hash, so they are kept for good. /api's unknown paths stay
+    the API's 404."""
+    return f"""        root {root};
+        # Only the types a Vite build writes (no mime.types include: the compose image and
+        # Debian keep that file in different places). A module script served as text/plain
+        # is refused by the browser.
+        types {{
+            text/html html;
+            text/css css;
+            text/javascript js;
+            application/json json map;
+            image/svg+xml svg;
+            image/png png;
+            image/x-icon ico;
+            font/woff2 woff2;
+        }}
+        default_type application/octet-stream;
+        location = /index.html {{ add_header Cache-Control "no-cache"; }}
+        location ^~ /assets/ {{
+            add_header Cache-Control "public, max-age=31536000, immutable";
+            try_files $uri =404;
+        }}
+        location = /api {{ {_NOT_FOUND} }}
+        location ^~ /api/ {{ {_NOT_FOUND} }}
+        location / {{ try_files $uri /index.html; }}"""
+
+
 def render(
     *,
     listen: str,
     upstreams: Mapping[str, str],
     home: Path,
     logs: Path,
+    console: Path,
     daemon: bool = False,
 ) -> str:
-    """The whole nginx.conf; `upstreams` maps service name -> host:port."""
+    """The whole nginx.conf; `upstreams` maps service name -> host:port, `console` is the
+    folder of the console's built files."""
     upstream_blocks = "\n".join(
         f"    upstream {name} {{ server {address}; keepalive 16; }}"
         for name, address in upstreams.items()
@@ -95,7 +128,7 @@ http {{
         # Service-to-service endpoints are never exposed through the gateway.
         location ^~ /internal/ {{ {_NOT_FOUND} }}
 {locations}
-        location / {{ {_NOT_FOUND} }}
+{_console(console)}
     }}
 }}
 """
