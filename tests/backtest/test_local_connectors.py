@@ -72,11 +72,13 @@ def test_ingest_starts_with_the_meta_app_secret_and_verify_token_as_json_lists(
 
 def test_demo_env_gives_crm_webhook_the_providers_secrets(tmp_path: Path) -> None:
     local = LocalSecrets.load_or_create(tmp_path)
-    lines = demo_env_text("http://127.0.0.1:8000/api", "a.token", local).splitlines()
+    console = "http://127.0.0.1:8000/#token=a.token"
+    lines = demo_env_text("http://127.0.0.1:8000/api", "a.token", local, console).splitlines()
     exported = dict(line.removeprefix("export ").split("=", 1) for line in lines)
     assert exported == {
         "CRM_API": "http://127.0.0.1:8000/api",
         "TOKEN": "a.token",
+        "CRM_CONSOLE": console,
         "WEBHOOK_SECRET": local.webhook_secret,
         "META_APP_SECRET": local.meta_app_secret,
         "META_VERIFY_TOKEN": local.meta_verify_token,

@@ -66,7 +66,9 @@ def test_the_example_uses_only_what_demo_env_exports(tmp_path: Path) -> None:
     local = LocalSecrets.load_or_create(tmp_path)
     exported = {
         line.removeprefix("export ").split("=", 1)[0]
-        for line in demo_env_text("http://127.0.0.1:8000/api", "t", local).splitlines()
+        for line in demo_env_text(
+            "http://127.0.0.1:8000/api", "t", local, "http://127.0.0.1:8000/#token=t"
+        ).splitlines()
     }
     used = set(re.findall(r"\$\{?([A-Z_]+)", match.group(1)))
     # crm webhook meta reads META_APP_SECRET from the environment.

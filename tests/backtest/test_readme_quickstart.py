@@ -17,13 +17,17 @@ import sys
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
+from typer.testing import CliRunner
 
+from crm_devstack import system_cli
 from crm_devstack.app_servers import system_servers
-from crm_devstack.demo_account import LocalSecrets
+from crm_devstack.demo_account import LocalSecrets, console_address, demo_env_text
 from crm_devstack.gateway_routes import GATEWAY_PORT
 from crm_devstack.settings import HOST, StackConfig
 from crm_devstack.stack import SERVER_NAMES
+from crm_devstack.system_stack import SystemInfo
 from crm_servicekit.auth import Role, verify_token
 
 from .conftest import System
@@ -94,6 +98,51 @@ async def test_readme_tokens_are_accepted_by_the_running_system(system: System) 
     claims = verify_token(secret, member)
     assert (claims.account_id, claims.role) == ("demo", Role.MEMBER)
     assert verify_token(secret, admin).role is Role.ADMIN
+
+
+def _exported(demo_env: str) -> dict[str, str]:
+    return dict(line.removeprefix("export ").split("=", 1) for line in demo_env.splitlines())
+
+
+@pytest.mark.e2e
+async def test_make_up_writes_the_console_address_that_signs_the_demo_account_in(
+    system: System,
+) -> None:
+    exported = _exported((system.state_dir / "demo.env").read_text())
+    gateway = system.api.removesuffix("/api")
+    assert exported["CRM_CONSOLE"] == console_address(gateway, exported["TOKEN"])
+    claims = verify_token(
+        LocalSecrets.load_or_create(system.state_dir).jwt_secret, exported["TOKEN"]
+    )
+    assert claims.account_id == "demo"
+    # The address's page is the console (tests/backtest/test_console_end_to_end.py drives it).
+    async with httpx.AsyncClient() as client:
+        page = await client.get(exported["CRM_CONSOLE"])
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<div id="app">' in page.text
+
+
+def test_the_quick_start_names_the_console_address_make_up_prints_and_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = f"http://{HOST}:{GATEWAY_PORT}"
+    quick_start = README.read_text(encoding="utf-8").split("## Quick start", 1)[1]
+    assert "`CRM_CONSOLE`" in quick_start
+    assert f"`{console_address(gateway, '<token>')}`" in quick_start
+    local = LocalSecrets.load_or_create(tmp_path)
+    console = console_address(gateway, "a.token")
+    exported = _exported(demo_env_text(f"{gateway}/api", "a.token", local, console))
+    assert exported["CRM_CONSOLE"] == f"{gateway}/#token=a.token"
+    # What `make up` (crm-devstack system up) prints, as one line nothing wraps.
+    info = SystemInfo(f"{gateway}/api", console, "demo", "a.token", "whsec_x", tmp_path / "e")
+
+    async def brought_up(*_: object) -> SystemInfo:
+        return info
+
+    monkeypatch.setattr(system_cli, "bring_up_system", brought_up)
+    printed = CliRunner().invoke(system_cli.system_app, ["up"]).output.splitlines()
+    assert f"console:        {console}" in printed
 
 
 def _outcome_paragraph() -> str:

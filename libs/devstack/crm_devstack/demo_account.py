@@ -126,14 +126,27 @@ def write_accounts_file(state_dir: Path, local: LocalSecrets) -> Path:
     return write_beside_users_accounts(state_dir / ACCOUNTS_FILE, accounts)
 
 
-def demo_env_text(api: str, token: str, local: LocalSecrets) -> str:
-    """The shell lines of `demo.env`: the API, a token, the webhook secret, and what
+# The console reads a token from its address's fragment, which a browser never sends: it stays
+# out of every server's log (console/src/session/token.ts).
+CONSOLE_TOKEN_FRAGMENT = "#token="
+
+
+def console_address(gateway: str, token: str) -> str:
+    """The web console's address that signs in with `token` (the gateway serves it at `/`)."""
+    return f"{gateway}/{CONSOLE_TOKEN_FRAGMENT}{token}"
+
+
+def demo_env_text(api: str, token: str, local: LocalSecrets, console: str) -> str:
+    """The shell lines of `demo.env`: the API, a token, the console's address signing in with
+    it (CRM_CONSOLE), the webhook secret, and what
     `crm webhook meta|calendly|calcom` signs the providers' deliveries with (the names of its
     options' environment variables), and the demo account's own page, Instagram account and
     WhatsApp number, to address Meta deliveries to."""
     ids = connector_ids(DEMO_ACCOUNT)
     return (
         f"export CRM_API={api}\nexport TOKEN={token}\n"
+        # A `#` inside a word does not start a shell comment: the line needs no quotes.
+        f"export CRM_CONSOLE={console}\n"
         f"export WEBHOOK_SECRET={local.webhook_secret}\n"
         f"export META_APP_SECRET={local.meta_app_secret}\n"
         f"export META_VERIFY_TOKEN={local.meta_verify_token}\n"

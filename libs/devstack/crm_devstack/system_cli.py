@@ -52,13 +52,14 @@ def up(replicas: Replicas = None) -> None:
         raise typer.Exit(code=1) from error
     console.print(f"system ready in {time.monotonic() - began:.1f}s; logs in {config.logs_dir}")
     # Plain echo for the values people copy: rich would wrap the long token.
+    typer.echo(f"console:        {info.console}")
     typer.echo(f"API:            {info.api}")
     typer.echo(f"account:        {info.account}")
     typer.echo(f"token:          {info.token}")
     typer.echo(f"webhook secret: {info.webhook_secret}")
     typer.echo(
-        f"in a shell:     source {info.demo_env}   (sets CRM_API, TOKEN, WEBHOOK_SECRET and the"
-        " providers' secrets for `crm webhook meta|calendly|calcom`)"
+        f"in a shell:     source {info.demo_env}   (sets CRM_CONSOLE, CRM_API, TOKEN,"
+        " WEBHOOK_SECRET and the providers' secrets for `crm webhook meta|calendly|calcom`)"
     )
     typer.echo('then:           curl -H "Authorization: Bearer $TOKEN" "$CRM_API/nba"')
     typer.echo("more tokens:    uv run crm token --account demo   (--role admin for an admin's)")

@@ -23,6 +23,7 @@ from crm_devstack.app_servers import (
 from crm_devstack.demo_account import (
     DEMO_ACCOUNT,
     LocalSecrets,
+    console_address,
     demo_env_text,
     write_accounts_file,
 )
@@ -44,6 +45,7 @@ TOKEN_TTL = timedelta(hours=12)
 @dataclass(frozen=True)
 class SystemInfo:
     api: str
+    console: str  # the web console's address, signing the demo account in
     account: str
     token: str
     webhook_secret: str
@@ -77,12 +79,14 @@ async def bring_up_system(
     gateway = Gateway(config)
     await gateway.ensure_running()
     token = mint_token(local.jwt_secret, DEMO_ACCOUNT, "demo-user", TOKEN_TTL)
-    api = f"{Gateway(config).address()}/api"
+    api = f"{gateway.address()}/api"
+    console = console_address(gateway.address(), token)
     # For a shell (the README's quick start sources it): the API, a token, the secrets.
     demo_env = config.state_dir / "demo.env"
-    demo_env.write_text(demo_env_text(api, token, local))
+    demo_env.write_text(demo_env_text(api, token, local, console))
     return SystemInfo(
         api=api,
+        console=console,
         account=DEMO_ACCOUNT,
         token=token,
         webhook_secret=local.webhook_secret,
