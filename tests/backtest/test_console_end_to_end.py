@@ -1,0 +1,143 @@
+"""The web console in a real browser (headless Chromium) against the running system: signed in
+by the address `make up` prints, it shows a new customer in "who next" and the ticker as the
+webhook comes in, without a reload, at a phone's width and a desktop's; every request it made
+was answered without a 4xx or 5xx; a token the API refuses leads back to sign-in."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+from selenium.common.exceptions import NoSuchElementException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.wait import WebDriverWait
+
+from crm_backtest.client import Gateway
+from crm_devstack import console_build
+
+from .browser import DESKTOP, PHONE, Browser, browser_binaries, open_browser
+from .conftest import System
+from .e2e_support import SERVICES_INSTALLED, Scenario, hours_ago
+
+WAIT_S = 60.0
+pytestmark = [pytest.mark.e2e, SERVICES_INSTALLED]
+
+
+@pytest.fixture(scope="module")
+def binaries() -> tuple[str, str]:
+    found = browser_binaries()
+    # The gateway serves console/dist; `make install` builds it, and so does this, when stale.
+    console_build.build_console(print)
+    return found
+
+
+@pytest.fixture
+def browser(binaries: tuple[str, str]) -> Iterator[Browser]:
+    yield from open_browser(*binaries)
+
+
+def demo_env(system: System) -> dict[str, str]:
+    lines = (system.state_dir / "demo.env").read_text().splitlines()
+    return dict(line.removeprefix("export ").split("=", 1) for line in lines)
+
+
+def wait_for(driver: WebDriver, css: str) -> None:
+    WebDriverWait(driver, WAIT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
+
+
+def find_in_who_next(driver: WebDriver, customer_id: str) -> bool:
+    """The customer's row, asking for more of the list while there is more (an account used by
+    other tests may have many customers before a new lead)."""
+    if driver.find_elements(By.CSS_SELECTOR, f'#who-next li[data-customer-id="{customer_id}"]'):
+        return True
+    with contextlib.suppress(NoSuchElementException):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Show more']").click()
+    return False
+
+
+def unlabelled_controls(driver: WebDriver) -> list[str]:
+    """Form controls without a label and buttons or links without a name."""
+    found: list[str] = driver.execute_script(
+        """
+        const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
+            || el.getAttribute('aria-labelledby');
+        const missing = [];
+        for (const el of document.querySelectorAll('input, textarea, select, progress'))
+            if (!named(el)) missing.push(el.outerHTML.slice(0, 80));
+        for (const el of document.querySelectorAll('button, a[href]'))
+            if (!el.textContent.trim() && !el.getAttribute('aria-label'))
+                missing.push(el.outerHTML.slice(0, 80));
+        return missing;
+        """
+    )
+    return found
+
+
+def wider_than_the_screen(driver: WebDriver) -> bool:
+    width: bool = driver.execute_script(
+        "return document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    return width
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["375px", "1280px"])
+async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
+    system: System, gateway: Gateway, browser: Browser, screen: tuple[int, int]
+) -> None:
+    driver = browser.driver
+    browser.show_at(*screen)
+    console = demo_env(system)["CRM_CONSOLE"]
+    base = console.split("#", 1)[0].rstrip("/")
+    driver.get(console)
+    wait_for(driver, "#ticker-connection.live")
+    wait_for(driver, "#figures")
+    # The token is kept for the tab and taken out of the address.
+    assert "#token=" not in driver.current_url
+    driver.execute_script("window.stillTheSamePage = true")
+
+    scenario = Scenario(gateway, "demo")
+    await scenario.dm(hours_ago(0))
+    customer_id = scenario.customer_id
+    assert customer_id is not None
+
+    wait_for(driver, f'#ticker li[data-customer-id="{customer_id}"]')
+    WebDriverWait(driver, WAIT_S).until(lambda d: find_in_who_next(d, customer_id))
+    row = driver.find_element(By.CSS_SELECTOR, f'#who-next li[data-customer-id="{customer_id}"]')
+    WebDriverWait(driver, WAIT_S).until(lambda _: "E2E Prospect" in row.text)
+    assert driver.execute_script("return window.stillTheSamePage") is True
+
+    assert unlabelled_controls(driver) == []
+    assert not wider_than_the_screen(driver)
+    answered = [
+        (url, status) for url, status in browser.collect_responses() if url.startswith(base)
+    ]
+    assert any("/api/ticker/stream" in url for url, _ in answered)
+    assert [(url, status) for url, status in answered if status >= 400] == []
+
+
+async def test_sign_in_by_keyboard_and_back_to_it_when_the_token_is_refused(
+    system: System, browser: Browser
+) -> None:
+    driver = browser.driver
+    browser.show_at(*PHONE)
+    env = demo_env(system)
+    base = env["CRM_CONSOLE"].split("#", 1)[0].rstrip("/")
+    driver.get(f"{base}/customers/some-page-to-come")  # any path outside /api is the console
+    wait_for(driver, "textarea#token")
+    token_box = driver.find_element(By.ID, "token")
+    token_box.send_keys(env["TOKEN"])
+    token_box.send_keys(Keys.TAB, Keys.ENTER)  # to the Sign in button, and press it
+    wait_for(driver, "main h1")
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "main h1").text == "No such page"
+    )
+    assert [(u, s) for u, s in browser.collect_responses() if s >= 400] == []
+
+    # A token the API no longer accepts: the next answer is a 401, and sign-in is shown again.
+    driver.execute_script("sessionStorage.setItem('crm.token', 'not-a-token')")
+    driver.get(f"{base}/")
+    wait_for(driver, "textarea#token")
+    assert driver.execute_script("return sessionStorage.getItem('crm.token')") is None
