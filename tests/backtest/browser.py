@@ -41,10 +41,12 @@ def browser_binaries() -> tuple[str, str]:
 
 @dataclass
 class Browser:
-    """One browser session; `responses` collects (url, status) of every response so far."""
+    """One browser session; `responses` collects (url, status) of every response so far,
+    `requests` (url, headers) of every request."""
 
     driver: webdriver.Chrome
     responses: list[tuple[str, int]] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def show_at(self, width: int, height: int) -> None:
         """The page laid out as on a screen this wide (a phone's, 375 px, or a desktop's)."""
@@ -53,13 +55,20 @@ class Browser:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
         )
 
-    def collect_responses(self) -> list[tuple[str, int]]:
-        """Every response since the session began (the log is drained as it is read)."""
+    def collect(self) -> None:
+        """Read the requests and responses logged since the last read (reading drains it)."""
         for entry in self.driver.get_log("performance"):
             message: dict[str, Any] = json.loads(entry["message"])["message"]
             if message["method"] == "Network.responseReceived":
                 response = message["params"]["response"]
                 self.responses.append((response["url"], int(response["status"])))
+            elif message["method"] == "Network.requestWillBeSent":
+                request = message["params"]["request"]
+                self.requests.append((request["url"], request["headers"]))
+
+    def collect_responses(self) -> list[tuple[str, int]]:
+        """Every response since the session began."""
+        self.collect()
         return self.responses
 
 

@@ -1,7 +1,8 @@
 """The web console in a real browser (headless Chromium) against the running system: signed in
 by the address `make up` prints, it shows a new customer in "who next" and the ticker as the
 webhook comes in, without a reload, at a phone's width and a desktop's; every request it made
-was answered without a 4xx or 5xx; a token the API refuses leads back to sign-in."""
+was answered without a 4xx or 5xx; the ticker loses no item while its connection is down; a
+token the API refuses leads back to sign-in."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
 
-from crm_backtest.client import Gateway
+from crm_backtest.client import Gateway, monotonic
+from crm_backtest.readings import poll
 from crm_devstack import console_build
+from crm_devstack.app_servers import Gateway as GatewayServer
+from crm_devstack.gateway_routes import SERVICE_PORTS
+from crm_devstack.processes import crash_process
+from crm_devstack.settings import HOST, StackConfig
 
 from .browser import DESKTOP, PHONE, Browser, browser_binaries, open_browser
 from .conftest import System
@@ -115,6 +121,59 @@ async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
         (url, status) for url, status in browser.collect_responses() if url.startswith(base)
     ]
     assert any("/api/ticker/stream" in url for url, _ in answered)
+    assert [(url, status) for url, status in answered if status >= 400] == []
+
+
+def service_api(service: str) -> str:
+    """A service's own /api, past the gateway."""
+    return f"http://{HOST}:{SERVICE_PORTS[service]}/api"
+
+
+async def test_the_ticker_misses_nothing_while_its_connection_is_down(
+    system: System, gateway: Gateway, browser: Browser
+) -> None:
+    """The gateway crashes under an open ticker: the item made meanwhile is shown once the
+    connection is back (EventSource reconnects by itself, sending the Last-Event-ID it had),
+    and the page was never reloaded."""
+    driver = browser.driver
+    console = demo_env(system)["CRM_CONSOLE"]
+    base = console.split("#", 1)[0].rstrip("/")
+    driver.get(console)
+    wait_for(driver, "#ticker-connection.live")
+    driver.execute_script("window.stillTheSamePage = true")
+    # An item over the stream first, so that the stream has an id to resume after.
+    before = Scenario(gateway, "demo")
+    await before.dm(hours_ago(0))
+    wait_for(driver, f'#ticker li[data-customer-id="{before.customer_id}"]')
+    nginx = GatewayServer(StackConfig.from_env())
+    process = nginx.running()
+    assert process is not None, "the gateway is not running"
+    try:
+        crash_process(process)
+        wait_for(driver, "#ticker-connection.reconnecting")
+        # The webhook and the check that its item is out go straight to the services.
+        async with (
+            Gateway(service_api("ingest"), system.credentials) as ingest,
+            Gateway(service_api("stats"), system.credentials) as stats,
+        ):
+            scenario = Scenario(ingest, "demo")
+            await scenario.dm(hours_ago(0))
+            customer_id = scenario.customer_id
+
+            async def ticker() -> list[str | None]:
+                answer = await stats.request("GET", "/ticker", "demo", params={"limit": 50})
+                return [item["customer_id"] for item in answer.json()["items"]]
+
+            _, seen = await poll(ticker, lambda ids: customer_id in ids, monotonic() + WAIT_S)
+            assert seen is not None, "the ticker item was not made while the gateway was down"
+    finally:
+        await nginx.ensure_running()
+    wait_for(driver, f'#ticker li[data-customer-id="{customer_id}"]')
+    wait_for(driver, "#ticker-connection.live")
+    assert driver.execute_script("return window.stillTheSamePage") is True
+    answered = [
+        (url, status) for url, status in browser.collect_responses() if url.startswith(base)
+    ]
     assert [(url, status) for url, status in answered if status >= 400] == []
 
 
