@@ -7,10 +7,10 @@ token the API refuses leads back to sign-in."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -50,8 +50,20 @@ def demo_env(system: System) -> dict[str, str]:
     return dict(line.removeprefix("export ").split("=", 1) for line in lines)
 
 
+def wait_until(driver: WebDriver, condition: Callable[[WebDriver], object]) -> None:
+    """Poll until `condition` holds; an element replaced while it was read (the page renders
+    on) or not there yet is read again at the next poll."""
+    ignored = (StaleElementReferenceException, NoSuchElementException)
+    WebDriverWait(driver, WAIT_S, ignored_exceptions=ignored).until(condition)
+
+
 def wait_for(driver: WebDriver, css: str) -> None:
-    WebDriverWait(driver, WAIT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
+    wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, css))
+
+
+def text_of(driver: WebDriver, css: str) -> str:
+    text: str = driver.find_element(By.CSS_SELECTOR, css).text
+    return text
 
 
 def find_in_who_next(driver: WebDriver, customer_id: str) -> bool:
@@ -62,6 +74,11 @@ def find_in_who_next(driver: WebDriver, customer_id: str) -> bool:
     with contextlib.suppress(NoSuchElementException):
         driver.find_element(By.XPATH, "//button[normalize-space()='Show more']").click()
     return False
+
+
+def figure_today(driver: WebDriver, name: str) -> int:
+    cell = driver.find_element(By.CSS_SELECTOR, f'#figures tr[data-figure="{name}"] td')
+    return int(cell.text)
 
 
 def unlabelled_controls(driver: WebDriver) -> list[str]:
@@ -103,6 +120,7 @@ async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
     # The token is kept for the tab and taken out of the address.
     assert "#token=" not in driver.current_url
     driver.execute_script("window.stillTheSamePage = true")
+    dms_before = figure_today(driver, "dms_started")
 
     scenario = Scenario(gateway, "demo")
     await scenario.dm(hours_ago(0))
@@ -110,9 +128,11 @@ async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
     assert customer_id is not None
 
     wait_for(driver, f'#ticker li[data-customer-id="{customer_id}"]')
-    WebDriverWait(driver, WAIT_S).until(lambda d: find_in_who_next(d, customer_id))
-    row = driver.find_element(By.CSS_SELECTOR, f'#who-next li[data-customer-id="{customer_id}"]')
-    WebDriverWait(driver, WAIT_S).until(lambda _: "E2E Prospect" in row.text)
+    wait_until(driver, lambda d: find_in_who_next(d, customer_id))
+    row = f'#who-next li[data-customer-id="{customer_id}"]'
+    wait_until(driver, lambda d: "E2E Prospect" in text_of(d, row))
+    # The figures follow too: the DM started a conversation today.
+    wait_until(driver, lambda d: figure_today(d, "dms_started") > dms_before)
     assert driver.execute_script("return window.stillTheSamePage") is True
 
     assert unlabelled_controls(driver) == []
@@ -189,10 +209,7 @@ async def test_sign_in_by_keyboard_and_back_to_it_when_the_token_is_refused(
     token_box = driver.find_element(By.ID, "token")
     token_box.send_keys(env["TOKEN"])
     token_box.send_keys(Keys.TAB, Keys.ENTER)  # to the Sign in button, and press it
-    wait_for(driver, "main h1")
-    WebDriverWait(driver, WAIT_S).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "main h1").text == "No such page"
-    )
+    wait_until(driver, lambda d: text_of(d, "main h1") == "No such page")
     assert [(u, s) for u, s in browser.collect_responses() if s >= 400] == []
 
     # A token the API no longer accepts: the next answer is a 401, and sign-in is shown again.
