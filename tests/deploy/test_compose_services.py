@@ -142,3 +142,15 @@ def test_the_gateway_serves_the_generated_config_on_8000_after_the_services(
         name: {"condition": "service_healthy"} for name in APP_SERVICES
     }
     assert "/gateway/health" in healthcheck_command(gateway)
+
+
+def test_the_gateway_serves_the_console_build_where_its_config_looks(
+    resolved: dict[str, Any],
+) -> None:
+    gateway = resolved["services"]["gateway"]
+    (mount,) = gateway["volumes"]
+    source, target, mode = str(mount).split(":")
+    assert (DEPLOY / source).resolve() == (ROOT / "console" / "dist").resolve()
+    assert (target, mode) == (str(deploy_files.CONTAINER_CONSOLE), "ro")
+    conf = (ROOT / deploy_files.NGINX_CONF).read_text(encoding="utf-8")
+    assert f"root {deploy_files.CONTAINER_CONSOLE};" in conf
