@@ -15,7 +15,7 @@ function nameOf(customerId: string): Promise<string> {
       .then(answered)
       .then((customer) => customer.name ?? Object.values(customer.handles)[0] ?? "A customer")
       .catch(() => {
-        asked.delete(customerId); // asked again on the next render
+        asked.delete(customerId); // asked again when the list next changes
         return "A customer";
       });
     asked.set(customerId, name);

@@ -16,6 +16,10 @@ const REFRESH_MS = 60_000;
 // Items come in bursts (one webhook: its event, then the NBA change): one read per burst.
 const SETTLE_MS = 300;
 
+function statsOf(period: "today" | "week") {
+  return api.GET("/api/customers/stats", { params: { query: { period } } }).then(answered);
+}
+
 /** Counts up whenever the figures should be read again: a ticker item, or the clock. */
 function useRefreshes(): [number, () => void] {
   const [round, setRound] = useState(0);
@@ -41,12 +45,8 @@ export function Dashboard() {
 
   const settings = useAnswer(() => api.GET("/api/settings").then(answered), []);
   const stats = useAnswer(async () => {
-    const [today, week] = await Promise.all(
-      (["today", "week"] as const).map((period) =>
-        api.GET("/api/customers/stats", { params: { query: { period } } }).then(answered),
-      ),
-    );
-    return { today: today!, week: week! };
+    const [today, week] = await Promise.all([statsOf("today"), statsOf("week")]);
+    return { today, week };
   }, [round]);
   const whoNext = useAnswer(
     () => api.GET("/api/nba", { params: { query: { limit: shown } } }).then(answered),
