@@ -17,8 +17,20 @@ from crm_devstack import system_packages
 from crm_devstack.processes import DevstackError
 from crm_devstack.system_packages import install_packages
 
-# Every package the launcher installs (Kafka's, PostgreSQL, Redis, the gateway, the load tool).
-EVERY_PACKAGE = ["openjdk-17-jre-headless", "maven", "postgresql", "redis-server", "nginx", "wrk"]
+# Every package the launcher installs (Kafka's, PostgreSQL, Redis, the gateway, the load tool,
+# what builds the console, and the browser its tests drive).
+EVERY_PACKAGE = [
+    "openjdk-17-jre-headless",
+    "maven",
+    "postgresql",
+    "redis-server",
+    "nginx",
+    "wrk",
+    "nodejs",
+    "npm",
+    "chromium",
+    "chromium-driver",
+]
 SERVICE_TOOLS = (
     "systemctl",
     "invoke-rc.d",
