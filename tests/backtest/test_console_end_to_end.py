@@ -50,6 +50,20 @@ def demo_env(system: System) -> dict[str, str]:
     return dict(line.removeprefix("export ").split("=", 1) for line in lines)
 
 
+def console_base(address: str) -> str:
+    """The console's origin, from its address signing in (`.../#token=...`)."""
+    return address.split("#", 1)[0].rstrip("/")
+
+
+def answered_by_the_console(browser: Browser, base: str) -> list[tuple[str, int]]:
+    """Every response to a request of the console's own origin, so far."""
+    return [(url, status) for url, status in browser.collect_responses() if url.startswith(base)]
+
+
+def failures(answered: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(url, status) for url, status in answered if status >= 400]
+
+
 def wait_until(driver: WebDriver, condition: Callable[[WebDriver], object]) -> None:
     """Poll until `condition` holds; an element replaced while it was read (the page renders
     on) or not there yet is read again at the next poll."""
@@ -113,7 +127,7 @@ async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
     driver = browser.driver
     browser.show_at(*screen)
     console = demo_env(system)["CRM_CONSOLE"]
-    base = console.split("#", 1)[0].rstrip("/")
+    base = console_base(console)
     driver.get(console)
     wait_for(driver, "#ticker-connection.live")
     wait_for(driver, "#figures")
@@ -137,11 +151,9 @@ async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
 
     assert unlabelled_controls(driver) == []
     assert not wider_than_the_screen(driver)
-    answered = [
-        (url, status) for url, status in browser.collect_responses() if url.startswith(base)
-    ]
+    answered = answered_by_the_console(browser, base)
     assert any("/api/ticker/stream" in url for url, _ in answered)
-    assert [(url, status) for url, status in answered if status >= 400] == []
+    assert failures(answered) == []
 
 
 def service_api(service: str) -> str:
@@ -157,7 +169,7 @@ async def test_the_ticker_misses_nothing_while_its_connection_is_down(
     and the page was never reloaded."""
     driver = browser.driver
     console = demo_env(system)["CRM_CONSOLE"]
-    base = console.split("#", 1)[0].rstrip("/")
+    base = console_base(console)
     driver.get(console)
     wait_for(driver, "#ticker-connection.live")
     driver.execute_script("window.stillTheSamePage = true")
@@ -191,10 +203,7 @@ async def test_the_ticker_misses_nothing_while_its_connection_is_down(
     wait_for(driver, f'#ticker li[data-customer-id="{customer_id}"]')
     wait_for(driver, "#ticker-connection.live")
     assert driver.execute_script("return window.stillTheSamePage") is True
-    answered = [
-        (url, status) for url, status in browser.collect_responses() if url.startswith(base)
-    ]
-    assert [(url, status) for url, status in answered if status >= 400] == []
+    assert failures(answered_by_the_console(browser, base)) == []
 
 
 async def test_sign_in_by_keyboard_and_back_to_it_when_the_token_is_refused(
@@ -203,14 +212,16 @@ async def test_sign_in_by_keyboard_and_back_to_it_when_the_token_is_refused(
     driver = browser.driver
     browser.show_at(*PHONE)
     env = demo_env(system)
-    base = env["CRM_CONSOLE"].split("#", 1)[0].rstrip("/")
+    base = console_base(env["CRM_CONSOLE"])
     driver.get(f"{base}/customers/some-page-to-come")  # any path outside /api is the console
     wait_for(driver, "textarea#token")
     token_box = driver.find_element(By.ID, "token")
     token_box.send_keys(env["TOKEN"])
     token_box.send_keys(Keys.TAB, Keys.ENTER)  # to the Sign in button, and press it
     wait_until(driver, lambda d: text_of(d, "main h1") == "No such page")
-    assert [(u, s) for u, s in browser.collect_responses() if s >= 400] == []
+    answered = answered_by_the_console(browser, base)
+    assert answered, "the browser's network log holds no response"
+    assert failures(answered) == []
 
     # A token the API no longer accepts: the next answer is a 401, and sign-in is shown again.
     driver.execute_script("sessionStorage.setItem('crm.token', 'not-a-token')")
