@@ -73,10 +73,12 @@ async def _apply_customers(conn: Conn, deltas: dict[CustomerKey, CustomerDelta])
     """Upsert the customers' rows and move their counted pipeline states with them."""
     accounts = sorted({account for account, _ in deltas})
     ids = {a: [c for b, c in deltas if b == a] for a in accounts}
-    before = {a: await customers.counted_keys(conn, a, ids[a]) for a in accounts}
+    counted = await customers.upsert(conn, deltas)
+    before: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
     after: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
-    for (account, customer), key in (await customers.upsert(conn, deltas)).items():
-        after[account][customer] = key
+    for side, keys in ((before, counted.before), (after, counted.after)):
+        for (account, customer), key in keys.items():
+            side[account][customer] = key
     for account in accounts:
         await state_counts.add_moves(conn, account, moves(before[account], after[account]))
         gone = [c for c in ids[account] if deltas[(account, c)].deleted]

@@ -57,7 +57,9 @@ SELECT count(*) FROM gone WHERE closed_at IS NULL
 
 # Open at as_of, from the consumer's counter of reminders open now: only reminders scheduled
 # or opened after as_of, closed after it, or scheduled within the grace are read, each range
-# by an index. A deleted customer's reminders are removed with them.
+# by an index. Those within the grace are the open ones and those closed after as_of, so two
+# partial indexes serve them and no index of all reminders is kept for it (migration 0005).
+# A deleted customer's reminders are removed with them.
 _OPEN_AT = """
 SELECT
     COALESCE((SELECT open_reminders FROM reminder_counts WHERE account_id = $1), 0) AS open_now,
@@ -67,9 +69,10 @@ SELECT
         AND opened_at > $2 AND scheduled_for <= $2) AS opened_later,
     (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at > $2
         AND opened_at <= $2 AND scheduled_for <= $2) AS closed_later,
-    (SELECT count(*) FROM reminders WHERE account_id = $1 AND scheduled_for >= $3
-        AND scheduled_for <= $2 AND opened_at <= $2 AND (closed_at IS NULL OR closed_at > $2))
-        AS within_grace
+    (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at IS NULL
+        AND scheduled_for >= $3 AND scheduled_for <= $2 AND opened_at <= $2)
+    + (SELECT count(*) FROM reminders WHERE account_id = $1 AND closed_at > $2
+        AND scheduled_for >= $3 AND scheduled_for <= $2 AND opened_at <= $2) AS within_grace
 """
 
 
