@@ -23,7 +23,7 @@ from crm_servicekit.settings_store import record_settings_changes, settings_hist
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
 from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes
-from crm_stats.policy.counters import StateKey, moves, net_opened, open_per_account
+from crm_stats.policy.counters import StateKey, moves
 from crm_stats.policy.figures import stats_figures
 from crm_stats.policy.milestones import ReminderChange
 from crm_stats.policy.periods import PeriodName, resolve_period, zone_of
@@ -64,9 +64,7 @@ async def record_batch(conn: Conn, events: Sequence[EventEnvelope], accounts: Ac
 
 async def _apply_reminders(conn: Conn, changes: Sequence[tuple[str, ReminderChange]]) -> None:
     """Upsert the reminders and move the accounts' open-reminder counters with them."""
-    before = await reminders.open_now(conn, [(a, c.reminder_id) for a, c in changes])
-    closed_at = await reminders.upsert(conn, changes)
-    await reminders.add_open(conn, net_opened(before, open_per_account(closed_at)))
+    await reminders.add_open(conn, await reminders.upsert(conn, changes))
 
 
 async def _apply_customers(conn: Conn, deltas: dict[CustomerKey, CustomerDelta]) -> None:
