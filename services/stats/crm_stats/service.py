@@ -23,7 +23,7 @@ from crm_servicekit.settings_store import record_settings_changes, settings_hist
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
 from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes
-from crm_stats.policy.counters import StateKey, moves, net_opened, open_per_account
+from crm_stats.policy.counters import StateKey, moves
 from crm_stats.policy.figures import stats_figures
 from crm_stats.policy.milestones import ReminderChange
 from crm_stats.policy.periods import PeriodName, resolve_period, zone_of
@@ -64,19 +64,19 @@ async def record_batch(conn: Conn, events: Sequence[EventEnvelope], accounts: Ac
 
 async def _apply_reminders(conn: Conn, changes: Sequence[tuple[str, ReminderChange]]) -> None:
     """Upsert the reminders and move the accounts' open-reminder counters with them."""
-    before = await reminders.open_now(conn, [(a, c.reminder_id) for a, c in changes])
-    closed_at = await reminders.upsert(conn, changes)
-    await reminders.add_open(conn, net_opened(before, open_per_account(closed_at)))
+    await reminders.add_open(conn, await reminders.upsert(conn, changes))
 
 
 async def _apply_customers(conn: Conn, deltas: dict[CustomerKey, CustomerDelta]) -> None:
     """Upsert the customers' rows and move their counted pipeline states with them."""
     accounts = sorted({account for account, _ in deltas})
     ids = {a: [c for b, c in deltas if b == a] for a in accounts}
-    before = {a: await customers.counted_keys(conn, a, ids[a]) for a in accounts}
+    counted = await customers.upsert(conn, deltas)
+    before: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
     after: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
-    for (account, customer), key in (await customers.upsert(conn, deltas)).items():
-        after[account][customer] = key
+    for side, keys in ((before, counted.before), (after, counted.after)):
+        for (account, customer), key in keys.items():
+            side[account][customer] = key
     for account in accounts:
         await state_counts.add_moves(conn, account, moves(before[account], after[account]))
         gone = [c for c in ids[account] if deltas[(account, c)].deleted]

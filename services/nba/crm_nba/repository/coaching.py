@@ -11,6 +11,7 @@ from crm_nba.policy.projection import Projection
 from crm_nba.repository.customers import HOLDS_AT
 from crm_schemas.system_properties import CoachingPrompt
 from crm_servicekit.connection import Conn
+from crm_servicekit.unnest import as_columns
 
 # How far back the streak looks; a longer streak is reported as this many days.
 STREAK_HORIZON_DAYS = 400
@@ -55,13 +56,15 @@ class DmoEvent(NamedTuple):
 
 
 async def record_dmo(conn: Conn, events: Sequence[DmoEvent]) -> None:
+    """The batch's invites and follow-ups in one statement (not one per event)."""
     if events:
-        await conn.executemany(
+        await conn.execute(
             """
-            INSERT INTO nba_dmo_events (account_id, event_id, kind, at) VALUES ($1, $2, $3, $4)
+            INSERT INTO nba_dmo_events (account_id, event_id, kind, at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
             ON CONFLICT DO NOTHING
             """,
-            events,
+            *as_columns(events),
         )
 
 

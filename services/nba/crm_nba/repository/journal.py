@@ -11,6 +11,8 @@ from crm_servicekit.connection import Conn
 
 
 async def append_journal(conn: Conn, events: Sequence[EventEnvelope]) -> None:
+    """Journal events the runtime claimed in this transaction: none of them can be in the
+    journal already (migration 0007), so they are appended without a uniqueness check."""
     if not events:
         return
     # One statement for the batch; `seq` (arrival order) is drawn in the arrays' order.
@@ -21,7 +23,6 @@ async def append_journal(conn: Conn, events: Sequence[EventEnvelope]) -> None:
         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
             WITH ORDINALITY AS e(account_id, customer_id, event_id, event, arrival)
         ORDER BY arrival
-        ON CONFLICT DO NOTHING
         """,
         [e.account_id for e in events],
         [e.customer_id for e in events],

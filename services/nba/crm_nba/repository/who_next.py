@@ -15,19 +15,20 @@ FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 WhoNextKey = tuple[int, datetime, datetime, UUID]
 
 
+# The stored recommendations that stopped holding by as_of ($2) are read through nba_timer,
+# those that start holding after it through nba_validity_start (migration 0006).
+STALE_AT = """
+SELECT projection FROM nba_customers
+WHERE account_id = $1 AND next_change_at <= $2
+UNION
+SELECT projection FROM nba_customers
+WHERE account_id = $1 AND valid_from > $2
+"""
+
+
 async def stale_at(conn: Conn, account: str, as_of: datetime) -> list[Projection]:
     """Projections whose stored recommendation does not hold at `as_of`."""
-    rows = await conn.fetch(
-        """
-        SELECT projection FROM nba_customers
-        WHERE account_id = $1 AND next_change_at <= $2
-        UNION
-        SELECT projection FROM nba_customers
-        WHERE account_id = $1 AND valid_from > $2
-        """,
-        account,
-        as_of,
-    )
+    rows = await conn.fetch(STALE_AT, account, as_of)
     return [Projection.model_validate_json(r["projection"]) for r in rows]
 
 

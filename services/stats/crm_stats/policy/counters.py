@@ -37,12 +37,3 @@ def net_opened(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str,
     """Net change of open reminders per account between two counts of the same reminders."""
     delta = {a: after.get(a, 0) - before.get(a, 0) for a in before.keys() | after.keys()}
     return {account: n for account, n in delta.items() if n}
-
-
-def open_per_account(closed_at: Mapping[tuple[str, UUID], Any]) -> dict[str, int]:
-    """Per account, how many of these reminders are open (not closed)."""
-    count: dict[str, int] = {}
-    for (account, _), closed in closed_at.items():
-        if closed is None:
-            count[account] = count.get(account, 0) + 1
-    return count

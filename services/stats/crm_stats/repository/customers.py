@@ -3,7 +3,7 @@ and the dashboard's reads of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -28,30 +28,44 @@ _CUSTOMER_TYPES = (
     "text", "uuid", *("timestamptz" for _ in MILESTONES), "text", "text", "timestamptz",
     "text", "text", "boolean", "boolean", "timestamptz", "text", "boolean",
 )  # fmt: skip
+_COUNTED = "status, booking_state, joined_team, opted_out, deleted"
+# The rows as they were come from the same statement: its sub-statements share one snapshot,
+# so `before` reads each row as it was when the statement began, before the upsert changed it.
 _UPSERT_CUSTOMERS = f"""
-INSERT INTO customer_milestones AS m (
-    account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows, last_activity_at,
-    status, booking_state, joined_team, opted_out, next_action_date, name, deleted)
-SELECT account_id, customer_id, {", ".join(MILESTONES)},
-    bookings::timestamptz[], no_shows::timestamptz[], last_activity_at,
-    status, booking_state, joined_team, opted_out, next_action_date, name, deleted
-FROM unnest({", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_CUSTOMER_TYPES))})
-    AS u(account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
-         last_activity_at, status, booking_state, joined_team, opted_out, next_action_date,
-         name, deleted)
-ON CONFLICT (account_id, customer_id) DO UPDATE SET
-    {", ".join(f"{m} = LEAST(m.{m}, EXCLUDED.{m})" for m in MILESTONES)},
-    bookings = m.bookings || EXCLUDED.bookings,
-    no_shows = m.no_shows || EXCLUDED.no_shows,
-    last_activity_at = GREATEST(m.last_activity_at, EXCLUDED.last_activity_at),
-    status = COALESCE(EXCLUDED.status, m.status),
-    booking_state = COALESCE(EXCLUDED.booking_state, m.booking_state),
-    joined_team = COALESCE(EXCLUDED.joined_team, m.joined_team),
-    opted_out = COALESCE(EXCLUDED.opted_out, m.opted_out),
-    next_action_date = {{next_action_date}},
-    name = COALESCE(EXCLUDED.name, m.name),
-    deleted = m.deleted OR EXCLUDED.deleted
-RETURNING account_id, customer_id, status, booking_state, joined_team, opted_out, deleted
+WITH u AS (
+    SELECT * FROM unnest({", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_CUSTOMER_TYPES))})
+        AS u(account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
+             last_activity_at, status, booking_state, joined_team, opted_out,
+             next_action_date, name, deleted)
+), before AS (
+    SELECT m.account_id, m.customer_id, {", ".join(f"m.{c}" for c in _COUNTED.split(", "))}
+    FROM customer_milestones m JOIN u USING (account_id, customer_id)
+), upserted AS (
+    INSERT INTO customer_milestones AS m (
+        account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
+        last_activity_at, status, booking_state, joined_team, opted_out, next_action_date,
+        name, deleted)
+    SELECT account_id, customer_id, {", ".join(MILESTONES)},
+        bookings::timestamptz[], no_shows::timestamptz[], last_activity_at,
+        status, booking_state, joined_team, opted_out, next_action_date, name, deleted
+    FROM u
+    ON CONFLICT (account_id, customer_id) DO UPDATE SET
+        {", ".join(f"{m} = LEAST(m.{m}, EXCLUDED.{m})" for m in MILESTONES)},
+        bookings = m.bookings || EXCLUDED.bookings,
+        no_shows = m.no_shows || EXCLUDED.no_shows,
+        last_activity_at = GREATEST(m.last_activity_at, EXCLUDED.last_activity_at),
+        status = COALESCE(EXCLUDED.status, m.status),
+        booking_state = COALESCE(EXCLUDED.booking_state, m.booking_state),
+        joined_team = COALESCE(EXCLUDED.joined_team, m.joined_team),
+        opted_out = COALESCE(EXCLUDED.opted_out, m.opted_out),
+        next_action_date = {{next_action_date}},
+        name = COALESCE(EXCLUDED.name, m.name),
+        deleted = m.deleted OR EXCLUDED.deleted
+    RETURNING account_id, customer_id, {_COUNTED}
+)
+SELECT true AS after, account_id, customer_id, {_COUNTED} FROM upserted
+UNION ALL
+SELECT false, account_id, customer_id, {_COUNTED} FROM before
 """
 _UPSERT_SETTING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="EXCLUDED.next_action_date")
 _UPSERT_KEEPING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="m.next_action_date")
@@ -79,22 +93,23 @@ FROM customer_milestones
 WHERE account_id = $1 AND NOT deleted AND cohort_at >= $2 AND cohort_at < $3 AND cohort_at <= $4
 """
 
-_KEYS = """
-SELECT customer_id, status, booking_state, joined_team, opted_out, deleted
-FROM customer_milestones WHERE account_id = $1 AND customer_id = ANY($2::uuid[])
-"""
-
 _NAMES = """
 SELECT customer_id, name FROM customer_milestones
 WHERE account_id = $1 AND customer_id = ANY($2::uuid[]) AND name IS NOT NULL
 """
 
 
-async def upsert(
-    conn: Conn, deltas: Mapping[CustomerKey, CustomerDelta]
-) -> dict[CustomerKey, StateKey | None]:
-    """Merge the batch's deltas into the rows; each customer's counted key afterwards."""
-    after: dict[CustomerKey, StateKey | None] = {}
+class Counted(NamedTuple):
+    """The customers' counted keys before and after a batch's upsert (None: deleted or not
+    yet announced; a customer new to the store has no key before)."""
+
+    before: dict[CustomerKey, StateKey | None]
+    after: dict[CustomerKey, StateKey | None]
+
+
+async def upsert(conn: Conn, deltas: Mapping[CustomerKey, CustomerDelta]) -> Counted:
+    """Merge the batch's deltas into the rows; each customer's counted key before and after."""
+    counted = Counted({}, {})
     for sets_next_action, statement in (
         (True, _UPSERT_SETTING_NEXT_ACTION),
         (False, _UPSERT_KEEPING_NEXT_ACTION),
@@ -104,8 +119,9 @@ async def upsert(
             continue
         rows = [_customer_row(key, deltas[key]) for key in keys]
         for row in await conn.fetch(statement, *as_columns(rows)):
-            after[(row["account_id"], row["customer_id"])] = counted_key(row)
-    return after
+            side = counted.after if row["after"] else counted.before
+            side[(row["account_id"], row["customer_id"])] = counted_key(row)
+    return counted
 
 
 def _customer_row(key: CustomerKey, delta: CustomerDelta) -> tuple[Any, ...]:
@@ -130,14 +146,6 @@ def _timestamps_literal(values: Sequence[datetime]) -> str:
     """A timestamptz[] as text: unnest takes one-dimensional arrays, so a row's array rides in
     a text column and is cast back in the statement."""
     return "{" + ",".join(f'"{value.isoformat()}"' for value in values) + "}"
-
-
-async def counted_keys(
-    conn: Conn, account_id: str, customers: Iterable[UUID]
-) -> dict[UUID, StateKey | None]:
-    """Each known customer's counted key; None while deleted or not yet announced."""
-    rows = await conn.fetch(_KEYS, account_id, list(customers))
-    return {row["customer_id"]: counted_key(row) for row in rows}
 
 
 async def names(conn: Conn, account_id: str, ids: Sequence[UUID]) -> dict[UUID, str]:
