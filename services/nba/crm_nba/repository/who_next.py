@@ -15,7 +15,7 @@ FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 WhoNextKey = tuple[int, datetime, datetime, UUID]
 
 
-# The stored recommendations that stopped holding by as_of ($2) are read through nba_timer,
+# The stored recommendations that stopped holding by as_of ($2) are read through nba_validity,
 # those that start holding after it through nba_validity_start (migration 0006).
 STALE_AT = """
 SELECT projection FROM nba_customers
