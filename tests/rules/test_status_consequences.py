@@ -5,42 +5,16 @@ end the same without them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_rules.consumer import accepts
-from crm_rules.policy.customer_event import CustomerEvent
-from crm_rules.policy.decisions import Decision, decide
-from crm_rules.policy.reminder import Reminder
-from crm_rules.policy.replay import CustomerReplay
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.pipeline import Status
 
-from .history import ACCOUNT, T0, H, event, status_changed
-
-FACTS = (
-    "DM_STARTED",
-    "MESSAGE_RECEIVED",
-    "LEAD_QUALIFIED",
-    "MEETING_BOOKED",
-    "NO_SHOW",
-    "MEETING_HELD",
-    "VIDEO_SENT",
-    "FOLLOW_UP_DONE",
-    "PURCHASED",
-    "OPT_OUT",
-    "OPT_IN",
-)
-
-
-def fact(name: str, hours: int, customer: uuid.UUID) -> EventEnvelope:
-    at = T0 + hours * H
-    if name in ("OPT_OUT", "OPT_IN"):
-        return event("MESSAGE_SENT", at, customer, messaging=name == "OPT_IN")
-    return event(name, at, customer)
+from .history import FACT_NAMES, T0, H, arrive_one_by_one, fact_event, status_changed
 
 
 def consequence(of: EventEnvelope) -> EventEnvelope:
@@ -67,28 +41,11 @@ def person_move(hours: int, customer: uuid.UUID) -> EventEnvelope:
     )
 
 
-def applied(
-    arrival: Sequence[EventEnvelope],
-) -> tuple[dict[uuid.UUID, Reminder], list[list[Decision]]]:
-    """The events taken one by one as service.events does: each added to the replay, its
-    decisions written over the stored reminders; the store after, and each one's decisions."""
-    customer = arrival[0].customer_id
-    assert customer is not None
-    replay = CustomerReplay(ACCOUNT, customer, [])
-    stored: dict[uuid.UUID, Reminder] = {}
-    decided = []
-    for envelope in arrival:
-        intended = replay.add(CustomerEvent.from_envelope(envelope))
-        decisions = decide(ACCOUNT.account_id, customer, intended, stored, envelope.timestamp)
-        for decision in decisions:
-            stored[decision.reminder.id] = decision.reminder
-        decided.append(decisions)
-    return stored, decided
-
-
 @settings(max_examples=150, deadline=timedelta(seconds=2))
 @given(
-    facts=st.lists(st.tuples(st.sampled_from(FACTS), st.integers(0, 400)), min_size=1, max_size=10),
+    facts=st.lists(
+        st.tuples(st.sampled_from(FACT_NAMES), st.integers(0, 400)), min_size=1, max_size=10
+    ),
     moves=st.lists(st.integers(0, 400), max_size=2),
     data=st.data(),
 )
@@ -96,13 +53,13 @@ def test_a_status_change_that_follows_a_fact_changes_no_reminder(
     facts: list[tuple[str, int]], moves: list[int], data: st.DataObject
 ) -> None:
     customer = uuid.uuid4()
-    told = [fact(name, hours, customer) for name, hours in facts]
+    told = [fact_event(name, T0 + hours * H, customer) for name, hours in facts]
     told += [person_move(hours, customer) for hours in moves]
     consequences = [consequence(e) for e in told if e.event_name != "STATUS_CHANGED"]
     assert not any(accepts(c) for c in consequences)
     assert all(accepts(e) for e in told)
     arrival = data.draw(st.permutations([*told, *consequences]))
-    with_them, decided = applied(arrival)
-    without_them, _ = applied([e for e in arrival if accepts(e)])
+    with_them, decided = arrive_one_by_one(arrival)
+    without_them, _ = arrive_one_by_one([e for e in arrival if accepts(e)])
     assert with_them == without_them
     assert all(not d for e, d in zip(arrival, decided, strict=True) if not accepts(e))
