@@ -184,6 +184,42 @@ def open_times(intended: dict[uuid.UUID, Intended]) -> dict[str, list[datetime]]
     return {k: sorted(v) for k, v in found.items()}
 
 
+# What a generated history draws its facts from: events of the catalog, and a customer
+# opting out or back in (fact_event).
+FACT_NAMES = (
+    "DM_STARTED",
+    "MESSAGE_SENT",
+    "MESSAGE_RECEIVED",
+    "INVITE_SENT",
+    "LEAD_QUALIFIED",
+    "MEETING_BOOKED",
+    "NO_SHOW",
+    "MEETING_HELD",
+    "VIDEO_SENT",
+    "FOLLOW_UP_DONE",
+    "PURCHASED",
+    "OPT_OUT",
+    "OPT_IN",
+)
+
+
+def fact_event(
+    name: str,
+    at: datetime,
+    customer: uuid.UUID,
+    *,
+    event_id: str | None = None,
+    account: str = "acme",
+) -> EventEnvelope:
+    """A fact named in FACT_NAMES: OPT_OUT and OPT_IN are a MESSAGE_SENT with that consent."""
+    if name in ("OPT_OUT", "OPT_IN"):
+        messaging = name == "OPT_IN"
+        return event(
+            "MESSAGE_SENT", at, customer, event_id=event_id, account=account, messaging=messaging
+        )
+    return event(name, at, customer, event_id=event_id, account=account)
+
+
 def arrive_one_by_one(
     envelopes: Iterable[EventEnvelope], *, account: Account = ACCOUNT
 ) -> tuple[dict[uuid.UUID, Reminder], list[list[Decision]]]:

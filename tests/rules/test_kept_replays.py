@@ -32,26 +32,11 @@ from crm_servicekit.accounts import Accounts
 from crm_servicekit.db import apply_migrations, create_pool
 from crm_servicekit.problems import Conflict
 
-from .history import T0, H, event, status_changed
+from .history import FACT_NAMES, T0, H, fact_event, status_changed
 from .service_support import ACCOUNTS
 
 TOPIC = "rules-kept-replays"
-NAMES = (
-    "DM_STARTED",
-    "MESSAGE_SENT",
-    "MESSAGE_RECEIVED",
-    "INVITE_SENT",
-    "LEAD_QUALIFIED",
-    "MEETING_BOOKED",
-    "NO_SHOW",
-    "MEETING_HELD",
-    "VIDEO_SENT",
-    "FOLLOW_UP_DONE",
-    "PURCHASED",
-    "OPT_OUT",
-    "OPT_IN",
-    "PERSON_MOVE",
-)
+NAMES = (*FACT_NAMES, "PERSON_MOVE")
 
 
 class RolledBack(Exception):
@@ -85,11 +70,6 @@ class Batch:
 def envelope_of(fact: Fact, n: int, customer: uuid.UUID, account: str) -> EventEnvelope:
     at = (T0 + fact.hours * H).astimezone(timezone(fact.offset_hours * H))
     event_id = f"h{n:03d}-{customer.hex[:8]}"
-    if fact.name in ("OPT_OUT", "OPT_IN"):
-        messaging = fact.name == "OPT_IN"
-        return event(
-            "MESSAGE_SENT", at, customer, event_id=event_id, account=account, messaging=messaging
-        )
     if fact.name == "PERSON_MOVE":
         moved = status_changed(
             at,
@@ -101,7 +81,7 @@ def envelope_of(fact: Fact, n: int, customer: uuid.UUID, account: str) -> EventE
             account=account,
         )
         return moved.model_copy(update={"event_id": event_id})
-    return event(fact.name, at, customer, event_id=event_id, account=account)
+    return fact_event(fact.name, at, customer, event_id=event_id, account=account)
 
 
 @st.composite

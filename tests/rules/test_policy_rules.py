@@ -201,3 +201,15 @@ def test_reminders_of_an_unknown_account_zone_use_the_account() -> None:
     c = new_customer()
     result = intended_reminders(ACCOUNT, c, [])
     assert result == {}
+
+
+def test_a_reminder_identity_is_the_same_uuid5_whether_named_first_or_again() -> None:
+    c = new_customer()
+    args = (ACCOUNT.account_id, c, ReminderRule.NO_SHOW, ReminderType.FOLLOW_UP_2H, "no-show-1")
+    first, again = reminder_identity(*args), reminder_identity(*args)
+    assert first == again == reminder_identity.__wrapped__(*args)
+    assert first.version == 5
+    other = reminder_identity(
+        ACCOUNT.account_id, c, ReminderRule.NO_SHOW, ReminderType.FOLLOW_UP_1D, "no-show-1"
+    )
+    assert other != first

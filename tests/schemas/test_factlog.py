@@ -128,3 +128,31 @@ def test_is_late_only_before_the_latest_applied() -> None:
     assert is_late((2, "a"), (1, "z"))
     assert not is_late((2, "a"), (2, "a"))
     assert not is_late((2, "a"), (2, "b"))
+
+
+def test_a_log_folds_its_entries_once_when_its_first_new_entry_is_late() -> None:
+    folds: list[int] = []
+
+    def counted_start(notes: Sequence[Note]) -> tuple[str, ...]:
+        folds.append(len(notes))
+        return ()
+
+    log = FactLog(step=written, start=counted_start, entries=[Note("b", 2), Note("c", 3)])
+    assert log.add(Note("a", 1)) == ("a", "b", "c")
+    assert log.add(Note("d", 4)) == ("a", "b", "c", "d")
+    assert log.refolds == 1
+    assert folds == [3]  # once, with the late entry: the stored entries alone never
+
+
+@settings(max_examples=300)
+@given(stored=notes_strategy, added=notes_strategy)
+def test_a_log_made_from_entries_ends_where_one_fed_them_one_by_one_does(
+    stored: list[Note], added: list[Note]
+) -> None:
+    made = log_of(stored)
+    fed = log_of()
+    for note in stored:
+        fed.add(note)
+    for note in added:
+        assert made.add(note) == fed.add(note)
+    assert made.state == fed.state == expected([*stored, *added])

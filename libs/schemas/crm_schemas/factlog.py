@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 
 class Key(Protocol):
@@ -46,10 +46,15 @@ def is_late(latest: KeyT | None, key: KeyT) -> bool:
 def in_order(entries: Iterable[EntryT]) -> list[EntryT]:
     """The entries in order-key order, the first of each event id only (a redelivery is the
     same entry); entries with equal keys keep the order they came in."""
+    return sorted(_first_of_each(entries).values(), key=lambda e: e.order_key)
+
+
+def _first_of_each(entries: Iterable[EntryT]) -> dict[str, EntryT]:
+    """The first entry of each event id, by event id."""
     unique: dict[str, EntryT] = {}
     for entry in entries:
         unique.setdefault(entry.event_id, entry)
-    return sorted(unique.values(), key=lambda e: e.order_key)
+    return unique
 
 
 def fold_entries(
@@ -74,20 +79,36 @@ class FactLog(Generic[EntryT, StateT]):
     where a customer starts); an entry for which `restarts` holds may change that, so adding
     one re-folds. `step` may update the state it is given and return it: every re-fold begins
     from a new `start`, so no state is stepped twice.
+
+    The entries are folded when the state is first read, not when the log is made nor when a
+    late entry comes: a log made from a stored history whose first new entry is late (or
+    restarts) folds the history once, with that entry, rather than once without it and again
+    with it.
     """
 
     step: Callable[[StateT, EntryT], StateT]
     start: Callable[[Sequence[EntryT]], StateT]
     restarts: Callable[[EntryT], bool] = _never
     entries: list[EntryT] = field(default_factory=list)
-    refolds: int = 0
-    state: StateT = field(init=False)
+    refolds: int = 0  # entries added that needed a re-fold (late, or restarting)
+    _state: StateT | None = field(init=False, default=None, repr=False)
+    _stale: bool = field(init=False, default=True, repr=False)  # the entries need a fold
     _ids: set[str] = field(init=False, repr=False)
+    # The greatest order key among the entries (the first of each event id): the one a fold
+    # applies last.
     _latest: Key | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._ids = {entry.event_id for entry in self.entries}
-        self.state = self._folded()
+        unique = _first_of_each(self.entries)
+        self._ids = set(unique)
+        self._latest = max((entry.order_key for entry in unique.values()), default=None)
+
+    @property
+    def state(self) -> StateT:
+        if self._stale:
+            self._state = self._folded()
+            self._stale = False
+        return cast(StateT, self._state)
 
     def add(self, entry: EntryT) -> StateT:
         """The state with one more entry; the same event id again changes nothing."""
@@ -96,18 +117,20 @@ class FactLog(Generic[EntryT, StateT]):
         self._ids.add(entry.event_id)
         self.entries.append(entry)
         key = entry.order_key
-        if is_late(self._latest, key) or self.restarts(entry):
+        if is_late(self._latest, key):
             self.refolds += 1
-            self.state = self._folded()
-        else:
-            self.state = self.step(self.state, entry)
-            self._latest = key
+            self._stale = True
+            return self.state
+        self._latest = key
+        if self.restarts(entry):
+            self.refolds += 1
+            self._stale = True
+        elif not self._stale:
+            self._state = self.step(cast(StateT, self._state), entry)
         return self.state
 
     def _folded(self) -> StateT:
-        ordered = in_order(self.entries)
-        self._latest = ordered[-1].order_key if ordered else None
         state = self.start(self.entries)
-        for entry in ordered:
+        for entry in in_order(self.entries):
             state = self.step(state, entry)
         return state

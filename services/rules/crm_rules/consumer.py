@@ -9,11 +9,13 @@ from crm_rules.service.events import apply_events
 from crm_rules.service.replays import KeptReplays
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.fold import Fact
 from crm_servicekit.batch_apply import BatchHandler
 from crm_servicekit.connection import Conn
 from crm_servicekit.runtime import Resources
 
-# The facts from outside, the person's moves, where a customer started (CUSTOMER_CREATED:
+# The facts from outside, the person's moves (accepts: not the status changes that follow a
+# fact), where a customer started (CUSTOMER_CREATED:
 # an import may start at any stage), activity from interactions, deletions, a person's
 # actions on reminders (this service's own announcements, taken back on a rebuild), and the
 # accounts' settings changes (each trigger follows the settings in force at its timestamp).
@@ -33,7 +35,14 @@ CONSUMED: frozenset[str] = frozenset(
 
 def accepts(event: EventEnvelope) -> bool:
     """Of this service's REMINDER_* announcements, only a person's actions: what the rules
-    decided themselves, a replay decides again."""
+    decided themselves, a replay decides again. Of the STATUS_CHANGED, only a person's moves:
+    one that follows a fact (the customers service's consequence of it) changes nothing in a
+    replay, which folds the fact itself. Its fold view is None, it is no activity, no rule
+    makes or supersedes reminders by it, and the reminders a closed status cancels were
+    canceled by its cause at the same instant, just before it (policy.replay_state); taking
+    it would only cost a transaction and a stored row per fact."""
+    if event.event_name is EventName.STATUS_CHANGED:
+        return Fact.from_event(event) is not None
     return event.event_name not in PERSON_REMINDER_EVENTS or is_person_action(event)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,6 +24,9 @@ class ReminderStatus(StrEnum):
     CANCELED = "canceled"
 
 
+# A re-fold of a customer's history (a late event) names every reminder of every trigger again:
+# a UUIDv5 is a SHA-1 and a string join each, a cached one a dictionary look-up.
+@functools.lru_cache(maxsize=1 << 16)
 def reminder_identity(
     account_id: str,
     customer_id: uuid.UUID,

@@ -49,19 +49,21 @@ class ReplayState:
         self.state = PipelineState()
         self.last_activity: datetime | None = None
         self.reminders: dict[uuid.UUID, Intended] = {}
-        # The open ones' ids, in the order they were made: a closed reminder never opens
+        # The open ones by id, in the order they were made: a closed reminder never opens
         # again, so each step looks at the open few rather than at every reminder ever made.
-        self._open: dict[uuid.UUID, None] = {}
+        # Held here as well as in `reminders`, so that listing them (twice or more a step)
+        # looks up no id: a UUID's hash is a Python call.
+        self._open: dict[uuid.UUID, Intended] = {}
         # A person's snooze moves the time FOLLOW_UP_DONE compares, while the rule's time holds.
         self.snoozed = {r.id: r for r in stored if r.scheduled_for != r.rule_scheduled_for}
 
     def open(self) -> list[Intended]:
-        return [self.reminders[rid] for rid in self._open]
+        return list(self._open.values())
 
     def put(self, reminder: Intended) -> None:
         self.reminders[reminder.id] = reminder
         if reminder.is_open:
-            self._open[reminder.id] = None
+            self._open[reminder.id] = reminder
         else:
             self._open.pop(reminder.id, None)
 
