@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from crm_schemas.catalog import CATALOG, EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.instants import EARLIEST, LATEST, Instant
-from crm_schemas.normal_form import MARK_KEY, is_marked, normal_form_mark
+from crm_schemas.normal_form import MARK_KEY, is_marked, normal_form_mark, unmarked
 from crm_schemas.storable import may_hold_unstorable, unstorable
 
 from .test_envelope import golden
@@ -135,6 +135,13 @@ def test_unstorable_properties_are_refused_wherever_the_key_comes(bad: str) -> N
             tuple(e["loc"]) for e in caught.value.errors() if e["type"] == "unstorable"
         ]
         assert unstorable_at == [("properties", "changes", "notes")]
+
+
+def test_a_hand_written_body_loses_the_mark_it_was_copied_with() -> None:
+    booked = EventEnvelope.model_validate(golden(EventName.MEETING_BOOKED))
+    assert unmarked(booked.to_message()) == booked.to_json()
+    assert unmarked(booked.to_json()) == booked.to_json()
+    assert not is_marked(unmarked(booked.to_message()))
 
 
 def test_a_body_with_another_mark_is_normalized_again() -> None:
