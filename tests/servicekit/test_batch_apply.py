@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 
@@ -10,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.normal_form import is_marked, normal_form_mark
 from crm_schemas.topics import message_headers
 from crm_servicekit.accounts import Account, Accounts
 from crm_servicekit.batch_apply import BatchApplier, BatchHandler, RetryPolicy
@@ -196,6 +198,24 @@ async def test_undecodable_payload_goes_to_the_dlq_at_once(pool: asyncpg.Pool) -
     rec = Recorder()
     good = message_sent(uuid.uuid4(), 1)
     bad = Delivery("t", 0, 5, b"k", b"{", message_headers("MESSAGE_SENT", "acme", "broken"))
+    outcome = await applier(pool, rec).apply([bad, delivery(good, 6)])
+    assert rec.applied == [good.event_id]
+    assert [(letter.kind, letter.attempts) for letter in outcome.dead_lettered] == [
+        ("invalid_payload", 1)
+    ]
+
+
+async def test_a_marked_message_whose_properties_cannot_be_valid_is_dead_lettered(
+    pool: asyncpg.Pool,
+) -> None:
+    # The normal-form mark spares a consumer the normalizing, never the validation.
+    rec = Recorder()
+    good = message_sent(uuid.uuid4(), 1)
+    body = json.loads(good.to_message())
+    body["properties"]["channel"] = ""  # at least one character
+    raw = normal_form_mark() + json.dumps(body, separators=(",", ":")).encode()[1:]
+    assert is_marked(raw)
+    bad = Delivery("t", 0, 5, b"k", raw, message_headers("MESSAGE_SENT", "acme", "bad"))
     outcome = await applier(pool, rec).apply([bad, delivery(good, 6)])
     assert rec.applied == [good.event_id]
     assert [(letter.kind, letter.attempts) for letter in outcome.dead_lettered] == [

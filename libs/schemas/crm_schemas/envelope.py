@@ -23,8 +23,9 @@ from pydantic import (
 from crm_schemas.catalog import CATALOG, EXTERNAL_EVENTS, EventName
 from crm_schemas.contact import Consent, Contact, LinkedIdentities, Source, Utm
 from crm_schemas.instants import Instant
+from crm_schemas.normal_form import is_marked, marked
 from crm_schemas.properties import Properties
-from crm_schemas.storable import StorableText, raise_unstorable, unstorable
+from crm_schemas.storable import StorableText, may_hold_unstorable, raise_unstorable, unstorable
 
 SCHEMA_VERSION: Final = 1
 MAX_EVENT_ID_LENGTH: Final = 255
@@ -33,19 +34,51 @@ MAX_EVENT_ID_LENGTH: Final = 255
 # Validation context of an event read back from a service's own store: its properties were
 # checked (and normalized) when it was consumed, so they are not validated a second time.
 STORED: Final = "stored"
+# Contexts of a message read from the topic (`EventEnvelope.from_json`), from what a scan of its
+# bytes showed: STORABLE_TEXT, that no value in it can be unstorable (so the walk is skipped);
+# NORMAL_FORM, that its producer marked its properties as normalized by these very models.
+STORABLE_TEXT: Final = "storable_text"
+NORMAL_FORM: Final = "normal_form"
+_READ_CONTEXTS: Final = {
+    (storable, normal): {STORABLE_TEXT: storable, NORMAL_FORM: normal}
+    for storable in (False, True)
+    for normal in (False, True)
+}
+
+
+def _properties_on(body: bytes) -> bytes:
+    """The text from the first "properties" key on. It holds the envelope's properties, the
+    only values walked for unstorable ones, whatever the order of the keys: the envelope's own
+    key is an occurrence, so the first is it or comes before it (inside a string the quotes
+    would be escaped). It leaves out the UUIDs and times that usually come first, whose digits
+    the scan may take for a number's exponent."""
+    start = body.find(b'"properties":')
+    return body[start:] if start > 0 else body
 
 
 def _validated_properties(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-    """Check properties against the event's model; keep them as plain JSON data. Every value,
-    nested ones and a sender's own fields too, must be storable (crm_schemas.storable)."""
-    if info.context and info.context.get(STORED):
+    """Check properties against the event's model; keep them as plain JSON data in the model's
+    normal form (its dump by alias, without nulls). Every value, nested ones and a sender's own
+    fields too, must be storable (crm_schemas.storable).
+
+    What a consumer still checks on a message from the topic, although its producer checked
+    it all (docs/architecture.md, "What a consumer checks"): the envelope's fields, that the
+    properties are valid for the event's model (a payload that cannot be valid is a permanent
+    error, dead-lettered), and that every value is storable, walked only when a scan of the
+    bytes finds something that may not be. A producer's normal form is not made again when the
+    message carries this code's mark (crm_schemas.normal_form): normalizing is idempotent."""
+    context = info.context or {}
+    if context.get(STORED):
         return value
-    raise_unstorable(unstorable(value), "properties")
+    if not context.get(STORABLE_TEXT):
+        raise_unstorable(unstorable(value), "properties")
     name = info.data.get("event_name")
     if name is None:  # event_name itself was invalid; that error is reported already
         return value
-    model = CATALOG[EventName(name)].properties
-    return model.model_validate(value).model_dump(mode="json", by_alias=True, exclude_none=True)
+    checked = CATALOG[name].properties.model_validate(value)
+    if context.get(NORMAL_FORM):
+        return value
+    return checked.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class _EnvelopeFields(BaseModel):
@@ -152,9 +185,20 @@ class EventEnvelope(_EnvelopeFields):
     def to_json(self) -> bytes:
         return self.model_dump_json(by_alias=True, exclude_none=True).encode()
 
+    def to_message(self) -> bytes:
+        """The body published on the topic: the JSON with the normal-form mark, which says the
+        properties are this code's normal form. Only for an envelope built by validation (its
+        constructor, model_validate, from_json), never one from from_stored, model_construct or
+        a model_copy that replaced its properties."""
+        return marked(self.to_json())
+
     @classmethod
     def from_json(cls, raw: bytes | str) -> EventEnvelope:
-        return cls.model_validate_json(raw)
+        """A message from the topic, or any JSON envelope (see _validated_properties)."""
+        # A str pydantic cannot read (a lone surrogate) is left for it to refuse.
+        data = raw.encode(errors="surrogatepass") if isinstance(raw, str) else raw
+        context = _READ_CONTEXTS[(not may_hold_unstorable(_properties_on(data)), is_marked(data))]
+        return cls.model_validate_json(raw, context=context)
 
     @classmethod
     def from_stored(cls, raw: bytes | str) -> EventEnvelope:

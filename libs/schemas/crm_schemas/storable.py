@@ -89,6 +89,26 @@ def unstorable(document: Any, loc: Sequence[str | int] = ()) -> list[Unstorable]
     return found
 
 
+# What, in a JSON text as pydantic parses it (it refuses a raw control character and a lone
+# surrogate, escaped or not), can become a value `unstorable` finds: the escape of NUL; NaN
+# and Infinity; and a number beyond a double, which takes a run of 100 digits or an exponent
+# of 3 digits (with fewer, a number stays below 1e199). Digits are looked for with every digit
+# made a 0 (and E an e, + a -), so that each shape is one substring search: a few C scans of
+# the bytes, where the walk visits every value in Python. Text that merely looks like these (a
+# name "NaN", a UUID's "3e123") matches too, which costs the walk and never misses a value.
+_AS_ZEROS: Final = bytes.maketrans(b"123456789E+", b"000000000e-")
+_LONG_RUN: Final = b"0" * 100
+
+
+def may_hold_unstorable(raw: bytes) -> bool:
+    """Whether the JSON text, once parsed, may hold a value `unstorable` would find. When it
+    cannot, the walk is skipped (a consumer decodes every message it needs)."""
+    if b"\\u0000" in raw or b"NaN" in raw or b"Infinity" in raw:
+        return True
+    digits = raw.translate(_AS_ZEROS)
+    return b"0e000" in digits or b"0e-000" in digits or _LONG_RUN in digits
+
+
 def _walk(value: Any, loc: Loc, found: list[Unstorable]) -> None:
     if isinstance(value, str):
         if problem := text_problem(value):

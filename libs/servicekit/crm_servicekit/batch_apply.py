@@ -52,6 +52,13 @@ class BatchOutcome:
     skipped: int = 0
     dead_lettered: list[DeadLetter] = field(default_factory=list)
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    # Whether a transaction ran (something was claimed, applied or found a duplicate).
+    transacted: bool = False
+
+    @property
+    def changed_nothing(self) -> bool:
+        """Every message was skipped before any transaction, and none was dead-lettered."""
+        return not self.transacted and not self.dead_lettered
 
 
 @dataclass
@@ -76,6 +83,7 @@ class BatchApplier:
         outcome = BatchOutcome()
         candidates = self._triage(deliveries, outcome)
         if candidates:
+            outcome.transacted = True
             started = time.perf_counter()
             with (
                 process_span(

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
+from crm_servicekit.skipped_commits import SKIPPED_COMMITS
+
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
@@ -29,6 +31,10 @@ class BatchSubscriberWithoutNap(BatchSubscriber):
         messages = await consumer.getmany(
             timeout_ms=self.batch_timeout_ms, max_records=self.max_records
         )
+        if not messages:
+            # Every record handed out was handled: what skipped batches left uncommitted is
+            # committed now (skipped_commits.py).
+            await SKIPPED_COMMITS.commit_waiting(consumer)
         return tuple(chain(*messages.values()))
 
 

@@ -2,7 +2,8 @@
 
 Each process takes one batch at a time (FastStream's batch subscriber, aiokafka's getmany
 underneath), hands it to a BatchApplier (one transaction, idempotent, DLQ for what cannot
-be applied) and only then commits the offsets. Parallelism comes from more processes in
+be applied) and only then commits the offsets; a batch with nothing for the service commits
+them later (skipped_commits.py). Parallelism comes from more processes in
 the consumer group, never from tasks inside one.
 """
 
@@ -21,6 +22,7 @@ from crm_schemas.topics import EVENTS_TOPIC
 from crm_servicekit.batch_apply import BatchApplier
 from crm_servicekit.batch_polling import without_nap
 from crm_servicekit.delivery import Delivery
+from crm_servicekit.skipped_commits import SKIPPED_COMMITS
 
 log = structlog.get_logger(__name__)
 
@@ -92,10 +94,13 @@ def register_consumer(
         records = message.raw_message
         batch = records if isinstance(records, tuple) else (records,)
         try:
-            await applier.apply([Delivery.from_record(record) for record in batch])
+            outcome = await applier.apply([Delivery.from_record(record) for record in batch])
         except BaseException:
             # Not finished (shutdown or a bug in the runtime): rewind so that nothing past
             # this batch is committed before the batch itself.
             await message.nack()
             raise
+        if outcome.changed_nothing and SKIPPED_COMMITS.may_wait(message.consumer):
+            return  # committed with a later batch or at the next empty poll
         await message.ack()
+        SKIPPED_COMMITS.committed(message.consumer)

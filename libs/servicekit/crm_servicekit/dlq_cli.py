@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crm_schemas import topics as t
+from crm_schemas.normal_form import unmarked
 from crm_servicekit.clock import SystemClock
 from crm_servicekit.dlq_resolutions import Resolution, mark, read_resolutions, resolutions_topic
 from crm_servicekit.dlq_tool import LetterFilter, StoredLetter, read_letters, replay, select
@@ -203,7 +204,8 @@ def replay_letters(
     if missing:
         console.print(f"[red]no dead letter for: {', '.join(sorted(missing))}[/red]")
         raise typer.Exit(1)
-    fixed = value_file.read_bytes() if value_file else None
+    # Written by hand: its consumers normalize its properties again (crm_schemas.normal_form).
+    fixed = unmarked(value_file.read_bytes()) if value_file else None
     count = asyncio.run(replay(bootstrap, picked, fixed_value=fixed))
     # Every letter of a replayed event is dealt with, not only the one whose body was sent.
     sent = {letter.event_id or letter.letter_id for letter in picked}

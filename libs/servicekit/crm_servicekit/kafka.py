@@ -64,7 +64,7 @@ def record_of(
     return OutgoingRecord(
         topic=topic,
         key=event.kafka_key,
-        value=event.to_json(),
+        value=event.to_message(),
         headers=message_headers(
             event.event_name.value, event.account_id, event.event_id, trace_context
         ),

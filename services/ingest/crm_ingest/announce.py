@@ -61,7 +61,7 @@ def message_of(
             "linked_identities": linked,
         }
     )
-    return envelope.to_json()
+    return envelope.to_message()
 
 
 @dataclass(frozen=True)
