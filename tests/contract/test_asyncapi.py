@@ -12,6 +12,8 @@ from jsonschema import Draft7Validator, Draft202012Validator
 
 from crm_devstack.contract.cli import ASYNCAPI_FILE, default_directory
 from crm_schemas.catalog import CATALOG, EventName
+from crm_schemas.envelope import EventEnvelope
+from crm_schemas.normal_form import MARK_KEY
 from crm_schemas.topics import DLQ_TOPIC, EVENTS_TOPIC, headers_dict, message_headers
 from crm_servicekit.delivery import Delivery
 from crm_servicekit.dlq import DeadLetter
@@ -58,6 +60,20 @@ def test_the_golden_sample_and_its_headers_are_valid_against_its_message(
     written = message_headers(sample["event_name"], sample["account_id"], sample["event_id"])
     headers = _validator(document, f"components/messages/{name.value}/headers")
     assert [error.message for error in headers.iter_errors(headers_dict(written))] == []
+
+
+@pytest.mark.parametrize("name", [EventName.NO_SHOW, EventName.REMINDER_CREATED])
+def test_a_message_as_its_producer_publishes_it_is_valid_and_its_mark_documented(
+    document: dict[str, Any], name: EventName
+) -> None:
+    sample = EventEnvelope.from_json((GOLDEN / f"{name.value}.json").read_bytes())
+    published = json.loads(sample.to_message())
+    assert MARK_KEY in published  # the producer's mark, first in the body
+    payload = _validator(document, f"components/messages/{name.value}/payload")
+    assert [error.message for error in payload.iter_errors(published)] == []
+    envelope = document["components"]["schemas"]["EventEnvelope"]
+    assert envelope["properties"][MARK_KEY]["type"] == "string"
+    assert MARK_KEY not in envelope.get("required", [])
 
 
 def test_a_sample_that_breaks_its_event_schema_is_invalid(document: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from crm_schemas import topics
 from crm_schemas.catalog import CATALOG, EventSpec
 from crm_schemas.envelope import SCHEMA_VERSION, EventEnvelope
+from crm_schemas.normal_form import MARK_KEY
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 KAFKA_BINDING_VERSION: Final = "0.5.0"
@@ -38,6 +39,7 @@ def asyncapi_document() -> dict[str, Any]:
     )
     schemas: dict[str, Any] = definitions.get("$defs", {})
     schema_name = {model: names[(model, "serialization")]["$ref"] for model in models}
+    _document_the_mark(schemas[schema_name[EventEnvelope].rsplit("/", 1)[-1]])
     messages = {spec.name.value: _message(spec, schema_name) for spec in CATALOG.values()}
     messages[DEAD_LETTER] = _dead_letter()
     event_refs = {name: {"$ref": f"#/components/messages/{name}"} for name in CATALOG}
@@ -116,6 +118,21 @@ def asyncapi_document() -> dict[str, Any]:
             "schemas": {name: schemas[name] for name in sorted(schemas)},
             "messages": messages,
         },
+    }
+
+
+def _document_the_mark(envelope: dict[str, Any]) -> None:
+    """The member producers put first in a message's body (crm_schemas.normal_form), which
+    is no field of the envelope model."""
+    envelope["properties"] = {
+        MARK_KEY: {
+            **_TEXT,
+            "description": "the producer's mark that `properties` are in its models' normal"
+            " form (a digest of the schema code): a consumer running the same code validates"
+            " them without normalizing them again. Optional; consumers that do not know it"
+            " ignore it.",
+        },
+        **envelope["properties"],
     }
 
 
