@@ -195,11 +195,14 @@ async def _rules_applied_everything_of(
             items = logged.json()["items"]
             if not any(item["event_name"] == "CUSTOMER_CREATED" for item in items):
                 return None
-            # No person acts on a reminder here, and the rules' own REMINDER_* are not taken.
+            # No person acts here: the rules take neither their own REMINDER_* nor the
+            # STATUS_CHANGED that follow a fact (a person's only; the replay folds the fact).
             wanted = {
                 i["event_id"]
                 for i in items
-                if i["event_name"] in RULES_CONSUMED and not i["event_name"].startswith("REMINDER_")
+                if i["event_name"] in RULES_CONSUMED
+                and not i["event_name"].startswith("REMINDER_")
+                and i["event_name"] != "STATUS_CHANGED"
             }
             rows = await rules.fetch(
                 "SELECT event_id FROM processed_events WHERE account_id = $1", account_id
