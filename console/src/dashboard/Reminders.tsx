@@ -14,32 +14,41 @@ const TYPES: Record<Schemas["ReminderType"], string> = {
 
 interface Props {
   items: readonly Schemas["DueReminderOut"][];
+  more: boolean;
   timeZone: string;
+  onMore: () => void;
 }
 
 /** The reminders due now, overdue ones marked: for whom, what kind and since when. */
-export function Reminders({ items, timeZone }: Props) {
+export function Reminders({ items, more, timeZone, onMore }: Props) {
   const names = useCustomerNames(items.map((item) => item.customer_id));
   if (items.length === 0) return <p>No reminder is due.</p>;
   return (
-    <ul class="reminders" id="reminders">
-      {items.map((item) => (
-        <li key={item.id} data-reminder-id={item.id} data-customer-id={item.customer_id}>
-          <div class="who">
-            <strong>{names.get(item.customer_id) ?? "…"}</strong>
-            {item.overdue ? (
-              <span class="badge critical">overdue</span>
-            ) : (
-              <span class="badge medium">due</span>
-            )}
-          </div>
-          <div class="what">{TYPES[item.type]}</div>
-          {item.message ? <div class="why">{item.message}</div> : null}
-          <div class="when">
-            Due <time dateTime={item.scheduled_for}>{moment(item.scheduled_for, timeZone)}</time>
-          </div>
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul class="reminders" id="reminders">
+        {items.map((item) => (
+          <li key={item.id} data-reminder-id={item.id} data-customer-id={item.customer_id}>
+            <div class="who">
+              <strong>{names.get(item.customer_id) ?? "…"}</strong>
+              {item.overdue ? (
+                <span class="badge critical">overdue</span>
+              ) : (
+                <span class="badge medium">due</span>
+              )}
+            </div>
+            <div class="what">{TYPES[item.type]}</div>
+            {item.message ? <div class="why">{item.message}</div> : null}
+            <div class="when">
+              Due <time dateTime={item.scheduled_for}>{moment(item.scheduled_for, timeZone)}</time>
+            </div>
+          </li>
+        ))}
+      </ul>
+      {more ? (
+        <button type="button" onClick={onMore}>
+          Show more reminders
+        </button>
+      ) : null}
+    </>
   );
 }

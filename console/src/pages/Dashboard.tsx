@@ -45,6 +45,7 @@ function useRefreshes(): [number, () => void] {
 export function Dashboard() {
   const [round, refreshSoon] = useRefreshes();
   const [shown, setShown] = useState(PAGE);
+  const [remindersShown, setRemindersShown] = useState(PAGE);
   const ticker = useLiveTicker(refreshSoon);
 
   const settings = useAnswer(() => api.GET("/api/settings").then(answered), []);
@@ -57,8 +58,11 @@ export function Dashboard() {
     [round, shown],
   );
   const reminders = useAnswer(
-    () => api.GET("/api/reminders/due", { params: { query: { limit: PAGE } } }).then(answered),
-    [round],
+    () =>
+      api
+        .GET("/api/reminders/due", { params: { query: { limit: remindersShown } } })
+        .then(answered),
+    [round, remindersShown],
   );
   const coaching = useAnswer(() => api.GET("/api/coaching").then(answered), [round]);
   const timeZone = settings.state === "ready" ? settings.data.time_zone : "UTC";
@@ -79,7 +83,14 @@ export function Dashboard() {
       <section aria-labelledby="reminders-title" class="panel">
         <h2 id="reminders-title">Reminders due and overdue</h2>
         <Waiting answer={reminders}>
-          {(page) => <Reminders items={page.items} timeZone={timeZone} />}
+          {(page) => (
+            <Reminders
+              items={page.items}
+              more={Boolean(page.next_cursor) && remindersShown < 500}
+              timeZone={timeZone}
+              onMore={() => setRemindersShown((n) => Math.min(n + PAGE, 500))}
+            />
+          )}
         </Waiting>
       </section>
       <section aria-labelledby="coaching-title" class="panel">
