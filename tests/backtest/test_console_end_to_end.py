@@ -1,8 +1,9 @@
 """The web console in a real browser (headless Chromium) against the running system: signed in
 by the address `make up` prints, it shows a new customer in "who next" and the ticker as the
-webhook comes in, without a reload, at a phone's width and a desktop's; every request it made
-was answered without a 4xx or 5xx; the ticker loses no item while its connection is down; a
-token the API refuses leads back to sign-in."""
+webhook comes in, without a reload, at a phone's width and a desktop's; a no-show's reminder in
+the due reminders, and the funnel, speed to lead and coaching prompts as the API answers them;
+every request it made was answered without a 4xx or 5xx; the ticker loses no item while its
+connection is down; a token the API refuses leads back to sign-in."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from crm_backtest.client import Gateway, monotonic
@@ -26,7 +28,7 @@ from crm_devstack.settings import HOST, StackConfig
 
 from .browser import DESKTOP, PHONE, Browser, browser_binaries, open_browser
 from .conftest import System
-from .e2e_support import SERVICES_INSTALLED, Scenario, hours_ago
+from .e2e_support import SERVICES_INSTALLED, Scenario, eventually_true, hours_ago
 
 WAIT_S = 60.0
 pytestmark = [pytest.mark.e2e, SERVICES_INSTALLED]
@@ -75,7 +77,7 @@ def wait_for(driver: WebDriver, css: str) -> None:
     wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, css))
 
 
-def text_of(driver: WebDriver, css: str) -> str:
+def text_of(driver: WebDriver | WebElement, css: str) -> str:
     text: str = driver.find_element(By.CSS_SELECTOR, css).text
     return text
 
@@ -88,6 +90,40 @@ def find_in_who_next(driver: WebDriver, customer_id: str) -> bool:
     with contextlib.suppress(NoSuchElementException):
         driver.find_element(By.XPATH, "//button[normalize-space()='Show more']").click()
     return False
+
+
+def find_in_due_reminders(driver: WebDriver, reminder_id: str) -> bool:
+    """The reminder's row, asking for more of the list while there is more, as for who next."""
+    if driver.find_elements(By.CSS_SELECTOR, f'#reminders li[data-reminder-id="{reminder_id}"]'):
+        return True
+    with contextlib.suppress(NoSuchElementException):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Show more reminders']").click()
+    return False
+
+
+FUNNEL_STEPS = ("cohort", "qualified", "booked", "held", "signed_up")
+SPEED_COUNTS = ("answered", "unanswered")
+
+
+def week_panels_shown(driver: WebDriver) -> dict[str, object]:
+    """The funnel's bars' counts, speed to lead's counts and the coaching prompts, as shown."""
+    bars = driver.find_elements(By.CSS_SELECTOR, "#funnel li")
+    funnel = {bar.get_attribute("data-step"): int(text_of(bar, ".count")) for bar in bars}
+    speed = {name: int(text_of(driver, f'#speed-to-lead [data-figure="{name}"] dd'))
+             for name in SPEED_COUNTS}  # fmt: skip
+    prompts = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#coaching li")]
+    return {"funnel": funnel, "speed": speed, "coaching": prompts}
+
+
+async def week_panels_answered(gateway: Gateway) -> dict[str, object]:
+    """The same, as the API answers them."""
+    week = await gateway.get_json("/customers/stats", "demo", period="week")
+    coaching = await gateway.get_json("/coaching", "demo")
+    return {
+        "funnel": {step: week["funnel"][step] for step in FUNNEL_STEPS},
+        "speed": {name: week["speed_to_lead"][name] for name in SPEED_COUNTS},
+        "coaching": [prompt["text"] for prompt in coaching["items"]],
+    }
 
 
 def figure_today(driver: WebDriver, name: str) -> int:
@@ -120,16 +156,32 @@ def wider_than_the_screen(driver: WebDriver) -> bool:
     return width
 
 
+def open_dashboard(system: System, browser: Browser, screen: tuple[int, int]) -> str:
+    """The dashboard at this screen's size, signed in by the demo address, its ticker live;
+    answers the console's origin."""
+    browser.show_at(*screen)
+    console = demo_env(system)["CRM_CONSOLE"]
+    browser.driver.get(console)
+    wait_for(browser.driver, "#ticker-connection.live")
+    return console_base(console)
+
+
+def assert_usable_and_answered(browser: Browser, base: str) -> list[tuple[str, int]]:
+    """Every control labelled, no sideways scrolling, and no request answered 4xx or 5xx;
+    answers what the console's origin answered."""
+    assert unlabelled_controls(browser.driver) == []
+    assert not wider_than_the_screen(browser.driver)
+    answered = answered_by_the_console(browser, base)
+    assert failures(answered) == []
+    return answered
+
+
 @pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["375px", "1280px"])
 async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
     system: System, gateway: Gateway, browser: Browser, screen: tuple[int, int]
 ) -> None:
     driver = browser.driver
-    browser.show_at(*screen)
-    console = demo_env(system)["CRM_CONSOLE"]
-    base = console_base(console)
-    driver.get(console)
-    wait_for(driver, "#ticker-connection.live")
+    base = open_dashboard(system, browser, screen)
     wait_for(driver, "#figures")
     # The token is kept for the tab and taken out of the address.
     assert "#token=" not in driver.current_url
@@ -149,11 +201,51 @@ async def test_a_dm_shows_in_who_next_and_the_ticker_without_a_reload(
     wait_until(driver, lambda d: figure_today(d, "dms_started") > dms_before)
     assert driver.execute_script("return window.stillTheSamePage") is True
 
-    assert unlabelled_controls(driver) == []
-    assert not wider_than_the_screen(driver)
-    answered = answered_by_the_console(browser, base)
+    answered = assert_usable_and_answered(browser, base)
     assert any("/api/ticker/stream" in url for url, _ in answered)
-    assert failures(answered) == []
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["375px", "1280px"])
+async def test_the_panels_hold_the_reminders_due_the_funnel_speed_to_lead_and_coaching(
+    system: System, gateway: Gateway, browser: Browser, screen: tuple[int, int]
+) -> None:
+    driver = browser.driver
+    base = open_dashboard(system, browser, screen)
+
+    # A lead a day and more ago who did not show: the no-show's reminders are due by now.
+    scenario = Scenario(gateway, "demo")
+    await scenario.dm(hours_ago(30))
+    await scenario.event("NO_SHOW", hours_ago(27))
+
+    async def due() -> list[str]:
+        items = await gateway.list_all("/reminders/due", "demo", customer_id=scenario.customer_id)
+        return [item["id"] for item in items]
+
+    reminder_ids = await eventually_true(due, bool)
+    assert reminder_ids, "the API lists no due reminder for the no-show"
+    # The rules make the reminders after the ticker item that had the page read its panels.
+    driver.refresh()
+    for reminder_id in reminder_ids:
+        wait_until(driver, lambda d, rid=reminder_id: find_in_due_reminders(d, rid))
+        row = f'#reminders li[data-reminder-id="{reminder_id}"]'
+        wait_until(driver, lambda d, row=row: "E2E Prospect" in text_of(d, row))
+        assert "Due" in text_of(driver, row)
+
+    # The week's panels against the API's answer: read it, then the page afresh, until both
+    # agree (the stats may still be counting the no-show when first read).
+    deadline = monotonic() + WAIT_S
+    while True:
+        answered = await week_panels_answered(gateway)
+        driver.refresh()
+        wait_for(driver, "#funnel")
+        wait_for(driver, "#speed-to-lead")
+        wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#coaching, #coaching-empty"))
+        shown = week_panels_shown(driver)
+        if shown == answered or monotonic() > deadline:
+            break
+    assert shown == answered
+
+    assert_usable_and_answered(browser, base)
 
 
 def service_api(service: str) -> str:

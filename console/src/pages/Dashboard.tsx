@@ -2,9 +2,13 @@ import { useEffect, useRef, useState } from "preact/hooks";
 
 import { answered, api } from "../api/client";
 import { useAnswer } from "../api/useAnswer";
+import { Coaching } from "../dashboard/Coaching";
 import { Dmo } from "../dashboard/Dmo";
 import { Figures } from "../dashboard/Figures";
+import { FunnelChart } from "../dashboard/FunnelChart";
 import { useLiveTicker } from "../dashboard/liveTicker";
+import { Reminders } from "../dashboard/Reminders";
+import { SpeedToLead } from "../dashboard/SpeedToLead";
 import { Ticker } from "../dashboard/Ticker";
 import { Waiting } from "../dashboard/Waiting";
 import { WhoNext } from "../dashboard/WhoNext";
@@ -41,6 +45,7 @@ function useRefreshes(): [number, () => void] {
 export function Dashboard() {
   const [round, refreshSoon] = useRefreshes();
   const [shown, setShown] = useState(PAGE);
+  const [remindersShown, setRemindersShown] = useState(PAGE);
   const ticker = useLiveTicker(refreshSoon);
 
   const settings = useAnswer(() => api.GET("/api/settings").then(answered), []);
@@ -52,6 +57,14 @@ export function Dashboard() {
     () => api.GET("/api/nba", { params: { query: { limit: shown } } }).then(answered),
     [round, shown],
   );
+  const reminders = useAnswer(
+    () =>
+      api
+        .GET("/api/reminders/due", { params: { query: { limit: remindersShown } } })
+        .then(answered),
+    [round, remindersShown],
+  );
+  const coaching = useAnswer(() => api.GET("/api/coaching").then(answered), [round]);
   const timeZone = settings.state === "ready" ? settings.data.time_zone : "UTC";
 
   return (
@@ -66,6 +79,23 @@ export function Dashboard() {
       <section aria-labelledby="dmo-title" class="panel">
         <h2 id="dmo-title">Daily method of operation</h2>
         <Waiting answer={stats}>{({ today }) => <Dmo dmo={today.dmo} />}</Waiting>
+      </section>
+      <section aria-labelledby="reminders-title" class="panel">
+        <h2 id="reminders-title">Reminders due and overdue</h2>
+        <Waiting answer={reminders}>
+          {(page) => (
+            <Reminders
+              items={page.items}
+              more={Boolean(page.next_cursor) && remindersShown < 500}
+              timeZone={timeZone}
+              onMore={() => setRemindersShown((n) => Math.min(n + PAGE, 500))}
+            />
+          )}
+        </Waiting>
+      </section>
+      <section aria-labelledby="coaching-title" class="panel">
+        <h2 id="coaching-title">Coaching</h2>
+        <Waiting answer={coaching}>{(answer) => <Coaching items={answer.items} />}</Waiting>
       </section>
       <section aria-labelledby="who-next-title" class="panel">
         <h2 id="who-next-title">Who next</h2>
@@ -83,6 +113,14 @@ export function Dashboard() {
       <section aria-labelledby="ticker-title" class="panel">
         <h2 id="ticker-title">Live</h2>
         <Ticker items={ticker.items} connection={ticker.connection} timeZone={timeZone} />
+      </section>
+      <section aria-labelledby="funnel-title" class="panel">
+        <h2 id="funnel-title">Funnel this week</h2>
+        <Waiting answer={stats}>{({ week }) => <FunnelChart funnel={week.funnel} />}</Waiting>
+      </section>
+      <section aria-labelledby="speed-title" class="panel">
+        <h2 id="speed-title">Speed to lead this week</h2>
+        <Waiting answer={stats}>{({ week }) => <SpeedToLead speed={week.speed_to_lead} />}</Waiting>
       </section>
     </div>
   );
