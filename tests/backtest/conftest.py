@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 
 from crm_backtest.client import Credentials, Gateway
+from crm_devstack import console_build
 from crm_devstack.servers_for_tests import run_coroutine
 from crm_devstack.settings import StackConfig
 from crm_devstack.system_stack import bring_down_system, bring_up_system, system_states
+
+from .browser import Browser, browser_binaries, open_browser
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,3 +57,17 @@ def system() -> Iterator[System]:
 async def gateway(system: System) -> AsyncIterator[Gateway]:
     async with Gateway(system.api, system.credentials) as client:
         yield client
+
+
+# The console's browser tests (test_console_*): Debian's Chromium, a fresh browser per test.
+@pytest.fixture(scope="module")
+def binaries() -> tuple[str, str]:
+    found = browser_binaries()
+    # The gateway serves console/dist; `make install` builds it, and so does this, when stale.
+    console_build.build_console(print)
+    return found
+
+
+@pytest.fixture
+def browser(binaries: tuple[str, str]) -> Iterator[Browser]:
+    yield from open_browser(*binaries)
