@@ -46,6 +46,41 @@ def test_pid_file_of_another_process_is_not_trusted(tmp_path: Path) -> None:
     assert not server.pid_file.exists()
 
 
+def test_a_server_is_still_found_after_the_wall_clock_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NTP adjusting the clock moves the boot time the kernel reports, and with it every
+    process's wall-clock start time, by a whole second: the server must still be ours."""
+    server = ServerProcess("sleeper", tmp_path / "run", tmp_path / "sleeper.log")
+    started = server.start(Command(argv=["sleep", "60"]))
+    try:
+        booted = psutil.boot_time()
+        monkeypatch.setattr(psutil._pslinux, "boot_time", lambda: booted + 1.0)
+        found = ServerProcess("sleeper", tmp_path / "run", tmp_path / "sleeper.log").running()
+        assert found is not None
+        assert found.pid == started.pid
+    finally:
+        stop_processes({"sleeper": (started, signal.SIGTERM)}, timeout=10)
+
+
+def test_a_pid_file_with_another_start_tick_is_not_trusted(tmp_path: Path) -> None:
+    server = ServerProcess("ghost", tmp_path, tmp_path / "ghost.log")
+    server.pid_file.write_text(f"{os.getpid()} ticks=1\n")
+    assert server.running() is None
+    assert not server.pid_file.exists()
+
+
+def test_a_wall_clock_pid_file_is_trusted_within_a_clock_step(tmp_path: Path) -> None:
+    """Pid files written as wall-clock times (before start ticks) are read with the second
+    a clock adjustment may have added."""
+    server = ServerProcess("self", tmp_path, tmp_path / "self.log")
+    ours = psutil.Process(os.getpid())
+    server.pid_file.write_text(f"{ours.pid} {ours.create_time() - 1.0}\n")
+    found = server.running()
+    assert found is not None
+    assert found.pid == ours.pid
+
+
 def test_port_check_sees_a_listener() -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

@@ -4,6 +4,12 @@ The servers outlive the command that started them (make up returns; a test sessi
 each is started in its own session and found again later through its pid file. The file holds
 the pid *and* the process's start time: a pid alone can be reused by an unrelated process after
 a crash or a reboot, and we must never report it as our server or send it a signal.
+
+The start time is read in clock ticks since boot where the system shows it (Linux's
+/proc/<pid>/stat), not as a wall-clock time: psutil adds the boot time to it, which the kernel
+derives from the wall clock, and a clock adjusted by NTP while a server runs moves that sum by a
+whole second; a server then looked like a stranger, its pid file was dropped, and it could be
+neither stopped nor started again ("port already taken" by itself).
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ class ServerProcess:
         try:
             pid_text, started_text = self.pid_file.read_text().split()
             process = psutil.Process(int(pid_text))
-            same = abs(process.create_time() - float(started_text)) < 0.01
+            same = _same_start(process, started_text)
             alive = process.status() != psutil.STATUS_ZOMBIE
         except (FileNotFoundError, ValueError, psutil.NoSuchProcess, psutil.AccessDenied):
             self._forget_if_stale()
@@ -90,12 +96,43 @@ class ServerProcess:
             )
         _started_here.append(child)
         process = psutil.Process(child.pid)
-        self.pid_file.write_text(f"{child.pid} {process.create_time()}\n")
+        # Written whole under another name and renamed: a reader must never see it half
+        # written, which it would take for a stale file and remove.
+        written = self.pid_file.with_name(f"{self.pid_file.name}.new")
+        written.write_text(f"{child.pid} {_start_mark(process)}\n")
+        written.replace(self.pid_file)
         # Reaped as soon as it exits: a crashed server left as our zombie would still look
         # alive to its successor (PostgreSQL takes a zombie's pid in postmaster.pid for a
         # running postmaster and refuses to start).
         threading.Thread(target=child.wait, name=f"reap-{self.name}", daemon=True).start()
         return process
+
+
+_TICKS = "ticks="
+# A wall-clock start time may have moved by the second a clock adjustment added to the boot
+# time; a reused pid's process starts after ours ended, which is not within this.
+_WALL_CLOCK_SLACK_S = 1.5
+
+
+def _start_ticks(pid: int) -> int | None:
+    """The process's start in clock ticks since boot (field 22 of /proc/<pid>/stat; the name
+    before it is in parentheses and may hold spaces), or None where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return int(stat.rpartition(")")[2].split()[19])
+
+
+def _start_mark(process: psutil.Process) -> str:
+    ticks = _start_ticks(process.pid)
+    return f"{_TICKS}{ticks}" if ticks is not None else repr(process.create_time())
+
+
+def _same_start(process: psutil.Process, mark: str) -> bool:
+    if mark.startswith(_TICKS):
+        return _start_ticks(process.pid) == int(mark.removeprefix(_TICKS))
+    return abs(process.create_time() - float(mark)) < _WALL_CLOCK_SLACK_S
 
 
 def stop_processes(
