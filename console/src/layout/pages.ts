@@ -3,6 +3,7 @@
 
 import type { ComponentType } from "preact";
 
+import { Customers } from "../pages/Customers";
 import { Dashboard } from "../pages/Dashboard";
 
 export interface Page {
@@ -11,7 +12,10 @@ export interface Page {
   component: ComponentType;
 }
 
-export const PAGES: readonly Page[] = [{ path: "/", title: "Dashboard", component: Dashboard }];
+export const PAGES: readonly Page[] = [
+  { path: "/", title: "Dashboard", component: Dashboard },
+  { path: "/customers", title: "Customers", component: Customers },
+];
 
 export function pageAt(path: string): Page | undefined {
   return PAGES.find((page) => page.path === path);
