@@ -5,6 +5,7 @@ import type { ComponentType } from "preact";
 
 import { Customers } from "../pages/Customers";
 import { Dashboard } from "../pages/Dashboard";
+import { Deliveries } from "../pages/Deliveries";
 
 export interface Page {
   path: string;
@@ -15,6 +16,7 @@ export interface Page {
 export const PAGES: readonly Page[] = [
   { path: "/", title: "Dashboard", component: Dashboard },
   { path: "/customers", title: "Customers", component: Customers },
+  { path: "/deliveries", title: "Deliveries", component: Deliveries },
 ];
 
 export function pageAt(path: string): Page | undefined {
