@@ -147,3 +147,27 @@ def assert_usable_and_answered(browser: Browser, base: str) -> list[tuple[str, i
     answered = answered_by_the_console(browser, base)
     assert failures(answered) == []
     return answered
+
+
+def open_page(
+    system: System, browser: Browser, screen: tuple[int, int], path: str, token: str | None = None
+) -> str:
+    """One of the console's pages at this screen's size, signed in by a token in the address's
+    fragment (the demo address's, a member's, unless another is given); answers the console's
+    origin."""
+    browser.show_at(*screen)
+    env = demo_env(system)
+    base = console_base(env["CRM_CONSOLE"])
+    browser.driver.get(f"{base}{path}#token={token or env['TOKEN']}")
+    wait_for(browser.driver, "main h1")
+    return base
+
+
+def navigation_titles(driver: WebDriver) -> list[str]:
+    return [link.text for link in driver.find_elements(By.CSS_SELECTOR, "nav a")]
+
+
+def requested_urls(browser: Browser, base: str) -> list[str]:
+    """Every request the console's page sent to its own origin, so far."""
+    browser.collect()
+    return [url for url, _ in browser.requests if url.startswith(base)]

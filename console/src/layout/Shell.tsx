@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 
-import { signOut } from "../session/token";
+import { roleOf } from "../session/role";
+import { signOut, storedToken } from "../session/token";
 import { PAGES } from "./pages";
 import { navigate } from "./route";
 
@@ -11,6 +12,7 @@ interface Props {
 
 /** The frame of every signed-in page: the navigation, sign-out, and the page as `main`. */
 export function Shell({ path, children }: Props) {
+  const admin = roleOf(storedToken()) === "admin";
   return (
     <>
       <a class="skip" href="#main">
@@ -20,7 +22,7 @@ export function Shell({ path, children }: Props) {
         <span class="brand">Frazer CRM</span>
         <nav aria-label="Pages">
           <ul>
-            {PAGES.map((page) => (
+            {PAGES.filter((page) => admin || !page.adminOnly).map((page) => (
               <li key={page.path}>
                 <a
                   href={page.path}
