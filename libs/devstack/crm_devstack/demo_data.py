@@ -7,15 +7,14 @@ and a run on another day adds that day's."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from standardwebhooks.webhooks import Webhook
 
 from crm_devstack.demo_account import DEMO_ACCOUNT
+from crm_servicekit.webhook_cli import standard_webhook_headers
 
 # (handle, name, the steps after the DM); the times are hours before now.
 PROSPECTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -38,14 +37,7 @@ def _iso(at: datetime) -> str:
 
 def _signed_dm(client: httpx.Client, secret: str, body: dict[str, Any]) -> None:
     raw = json.dumps(body)
-    message_id = f"msg_{uuid.uuid4().hex}"
-    now = datetime.now(UTC)
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, now, raw),
-    }
+    headers = standard_webhook_headers(secret, raw)
     client.post("/hooks/dm", content=raw, headers=headers).raise_for_status()
 
 
