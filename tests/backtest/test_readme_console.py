@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from crm_devstack.console_pages import PAGES, WIDTHS, image_name, path_pattern
+from crm_devstack.demo_data import PROSPECTS
 
 from .png_header import png_size
 from .readme_blocks import README, ROOT
@@ -69,3 +70,14 @@ def test_a_variable_segment_compares_equal_however_it_is_spelled() -> None:
     patterns = {path_pattern(p) for p in ("/customers/{customer_id}", "/customers/:id")}
     assert patterns == {"/customers/*"}
     assert path_pattern("/customers") != path_pattern("/customers/:id")
+
+
+def test_the_demo_data_is_not_found_by_the_readmes_searches() -> None:
+    """The README's examples find their customer by a search (`?q=ada.l`); on a system where
+    `make screenshots` sent its prospects, the search must still find theirs alone."""
+    searched = re.findall(r"\bq=([\w.@-]+)", README.read_text(encoding="utf-8"))
+    assert searched, "the README searches for no customer any more"
+    for handle, name, _ in PROSPECTS:
+        for term in searched:
+            assert term.lower() not in handle.lower(), (handle, term)
+            assert term.lower() not in name.lower(), (name, term)
