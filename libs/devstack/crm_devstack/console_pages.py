@@ -4,7 +4,8 @@ A page of console/src/layout/pages.ts without an entry here fails
 tests/backtest/test_readme_console.py: adding a page means adding its line below. `path` may
 hold `{customer_id}`, filled with a real customer of the demo account (the first of "who
 next", else of GET /api/customers); `loaded` is the CSS selector that is on the page once it
-has read its data (the tool also waits until no panel says "Loading…").
+has read its data (the tool also waits until no panel says "Loading…"); `admin` signs in with
+an admin's token of the demo account (a page only admins are offered) instead of a member's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class ConsolePage:
     path: str
     loaded: str
     signed_in: bool = True
+    admin: bool = False
 
 
 PAGES: Final[tuple[ConsolePage, ...]] = (

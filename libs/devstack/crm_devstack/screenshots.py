@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
@@ -30,10 +31,13 @@ from crm_devstack.console_pages import (
     image_name,
     needs_customer,
 )
+from crm_devstack.demo_account import DEMO_ACCOUNT, LocalSecrets
 from crm_devstack.demo_data import first_customer_id, read_demo_env, seed_demo_data
 from crm_devstack.settings import StackConfig, repo_root
+from crm_servicekit.auth import Role, mint_token
 
 WAIT_S: Final = 60.0
+ADMIN_TTL: Final = timedelta(hours=1)
 SCREEN_HEIGHT: Final = 900
 MAX_HEIGHT: Final = 6000
 # What a panel shows while its answer is on its way (console/src/dashboard/Waiting.tsx).
@@ -74,23 +78,34 @@ def _photograph(browser: Browser, width: int) -> bytes:
     return png
 
 
+def _admin_token(state_dir: Path) -> str:
+    """An admin's token of the demo account, signed with the local system's secret."""
+    secret = LocalSecrets.load_or_create(state_dir).jwt_secret
+    return mint_token(secret, DEMO_ACCOUNT, "screenshots", ADMIN_TTL, role=Role.ADMIN)
+
+
 def take_screenshots(
-    env: dict[str, str],
+    state_dir: Path,
     out: Path,
     binaries: tuple[str, str],
     pages: Sequence[ConsolePage] = PAGES,
     widths: Sequence[int] = WIDTHS,
 ) -> list[Path]:
-    """Each page at each width into `out` as <page>-<width>.png; `env` is demo.env's."""
+    """Each page at each width into `out` as <page>-<width>.png, from the local system whose
+    state (demo.env, the secrets) is in `state_dir`."""
+    env = read_demo_env(state_dir)
     base = env["CRM_CONSOLE"].split("#", 1)[0].rstrip("/")
     customer = first_customer_id(env) if any(needs_customer(p) for p in pages) else ""
+    tokens = {False: env["TOKEN"]}
+    if any(page.admin for page in pages):
+        tokens[True] = _admin_token(state_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for browser in open_browser(*binaries):
         for width in widths:
             for page in pages:
                 browser.show_at(width, SCREEN_HEIGHT)
-                _open(browser, base, page, env["TOKEN"], customer)
+                _open(browser, base, page, tokens[page.admin], customer)
                 target = out / image_name(page, width)
                 target.write_bytes(_photograph(browser, width))
                 written.append(target)
@@ -109,10 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="first send a few prospects to the demo account (once a day; a fresh system has none)",
     )
     args = parser.parse_args(argv)
-    env = read_demo_env(StackConfig.from_env().state_dir)
+    state_dir = StackConfig.from_env().state_dir
     if args.seed_demo_data:
-        seed_demo_data(env)
-    for path in take_screenshots(env, args.out, browser_binaries()):
+        seed_demo_data(read_demo_env(state_dir))
+    for path in take_screenshots(state_dir, args.out, browser_binaries()):
         print(path)
     return 0
 
