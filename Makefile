@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync install up down status lint fmt test fuzz backtest chaos bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats bench-system-cpu
+.PHONY: help sync install up down status screenshots lint fmt test fuzz backtest chaos bench bench-consumer bench-floor bench-ingest bench-rules bench-nba bench-stats bench-system-cpu
 
 help:
 	@echo "make install  install what is missing (uv, Python deps, Java/Maven, PostgreSQL, Redis, Kafka jars, nginx, wrk,"
@@ -21,6 +21,8 @@ help:
 	@echo "              REPLICAS=\"customers=2 rules=2\": processes per service (1-12, kept until make down)"
 	@echo "make down     stop them (their data is kept)"
 	@echo "make status   show what runs where"
+	@echo "make screenshots  the console's pages at 375 and 1280 px into docs/console/ (needs make up;"
+	@echo "              sends a few demo prospects to the demo account first, once a day)"
 	@echo "make lint     ruff check, ruff format --check, mypy, concordance, deploy files and API documents current,"
 	@echo "              the console's TypeScript (tsc)"
 	@echo "make fmt      format and autofix"
@@ -56,6 +58,11 @@ down:
 status:
 	$(UV) run --frozen crm-devstack status
 	$(UV) run --frozen crm-devstack system status
+
+# Against the running system (`make up`): each page of crm_devstack.console_pages, signed in as
+# the demo account, photographed in Debian's headless Chromium into docs/console/.
+screenshots: install
+	$(UV) run --frozen python -m crm_devstack.screenshots --seed-demo-data
 
 lint:
 	$(UV) run --frozen ruff check .

@@ -27,6 +27,9 @@ SECRETS = "crm-secrets"
 CONFIG = "crm-config"
 ACCOUNTS_SECRET = "crm-accounts"
 SERVICES = sorted(SERVICE_PORTS)
+# The web console's Deployment and Service, and its HTTPRoute (deploy/k8s/console.yaml).
+CONSOLE = "console"
+CONSOLE_ROUTE = "crm-console"
 
 
 def k8s_documents() -> list[tuple[str, dict[str, Any]]]:

@@ -14,44 +14,11 @@ from api_md_paths import API_PATHS
 from crm_devstack import deploy_files
 from crm_devstack.gateway_routes import ROUTES, SERVICE_PORTS, service_for
 
+from .gateway_api import gateway_api_backend
 from .manifests import ROOT
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 NOT_ROUTED = ["/internal/identities/claim", "/api/nothing-here", "/api/customersx", "/"]
-
-
-def _path_matches(match: dict[str, Any], path: str) -> bool:
-    kind, value = match["type"], match["value"]
-    if kind == "Exact":
-        return bool(path == value)
-    assert kind == "PathPrefix", kind
-    # Gateway API: whole path segments, a trailing "/" of the value ignored.
-    prefix = value.rstrip("/")
-    return prefix == "" or path == prefix or path.startswith(prefix + "/")
-
-
-def gateway_api_backend(route: dict[str, Any], method: str, path: str) -> str | None:
-    """Where a Gateway API implementation sends the request (None: no rule matches, 404).
-
-    Precedence among matching rules (Gateway API, HTTPRouteRule): an Exact path match first,
-    then the longest path prefix, then a match naming the method.
-    """
-    candidates = []
-    for rule in route["spec"]["rules"]:
-        for match in rule["matches"]:
-            if not _path_matches(match["path"], path):
-                continue
-            if "method" in match and match["method"] != method:
-                continue
-            rank = (
-                match["path"]["type"] == "Exact",
-                len(match["path"]["value"]),
-                "method" in match,
-            )
-            candidates.append((rank, rule["backendRefs"][0]["name"]))
-    if not candidates:
-        return None
-    return max(candidates, key=lambda candidate: candidate[0])[1]
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,18 @@ from typing import Any
 
 import pytest
 
-from crm_devstack.deploy_files import HTTP_ROUTE, K8S_GATEWAY, K8S_NAMESPACE
+from crm_devstack.deploy_files import HTTP_ROUTE, K8S_GATEWAY, K8S_NAMESPACE, K8S_ROUTE
 
-from .manifests import CONFIG, K8S, KAFKA_CLUSTER, SERVICES, find, k8s_documents, one
+from .manifests import (
+    CONFIG,
+    CONSOLE_ROUTE,
+    K8S,
+    KAFKA_CLUSTER,
+    SERVICES,
+    find,
+    k8s_documents,
+    one,
+)
 
 KUBERNETES_VERSION = "1.37.0"
 
@@ -42,6 +51,7 @@ def test_every_manifest_file_parses_into_named_objects() -> None:
         "kafka.yaml",
         "gateway.yaml",
         HTTP_ROUTE.name,
+        "console.yaml",
         *(f"{name}.yaml" for name in SERVICES),
     }
     for filename, document in DOCUMENTS:
@@ -100,8 +110,11 @@ def test_the_httproute_hangs_off_the_gateway(k8s_objects: list[dict[str, Any]]) 
     listeners = gateway["spec"]["listeners"]
     assert listeners
     assert all({"name", "protocol", "port"} <= set(item) for item in listeners)
-    (route,) = find(k8s_objects, "HTTPRoute")
-    assert route["spec"]["parentRefs"] == [{"name": K8S_GATEWAY}]
-    for rule in route["spec"]["rules"]:
-        for backend in rule["backendRefs"]:
-            one(k8s_objects, "Service", backend["name"])
+    # The API's (generated) and the console's, which takes every path the API's do not.
+    routes = find(k8s_objects, "HTTPRoute")
+    assert sorted(route["metadata"]["name"] for route in routes) == [K8S_ROUTE, CONSOLE_ROUTE]
+    for route in routes:
+        assert route["spec"]["parentRefs"] == [{"name": K8S_GATEWAY}]
+        for rule in route["spec"]["rules"]:
+            for backend in rule["backendRefs"]:
+                one(k8s_objects, "Service", backend["name"])

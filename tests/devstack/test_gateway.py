@@ -10,8 +10,7 @@ import asyncio
 import contextlib
 import json
 import re
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -24,6 +23,8 @@ from crm_devstack.gateway_config import render
 from crm_devstack.gateway_routes import SERVICE_PORTS, service_for
 from crm_devstack.processes import free_port
 from crm_devstack.system_packages import install_packages, missing_packages
+
+from .console_files import assert_serves_the_console
 
 NOT_ROUTED = [("POST", "/internal/identities/claim"), ("GET", "/api/nothing-here")]
 
@@ -79,24 +80,6 @@ def stand_in(name: str, release_stream: asyncio.Event):  # type: ignore[no-untyp
         await send({"type": "http.response.body", "body": body.encode()})
 
     return app
-
-
-CONSOLE_PAGE = "<!doctype html><title>console</title>"
-CONSOLE_SCRIPT = "export const console = 1;"
-
-
-@pytest.fixture
-def console_build() -> Iterator[Path]:
-    """A console build as Vite writes one: index.html and its hashed assets. Outside pytest's
-    tmp_path, whose parent only its owner may read: nginx's workers run as `nobody` when it
-    is started as root, and must read these files."""
-    with tempfile.TemporaryDirectory(prefix="console-") as made:
-        folder = Path(made)
-        folder.chmod(0o755)
-        (folder / "assets").mkdir(mode=0o755)
-        (folder / "index.html").write_text(CONSOLE_PAGE)
-        (folder / "assets" / "index-abc123.js").write_text(CONSOLE_SCRIPT)
-        yield folder
 
 
 @pytest.fixture
@@ -172,24 +155,7 @@ async def test_the_console_is_served_at_the_root_and_owns_every_path_outside_the
     gateway: tuple[str, asyncio.Event],
 ) -> None:
     base, _ = gateway
-    async with httpx.AsyncClient(base_url=base) as client:
-        # The console's own routes (a reload, a shared link) are its page, which routes them.
-        for path in ("/", "/customers/4f1c", "/settings"):
-            page = await client.get(path)
-            assert (page.status_code, page.text) == (200, CONSOLE_PAGE), path
-            assert page.headers["content-type"].startswith("text/html")
-            assert page.headers["cache-control"] == "no-cache"
-        script = await client.get("/assets/index-abc123.js")
-        assert (script.status_code, script.text) == (200, CONSOLE_SCRIPT)
-        # A module script of another type is refused by the browser.
-        assert script.headers["content-type"].startswith("text/javascript")
-        assert "immutable" in script.headers["cache-control"]
-        # A missing asset is missing, not the page; /api stays the API's, unknown paths 404.
-        assert (await client.get("/assets/gone.js")).status_code == 404
-        for path in ("/api", "/api/", "/api/nothing-here/deeper"):
-            answer = await client.get(path)
-            assert answer.status_code == 404, path
-            assert answer.headers["content-type"] == "application/problem+json"
+    await assert_serves_the_console(base)
 
 
 async def test_server_sent_events_pass_unbuffered(gateway: tuple[str, asyncio.Event]) -> None:

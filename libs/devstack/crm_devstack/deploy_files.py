@@ -4,6 +4,8 @@
   ``gateway_config.render`` that ``make up`` uses, with the compose service names as upstreams.
 - ``deploy/k8s/httproute.yaml``: the Kubernetes Gateway API ``HTTPRoute`` with the same
   methods and paths (an ``Exact`` match per exact nginx location, a ``PathPrefix`` per prefix).
+- ``deploy/console/nginx.conf``: the console image's nginx (Kubernetes), serving the console's
+  build as the gateway does locally, by the same ``gateway_config`` code.
 - the KEDA thresholds in ``deploy/k8s/<service>.yaml``, from the measured figures of
   ``deploy/capacity.json`` (``crm_devstack.deploy_scaling``; the rest of those files is
   written by hand).
@@ -25,7 +27,7 @@ import yaml
 
 from crm_devstack import generated_files
 from crm_devstack.deploy_scaling import SCALED_MANIFESTS, generated_manifest
-from crm_devstack.gateway_config import render
+from crm_devstack.gateway_config import render, render_console_server
 from crm_devstack.gateway_routes import (
     EVENTS_BY_METHOD,
     EVENTS_DEFAULT,
@@ -37,12 +39,18 @@ from crm_devstack.gateway_routes import (
 
 NGINX_CONF: Final = Path("deploy") / "gateway" / "nginx.conf"
 HTTP_ROUTE: Final = Path("deploy") / "k8s" / "httproute.yaml"
+CONSOLE_NGINX_CONF: Final = Path("deploy") / "console" / "nginx.conf"
 
 # Inside the nginx container (compose): the official image keeps its cache and logs here.
 CONTAINER_HOME: Final = Path("/var/cache/nginx")
 CONTAINER_LOGS: Final = Path("/var/log/nginx")
 # Where compose mounts the console's build (console/dist, made by `make install`).
 CONTAINER_CONSOLE: Final = Path("/usr/share/nginx/console")
+
+# The console image (deploy/console/Dockerfile): nginx as a user that may not bind below 1024,
+# with a read-only root but for /tmp.
+CONSOLE_PORT: Final = 8080
+CONSOLE_TEMP: Final = Path("/tmp")
 
 K8S_NAMESPACE: Final = "crm"
 K8S_GATEWAY: Final = "crm-gateway"
@@ -63,6 +71,13 @@ def compose_nginx_conf() -> str:
         logs=CONTAINER_LOGS,
         console=CONTAINER_CONSOLE,
         daemon=False,
+    )
+
+
+def console_nginx_conf() -> str:
+    """nginx.conf of the console image: the console's build, as the gateway serves it."""
+    return render_console_server(
+        listen=str(CONSOLE_PORT), console=CONTAINER_CONSOLE, temp=CONSOLE_TEMP
     )
 
 
@@ -137,6 +152,7 @@ def http_route_yaml() -> str:
 GENERATED: Final[Mapping[Path, Callable[[Path], str]]] = {
     NGINX_CONF: lambda _root: compose_nginx_conf(),
     HTTP_ROUTE: lambda _root: http_route_yaml(),
+    CONSOLE_NGINX_CONF: lambda _root: console_nginx_conf(),
     **{
         path: functools.partial(generated_manifest, service=service)
         for path, service in SCALED_MANIFESTS.items()
@@ -165,8 +181,9 @@ def stale_files(root: Path) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m crm_devstack.deploy_files",
-        description="Write deploy/gateway/nginx.conf, deploy/k8s/httproute.yaml and the KEDA "
-        "thresholds in deploy/k8s/<service>.yaml, or --check.",
+        description="Write deploy/gateway/nginx.conf, deploy/k8s/httproute.yaml, "
+        "deploy/console/nginx.conf and the KEDA thresholds in deploy/k8s/<service>.yaml, "
+        "or --check.",
     )
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if a file is out of date"

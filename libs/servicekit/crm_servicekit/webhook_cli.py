@@ -42,15 +42,19 @@ def post(
 ) -> None:
     """Sign the body (webhook-id, webhook-timestamp, webhook-signature) and POST it."""
     raw = json_body(body)
+    send(f"{api.rstrip('/')}{path}", raw.encode(), standard_webhook_headers(secret, raw))
+
+
+def standard_webhook_headers(secret: str, raw: str) -> dict[str, str]:
+    """The headers of a JSON body signed with Standard Webhooks: a new message id, now."""
     message_id = f"msg_{uuid.uuid4().hex}"
     now = datetime.now(UTC)
-    headers = {
+    return {
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": Webhook(secret).sign(message_id, now, raw),
     }
-    send(f"{api.rstrip('/')}{path}", raw.encode(), headers)
 
 
 Body = Annotated[str, typer.Option("--json", help="the provider's JSON payload, or @file")]
