@@ -29,6 +29,9 @@ class ConsolePage:
 PAGES: Final[tuple[ConsolePage, ...]] = (
     ConsolePage("sign-in", "/", "textarea#token", signed_in=False),
     ConsolePage("dashboard", "/", "#ticker-connection.live"),
+    ConsolePage("customers", "/customers", "#customers li"),
+    ConsolePage("deliveries", "/deliveries", "#deliveries li"),
+    ConsolePage("settings", "/settings", "#reminder-follow_up_2h-delay", admin=True),
 )
 
 # A phone's width and a desktop's: the two the console is held to.
