@@ -12,11 +12,12 @@ export function App() {
   useEffect(() => onTokenChange(setToken), []);
 
   if (!token) return <SignIn />;
-  const page = pageAt(path);
+  const found = pageAt(path);
   return (
     <Shell path={path}>
-      {page ? (
-        <page.component key={token} />
+      {found ? (
+        // Keyed by the path too: another customer's card is a page of its own.
+        <found.page.component key={`${token} ${path}`} params={found.params} />
       ) : (
         <section aria-labelledby="missing">
           <h1 id="missing">No such page</h1>
