@@ -3,7 +3,7 @@ import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 
 // The reminder types as a person says them; `custom` is one the person made by hand.
-const TYPES: Record<Schemas["ReminderType"], string> = {
+export const REMINDER_TYPES: Record<Schemas["ReminderType"], string> = {
   follow_up_2h: "Follow up (2 hours)",
   follow_up_1d: "Follow up (1 day)",
   follow_up_24h: "Follow up (24 hours)",
@@ -36,7 +36,7 @@ export function Reminders({ items, more, timeZone, onMore }: Props) {
                 <span class="badge medium">due</span>
               )}
             </div>
-            <div class="what">{TYPES[item.type]}</div>
+            <div class="what">{REMINDER_TYPES[item.type]}</div>
             {item.message ? <div class="why">{item.message}</div> : null}
             <div class="when">
               Due <time dateTime={item.scheduled_for}>{moment(item.scheduled_for, timeZone)}</time>

@@ -5,6 +5,7 @@
 
 import type { ComponentType } from "preact";
 
+import { CustomerCard } from "../pages/CustomerCard";
 import { Dashboard } from "../pages/Dashboard";
 import { matchPath, type Params } from "./route";
 
@@ -21,7 +22,17 @@ export interface Page {
   accepts?: (params: Params) => boolean;
 }
 
-export const PAGES: readonly Page[] = [{ path: "/", title: "Dashboard", component: Dashboard }];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const PAGES: readonly Page[] = [
+  { path: "/", title: "Dashboard", component: Dashboard },
+  {
+    path: "/customers/:id",
+    title: "Customer card",
+    component: CustomerCard,
+    accepts: ({ id }) => UUID.test(id ?? ""),
+  },
+];
 
 export function inNavigation(page: Page): boolean {
   return !page.path.includes("/:");
