@@ -1,4 +1,5 @@
 import type { Schemas } from "../api/client";
+import { customerPath, Link } from "../layout/Link";
 import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 
@@ -29,7 +30,11 @@ export function Reminders({ items, more, timeZone, onMore }: Props) {
         {items.map((item) => (
           <li key={item.id} data-reminder-id={item.id} data-customer-id={item.customer_id}>
             <div class="who">
-              <strong>{names.get(item.customer_id) ?? "…"}</strong>
+              <strong>
+                <Link href={customerPath(item.customer_id)}>
+                  {names.get(item.customer_id) ?? "…"}
+                </Link>
+              </strong>
               {item.overdue ? (
                 <span class="badge critical">overdue</span>
               ) : (
