@@ -1,42 +1,24 @@
-// The pipeline's vocabularies and what a "next stage" needs, as /work/shared DOMAIN.md's
-// pipeline section (and crm_schemas.vocabulary) defines them: asked for before the move is
-// sent, so the person answers once instead of reading a 409.
+// The pipeline's vocabularies and what a "next stage" needs, as DOMAIN.md's pipeline section
+// defines them: asked for before the move is sent, so the person answers once instead of
+// reading a 409. The terms and the canonical order are read from the concordance artifact the
+// services' own code generates (and CI holds to it), not written here a second time.
 
+import mapping from "../../../docs/concordance/status_mapping.json";
 import type { Schemas } from "../api/client";
 
 export const VOCABULARIES = {
-  frazer: [
-    "New",
-    "Relationship",
-    "Invited",
-    "Qualified",
-    "Booked",
-    "No-Show",
-    "Video Sent",
-    "Follow-up",
-    "Signed-up",
-    "Team",
-    "Not Now",
-  ],
-  recruiting: ["New", "Qualified", "Booked", "Held", "Joined", "Lost", "No-Show"],
-  sales: ["New", "Qualified", "Booked", "Held", "Won", "Lost", "No-Show"],
-} as const;
+  frazer: mapping.vocabularies.frazer.terms,
+  recruiting: mapping.vocabularies.recruiting.terms,
+  sales: mapping.vocabularies.sales.terms,
+};
 
 export type VocabularyName = keyof typeof VOCABULARIES;
 
 export function isVocabulary(name: string | null): name is VocabularyName {
-  return name !== null && name in VOCABULARIES;
+  return name !== null && Object.hasOwn(VOCABULARIES, name);
 }
 
-const ORDER = [
-  "lead",
-  "relationship",
-  "invited",
-  "qualified",
-  "presentation_sent",
-  "follow_up",
-  "signed_up",
-] as const;
+const ORDER: readonly string[] = mapping.canonical.pipeline_order;
 
 export interface NextNeeds {
   possible: boolean;
@@ -52,7 +34,7 @@ export function nextNeeds(customer: Schemas["CustomerOut"], vocabulary: Vocabula
   const noWhy = !customer.prospect_why?.trim();
   if (status === "signed_up") return { possible: false, why: false, bookingTime: false };
   if (vocabulary === "frazer") {
-    const next = status === "not_now" ? "relationship" : ORDER[ORDER.indexOf(status as never) + 1];
+    const next = status === "not_now" ? "relationship" : ORDER[ORDER.indexOf(status) + 1];
     return { possible: true, why: next === "qualified" && noWhy, bookingTime: false };
   }
   if (["lead", "relationship", "invited"].includes(status)) {
