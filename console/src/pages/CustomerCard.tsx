@@ -1,7 +1,9 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 
 import { answered, api, type Schemas } from "../api/client";
 import { useAnswer } from "../api/useAnswer";
+import { usePageSize } from "../api/usePageSize";
 import { Booking } from "../card/Booking";
 import { Fields } from "../card/Fields";
 import { Interactions } from "../card/Interactions";
@@ -15,7 +17,6 @@ import type { PageProps } from "../layout/pages";
 
 type Customer = Schemas["CustomerOut"];
 
-const PAGE = 20;
 // The vocabulary a person works in is theirs: kept in the browser across cards.
 const VOCABULARY = "crm.vocabulary";
 
@@ -33,7 +34,7 @@ async function recommendationOf(customerId: string): Promise<Schemas["Recommenda
 }
 
 /** What the card shows beside the customer, read again after every change made on it. */
-function useAround(customerId: string, round: number, shown: number) {
+function useAround(customerId: string, round: number, eventsShown: number) {
   const path = { customer_id: customerId };
   return {
     nba: useAnswer(() => recommendationOf(customerId), [customerId, round]),
@@ -46,10 +47,26 @@ function useAround(customerId: string, round: number, shown: number) {
       return api.GET("/api/interactions/customer/{customer_id}", { params }).then(answered);
     }, [customerId, round]),
     events: useAnswer(() => {
-      const params = { path, query: { limit: shown } };
+      const params = { path, query: { limit: eventsShown } };
       return api.GET("/api/events/customer/{customer_id}", { params }).then(answered);
-    }, [customerId, round, shown]),
+    }, [customerId, round, eventsShown]),
   };
+}
+
+interface PanelProps {
+  name: string;
+  title: string;
+  wide?: boolean;
+  children: ComponentChildren;
+}
+
+function Panel({ name, title, wide, children }: PanelProps) {
+  return (
+    <section aria-labelledby={`${name}-title`} class={wide ? "panel wide" : "panel"}>
+      <h2 id={`${name}-title`}>{title}</h2>
+      {children}
+    </section>
+  );
 }
 
 /** The Kundekort: the customer with everything about them, and what to do with them. */
@@ -60,14 +77,14 @@ export function CustomerCard({ params }: PageProps) {
   const [round, setRound] = useState(0);
   const changed = () => setRound((n) => n + 1);
   const [saved, setSaved] = useState<Customer | null>(null);
-  const [shown, setShown] = useState(PAGE);
+  const events = usePageSize();
 
   const settings = useAnswer(() => api.GET("/api/settings").then(answered), []);
   const read = useAnswer(async () => {
     const params = { path: { customer_id: customerId }, query: { pipeline: vocabulary } };
     return answered(await api.GET("/api/customers/{customer_id}", { params }));
   }, [customerId, vocabulary, round]);
-  const around = useAround(customerId, round, shown);
+  const around = useAround(customerId, round, events.limit);
   // The card a change answered is shown at once, until the read after it catches up.
   const newer = read.state === "ready" && saved && saved.updated_at > read.data.updated_at;
   const customer = newer ? { state: "ready" as const, data: saved } : read;
@@ -91,8 +108,7 @@ export function CustomerCard({ params }: PageProps) {
                 <h1 id="card-title">
                   {card.name ?? Object.values(card.handles)[0] ?? "A customer"}
                 </h1>
-                <section aria-labelledby="pipeline-title" class="panel">
-                  <h2 id="pipeline-title">Pipeline</h2>
+                <Panel name="pipeline" title="Pipeline">
                   <Pipeline
                     customer={card}
                     vocabulary={vocabulary}
@@ -100,60 +116,44 @@ export function CustomerCard({ params }: PageProps) {
                     onVocabulary={onVocabulary}
                     onMoved={onSaved}
                   />
-                </section>
-                <section aria-labelledby="nba-title" class="panel">
-                  <h2 id="nba-title">Next best action</h2>
+                </Panel>
+                <Panel name="nba" title="Next best action">
                   <Waiting answer={around.nba}>
                     {(found) => <Nba recommendation={found} timeZone={timeZone} />}
                   </Waiting>
-                </section>
-                <section aria-labelledby="booking-title" class="panel">
-                  <h2 id="booking-title">Meeting</h2>
+                </Panel>
+                <Panel name="booking" title="Meeting">
                   <Booking customer={card} timeZone={timeZone} onSaved={onSaved} />
-                </section>
-                <section aria-labelledby="reminders-title" class="panel">
-                  <h2 id="reminders-title">Reminders</h2>
+                </Panel>
+                <Panel name="reminders" title="Reminders">
                   <Waiting answer={around.reminders}>
-                    {(page) => (
-                      <Reminders
-                        customerId={customerId}
-                        items={page.items}
-                        timeZone={timeZone}
-                        onChanged={changed}
-                      />
+                    {({ items }) => (
+                      <Reminders {...{ customerId, items, timeZone }} onChanged={changed} />
                     )}
                   </Waiting>
-                </section>
-                <section aria-labelledby="interactions-title" class="panel">
-                  <h2 id="interactions-title">Interactions</h2>
+                </Panel>
+                <Panel name="interactions" title="Interactions">
                   <Waiting answer={around.interactions}>
-                    {(page) => (
-                      <Interactions
-                        customerId={customerId}
-                        items={page.items}
-                        timeZone={timeZone}
-                        onChanged={changed}
-                      />
+                    {({ items }) => (
+                      <Interactions {...{ customerId, items, timeZone }} onChanged={changed} />
                     )}
                   </Waiting>
-                </section>
-                <section aria-labelledby="fields-title" class="panel wide">
-                  <h2 id="fields-title">Details</h2>
+                </Panel>
+                <Panel name="fields" title="Details" wide>
                   <Fields customer={card} timeZone={timeZone} onSaved={onSaved} />
-                </section>
-                <section aria-labelledby="timeline-title" class="panel wide">
-                  <h2 id="timeline-title">Timeline</h2>
+                </Panel>
+                <Panel name="timeline" title="Timeline" wide>
                   <Waiting answer={around.events}>
                     {(page) => (
                       <Timeline
                         items={page.items}
-                        more={Boolean(page.next_cursor) && shown < 500}
+                        more={events.more(page)}
                         timeZone={timeZone}
-                        onMore={() => setShown((n) => Math.min(n + PAGE, 500))}
+                        onMore={events.showMore}
                       />
                     )}
                   </Waiting>
-                </section>
+                </Panel>
               </>
             )}
           </Waiting>
