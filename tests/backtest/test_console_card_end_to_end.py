@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 
@@ -85,12 +86,14 @@ async def test_next_stage_asks_for_the_why_and_the_meeting_time_then_moves(
     base = open_card(system, browser, screen, customer_id)
     assert text_of(driver, "#stage") == "Invited"
 
-    # Entering qualified needs the prospect's Why: asked before anything is sent.
-    press(driver, "Next stage")
+    # Entering qualified needs the prospect's Why: asked before anything is sent. By keyboard:
+    # the question takes the focus, and Tab reaches the move.
+    driver.find_element(By.ID, "next-stage").send_keys(Keys.ENTER)
     wait_for(driver, "#next-why")
     assert not driver.find_elements(By.ID, "next-booking-time")
-    fill_in(driver, "#next-why", "Time with the kids")
-    press(driver, "Move")
+    asked = driver.switch_to.active_element
+    assert asked.get_attribute("id") == "next-why"
+    asked.send_keys("Time with the kids", Keys.TAB, Keys.ENTER)
     wait_until(driver, lambda d: text_of(d, "#stage") == "Qualified")
     moved = await card(gateway, customer_id)
     assert (moved["status"], moved["prospect_why"]) == ("qualified", "Time with the kids")

@@ -12,6 +12,8 @@ const KINDS: readonly Kind[] = ["note", "call", "email", "meeting", "message", "
 
 interface FormProps {
   id: string;
+  /** Focus the words at once (an edit the person just asked for). */
+  focus?: boolean;
   kind: Kind;
   content: string;
   submit: string;
@@ -20,7 +22,7 @@ interface FormProps {
 }
 
 /** An interaction's kind and words: a new one (emptied once added), or one being edited. */
-function InteractionForm({ id, submit, onSubmit, onCancel, ...was }: FormProps) {
+function InteractionForm({ id, focus, submit, onSubmit, onCancel, ...was }: FormProps) {
   const [kind, setKind] = useState(was.kind);
   const [content, setContent] = useState(was.content);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
@@ -51,6 +53,7 @@ function InteractionForm({ id, submit, onSubmit, onCancel, ...was }: FormProps) 
         id={`${id}-content`}
         rows={2}
         required
+        autoFocus={focus}
         value={content}
         onInput={(event) => setContent(event.currentTarget.value)}
       />
@@ -119,6 +122,7 @@ export function Interactions({ customerId, items, timeZone, onChanged }: Props) 
             {editing === item.id ? (
               <InteractionForm
                 id={`edit-${item.id}`}
+                focus
                 kind={item.type}
                 content={item.content ?? ""}
                 submit="Save interaction"

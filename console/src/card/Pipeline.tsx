@@ -104,6 +104,7 @@ export function Pipeline({ customer, vocabulary, timeZone, onVocabulary, onMoved
                 id="next-why"
                 rows={2}
                 required
+                autoFocus
                 value={why}
                 onInput={(event) => setWhy(event.currentTarget.value)}
               />
@@ -116,6 +117,7 @@ export function Pipeline({ customer, vocabulary, timeZone, onVocabulary, onMoved
                 id="next-booking-time"
                 type="datetime-local"
                 required
+                autoFocus={!askWhy}
                 value={bookingTime}
                 onInput={(event) => setBookingTime(event.currentTarget.value)}
               />

@@ -89,7 +89,9 @@ export function CustomerCard({ params }: PageProps) {
   const newer = read.state === "ready" && saved && saved.updated_at > read.data.updated_at;
   const customer = newer ? { state: "ready" as const, data: saved } : read;
   const onSaved = (card: Customer) => {
-    setSaved(card);
+    // Only an answer in the vocabulary shown (a move's) stands in for the card; a field's
+    // PUT is answered in canonical terms, and the read after it follows at once.
+    if (card.pipeline_status != null) setSaved(card);
     changed();
   };
   const onVocabulary = (name: VocabularyName) => {
