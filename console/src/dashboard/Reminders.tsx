@@ -1,5 +1,6 @@
 import type { Schemas } from "../api/client";
-import { customerPath, Link } from "../layout/Link";
+import { Link } from "../layout/Link";
+import { customerPath } from "../layout/route";
 import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 

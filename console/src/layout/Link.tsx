@@ -8,14 +8,15 @@ interface Props {
   class?: string;
 }
 
-/** A link to another page of the console, followed without reloading it. */
+/** A link to another of the console's pages, followed without reloading the console (a
+ * modified click, to open it in a new tab, is left to the browser). */
 export function Link({ href, children, class: className }: Props) {
   return (
     <a
       href={href}
       class={className}
       onClick={(event) => {
-        if (event.ctrlKey || event.metaKey || event.shiftKey) return; // a new tab or window
+        if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
         event.preventDefault();
         navigate(href);
       }}
@@ -23,8 +24,4 @@ export function Link({ href, children, class: className }: Props) {
       {children}
     </a>
   );
-}
-
-export function customerPath(customerId: string): string {
-  return `/customers/${encodeURIComponent(customerId)}`;
 }

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 
 import { signOut } from "../session/token";
-import { inNavigation, PAGES } from "./pages";
+import { PAGES } from "./pages";
 import { navigate } from "./route";
 
 interface Props {
@@ -20,7 +20,7 @@ export function Shell({ path, children }: Props) {
         <span class="brand">Frazer CRM</span>
         <nav aria-label="Pages">
           <ul>
-            {PAGES.filter(inNavigation).map((page) => (
+            {PAGES.map((page) => (
               <li key={page.path}>
                 <a
                   href={page.path}

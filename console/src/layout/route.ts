@@ -43,3 +43,7 @@ export function matchPath(pattern: string, path: string): Params | null {
   }
   return params;
 }
+
+export function customerPath(customerId: string): string {
+  return `/customers/${encodeURIComponent(customerId)}`;
+}

@@ -13,7 +13,7 @@ import { Reminders } from "../card/Reminders";
 import { Timeline } from "../card/Timeline";
 import { isVocabulary, type VocabularyName } from "../card/vocabulary";
 import { Waiting } from "../dashboard/Waiting";
-import type { PageProps } from "../layout/pages";
+import type { PageProps } from "../layout/linkedPages";
 
 type Customer = Schemas["CustomerOut"];
 
