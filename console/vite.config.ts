@@ -6,5 +6,9 @@ import { defineConfig } from "vite";
 export default defineConfig({
   plugins: [preact()],
   build: { outDir: "dist", emptyOutDir: true, sourcemap: true },
-  server: { proxy: { "/api": "http://127.0.0.1:8000" } },
+  server: {
+    proxy: { "/api": "http://127.0.0.1:8000" },
+    // The card reads the pipeline's vocabularies from the concordance artifact.
+    fs: { allow: [".", "../docs/concordance"] },
+  },
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 
+import { linkedPageAt } from "./layout/linkedPages";
 import { pageAt } from "./layout/pages";
 import { navigate, usePath } from "./layout/route";
 import { Shell } from "./layout/Shell";
@@ -13,10 +14,14 @@ export function App() {
 
   if (!token) return <SignIn />;
   const page = pageAt(path);
+  const linked = page ? undefined : linkedPageAt(path);
   return (
     <Shell path={path}>
       {page ? (
         <page.component key={token} />
+      ) : linked ? (
+        // Keyed by the path too: another customer's card is a page of its own.
+        <linked.page.component key={`${token} ${path}`} params={linked.params} />
       ) : (
         <section aria-labelledby="missing">
           <h1 id="missing">No such page</h1>

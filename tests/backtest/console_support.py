@@ -55,6 +55,37 @@ def text_of(driver: WebDriver | WebElement, css: str) -> str:
     return text
 
 
+def open_card(system: System, browser: Browser, screen: tuple[int, int], customer_id: str) -> str:
+    """The customer's card at this screen's size, signed in by the demo address's token (a
+    token in the fragment is taken on any page); answers the console's origin."""
+    browser.show_at(*screen)
+    base, fragment = demo_env(system)["CRM_CONSOLE"].split("#", 1)
+    browser.driver.get(f"{base.rstrip('/')}/customers/{customer_id}#{fragment}")
+    wait_for(browser.driver, "#stage")
+    return console_base(base)
+
+
+def fill_in(driver: WebDriver, css: str, value: str) -> None:
+    """Set a control's value as typing does (an input event), whatever its kind: a
+    datetime-local's keys depend on the browser's locale, its value does not."""
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        element,
+        value,
+    )
+
+
+def press(driver: WebDriver | WebElement, name: str) -> None:
+    """The button whose accessible name (its label, else its text) is `name`."""
+    for button in driver.find_elements(By.CSS_SELECTOR, "button"):
+        if name in (button.get_attribute("aria-label"), button.text.strip()):
+            button.click()
+            return
+    raise NoSuchElementException(f"no button named {name!r}")
+
+
 def find_in_who_next(driver: WebDriver, customer_id: str) -> bool:
     """The customer's row, asking for more of the list while there is more (an account used by
     other tests may have many customers before a new lead)."""

@@ -30,6 +30,7 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("index.html", "package-lock.json", "tsconfig.json", "vite.config.ts"):
         _file(folder / name, OLD)
     _file(tmp_path / "services/ingest/crm_ingest/published/openapi.json", OLD)
+    _file(tmp_path / "docs/concordance/status_mapping.json", OLD)
     _file(folder / "src" / "main.tsx", OLD)
     _file(folder / "node_modules" / ".package-lock.json", NEW)
     _file(folder / "dist" / "index.html", NEW)
@@ -61,6 +62,7 @@ def test_a_newer_lock_file_reinstalls_the_packages_and_rebuilds(console: Path) -
         "index.html",
         "vite.config.ts",
         "../services/ingest/crm_ingest/published/openapi.json",
+        "../docs/concordance/status_mapping.json",
     ],
 )
 def test_a_newer_source_setting_or_api_document_rebuilds(console: Path, changed: str) -> None:

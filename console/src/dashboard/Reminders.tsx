@@ -1,9 +1,11 @@
 import type { Schemas } from "../api/client";
+import { Link } from "../layout/Link";
+import { customerPath } from "../layout/route";
 import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 
 // The reminder types as a person says them; `custom` is one the person made by hand.
-const TYPES: Record<Schemas["ReminderType"], string> = {
+export const REMINDER_TYPES: Record<Schemas["ReminderType"], string> = {
   follow_up_2h: "Follow up (2 hours)",
   follow_up_1d: "Follow up (1 day)",
   follow_up_24h: "Follow up (24 hours)",
@@ -29,14 +31,18 @@ export function Reminders({ items, more, timeZone, onMore }: Props) {
         {items.map((item) => (
           <li key={item.id} data-reminder-id={item.id} data-customer-id={item.customer_id}>
             <div class="who">
-              <strong>{names.get(item.customer_id) ?? "…"}</strong>
+              <strong>
+                <Link href={customerPath(item.customer_id)}>
+                  {names.get(item.customer_id) ?? "…"}
+                </Link>
+              </strong>
               {item.overdue ? (
                 <span class="badge critical">overdue</span>
               ) : (
                 <span class="badge medium">due</span>
               )}
             </div>
-            <div class="what">{TYPES[item.type]}</div>
+            <div class="what">{REMINDER_TYPES[item.type]}</div>
             {item.message ? <div class="why">{item.message}</div> : null}
             <div class="when">
               Due <time dateTime={item.scheduled_for}>{moment(item.scheduled_for, timeZone)}</time>

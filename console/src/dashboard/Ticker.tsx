@@ -1,4 +1,6 @@
 import type { Schemas } from "../api/client";
+import { Link } from "../layout/Link";
+import { customerPath } from "../layout/route";
 import type { Connection } from "./liveTicker";
 import { moment } from "./format";
 
@@ -27,7 +29,12 @@ export function Ticker({ items, connection, timeZone }: Props) {
         <ol class="ticker" id="ticker" aria-live="polite" aria-relevant="additions">
           {items.map((item) => (
             <li key={item.id} data-customer-id={item.customer_id ?? undefined} data-kind={item.kind}>
-              <time dateTime={item.at}>{moment(item.at, timeZone)}</time> {item.text}
+              <time dateTime={item.at}>{moment(item.at, timeZone)}</time>{" "}
+              {item.customer_id ? (
+                <Link href={customerPath(item.customer_id)}>{item.text}</Link>
+              ) : (
+                item.text
+              )}
             </li>
           ))}
         </ol>

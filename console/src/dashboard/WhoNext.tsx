@@ -1,4 +1,6 @@
 import type { Schemas } from "../api/client";
+import { Link } from "../layout/Link";
+import { customerPath } from "../layout/route";
 import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 
@@ -19,7 +21,11 @@ export function WhoNext({ items, more, timeZone, onMore }: Props) {
         {items.map((item) => (
           <li key={item.customer_id} data-customer-id={item.customer_id} class={item.urgency}>
             <div class="who">
-              <strong>{names.get(item.customer_id) ?? "…"}</strong>
+              <strong>
+                <Link href={customerPath(item.customer_id)}>
+                  {names.get(item.customer_id) ?? "…"}
+                </Link>
+              </strong>
               <span class={`badge ${item.urgency}`}>{item.urgency}</span>
             </div>
             <div class="what">{item.title}</div>

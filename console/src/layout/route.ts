@@ -23,3 +23,27 @@ export function navigate(path: string): void {
   history.pushState(null, "", path);
   window.dispatchEvent(new Event(CHANGED));
 }
+
+export type Params = Readonly<Record<string, string>>;
+
+/** The parameters of `path` if it matches `pattern` ("/customers/:id"), else null. */
+export function matchPath(pattern: string, path: string): Params | null {
+  const wanted = pattern.split("/");
+  const given = path.split("/");
+  if (wanted.length !== given.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, part] of wanted.entries()) {
+    const value = given[index] ?? "";
+    if (part.startsWith(":")) {
+      if (!value) return null;
+      params[part.slice(1)] = decodeURIComponent(value);
+    } else if (part !== value) {
+      return null;
+    }
+  }
+  return params;
+}
+
+export function customerPath(customerId: string): string {
+  return `/customers/${encodeURIComponent(customerId)}`;
+}

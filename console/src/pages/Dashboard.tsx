@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 
 import { answered, api } from "../api/client";
 import { useAnswer } from "../api/useAnswer";
+import { usePageSize } from "../api/usePageSize";
 import { Coaching } from "../dashboard/Coaching";
 import { Dmo } from "../dashboard/Dmo";
 import { Figures } from "../dashboard/Figures";
@@ -13,7 +14,6 @@ import { Ticker } from "../dashboard/Ticker";
 import { Waiting } from "../dashboard/Waiting";
 import { WhoNext } from "../dashboard/WhoNext";
 
-const PAGE = 20;
 // Figures and actions also change with the clock alone (a reminder falls due, an action
 // becomes overdue), which no ticker item announces.
 const REFRESH_MS = 60_000;
@@ -44,8 +44,8 @@ function useRefreshes(): [number, () => void] {
 
 export function Dashboard() {
   const [round, refreshSoon] = useRefreshes();
-  const [shown, setShown] = useState(PAGE);
-  const [remindersShown, setRemindersShown] = useState(PAGE);
+  const shown = usePageSize();
+  const remindersShown = usePageSize();
   const ticker = useLiveTicker(refreshSoon);
 
   const settings = useAnswer(() => api.GET("/api/settings").then(answered), []);
@@ -54,15 +54,15 @@ export function Dashboard() {
     return { today, week };
   }, [round]);
   const whoNext = useAnswer(
-    () => api.GET("/api/nba", { params: { query: { limit: shown } } }).then(answered),
-    [round, shown],
+    () => api.GET("/api/nba", { params: { query: { limit: shown.limit } } }).then(answered),
+    [round, shown.limit],
   );
   const reminders = useAnswer(
     () =>
       api
-        .GET("/api/reminders/due", { params: { query: { limit: remindersShown } } })
+        .GET("/api/reminders/due", { params: { query: { limit: remindersShown.limit } } })
         .then(answered),
-    [round, remindersShown],
+    [round, remindersShown.limit],
   );
   const coaching = useAnswer(() => api.GET("/api/coaching").then(answered), [round]);
   const timeZone = settings.state === "ready" ? settings.data.time_zone : "UTC";
@@ -86,9 +86,9 @@ export function Dashboard() {
           {(page) => (
             <Reminders
               items={page.items}
-              more={Boolean(page.next_cursor) && remindersShown < 500}
+              more={remindersShown.more(page)}
               timeZone={timeZone}
-              onMore={() => setRemindersShown((n) => Math.min(n + PAGE, 500))}
+              onMore={remindersShown.showMore}
             />
           )}
         </Waiting>
@@ -103,9 +103,9 @@ export function Dashboard() {
           {(page) => (
             <WhoNext
               items={page.items}
-              more={Boolean(page.next_cursor) && shown < 500}
+              more={shown.more(page)}
               timeZone={timeZone}
-              onMore={() => setShown((n) => Math.min(n + PAGE, 500))}
+              onMore={shown.showMore}
             />
           )}
         </Waiting>

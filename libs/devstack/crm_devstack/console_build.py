@@ -26,6 +26,8 @@ _BUILD_INPUTS: Final = (
     "tsconfig.json",
     "vite.config.ts",
     "../services/ingest/crm_ingest/published/openapi.json",
+    # The pipeline's vocabularies, which the customer card reads.
+    "../docs/concordance/status_mapping.json",
 )
 _GENERATED: Final = CONSOLE / "src" / "api" / "schema.d.ts"
 
