@@ -15,6 +15,8 @@ from .png_header import png_size
 from .readme_blocks import README, ROOT
 
 CONSOLE_PAGES_TS = ROOT / "console" / "src" / "layout" / "pages.ts"
+# The pages reached by links (the customer card), listed apart from the navigation's.
+CONSOLE_LINKED_PAGES_TS = ROOT / "console" / "src" / "layout" / "linkedPages.ts"
 SCREENSHOTS = ROOT / "docs" / "console"
 
 
@@ -26,11 +28,17 @@ def readme_images() -> list[Path]:
     return [README.parent / source for source in sources]
 
 
-def console_paths() -> list[str]:
-    """The paths of the console's pages, as console/src/layout/pages.ts lists them."""
-    text = CONSOLE_PAGES_TS.read_text(encoding="utf-8")
-    listed = text.split("PAGES", 1)[1]
+def listed_paths(source: Path, listing: str) -> list[str]:
+    """The `path:` values of the pages a console source file lists after `listing`."""
+    listed = source.read_text(encoding="utf-8").split(listing, 1)[1]
     return re.findall(r"\bpath:\s*[\"'`]([^\"'`]+)[\"'`]", listed)
+
+
+def console_paths() -> list[str]:
+    """The paths of the console's pages: the navigation's and those reached by links."""
+    return listed_paths(CONSOLE_PAGES_TS, "PAGES") + listed_paths(
+        CONSOLE_LINKED_PAGES_TS, "LINKED_PAGES"
+    )
 
 
 def test_every_image_the_readme_shows_is_a_screenshot_in_docs() -> None:
@@ -52,6 +60,7 @@ def test_the_readme_shows_the_dashboard_at_a_desktops_and_a_phones_width() -> No
 def test_the_screenshots_cover_every_page_of_the_console() -> None:
     paths = console_paths()
     assert "/" in paths, f"no page paths read from {CONSOLE_PAGES_TS}"
+    assert "/customers/:id" in paths, f"no page paths read from {CONSOLE_LINKED_PAGES_TS}"
     photographed = {path_pattern(page.path) for page in PAGES if page.signed_in}
     missing = [path for path in paths if path_pattern(path) not in photographed]
     assert missing == [], f"add each to crm_devstack.console_pages.PAGES: {missing}"

@@ -30,6 +30,7 @@ PAGES: Final[tuple[ConsolePage, ...]] = (
     ConsolePage("sign-in", "/", "textarea#token", signed_in=False),
     ConsolePage("dashboard", "/", "#ticker-connection.live"),
     ConsolePage("customers", "/customers", "#customers li"),
+    ConsolePage("customer-card", f"/customers/{CUSTOMER_ID}", "#stage"),
     ConsolePage("deliveries", "/deliveries", "#deliveries li"),
     ConsolePage("settings", "/settings", "#reminder-follow_up_2h-delay", admin=True),
 )
