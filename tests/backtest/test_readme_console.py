@@ -50,11 +50,12 @@ def test_every_image_the_readme_shows_is_a_screenshot_in_docs() -> None:
         assert image in taken, f"{image.name} is not one `make screenshots` takes"
 
 
-def test_the_readme_shows_the_dashboard_at_a_desktops_and_a_phones_width() -> None:
+def test_the_readme_shows_every_page_at_a_desktops_and_a_phones_width() -> None:
     section = README.read_text(encoding="utf-8").split("## The console", 1)[1].split("\n## ")[0]
     assert "`make screenshots`" in section
     shown = {image.name for image in readme_images()}
-    assert {"dashboard-1280.png", "dashboard-375.png"} <= shown
+    taken = {image_name(page, width) for page in PAGES for width in WIDTHS}
+    assert taken <= shown, f"not in the README: {sorted(taken - shown)}"
 
 
 def test_the_screenshots_cover_every_page_of_the_console() -> None:
