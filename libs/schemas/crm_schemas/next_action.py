@@ -74,7 +74,8 @@ class NextActionState:
         if step.kind is StepKind.CREATED and given:
             # A next action given at creation is shown as given, even dated in the past.
             return replace(moved, shown=NextAction(step.title, step.due, by_person=True))
-        # Without one the NBA's shows (stats may meet a fact's customer's NBA_CHANGED first).
+        # A person's step is judged; so is a creation without a next action, which shows the
+        # NBA's when known (stats may meet a fact's customer's NBA_CHANGED before its creation).
         return replace(moved, shown=moved._judged(step.at))
 
     def _judged(self, as_of: datetime) -> NextAction:
