@@ -11,16 +11,15 @@ from hypothesis import strategies as st
 from crm_customers.customers.announce import BOOKING_EVENTS
 from crm_customers.customers.policy.moves import (
     MoveRefused,
-    NextAction,
     ReasonRequired,
     created_state,
     next_stage_move,
     put_status,
-    shown_next_action,
     shows_term,
     states_showing,
 )
 from crm_schemas.catalog import EventName
+from crm_schemas.next_action import NextAction, shown_next_action
 from crm_schemas.pipeline import (
     OPEN_STATUSES,
     PIPELINE_ORDER,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from crm_schemas.account_settings import AutomationSettings, SettingsChange, SettingsHistory
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.next_action import NextActionState
 from crm_schemas.pipeline import OPEN_STATUSES, BookingState, PipelineState, Status
 from crm_stats.policy.dmo import AccountDays, DayTally, DmoTargets, TargetsInForce
 from crm_stats.policy.figures import (
@@ -44,7 +45,7 @@ class CustomerRow:
     no_shows: list[datetime] = field(default_factory=list)
     last_activity: datetime | None = None
     state: PipelineState | None = None
-    next_action_date: datetime | None = None
+    next_action: NextActionState = field(default_factory=NextActionState)
     deleted: bool = False
 
     def merge(self, change: CustomerChange) -> None:
@@ -59,8 +60,8 @@ class CustomerRow:
             self.last_activity = change.activity
         if change.state is not None:
             self.state = change.state
-        if change.sets_next_action:
-            self.next_action_date = change.next_action_date
+        if change.next_action is not None:
+            self.next_action = self.next_action.after(change.next_action)
         self.deleted = self.deleted or change.deleted
 
 
@@ -208,8 +209,8 @@ class Ledger:
                 for row in live.values()
                 if row.state
                 and row.state.status in OPEN_STATUSES
-                and row.next_action_date is not None
-                and row.next_action_date < as_of
+                and row.next_action.shown.due is not None
+                and row.next_action.shown.due < as_of
             ),
             states=[StateCount(*key, n) for key, n in states.items()],
             cohort=[

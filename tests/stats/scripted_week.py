@@ -91,6 +91,31 @@ def reminder(
     return event(name, customer, when, props)
 
 
+def chose_next_action(customer: uuid.UUID, when: datetime, due: datetime) -> EventEnvelope:
+    """A person's next action, as the customers service announces it (with what is shown)."""
+    chosen = {"next_action": "Call them", "next_action_date": due.isoformat()}
+    person = {"person_next_action": "Call them", "person_next_action_date": due.isoformat()}
+    changes = {**chosen, "next_action_by": "person", **person}
+    return event("CUSTOMER_UPDATED", customer, when, {"changes": changes})
+
+
+def nba_changed(
+    customer: uuid.UUID, when: datetime, due: datetime | None, action: str = "follow_up"
+) -> EventEnvelope:
+    """The NBA's recommendation: the card mirrors its title and due_at unless a person chose."""
+    recommendation = {
+        "customer_id": str(customer),
+        "action": action,
+        "title": "Follow up",
+        "reason": "the conversation goes on",
+        "priority": 50,
+        "urgency": "medium",
+        "due_at": due.isoformat() if due else None,
+        "computed_at": when.isoformat(),
+    }
+    return event("NBA_CHANGED", customer, when, {"recommendation": recommendation})
+
+
 def booked(customer: uuid.UUID, when: datetime) -> EventEnvelope:
     return event("MEETING_BOOKED", customer, when, {"booking_time": (when + timedelta(days=1))})
 
@@ -109,7 +134,7 @@ def oslo_week() -> list[EventEnvelope]:
         event("MEETING_HELD", A, at(23, 9)),
         event("PURCHASED", A, at(24, 10), {"amount": "49", "currency": "NOK", "product_ids": []}),
         moved(A, at(24, 10), state(Status.SIGNED_UP, BookingState.HELD)),
-        event("CUSTOMER_UPDATED", A, at(24, 11), {"changes": {"next_action_date": at(20, 9)}}),
+        chose_next_action(A, at(24, 11), at(25, 9)),
         # B: qualified by a lead form (cohort without a DM), booked, no-show, no rebook.
         event("LEAD_QUALIFIED", B, at(20, 8)),
         booked(B, at(21, 8)),
@@ -121,12 +146,12 @@ def oslo_week() -> list[EventEnvelope]:
         event("MESSAGE_SENT", C, at(21, 10, 20), {"channel": "ig"}),
         event("INVITE_SENT", C, at(21, 11)),
         moved(C, at(21, 11), state(Status.INVITED)),
-        event("CUSTOMER_UPDATED", C, at(21, 12), {"changes": {"next_action_date": at(25, 12)}}),
+        chose_next_action(C, at(21, 12), at(25, 12)),
         reminder("REMINDER_CREATED", C, at(21, 11), at(25, 22), "follow_up_7d"),  # due 45 min
         # D: a DM on Sunday 23:30 local, unanswered; a reminder overdue by 1h45m.
         event("DM_STARTED", D, at(25, 22, 30)),
         created(D, at(25, 22, 30), state(Status.RELATIONSHIP)),
-        event("CUSTOMER_UPDATED", D, at(25, 22, 31), {"changes": {"next_action_date": at(26, 9)}}),
+        chose_next_action(D, at(25, 22, 31), at(26, 9)),
         reminder("REMINDER_CREATED", D, at(25, 20), at(25, 21), "custom"),
         # E: a DM on the Sunday before (23:30 CEST = 21:30Z): outside the week.
         event("DM_STARTED", E, at(18, 21, 30)),

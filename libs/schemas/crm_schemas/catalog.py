@@ -137,7 +137,12 @@ CATALOG: dict[EventName, EventSpec] = {
         _spec(EventName.JOINED_TEAM, p.NoProperties, OUT, "joined as a partner", activity=True),
         _spec(EventName.UNSUBSCRIBED, p.NoProperties, OUT, "asked not to be contacted"),
         _spec(EventName.CUSTOMER_CREATED, s.CustomerCreated, CUS, "a customer was created"),
-        _spec(EventName.CUSTOMER_UPDATED, s.CustomerUpdated, CUS, "a customer's fields changed"),
+        _spec(
+            EventName.CUSTOMER_UPDATED,
+            s.CustomerUpdated,
+            CUS,
+            "a customer's fields changed (not the next action mirrored from NBA_CHANGED alone)",
+        ),
         _spec(
             EventName.CUSTOMER_DELETED, s.CustomerDeleted, CUS, "a customer was deleted (tombstone)"
         ),

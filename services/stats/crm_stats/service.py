@@ -22,7 +22,7 @@ from crm_servicekit.problems import ServiceUnavailable
 from crm_servicekit.settings_store import record_settings_changes, settings_history
 from crm_stats import ticker_stream
 from crm_stats.policy import dmo
-from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes
+from crm_stats.policy.batch import CustomerDelta, CustomerKey, batch_changes, next_actions_after
 from crm_stats.policy.counters import StateKey, moves
 from crm_stats.policy.figures import stats_figures
 from crm_stats.policy.milestones import ReminderChange
@@ -71,7 +71,9 @@ async def _apply_customers(conn: Conn, deltas: dict[CustomerKey, CustomerDelta])
     """Upsert the customers' rows and move their counted pipeline states with them."""
     accounts = sorted({account for account, _ in deltas})
     ids = {a: [c for b, c in deltas if b == a] for a in accounts}
-    counted = await customers.upsert(conn, deltas)
+    stepped = sorted(k for k, d in deltas.items() if d.next_action_steps)
+    stored = await customers.next_action_choices(conn, stepped) if stepped else {}
+    counted = await customers.upsert(conn, deltas, next_actions_after(deltas, stored))
     before: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
     after: dict[str, dict[UUID, StateKey | None]] = {a: {} for a in accounts}
     for side, keys in ((before, counted.before), (after, counted.after)):

@@ -4,7 +4,7 @@ and replies of speed to lead. The repository writes them in a handful of stateme
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from crm_schemas.catalog import EventName
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.next_action import NextActionState, NextActionStep, folded
 from crm_schemas.pipeline import PipelineState
 from crm_stats.policy.dmo import DayTally
 from crm_stats.policy.milestones import (
@@ -37,8 +38,7 @@ class CustomerDelta:
     activity: datetime | None = None
     state: PipelineState | None = None
     name: str | None = None
-    sets_next_action: bool = False
-    next_action_date: datetime | None = None
+    next_action_steps: list[NextActionStep] = field(default_factory=list)
     deleted: bool = False
 
     def add(self, change: CustomerChange) -> None:
@@ -54,8 +54,8 @@ class CustomerDelta:
             self.state = change.state
         if change.name is not None:
             self.name = change.name
-        if change.sets_next_action:
-            self.sets_next_action, self.next_action_date = True, change.next_action_date
+        if change.next_action is not None:
+            self.next_action_steps.append(change.next_action)
         self.deleted = self.deleted or change.deleted
 
 
@@ -107,3 +107,15 @@ def batch_changes(events: Sequence[EventEnvelope], zones: dict[str, ZoneInfo]) -
             moment = CustomerMoment(event.account_id, event.customer_id, event.timestamp)
             changes.replies.append(moment)
     return changes
+
+
+def next_actions_after(
+    deltas: Mapping[CustomerKey, CustomerDelta], stored: Mapping[CustomerKey, NextActionState]
+) -> dict[CustomerKey, NextActionState]:
+    """The next action of each customer the batch has steps for: the steps folded in arrival
+    order over the stored choices, by the rule the customers service shows the card by."""
+    return {
+        key: folded(stored.get(key, NextActionState()), delta.next_action_steps)
+        for key, delta in deltas.items()
+        if delta.next_action_steps
+    }

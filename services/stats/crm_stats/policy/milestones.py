@@ -2,8 +2,9 @@
 
 Milestones are earliest instants (merged with min), activity is the latest (merged with
 max), and booking/no-show instants are sets: all three give the same result whatever order
-the events arrive in. Only the pipeline state and next_action_date are taken in arrival
-order, because their owner (the customers service) announces them in order per customer.
+the events arrive in. Only the pipeline state and the next action's steps are taken in
+arrival order, because their owners (the customers and NBA services) announce them in order
+per customer; the steps are folded by the customers service's own rule (crm_schemas.next_action).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from uuid import UUID
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.fold import STAGE_OF_FACT, activity_time
+from crm_schemas.next_action import NextActionStep, StepKind, nba_step
 from crm_schemas.pipeline import PIPELINE_ORDER, PipelineState, Status
 from crm_schemas.system_properties import (
     CompletedBy,
     CustomerCreated,
     CustomerUpdated,
+    NbaChanged,
     ReminderEvent,
     ReminderType,
     StatusChanged,
@@ -99,9 +102,8 @@ class CustomerChange:
     activity: datetime | None = None
     state: PipelineState | None = None
     name: str | None = None
-    # next_action_date is only touched when the event names it (it may set it to None).
-    sets_next_action: bool = False
-    next_action_date: datetime | None = None
+    # A step that decides next_action_date (the batch folds them over the stored choices).
+    next_action: NextActionStep | None = None
     deleted: bool = False
 
 
@@ -138,22 +140,29 @@ def customer_change(event: EventEnvelope) -> CustomerChange | None:
     if name is EventName.CUSTOMER_CREATED:
         created = CustomerCreated.model_validate(event.properties)
         earliest[Milestone.CREATED] = min(created.created_at, earliest.get(Milestone.CREATED, at))
+        snapshot = created.customer
         change |= {
             "state": created.state,
-            "name": created.customer.name,
-            "sets_next_action": True,
-            "next_action_date": created.customer.next_action_date,
+            "name": snapshot.name,
+            "next_action": NextActionStep(
+                StepKind.CREATED, snapshot.next_action, snapshot.next_action_date, at
+            ),
         }
     elif name is EventName.STATUS_CHANGED:
         change["state"] = StatusChanged.model_validate(event.properties).to
     elif name is EventName.CUSTOMER_UPDATED:
         changes = CustomerUpdated.model_validate(event.properties).changes
-        if "next_action_date" in changes:
-            raw = changes["next_action_date"]
-            change["sets_next_action"] = True
-            change["next_action_date"] = datetime.fromisoformat(raw) if raw else None
+        if "person_next_action" in changes:  # a person's choice (the mirror's is NBA_CHANGED)
+            raw = changes.get("person_next_action_date")
+            due = datetime.fromisoformat(raw) if raw else None
+            change["next_action"] = NextActionStep(
+                StepKind.PERSON, changes["person_next_action"], due, at
+            )
         if isinstance(changes.get("name"), str):
             change["name"] = changes["name"]
+    elif name is EventName.NBA_CHANGED:
+        recommendation = NbaChanged.model_validate(event.properties).recommendation
+        change["next_action"] = nba_step(recommendation, at)
     elif name is EventName.CUSTOMER_DELETED:
         change["deleted"] = True
     return CustomerChange(

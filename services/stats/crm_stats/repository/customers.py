@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from crm_schemas.next_action import NextAction, NextActionState
 from crm_schemas.pipeline import OPEN_STATUSES
 from crm_servicekit.connection import Conn
 from crm_servicekit.unnest import as_columns
@@ -26,8 +27,10 @@ MILESTONES = tuple(Milestone)
 # that set it and those that keep it go in two statements (the placeholder below).
 _CUSTOMER_TYPES = (
     "text", "uuid", *("timestamptz" for _ in MILESTONES), "text", "text", "timestamptz",
-    "text", "text", "boolean", "boolean", "timestamptz", "text", "boolean",
+    "text", "text", "boolean", "boolean", "timestamptz", "text", "timestamptz", "timestamptz",
+    "text", "boolean",
 )  # fmt: skip
+_NEXT_ACTION = ("next_action_date", "person_next_action", "person_next_action_date", "nba_due_at")
 _COUNTED = "status, booking_state, joined_team, opted_out, deleted"
 # The rows as they were come from the same statement: its sub-statements share one snapshot,
 # so `before` reads each row as it was when the statement began, before the upsert changed it.
@@ -36,18 +39,19 @@ WITH u AS (
     SELECT * FROM unnest({", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_CUSTOMER_TYPES))})
         AS u(account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
              last_activity_at, status, booking_state, joined_team, opted_out,
-             next_action_date, name, deleted)
+             next_action_date, person_next_action, person_next_action_date, nba_due_at,
+             name, deleted)
 ), before AS (
     SELECT m.account_id, m.customer_id, {", ".join(f"m.{c}" for c in _COUNTED.split(", "))}
     FROM customer_milestones m JOIN u USING (account_id, customer_id)
 ), upserted AS (
     INSERT INTO customer_milestones AS m (
         account_id, customer_id, {", ".join(MILESTONES)}, bookings, no_shows,
-        last_activity_at, status, booking_state, joined_team, opted_out, next_action_date,
+        last_activity_at, status, booking_state, joined_team, opted_out, {", ".join(_NEXT_ACTION)},
         name, deleted)
     SELECT account_id, customer_id, {", ".join(MILESTONES)},
         bookings::timestamptz[], no_shows::timestamptz[], last_activity_at,
-        status, booking_state, joined_team, opted_out, next_action_date, name, deleted
+        status, booking_state, joined_team, opted_out, {", ".join(_NEXT_ACTION)}, name, deleted
     FROM u
     ON CONFLICT (account_id, customer_id) DO UPDATE SET
         {", ".join(f"{m} = LEAST(m.{m}, EXCLUDED.{m})" for m in MILESTONES)},
@@ -58,7 +62,7 @@ WITH u AS (
         booking_state = COALESCE(EXCLUDED.booking_state, m.booking_state),
         joined_team = COALESCE(EXCLUDED.joined_team, m.joined_team),
         opted_out = COALESCE(EXCLUDED.opted_out, m.opted_out),
-        next_action_date = {{next_action_date}},
+        {{next_action}},
         name = COALESCE(EXCLUDED.name, m.name),
         deleted = m.deleted OR EXCLUDED.deleted
     RETURNING account_id, customer_id, {_COUNTED}
@@ -67,8 +71,18 @@ SELECT true AS after, account_id, customer_id, {_COUNTED} FROM upserted
 UNION ALL
 SELECT false, account_id, customer_id, {_COUNTED} FROM before
 """
-_UPSERT_SETTING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="EXCLUDED.next_action_date")
-_UPSERT_KEEPING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(next_action_date="m.next_action_date")
+_UPSERT_SETTING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(
+    next_action=", ".join(f"{c} = EXCLUDED.{c}" for c in _NEXT_ACTION)
+)
+_UPSERT_KEEPING_NEXT_ACTION = _UPSERT_CUSTOMERS.format(
+    next_action=", ".join(f"{c} = m.{c}" for c in _NEXT_ACTION)
+)
+# The stored choices a batch's next-action steps are folded over.
+_NEXT_ACTION_CHOICES = """
+SELECT account_id, customer_id, person_next_action, person_next_action_date, nba_due_at
+FROM customer_milestones JOIN unnest($1::text[], $2::uuid[]) AS k(account_id, customer_id)
+    USING (account_id, customer_id)
+"""
 
 _OPEN_LITERAL = ", ".join(f"'{code}'" for code in sorted(s.value for s in OPEN_STATUSES))
 # Literal open stages, so the planner matches the partial indexes of migration 0002.
@@ -107,25 +121,50 @@ class Counted(NamedTuple):
     after: dict[CustomerKey, StateKey | None]
 
 
-async def upsert(conn: Conn, deltas: Mapping[CustomerKey, CustomerDelta]) -> Counted:
-    """Merge the batch's deltas into the rows; each customer's counted key before and after."""
+async def next_action_choices(
+    conn: Conn, keys: Sequence[CustomerKey]
+) -> dict[CustomerKey, NextActionState]:
+    """The person's and the NBA's choices as stored (only dates are kept of what is shown;
+    a customer not stored yet has none)."""
+    rows = await conn.fetch(_NEXT_ACTION_CHOICES, *as_columns(keys))
+    return {
+        (r["account_id"], r["customer_id"]): NextActionState(
+            person=None
+            if r["person_next_action"] is None
+            else NextAction(r["person_next_action"], r["person_next_action_date"], by_person=True),
+            nba_due=r["nba_due_at"],
+        )
+        for r in rows
+    }
+
+
+async def upsert(
+    conn: Conn,
+    deltas: Mapping[CustomerKey, CustomerDelta],
+    next_actions: Mapping[CustomerKey, NextActionState],
+) -> Counted:
+    """Merge the batch's deltas into the rows, with the next actions their steps decided;
+    each customer's counted key before and after."""
     counted = Counted({}, {})
     for sets_next_action, statement in (
         (True, _UPSERT_SETTING_NEXT_ACTION),
         (False, _UPSERT_KEEPING_NEXT_ACTION),
     ):
-        keys = sorted(k for k, d in deltas.items() if d.sets_next_action is sets_next_action)
+        keys = sorted(k for k in deltas if (k in next_actions) is sets_next_action)
         if not keys:
             continue
-        rows = [_customer_row(key, deltas[key]) for key in keys]
+        rows = [_customer_row(key, deltas[key], next_actions.get(key)) for key in keys]
         for row in await conn.fetch(statement, *as_columns(rows)):
             side = counted.after if row["after"] else counted.before
             side[(row["account_id"], row["customer_id"])] = counted_key(row)
     return counted
 
 
-def _customer_row(key: CustomerKey, delta: CustomerDelta) -> tuple[Any, ...]:
+def _customer_row(
+    key: CustomerKey, delta: CustomerDelta, next_action: NextActionState | None
+) -> tuple[Any, ...]:
     state = delta.state
+    person = next_action.person if next_action else None
     return (
         *key,
         *(delta.earliest.get(m) for m in MILESTONES),
@@ -136,7 +175,10 @@ def _customer_row(key: CustomerKey, delta: CustomerDelta) -> tuple[Any, ...]:
         state.booking.state.value if state else None,
         state.joined_team if state else None,
         state.opted_out if state else None,
-        delta.next_action_date,
+        next_action.shown.due if next_action else None,
+        person.title if person else None,
+        person.due if person else None,
+        next_action.nba_due if next_action else None,
         delta.name,
         delta.deleted,
     )

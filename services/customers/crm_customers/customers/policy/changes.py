@@ -28,13 +28,11 @@ from crm_customers.customers.policy.history import Entry, StoredHistory, creatio
 from crm_customers.customers.policy.identities import IDENTITY_FIELDS, complete_set, dropped
 from crm_customers.customers.policy.identities import identity_set as identities_of
 from crm_customers.customers.policy.moves import (
-    NextAction,
     NextStep,
     created_state,
     next_stage_move,
     next_term_move,
     put_status,
-    shown_next_action,
 )
 from crm_customers.customers.schemas import CustomerIn, CustomerPatch, NextStageIn
 from crm_schemas.catalog import EventName
@@ -42,6 +40,7 @@ from crm_schemas.causes import Cause
 from crm_schemas.contact import Consent, Handles
 from crm_schemas.envelope import EventEnvelope
 from crm_schemas.identity import normalize_phone
+from crm_schemas.next_action import NextActionStep, StepKind
 from crm_schemas.pipeline import Booking, PipelineState
 from crm_schemas.system_properties import CreationOrigin, creation_is_activity
 from crm_schemas.vocabulary import Vocabulary, meaning_of
@@ -251,8 +250,8 @@ def _person_next_action(
 ) -> tuple[Customer, dict[str, Any]]:
     title = body.next_action if "next_action" in given else customer.person_next_action
     due = body.next_action_date if "next_action_date" in given else customer.person_next_action_date
-    person = NextAction(title, due, by_person=True) if title is not None else None
-    shown = shown_next_action(person, customer.nba_title, customer.nba_due_at, now)
+    step = NextActionStep(StepKind.PERSON, title, due, at=now)
+    shown = customer.next_action_state.after(step).shown
     after = customer.model_copy(
         update={
             "person_next_action": title,

@@ -9,8 +9,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from crm_customers.customers.policy.history import History
-from crm_customers.customers.policy.moves import NextAction
 from crm_schemas.contact import Consent, Handles, Utm
+from crm_schemas.next_action import NextAction, NextActionState
 from crm_schemas.pipeline import PipelineState
 from crm_schemas.system_properties import CustomerSnapshot
 
@@ -72,6 +72,17 @@ class Customer(BaseModel):
         if self.person_next_action is None:
             return None
         return NextAction(self.person_next_action, self.person_next_action_date, by_person=True)
+
+    @property
+    def next_action_state(self) -> NextActionState:
+        """What decides the card's next action (crm_schemas.next_action), as stored."""
+        chosen = (self.person_next_action, self.person_next_action_date)
+        by_person = self.person_action is not None and chosen == (
+            self.next_action,
+            self.next_action_date,
+        )
+        shown = NextAction(self.next_action, self.next_action_date, by_person=by_person)
+        return NextActionState(self.person_action, self.nba_title, self.nba_due_at, shown)
 
     @property
     def consent(self) -> Consent | None:

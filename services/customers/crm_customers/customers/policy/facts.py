@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from crm_customers.customers.policy.customer import Customer
-from crm_customers.customers.policy.moves import shown_next_action
 from crm_schemas.contact import Handles, Source
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.next_action import nba_step
 from crm_schemas.system_properties import Recommendation
 
 
@@ -39,20 +38,21 @@ def customer_from_event(event: EventEnvelope) -> Customer:
 
 @dataclass(frozen=True)
 class Mirrored:
-    """The customer after an NBA_CHANGED; `changes` (what CUSTOMER_UPDATED carries) when what
-    the card shows changed, and whether there is anything to save at all."""
+    """The customer after an NBA_CHANGED, and whether there is anything to save at all.
+
+    Nothing is announced: NBA_CHANGED carries the NBA's title and due_at already, and whoever
+    needs what the card shows folds the same rule (crm_schemas.next_action) over it.
+    """
 
     customer: Customer
-    changes: dict[str, Any] | None
     to_save: bool
 
 
 def nba_mirrored(customer: Customer, recommendation: Recommendation, at: datetime) -> Mirrored:
     """next_action and next_action_date follow the NBA unless a person's choice stands."""
-    has_action = recommendation.action != "none"
-    title = recommendation.title if has_action else None
-    due = recommendation.due_at if has_action else None
-    shown = shown_next_action(customer.person_action, title, due, as_of=at)
+    step = nba_step(recommendation, at)
+    title, due = step.title, step.due
+    shown = customer.next_action_state.after(step).shown
     updated = customer.model_copy(
         update={
             "nba_title": title,
@@ -61,13 +61,6 @@ def nba_mirrored(customer: Customer, recommendation: Recommendation, at: datetim
             "next_action_date": shown.due,
         }
     )
-    changed = (shown.title, shown.due) != (customer.next_action, customer.next_action_date)
-    if not changed:
-        to_save = (title, due) != (customer.nba_title, customer.nba_due_at)
-        return Mirrored(updated, None, to_save)
-    changes = {
-        "next_action": shown.title,
-        "next_action_date": shown.due.isoformat() if shown.due else None,
-        "next_action_by": "person" if shown.by_person else "nba",
-    }
-    return Mirrored(updated.touched(at), changes, True)
+    if (shown.title, shown.due) != (customer.next_action, customer.next_action_date):
+        return Mirrored(updated.touched(at), to_save=True)
+    return Mirrored(updated, to_save=(title, due) != (customer.nba_title, customer.nba_due_at))

@@ -164,25 +164,6 @@ def _needs_why(prospect_why: str | None) -> None:
         )
 
 
-@dataclass(frozen=True)
-class NextAction:
-    """What the card shows as next action, and whether a person chose it."""
-
-    title: str | None
-    due: datetime | None
-    by_person: bool
-
-
-def shown_next_action(
-    person: NextAction | None, nba_title: str | None, nba_due: datetime | None, as_of: datetime
-) -> NextAction:
-    """A person's next action stands until its date has passed; otherwise the NBA's is shown."""
-    standing = person is not None and person.title is not None
-    if person is not None and standing and (person.due is None or person.due >= as_of):
-        return person
-    return NextAction(title=nba_title, due=nba_due, by_person=False)
-
-
 def states_showing(term: str, vocabulary: Vocabulary) -> list[tuple[Status, BookingState, bool]]:
     """Every (status, booking state, joined_team) a vocabulary shows as `term` (list filters)."""
     wanted = parse_term(term, vocabulary)

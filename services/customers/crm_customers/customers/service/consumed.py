@@ -156,7 +156,8 @@ async def _with_fact(batch: Batch, customer: Customer, entry: Entry) -> Customer
 
 
 async def mirror_nba(batch: Batch, event: EventEnvelope) -> None:
-    """next_action and next_action_date follow the NBA unless a person's choice stands."""
+    """next_action and next_action_date follow the NBA unless a person's choice stands; the
+    card changes without an announcement (NBA_CHANGED is it, see policy/facts.py)."""
     assert event.customer_id is not None
     customer = await batch.customers.get(event.account_id, event.customer_id)
     if customer is None:
@@ -165,7 +166,3 @@ async def mirror_nba(batch: Batch, event: EventEnvelope) -> None:
     mirrored = nba_mirrored(customer, recommendation, event.timestamp)
     if mirrored.to_save:
         batch.customers.put(mirrored.customer)
-    if mirrored.changes is not None:
-        batch.out.append(
-            customer_updated(batch.cause(event), event.account_id, customer.id, mirrored.changes)
-        )

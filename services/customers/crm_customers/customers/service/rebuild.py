@@ -12,11 +12,11 @@ from typing import Any
 from crm_customers.customers.policy.card import set_on_creation
 from crm_customers.customers.policy.customer import MODEL_OWN_FIELDS, Customer
 from crm_customers.customers.policy.history import Entry, creation_entry_of
-from crm_customers.customers.policy.moves import shown_next_action
 from crm_customers.customers.repository import customers as repository
 from crm_customers.customers.service.history import with_entry
 from crm_schemas.contact import Consent
 from crm_schemas.envelope import EventEnvelope
+from crm_schemas.next_action import NextActionStep, StepKind
 from crm_schemas.system_properties import CustomerCreated, CustomerUpdated
 from crm_servicekit.connection import Conn
 
@@ -63,7 +63,7 @@ async def restore_updated(conn: Conn, event: EventEnvelope) -> None:
     update: dict[str, Any] = {k: v for k, v in changes.items() if k in MODEL_OWN_FIELDS}
     if "person_fields" in changes:
         update["person_fields"] = changes["person_fields"]
-    if "person_next_action" in changes:  # a person's PUT (mirror updates follow NBA_CHANGED)
+    if "person_next_action" in changes:  # a person's PUT (the mirror follows NBA_CHANGED)
         person = Customer.model_validate(
             {
                 **customer.model_dump(),
@@ -71,9 +71,13 @@ async def restore_updated(conn: Conn, event: EventEnvelope) -> None:
                 "person_next_action_date": changes.get("person_next_action_date"),
             }
         )
-        shown = shown_next_action(
-            person.person_action, customer.nba_title, customer.nba_due_at, as_of=event.timestamp
+        step = NextActionStep(
+            StepKind.PERSON,
+            person.person_next_action,
+            person.person_next_action_date,
+            event.timestamp,
         )
+        shown = customer.next_action_state.after(step).shown
         update |= {
             "person_next_action": person.person_next_action,
             "person_next_action_date": person.person_next_action_date,
