@@ -1,6 +1,5 @@
 import type { Schemas } from "../api/client";
-import { Link } from "../layout/Link";
-import { customerPath } from "../layout/route";
+import { CustomerLink } from "./CustomerLink";
 import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 
@@ -31,11 +30,7 @@ export function Reminders({ items, more, timeZone, onMore }: Props) {
         {items.map((item) => (
           <li key={item.id} data-reminder-id={item.id} data-customer-id={item.customer_id}>
             <div class="who">
-              <strong>
-                <Link href={customerPath(item.customer_id)}>
-                  {names.get(item.customer_id) ?? "…"}
-                </Link>
-              </strong>
+              <CustomerLink customerId={item.customer_id} names={names} />
               {item.overdue ? (
                 <span class="badge critical">overdue</span>
               ) : (

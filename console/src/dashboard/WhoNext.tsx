@@ -1,6 +1,5 @@
 import type { Schemas } from "../api/client";
-import { Link } from "../layout/Link";
-import { customerPath } from "../layout/route";
+import { CustomerLink } from "./CustomerLink";
 import { useCustomerNames } from "./customerNames";
 import { moment } from "./format";
 
@@ -21,11 +20,7 @@ export function WhoNext({ items, more, timeZone, onMore }: Props) {
         {items.map((item) => (
           <li key={item.customer_id} data-customer-id={item.customer_id} class={item.urgency}>
             <div class="who">
-              <strong>
-                <Link href={customerPath(item.customer_id)}>
-                  {names.get(item.customer_id) ?? "…"}
-                </Link>
-              </strong>
+              <CustomerLink customerId={item.customer_id} names={names} />
               <span class={`badge ${item.urgency}`}>{item.urgency}</span>
             </div>
             <div class="what">{item.title}</div>
