@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from crm_devstack.console_pages import CUSTOMER_ID, PAGES, WIDTHS, ConsolePage, image_name
-from crm_devstack.demo_data import read_demo_env, seed_demo_data
+from crm_devstack.demo_data import PROSPECTS, read_demo_env, seed_demo_data
 from crm_devstack.screenshots import SCREEN_HEIGHT, take_screenshots
 
 from .conftest import System
@@ -45,3 +46,17 @@ def test_a_page_of_a_customer_or_for_admins_is_photographed_too(
     written = take_screenshots(system.state_dir, tmp_path, binaries, pages, widths=(375,))
     assert written == [tmp_path / "card-375.png", tmp_path / "dashboard-as-admin-375.png"]
     assert [png_size(path)[0] for path in written] == [375, 375]
+
+
+def test_the_demo_data_is_sent_once_a_day(system: System) -> None:
+    """The README: `make screenshots` seeds the demo account once a day (the event ids carry
+    the date), so a second run that day finds each prospect and makes no other."""
+    env = read_demo_env(system.state_dir)
+    seed_demo_data(env)
+    seed_demo_data(env)
+    auth = {"Authorization": f"Bearer {env['TOKEN']}"}
+    with httpx.Client(base_url=env["CRM_API"], timeout=30.0, headers=auth) as client:
+        for handle, _, _ in PROSPECTS:
+            found = client.get("/customers", params={"q": handle, "limit": 50})
+            found.raise_for_status()
+            assert [c["handles"].get("ig") for c in found.json()["items"]] == [handle], handle
