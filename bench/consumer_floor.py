@@ -1,15 +1,19 @@
 """The consumers' floor (not a test): what reading and claiming a message costs before any
 domain work, at the rates a running system sees.
 
-`uv run python -m bench.consumer_floor [--rates 500 1000 4000] [--groups 4] [--seconds 10]`
+`uv run python -m bench.consumer_floor [--rates 500 1000 4000] [--groups 4] [--skipping 0]
+[--seconds 10]`
 
 Each of `--groups` processes runs the services' consumer runtime (the batch subscriber with
 the services' fetch settings, one transaction per batch that claims every event in
 `processed_events`, offsets committed after it) with a handler that does nothing, each in a
-consumer group and database of its own, as the four consumer services read crm.events.v1.
+consumer group and database of its own, as the four consumer services read crm.events.v1;
+each of `--skipping` processes needs none of them and turns them down by their names, as
+ingest and the rules skip most of the topic.
 Messages of the topic's average size are published at each rate in 20 ms slices for
 `--seconds`; the window runs from the first publish until every group has claimed every
-message. CPU in it: the consumer processes, the PostgreSQL backends serving them and the
+message (and every skipping group has committed the topic's end). CPU in it: the consumer
+processes (claiming and skipping apart), the PostgreSQL backends serving them and the
 server's own workers, and the Kafka broker (which also takes this benchmark's publishing);
 the idle rate of the same processes is subtracted. Uses the local launcher's servers from the
 state folder (CRM_STATE_DIR, else .local) with nothing else running on them.
@@ -37,6 +41,7 @@ import uvloop
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
+from bench.system_backlog import BacklogWatch
 from bench.system_processes import SystemProcesses, used_between
 from crm_devstack.databases import create_database, drop_database
 from crm_devstack.settings import StackConfig
@@ -83,15 +88,18 @@ async def nothing(conn: Conn, batch: Sequence[EventEnvelope]) -> None:
     return None
 
 
-async def serve(bootstrap: str, dsn: str, topic: str, group: str) -> None:
-    """One consumer process: the runtime's applier and subscriber around a no-op handler."""
+async def serve(bootstrap: str, dsn: str, topic: str, group: str, role: str) -> None:
+    """One consumer process: the runtime's applier and subscriber around a no-op handler; a
+    `skip` group needs none of the messages (as ingest and the rules skip most of the topic)
+    and turns them down by their names, without a transaction."""
 
     async def no_letters(letters: list[DeadLetter]) -> None:
         raise AssertionError(f"unexpected dead letters: {letters}")
 
     configure_logging("INFO", service="bench")  # the services' JSON lines, as they log
     pool = await create_pool(dsn, max_size=2)
-    applier = BatchApplier(pool, nothing, "bench", group, no_letters)
+    wanted = frozenset({"NO_SHOW"}) if role == "skip" else None
+    applier = BatchApplier(pool, nothing, "bench", group, no_letters, wanted=wanted)
     broker = KafkaBroker(bootstrap, logger=None)
     register_consumer(broker, applier, topic=topic)
     stop = asyncio.Event()
@@ -118,13 +126,19 @@ async def claimed(dsns: list[str]) -> int:
     return int(min(counts))
 
 
-async def until_claimed(dsns: list[str], total: int, timeout_s: float) -> float:
+async def until_done(
+    dsns: list[str], watch: BacklogWatch, skipping: int, total: int, timeout_s: float
+) -> float:
+    """When every claiming group has claimed `total` messages and every skipping group has
+    committed the topic's end (it commits skipped batches a little later, skipped_commits.py)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if await claimed(dsns) >= total:
-            return time.monotonic()
+            lag = (await watch.look()).lag
+            if len(lag) == skipping and not any(lag.values()):
+                return time.monotonic()
         await asyncio.sleep(0.1)  # polling for the consumers' progress, not a fixed wait
-    raise RuntimeError(f"the consumers did not claim {total} messages in {timeout_s} s")
+    raise RuntimeError(f"the consumers did not take {total} messages in {timeout_s} s")
 
 
 async def publish_paced(
@@ -141,8 +155,13 @@ async def publish_paced(
     return sent
 
 
-def processes_of(config: StackConfig, consumers: list[int]) -> SystemProcesses:
-    roots: dict[str, list[psutil.Process]] = {"consumers": [psutil.Process(p) for p in consumers]}
+def processes_of(config: StackConfig, claiming: list[int], skipping: list[int]) -> SystemProcesses:
+    roots: dict[str, list[psutil.Process]] = {
+        "consumers": [psutil.Process(p) for p in claiming],
+        "skipping": [psutil.Process(p) for p in skipping],
+    }
+    if not skipping:
+        del roots["skipping"]
     for server in servers(config, ["postgres", "kafka"]):
         process = server.running()
         if process is None:
@@ -157,48 +176,50 @@ async def measure(args: argparse.Namespace) -> None:
     run_id = uuid.uuid4().hex[:8]
     topic = f"floor-{run_id}"
     await create_topics(bootstrap, [TopicSpec(topic, 12, {})])
-    names = [f"floor_{run_id}_{n}" for n in range(args.groups)]
+    names = [f"floor_{run_id}_{n}" for n in range(args.groups + args.skipping)]
     dsns = [await create_database(server_url, name) for name in names]
     for dsn in dsns:
         apply_migrations(dsn, SERVICEKIT_MIGRATIONS)
+    claiming, skipping = names[: args.groups], names[args.groups :]
     children = [
         await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.consumer_floor",
-            "--serve",
-            bootstrap,
-            dsn,
-            topic,
-            name,
+            sys.executable, "-m", "bench.consumer_floor", "--serve",
+            bootstrap, dsn, topic, name, "claim" if name in claiming else "skip",
             stdout=asyncio.subprocess.DEVNULL,  # the services' logs go to a file; here nowhere
         )
         for dsn, name in zip(dsns, names, strict=True)
-    ]
+    ]  # fmt: skip
+    claim_dsns = dsns[: args.groups]
+    watch = BacklogWatch(bootstrap, topic, skipping)
     producer = idempotent_producer(bootstrap, client_id="floor")
     await producer.start()
+    await watch.__aenter__()
     try:
         sent = await publish_paced(producer, topic, 200, 2, 0)  # warm-up: joins, caches
-        await until_claimed(dsns, sent, 120)
-        processes = processes_of(config, [child.pid for child in children])
+        await until_done(claim_dsns, watch, args.skipping, sent, 120)
+        pids = [child.pid for child in children]
+        processes = processes_of(config, pids[: args.groups], pids[args.groups :])
         before, began = processes.cpu_seconds(), time.monotonic()
         await asyncio.sleep(args.idle_seconds)  # a measuring period with nothing sent
         idle = {k: v / (time.monotonic() - began) for k, v in
                 used_between(before, processes.cpu_seconds()).items()}  # fmt: skip
         print(f"command: uv run python -m bench.consumer_floor {' '.join(sys.argv[1:])}")
-        print(f"{args.groups} consumer groups, envelopes of {ENVELOPE_BYTES} bytes")
+        print(
+            f"{args.groups} consumer groups claiming every message, {args.skipping} skipping"
+            f" every one, envelopes of {ENVELOPE_BYTES} bytes"
+        )
         print(f"idle CPU ms/s: { {k: round(1000 * v, 1) for k, v in idle.items()} }")
         rows: list[dict[str, object]] = []
         for rate in args.rates:
-            stats_before, polls_before = await transactions(dsns), POLLS[0]
+            stats_before, polls_before = await transactions(claim_dsns), POLLS[0]
             before, began = processes.cpu_seconds(), time.monotonic()
             count = await publish_paced(producer, topic, rate, args.seconds, sent)
             sent += count
-            ended = await until_claimed(dsns, sent, 300)
+            ended = await until_done(claim_dsns, watch, args.skipping, sent, 300)
             window = ended - began
             used = used_between(before, processes.cpu_seconds())
             polls = POLLS[0] - polls_before
-            batches = (await transactions(dsns) - stats_before) / args.groups - polls
+            batches = (await transactions(claim_dsns) - stats_before) / args.groups - polls
             per = {k: 1000 * max(0.0, v - idle[k] * window) / count for k, v in used.items()}
             rows.append({
                 "messages_per_s_asked": rate,
@@ -209,16 +230,17 @@ async def measure(args: argparse.Namespace) -> None:
             })  # fmt: skip
             shown = "  ".join(f"{k} {v:.3f}" for k, v in per.items())
             print(
-                f"{rate:>6.0f} messages/s: {count / window:,.0f}/s claimed by every group, "
-                f"{count / max(1.0, batches):.0f} messages per batch, CPU per message "
-                f"{sum(per.values()):.3f} ms ({shown}), per message and group "
-                f"{sum(per.values()) / args.groups:.3f} ms"
+                f"{rate:>6.0f} messages/s: {count / window:,.0f}/s taken by every group, "
+                f"{count / max(1.0, batches):.0f} messages per claiming batch, CPU per message "
+                f"{sum(per.values()):.3f} ms ({shown})"
             )
         if args.json:
             figures = {"benchmark": "consumer_floor", "groups": args.groups, "rows": rows}
+            figures["skipping_groups"] = args.skipping
             figures["envelope_bytes"] = ENVELOPE_BYTES
             args.json.write_text(json.dumps(figures, indent=2))
     finally:
+        await watch.__aexit__()
         await producer.stop()
         for child in children:
             child.terminate()
@@ -245,11 +267,12 @@ async def transactions(dsns: list[str]) -> int:
 
 def run() -> None:
     if sys.argv[1:2] == ["--serve"]:
-        uvloop.run(serve(*sys.argv[2:6]))  # the services' loop (uvicorn's uvloop)
+        uvloop.run(serve(*sys.argv[2:7]))  # the services' loop (uvicorn's uvloop)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", type=float, nargs="+", default=[500.0, 1000.0, 4000.0])
-    parser.add_argument("--groups", type=int, default=4)
+    parser.add_argument("--groups", type=int, default=4, help="groups claiming every message")
+    parser.add_argument("--skipping", type=int, default=0, help="groups skipping every one")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--idle-seconds", type=float, default=5.0)
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
