@@ -13,22 +13,27 @@ from crm_schemas.envelope import EventEnvelope
 from crm_schemas.fold import Fact
 
 from .conftest import Service
-from .kafka_io import named
+from .kafka_io import eventually, named
 from .test_api_customers import create, field_errors
-from .test_api_moves import next_stage, put, topic_events
+from .test_api_moves import customers_events, next_stage, put, topic_events
 from .test_repeated_cause import _forget_answers
 
 MEETING = "2026-11-05T10:00:00Z"
 
 
 async def outbox(service: Service, customer: dict[str, Any]) -> list[EventEnvelope]:
-    """The customer's events in the outbox, in the order they were written."""
-    conn = await asyncpg.connect(str(service.settings.database_url))
-    try:
-        rows = await conn.fetch("SELECT value FROM outbox ORDER BY id")
-    finally:
-        await conn.close()
-    found = [EventEnvelope.model_validate_json(row["value"]) for row in rows]
+    """The customer's events as the service wrote them to its outbox, in that order: read from
+    the topic once the relay has sent (and deleted) every row written so far."""
+
+    async def waiting() -> int:
+        conn = await asyncpg.connect(str(service.settings.database_url))
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM outbox"))
+        finally:
+            await conn.close()
+
+    await eventually(waiting, lambda rows: rows == 0)
+    found = await customers_events(service)
     return [event for event in found if str(event.customer_id) == customer["id"]]
 
 

@@ -56,18 +56,24 @@ async def outbox_rows(dsn: str) -> list[asyncpg.Record]:
         await conn.close()
 
 
-async def enqueue_and_relay(dsn: str, bootstrap: str, topic: str, event: EventEnvelope) -> None:
+async def enqueue_and_relay(
+    dsn: str, bootstrap: str, topic: str, event: EventEnvelope
+) -> list[asyncpg.Record]:
+    """The outbox rows as enqueued (the relay deletes them once sent), then relayed."""
     conn = await asyncpg.connect(dsn)
     producer = idempotent_producer(bootstrap, client_id="tracing-test")
     await producer.start()
     try:
         async with conn.transaction():
             await enqueue(conn, [event], topic)
+        enqueued = await outbox_rows(dsn)
         relay = OutboxRelay(dsn, producer, service="tracing-" + uuid.uuid4().hex[:6])
         assert await relay.relay_once(conn) == 1
     finally:
         await producer.stop()
         await conn.close()
+    assert await outbox_rows(dsn) == []
+    return enqueued
 
 
 async def test_an_outbox_row_keeps_the_enqueuing_span_and_the_relay_publishes_it(
@@ -81,9 +87,8 @@ async def test_an_outbox_row_keeps_the_enqueuing_span_and_the_relay_publishes_it
         assert provider is not None
         tracer = provider.get_tracer("test")
         with tracer.start_as_current_span("the change") as change:
-            await enqueue_and_relay(new_database, kafka_bootstrap, topic, event)
+            (row,) = await enqueue_and_relay(new_database, kafka_bootstrap, topic, event)
         context = change.get_span_context()
-    (row,) = await outbox_rows(new_database)
     version, trace_id, span_id, _flags = row["traceparent"].split("-")
     assert (version, trace_id, span_id) == (
         "00",
@@ -107,8 +112,7 @@ async def test_with_tracing_off_nothing_is_added_and_nothing_breaks(
     assert record_of(event).headers == message_headers(
         "MESSAGE_SENT", event.account_id, event.event_id
     )
-    await enqueue_and_relay(new_database, kafka_bootstrap, topic, event)
-    (row,) = await outbox_rows(new_database)
+    (row,) = await enqueue_and_relay(new_database, kafka_bootstrap, topic, event)
     assert (row["traceparent"], row["tracestate"]) == (None, None)
     (record,) = await read_records(kafka_bootstrap, topic)
     assert set(headers_dict(record.headers)) == {"event_name", "account_id", "event_id"}

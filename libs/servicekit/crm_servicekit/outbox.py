@@ -1,14 +1,16 @@
 """Transactional outbox: events leave a service only after the change that caused them commits.
 
 `enqueue` writes events into the service's `outbox` table inside the caller's transaction.
-`OutboxRelay` publishes unsent rows in id order with the idempotent producer and marks them
-sent after Kafka's ack. Several replicas may run a relay; a PostgreSQL advisory lock keeps
+`OutboxRelay` publishes the rows in id order with the idempotent producer and deletes them
+after Kafka's ack. Several replicas may run a relay; a PostgreSQL advisory lock keeps
 exactly one active and the others stand by. Delivery is at least once (a crash between the
-ack and the mark republishes); consumers de-duplicate by event id.
+ack and the delete republishes); consumers de-duplicate by event id.
 
-Sent rows are kept for a retention period and then purged (`purge_sent`): the topic is the
-record of what left, and consumers de-duplicate by event id whether or not the outbox still
-remembers an event, so keeping every payload forever would only grow the table.
+A sent row is deleted, not kept: the topic is the record of what left (it keeps everything),
+and consumers de-duplicate by event id whether or not the outbox still holds an event.
+Marking rows sent would write each a second version with new index entries (the mark is in
+the index of rows to send, so no update is HOT) and leave a purge to delete it later: three
+writes of every announcement where two do.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -46,8 +47,8 @@ NOTIFY_CHANNEL = "crm_outbox"
 async def enqueue(conn: Conn, events: Sequence[EventEnvelope], topic: str = EVENTS_TOPIC) -> int:
     """Write events to the outbox in the caller's transaction; returns how many were new.
 
-    A deterministic event id already in the outbox (the same cause handled again) is
-    not written twice.
+    A deterministic event id still waiting in the outbox (the same cause handled again before
+    the relay sent it) is not written twice.
     """
     if not events:
         return 0
@@ -132,8 +133,8 @@ class OutboxRelay:
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
             while not stop.is_set():
                 wake.clear()
-                # The same connection holds the lock and marks rows: if it dies, the lock
-                # goes with it and this relay stops before another one takes over.
+                # The same connection holds the lock and deletes the sent rows: if it dies, the
+                # lock goes with it and this relay stops before another one takes over.
                 sent = await self.relay_once(conn)
                 if sent < self.batch_size:
                     await _wait_any(stop, wake, self.idle_wait_s)
@@ -141,12 +142,12 @@ class OutboxRelay:
             await conn.close()
 
     async def relay_once(self, conn: Conn) -> int:
-        """Publish one batch of unsent rows in id order; returns how many were sent."""
+        """Publish one batch of rows in id order and delete them; returns how many were sent."""
         rows = await conn.fetch(
             """
             SELECT id, event_name, topic, key, value, account_id, event_id, traceparent,
                    tracestate
-            FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1
+            FROM outbox ORDER BY id LIMIT $1
             """,
             self.batch_size,
         )
@@ -167,10 +168,8 @@ class OutboxRelay:
             for row in rows
         ]
         await publish_in_order(self.producer, records)
-        await conn.execute(
-            "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
-            [r["id"] for r in rows],
-        )
+        sent = [row["id"] for row in rows]
+        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", sent)
         for row in rows:
             EVENTS_PUBLISHED.labels(self.service, row["event_name"]).inc()
         return len(rows)
@@ -189,31 +188,11 @@ async def unsent_backlog(conn: Conn) -> UnsentBacklog:
         """
         SELECT count(*) AS rows,
                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
-        FROM outbox WHERE sent_at IS NULL
+        FROM outbox
         """
     )
     assert row is not None
     return UnsentBacklog(rows=row["rows"], oldest_age_s=max(0.0, row["age"]))
-
-
-async def purge_sent(pool: asyncpg.Pool, sent_before: datetime, *, batch: int = 5_000) -> int:
-    """Delete rows sent before `sent_before`, a batch per transaction (short locks, and the
-    relay's inserts and marks go on meanwhile); unsent rows stay whatever their age."""
-    purged = 0
-    while True:
-        async with pool.acquire() as conn:
-            status = await conn.execute(
-                """
-                DELETE FROM outbox WHERE id IN (
-                    SELECT id FROM outbox WHERE sent_at < $1 ORDER BY id LIMIT $2)
-                """,
-                sent_before,
-                batch,
-            )
-        count = int(status.split()[-1])
-        purged += count
-        if count < batch:
-            return purged
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:

@@ -119,7 +119,7 @@ async def _refuse_while_running(
             f"{who}. {_stop_hint(target.service)} and close other sessions, then run this again."
         )
     if await conn.fetchval("SELECT to_regclass('outbox') IS NOT NULL"):
-        unsent = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        unsent = await conn.fetchval("SELECT count(*) FROM outbox")
         if unsent:
             raise RebuildRefused(
                 f"{target.service}'s outbox holds {unsent} event(s) not yet on the topic (a "

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,7 +38,7 @@ from crm_servicekit.health import add_readiness_check, postgres_check, redis_che
 from crm_servicekit.http import create_app
 from crm_servicekit.idempotency import purge_expired_idempotency_keys
 from crm_servicekit.kafka import idempotent_producer
-from crm_servicekit.outbox import OutboxRelay, purge_sent
+from crm_servicekit.outbox import OutboxRelay
 from crm_servicekit.runtime_gauges import service_gauges
 from crm_servicekit.settings import ServiceSettings
 
@@ -249,14 +248,6 @@ async def purge_idempotency_keys(res: Resources) -> None:
     )
 
 
-async def purge_sent_outbox(res: Resources) -> None:
-    """Drop outbox rows sent longer ago than the retention, once an hour."""
-    retention = timedelta(days=res.settings.outbox_retention_days)
-    await purge_periodically(
-        res, lambda: purge_sent(res.pool, res.clock.now() - retention), what="sent outbox rows"
-    )
-
-
 def _start_loops(
     spec: ServiceSpec, res: Resources, watcher: AccountsFileWatcher
 ) -> list[asyncio.Task[None]]:
@@ -265,7 +256,6 @@ def _start_loops(
 
     loops = [*spec.background, purge_idempotency_keys, watch_accounts_file, service_gauges(spec)]
     if spec.relay_outbox:
-        loops.append(purge_sent_outbox)
         relay = OutboxRelay(
             dsn=plain_postgres_dsn(res.settings.database_url),
             producer=res.producer,

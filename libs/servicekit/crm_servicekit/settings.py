@@ -79,9 +79,6 @@ class ServiceSettings(BaseSettings):
     # The consumer group; the service's name when unset. A benchmark or a second copy of the
     # service beside a running system takes its own, so the system's group never rebalances.
     consumer_group: str | None = Field(default=None, min_length=1)
-    # How long the outbox keeps rows after Kafka acknowledged them (for looking into what a
-    # service announced); then they are purged, hourly.
-    outbox_retention_days: float = Field(default=7.0, gt=0)
     # How often the gauges of consumer lag, outbox backlog, pool use (and a service's own)
     # are refreshed, whether or not anything is consumed.
     metrics_refresh_interval_s: float = Field(default=5.0, gt=0, le=300)
