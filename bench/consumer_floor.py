@@ -190,57 +190,55 @@ async def measure(args: argparse.Namespace) -> None:
         for dsn, name in zip(dsns, names, strict=True)
     ]  # fmt: skip
     claim_dsns = dsns[: args.groups]
-    watch = BacklogWatch(bootstrap, topic, skipping)
     producer = idempotent_producer(bootstrap, client_id="floor")
     await producer.start()
-    await watch.__aenter__()
     try:
-        sent = await publish_paced(producer, topic, 200, 2, 0)  # warm-up: joins, caches
-        await until_done(claim_dsns, watch, args.skipping, sent, 120)
-        pids = [child.pid for child in children]
-        processes = processes_of(config, pids[: args.groups], pids[args.groups :])
-        before, began = processes.cpu_seconds(), time.monotonic()
-        await asyncio.sleep(args.idle_seconds)  # a measuring period with nothing sent
-        idle = {k: v / (time.monotonic() - began) for k, v in
-                used_between(before, processes.cpu_seconds()).items()}  # fmt: skip
-        print(f"command: uv run python -m bench.consumer_floor {' '.join(sys.argv[1:])}")
-        print(
-            f"{args.groups} consumer groups claiming every message, {args.skipping} skipping"
-            f" every one, envelopes of {ENVELOPE_BYTES} bytes"
-        )
-        print(f"idle CPU ms/s: { {k: round(1000 * v, 1) for k, v in idle.items()} }")
-        rows: list[dict[str, object]] = []
-        for rate in args.rates:
-            stats_before, polls_before = await transactions(claim_dsns), POLLS[0]
+        async with BacklogWatch(bootstrap, topic, skipping) as watch:
+            sent = await publish_paced(producer, topic, 200, 2, 0)  # warm-up: joins, caches
+            await until_done(claim_dsns, watch, args.skipping, sent, 120)
+            pids = [child.pid for child in children]
+            processes = processes_of(config, pids[: args.groups], pids[args.groups :])
             before, began = processes.cpu_seconds(), time.monotonic()
-            count = await publish_paced(producer, topic, rate, args.seconds, sent)
-            sent += count
-            ended = await until_done(claim_dsns, watch, args.skipping, sent, 300)
-            window = ended - began
-            used = used_between(before, processes.cpu_seconds())
-            polls = POLLS[0] - polls_before
-            batches = (await transactions(claim_dsns) - stats_before) / args.groups - polls
-            per = {k: 1000 * max(0.0, v - idle[k] * window) / count for k, v in used.items()}
-            rows.append({
-                "messages_per_s_asked": rate,
-                "claimed_per_s": round(count / window, 1),
-                "messages_per_batch": round(count / max(1.0, batches), 1),
-                "cpu_ms_per_message": round(sum(per.values()), 4),
-                "cpu_ms_per_message_by_group": {k: round(v, 4) for k, v in per.items()},
-            })  # fmt: skip
-            shown = "  ".join(f"{k} {v:.3f}" for k, v in per.items())
+            await asyncio.sleep(args.idle_seconds)  # a measuring period with nothing sent
+            idle = {k: v / (time.monotonic() - began) for k, v in
+                    used_between(before, processes.cpu_seconds()).items()}  # fmt: skip
+            print(f"command: uv run python -m bench.consumer_floor {' '.join(sys.argv[1:])}")
             print(
-                f"{rate:>6.0f} messages/s: {count / window:,.0f}/s taken by every group, "
-                f"{count / max(1.0, batches):.0f} messages per claiming batch, CPU per message "
-                f"{sum(per.values()):.3f} ms ({shown})"
+                f"{args.groups} consumer groups claiming every message, {args.skipping} skipping"
+                f" every one, envelopes of {ENVELOPE_BYTES} bytes"
             )
-        if args.json:
-            figures = {"benchmark": "consumer_floor", "groups": args.groups, "rows": rows}
-            figures["skipping_groups"] = args.skipping
-            figures["envelope_bytes"] = ENVELOPE_BYTES
-            args.json.write_text(json.dumps(figures, indent=2))
+            print(f"idle CPU ms/s: { {k: round(1000 * v, 1) for k, v in idle.items()} }")
+            rows: list[dict[str, object]] = []
+            for rate in args.rates:
+                stats_before, polls_before = await transactions(claim_dsns), POLLS[0]
+                before, began = processes.cpu_seconds(), time.monotonic()
+                count = await publish_paced(producer, topic, rate, args.seconds, sent)
+                sent += count
+                ended = await until_done(claim_dsns, watch, args.skipping, sent, 300)
+                window = ended - began
+                used = used_between(before, processes.cpu_seconds())
+                polls = POLLS[0] - polls_before
+                batches = (await transactions(claim_dsns) - stats_before) / args.groups - polls
+                per = {k: 1000 * max(0.0, v - idle[k] * window) / count for k, v in used.items()}
+                rows.append({
+                    "messages_per_s_asked": rate,
+                    "claimed_per_s": round(count / window, 1),
+                    "messages_per_batch": round(count / max(1.0, batches), 1),
+                    "cpu_ms_per_message": round(sum(per.values()), 4),
+                    "cpu_ms_per_message_by_group": {k: round(v, 4) for k, v in per.items()},
+                })  # fmt: skip
+                shown = "  ".join(f"{k} {v:.3f}" for k, v in per.items())
+                print(
+                    f"{rate:>6.0f} messages/s: {count / window:,.0f}/s taken by every group, "
+                    f"{count / max(1.0, batches):.0f} messages per claiming batch, CPU per message "
+                    f"{sum(per.values()):.3f} ms ({shown})"
+                )
+            if args.json:
+                figures = {"benchmark": "consumer_floor", "groups": args.groups, "rows": rows}
+                figures["skipping_groups"] = args.skipping
+                figures["envelope_bytes"] = ENVELOPE_BYTES
+                args.json.write_text(json.dumps(figures, indent=2))
     finally:
-        await watch.__aexit__()
         await producer.stop()
         for child in children:
             child.terminate()

@@ -88,6 +88,13 @@ class Scenario:
         assert answer["customer_id"] == self.customer_id
         return answer
 
+    async def no_show_with_reminders_due(self) -> None:
+        """A DM, then a no-show two days back: its 2-hour and 1-day reminders are due by now at
+        whatever hour this runs, even where the demo account's quiet hours (22:00-07:00) moved
+        one to their end, at most nine hours later."""
+        await self.dm(hours_ago(54))
+        await self.event("NO_SHOW", hours_ago(51))
+
     async def reminders(self) -> Reminders:
         items = await self.gateway.list_all(
             "/reminders", self.account, customer_id=self.customer_id

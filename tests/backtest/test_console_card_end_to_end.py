@@ -36,7 +36,7 @@ from .console_support import (
     wait_for,
     wait_until,
 )
-from .e2e_support import SERVICES_INSTALLED, Scenario, eventually, eventually_true, hours_ago
+from .e2e_support import SERVICES_INSTALLED, Scenario, eventually, eventually_true
 
 pytestmark = [pytest.mark.e2e, SERVICES_INSTALLED]
 
@@ -120,11 +120,8 @@ async def test_a_reminder_completed_on_the_card_leaves_the_dashboards_due_list(
     system: System, gateway: Gateway, browser: Browser
 ) -> None:
     driver = browser.driver
-    # A no-show two days ago: its 2-hour and 1-day reminders are both due by now, at whatever
-    # hour this runs, even where the demo account's quiet hours (22:00-07:00) moved one.
     scenario = Scenario(gateway, ACCOUNT)
-    await scenario.dm(hours_ago(54))
-    await scenario.event("NO_SHOW", hours_ago(51))
+    await scenario.no_show_with_reminders_due()
     customer_id = scenario.customer_id
     assert customer_id is not None
 

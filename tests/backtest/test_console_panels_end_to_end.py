@@ -22,7 +22,7 @@ from .console_support import (
     week_panels_answered,
     week_panels_shown,
 )
-from .e2e_support import SERVICES_INSTALLED, Scenario, eventually_true, hours_ago
+from .e2e_support import SERVICES_INSTALLED, Scenario, eventually_true
 
 pytestmark = [pytest.mark.e2e, SERVICES_INSTALLED]
 
@@ -34,11 +34,8 @@ async def test_the_panels_hold_the_reminders_due_the_funnel_speed_to_lead_and_co
     driver = browser.driver
     base = open_dashboard(system, browser, screen)
 
-    # A lead two days ago who did not show: the no-show's reminders are due by now, at whatever
-    # hour this runs, even where the demo account's quiet hours (22:00-07:00) moved one.
     scenario = Scenario(gateway, "demo")
-    await scenario.dm(hours_ago(54))
-    await scenario.event("NO_SHOW", hours_ago(51))
+    await scenario.no_show_with_reminders_due()
 
     async def due() -> list[str]:
         items = await gateway.list_all("/reminders/due", "demo", customer_id=scenario.customer_id)

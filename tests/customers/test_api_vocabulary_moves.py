@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
+from rebuild_support import outbox_sent
 
 from crm_schemas.catalog import EXTERNAL_EVENTS, EventName
 from crm_schemas.envelope import EventEnvelope
@@ -25,14 +25,7 @@ async def outbox(service: Service, customer: dict[str, Any]) -> list[EventEnvelo
     """The customer's events as the service wrote them to its outbox, in that order: read from
     the topic once the relay has sent (and deleted) every row written so far."""
 
-    async def waiting() -> int:
-        conn = await asyncpg.connect(str(service.settings.database_url))
-        try:
-            return int(await conn.fetchval("SELECT count(*) FROM outbox"))
-        finally:
-            await conn.close()
-
-    await eventually(waiting, lambda rows: rows == 0)
+    await eventually(lambda: outbox_sent(str(service.settings.database_url)), bool)
     found = await customers_events(service)
     return [event for event in found if str(event.customer_id) == customer["id"]]
 

@@ -18,6 +18,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from crm_servicekit.consumer_groups import GroupOffsets, Progress
 from crm_servicekit.db import plain_postgres_dsn
+from crm_servicekit.outbox import unsent_backlog
 
 REBUILDABLE = ("customers", "rules", "nba", "stats")
 NOT_REBUILDABLE = {
@@ -119,7 +120,7 @@ async def _refuse_while_running(
             f"{who}. {_stop_hint(target.service)} and close other sessions, then run this again."
         )
     if await conn.fetchval("SELECT to_regclass('outbox') IS NOT NULL"):
-        unsent = await conn.fetchval("SELECT count(*) FROM outbox")
+        unsent = (await unsent_backlog(conn)).rows
         if unsent:
             raise RebuildRefused(
                 f"{target.service}'s outbox holds {unsent} event(s) not yet on the topic (a "
