@@ -110,30 +110,50 @@ async def serve(bootstrap: str, dsn: str, topic: str, group: str, role: str) -> 
     await pool.close()
 
 
-POLLS = [0]  # this benchmark's own transactions in each group's database (its polls)
+class Progress:
+    """The claiming groups' databases, read through one connection each for the whole run:
+    how far the groups got, and how many transactions they committed."""
 
+    def __init__(self, connections: list[asyncpg.Connection], names: list[str]) -> None:
+        self._connections, self._names = connections, names
+        self.polls = 0  # this benchmark's own transactions in each group's database
 
-async def claimed(dsns: list[str]) -> int:
-    """The fewest messages any group has claimed so far."""
-    counts = []
-    POLLS[0] += 1
-    for dsn in dsns:
-        conn = await asyncpg.connect(dsn)
-        try:
-            counts.append(await conn.fetchval("SELECT count(*) FROM processed_events"))
-        finally:
+    @classmethod
+    async def open(cls, dsns: list[str]) -> Progress:
+        names = [dsn.rsplit("/", 1)[1] for dsn in dsns]
+        return cls([await asyncpg.connect(dsn) for dsn in dsns], names)
+
+    async def close(self) -> None:
+        for conn in self._connections:
             await conn.close()
-    return int(min(counts))
+
+    async def claimed(self) -> int:
+        """The fewest messages any group has claimed so far."""
+        self.polls += 1
+        counts = [
+            await conn.fetchval("SELECT count(*) FROM processed_events")
+            for conn in self._connections
+        ]
+        return int(min(counts))
+
+    async def transactions(self) -> int:
+        """Transactions committed in the groups' databases: about one per consumer batch."""
+        return int(
+            await self._connections[0].fetchval(
+                "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = ANY($1)",
+                self._names,
+            )
+        )
 
 
 async def until_done(
-    dsns: list[str], watch: BacklogWatch, skipping: int, total: int, timeout_s: float
+    progress: Progress, watch: BacklogWatch, skipping: int, total: int, timeout_s: float
 ) -> float:
     """When every claiming group has claimed `total` messages and every skipping group has
     committed the topic's end (it commits skipped batches a little later, skipped_commits.py)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if await claimed(dsns) >= total:
+        if await progress.claimed() >= total:
             lag = (await watch.look()).lag
             if len(lag) == skipping and not any(lag.values()):
                 return time.monotonic()
@@ -189,13 +209,13 @@ async def measure(args: argparse.Namespace) -> None:
         )
         for dsn, name in zip(dsns, names, strict=True)
     ]  # fmt: skip
-    claim_dsns = dsns[: args.groups]
+    progress = await Progress.open(dsns[: args.groups])
     producer = idempotent_producer(bootstrap, client_id="floor")
     await producer.start()
     try:
         async with BacklogWatch(bootstrap, topic, skipping) as watch:
             sent = await publish_paced(producer, topic, 200, 2, 0)  # warm-up: joins, caches
-            await until_done(claim_dsns, watch, args.skipping, sent, 120)
+            await until_done(progress, watch, args.skipping, sent, 120)
             pids = [child.pid for child in children]
             processes = processes_of(config, pids[: args.groups], pids[args.groups :])
             before, began = processes.cpu_seconds(), time.monotonic()
@@ -210,15 +230,15 @@ async def measure(args: argparse.Namespace) -> None:
             print(f"idle CPU ms/s: { {k: round(1000 * v, 1) for k, v in idle.items()} }")
             rows: list[dict[str, object]] = []
             for rate in args.rates:
-                stats_before, polls_before = await transactions(claim_dsns), POLLS[0]
+                stats_before, polls_before = await progress.transactions(), progress.polls
                 before, began = processes.cpu_seconds(), time.monotonic()
                 count = await publish_paced(producer, topic, rate, args.seconds, sent)
                 sent += count
-                ended = await until_done(claim_dsns, watch, args.skipping, sent, 300)
+                ended = await until_done(progress, watch, args.skipping, sent, 300)
                 window = ended - began
                 used = used_between(before, processes.cpu_seconds())
-                polls = POLLS[0] - polls_before
-                batches = (await transactions(claim_dsns) - stats_before) / args.groups - polls
+                polls = progress.polls - polls_before
+                batches = (await progress.transactions() - stats_before) / args.groups - polls
                 per = {k: 1000 * max(0.0, v - idle[k] * window) / count for k, v in used.items()}
                 rows.append({
                     "messages_per_s_asked": rate,
@@ -240,6 +260,7 @@ async def measure(args: argparse.Namespace) -> None:
                 args.json.write_text(json.dumps(figures, indent=2))
     finally:
         await producer.stop()
+        await progress.close()  # before the databases are dropped
         for child in children:
             child.terminate()
         for child in children:
@@ -247,20 +268,6 @@ async def measure(args: argparse.Namespace) -> None:
         for name in names:
             await drop_database(server_url, name)
         await delete_topics(bootstrap, [topic])
-
-
-async def transactions(dsns: list[str]) -> int:
-    """Transactions committed in the groups' databases: about one per consumer batch."""
-    conn = await asyncpg.connect(dsns[0])
-    try:
-        names = [dsn.rsplit("/", 1)[1] for dsn in dsns]
-        return int(
-            await conn.fetchval(
-                "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = ANY($1)", names
-            )
-        )
-    finally:
-        await conn.close()
 
 
 def run() -> None:

@@ -42,24 +42,31 @@ class Fetching:
     """How a consumer takes its batches: at most `max_records`, and how long the broker may
     hold a fetch to gather `fetch_min_bytes`.
 
-    The broker holds each fetch up to 100 ms unless 64 KiB (about a hundred events) wait.
-    Answering as soon as anything is there (aiokafka's default, 1 byte) hands a consumer of a
-    sparse stream one message per batch, and each batch costs a transaction, an offset commit
-    and a relay round whatever its size: webhooks arriving one at a time cost 41-49 ms of
-    system CPU per event that way, 22-27 ms with the wait (bench.system_cpu at concurrency 1,
-    docs/benchmarks.md). Under load the bytes are there first and nothing waits; a larger
-    minimum would make a consumer that is less than that behind wait the whole 100 ms between
-    batches. The wait adds up to 100 ms per hop to a lone event's way through the services,
-    and an idle consumer asks 10 times a second. A consumer that needs few of the topic's
-    events trades more latency for larger batches."""
+    Each batch costs a transaction, a Kafka fetch, an offset commit and a relay round
+    whatever its size (about 5 ms of CPU, bench.consumer_floor), so a sparse stream is cheap
+    only in big batches. Answering as soon as anything is there (aiokafka's default, 1 byte)
+    hands a consumer one message per batch: webhooks arriving one at a time cost 41-49 ms
+    of system CPU per event that way. By default the broker holds each fetch up to 250 ms
+    unless 256 KiB (about 330 events) wait: against 100 ms and 64 KiB, the consumers' floor
+    per message at 1,000 messages/s fell by a quarter and single webhooks cost 16-50% less
+    system CPU at concurrency 1 and 16 (docs/benchmarks.md, "Seventh sitting"). Under load
+    the bytes are there first and nothing waits. The wait adds up to 250 ms per hop to a
+    lone event's way through the services, which nobody reading a card, a dashboard or the
+    ticker tells apart; a consumer whose latency is a promise takes `prompt()`."""
 
     max_records: int = 500
-    fetch_max_wait_ms: int = 100
-    fetch_min_bytes: int = 64 << 10
+    fetch_max_wait_ms: int = 250
+    fetch_min_bytes: int = 256 << 10
     # How long a poll waits for a first record before the consume loop polls again (it does
     # not sleep in between: batch_polling.py). A poll that finds records returns at once,
     # whatever this is.
     batch_timeout_ms: int = 500
+
+    @classmethod
+    def prompt(cls) -> Fetching:
+        """At most 100 ms, or 64 KiB (about 80 events), per fetch: smaller batches, for a
+        consumer with a latency to keep (the rules: accepted -> reminder readable)."""
+        return cls(fetch_max_wait_ms=100, fetch_min_bytes=64 << 10)
 
 
 def register_consumer(
