@@ -211,8 +211,8 @@ async def measure(args: argparse.Namespace) -> None:
     ]  # fmt: skip
     progress = await Progress.open(dsns[: args.groups])
     producer = idempotent_producer(bootstrap, client_id="floor")
-    await producer.start()
     try:
+        await producer.start()
         async with BacklogWatch(bootstrap, topic, skipping) as watch:
             sent = await publish_paced(producer, topic, 200, 2, 0)  # warm-up: joins, caches
             await until_done(progress, watch, args.skipping, sent, 120)
